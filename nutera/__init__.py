@@ -1,0 +1,97 @@
+"""Nutera: getting social assistance to the right households of a kelurahan."""
+import os
+from pathlib import Path
+
+from flask import Flask
+
+from nutera.config import DefaultConfig, database_url, load_secret_key
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def create_app(test_config: dict | None = None) -> Flask:
+    """Build the Flask app: config -> extensions -> blueprints -> errors -> cli."""
+    instance_path = (test_config or {}).get("INSTANCE_PATH") \
+        or os.environ.get("NUTERA_INSTANCE_PATH") or str(ROOT / "instance")
+    app = Flask(
+        __name__,
+        instance_path=instance_path,
+        instance_relative_config=True,
+        template_folder=str(ROOT / "templates"),
+        static_folder=str(ROOT / "static"),
+    )
+    configure(app, test_config)
+    register_extensions(app)
+    register_blueprints(app)
+    register_errors(app)
+    register_cli(app)
+    return app
+
+
+def configure(app: Flask, test_config: dict | None) -> None:
+    """Defaults, then instance/config.py, then NUTERA_* environment, then test overrides."""
+    app.config.from_object(DefaultConfig)
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    app.config.from_pyfile("config.py", silent=True)
+    app.config.from_prefixed_env("NUTERA")
+    if os.environ.get("RATELIMIT_STORAGE_URI"):
+        app.config["RATELIMIT_STORAGE_URI"] = os.environ["RATELIMIT_STORAGE_URI"]
+    if test_config:
+        app.config.update(test_config)
+    app.config.setdefault("SQLALCHEMY_DATABASE_URI", database_url(app.instance_path))
+    if not app.config.get("SECRET_KEY"):
+        app.config["SECRET_KEY"] = load_secret_key(app.instance_path)
+    app.config.setdefault("UPLOAD_FOLDER", str(Path(app.instance_path) / "uploads"))
+    if app.config["PROXY_FIX_X_FOR"]:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=int(app.config["PROXY_FIX_X_FOR"]),
+                                x_proto=1)
+
+
+def register_extensions(app: Flask) -> None:
+    """Bind every extension to the app."""
+    from nutera import audit, formatting
+    from nutera.extensions import bootstrap, csrf, db, limiter, login_manager, migrate
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(ROOT / "migrations"))
+    csrf.init_app(app)
+    bootstrap.init_app(app)
+    limiter.init_app(app)
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = "Silakan masuk terlebih dahulu."
+    login_manager.login_message_category = "warning"
+    login_manager.session_protection = "strong"
+    audit.init_app(app)
+    formatting.init_app(app)
+
+
+def register_blueprints(app: Flask) -> None:
+    """Mount one blueprint per feature."""
+    from nutera.admin import bp as admin_bp
+    from nutera.auth import bp as auth_bp
+    from nutera.main import bp as main_bp
+    from nutera.registry import bp as registry_bp
+
+    app.register_blueprint(main_bp)
+    app.register_blueprint(auth_bp)
+    app.register_blueprint(admin_bp, url_prefix="/admin")
+    app.register_blueprint(registry_bp, url_prefix="/registri")
+
+
+def register_errors(app: Flask) -> None:
+    """Indonesian error pages, JSON problems under /api."""
+    from nutera.errors import init_app
+
+    init_app(app)
+
+
+def register_cli(app: Flask) -> None:
+    """Command groups: users, demo."""
+    from nutera.auth.cli import users_cli
+    from nutera.demo.cli import demo_cli
+
+    app.cli.add_command(users_cli)
+    app.cli.add_command(demo_cli)

@@ -1,0 +1,38 @@
+"""Read-only queries for the admin pages."""
+import sqlalchemy as sa
+
+from nutera.extensions import db
+from nutera.models import AuditLog, Kelurahan, Rt, Rw, User
+from nutera.scoping import scoped_select, visible_to
+
+
+def users_for(viewer: User) -> list[User]:
+    """Accounts the viewer may manage, ordered by kelurahan and name."""
+    stmt = scoped_select(User, viewer) if not viewer.is_admin else sa.select(User)
+    return list(db.session.scalars(stmt.order_by(User.kelurahan_id, User.username)))
+
+
+def kelurahan_choices(viewer: User) -> list[tuple[int, str]]:
+    """Kelurahan the viewer may create accounts in."""
+    stmt = sa.select(Kelurahan).order_by(Kelurahan.name)
+    if not viewer.is_admin:
+        stmt = stmt.where(Kelurahan.id == viewer.kelurahan_id)
+    return [(k.id, f"{k.name} ({k.code})") for k in db.session.scalars(stmt)]
+
+
+def rt_choices(kelurahan_id: int) -> list[tuple[int, str]]:
+    """Every RT of a kelurahan as (id, 'RT 01/RW 02')."""
+    rows = db.session.execute(
+        sa.select(Rt.id, Rt.number, Rw.number).join(Rw, Rt.rw_id == Rw.id)
+        .where(Rt.kelurahan_id == kelurahan_id).order_by(Rw.number, Rt.number)
+    )
+    return [(rt_id, f"RT {rt:02d}/RW {rw:02d}") for rt_id, rt, rw in rows]
+
+
+def audit_page(viewer: User, page: int, entity: str | None = None):
+    """A page of the audit log the viewer may read, newest first."""
+    stmt = sa.select(AuditLog).where(visible_to(AuditLog, viewer))
+    if entity:
+        stmt = stmt.where(AuditLog.entity == entity)
+    return db.paginate(stmt.order_by(AuditLog.id.desc()), page=page, per_page=50,
+                       error_out=False)

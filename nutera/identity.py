@@ -1,0 +1,160 @@
+"""NIK and KK number rules: the one place that decides whether an identity number is valid.
+
+A NIK is PPKKCC DDMMYY SSSS: province, regency/city and district codes, the birth date
+(40 added to the day for women) and a serial. A KK number has the same region prefix,
+then the issue date DDMMYY and a serial.
+"""
+import re
+from dataclasses import dataclass
+from datetime import date
+
+from stdnum import numdb
+
+
+class IdentityError(ValueError):
+    """An identity number that cannot be accepted; the message is Indonesian and says why."""
+
+
+@dataclass(frozen=True)
+class NikInfo:
+    """A valid NIK and what it encodes."""
+
+    nik: str
+    province_code: str
+    regency_code: str
+    district_code: str
+    birth_date: date
+    sex: str  # "L" or "P"
+    serial: str
+    region_name: str
+
+
+@dataclass(frozen=True)
+class KkInfo:
+    """A valid KK (Kartu Keluarga) number and what it encodes."""
+
+    kk: str
+    province_code: str
+    regency_code: str
+    district_code: str
+    issued_on: date | None
+    serial: str
+    region_name: str
+
+
+_SCIENTIFIC = re.compile(r"^[+-]?\d+([.,]\d+)?[eE][+-]?\d+$")
+_SEPARATORS = re.compile(r"[\s.\-]")
+
+
+def _digits(text: object, label: str) -> str:
+    """Strip what spreadsheets and people add around an identity number, or raise."""
+    if text is None:
+        raise IdentityError(f"{label} wajib diisi.")
+    raw = str(text).strip().lstrip("'\u2018\u2019`").strip()
+    if not raw:
+        raise IdentityError(f"{label} wajib diisi.")
+    if _SCIENTIFIC.match(raw):
+        raise IdentityError(
+            f"{label} tertulis dalam notasi ilmiah ({raw}): Excel sudah menghilangkan digit "
+            f"terakhirnya. Format kolom {label} sebagai Teks lalu ketik ulang dari dokumen aslinya."
+        )
+    number = _SEPARATORS.sub("", raw)
+    if not number.isdigit():
+        raise IdentityError(f"{label} hanya boleh berisi angka (tertulis: {raw}).")
+    if len(number) != 16:
+        raise IdentityError(f"{label} harus 16 digit, yang tertulis {len(number)} digit.")
+    return number
+
+
+def _region_name(number: str, label: str) -> str:
+    """Name of the regency/city coded by the first four digits, or raise."""
+    parts = numdb.get("id/loc").info(number[:4])
+    province, regency = parts[0], parts[1] if len(parts) > 1 else ("", {})
+    if not province[1]:
+        raise IdentityError(f"Kode provinsi {number[:2]} pada {label} tidak dikenal.")
+    if not regency[1]:
+        raise IdentityError(
+            f"Kode kabupaten/kota {number[:2]}.{number[2:4]} pada {label} tidak dikenal."
+        )
+    return regency[1].get("name_id", "")
+
+
+def _two_digit_year(yy: int, month: int, day: int, today: date) -> date:
+    """Resolve a two-digit year to the most recent past date with that day and month."""
+    for century in (2000, 1900):
+        year = century + yy
+        try:
+            candidate = date(year, month, day)
+        except ValueError:
+            continue
+        if candidate <= today:
+            return candidate
+    raise ValueError
+
+
+def parse_nik(text: object, today: date | None = None) -> NikInfo:
+    """Return the normalised NIK with what it encodes, or raise IdentityError."""
+    today = today or date.today()
+    nik = _digits(text, "NIK")
+    region = _region_name(nik, "NIK")
+    day, month, yy = int(nik[6:8]), int(nik[8:10]), int(nik[10:12])
+    if 1 <= day <= 31:
+        sex = "L"
+    elif 41 <= day <= 71:
+        sex, day = "P", day - 40
+    else:
+        raise IdentityError(
+            f"Tanggal lahir pada NIK tidak mungkin: angka hari {nik[6:8]} "
+            "(laki-laki 01-31, perempuan 41-71)."
+        )
+    if not 1 <= month <= 12:
+        raise IdentityError(f"Tanggal lahir pada NIK tidak mungkin: bulan {nik[8:10]}.")
+    try:
+        birth_date = _two_digit_year(yy, month, day, today)
+    except ValueError:
+        raise IdentityError(
+            f"Tanggal lahir pada NIK tidak ada di kalender: {day:02d}-{month:02d}-{nik[10:12]}."
+        ) from None
+    if nik[12:] == "0000":
+        raise IdentityError("Nomor urut NIK (4 digit terakhir) tidak boleh 0000.")
+    return NikInfo(nik, nik[:2], nik[2:4], nik[4:6], birth_date, sex, nik[12:], region)
+
+
+def parse_kk(text: object, today: date | None = None) -> KkInfo:
+    """Return the normalised KK number with what it encodes, or raise IdentityError."""
+    today = today or date.today()
+    kk = _digits(text, "Nomor KK")
+    region = _region_name(kk, "Nomor KK")
+    day, month, yy = int(kk[6:8]), int(kk[8:10]), int(kk[10:12])
+    try:
+        issued_on = _two_digit_year(yy, month, day, today)
+    except ValueError:
+        raise IdentityError(
+            f"Tanggal terbit pada Nomor KK tidak mungkin: {kk[6:8]}-{kk[8:10]}-{kk[10:12]}."
+        ) from None
+    if kk[12:] == "0000":
+        raise IdentityError("Nomor urut KK (4 digit terakhir) tidak boleh 0000.")
+    return KkInfo(kk, kk[:2], kk[2:4], kk[4:6], issued_on, kk[12:], region)
+
+
+def is_valid_nik(text: object) -> bool:
+    """Whether text is an acceptable NIK."""
+    try:
+        parse_nik(text)
+    except IdentityError:
+        return False
+    return True
+
+
+def mask_name(name: str) -> str:
+    """Mask a name for public display: 'SITI AMINAH' -> 'SIT* AMI***'."""
+    masked = []
+    for word in name.split():
+        keep = max(1, min(3, len(word) - 1)) if len(word) > 1 else 1
+        masked.append(word[:keep] + "*" * (len(word) - keep))
+    return " ".join(masked)
+
+
+def mask_nik(nik: str) -> str:
+    """Mask a NIK for display where the full number is not needed."""
+    return nik[:6] + "*" * 6 + nik[12:] if len(nik) == 16 else "*" * len(nik)

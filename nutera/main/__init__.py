@@ -1,0 +1,6 @@
+"""Public home page and the signed-in dashboard."""
+from flask import Blueprint
+
+bp = Blueprint("main", __name__)
+
+from nutera.main import routes  # noqa: E402,F401

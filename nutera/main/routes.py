@@ -1,0 +1,19 @@
+"""Home page and dashboard."""
+from flask import render_template
+from flask_login import current_user, login_required
+
+from nutera.main import bp
+from nutera.main.queries import recipients_per_program
+
+
+@bp.route("/")
+def index():
+    """Public home: what Nutera is and how many households each program reaches."""
+    return render_template("main/index.html", figures=recipients_per_program())
+
+
+@bp.route("/dasbor")
+@login_required
+def dashboard():
+    """Landing page after sign-in, by role."""
+    return render_template("main/dashboard.html", user=current_user)

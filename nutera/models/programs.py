@@ -1,0 +1,65 @@
+"""Aid programs and who is enrolled in them."""
+from datetime import date, datetime
+from typing import Optional
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from nutera.extensions import db
+from nutera.models.base import TimestampMixin
+from nutera.models.people import Household, Person
+
+TARGETS = {"person": "Perorangan", "household": "Keluarga (KK)"}
+ENROLLMENT_STATUSES = {"aktif": "Aktif", "ditangguhkan": "Ditangguhkan", "berakhir": "Berakhir"}
+
+
+class AidProgram(TimestampMixin, db.Model):
+    """A social assistance program (PKH, BPNT, ...) as run in one kelurahan."""
+
+    __tablename__ = "aid_program"
+    __table_args__ = (
+        sa.UniqueConstraint("kelurahan_id", "code"),
+        sa.CheckConstraint("target IN ('person', 'household')", name="target"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kelurahan_id: Mapped[int] = mapped_column(sa.ForeignKey("kelurahan.id"), index=True)
+    code: Mapped[str] = mapped_column(sa.String(20))
+    name: Mapped[str] = mapped_column(sa.String(120))
+    description: Mapped[str] = mapped_column(sa.Text, default="")
+    target: Mapped[str] = mapped_column(sa.String(10))
+    active: Mapped[bool] = mapped_column(default=True)
+
+
+class Enrollment(TimestampMixin, db.Model):
+    """A person or household receiving a program for a period; ended, never deleted."""
+
+    __tablename__ = "enrollment"
+    __table_args__ = (
+        sa.CheckConstraint(
+            "(person_id IS NULL) <> (household_id IS NULL)", name="one_beneficiary"
+        ),
+        sa.CheckConstraint(
+            "status IN ('aktif', 'ditangguhkan', 'berakhir')", name="status"
+        ),
+        sa.Index("ix_enrollment_program_status", "program_id", "status"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kelurahan_id: Mapped[int] = mapped_column(sa.ForeignKey("kelurahan.id"), index=True)
+    program_id: Mapped[int] = mapped_column(sa.ForeignKey("aid_program.id"))
+    person_id: Mapped[Optional[int]] = mapped_column(sa.ForeignKey("person.id"), index=True)
+    household_id: Mapped[Optional[int]] = mapped_column(
+        sa.ForeignKey("household.id"), index=True
+    )
+    collector_id: Mapped[Optional[int]] = mapped_column(sa.ForeignKey("person.id"))
+    period_start: Mapped[date]
+    period_end: Mapped[Optional[date]]
+    status: Mapped[str] = mapped_column(sa.String(12), default="aktif")
+    status_reason: Mapped[str] = mapped_column(sa.String(255), default="")
+    status_changed_at: Mapped[Optional[datetime]] = mapped_column(sa.DateTime(timezone=True))
+
+    program: Mapped[AidProgram] = relationship()
+    person: Mapped[Optional[Person]] = relationship(foreign_keys=[person_id])
+    household: Mapped[Optional[Household]] = relationship()
+    collector: Mapped[Optional[Person]] = relationship(foreign_keys=[collector_id])

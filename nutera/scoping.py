@@ -1,0 +1,65 @@
+"""What a signed-in user may see: the one place every list and lookup goes through.
+
+Admins see the whole deployment, staff their kelurahan, volunteers the RTs assigned to
+them. A record outside the user's scope does not exist for them (404, never 403), so its
+existence is not revealed.
+"""
+from typing import Any, TypeVar
+
+import sqlalchemy as sa
+from flask import abort
+
+from nutera.extensions import db
+from nutera.models import Household, Person, User, volunteer_rt
+
+M = TypeVar("M")
+
+# Models whose rows sit in one RT (directly or through their household); volunteers are
+# limited to their assigned RTs on these.
+_RT_COLUMN = {Household: Household.rt_id}
+
+
+def _rt_condition(model: Any, user: User) -> sa.ColumnElement[bool] | None:
+    assigned = sa.select(volunteer_rt.c.rt_id).where(volunteer_rt.c.user_id == user.id)
+    if model in _RT_COLUMN:
+        return _RT_COLUMN[model].in_(assigned)
+    if model is Person:
+        return Person.household_id.in_(
+            sa.select(Household.id).where(Household.rt_id.in_(assigned))
+        )
+    rt_column = getattr(model, "rt_id", None)
+    if rt_column is not None:
+        return rt_column.in_(assigned)
+    return None
+
+
+def visible_to(model: Any, user: User) -> sa.ColumnElement[bool]:
+    """A WHERE condition selecting the rows of model that user may see."""
+    if user.is_admin:
+        return sa.true()
+    if not hasattr(model, "kelurahan_id"):
+        raise TypeError(f"{model.__name__} has no kelurahan_id and cannot be scoped")
+    condition = model.kelurahan_id == user.kelurahan_id
+    if user.is_volunteer:
+        rt_condition = _rt_condition(model, user)
+        if rt_condition is not None:
+            condition = sa.and_(condition, rt_condition)
+    return condition
+
+
+def scoped_select(model: type[M], user: User) -> sa.Select[tuple[M]]:
+    """SELECT model, limited to what user may see."""
+    return sa.select(model).where(visible_to(model, user))
+
+
+def get_visible_or_404(model: type[M], ident: int, user: User) -> M:
+    """The record with this id if user may see it, else abort with 404."""
+    obj = db.session.scalar(scoped_select(model, user).where(model.id == ident))
+    if obj is None:
+        abort(404)
+    return obj
+
+
+def may_manage_kelurahan(user: User, kelurahan_id: int) -> bool:
+    """Whether user administers records of that kelurahan (admin, or its staff)."""
+    return user.is_admin or (user.is_staff and user.kelurahan_id == kelurahan_id)

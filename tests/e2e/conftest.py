@@ -1,0 +1,60 @@
+"""Real headless Chromium (Debian's package) against a live server with the full demo."""
+import threading
+
+import pytest
+from werkzeug.serving import make_server
+
+from nutera import create_app
+from nutera.demo.services import seed_demo
+from nutera.extensions import db
+from tests.dbutil import reset_to_migrated_schema
+
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run",
+                 "--disable-quic"]
+PHONE = {"viewport": {"width": 360, "height": 740}, "is_mobile": True, "has_touch": True}
+
+
+def pytest_collection_modifyitems(items):
+    for item in items:
+        if "tests/e2e/" in str(item.fspath):
+            item.add_marker(pytest.mark.e2e)
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args):
+    return {**browser_type_launch_args, "executable_path": "/usr/bin/chromium",
+            "args": CHROMIUM_ARGS}
+
+
+@pytest.fixture(scope="session")
+def live_app(tmp_path_factory):
+    """The app on its own SQLite file, migrated and seeded with the full demo kelurahan."""
+    folder = tmp_path_factory.mktemp("e2e")
+    app = create_app({"SECRET_KEY": "e2e", "INSTANCE_PATH": str(folder),
+                      "SQLALCHEMY_DATABASE_URI": f"sqlite:///{folder / 'e2e.sqlite3'}",
+                      "RATELIMIT_STORAGE_URI": "memory://"})
+    reset_to_migrated_schema(app)
+    with app.app_context():
+        app.demo_accounts = {a.username: a.password for a in seed_demo(db.session)}
+        db.session.commit()
+    return app
+
+
+@pytest.fixture(scope="session")
+def live_server(live_app):
+    """Serve live_app on a free loopback port for the session; yields its base URL."""
+    server = make_server("127.0.0.1", 0, live_app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+
+
+@pytest.fixture
+def phone(browser):
+    """A page in a 360 px wide touch phone context."""
+    context = browser.new_context(**PHONE, locale="id-ID")
+    page = context.new_page()
+    yield page
+    context.close()
