@@ -68,17 +68,21 @@ def register_extensions(app: Flask) -> None:
     formatting.init_app(app)
 
 
+# (module, URL prefix): one blueprint per feature, each module exposing `bp`.
+BLUEPRINTS = (
+    ("nutera.main", None),
+    ("nutera.auth", None),
+    ("nutera.admin", "/admin"),
+    ("nutera.registry", "/registri"),
+)
+
+
 def register_blueprints(app: Flask) -> None:
     """Mount one blueprint per feature."""
-    from nutera.admin import bp as admin_bp
-    from nutera.auth import bp as auth_bp
-    from nutera.main import bp as main_bp
-    from nutera.registry import bp as registry_bp
+    from importlib import import_module
 
-    app.register_blueprint(main_bp)
-    app.register_blueprint(auth_bp)
-    app.register_blueprint(admin_bp, url_prefix="/admin")
-    app.register_blueprint(registry_bp, url_prefix="/registri")
+    for module_name, prefix in BLUEPRINTS:
+        app.register_blueprint(import_module(module_name).bp, url_prefix=prefix)
 
 
 def register_errors(app: Flask) -> None:

@@ -1,12 +1,21 @@
 """Typed SQLAlchemy models, one module per area."""
 from nutera.models.accounts import ROLES, User, volunteer_rt
 from nutera.models.audit import AuditLog
-from nutera.models.people import PERSON_STATUSES, RELATIONS, SEXES, Household, Person
+from nutera.models.people import (
+    DISABILITIES, FLOORS, HOUSE_OWNERSHIP, PERSON_STATUSES, RELATIONS, RESIDENCES, ROOFS, SEXES,
+    TOILETS, WALLS, WATER_SOURCES, Household, Person,
+)
 from nutera.models.programs import ENROLLMENT_STATUSES, TARGETS, AidProgram, Enrollment
 from nutera.models.region import Kelurahan, Rt, Rw
+from nutera.models.work import (
+    SURVEY_TASK_STATUSES, TARGETING_DECISIONS, TARGETING_KINDS, Setting, SurveyTask,
+    TargetingCase,
+)
 
 __all__ = [
     "ROLES", "User", "volunteer_rt", "AuditLog", "PERSON_STATUSES", "RELATIONS", "SEXES",
     "Household", "Person", "ENROLLMENT_STATUSES", "TARGETS", "AidProgram", "Enrollment",
-    "Kelurahan", "Rt", "Rw",
+    "Kelurahan", "Rt", "Rw", "DISABILITIES", "FLOORS", "HOUSE_OWNERSHIP", "RESIDENCES", "ROOFS",
+    "TOILETS", "WALLS", "WATER_SOURCES", "SURVEY_TASK_STATUSES", "TARGETING_DECISIONS",
+    "TARGETING_KINDS", "Setting", "SurveyTask", "TargetingCase",
 ]

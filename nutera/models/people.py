@@ -27,6 +27,24 @@ RELATIONS = {
 
 PERSON_STATUSES = {"hidup": "Tinggal di sini", "pindah": "Pindah", "meninggal": "Meninggal"}
 
+# Where a living person stands: 'tetap' is a registered resident; 'pendatang' lives here
+# (kos, kontrakan) with a KTP issued elsewhere and is often missing from every list.
+RESIDENCES = {"tetap": "Warga tetap", "pendatang": "Pendatang (KTP luar daerah)"}
+
+DISABILITIES = {"fisik": "Fisik", "netra": "Netra", "rungu_wicara": "Rungu/wicara",
+                "intelektual": "Intelektual", "mental": "Mental/psikososial", "ganda": "Ganda"}
+
+HOUSE_OWNERSHIP = {"milik": "Milik sendiri", "sewa": "Sewa/kontrak", "kos": "Kos",
+                   "menumpang": "Menumpang", "dinas": "Rumah dinas"}
+FLOORS = {"keramik": "Keramik/ubin", "semen": "Semen", "kayu": "Kayu/papan", "tanah": "Tanah"}
+WALLS = {"tembok": "Tembok", "setengah": "Setengah tembok", "kayu": "Kayu/papan",
+         "bambu": "Bambu/anyaman"}
+ROOFS = {"genteng": "Genteng", "beton": "Beton", "seng": "Seng/asbes", "rumbia": "Ijuk/rumbia"}
+WATER_SOURCES = {"pdam": "PDAM/ledeng", "sumur_bor": "Sumur bor/pompa",
+                 "sumur": "Sumur gali", "isi_ulang": "Air isi ulang/kemasan",
+                 "lainnya": "Lainnya"}
+TOILETS = {"sendiri": "Milik sendiri", "bersama": "Bersama/umum", "tidak_ada": "Tidak ada"}
+
 
 class Household(TimestampMixin, db.Model):
     """A family registered on one Kartu Keluarga."""
@@ -41,6 +59,17 @@ class Household(TimestampMixin, db.Model):
     kode_pos: Mapped[str] = mapped_column(sa.String(5))
     latitude: Mapped[Optional[Decimal]] = mapped_column(sa.Numeric(9, 6))
     longitude: Mapped[Optional[Decimal]] = mapped_column(sa.Numeric(9, 6))
+    gps_accuracy_m: Mapped[Optional[int]]
+    # Housing, as found by the last verified survey (None: never surveyed).
+    ownership: Mapped[Optional[str]] = mapped_column(sa.String(12))
+    floor: Mapped[Optional[str]] = mapped_column(sa.String(12))
+    wall: Mapped[Optional[str]] = mapped_column(sa.String(12))
+    roof: Mapped[Optional[str]] = mapped_column(sa.String(12))
+    water_source: Mapped[Optional[str]] = mapped_column(sa.String(12))
+    toilet: Mapped[Optional[str]] = mapped_column(sa.String(12))
+    electricity_va: Mapped[Optional[int]]
+    house_photo: Mapped[Optional[str]] = mapped_column(sa.String(255))
+    verified_at: Mapped[Optional[datetime]] = mapped_column(sa.DateTime(timezone=True))
 
     rt: Mapped[Rt] = relationship()
     members: Mapped[list["Person"]] = relationship(
@@ -62,12 +91,22 @@ class Person(TimestampMixin, db.Model):
     household_id: Mapped[Optional[int]] = mapped_column(
         sa.ForeignKey("household.id"), index=True
     )
-    nik: Mapped[str] = mapped_column(sa.String(16), unique=True)
+    # NULL for a person recorded without any NIK (flagged, still counted).
+    nik: Mapped[Optional[str]] = mapped_column(sa.String(16), unique=True)
     name: Mapped[str] = mapped_column(sa.String(120))
     sex: Mapped[str] = mapped_column(sa.String(1))
     birth_date: Mapped[date]
     relation: Mapped[str] = mapped_column(sa.String(20), default="lainnya")
     status: Mapped[str] = mapped_column(sa.String(10), default="hidup")
     status_changed_at: Mapped[Optional[datetime]] = mapped_column(sa.DateTime(timezone=True))
+    # What surveys record about a person (None: not known yet).
+    occupation: Mapped[Optional[str]] = mapped_column(sa.String(80))
+    monthly_income: Mapped[Optional[int]]  # rupiah per month
+    disability: Mapped[Optional[str]] = mapped_column(sa.String(20))
+    is_asn_tni_polri: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
+    has_ktp: Mapped[bool] = mapped_column(default=True, server_default=sa.true())
+    residence: Mapped[str] = mapped_column(sa.String(10), default="tetap",
+                                           server_default="tetap")
+    verified_at: Mapped[Optional[datetime]] = mapped_column(sa.DateTime(timezone=True))
 
     household: Mapped[Optional[Household]] = relationship(back_populates="members")

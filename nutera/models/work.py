@@ -1,0 +1,91 @@
+"""Work items shared between features: survey tasks, targeting cases and settings.
+
+Survey tasks are created by staff or from a resident's proposal (usul) and done by the
+volunteers of that RT; targeting cases are possible exclusion/inclusion errors raised by
+the eligibility rules or by a resident's rebuttal (sanggah) and decided by staff.
+"""
+from datetime import datetime
+from typing import Optional
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from nutera.extensions import db
+from nutera.models.base import TimestampMixin, utcnow
+from nutera.models.people import Household, Person
+from nutera.models.programs import AidProgram, Enrollment
+from nutera.models.region import Rt
+
+SURVEY_TASK_STATUSES = {"terbuka": "Belum didata", "selesai": "Sudah didata", "batal": "Dibatalkan"}
+TARGETING_KINDS = {"exclusion": "Memenuhi syarat tapi belum menerima",
+                   "inclusion": "Menerima tapi tidak lagi memenuhi syarat"}
+TARGETING_DECISIONS = {"terbuka": "Belum diputuskan", "usul_tambah": "Diusulkan masuk",
+                       "usul_hapus": "Diusulkan keluar", "tetap": "Tidak diubah"}
+
+
+class SurveyTask(TimestampMixin, db.Model):
+    """A household (or address) volunteers of an RT should survey."""
+
+    __tablename__ = "survey_task"
+    __table_args__ = (sa.Index("ix_survey_task_rt_status", "rt_id", "status"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kelurahan_id: Mapped[int] = mapped_column(sa.ForeignKey("kelurahan.id"), index=True)
+    rt_id: Mapped[int] = mapped_column(sa.ForeignKey("rt.id"))
+    household_id: Mapped[Optional[int]] = mapped_column(sa.ForeignKey("household.id"))
+    subject_name: Mapped[str] = mapped_column(sa.String(120), default="")
+    subject_nik: Mapped[Optional[str]] = mapped_column(sa.String(16))
+    address: Mapped[str] = mapped_column(sa.String(255), default="")
+    note: Mapped[str] = mapped_column(sa.Text, default="")
+    source: Mapped[str] = mapped_column(sa.String(20), default="petugas")  # petugas / usul
+    source_ref: Mapped[Optional[str]] = mapped_column(sa.String(40))  # e.g. complaint code
+    status: Mapped[str] = mapped_column(sa.String(10), default="terbuka")
+    created_by_id: Mapped[Optional[int]] = mapped_column(sa.ForeignKey("user_account.id"))
+    completed_at: Mapped[Optional[datetime]] = mapped_column(sa.DateTime(timezone=True))
+
+    rt: Mapped[Rt] = relationship()
+    household: Mapped[Optional[Household]] = relationship()
+
+
+class TargetingCase(TimestampMixin, db.Model):
+    """A possible targeting error for one program, and the staff decision on it."""
+
+    __tablename__ = "targeting_case"
+    __table_args__ = (
+        sa.CheckConstraint("kind IN ('exclusion', 'inclusion')", name="kind"),
+        sa.Index("ix_targeting_case_program_decision", "program_id", "decision"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kelurahan_id: Mapped[int] = mapped_column(sa.ForeignKey("kelurahan.id"), index=True)
+    program_id: Mapped[int] = mapped_column(sa.ForeignKey("aid_program.id"))
+    household_id: Mapped[Optional[int]] = mapped_column(sa.ForeignKey("household.id"))
+    person_id: Mapped[Optional[int]] = mapped_column(sa.ForeignKey("person.id"))
+    enrollment_id: Mapped[Optional[int]] = mapped_column(sa.ForeignKey("enrollment.id"))
+    kind: Mapped[str] = mapped_column(sa.String(10))
+    source: Mapped[str] = mapped_column(sa.String(20), default="aturan")  # aturan/sanggah/usul/petugas
+    source_ref: Mapped[Optional[str]] = mapped_column(sa.String(40))
+    explanation: Mapped[str] = mapped_column(sa.Text, default="")
+    decision: Mapped[str] = mapped_column(sa.String(12), default="terbuka")
+    decision_reason: Mapped[str] = mapped_column(sa.Text, default="")
+    decided_by_id: Mapped[Optional[int]] = mapped_column(sa.ForeignKey("user_account.id"))
+    decided_at: Mapped[Optional[datetime]] = mapped_column(sa.DateTime(timezone=True))
+
+    program: Mapped[AidProgram] = relationship()
+    household: Mapped[Optional[Household]] = relationship()
+    person: Mapped[Optional[Person]] = relationship()
+    enrollment: Mapped[Optional[Enrollment]] = relationship()
+
+
+class Setting(db.Model):
+    """A named value, per kelurahan or (kelurahan_id NULL) for the whole deployment."""
+
+    __tablename__ = "setting"
+    __table_args__ = (sa.UniqueConstraint("kelurahan_id", "key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kelurahan_id: Mapped[Optional[int]] = mapped_column(sa.ForeignKey("kelurahan.id"))
+    key: Mapped[str] = mapped_column(sa.String(60))
+    value: Mapped[str] = mapped_column(sa.Text)
+    updated_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow,
+                                                 onupdate=utcnow)
