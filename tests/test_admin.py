@@ -75,3 +75,12 @@ def test_user_list_is_scoped(app, client, login_as, world):
         staff = db.session.get(User, world.user_ids["staff"])
         names = set(db.session.scalars(scoped_select(User, staff).with_only_columns(User.username)))
     assert names == {"petugas", "relawan"}
+
+
+def test_staff_without_kelurahan_is_refused_next_to_the_field(client, login_as, world):
+    login_as("admin")
+    page = client.post("/admin/pengguna/baru", data={
+        "username": "staf.tanpa", "full_name": "Staf Tanpa Kelurahan", "role": "staff",
+        "kelurahan_id": 0, "password": "rahasia-panjang-1"}).get_data(as_text=True)
+    assert "harus terdaftar pada satu kelurahan" in page
+    assert 'value="Staf Tanpa Kelurahan"' in page

@@ -8,8 +8,8 @@ from nutera.scoping import scoped_select, visible_to
 
 def users_for(viewer: User) -> list[User]:
     """Accounts the viewer may manage, ordered by kelurahan and name."""
-    stmt = scoped_select(User, viewer) if not viewer.is_admin else sa.select(User)
-    return list(db.session.scalars(stmt.order_by(User.kelurahan_id, User.username)))
+    stmt = scoped_select(User, viewer).order_by(User.kelurahan_id, User.username)
+    return list(db.session.scalars(stmt))
 
 
 def kelurahan_choices(viewer: User) -> list[tuple[int, str]]:

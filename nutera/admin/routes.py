@@ -26,8 +26,10 @@ def new_user():
     form = UserForm()
     roles = ROLES if current_user.is_admin else {"volunteer": ROLES["volunteer"]}
     form.role.choices = list(roles.items())
-    form.kelurahan_id.choices = [(0, "- (admin seluruh kota)")] * current_user.is_admin \
-        + kelurahan_choices(current_user)
+    kelurahan_options = kelurahan_choices(current_user)
+    if current_user.is_admin:
+        kelurahan_options.insert(0, (0, "— (admin seluruh kota)"))
+    form.kelurahan_id.choices = kelurahan_options
     if form.validate_on_submit():
         kelurahan = db.session.get(Kelurahan, form.kelurahan_id.data) \
             if form.kelurahan_id.data else None
@@ -37,7 +39,7 @@ def new_user():
                                role=form.role.data, kelurahan=kelurahan)
         except AccountError as error:
             db.session.rollback()
-            form.username.errors.append(str(error))
+            form[error.field].errors.append(str(error))
         else:
             db.session.commit()
             flash(f"Akun {user.username} dibuat.", "success")
@@ -64,7 +66,7 @@ def assignments(user_id: int):
             assign_rts(db.session, volunteer, form.rt_ids.data)
         except AccountError as error:
             db.session.rollback()
-            form.rt_ids.errors.append(str(error))
+            form[error.field].errors.append(str(error))
         else:
             db.session.commit()
             flash(f"Penugasan {volunteer.full_name} disimpan.", "success")
