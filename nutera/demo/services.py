@@ -151,12 +151,11 @@ def seed_demo(session: Session, figures: DemoFigures | None = None,
     for rw_number, count in enumerate(household_counts, start=1):
         rts = rts_by_rw[rw_number]
         for i in range(count):
-            rt_id, rt_number = rts[i % len(rts)]
+            rt_id, _ = rts[i % len(rts)]
             issued = _random_date(rng, date(2010, 1, 1), date(2025, 12, 31))
             household_rows.append({
                 "kelurahan_id": kelurahan.id, "rt_id": rt_id, "kk_number": mint.kk(issued),
-                "address": f"{rng.choice(STREETS)} No. {rng.randint(1, 180)}, "
-                           f"RT {rt_number:02d}/RW {rw_number:02d}",
+                "address": f"{rng.choice(STREETS)} No. {rng.randint(1, 180)}",
                 "kode_pos": KELURAHAN["kode_pos"],
             })
             member_plan.append(_household_members(sizes[len(member_plan)], rng, today))
