@@ -3,7 +3,8 @@ from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import (BooleanField, DateField, DecimalField, FieldList, Form, FormField,
                      IntegerField, SelectField, StringField, TextAreaField)
-from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, Regexp
+from wtforms.validators import (DataRequired, InputRequired, Length, NumberRange, Optional, Regexp,
+                                ValidationError)
 
 from nutera.identity import IdentityError, parse_kk
 from nutera.models import (DISABILITIES, FLOORS, HOUSE_OWNERSHIP, PRESENCES, RELATIONS, ROOFS,
@@ -49,10 +50,6 @@ def _choices(mapping: dict, blank: str | None = "— pilih —") -> list[tuple[s
     return ([("", blank)] if blank is not None else []) + list(mapping.items())
 
 
-def _optional_choice(value):
-    return value or None
-
-
 class MemberForm(Form):
     """One member row; its name prefix is members-<n>-."""
 
@@ -72,8 +69,7 @@ class MemberForm(Form):
     occupation = StringField("Pekerjaan", filters=[_strip], validators=[Length(max=80)])
     monthly_income = IntegerField("Penghasilan per bulan (Rp)", validators=[
         Optional(), NumberRange(min=0, max=1_000_000_000, message="Penghasilan tidak wajar.")])
-    disability = SelectField("Disabilitas", choices=_choices(DISABILITIES, "Tidak ada"),
-                             filters=[_optional_choice])
+    disability = SelectField("Disabilitas", choices=_choices(DISABILITIES, "Tidak ada"), default="")
     is_asn_tni_polri = BooleanField("ASN/TNI/POLRI")
     presence = SelectField("Status tinggal", choices=list(PRESENCES.items()),
                            default="tinggal")
@@ -129,7 +125,7 @@ class SurveyForm(FlaskForm):
         try:
             field.data = parse_kk(field.data).kk
         except IdentityError as error:
-            raise ValueError(str(error)) from None
+            raise ValidationError(str(error)) from None
 
     def validate(self, extra_validators=None) -> bool:
         valid = super().validate(extra_validators)
@@ -166,4 +162,4 @@ class TaskForm(FlaskForm):
             try:
                 field.data = parse_kk(field.data).kk
             except IdentityError as error:
-                raise ValueError(str(error)) from None
+                raise ValidationError(str(error)) from None

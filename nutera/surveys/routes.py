@@ -107,7 +107,7 @@ def fill(survey_id: int):
         flash("Survei belum terkirim: periksa isian yang ditandai merah.", "danger")
     status = 422 if form.errors or form.photo.errors else 200
     return render_template("surveys/form.html", form=form, survey=survey,
-                           member_template=MemberForm(prefix="members-__index__")), status
+                           member_template=MemberForm(prefix="members-__index__-")), status
 
 
 @bp.route("/<int:survey_id>/draf", methods=["POST"])

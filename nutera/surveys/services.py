@@ -129,7 +129,7 @@ def submit_survey(session: Session, survey: Survey, volunteer: User, data: dict,
         SurveyMember(position=position, nik=row["nik"] or None, has_ktp=not row["no_ktp"],
                      name=row["name"].upper(), relation=row["relation"], sex=row["sex"],
                      birth_date=row["birth_date"], occupation=row["occupation"] or "",
-                     monthly_income=row["monthly_income"], disability=row["disability"],
+                     monthly_income=row["monthly_income"], disability=row["disability"] or None,
                      is_asn_tni_polri=row["is_asn_tni_polri"], presence=row["presence"],
                      mismatch_confirmed=bool(row["confirm_mismatch"]))
         for position, row in enumerate(data["members"])]
