@@ -7,8 +7,8 @@ import sqlalchemy as sa
 from PIL import Image
 
 from nutera.extensions import db
-from nutera.models import Kelurahan, Person, Survey, User
-from tests.factories import make_nik, rt_of
+from nutera.models import Household, Kelurahan, Person, Survey, User
+from tests.factories import rt_of
 from tests.factories_surveys import form_data, make_survey, member
 
 
@@ -142,6 +142,20 @@ def test_kk_surveyed_this_period_by_someone_else_is_refused(client, fill_url, rt
     data = form_data(rt_id, two_members(), kk="3273020106150042")
     page = client.post(fill_url, data=data).get_data(as_text=True)
     assert f"KK ini sudah didata periode ini oleh Petugas (survei #{earlier_id})." in page
+    assert f'href="/survei/{earlier_id}"' not in page  # not theirs: named, not linked
+
+
+def test_kk_surveyed_twice_by_the_same_volunteer_links_to_the_first(client, fill_url, rt_id,
+                                                                     app, world):
+    with app.app_context():
+        volunteer = db.session.get(User, world.user_ids["volunteer"])
+        household = db.session.get(Household, world.household_ids["assigned"])
+        earlier = make_survey(db.session, volunteer, volunteer.assigned_rts[0],
+                              kk=household.kk_number)
+        db.session.commit()
+        earlier_id, kk = earlier.id, household.kk_number
+    page = client.post(fill_url, data=form_data(rt_id, two_members(), kk=kk)).get_data(as_text=True)
+    assert f'<a href="/survei/{earlier_id}" id="kk-link">Lihat survei #{earlier_id}</a>' in page
 
 
 @pytest.mark.parametrize("photo, message", [

@@ -7,7 +7,7 @@ from werkzeug.datastructures import MultiDict
 
 from nutera.auth.decorators import roles_required
 from nutera.extensions import db
-from nutera.models import Household, SurveyTask
+from nutera.models import Household, Survey, SurveyTask
 from nutera.scoping import get_visible_or_404, scoped_select
 from nutera.storage import DEFAULT_MAX_BYTES, UploadError, save_image, send_stored
 from nutera.surveys import bp
@@ -15,8 +15,8 @@ from nutera.surveys.checks import period_label, period_of
 from nutera.surveys.comparison import compare
 from nutera.surveys.forms import MemberForm, SurveyForm
 from nutera.surveys.queries import open_tasks, resumable, rt_choices, rt_progress, survey_for
-from nutera.surveys.services import (SurveyError, blocking_problems, pairs_from_survey,
-                                     save_draft, start_survey, submit_survey)
+from nutera.surveys.services import (SurveyError, blocking_problems, duplicate_survey,
+                                     pairs_from_survey, save_draft, start_survey, submit_survey)
 
 
 def _now() -> datetime:
@@ -42,6 +42,9 @@ def start():
     task = household = None
     if request.form.get("task_id", type=int):
         task = get_visible_or_404(SurveyTask, request.form.get("task_id", type=int), current_user)
+        if task.status != "terbuka":
+            flash("Tugas ini sudah selesai atau dibatalkan.", "info")
+            return redirect(url_for("surveys.assignments"))
         rt = task.rt
     else:
         rt = next((r for r in current_user.assigned_rts
@@ -81,6 +84,22 @@ def _attach_blocking(form: SurveyForm, survey) -> bool:
     return not problems
 
 
+def _kk_link(form: SurveyForm, survey) -> tuple[str, str] | None:
+    """Where the volunteer can look at the record their KK collides with, if they may."""
+    if not form.kk_number.errors or not form.kk_number.data:
+        return None
+    other = duplicate_survey(db.session, survey, form.kk_number.data)
+    if other is not None and db.session.scalar(
+            scoped_select(Survey, current_user).where(Survey.id == other.id,
+                                                      Survey.volunteer_id == current_user.id)):
+        return url_for("surveys.detail", survey_id=other.id), f"Lihat survei #{other.id}"
+    household_id = db.session.scalar(scoped_select(Household, current_user).with_only_columns(
+        Household.id).where(Household.kk_number == form.kk_number.data))
+    if household_id is not None:
+        return url_for("registry.household", household_id=household_id), "Lihat KK di registri"
+    return None
+
+
 @bp.route("/<int:survey_id>/isi", methods=["GET", "POST"])
 @roles_required("volunteer")
 def fill(survey_id: int):
@@ -107,6 +126,7 @@ def fill(survey_id: int):
         flash("Survei belum terkirim: periksa isian yang ditandai merah.", "danger")
     status = 422 if form.errors or form.photo.errors else 200
     return render_template("surveys/form.html", form=form, survey=survey,
+                           kk_link=_kk_link(form, survey) if request.method == "POST" else None,
                            member_template=MemberForm(prefix="members-__index__-")), status
 
 

@@ -5,6 +5,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from nutera.identity import mask_nik
+from nutera.models.base import utcnow
 from nutera.models import (Household, Person, Rt, Survey, SurveyMember, SurveyStatusEvent,
                            SurveyTask, User)
 from nutera.surveys.checks import period_of
@@ -72,7 +73,7 @@ def start_survey(session: Session, volunteer: User, rt: Rt, today: date,
         survey.draft = [["rt_id", str(rt.id)], ["address", task.address]] + (
             [["members-0-name", task.subject_name]] if task.subject_name else [])
     session.add(survey)
-    record_event(survey, volunteer, "draft", "", datetime.now().astimezone())
+    record_event(survey, volunteer, "draft", "", utcnow())
     session.flush()
     return survey
 
@@ -89,6 +90,15 @@ def save_draft(survey: Survey, pairs: object, now: datetime) -> None:
     survey.draft_saved_at = now
 
 
+def duplicate_survey(session: Session, survey: Survey, kk_number: str):
+    """(id, volunteer's full_name) of another active survey of this KK this period, or None."""
+    return session.execute(
+        sa.select(Survey.id, User.full_name).join(User, Survey.volunteer_id == User.id)
+        .where(Survey.kk_number == kk_number, Survey.period == survey.period,
+               Survey.id != survey.id, Survey.status.in_(ACTIVE_STATUSES))
+        .order_by(Survey.id)).first()
+
+
 def blocking_problems(session: Session, survey: Survey, kk_number: str,
                       niks: list[str]) -> dict[str, str]:
     """Duplicates that stop a submission: KK surveyed this period, KK or NIK of another kelurahan.
@@ -96,10 +106,7 @@ def blocking_problems(session: Session, survey: Survey, kk_number: str,
     Keys are 'kk_number' or 'members-<index>-nik' (index into niks).
     """
     problems = {}
-    other = session.execute(
-        sa.select(Survey.id, User.full_name).join(User, Survey.volunteer_id == User.id)
-        .where(Survey.kk_number == kk_number, Survey.period == survey.period,
-               Survey.id != survey.id, Survey.status.in_(ACTIVE_STATUSES))).first()
+    other = duplicate_survey(session, survey, kk_number)
     if other is not None:
         problems["kk_number"] = (f"KK ini sudah didata periode ini oleh {other.full_name} "
                                  f"(survei #{other.id}).")
@@ -144,14 +151,15 @@ def submit_survey(session: Session, survey: Survey, volunteer: User, data: dict,
     session.flush()
 
 
-def _require_submitted(survey: Survey) -> None:
+def require_submitted(survey: Survey) -> None:
+    """Refuse a decision on a survey that is not waiting for one."""
     if survey.status != "submitted":
         raise SurveyError(f"Survei #{survey.id} tidak sedang menunggu verifikasi.")
 
 
 def return_survey(survey: Survey, staff: User, note: str, now: datetime) -> None:
     """Send a survey back to its volunteer for correction."""
-    _require_submitted(survey)
+    require_submitted(survey)
     survey.staff_note = note
     survey.decided_at, survey.decided_by_id = now, staff.id
     record_event(survey, staff, "returned", note, now)
@@ -159,7 +167,7 @@ def return_survey(survey: Survey, staff: User, note: str, now: datetime) -> None
 
 def reject_survey(survey: Survey, staff: User, note: str, now: datetime) -> None:
     """Refuse a survey for good, with the reason."""
-    _require_submitted(survey)
+    require_submitted(survey)
     survey.staff_note = note
     survey.decided_at, survey.decided_by_id = now, staff.id
     record_event(survey, staff, "rejected", note, now)
