@@ -7,6 +7,9 @@ from nutera.models.people import (
 )
 from nutera.models.programs import ENROLLMENT_STATUSES, TARGETS, AidProgram, Enrollment
 from nutera.models.region import Kelurahan, Rt, Rw
+from nutera.models.surveys import (
+    PRESENCES, SURVEY_STATUSES, Survey, SurveyMember, SurveyStatusEvent,
+)
 from nutera.models.work import (
     SURVEY_TASK_STATUSES, TARGETING_DECISIONS, TARGETING_KINDS, Setting, SurveyTask,
     TargetingCase,
@@ -18,4 +21,5 @@ __all__ = [
     "Kelurahan", "Rt", "Rw", "DISABILITIES", "FLOORS", "HOUSE_OWNERSHIP", "RESIDENCES", "ROOFS",
     "TOILETS", "WALLS", "WATER_SOURCES", "SURVEY_TASK_STATUSES", "TARGETING_DECISIONS",
     "TARGETING_KINDS", "Setting", "SurveyTask", "TargetingCase",
+    "PRESENCES", "SURVEY_STATUSES", "Survey", "SurveyMember", "SurveyStatusEvent",
 ]

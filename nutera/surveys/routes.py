@@ -1,0 +1,175 @@
+"""Volunteer pages: assignments, the survey form with autosave, a survey's detail and photo."""
+from datetime import date, datetime, timezone
+
+from flask import abort, current_app, flash, jsonify, redirect, render_template, request, url_for
+from flask_login import current_user
+from werkzeug.datastructures import MultiDict
+
+from nutera.auth.decorators import roles_required
+from nutera.extensions import db
+from nutera.models import Household, Survey, SurveyTask
+from nutera.scoping import get_visible_or_404, scoped_select
+from nutera.storage import DEFAULT_MAX_BYTES, UploadError, save_image, send_stored
+from nutera.surveys import bp
+from nutera.surveys.checks import period_label, period_of
+from nutera.surveys.comparison import compare
+from nutera.surveys.forms import MemberForm, SurveyForm
+from nutera.surveys.queries import open_tasks, resumable, rt_choices, rt_progress, survey_for
+from nutera.surveys.services import (SurveyError, blocking_problems, duplicate_survey,
+                                     pairs_from_survey, save_draft, start_survey, submit_survey)
+
+
+def _now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+@bp.route("/")
+@roles_required("admin", "staff", "volunteer")
+def assignments():
+    """A volunteer's RTs with progress, open tasks and drafts to resume."""
+    if not current_user.is_volunteer:
+        return redirect(url_for("surveys.survey_list"))
+    period = period_of(date.today())
+    return render_template("surveys/assignments.html", progress=rt_progress(current_user, period),
+                           period=period_label(period), tasks=open_tasks(current_user),
+                           drafts=resumable(current_user))
+
+
+@bp.route("/mulai", methods=["POST"])
+@roles_required("volunteer")
+def start():
+    """Open a new draft, from a task or for a chosen RT (and KK, if already registered)."""
+    task = household = None
+    if request.form.get("task_id", type=int):
+        task = get_visible_or_404(SurveyTask, request.form.get("task_id", type=int), current_user)
+        if task.status != "terbuka":
+            flash("Tugas ini sudah selesai atau dibatalkan.", "info")
+            return redirect(url_for("surveys.assignments"))
+        rt = task.rt
+    else:
+        rt = next((r for r in current_user.assigned_rts
+                   if r.id == request.form.get("rt_id", type=int)), None)
+        if rt is None:
+            abort(404)
+        kk = "".join(ch for ch in request.form.get("kk", "") if ch.isdigit())
+        if kk:
+            household = db.session.scalar(scoped_select(Household, current_user)
+                                          .where(Household.kk_number == kk))
+    survey = start_survey(db.session, current_user, rt, date.today(), task, household)
+    db.session.commit()
+    return redirect(url_for("surveys.fill", survey_id=survey.id))
+
+
+def _store_photo(form: SurveyForm, survey) -> None:
+    upload = form.photo.data
+    if not upload or not getattr(upload, "filename", ""):
+        return
+    try:
+        stored = save_image(upload.stream, "survey", max_bytes=current_app.config.get(
+            "SURVEY_PHOTO_MAX_BYTES", DEFAULT_MAX_BYTES))
+    except UploadError as error:
+        form.photo.errors = [str(error)]
+    else:
+        survey.house_photo = stored.path
+
+
+def _attach_blocking(form: SurveyForm, survey) -> bool:
+    niks = [entry.form.nik.data or "" for entry in form.members]
+    problems = blocking_problems(db.session, survey, form.kk_number.data, niks)
+    for key, message in problems.items():
+        if key == "kk_number":
+            form.kk_number.errors.append(message)
+        else:
+            form.members[int(key.split("-")[1])].form.nik.errors.append(message)
+    return not problems
+
+
+def _kk_link(form: SurveyForm, survey) -> tuple[str, str] | None:
+    """Where the volunteer can look at the record their KK collides with, if they may."""
+    if not form.kk_number.errors or not form.kk_number.data:
+        return None
+    other = duplicate_survey(db.session, survey, form.kk_number.data)
+    if other is not None and db.session.scalar(
+            scoped_select(Survey, current_user).where(Survey.id == other.id,
+                                                      Survey.volunteer_id == current_user.id)):
+        return url_for("surveys.detail", survey_id=other.id), f"Lihat survei #{other.id}"
+    household_id = db.session.scalar(scoped_select(Household, current_user).with_only_columns(
+        Household.id).where(Household.kk_number == form.kk_number.data))
+    if household_id is not None:
+        return url_for("registry.household", household_id=household_id), "Lihat KK di registri"
+    return None
+
+
+@bp.route("/<int:survey_id>/isi", methods=["GET", "POST"])
+@roles_required("volunteer")
+def fill(survey_id: int):
+    """The household survey form; a failed submission keeps every row and shows each error."""
+    survey = survey_for(current_user, survey_id)
+    if not survey.editable:
+        flash("Survei ini sudah dikirim.", "info")
+        return redirect(url_for("surveys.detail", survey_id=survey.id))
+    if request.method == "POST":
+        form = SurveyForm()
+    else:
+        form = SurveyForm(formdata=MultiDict(survey.draft or pairs_from_survey(survey)))
+    form.rt_id.choices = rt_choices(current_user)
+    if request.method == "POST":
+        valid = form.validate()
+        _store_photo(form, survey)
+        if valid and not form.photo.errors and _attach_blocking(form, survey):
+            submit_survey(db.session, survey, current_user, form.data, _now())
+            db.session.commit()
+            flash("Survei terkirim dan menunggu verifikasi petugas.", "success")
+            return redirect(url_for("surveys.detail", survey_id=survey.id))
+        save_draft(survey, [[k, v] for k, v in request.form.items(multi=True)], _now())
+        db.session.commit()
+        flash("Survei belum terkirim: periksa isian yang ditandai merah.", "danger")
+    status = 422 if form.errors or form.photo.errors else 200
+    return render_template("surveys/form.html", form=form, survey=survey,
+                           kk_link=_kk_link(form, survey) if request.method == "POST" else None,
+                           member_template=MemberForm(prefix="members-__index__-")), status
+
+
+@bp.route("/<int:survey_id>/draf", methods=["POST"])
+@roles_required("volunteer")
+def autosave(survey_id: int):
+    """Keep the form state on the server (JSON, CSRF token in the X-CSRFToken header)."""
+    survey = survey_for(current_user, survey_id)
+    payload = request.get_json(silent=True) or {}
+    try:
+        save_draft(survey, payload.get("fields"), _now())
+    except SurveyError as error:
+        return jsonify(error=str(error)), 409
+    db.session.commit()
+    return jsonify(saved_at=int(survey.draft_saved_at.timestamp() * 1000))
+
+
+@bp.route("/<int:survey_id>")
+@roles_required("admin", "staff", "volunteer")
+def detail(survey_id: int):
+    """A survey, its differences with the registry and its status history."""
+    survey = survey_for(current_user, survey_id)
+    comparison = compare(db.session, survey, current_user) if survey.status != "draft" else None
+    return render_template("surveys/detail.html", survey=survey, comparison=comparison)
+
+
+@bp.route("/<int:survey_id>/foto")
+@roles_required("admin", "staff", "volunteer")
+def photo(survey_id: int):
+    """The house photo, only to those who may see the survey."""
+    survey = survey_for(current_user, survey_id)
+    if not survey.house_photo:
+        abort(404)
+    return send_stored(survey.house_photo)
+
+
+@bp.route("/rt/<int:rt_id>/kk")
+@roles_required("volunteer")
+def registered_households(rt_id: int):
+    """Registered KKs of one assigned RT, to start a survey prefilled from the registry."""
+    rt = next((r for r in current_user.assigned_rts if r.id == rt_id), None)
+    if rt is None:
+        abort(404)
+    page = db.paginate(scoped_select(Household, current_user).where(Household.rt_id == rt.id)
+                       .order_by(Household.address, Household.id), per_page=25, error_out=False)
+    return render_template("surveys/rt_households.html", rt=rt, page=page)

@@ -1,0 +1,128 @@
+/* Survey form: add/remove members, autosave to the server and to this device, GPS. */
+(function () {
+  "use strict";
+  var form = document.getElementById("survey-form");
+  if (!form) { return; }
+  var key = "nutera-survey-" + form.dataset.surveyId;
+  var list = document.getElementById("members");
+  var template = document.getElementById("member-template");
+  var statusLine = document.getElementById("save-status");
+  var token = form.querySelector("input[name=csrf_token]").value;
+  var timer = null;
+  var nextIndex = 0;
+
+  function rows() { return list.querySelectorAll(".member"); }
+  function say(text) { statusLine.textContent = text; }
+  function clock(ms) {
+    var d = new Date(ms);
+    return String(d.getHours()).padStart(2, "0") + "." + String(d.getMinutes()).padStart(2, "0");
+  }
+
+  function renumber() {
+    rows().forEach(function (row, i) {
+      row.querySelector(".member-number").textContent = String(i + 1);
+      nextIndex = Math.max(nextIndex, Number(row.dataset.index) + 1);
+    });
+  }
+
+  function addMember(index) {
+    list.insertAdjacentHTML("beforeend", template.innerHTML.split("__index__").join(String(index)));
+    renumber();
+    return list.lastElementChild;
+  }
+
+  function fields() {
+    var pairs = [];
+    new FormData(form).forEach(function (value, name) {
+      if (name !== "csrf_token" && typeof value === "string") { pairs.push([name, value]); }
+    });
+    return pairs;
+  }
+
+  function restore(pairs) {
+    var wanted = [];
+    pairs.forEach(function (pair) {
+      var match = /^members-(\d+)-/.exec(pair[0]);
+      if (match && wanted.indexOf(match[1]) < 0) { wanted.push(match[1]); }
+    });
+    rows().forEach(function (row) { if (wanted.indexOf(row.dataset.index) < 0) { row.remove(); } });
+    wanted.sort(function (a, b) { return a - b; }).forEach(function (index) {
+      if (!list.querySelector('.member[data-index="' + index + '"]')) { addMember(index); }
+    });
+    form.querySelectorAll("input[type=checkbox]").forEach(function (box) { box.checked = false; });
+    pairs.forEach(function (pair) {
+      var element = form.elements.namedItem(pair[0]);
+      if (!element || element.type === "file") { return; }
+      if (element.type === "checkbox") { element.checked = true; } else { element.value = pair[1]; }
+    });
+    renumber();
+  }
+
+  function saveLocal(savedAt) {
+    try {
+      localStorage.setItem(key, JSON.stringify({ fields: fields(), savedAt: savedAt }));
+    } catch (e) { /* storage full or disabled: the server copy still counts */ }
+  }
+
+  function saveServer() {
+    timer = null;
+    var body = JSON.stringify({ fields: fields() });
+    return fetch(form.dataset.draftUrl, {
+      method: "POST", credentials: "same-origin", body: body,
+      headers: { "Content-Type": "application/json", "X-CSRFToken": token }
+    }).then(function (response) {
+      if (!response.ok) { throw new Error(String(response.status)); }
+      return response.json();
+    }).then(function (data) {
+      saveLocal(data.saved_at);
+      say("Tersimpan di server pukul " + clock(data.saved_at) + ".");
+    }).catch(function () {
+      say("Tidak ada koneksi: isian tersimpan di perangkat ini dan dikirim saat online.");
+    });
+  }
+
+  function changed() {
+    saveLocal(Date.now());
+    say("Menyimpan…");
+    if (timer) { clearTimeout(timer); }
+    timer = setTimeout(saveServer, 800);
+  }
+
+  list.addEventListener("click", function (event) {
+    var button = event.target.closest("[data-remove-member]");
+    if (!button) { return; }
+    if (rows().length <= 1) { say("Minimal satu anggota keluarga."); return; }
+    button.closest(".member").remove();
+    renumber();
+    changed();
+  });
+  document.getElementById("add-member").addEventListener("click", function () {
+    var row = addMember(nextIndex);
+    row.querySelector("input:not([type=checkbox])").focus();
+    changed();
+  });
+  form.addEventListener("input", changed);
+  form.addEventListener("change", changed);
+  window.addEventListener("online", function () { saveServer(); });
+
+  document.getElementById("gps-button").addEventListener("click", function () {
+    if (!navigator.geolocation) { say("Perangkat ini tidak mendukung GPS."); return; }
+    say("Mengambil lokasi…");
+    navigator.geolocation.getCurrentPosition(function (position) {
+      form.elements.namedItem("latitude").value = position.coords.latitude.toFixed(6);
+      form.elements.namedItem("longitude").value = position.coords.longitude.toFixed(6);
+      form.elements.namedItem("gps_accuracy_m").value = Math.round(position.coords.accuracy);
+      changed();
+    }, function () { say("Lokasi tidak dapat diambil. Boleh dilewati."); },
+    { enableHighAccuracy: true, timeout: 20000 });
+  });
+
+  renumber();
+  var local = null;
+  try { local = JSON.parse(localStorage.getItem(key) || "null"); } catch (e) { local = null; }
+  if (form.dataset.restorable === "1" && local && local.savedAt > Number(form.dataset.savedAt)) {
+    restore(local.fields);
+    say("Isian dipulihkan dari perangkat ini.");
+    saveServer();
+  }
+})();
