@@ -4,6 +4,7 @@ from typing import Any
 
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, FieldList, Form, FormField, SelectField, StringField, SubmitField, TextAreaField
+from wtforms.fields import SelectChoice
 from wtforms.validators import DataRequired, Length, Regexp
 
 from nutera.models import TARGETS
@@ -11,6 +12,13 @@ from nutera.programs.rules import ATTRIBUTES, NUMERIC_KINDS, OPERATORS
 
 RULE_ROWS = 8
 GROUPS = [("", "Utama"), ("A", "Kelompok A"), ("B", "Kelompok B"), ("C", "Kelompok C")]
+
+
+def choices(pairs) -> list[SelectChoice]:
+    """(value, label) pairs as WTForms select choices."""
+    return [SelectChoice(value, label) for value, label in pairs]
+
+
 _YES = {"ya", "y", "true", "1", "ada"}
 _NO = {"tidak", "t", "false", "0", "tidak ada", "bukan"}
 
@@ -38,24 +46,26 @@ class NewProgramForm(FlaskForm):
         DataRequired("Kode wajib diisi."),
         Regexp(r"^[A-Za-z0-9-]{2,20}$", message="Kode 2-20 huruf, angka atau tanda minus.")])
     name = StringField("Nama program", validators=[DataRequired("Nama wajib diisi."), Length(max=120)])
-    target = SelectField("Sasaran", choices=list(TARGETS.items()))
+    target = SelectField("Sasaran", choices=choices(TARGETS.items()))
     submit = SubmitField("Tambah program")
 
 
 class RuleRowForm(Form):
     """One condition: attribute, operator, value."""
 
-    group = SelectField("Kelompok", choices=GROUPS, default="")
-    attr = SelectField("Data", choices=[("", "—")] + [(k, a.label) for k, a in ATTRIBUTES.items()])
-    op = SelectField("Pembanding", choices=list(OPERATORS.items()))
+    # Choices are checked in RuleForm.to_tree, so that unused rows may stay empty.
+    group = SelectField("Kelompok", choices=choices(GROUPS), default="", validate_choice=False)
+    attr = SelectField("Data", choices=choices([("", "—")] + [(k, a.label) for k, a in ATTRIBUTES.items()]),
+                       validate_choice=False)
+    op = SelectField("Pembanding", choices=choices(OPERATORS.items()), validate_choice=False)
     value = StringField("Nilai")
 
 
 class RuleForm(FlaskForm):
     """A rule without code: rows of conditions, combined with all or any."""
 
-    mode = SelectField("Gabungan syarat utama", choices=[
-        ("all", "Semua syarat harus terpenuhi"), ("any", "Cukup salah satu syarat")])
+    mode = SelectField("Gabungan syarat utama", choices=choices([
+        ("all", "Semua syarat harus terpenuhi"), ("any", "Cukup salah satu syarat")]))
     rows = FieldList(FormField(RuleRowForm), min_entries=RULE_ROWS, max_entries=RULE_ROWS)
     note = StringField("Catatan perubahan", validators=[Length(max=255)])
     submit = SubmitField("Simpan versi baru")
@@ -67,6 +77,11 @@ class RuleForm(FlaskForm):
         ok = True
         for row in self.rows:
             if not row.attr.data:
+                continue
+            if row.attr.data not in ATTRIBUTES or row.op.data not in OPERATORS \
+                    or row.group.data not in dict(GROUPS):
+                row.attr.errors = ["Pilihan tidak dikenal."]
+                ok = False
                 continue
             try:
                 leaf = parse_row(row.attr.data, row.op.data, row.value.data or "")

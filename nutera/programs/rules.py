@@ -206,6 +206,10 @@ def evaluate(tree: dict[str, Any], context: dict[str, Any],
     return Verdict(status, checks)
 
 
+def _sentence(text: str) -> str:
+    return text[:1].upper() + text[1:]
+
+
 def describe(tree: dict[str, Any], settings: dict[str, Any] | None = None) -> list[str]:
     """The rule in plain Indonesian, one line per condition, for public pages."""
     settings = settings or {}
@@ -213,11 +217,11 @@ def describe(tree: dict[str, Any], settings: dict[str, Any] | None = None) -> li
         attr = ATTRIBUTES[tree["attr"]]
         limit, key = _limit(tree.get("value"), settings)
         if attr.kind == "bool":
-            return [(attr.yes if bool(limit) == (tree["op"] == "eq") else attr.no).capitalize()]
+            return [_sentence(attr.yes if bool(limit) == (tree["op"] == "eq") else attr.no)]
         shown = format_value(attr, limit) if limit is not None else "(belum diatur)"
         if key:
             shown += f" ({SETTING_LABELS.get(key, key)})"
-        return [f"{attr.label.capitalize()} {OPERATORS[tree['op']]} {shown}"]
+        return [_sentence(f"{attr.label} {OPERATORS[tree['op']]} {shown}")]
     mode = "all" if "all" in tree else "any"
     lines = [line for node in tree[mode] for line in describe(node, settings)]
     if mode == "any" and len(lines) > 1:

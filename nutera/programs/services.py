@@ -85,9 +85,12 @@ def info_for(session: Session, program: AidProgram) -> ProgramInfo:
 
 def save_program(session: Session, program: AidProgram, data: dict[str, Any]) -> AidProgram:
     """Update a program and its public page from form data; rich fields are sanitised."""
-    for key in ("name", "description", "active"):
-        if key in data:
-            setattr(program, key, data[key])
+    if data.get("name"):
+        program.name = data["name"].strip()
+    if "description" in data:
+        program.description = (data["description"] or "").strip()
+    if "active" in data:
+        program.active = bool(data["active"])
     info = info_for(session, program)
     for key in ("benefit", "audience", "schedule", "contact"):
         setattr(info, key, (data.get(key) or "").strip())
