@@ -75,7 +75,8 @@ def lookup():
         log.info("cek outcome=invalid fields=%s ip=%s", ",".join(sorted(errors)),
                  request.remote_addr)
         return _form(values=values, errors=errors)
-    result = find_status(db.session, nik, name)
+    with db.engine.connect() as connection:  # no ORM session: this page only reads
+        result = find_status(connection, nik, name)
     log.info("cek nik_hmac=%s outcome=%s ip=%s",
              nik_digest(nik, current_app.config["SECRET_KEY"]),
              "found" if result else "not_found", request.remote_addr)
