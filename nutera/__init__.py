@@ -75,6 +75,7 @@ BLUEPRINTS = (
     ("nutera.admin", "/admin"),
     ("nutera.registry", "/registri"),
     ("nutera.surveys", "/survei"),
+    ("nutera.programs", None), ("nutera.lookup", None), ("nutera.targeting", None),
 )
 
 
@@ -97,6 +98,8 @@ def register_cli(app: Flask) -> None:
     """Command groups: users, demo."""
     from nutera.auth.cli import users_cli
     from nutera.demo.cli import demo_cli
+    from nutera.programs.cli import programs_cli
 
     app.cli.add_command(users_cli)
     app.cli.add_command(demo_cli)
+    app.cli.add_command(programs_cli)

@@ -17,3 +17,9 @@ def index():
 def dashboard():
     """Landing page after sign-in, by role."""
     return render_template("main/dashboard.html", user=current_user)
+
+
+@bp.route("/healthz")
+def healthz():
+    """Liveness probe for load balancers and benchmarks: no database, no template."""
+    return "ok", 200, {"Content-Type": "text/plain; charset=utf-8"}

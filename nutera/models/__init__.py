@@ -1,6 +1,7 @@
 """Typed SQLAlchemy models, one module per area."""
 from nutera.models.accounts import ROLES, User, volunteer_rt
 from nutera.models.audit import AuditLog
+from nutera.models.eligibility import ProgramInfo, ProgramRule
 from nutera.models.people import (
     DISABILITIES, FLOORS, HOUSE_OWNERSHIP, PERSON_STATUSES, RELATIONS, RESIDENCES, ROOFS, SEXES,
     TOILETS, WALLS, WATER_SOURCES, Household, Person,
@@ -22,4 +23,5 @@ __all__ = [
     "TOILETS", "WALLS", "WATER_SOURCES", "SURVEY_TASK_STATUSES", "TARGETING_DECISIONS",
     "TARGETING_KINDS", "Setting", "SurveyTask", "TargetingCase",
     "PRESENCES", "SURVEY_STATUSES", "Survey", "SurveyMember", "SurveyStatusEvent",
+    "TARGETING_KINDS", "Setting", "SurveyTask", "TargetingCase", "ProgramInfo", "ProgramRule",
 ]

@@ -1,0 +1,173 @@
+"""The resident's NIK lookup (cek bansos) and self-check: plain functions, no request."""
+import hashlib
+import hmac
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any, Mapping
+
+import sqlalchemy as sa
+
+from nutera.formatting import number_id
+from nutera.identity import mask_name
+from nutera.models import (
+    ENROLLMENT_STATUSES, FLOORS, HOUSE_OWNERSHIP, AidProgram, Enrollment, Household, Person,
+    Rt, Rw,
+)
+
+_JOINING = re.compile(r"['`\u2018\u2019]")
+_NOT_LETTER = re.compile(r"[^A-Z]+")
+
+
+def normalise_name(text: str) -> str:
+    """Upper case, accents and apostrophes dropped, other punctuation and spaces collapsed."""
+    text = unicodedata.normalize("NFKD", text or "").encode("ascii", "ignore").decode()
+    return _NOT_LETTER.sub(" ", _JOINING.sub("", text).upper()).strip()
+
+
+def edit_distance(a: str, b: str, limit: int) -> int:
+    """Levenshtein distance of a and b, or limit + 1 as soon as it is known to exceed limit."""
+    if abs(len(a) - len(b)) > limit:
+        return limit + 1
+    previous = list(range(len(b) + 1))
+    for i, ca in enumerate(a, start=1):
+        current = [i]
+        for j, cb in enumerate(b, start=1):
+            current.append(min(previous[j] + 1, current[j - 1] + 1,
+                               previous[j - 1] + (ca != cb)))
+        if min(current) > limit:
+            return limit + 1
+        previous = current
+    return previous[-1]
+
+
+def names_match(typed: str, registered: str) -> bool:
+    """Whether typed is the registered full name, forgiving one typo per 8 letters.
+
+    A first name alone never matches a name of several words, however close it is.
+    """
+    typed, registered = normalise_name(typed), normalise_name(registered)
+    if not typed or not registered:
+        return False
+    if len(registered.split()) > 1 and " " not in typed \
+            and typed != registered.replace(" ", ""):
+        return False  # one word for a several-word name: only the words run together
+    return edit_distance(typed, registered, len(registered) // 8) <= len(registered) // 8
+
+
+def nik_digest(nik: str, secret_key: str) -> str:
+    """A keyed hash of the NIK for the lookup log (the NIK itself is never logged)."""
+    return hmac.new(secret_key.encode(), nik.encode(), hashlib.sha256).hexdigest()
+
+
+@dataclass(frozen=True)
+class ProgramStatus:
+    """One program a person or their household is enrolled in."""
+
+    code: str
+    name: str
+    status: str
+    status_label: str
+    period_start: date
+    period_end: date | None
+
+
+@dataclass(frozen=True)
+class LookupResult:
+    """What a resident may see about themselves: never full name, address, KK or family."""
+
+    masked_name: str
+    rt_label: str
+    programs: list[ProgramStatus] = field(default_factory=list)
+    # Filled by the distribution feature once handovers are recorded; None until then.
+    last_handover: Any = None
+
+
+_person, _household = Person.__table__, Household.__table__
+_rt, _rw = Rt.__table__, Rw.__table__
+_enrollment, _program = Enrollment.__table__, AidProgram.__table__
+# Built once: the lookup is a hot public page and building a statement costs more than
+# running it. Plain Core tables skip the ORM layer. One query by the uniquely indexed NIK
+# brings the person, RT/RW and enrollments (one row per enrollment, or one row of NULLs),
+# whether or not the name will match, so both "not found" cases cost the same.
+_LOOKUP = (
+    sa.select(_person.c.name, _rt.c.number, _rw.c.number, _program.c.code, _program.c.name,
+              _enrollment.c.status, _enrollment.c.period_start, _enrollment.c.period_end)
+    .select_from(
+        _person.outerjoin(_household, _household.c.id == _person.c.household_id)
+        .outerjoin(_rt, _rt.c.id == _household.c.rt_id)
+        .outerjoin(_rw, _rw.c.id == _rt.c.rw_id)
+        .outerjoin(_enrollment, sa.or_(_enrollment.c.person_id == _person.c.id,
+                                       _enrollment.c.household_id == _person.c.household_id))
+        .outerjoin(_program, _program.c.id == _enrollment.c.program_id))
+    .where(_person.c.nik == sa.bindparam("nik"))
+    .order_by(_enrollment.c.period_start.desc(), _program.c.code))
+
+
+def lookup(connection: sa.Connection, nik: str, name: str) -> LookupResult | None:
+    """The masked status of the person with this NIK if name matches too, else None.
+
+    An unknown NIK and a known NIK with the wrong name both give None, so callers
+    cannot tell them apart.
+    """
+    rows = connection.execute(_LOOKUP, {"nik": nik}).all()
+    if not rows or not names_match(name, rows[0][0]):
+        return None
+    registered, rt, rw = rows[0][:3]
+    programs = [ProgramStatus(code, pname, status, ENROLLMENT_STATUSES.get(status, status),
+                              start, end)
+                for _, _, _, code, pname, status, start, end in rows if code is not None]
+    rt_label = f"RT {rt:02d}/RW {rw:02d}" if rt is not None else "-"
+    return LookupResult(mask_name(normalise_name(registered)), rt_label, programs)
+
+
+OCCUPATIONS = ["pedagang kecil", "buruh harian", "ojek/pengemudi", "karyawan swasta",
+               "asn/tni/polri", "tidak bekerja", "lainnya"]
+ELECTRICITY = [450, 900, 1300, 2200]
+_BOOLEANS = {"has_asn_tni_polri": "asn", "has_disability": "disabilitas",
+             "has_elderly": "lansia", "has_school_child": "sekolah", "has_toddler": "balita",
+             "has_ktp": "ktp"}
+
+
+def _amount(text: str) -> int | None:
+    digits = re.sub(r"[\s.]|^rp", "", (text or "").strip().lower())
+    return int(digits) if digits.isdigit() else None
+
+
+def self_check_context(answers: Mapping[str, str]) -> tuple[dict[str, Any], dict[str, str]]:
+    """Rule attributes from a resident's answers (unanswered = unknown), and input errors."""
+    errors: dict[str, str] = {}
+    members = _amount(answers.get("anggota", ""))
+    if members is None or not 1 <= members <= 30:
+        errors["anggota"] = "Isi jumlah anggota keluarga (1-30)."
+    income = None
+    if (answers.get("penghasilan") or "").strip():
+        income = _amount(answers["penghasilan"])
+        if income is None:
+            errors["penghasilan"] = "Isi dengan angka, misalnya 2.500.000, atau kosongkan."
+    age = None
+    if (answers.get("usia") or "").strip():
+        age = _amount(answers["usia"])
+        if age is None or not 0 < age < 120:
+            errors["usia"] = "Isi usia dalam tahun, atau kosongkan."
+    occupation = answers.get("pekerjaan") if answers.get("pekerjaan") in OCCUPATIONS else None
+    context: dict[str, Any] = {
+        "member_count": members, "household_income": income, "monthly_income": None,
+        "income_per_capita": round(income / members) if income is not None and members else None,
+        "head_occupation": occupation, "occupation": occupation, "age": age,
+        "ownership": answers.get("rumah") if answers.get("rumah") in HOUSE_OWNERSHIP else None,
+        "floor": answers.get("lantai") if answers.get("lantai") in FLOORS else None,
+        "electricity_va": int(answers["listrik"]) if answers.get("listrik", "").isdigit() else None,
+    }
+    for key, name in _BOOLEANS.items():
+        answer = answers.get(name)
+        context[key] = {"ya": True, "tidak": False}.get(answer)
+    context["disability"] = context["has_disability"]
+    context["is_asn_tni_polri"] = context["has_asn_tni_polri"]
+    return context, errors
+
+
+def electricity_label(va: int) -> str:
+    """'900 VA', or '2.200 VA ke atas' for the top choice."""
+    return f"{number_id(va)} VA" + (" ke atas" if va == ELECTRICITY[-1] else "")
