@@ -74,6 +74,7 @@ BLUEPRINTS = (
     ("nutera.auth", None),
     ("nutera.admin", "/admin"),
     ("nutera.registry", "/registri"),
+    ("nutera.refresh", "/pemutakhiran"),
 )
 
 
@@ -96,6 +97,8 @@ def register_cli(app: Flask) -> None:
     """Command groups: users, demo."""
     from nutera.auth.cli import users_cli
     from nutera.demo.cli import demo_cli
+    from nutera.refresh.cli import refresh_cli
 
     app.cli.add_command(users_cli)
     app.cli.add_command(demo_cli)
+    app.cli.add_command(refresh_cli)

@@ -6,6 +6,10 @@ from nutera.models.people import (
     TOILETS, WALLS, WATER_SOURCES, Household, Person,
 )
 from nutera.models.programs import ENROLLMENT_STATUSES, TARGETS, AidProgram, Enrollment
+from nutera.models.refresh import (
+    CONFLICT_CHOICES, JOB_STATUSES, REFRESH_STATUSES, Refresh, RefreshChange, RefreshDecision,
+    RefreshJob, RefreshLock, RefreshRow,
+)
 from nutera.models.region import Kelurahan, Rt, Rw
 from nutera.models.work import (
     SURVEY_TASK_STATUSES, TARGETING_DECISIONS, TARGETING_KINDS, Setting, SurveyTask,
@@ -18,4 +22,6 @@ __all__ = [
     "Kelurahan", "Rt", "Rw", "DISABILITIES", "FLOORS", "HOUSE_OWNERSHIP", "RESIDENCES", "ROOFS",
     "TOILETS", "WALLS", "WATER_SOURCES", "SURVEY_TASK_STATUSES", "TARGETING_DECISIONS",
     "TARGETING_KINDS", "Setting", "SurveyTask", "TargetingCase",
+    "CONFLICT_CHOICES", "JOB_STATUSES", "REFRESH_STATUSES", "Refresh", "RefreshChange",
+    "RefreshDecision", "RefreshJob", "RefreshLock", "RefreshRow",
 ]
