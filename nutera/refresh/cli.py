@@ -1,5 +1,6 @@
 """flask refresh ...: the weekly refresh for scheduled use (dry run unless --commit)."""
 import shutil
+import sys
 from pathlib import Path
 
 import click
@@ -51,7 +52,7 @@ class _Bar:
     """A click progress bar fed with fractions."""
 
     def __init__(self, label: str):
-        self.bar = click.progressbar(length=100, label=label, file=click.get_text_stream("stderr"))
+        self.bar = click.progressbar(length=100, label=label, file=sys.stderr)
         self.done = 0
 
     def __call__(self, fraction: float, message: str) -> None:
@@ -136,7 +137,7 @@ def export_command(out: str, code: str | None) -> None:
     """Write the workbook for the kelurahan to OUT.xlsx."""
     kelurahan = _kelurahan(code)
     partial = Path(out).with_suffix(".partial.xlsx")
-    with click.progressbar(length=0, label="Menulis", file=click.get_text_stream("stderr"),
+    with click.progressbar(length=0, label="Menulis", file=sys.stderr,
                            show_pos=True) as bar:
         counts = export.export_workbook(db.session, kelurahan.id, str(partial),
                                         tick=lambda: bar.update(1000))

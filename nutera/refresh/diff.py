@@ -169,7 +169,8 @@ def preview_counts(session: Session, refresh: Refresh) -> dict:
     since = last_refresh_at(session, refresh.kelurahan_id, before=refresh)
     totals = session.execute(sa.select(
         sa.func.count(), sa.func.count(ROW.c.error),
-        sa.func.count(sa.case((sa.and_(ROW.c.error.is_(None), ROW.c.person_id.is_(None)), 1))),
+        sa.func.count(sa.case((sa.and_(ROW.c.error.is_(None), ROW.c.skip.is_(False),
+                                    ROW.c.person_id.is_(None)), 1))),
     ).where(ROW.c.refresh_id == rid)).one()
     joined = sa.select(sa.func.count()).select_from(
         ROW.join(PERSON, PERSON.c.id == ROW.c.person_id)).where(valid_rows(rid))

@@ -2,6 +2,7 @@
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileAllowed, FileField, FileRequired
 from wtforms import BooleanField, SelectField, StringField, SubmitField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length
 
 from nutera.refresh.reader import FIELDS, REQUIRED_FIELDS
@@ -27,7 +28,7 @@ def mapping_form(headers: list[str], proposed: dict[str, str], formdata=None) ->
     class MappingForm(FlaskForm):
         submit = SubmitField("Gunakan pemetaan ini dan periksa berkas")
 
-    choices = [("", "— tidak ada —")] + [(h, h) for h in headers if h]
+    choices = [SelectChoice("", "— tidak ada —")] + [SelectChoice(h, h) for h in headers if h]
     for field, label in FIELDS.items():
         required = field in REQUIRED_FIELDS
         setattr(MappingForm, field, SelectField(

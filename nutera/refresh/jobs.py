@@ -63,21 +63,24 @@ def acquire(job: RefreshJob) -> None:
     """Insert the lock row for the job's source, waiting while another job holds it."""
     while True:
         try:
-            db.session.add(RefreshLock(key=job.lock_key, job_id=job.id))
+            db.session.execute(sa.insert(RefreshLock).values(
+                key=job.lock_key, job_id=job.id, acquired_at=utcnow()))
             db.session.commit()
             return
         except sa.exc.IntegrityError:
             db.session.rollback()
         holder = db.session.execute(
-            sa.select(RefreshLock, RefreshJob).outerjoin(RefreshJob, RefreshJob.id == RefreshLock.job_id)
+            sa.select(RefreshLock.job_id, RefreshJob).outerjoin(
+                RefreshJob, RefreshJob.id == RefreshLock.job_id)
             .where(RefreshLock.key == job.lock_key)).first()
         if holder is not None:
-            lock, holder_job = holder
+            holder_id, holder_job = holder
             if holder_job is None or holder_job.status in ("selesai", "gagal") or \
                     _as_utc(holder_job.updated_at) < utcnow() - STALE_AFTER:
                 if holder_job is not None and holder_job.status not in ("selesai", "gagal"):
                     holder_job.status, holder_job.message = "gagal", "Terhenti (proses mati)"
-                db.session.delete(lock)
+                db.session.execute(sa.delete(RefreshLock).where(
+                    RefreshLock.key == job.lock_key, RefreshLock.job_id == holder_id))
                 db.session.commit()
                 continue
         _update(job.id, message="Menunggu unggahan lain dari sumber yang sama selesai")

@@ -5,6 +5,7 @@ from flask import (
     abort, current_app, flash, jsonify, redirect, render_template, request, send_file, url_for,
 )
 from flask_login import current_user
+from wtforms.fields.choices import SelectChoice
 
 from nutera.auth.decorators import roles_required
 from nutera.extensions import db
@@ -24,8 +25,8 @@ def _upload_form() -> UploadForm:
     query = db.select(Kelurahan).order_by(Kelurahan.name)
     if not current_user.is_admin:
         query = query.where(Kelurahan.id == current_user.kelurahan_id)
-    form.kelurahan_id.choices = [(k.id, k.name) for k in db.session.scalars(query)]
-    if request.method == "GET" and current_user.kelurahan_id:
+    form.kelurahan_id.choices = [SelectChoice(k.id, k.name) for k in db.session.scalars(query)]
+    if not current_user.is_admin or (request.method == "GET" and current_user.kelurahan_id):
         form.kelurahan_id.data = current_user.kelurahan_id
     return form
 
