@@ -133,7 +133,7 @@ class RefreshJob(db.Model):
 
     __tablename__ = "refresh_job"
 
-    id: Mapped[str] = mapped_column(sa.String(32), primary_key=True)
+    id: Mapped[int] = mapped_column(primary_key=True)
     kelurahan_id: Mapped[int] = mapped_column(sa.ForeignKey("kelurahan.id"), index=True)
     refresh_id: Mapped[int] = mapped_column(sa.ForeignKey("refresh.id", ondelete="CASCADE"),
                                             index=True)
@@ -155,5 +155,5 @@ class RefreshLock(db.Model):
     __tablename__ = "refresh_lock"
 
     key: Mapped[str] = mapped_column(sa.String(80), primary_key=True)
-    job_id: Mapped[str] = mapped_column(sa.String(32))
+    job_id: Mapped[int]
     acquired_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow)

@@ -30,7 +30,6 @@ def _record_creates(session: Session, refresh: Refresh, entity: str, ids: sa.Sel
 
 
 def _apply_households(session: Session, refresh: Refresh, since, now) -> None:
-    diff.mark_first_rows(session, refresh)
     first = diff.first_rows(refresh)
     session.execute(sa.insert(CHANGE).from_select(
         ["refresh_id", "entity", "entity_id", "action", "old_address", "old_rt_id"],
@@ -71,13 +70,14 @@ def _apply_persons(session: Session, refresh: Refresh, since, now) -> None:
                   PERSON.c.name, PERSON.c.sex, PERSON.c.birth_date, PERSON.c.household_id)
         .select_from(PERSON.join(ROW, ROW.c.person_id == PERSON.c.id))
         .where(diff.valid_rows(refresh.id), any_change)))
-    for field in diff.PERSON_FIELDS:
-        session.execute(sa.update(PERSON).where(
-            *matched, diff.person_field_changed(field),
-            diff.take_file_value(refresh, "person", PERSON.c.id, field, PERSON.c.verified_at,
-                                 since),
-        ).values({field: ROW.c[field], "updated_at": now}))
+    # One UPDATE ... FROM for all fields; a conflicting field keeps its value unless chosen.
+    values = {field: sa.case((sa.and_(diff.person_field_changed(field), diff.take_file_value(
+        refresh, "person", PERSON.c.id, field, PERSON.c.verified_at, since)), ROW.c[field]),
+        else_=PERSON.c[field]) for field in diff.PERSON_FIELDS}
+    session.execute(sa.update(PERSON).where(*matched, any_change).values(
+        {**values, "updated_at": now}))
     new_rows = sa.and_(diff.valid_rows(refresh.id), ROW.c.person_id.is_(None))
+    before = session.scalar(sa.select(sa.func.max(PERSON.c.id))) or 0
     session.execute(sa.insert(PERSON).from_select(
         ["kelurahan_id", "household_id", "nik", "name", "sex", "birth_date", "relation",
          "status", "is_asn_tni_polri", "has_ktp", "residence", "created_at", "updated_at"],
@@ -87,10 +87,10 @@ def _apply_persons(session: Session, refresh: Refresh, since, now) -> None:
                   sa.literal(now, PERSON.c.created_at.type),
                   sa.literal(now, PERSON.c.updated_at.type))
         .where(new_rows)))
+    # Ours are the new ids stamped with this commit's own timestamp (others may insert too).
     _record_creates(session, refresh, "person", sa.select(PERSON.c.id).where(
-        PERSON.c.nik.in_(sa.select(ROW.c.nik).where(new_rows))))
-    session.execute(sa.update(ROW).where(new_rows).values(
-        person_id=sa.select(PERSON.c.id).where(PERSON.c.nik == ROW.c.nik).scalar_subquery()))
+        PERSON.c.id > before, PERSON.c.created_at == sa.literal(now, PERSON.c.created_at.type),
+        PERSON.c.kelurahan_id == refresh.kelurahan_id))
 
 
 def _apply_enrollments(session: Session, refresh: Refresh, now) -> None:

@@ -172,16 +172,16 @@ def preview_counts(session: Session, refresh: Refresh) -> dict:
         sa.func.count(sa.case((sa.and_(ROW.c.error.is_(None), ROW.c.skip.is_(False),
                                     ROW.c.person_id.is_(None)), 1))),
     ).where(ROW.c.refresh_id == rid)).one()
-    joined = sa.select(sa.func.count()).select_from(
-        ROW.join(PERSON, PERSON.c.id == ROW.c.person_id)).where(valid_rows(rid))
-    person_counts = {}
-    for field in PERSON_FIELDS:
-        person_counts[field] = session.scalar(joined.where(person_field_changed(field))) or 0
-        person_counts[f"conflict_{field}"] = session.scalar(
-            joined.where(conflict_filter(field, since))) or 0
-    person_changed = session.scalar(joined.where(
-        sa.or_(*(person_field_changed(f) for f in PERSON_FIELDS)))) or 0
-    mark_first_rows(session, refresh)
+    # One pass over the matched rows counts every field change and every conflict.
+    measures = [sa.func.count(sa.case((person_field_changed(f), 1))) for f in PERSON_FIELDS]
+    measures += [sa.func.count(sa.case((conflict_filter(f, since), 1))) for f in PERSON_FIELDS]
+    measures.append(sa.func.count(sa.case((sa.or_(*(person_field_changed(f) for f in PERSON_FIELDS)), 1))))
+    figures = session.execute(sa.select(*measures).select_from(
+        ROW.join(PERSON, PERSON.c.id == ROW.c.person_id)).where(valid_rows(rid))).one()
+    size = len(PERSON_FIELDS)
+    person_counts = dict(zip(PERSON_FIELDS, figures[:size]))
+    person_counts.update({f"conflict_{f}": n for f, n in zip(PERSON_FIELDS, figures[size:2 * size])})
+    person_changed = figures[-1]
     h_join = sa.select(sa.func.count()).select_from(
         ROW.join(HOUSEHOLD, HOUSEHOLD.c.id == ROW.c.household_id)).where(first_rows(refresh))
     households_new = session.scalar(sa.select(sa.func.count()).where(

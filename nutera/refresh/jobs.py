@@ -5,7 +5,6 @@ the same source of the same kelurahan waits until the lock row of the first is r
 Threads live in the process that started them (see README: under gunicorn a recycled
 worker ends its jobs, which are then reported as failed by the stale-lock check).
 """
-import secrets
 import threading
 import time
 from datetime import timedelta
@@ -29,7 +28,7 @@ def lock_key(refresh: Refresh) -> str:
 
 def create_job(session, refresh: Refresh, kind: str, user_id: int | None) -> RefreshJob:
     """A job row waiting to run (the caller commits, then calls start)."""
-    job = RefreshJob(id=secrets.token_hex(16), kelurahan_id=refresh.kelurahan_id,
+    job = RefreshJob(kelurahan_id=refresh.kelurahan_id,
                      refresh_id=refresh.id, kind=kind, lock_key=lock_key(refresh),
                      status="menunggu", progress=0, user_id=user_id,
                      message="Menunggu giliran")
@@ -38,22 +37,22 @@ def create_job(session, refresh: Refresh, kind: str, user_id: int | None) -> Ref
     return job
 
 
-def start(app: Flask, job_id: str) -> None:
+def start(app: Flask, job_id: int) -> None:
     """Run the job in a thread (or inline when REFRESH_JOBS_INLINE is set, e.g. in tests)."""
     if app.config.get("REFRESH_JOBS_INLINE"):
         run_job(app, job_id)
         return
     threading.Thread(target=run_job, args=(app, job_id), daemon=True,
-                     name=f"refresh-{job_id[:8]}").start()
+                     name=f"refresh-job-{job_id}").start()
 
 
-def finish(job_id: str, status: str, message: str) -> None:
+def finish(job_id: int, status: str, message: str) -> None:
     """Record a job's outcome."""
     _update(job_id, status=status, message=message, finished_at=utcnow(),
             **({"progress": 100} if status == "selesai" else {}))
 
 
-def _update(job_id: str, **values) -> None:
+def _update(job_id: int, **values) -> None:
     db.session.execute(sa.update(RefreshJob).where(RefreshJob.id == job_id)
                        .values(updated_at=utcnow(), **values))
     db.session.commit()
@@ -94,14 +93,14 @@ def _as_utc(moment):
     return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
 
 
-def release(job_id: str, key: str) -> None:
+def release(job_id: int, key: str) -> None:
     db.session.rollback()
     db.session.execute(sa.delete(RefreshLock).where(RefreshLock.key == key,
                                                      RefreshLock.job_id == job_id))
     db.session.commit()
 
 
-def _committing_progress(job_id: str) -> Callable[[float, str], None]:
+def _committing_progress(job_id: int) -> Callable[[float, str], None]:
     """For analysis: staged batches are scratch data, committed with each progress step."""
 
     def report(fraction: float, message: str) -> None:
@@ -110,7 +109,7 @@ def _committing_progress(job_id: str) -> Callable[[float, str], None]:
     return report
 
 
-def _side_progress(job_id: str) -> Callable[[float, str], None]:
+def _side_progress(job_id: int) -> Callable[[float, str], None]:
     """For the all-or-nothing commit: progress on a separate connection, never the work's.
 
     SQLite allows one writer, so there the page shows the commit as one step."""
@@ -125,7 +124,7 @@ def _side_progress(job_id: str) -> Callable[[float, str], None]:
     return report
 
 
-def run_job(app: Flask, job_id: str) -> None:
+def run_job(app: Flask, job_id: int) -> None:
     """Acquire the source lock, do the work, record the outcome, release the lock."""
     from nutera.refresh import commit, staging
 

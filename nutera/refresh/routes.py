@@ -174,9 +174,9 @@ def revert(refresh_id: int):
     return redirect(url_for("refresh.show", refresh_id=refresh.id))
 
 
-@bp.route("/tugas/<job_id>")
+@bp.route("/tugas/<int:job_id>")
 @roles_required(*STAFF)
-def job_status(job_id: str):
+def job_status(job_id: int):
     """Progress of a background job, polled by the page."""
     job = db.session.get(RefreshJob, job_id)
     if job is None or not may_manage_kelurahan(current_user, job.kelurahan_id):

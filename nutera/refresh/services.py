@@ -8,7 +8,7 @@ from sqlalchemy.orm import Session
 
 from nutera.models import CONFLICT_CHOICES, Refresh, RefreshDecision, RefreshRow
 from nutera.refresh.commit import RefreshStateError
-from nutera.refresh.diff import HOUSEHOLD_FIELDS, PERSON_FIELDS, preview_counts
+from nutera.refresh.diff import HOUSEHOLD_FIELDS, PERSON_FIELDS, mark_first_rows, preview_counts
 
 UPLOAD_SUBFOLDER = "refresh"
 CHUNK = 1 << 20
@@ -81,6 +81,7 @@ def toggle_skip(session: Session, refresh: Refresh, row_id: int) -> bool:
         raise RefreshStateError("Baris tidak ditemukan.")
     row.skip = not row.skip
     session.flush()
+    mark_first_rows(session, refresh)
     return row.skip
 
 

@@ -110,42 +110,74 @@ def _count_rows(path: Path, info: reader.FileInfo) -> int:
     return 0
 
 
+_COLUMNS = ("refresh_id", "sheet", "row_number", "nik", "kk", "name", "sex", "birth_date",
+            "address", "rt_id", "programs", "error", "raw", "skip", "is_first")
+
+
+def _looks_like_data(cells: list, nik_index: int | None) -> bool:
+    """Skip empty rows and footers (JUMLAH, TOTAL) without inspecting every cell of every row."""
+    if nik_index is not None and nik_index < len(cells):
+        value = cells[nik_index]
+        if isinstance(value, (int, float)) or (isinstance(value, str) and value[:1].isdigit()):
+            return True
+    return any(c not in (None, "") for c in cells) and not reader.is_footer(cells)
+
+
 def stage_rows(session: Session, refresh: Refresh, progress: Progress = _no_progress) -> None:
-    """Validate every row and insert it into refresh_row in batches (rejected rows too)."""
+    """Validate every row and insert it into refresh_row in batches (rejected rows too).
+
+    Plain executemany of tuples: at a million rows the ORM or per-row dict processing
+    would cost more than the validation itself."""
     path = Path(refresh.stored_path)
     info = _file_info(refresh)
     ctx = _row_context(session, refresh.kelurahan_id)
     total = _count_rows(path, info)
-    table = RefreshRow.__table__
+    connection = session.connection()
+    sqlite = connection.dialect.name == "sqlite"
+    marker = "?" if connection.dialect.paramstyle == "qmark" else "%s"
+    sql = (f"INSERT INTO refresh_row ({', '.join(_COLUMNS)}) "
+           f"VALUES ({', '.join([marker] * len(_COLUMNS))})")
     content = hashlib.sha256()
-    batch: list[dict] = []
+    first_of_kk: set[str] = set()
+    batch: list[tuple] = []
     seen = 0
     current_sheet = None
+    nik_index = None
     for sheet, number, cells in reader.iter_rows(path, info):
         if sheet is not current_sheet:
             current_sheet = sheet
             ctx.columns = reader.column_indexes(sheet.headers, refresh.mapping)
-        if not any(c not in (None, "") for c in cells) or reader.is_footer(cells):
+            nik_index = ctx.columns.get("nik")
+        if not _looks_like_data(cells, nik_index):
             continue
         values, errors = check_row(cells, ctx, number, sheet.name)
-        values.update(refresh_id=refresh.id, sheet=sheet.name[:60], row_number=number,
-                      person_id=None, household_id=None, skip=False, error=None, raw=None)
+        error = raw = None
+        is_first = False
         if errors:
-            values["error"] = " | ".join(f"{column}: {message}" for column, message in errors)
-            values["raw"] = [reader._text(c) if not isinstance(c, str) else c for c in cells]
+            error = " | ".join(f"{column}: {message}" for column, message in errors)
+            raw = json.dumps([c if isinstance(c, str) else reader._text(c) for c in cells])
         else:
-            content.update(f"{values['nik']}|{values['kk']}|{values['name']}|{values['sex']}|"
-                           f"{values['birth_date']}|{values['address']}|{values['rt_id']}|"
-                           f"{values['programs']}\n".encode())
-        batch.append(values)
+            line = (f"{values['nik']}|{values['kk']}|{values['name']}|{values['sex']}|"
+                    f"{values['birth_date']}|{values['address']}|{values['rt_id']}|"
+                    f"{values['programs']}\n")
+            content.update(line.encode())
+            if values["kk"] not in first_of_kk:
+                first_of_kk.add(values["kk"])
+                is_first = True
+        born = values["birth_date"]
+        batch.append((refresh.id, sheet.name[:60], number, values["nik"], values["kk"],
+                      values["name"], values["sex"],
+                      born.isoformat() if sqlite and born is not None else born,
+                      values["address"], values["rt_id"], values["programs"], error, raw,
+                      False, is_first))
         seen += 1
         if len(batch) >= BATCH:
-            session.execute(sa.insert(table), batch)
+            connection.exec_driver_sql(sql, batch)
             batch.clear()
             progress(min(0.7, 0.7 * seen / total) if total else 0.35,
                      f"{seen:,} baris dibaca".replace(",", "."))
     if batch:
-        session.execute(sa.insert(table), batch)
+        connection.exec_driver_sql(sql, batch)
     refresh.content_hash = content.hexdigest()
     progress(0.7, f"{seen:,} baris dibaca; mencocokkan dengan registri".replace(",", "."))
 
@@ -169,9 +201,14 @@ def match_rows(session: Session, refresh: Refresh) -> None:
             household.c.kelurahan_id != refresh.kelurahan_id)),
          "Nomor KK: KK ini terdaftar di kelurahan lain; tidak diubah dari sini."),
     )
+    flagged = 0
     for condition, message in elsewhere:
-        session.execute(sa.update(row).where(mine, row.c.error.is_(None), condition)
-                        .values(error=message))
+        flagged += session.execute(sa.update(row).where(mine, row.c.error.is_(None), condition)
+                                   .values(error=message)).rowcount
+    if flagged:
+        from nutera.refresh.diff import mark_first_rows
+
+        mark_first_rows(session, refresh)
     session.flush()
 
 

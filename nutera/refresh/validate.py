@@ -23,7 +23,8 @@ class RowContext:
     rts: dict[tuple[int, int], int]  # (rw number, rt number) -> rt id
     programs: set[str]
     today: date = field(default_factory=date.today)
-    seen_niks: dict[int, tuple[str, int]] = field(default_factory=dict)
+    seen_niks: dict[int, int] = field(default_factory=dict)  # NIK -> sheet * 10^9 + row
+    sheets: list[str] = field(default_factory=list)
     _kk_cache: dict[str, KkInfo | str] = field(default_factory=dict)
 
     def kk(self, text: str) -> KkInfo:
@@ -42,12 +43,15 @@ class RowContext:
         return cached
 
 
-def _cell(cells: list[Any], ctx: RowContext, name: str) -> Any:
-    index = ctx.columns.get(name)
-    if index is None or index >= len(cells):
-        return None
-    value = cells[index]
-    return value.strip() if isinstance(value, str) else value
+def _extract(cells: list[Any], columns: dict[str, int]) -> dict[str, Any]:
+    """field -> the row's cell (stripped text, or the spreadsheet's number/date)."""
+    size = len(cells)
+    found = dict.fromkeys(FIELDS)
+    for name, index in columns.items():
+        if index < size:
+            value = cells[index]
+            found[name] = value.strip() if isinstance(value, str) else value
+    return found
 
 
 def identity_text(value: Any, label: str) -> str:
@@ -75,6 +79,8 @@ def parse_date(value: Any) -> date:
             raise ValueError
         return _EXCEL_EPOCH + timedelta(days=int(value))
     text = str(value or "").strip()
+    if len(text) == 10 and text[2] == "/" and text[5] == "/" and text[:2].isdigit():
+        return date(int(text[6:]), int(text[3:5]), int(text[:2]))  # the usual dd/mm/yyyy
     match = _DATE_FORMATS[0].match(text)
     if match:
         day, month, year = (int(g) for g in match.groups())
@@ -89,6 +95,8 @@ def parse_date(value: Any) -> date:
 
 
 def _number(value: Any) -> int | None:
+    if isinstance(value, str) and value.isdigit():
+        return int(value)
     if isinstance(value, float) and value.is_integer():
         return int(value)
     if isinstance(value, int):
@@ -104,20 +112,21 @@ def check_row(cells: list[Any], ctx: RowContext, row_number: int,
     values: dict[str, Any] = {"nik": None, "kk": None, "sex": None, "birth_date": None,
                               "rt_id": None, "programs": ""}
     nik_info = None
+    cells = _extract(cells, ctx.columns)
     try:
-        nik_info = parse_nik(identity_text(_cell(cells, ctx, "nik"), "NIK"), ctx.today)
+        nik_info = parse_nik(identity_text(cells["nik"], "NIK"), ctx.today)
         values["nik"] = nik_info.nik
     except IdentityError as error:
         errors.append((FIELDS["nik"], str(error)))
     try:
-        values["kk"] = ctx.kk(identity_text(_cell(cells, ctx, "kk"), "Nomor KK")).kk
+        values["kk"] = ctx.kk(identity_text(cells["kk"], "Nomor KK")).kk
     except IdentityError as error:
         errors.append((FIELDS["kk"], str(error)))
-    name = " ".join(str(_cell(cells, ctx, "name") or "").split()).upper()
+    name = " ".join(str(cells["name"] or "").split()).upper()
     if not name:
         errors.append((FIELDS["name"], "Nama wajib diisi."))
     values["name"] = name[:120]
-    values["address"] = " ".join(str(_cell(cells, ctx, "address") or "").split())[:255]
+    values["address"] = " ".join(str(cells["address"] or "").split())[:255]
     _check_sex(cells, ctx, nik_info, values, errors)
     _check_birth_date(cells, ctx, nik_info, values, errors)
     _check_region(cells, ctx, values, errors)
@@ -126,19 +135,24 @@ def check_row(cells: list[Any], ctx: RowContext, row_number: int,
         key = int(nik_info.nik)
         first = ctx.seen_niks.get(key)
         if first is not None:
-            where = f"baris {first[1]}" + (f" lembar {first[0]}" if first[0] else "")
-            errors.append((FIELDS["nik"], f"NIK yang sama sudah ada di {where} berkas ini."))
+            sheet_index, first_row = divmod(first, 10 ** 9)
+            where = f"baris {first_row}" + (
+                f" lembar {ctx.sheets[sheet_index]}" if ctx.sheets[sheet_index] else "")
+            errors.insert(0, (FIELDS["nik"], f"NIK yang sama sudah ada di {where} berkas ini."))
         else:
-            ctx.seen_niks[key] = (sheet, row_number)
+            if not ctx.sheets or ctx.sheets[-1] != sheet:
+                ctx.sheets.append(sheet)
+            ctx.seen_niks[key] = (len(ctx.sheets) - 1) * 10 ** 9 + row_number
     return values, errors
 
 
 def _check_sex(cells, ctx, nik_info, values, errors) -> None:
-    raw = _cell(cells, ctx, "sex")
+    raw = cells["sex"]
     if raw in (None, ""):
         values["sex"] = nik_info.sex if nik_info else None
         return
-    sex = _SEX_VALUES.get(re.sub(r"[^A-Z0-9]", "", str(raw).upper()))
+    sex = _SEX_VALUES.get(str(raw).upper()) or _SEX_VALUES.get(
+        re.sub(r"[^A-Z0-9]", "", str(raw).upper()))
     if sex is None:
         errors.append((FIELDS["sex"], f"Jenis kelamin tidak dikenal: {raw} (isi L atau P)."))
     elif nik_info is not None and nik_info.sex != sex:
@@ -148,7 +162,7 @@ def _check_sex(cells, ctx, nik_info, values, errors) -> None:
 
 
 def _check_birth_date(cells, ctx, nik_info, values, errors) -> None:
-    raw = _cell(cells, ctx, "birth_date")
+    raw = cells["birth_date"]
     if raw in (None, ""):
         values["birth_date"] = nik_info.birth_date if nik_info else None
         return
@@ -168,7 +182,7 @@ def _check_birth_date(cells, ctx, nik_info, values, errors) -> None:
 
 
 def _check_region(cells, ctx, values, errors) -> None:
-    rt, rw = _number(_cell(cells, ctx, "rt")), _number(_cell(cells, ctx, "rw"))
+    rt, rw = _number(cells["rt"]), _number(cells["rw"])
     if rt is None or rw is None:
         errors.append((FIELDS["rt"], "RT dan RW wajib diisi dengan angka."))
         return
@@ -178,7 +192,9 @@ def _check_region(cells, ctx, values, errors) -> None:
 
 
 def _check_programs(cells, ctx, values, errors) -> None:
-    raw = str(_cell(cells, ctx, "programs") or "").upper()
+    raw = str(cells["programs"] or "").upper()
+    if not raw:
+        return
     codes = [c for c in re.split(r"[,;/\s]+", raw) if c and c not in ("-", "0")]
     unknown = [c for c in codes if c not in ctx.programs]
     if unknown:
