@@ -76,6 +76,7 @@ BLUEPRINTS = (
     ("nutera.registry", "/registri"),
     ("nutera.surveys", "/survei"),
     ("nutera.programs", None), ("nutera.lookup", None), ("nutera.targeting", None),
+    ("nutera.refresh", "/pemutakhiran"),
 )
 
 
@@ -103,3 +104,8 @@ def register_cli(app: Flask) -> None:
     app.cli.add_command(users_cli)
     app.cli.add_command(demo_cli)
     app.cli.add_command(programs_cli)
+    from nutera.refresh.cli import refresh_cli
+
+    app.cli.add_command(users_cli)
+    app.cli.add_command(demo_cli)
+    app.cli.add_command(refresh_cli)

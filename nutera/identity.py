@@ -7,6 +7,7 @@ then the issue date DDMMYY and a serial.
 import re
 from dataclasses import dataclass
 from datetime import date
+from functools import lru_cache
 
 from stdnum import numdb
 
@@ -66,9 +67,15 @@ def _digits(text: object, label: str) -> str:
     return number
 
 
+@lru_cache(maxsize=4096)
+def _region_parts(prefix: str) -> tuple:
+    """The numdb entries for a four-digit region prefix (cached: bulk imports repeat them)."""
+    return tuple(numdb.get("id/loc").info(prefix))
+
+
 def _region_name(number: str, label: str) -> str:
     """Name of the regency/city coded by the first four digits, or raise."""
-    parts = numdb.get("id/loc").info(number[:4])
+    parts = _region_parts(number[:4])
     province, regency = parts[0], parts[1] if len(parts) > 1 else ("", {})
     if not province[1]:
         raise IdentityError(f"Kode provinsi {number[:2]} pada {label} tidak dikenal.")

@@ -7,6 +7,10 @@ from nutera.models.people import (
     TOILETS, WALLS, WATER_SOURCES, Household, Person,
 )
 from nutera.models.programs import ENROLLMENT_STATUSES, TARGETS, AidProgram, Enrollment
+from nutera.models.refresh import (
+    CONFLICT_CHOICES, JOB_STATUSES, REFRESH_STATUSES, Refresh, RefreshChange, RefreshDecision,
+    RefreshJob, RefreshLock, RefreshRow,
+)
 from nutera.models.region import Kelurahan, Rt, Rw
 from nutera.models.surveys import (
     PRESENCES, SURVEY_STATUSES, Survey, SurveyMember, SurveyStatusEvent,
@@ -24,4 +28,6 @@ __all__ = [
     "TARGETING_KINDS", "Setting", "SurveyTask", "TargetingCase",
     "PRESENCES", "SURVEY_STATUSES", "Survey", "SurveyMember", "SurveyStatusEvent",
     "TARGETING_KINDS", "Setting", "SurveyTask", "TargetingCase", "ProgramInfo", "ProgramRule",
+    "CONFLICT_CHOICES", "JOB_STATUSES", "REFRESH_STATUSES", "Refresh", "RefreshChange",
+    "RefreshDecision", "RefreshJob", "RefreshLock", "RefreshRow",
 ]

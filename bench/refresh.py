@@ -1,0 +1,191 @@
+"""Weekly refresh at city scale: rows/s for first import, identical re-import, 1% changed.
+
+    .venv/bin/python bench/refresh.py [ROWS]          # default 1,000,000; SQLite
+    DATABASE_URL=postgresql://... .venv/bin/python bench/refresh.py [ROWS]
+
+Prints, per run: the floor (csv parsing + plain executemany into an unindexed table), the
+first import (parse, validate, match, commit), the identical file (recognised by SHA-256),
+the same content re-saved (full parse and diff, nothing to change), the 1%-changed file,
+and the peak memory of the process.
+"""
+import multiprocessing
+import random
+import resource
+import sys
+import tempfile
+import time
+from datetime import date, timedelta
+from pathlib import Path
+
+from _common import scratch_app
+
+import sqlalchemy as sa  # noqa: E402
+
+from nutera.audit import Actor  # noqa: E402
+from nutera.extensions import db  # noqa: E402
+from nutera.models import AidProgram, Kelurahan, Rt, Rw  # noqa: E402
+from nutera.refresh import commit, reader, staging  # noqa: E402
+
+RWS, RTS = 40, 25
+HEADER = "NO;NIK;NO KK;NAMA;JENIS KELAMIN;TGL LAHIR;ALAMAT;RT;RW;BANSOS\n"
+FIRST = ["SITI", "BUDI", "AHMAD", "DEWI", "RINA", "AGUS", "YANTI", "DEDI", "NUR", "ASEP",
+         "EKO", "LINA", "TONO", "WATI", "IWAN", "SRI", "JOKO", "ANI", "HENDRA", "MAYA"]
+LAST = ["SANTOSO", "RAHAYU", "HIDAYAT", "KURNIAWAN", "LESTARI", "SETIAWAN", "WIJAYA",
+        "PERMANA", "SUHENDAR", "MULYANI", "NURHAYATI", "SAPUTRA", "FAUZI", "MARLINA"]
+STREETS = ["Jl. Tamansari", "Gg. Sukamaju", "Jl. Cihampelas", "Gg. Pelesiran", "Jl. Siliwangi"]
+PROGRAMS = ["", "", "", "", "", "PKH", "BPNT", "BST", "PKH,BPNT"]
+DISTRICTS = ["327301", "327302", "327303", "327304", "327305", "327306", "327307", "327308"]
+
+
+def _rows(count: int, rng: random.Random):
+    """(nik, kk, name, sex, born, address, rt, rw, programs) of a synthetic city."""
+    born0 = date(1940, 1, 1)
+    serial = 0
+    kk_serial = 0
+    while serial < count:
+        kk_serial += 1
+        district = DISTRICTS[kk_serial % len(DISTRICTS)]
+        kk = f"{district}0106{kk_serial // 10_000 % 100:02d}{kk_serial % 10_000 or 1:04d}"
+        rt, rw = rng.randint(1, RTS), rng.randint(1, RWS)
+        address = f"{rng.choice(STREETS)} No. {rng.randint(1, 300)}"
+        programs = rng.choice(PROGRAMS)
+        for _ in range(rng.randint(1, 6)):
+            if serial >= count:
+                break
+            serial += 1
+            born = born0 + timedelta(days=rng.randint(0, 30_000))
+            sex = "L" if rng.random() < 0.5 else "P"
+            day = born.day + (40 if sex == "P" else 0)
+            nik = f"{district}{day:02d}{born:%m%y}{serial % 10_000 or 1:04d}"
+            name = f"{rng.choice(FIRST)} {rng.choice(LAST)}"
+            yield [nik, kk, name, sex, born.strftime("%d/%m/%Y"), address, rt, rw, programs]
+
+
+def generate(folder: Path, count: int) -> tuple[Path, Path, Path]:
+    """The extract, the same content re-saved with CRLF, and a version with 1% changed."""
+    rng = random.Random(40116)
+    first, resaved, changed = (folder / n for n in ("kota.csv", "kota-crlf.csv", "kota-1pct.csv"))
+    seen: set[str] = set()
+    with open(first, "w", encoding="utf-8-sig") as a, open(resaved, "w", encoding="utf-8-sig",
+                                                            newline="\r\n") as b, \
+            open(changed, "w", encoding="utf-8-sig") as c:
+        for handle in (a, b, c):
+            handle.write("DATA TERPADU KESEJAHTERAAN SOSIAL\nKOTA UJI;;;;\n" + HEADER)
+        for number, row in enumerate(_rows(count, rng), start=1):
+            if row[0] in seen:
+                row[0] = row[0][:12] + "0000"  # a colliding synthetic NIK becomes a bad row
+            seen.add(row[0])
+            if number % 400 == 0:  # a few thousand bad rows of the usual kinds
+                row[[0, 1, 2, 4][number // 400 % 4]] = ["3.27302E+15", "32730A", "", "31/02/1980"][
+                    number // 400 % 4]
+            line = f"{number};" + ";".join(str(v) for v in row) + "\n"
+            a.write(line)
+            b.write(line)
+            if number % 100 == 7:
+                row[2] = row[2] + " PUTRA"
+                row[5] = row[5] + " RT"
+                line = f"{number};" + ";".join(str(v) for v in row) + "\n"
+            c.write(line)
+        for handle in (a, b, c):
+            handle.write(";;;JUMLAH;;;;;;\n")
+    return first, resaved, changed
+
+
+def floor(app, path: Path) -> float:
+    """csv parsing + executemany into an unindexed table: the least any import can cost."""
+    import csv
+
+    with app.app_context():
+        with db.engine.begin() as conn:
+            conn.execute(sa.text("DROP TABLE IF EXISTS bench_floor"))
+            conn.execute(sa.text("CREATE TABLE bench_floor (nik TEXT, kk TEXT, name TEXT, "
+                                 "sex TEXT, born TEXT, address TEXT, rt TEXT, rw TEXT, prog TEXT)"))
+        started = time.perf_counter()
+        raw = db.engine.raw_connection()
+        cursor = raw.cursor()
+        marker = "?" if db.engine.dialect.name == "sqlite" else "%s"
+        sql = f"INSERT INTO bench_floor VALUES ({', '.join([marker] * 9)})"
+        with open(path, encoding="utf-8-sig", newline="") as handle:
+            rows = csv.reader(handle, delimiter=";")
+            for _ in range(3):
+                next(rows)
+            batch = []
+            for row in rows:
+                batch.append(row[1:10])
+                if len(batch) == 10_000:
+                    cursor.executemany(sql, batch)
+                    batch.clear()
+            if batch:
+                cursor.executemany(sql, batch)
+        raw.commit()
+        raw.close()
+        return time.perf_counter() - started
+
+
+def run_import(app, path: Path, kelurahan_id: int, source: str = "Kota") -> tuple[float, dict]:
+    """Upload -> analyse -> commit, timed end to end; the identical file stops at its hash."""
+    with app.app_context():
+        started = time.perf_counter()
+        if staging.identical_to_last(db.session, kelurahan_id, source, reader.file_sha256(path)):
+            return time.perf_counter() - started, {"identical": True}
+        refresh = staging.create_refresh(db.session, kelurahan_id, None, source, path, path.name)
+        counts = staging.analyse(db.session, refresh)
+        db.session.commit()
+        if not counts["no_change"]:
+            commit.commit_refresh(db.session, refresh, Actor(None, "bench"))
+            db.session.commit()
+        return time.perf_counter() - started, counts
+
+
+def seed(app) -> int:
+    with app.app_context():
+        kelurahan = Kelurahan(code="3273021003", name="Kota Uji", kecamatan="-", kota="Bandung",
+                              kode_pos="40116")
+        db.session.add(kelurahan)
+        db.session.flush()
+        for rw_number in range(1, RWS + 1):
+            rw = Rw(kelurahan_id=kelurahan.id, number=rw_number)
+            db.session.add(rw)
+            db.session.flush()
+            db.session.execute(sa.insert(Rt), [{"kelurahan_id": kelurahan.id, "rw_id": rw.id,
+                                                "number": n} for n in range(1, RTS + 1)])
+        for code in ("PKH", "BPNT", "BST"):
+            db.session.add(AidProgram(kelurahan_id=kelurahan.id, code=code, name=code,
+                                      target="household", description=""))
+        db.session.commit()
+        return kelurahan.id
+
+
+def main() -> None:
+    count = int(sys.argv[1]) if len(sys.argv) > 1 else 1_000_000
+    folder = Path(tempfile.mkdtemp(prefix="nutera-refresh-bench-"))
+    started = time.perf_counter()
+    # Generated in a child process so its bookkeeping does not count in our peak memory.
+    process = multiprocessing.Process(target=generate, args=(folder, count))
+    process.start()
+    process.join()
+    first, resaved, changed = (folder / n for n in ("kota.csv", "kota-crlf.csv", "kota-1pct.csv"))
+    print(f"generated {count:,} rows x 3 files in {time.perf_counter() - started:.1f} s "
+          f"({first.stat().st_size / 1e6:.0f} MB each)")
+    app = scratch_app()
+    kelurahan_id = seed(app)
+    print(f"database: {app.config['SQLALCHEMY_DATABASE_URI'].split(':')[0]}")
+    bare = floor(app, first)
+    print(f"{'floor (csv + executemany, unindexed)':<44} {bare:7.1f} s  {count / bare:>9,.0f} rows/s")
+    for label, path in (("first import (parse, validate, match, commit)", first),
+                        ("identical file (SHA-256)", first),
+                        ("same content re-saved (full diff)", resaved),
+                        ("1% changed", changed)):
+        seconds, counts = run_import(app, path, kelurahan_id)
+        summary = "identical: tidak ada perubahan" if counts.get("identical") else (
+            f"rejected {counts['rejected']:,}, new {counts['persons_new']:,}, "
+            f"changed {counts['persons_changed']:,}, no_change={counts['no_change']}")
+        print(f"{label:<44} {seconds:7.1f} s  {count / seconds:>9,.0f} rows/s   {summary}")
+        if label.startswith("first"):
+            print(f"{'  first import / floor':<44} {seconds / bare:7.1f} x")
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(f"{'peak memory (ru_maxrss)':<44} {peak:7.0f} MB")
+
+
+if __name__ == "__main__":
+    main()

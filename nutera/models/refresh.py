@@ -1,0 +1,159 @@
+"""The weekly data refresh: imported files, their staged rows, what a commit changed, jobs.
+
+A refresh stages every row of a kelurahan extract in ``refresh_row`` (valid or rejected),
+diffs it against the registry with set-based SQL, and on commit records the previous values
+of every record it changes in ``refresh_change`` so the last refresh can be reverted.
+"""
+from datetime import date, datetime
+from typing import Any, Optional
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from nutera.extensions import db
+from nutera.models.accounts import User
+from nutera.models.base import utcnow
+
+REFRESH_STATUSES = {
+    "pemetaan": "Menunggu pemetaan kolom",
+    "analisis": "Sedang dianalisis",
+    "pratinjau": "Pratinjau (belum diterapkan)",
+    "diterapkan": "Diterapkan",
+    "dibatalkan": "Dibatalkan (revert)",
+    "gagal": "Gagal",
+    "usang": "Digantikan unggahan lain",
+}
+JOB_STATUSES = {"menunggu": "Menunggu", "berjalan": "Berjalan", "selesai": "Selesai",
+                "gagal": "Gagal"}
+CONFLICT_CHOICES = {"survei": "Pertahankan hasil survei", "kelurahan": "Pakai data kelurahan"}
+
+
+class Refresh(db.Model):
+    """One imported extract from one source, from upload to commit (or revert)."""
+
+    __tablename__ = "refresh"
+    __table_args__ = (sa.Index("ix_refresh_kelurahan_source", "kelurahan_id", "source"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kelurahan_id: Mapped[int] = mapped_column(sa.ForeignKey("kelurahan.id"))
+    source: Mapped[str] = mapped_column(sa.String(48))
+    filename: Mapped[str] = mapped_column(sa.String(255))
+    stored_path: Mapped[str] = mapped_column(sa.String(255), default="")
+    sha256: Mapped[str] = mapped_column(sa.String(64), index=True)
+    # A hash of the accepted rows' content, so a re-saved but identical file is recognised.
+    content_hash: Mapped[Optional[str]] = mapped_column(sa.String(64))
+    complete: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
+    status: Mapped[str] = mapped_column(sa.String(12), default="pemetaan")
+    mapping: Mapped[dict[str, Any]] = mapped_column(sa.JSON, default=dict)
+    layout: Mapped[dict[str, Any]] = mapped_column(sa.JSON, default=dict)
+    counts: Mapped[dict[str, Any]] = mapped_column(sa.JSON, default=dict)
+    conflict_default: Mapped[str] = mapped_column(sa.String(10), default="survei")
+    message: Mapped[str] = mapped_column(sa.Text, default="")
+    created_by_id: Mapped[Optional[int]] = mapped_column(
+        sa.ForeignKey("user_account.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow)
+    committed_by_id: Mapped[Optional[int]] = mapped_column(
+        sa.ForeignKey("user_account.id", ondelete="SET NULL"))
+    committed_at: Mapped[Optional[datetime]] = mapped_column(sa.DateTime(timezone=True))
+    reverted_at: Mapped[Optional[datetime]] = mapped_column(sa.DateTime(timezone=True))
+
+    created_by: Mapped[Optional[User]] = relationship(foreign_keys=[created_by_id])
+    committed_by: Mapped[Optional[User]] = relationship(foreign_keys=[committed_by_id])
+
+    @property
+    def status_label(self) -> str:
+        return REFRESH_STATUSES.get(self.status, self.status)
+
+
+class RefreshRow(db.Model):
+    """One data row of an imported file: parsed values, or why it was rejected."""
+
+    __tablename__ = "refresh_row"
+    __table_args__ = (sa.Index("ix_refresh_row_refresh_kk", "refresh_id", "kk"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    refresh_id: Mapped[int] = mapped_column(sa.ForeignKey("refresh.id", ondelete="CASCADE"))
+    sheet: Mapped[str] = mapped_column(sa.String(60), default="")
+    row_number: Mapped[int]  # data row, 1-based, within its sheet
+    nik: Mapped[Optional[str]] = mapped_column(sa.String(16))
+    kk: Mapped[Optional[str]] = mapped_column(sa.String(16))
+    name: Mapped[str] = mapped_column(sa.String(120), default="")
+    sex: Mapped[Optional[str]] = mapped_column(sa.String(1))
+    birth_date: Mapped[Optional[date]]
+    address: Mapped[str] = mapped_column(sa.String(255), default="")
+    rt_id: Mapped[Optional[int]]
+    programs: Mapped[str] = mapped_column(sa.String(120), default="")  # ",PKH,BST,"
+    error: Mapped[Optional[str]] = mapped_column(sa.Text)
+    raw: Mapped[Optional[list[Any]]] = mapped_column(sa.JSON)  # original cells, rejected rows
+    person_id: Mapped[Optional[int]]
+    household_id: Mapped[Optional[int]]
+    skip: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
+    # The first accepted row of its KK: the household's address and RT come from it.
+    is_first: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
+
+
+class RefreshChange(db.Model):
+    """A record a committed refresh created or changed, with its previous values."""
+
+    __tablename__ = "refresh_change"
+    __table_args__ = (sa.Index("ix_refresh_change_refresh_entity", "refresh_id", "entity"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    refresh_id: Mapped[int] = mapped_column(sa.ForeignKey("refresh.id", ondelete="CASCADE"))
+    entity: Mapped[str] = mapped_column(sa.String(12))  # person / household / enrollment
+    entity_id: Mapped[int]
+    action: Mapped[str] = mapped_column(sa.String(8))  # create / update
+    old_name: Mapped[Optional[str]] = mapped_column(sa.String(120))
+    old_sex: Mapped[Optional[str]] = mapped_column(sa.String(1))
+    old_birth_date: Mapped[Optional[date]]
+    old_household_id: Mapped[Optional[int]]
+    old_address: Mapped[Optional[str]] = mapped_column(sa.String(255))
+    old_rt_id: Mapped[Optional[int]]
+    old_status: Mapped[Optional[str]] = mapped_column(sa.String(12))
+    old_status_reason: Mapped[Optional[str]] = mapped_column(sa.String(255))
+    old_status_changed_at: Mapped[Optional[datetime]] = mapped_column(sa.DateTime(timezone=True))
+
+
+class RefreshDecision(db.Model):
+    """Staff choice for one conflicting field: keep the verified survey or take the file."""
+
+    __tablename__ = "refresh_decision"
+    __table_args__ = (sa.UniqueConstraint("refresh_id", "entity", "entity_id", "field"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    refresh_id: Mapped[int] = mapped_column(sa.ForeignKey("refresh.id", ondelete="CASCADE"))
+    entity: Mapped[str] = mapped_column(sa.String(12))
+    entity_id: Mapped[int]
+    field: Mapped[str] = mapped_column(sa.String(20))
+    choice: Mapped[str] = mapped_column(sa.String(10))
+
+
+class RefreshJob(db.Model):
+    """Background work on a refresh, polled by the page for its progress."""
+
+    __tablename__ = "refresh_job"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kelurahan_id: Mapped[int] = mapped_column(sa.ForeignKey("kelurahan.id"), index=True)
+    refresh_id: Mapped[int] = mapped_column(sa.ForeignKey("refresh.id", ondelete="CASCADE"),
+                                            index=True)
+    kind: Mapped[str] = mapped_column(sa.String(12))  # analisis / terapkan / batalkan
+    lock_key: Mapped[str] = mapped_column(sa.String(80))
+    status: Mapped[str] = mapped_column(sa.String(10), default="menunggu")
+    progress: Mapped[int] = mapped_column(default=0)
+    message: Mapped[str] = mapped_column(sa.Text, default="")
+    user_id: Mapped[Optional[int]] = mapped_column(
+        sa.ForeignKey("user_account.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow)
+    finished_at: Mapped[Optional[datetime]] = mapped_column(sa.DateTime(timezone=True))
+
+
+class RefreshLock(db.Model):
+    """Held while a job works on one source of one kelurahan; the primary key serialises."""
+
+    __tablename__ = "refresh_lock"
+
+    key: Mapped[str] = mapped_column(sa.String(80), primary_key=True)
+    job_id: Mapped[int]
+    acquired_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow)

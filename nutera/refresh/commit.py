@@ -1,0 +1,195 @@
+"""Apply a previewed refresh to the registry in one transaction, and revert the last one.
+
+Previous values go to refresh_change before each bulk statement, so a revert restores
+every record the refresh touched. The caller commits once (or rolls back on any error).
+"""
+from datetime import date
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from nutera.audit import Actor, audit_bulk
+from nutera.models import AidProgram, Kelurahan, Refresh, RefreshChange, RefreshRow
+from nutera.models.base import utcnow
+from nutera.refresh import diff
+from nutera.refresh.diff import ENROLLMENT, HOUSEHOLD, PERSON, ROW
+from nutera.refresh.staging import Progress, _no_progress, last_committed
+
+CHANGE = RefreshChange.__table__
+
+
+class RefreshStateError(ValueError):
+    """The refresh cannot do this now; the message is Indonesian."""
+
+
+def _record_creates(session: Session, refresh: Refresh, entity: str, ids: sa.Select) -> None:
+    session.execute(sa.insert(CHANGE).from_select(
+        ["refresh_id", "entity", "entity_id", "action"],
+        sa.select(sa.literal(refresh.id), sa.literal(entity), ids.subquery().c[0],
+                  sa.literal("create"))))
+
+
+def _apply_households(session: Session, refresh: Refresh, since, now) -> None:
+    first = diff.first_rows(refresh)
+    session.execute(sa.insert(CHANGE).from_select(
+        ["refresh_id", "entity", "entity_id", "action", "old_address", "old_rt_id"],
+        sa.select(sa.literal(refresh.id), sa.literal("household"), HOUSEHOLD.c.id,
+                  sa.literal("update"), HOUSEHOLD.c.address, HOUSEHOLD.c.rt_id)
+        .select_from(HOUSEHOLD.join(ROW, ROW.c.household_id == HOUSEHOLD.c.id))
+        .where(first, diff.household_changes(refresh))))
+    for field in diff.household_fields(refresh):
+        session.execute(sa.update(HOUSEHOLD).where(
+            ROW.c.household_id == HOUSEHOLD.c.id, first, diff.household_field_changed(field),
+            diff.take_file_value(refresh, "household", HOUSEHOLD.c.id, field,
+                                 HOUSEHOLD.c.verified_at, since),
+        ).values({field: ROW.c[field], "updated_at": now}))
+    kode_pos = session.scalar(sa.select(Kelurahan.kode_pos).where(
+        Kelurahan.id == refresh.kelurahan_id))
+    new_households = sa.and_(first, ROW.c.household_id.is_(None))
+    session.execute(sa.insert(HOUSEHOLD).from_select(
+        ["kelurahan_id", "rt_id", "kk_number", "address", "kode_pos", "created_at", "updated_at"],
+        sa.select(sa.literal(refresh.kelurahan_id), ROW.c.rt_id, ROW.c.kk, ROW.c.address,
+                  sa.literal(kode_pos), sa.literal(now, HOUSEHOLD.c.created_at.type),
+                  sa.literal(now, HOUSEHOLD.c.updated_at.type))
+        .where(new_households)))
+    _record_creates(session, refresh, "household", sa.select(HOUSEHOLD.c.id).where(
+        HOUSEHOLD.c.kk_number.in_(sa.select(ROW.c.kk).where(new_households))))
+    session.execute(sa.update(ROW).where(
+        diff.valid_rows(refresh.id), ROW.c.household_id.is_(None)).values(
+        household_id=sa.select(HOUSEHOLD.c.id).where(HOUSEHOLD.c.kk_number == ROW.c.kk)
+        .scalar_subquery()))
+
+
+def _apply_persons(session: Session, refresh: Refresh, since, now) -> None:
+    matched = diff.valid_rows(refresh.id), ROW.c.person_id == PERSON.c.id
+    any_change = sa.or_(*(diff.person_field_changed(f) for f in diff.PERSON_FIELDS))
+    session.execute(sa.insert(CHANGE).from_select(
+        ["refresh_id", "entity", "entity_id", "action", "old_name", "old_sex",
+         "old_birth_date", "old_household_id"],
+        sa.select(sa.literal(refresh.id), sa.literal("person"), PERSON.c.id, sa.literal("update"),
+                  PERSON.c.name, PERSON.c.sex, PERSON.c.birth_date, PERSON.c.household_id)
+        .select_from(PERSON.join(ROW, ROW.c.person_id == PERSON.c.id))
+        .where(diff.valid_rows(refresh.id), any_change)))
+    # One UPDATE ... FROM for all fields; a conflicting field keeps its value unless chosen.
+    values = {field: sa.case((sa.and_(diff.person_field_changed(field), diff.take_file_value(
+        refresh, "person", PERSON.c.id, field, PERSON.c.verified_at, since)), ROW.c[field]),
+        else_=PERSON.c[field]) for field in diff.PERSON_FIELDS}
+    session.execute(sa.update(PERSON).where(*matched, any_change).values(
+        {**values, "updated_at": now}))
+    new_rows = sa.and_(diff.valid_rows(refresh.id), ROW.c.person_id.is_(None))
+    before = session.scalar(sa.select(sa.func.max(PERSON.c.id))) or 0
+    session.execute(sa.insert(PERSON).from_select(
+        ["kelurahan_id", "household_id", "nik", "name", "sex", "birth_date", "relation",
+         "status", "is_asn_tni_polri", "has_ktp", "residence", "created_at", "updated_at"],
+        sa.select(sa.literal(refresh.kelurahan_id), ROW.c.household_id, ROW.c.nik, ROW.c.name,
+                  ROW.c.sex, ROW.c.birth_date, sa.literal("lainnya"), sa.literal("hidup"),
+                  sa.false(), sa.true(), sa.literal("tetap"),
+                  sa.literal(now, PERSON.c.created_at.type),
+                  sa.literal(now, PERSON.c.updated_at.type))
+        .where(new_rows)))
+    # Ours are the new ids stamped with this commit's own timestamp (others may insert too).
+    _record_creates(session, refresh, "person", sa.select(PERSON.c.id).where(
+        PERSON.c.id > before, PERSON.c.created_at == sa.literal(now, PERSON.c.created_at.type),
+        PERSON.c.kelurahan_id == refresh.kelurahan_id))
+
+
+def _apply_enrollments(session: Session, refresh: Refresh, now) -> None:
+    if not refresh.mapping.get("programs"):
+        return
+    reason = f"Tidak tercantum lagi di {refresh.source} ({refresh.filename})"
+    for program in session.scalars(sa.select(AidProgram).where(
+            AidProgram.kelurahan_id == refresh.kelurahan_id, AidProgram.active.is_(True))):
+        ending = diff.enrollments_to_end(refresh, program)
+        session.execute(sa.insert(CHANGE).from_select(
+            ["refresh_id", "entity", "entity_id", "action", "old_status", "old_status_reason",
+             "old_status_changed_at"],
+            sa.select(sa.literal(refresh.id), sa.literal("enrollment"), ENROLLMENT.c.id,
+                      sa.literal("update"), ENROLLMENT.c.status, ENROLLMENT.c.status_reason,
+                      ENROLLMENT.c.status_changed_at).where(ENROLLMENT.c.id.in_(ending))))
+        session.execute(sa.update(ENROLLMENT).where(ENROLLMENT.c.id.in_(ending)).values(
+            status="berakhir", status_reason=reason[:255], status_changed_at=now, updated_at=now))
+        key, column = diff.beneficiary_column(program)
+        active = sa.select(ENROLLMENT.c.id).where(
+            ENROLLMENT.c.program_id == program.id, ENROLLMENT.c[key] == column,
+            ENROLLMENT.c.status.in_(diff.ACTIVE))
+        beneficiaries = sa.select(column).where(
+            diff.valid_rows(refresh.id), diff.programs_listed(refresh, program),
+            column.is_not(None), ~sa.exists(active)).distinct().subquery()
+        before = session.scalar(sa.select(sa.func.max(ENROLLMENT.c.id))) or 0
+        session.execute(sa.insert(ENROLLMENT).from_select(
+            ["kelurahan_id", "program_id", key, "period_start", "status", "status_reason",
+             "created_at", "updated_at"],
+            sa.select(sa.literal(refresh.kelurahan_id), sa.literal(program.id),
+                      beneficiaries.c[0], sa.literal(date.today()), sa.literal("aktif"),
+                      sa.literal(""), sa.literal(now, ENROLLMENT.c.created_at.type),
+                      sa.literal(now, ENROLLMENT.c.updated_at.type))))
+        _record_creates(session, refresh, "enrollment", sa.select(ENROLLMENT.c.id).where(
+            ENROLLMENT.c.id > before, ENROLLMENT.c.program_id == program.id))
+
+
+def commit_refresh(session: Session, refresh: Refresh, actor: Actor,
+                   progress: Progress = _no_progress) -> dict:
+    """Write a previewed refresh to the registry; the caller commits the transaction."""
+    if refresh.status != "pratinjau":
+        raise RefreshStateError("Hanya pratinjau yang belum diterapkan yang dapat diterapkan.")
+    now = utcnow()
+    since = diff.last_refresh_at(session, refresh.kelurahan_id, before=refresh)
+    progress(0.1, "Memperbarui KK")
+    _apply_households(session, refresh, since, now)
+    progress(0.4, "Memperbarui warga")
+    _apply_persons(session, refresh, since, now)
+    progress(0.8, "Memperbarui kepesertaan program")
+    _apply_enrollments(session, refresh, now)
+    refresh.status, refresh.committed_at = "diterapkan", now
+    refresh.committed_by_id = actor.user_id
+    applied = dict(session.execute(sa.select(CHANGE.c.entity, sa.func.count()).where(
+        CHANGE.c.refresh_id == refresh.id).group_by(CHANGE.c.entity)).all())
+    refresh.counts = {**refresh.counts, "applied": applied}
+    # The staged copy of accepted rows is no longer needed; rejected rows stay for the export.
+    session.execute(sa.delete(RefreshRow).where(diff.valid_rows(refresh.id)))
+    audit_bulk(session, actor, "refresh", "refresh", refresh.id, refresh.kelurahan_id,
+               {"source": refresh.source, "filename": refresh.filename,
+                "sha256": refresh.sha256, "counts": refresh.counts})
+    session.flush()
+    progress(1.0, "Selesai diterapkan")
+    return refresh.counts
+
+
+def _restore(session: Session, refresh: Refresh, table: sa.Table, entity: str,
+             fields: dict[str, str]) -> None:
+    changes = sa.and_(CHANGE.c.refresh_id == refresh.id, CHANGE.c.entity == entity,
+                      CHANGE.c.action == "update")
+    old = {field: sa.select(CHANGE.c[old_name]).where(changes, CHANGE.c.entity_id == table.c.id)
+           .scalar_subquery() for field, old_name in fields.items()}
+    session.execute(sa.update(table).where(
+        table.c.id.in_(sa.select(CHANGE.c.entity_id).where(changes))).values(old))
+
+
+def _delete_created(session: Session, refresh: Refresh, table: sa.Table, entity: str) -> None:
+    session.execute(sa.delete(table).where(table.c.id.in_(sa.select(CHANGE.c.entity_id).where(
+        CHANGE.c.refresh_id == refresh.id, CHANGE.c.entity == entity,
+        CHANGE.c.action == "create"))))
+
+
+def revert_refresh(session: Session, refresh: Refresh, actor: Actor) -> None:
+    """Restore the previous values of every record the last refresh changed or created."""
+    last = last_committed(session, refresh.kelurahan_id)
+    if refresh.status != "diterapkan" or last is None or last.id != refresh.id:
+        raise RefreshStateError("Hanya pemutakhiran terakhir yang sudah diterapkan yang dapat "
+                                "dibatalkan.")
+    _restore(session, refresh, ENROLLMENT, "enrollment", {
+        "status": "old_status", "status_reason": "old_status_reason",
+        "status_changed_at": "old_status_changed_at"})
+    _delete_created(session, refresh, ENROLLMENT, "enrollment")
+    _restore(session, refresh, PERSON, "person", {
+        "name": "old_name", "sex": "old_sex", "birth_date": "old_birth_date",
+        "household_id": "old_household_id"})
+    _delete_created(session, refresh, PERSON, "person")
+    _restore(session, refresh, HOUSEHOLD, "household", {"address": "old_address",
+                                                         "rt_id": "old_rt_id"})
+    _delete_created(session, refresh, HOUSEHOLD, "household")
+    refresh.status, refresh.reverted_at = "dibatalkan", utcnow()
+    audit_bulk(session, actor, "revert", "refresh", refresh.id, refresh.kelurahan_id,
+               {"source": refresh.source, "filename": refresh.filename,
+                "applied": refresh.counts.get("applied", {})})
+    session.flush()

@@ -1,0 +1,213 @@
+"""The difference between a staged extract and the registry, as set-based SQL.
+
+Every function here builds or runs one statement over refresh_row joined to the registry;
+nothing is loaded row by row. Preview counts, drill-down lists and the commit share them.
+"""
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from nutera.models import (
+    AidProgram, Enrollment, Household, Person, Refresh, RefreshDecision, RefreshRow,
+)
+
+ROW, PERSON, HOUSEHOLD = RefreshRow.__table__, Person.__table__, Household.__table__
+ENROLLMENT, DECISION = Enrollment.__table__, RefreshDecision.__table__
+PERSON_FIELDS = {"name": "Nama", "sex": "Jenis kelamin", "birth_date": "Tanggal lahir",
+                 "household_id": "Pindah KK"}
+HOUSEHOLD_FIELDS = {"address": "Alamat", "rt_id": "RT/RW"}
+ACTIVE = ("aktif", "ditangguhkan")
+
+
+def valid_rows(refresh_id: int) -> sa.ColumnElement[bool]:
+    """Rows of this refresh that will be imported."""
+    return sa.and_(ROW.c.refresh_id == refresh_id, ROW.c.error.is_(None), ROW.c.skip.is_(False))
+
+
+def mark_first_rows(session: Session, refresh: Refresh) -> None:
+    """Flag the first accepted row of each KK, which carries the household's values."""
+    first_ids = (sa.select(sa.func.min(ROW.c.id)).where(valid_rows(refresh.id))
+                 .group_by(ROW.c.kk))
+    session.execute(sa.update(ROW).where(ROW.c.refresh_id == refresh.id).values(
+        is_first=sa.and_(ROW.c.error.is_(None), ROW.c.skip.is_(False), ROW.c.id.in_(first_ids))))
+
+
+def first_rows(refresh: Refresh) -> sa.ColumnElement[bool]:
+    """One row per KK (its first accepted one in the file)."""
+    return sa.and_(ROW.c.refresh_id == refresh.id, ROW.c.is_first.is_(True))
+
+
+def _address_mapped(refresh: Refresh) -> bool:
+    return bool(refresh.mapping.get("address"))
+
+
+def person_field_changed(field: str) -> sa.ColumnElement[bool]:
+    """The staged value of field differs from the registry's."""
+    return PERSON.c[field].is_distinct_from(ROW.c[field])
+
+
+def household_fields(refresh: Refresh) -> list[str]:
+    """Household columns the file speaks for."""
+    return ["rt_id"] + (["address"] if _address_mapped(refresh) else [])
+
+
+def household_field_changed(field: str) -> sa.ColumnElement[bool]:
+    return HOUSEHOLD.c[field].is_distinct_from(ROW.c[field])
+
+
+def household_changes(refresh: Refresh) -> sa.ColumnElement[bool]:
+    return sa.or_(*(household_field_changed(f) for f in household_fields(refresh)))
+
+
+def last_refresh_at(session: Session, kelurahan_id: int, before: Refresh | None = None) -> datetime | None:
+    """When the registry of this kelurahan was last refreshed (other than before)."""
+    query = sa.select(sa.func.max(Refresh.committed_at)).where(
+        Refresh.kelurahan_id == kelurahan_id, Refresh.status == "diterapkan")
+    if before is not None:
+        query = query.where(Refresh.id != before.id)
+    return session.scalar(query)
+
+
+def verified_since(column: sa.Column, since: datetime | None) -> sa.ColumnElement[bool]:
+    """The record was confirmed by a verified survey after the last refresh."""
+    condition = column.is_not(None)
+    return sa.and_(condition, column > since) if since is not None else condition
+
+
+def take_file_value(refresh: Refresh, entity: str, id_column, field: str,
+                    verified_column, since) -> sa.ColumnElement[bool]:
+    """Whether the file's value of field may overwrite: no conflict, or staff chose the file."""
+    chosen = sa.select(DECISION.c.choice).where(
+        DECISION.c.refresh_id == refresh.id, DECISION.c.entity == entity,
+        DECISION.c.entity_id == id_column, DECISION.c.field == field).scalar_subquery()
+    return sa.or_(sa.not_(verified_since(verified_column, since)),
+                  sa.func.coalesce(chosen, refresh.conflict_default) == "kelurahan")
+
+
+def programs_listed(refresh: Refresh, program: AidProgram) -> sa.ColumnElement[bool]:
+    return ROW.c.programs.like(f"%,{program.code.upper()},%")
+
+
+def _program_rows(session: Session, refresh: Refresh) -> list[AidProgram]:
+    return list(session.scalars(sa.select(AidProgram).where(
+        AidProgram.kelurahan_id == refresh.kelurahan_id, AidProgram.active.is_(True))))
+
+
+def beneficiary_column(program: AidProgram):
+    return ("household_id", ROW.c.household_id) if program.target == "household" \
+        else ("person_id", ROW.c.person_id)
+
+
+def enrollments_to_add(refresh: Refresh, program: AidProgram) -> sa.Select:
+    """Distinct staged beneficiaries listed for program without an active enrollment."""
+    key, column = beneficiary_column(program)
+    active = sa.select(ENROLLMENT.c.id).where(
+        ENROLLMENT.c.program_id == program.id, ENROLLMENT.c[key] == column,
+        ENROLLMENT.c.status.in_(ACTIVE))
+    group = ROW.c.kk if key == "household_id" else ROW.c.nik
+    return (sa.select(group).where(valid_rows(refresh.id), programs_listed(refresh, program),
+                                   sa.or_(column.is_(None), ~sa.exists(active)))
+            .group_by(group))
+
+
+def enrollments_to_end(refresh: Refresh, program: AidProgram) -> sa.Select:
+    """Active enrollments of beneficiaries in the file that the file no longer lists."""
+    key, column = beneficiary_column(program)
+    in_file = sa.select(column).where(valid_rows(refresh.id), column.is_not(None))
+    listed = sa.select(column).where(valid_rows(refresh.id), column.is_not(None),
+                                     programs_listed(refresh, program))
+    return sa.select(ENROLLMENT.c.id).where(
+        ENROLLMENT.c.program_id == program.id, ENROLLMENT.c.status.in_(ACTIVE),
+        ENROLLMENT.c[key].in_(in_file), ENROLLMENT.c[key].not_in(listed))
+
+
+def absent_persons(refresh: Refresh) -> sa.Select:
+    """Living persons of the kelurahan missing from the extract (only within its KKs unless
+    the file is the complete population)."""
+    in_file = sa.select(ROW.c.person_id).where(ROW.c.refresh_id == refresh.id,
+                                                ROW.c.person_id.is_not(None))
+    query = sa.select(PERSON.c.id).where(
+        PERSON.c.kelurahan_id == refresh.kelurahan_id, PERSON.c.status == "hidup",
+        PERSON.c.id.not_in(in_file))
+    if not refresh.complete:
+        households = sa.select(ROW.c.household_id).where(valid_rows(refresh.id),
+                                                         ROW.c.household_id.is_not(None))
+        query = query.where(PERSON.c.household_id.in_(households))
+    return query
+
+
+def same_name_and_birth(refresh: Refresh) -> sa.Select:
+    """New rows whose name and birth date belong to a person with another NIK."""
+    return (sa.select(ROW.c.id.label("row_id"), PERSON.c.id.label("person_id"))
+            .join(PERSON, sa.and_(PERSON.c.name == ROW.c.name,
+                                  PERSON.c.birth_date == ROW.c.birth_date,
+                                  PERSON.c.nik != ROW.c.nik,
+                                  PERSON.c.kelurahan_id == refresh.kelurahan_id))
+            .where(valid_rows(refresh.id), ROW.c.person_id.is_(None)))
+
+
+def same_name_in_file(refresh: Refresh) -> sa.Select:
+    """(name, birth date) pairs appearing under more than one NIK in the file itself."""
+    return (sa.select(ROW.c.name, ROW.c.birth_date)
+            .where(valid_rows(refresh.id))
+            .group_by(ROW.c.name, ROW.c.birth_date)
+            .having(sa.func.count(sa.distinct(ROW.c.nik)) > 1))
+
+
+def _count(session: Session, query: sa.Select) -> int:
+    return session.scalar(sa.select(sa.func.count()).select_from(query.subquery())) or 0
+
+
+def conflict_filter(field: str, since) -> sa.ColumnElement[bool]:
+    return sa.and_(person_field_changed(field), verified_since(PERSON.c.verified_at, since))
+
+
+def preview_counts(session: Session, refresh: Refresh) -> dict:
+    """Every figure the preview page shows first, computed with a few aggregate queries."""
+    rid = refresh.id
+    since = last_refresh_at(session, refresh.kelurahan_id, before=refresh)
+    totals = session.execute(sa.select(
+        sa.func.count(), sa.func.count(ROW.c.error),
+        sa.func.count(sa.case((sa.and_(ROW.c.error.is_(None), ROW.c.skip.is_(False),
+                                    ROW.c.person_id.is_(None)), 1))),
+    ).where(ROW.c.refresh_id == rid)).one()
+    # One pass over the matched rows counts every field change and every conflict.
+    measures = [sa.func.count(sa.case((person_field_changed(f), 1))) for f in PERSON_FIELDS]
+    measures += [sa.func.count(sa.case((conflict_filter(f, since), 1))) for f in PERSON_FIELDS]
+    measures.append(sa.func.count(sa.case((sa.or_(*(person_field_changed(f) for f in PERSON_FIELDS)), 1))))
+    figures = session.execute(sa.select(*measures).select_from(
+        ROW.join(PERSON, PERSON.c.id == ROW.c.person_id)).where(valid_rows(rid))).one()
+    size = len(PERSON_FIELDS)
+    person_counts = dict(zip(PERSON_FIELDS, figures[:size]))
+    person_counts.update({f"conflict_{f}": n for f, n in zip(PERSON_FIELDS, figures[size:2 * size])})
+    person_changed = figures[-1]
+    h_join = sa.select(sa.func.count()).select_from(
+        ROW.join(HOUSEHOLD, HOUSEHOLD.c.id == ROW.c.household_id)).where(first_rows(refresh))
+    households_new = session.scalar(sa.select(sa.func.count()).where(
+        first_rows(refresh), ROW.c.household_id.is_(None))) or 0
+    households_changed = session.scalar(h_join.where(household_changes(refresh))) or 0
+    household_conflicts = session.scalar(h_join.where(
+        household_changes(refresh),
+        verified_since(HOUSEHOLD.c.verified_at, since))) or 0
+    added = ended = 0
+    if refresh.mapping.get("programs"):
+        for program in _program_rows(session, refresh):
+            added += _count(session, enrollments_to_add(refresh, program))
+            ended += _count(session, enrollments_to_end(refresh, program))
+    counts = {
+        "rows": totals[0], "rejected": totals[1], "valid": totals[0] - totals[1],
+        "persons_new": totals[2], "persons_changed": person_changed,
+        "fields": {f: person_counts[f] for f in PERSON_FIELDS},
+        "households_new": households_new, "households_changed": households_changed,
+        "absent": _count(session, absent_persons(refresh)),
+        "enrollments_added": added, "enrollments_ended": ended,
+        "conflicts": sum(person_counts[f"conflict_{f}"] for f in PERSON_FIELDS)
+        + household_conflicts,
+        "duplicates": _count(session, same_name_and_birth(refresh))
+        + _count(session, same_name_in_file(refresh)),
+    }
+    counts["no_change"] = not any(counts[k] for k in (
+        "persons_new", "persons_changed", "households_new", "households_changed",
+        "enrollments_added", "enrollments_ended"))
+    return counts

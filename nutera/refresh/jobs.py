@@ -1,0 +1,167 @@
+"""Background work for refreshes: a thread per job, progress in refresh_job, one lock per source.
+
+The page polls the job row, so closing the page does not stop the work. A second job for
+the same source of the same kelurahan waits until the lock row of the first is released.
+Threads live in the process that started them (see README: under gunicorn a recycled
+worker ends its jobs, which are then reported as failed by the stale-lock check).
+"""
+import threading
+import time
+from datetime import timedelta
+from typing import Callable
+
+import sqlalchemy as sa
+from flask import Flask, current_app
+
+from nutera.audit import Actor, set_actor
+from nutera.extensions import db
+from nutera.models import Refresh, RefreshJob, RefreshLock
+from nutera.models.base import utcnow
+
+STALE_AFTER = timedelta(minutes=30)  # a lock whose job has not reported for this long is dead
+POLL_SECONDS = 0.5
+
+
+def lock_key(refresh: Refresh) -> str:
+    return f"{refresh.kelurahan_id}:{refresh.source}"[:80]
+
+
+def create_job(session, refresh: Refresh, kind: str, user_id: int | None) -> RefreshJob:
+    """A job row waiting to run (the caller commits, then calls start)."""
+    job = RefreshJob(kelurahan_id=refresh.kelurahan_id,
+                     refresh_id=refresh.id, kind=kind, lock_key=lock_key(refresh),
+                     status="menunggu", progress=0, user_id=user_id,
+                     message="Menunggu giliran")
+    session.add(job)
+    session.flush()
+    return job
+
+
+def start(app: Flask, job_id: int) -> None:
+    """Run the job in a thread (or inline when REFRESH_JOBS_INLINE is set, e.g. in tests)."""
+    if app.config.get("REFRESH_JOBS_INLINE"):
+        run_job(app, job_id)
+        return
+    threading.Thread(target=run_job, args=(app, job_id), daemon=True,
+                     name=f"refresh-job-{job_id}").start()
+
+
+def finish(job_id: int, status: str, message: str) -> None:
+    """Record a job's outcome."""
+    _update(job_id, status=status, message=message, finished_at=utcnow(),
+            **({"progress": 100} if status == "selesai" else {}))
+
+
+def _update(job_id: int, **values) -> None:
+    db.session.execute(sa.update(RefreshJob).where(RefreshJob.id == job_id)
+                       .values(updated_at=utcnow(), **values))
+    db.session.commit()
+
+
+def acquire(job: RefreshJob) -> None:
+    """Insert the lock row for the job's source, waiting while another job holds it."""
+    while True:
+        try:
+            db.session.execute(sa.insert(RefreshLock).values(
+                key=job.lock_key, job_id=job.id, acquired_at=utcnow()))
+            db.session.commit()
+            return
+        except sa.exc.IntegrityError:
+            db.session.rollback()
+        holder = db.session.execute(
+            sa.select(RefreshLock.job_id, RefreshJob).outerjoin(
+                RefreshJob, RefreshJob.id == RefreshLock.job_id)
+            .where(RefreshLock.key == job.lock_key)).first()
+        if holder is not None:
+            holder_id, holder_job = holder
+            if holder_job is None or holder_job.status in ("selesai", "gagal") or \
+                    _as_utc(holder_job.updated_at) < utcnow() - STALE_AFTER:
+                if holder_job is not None and holder_job.status not in ("selesai", "gagal"):
+                    holder_job.status, holder_job.message = "gagal", "Terhenti (proses mati)"
+                db.session.execute(sa.delete(RefreshLock).where(
+                    RefreshLock.key == job.lock_key, RefreshLock.job_id == holder_id))
+                db.session.commit()
+                continue
+        _update(job.id, message="Menunggu unggahan lain dari sumber yang sama selesai")
+        db.session.expire_all()
+        time.sleep(POLL_SECONDS)
+
+
+def _as_utc(moment):
+    from datetime import timezone
+
+    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+
+
+def release(job_id: int, key: str) -> None:
+    db.session.rollback()
+    db.session.execute(sa.delete(RefreshLock).where(RefreshLock.key == key,
+                                                     RefreshLock.job_id == job_id))
+    db.session.commit()
+
+
+def _committing_progress(job_id: int) -> Callable[[float, str], None]:
+    """For analysis: staged batches are scratch data, committed with each progress step."""
+
+    def report(fraction: float, message: str) -> None:
+        _update(job_id, progress=int(fraction * 100), message=message)
+
+    return report
+
+
+def _side_progress(job_id: int) -> Callable[[float, str], None]:
+    """For the all-or-nothing commit: progress on a separate connection, never the work's.
+
+    SQLite allows one writer, so there the page shows the commit as one step."""
+    if db.engine.dialect.name == "sqlite":
+        return lambda fraction, message: None
+
+    def report(fraction: float, message: str) -> None:
+        with db.engine.begin() as conn:
+            conn.execute(sa.update(RefreshJob).where(RefreshJob.id == job_id).values(
+                progress=int(fraction * 100), message=message, updated_at=utcnow()))
+
+    return report
+
+
+def run_job(app: Flask, job_id: int) -> None:
+    """Acquire the source lock, do the work, record the outcome, release the lock."""
+    from nutera.refresh import commit, staging
+
+    with app.app_context():
+        job = db.session.get(RefreshJob, job_id)
+        key = job.lock_key
+        acquire(job)
+        try:
+            _update(job_id, status="berjalan", message="Berjalan")
+            refresh = db.session.get(Refresh, job.refresh_id)
+            actor = Actor(job.user_id)
+            set_actor(db.session, None)  # bulk work is audited once, by audit_bulk
+            if job.kind == "analisis":
+                staging.analyse(db.session, refresh, _committing_progress(job_id))
+            elif job.kind == "terapkan":
+                commit.commit_refresh(db.session, refresh, actor, _side_progress(job_id))
+            elif job.kind == "batalkan":
+                commit.revert_refresh(db.session, refresh, actor)
+            db.session.commit()
+            _update(job_id, status="selesai", progress=100, message="Selesai",
+                    finished_at=utcnow())
+        except Exception as error:  # the job's outcome is shown to staff, never lost
+            db.session.rollback()
+            current_app.logger.exception("refresh job %s failed", job_id)
+            message = str(error) if isinstance(error, commit.RefreshStateError) else \
+                "Terjadi kesalahan; tidak ada data registri yang berubah."
+            if job.kind == "analisis":
+                db.session.execute(sa.update(Refresh).where(Refresh.id == job.refresh_id)
+                                   .values(status="gagal", message=message))
+            _update(job_id, status="gagal", message=message, finished_at=utcnow())
+        finally:
+            release(job_id, key)
+            db.session.remove()
+
+
+def running_job(session, refresh_id: int) -> RefreshJob | None:
+    """The unfinished job of a refresh, if any."""
+    return session.scalar(sa.select(RefreshJob).where(
+        RefreshJob.refresh_id == refresh_id, RefreshJob.status.in_(("menunggu", "berjalan")))
+        .order_by(RefreshJob.created_at.desc()).limit(1))

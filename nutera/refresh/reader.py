@@ -1,0 +1,213 @@
+"""Read kelurahan extracts as offices really produce them, one row at a time (no app needed).
+
+CSV: UTF-8 with or without BOM, else Windows-1252; ``;`` or ``,`` separated. XLSX: every
+sheet with a recognisable header, read with python-calamine. Title rows above the header
+are skipped; the header is the first row where several known column names appear.
+"""
+import codecs
+import csv
+import hashlib
+import io
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Iterator
+
+FIELDS = {
+    "nik": "NIK",
+    "kk": "Nomor KK",
+    "name": "Nama",
+    "sex": "Jenis kelamin",
+    "birth_date": "Tanggal lahir",
+    "address": "Alamat",
+    "rt": "RT",
+    "rw": "RW",
+    "programs": "Program bansos",
+}
+REQUIRED_FIELDS = ("nik", "kk", "name", "rt", "rw")
+
+# Header spellings seen in kelurahan files, normalised by _norm (upper case, letters/digits).
+ALIASES = {
+    "nik": {"NIK", "NONIK", "NOMORNIK", "NOMORINDUKKEPENDUDUKAN", "NIKKTP", "NONIKKTP"},
+    "kk": {"NOKK", "NOMORKK", "KK", "NKK", "NOMORKARTUKELUARGA", "NOKARTUKELUARGA", "NIKKK"},
+    "name": {"NAMA", "NAMALENGKAP", "NAMAWARGA", "NAMAPENERIMA", "NAMAKTP", "NAMAANGGOTA",
+             "NAMAANGGOTAKELUARGA", "NAMAPENDUDUK"},
+    "sex": {"JENISKELAMIN", "JK", "LP", "KELAMIN", "SEX", "GENDER", "JNSKELAMIN"},
+    "birth_date": {"TGLLAHIR", "TANGGALLAHIR", "TGLLHR", "TANGGALLHR", "TGLLAHIRDDMMYYYY"},
+    "address": {"ALAMAT", "ALAMATLENGKAP", "ALAMATRUMAH", "JALAN", "ALAMATDOMISILI"},
+    "rt": {"RT", "NORT", "NOMORRT"},
+    "rw": {"RW", "NORW", "NOMORRW"},
+    "programs": {"BANSOS", "PROGRAM", "PROGRAMBANSOS", "JENISBANSOS", "BANTUAN",
+                 "JENISBANTUAN", "PROGRAMBANTUAN"},
+}
+_HEADER_SCAN_ROWS = 25
+FOOTER_WORDS = ("JUMLAH", "TOTAL", "GRAND TOTAL")
+
+
+class ReadError(ValueError):
+    """A file that cannot be read at all; the message is Indonesian."""
+
+
+def _norm(label: object) -> str:
+    return re.sub(r"[^A-Z0-9]", "", str(label or "").upper())
+
+
+@dataclass
+class SheetLayout:
+    """Where the header of one sheet is and what it says."""
+
+    name: str
+    header_index: int  # 0-based row index of the header in the sheet
+    headers: list[str]
+
+
+@dataclass
+class FileInfo:
+    """What was learned about a file before reading its rows."""
+
+    kind: str  # csv / xlsx
+    sha256: str
+    encoding: str = ""
+    delimiter: str = ""
+    sheets: list[SheetLayout] = field(default_factory=list)
+
+
+def file_sha256(path: str | Path) -> str:
+    """SHA-256 of a file, read in chunks."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for chunk in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def _detect_encoding(path: Path) -> str:
+    """utf-8-sig when the whole file decodes as UTF-8, else cp1252."""
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    with open(path, "rb") as handle:
+        try:
+            for chunk in iter(lambda: handle.read(1 << 20), b""):
+                decoder.decode(chunk)
+            decoder.decode(b"", final=True)
+        except UnicodeDecodeError:
+            return "cp1252"
+    return "utf-8-sig"
+
+
+def _sniff_delimiter(sample: str) -> str:
+    counts = {d: sample.count(d) for d in (";", ",", "\t")}
+    return max(counts, key=counts.get) if any(counts.values()) else ","
+
+
+def find_header(rows: list[list[Any]]) -> int | None:
+    """Index of the first row naming at least three known columns including NIK or name."""
+    for index, row in enumerate(rows[:_HEADER_SCAN_ROWS]):
+        found = {f for cell in row for f, names in ALIASES.items() if _norm(cell) in names}
+        if len(found) >= 3 and ({"nik", "name"} & found):
+            return index
+    return None
+
+
+def _kind(filename: str) -> str:
+    suffix = Path(filename).suffix.lower()
+    if suffix == ".csv" or suffix == ".txt":
+        return "csv"
+    if suffix in (".xlsx", ".xlsm", ".xls", ".ods"):
+        return "xlsx"
+    raise ReadError("Format berkas tidak dikenal: unggah CSV atau XLSX.")
+
+
+def inspect_file(path: str | Path, filename: str) -> FileInfo:
+    """Find the format, encoding, delimiter and the header of every usable sheet."""
+    path = Path(path)
+    info = FileInfo(kind=_kind(filename), sha256=file_sha256(path))
+    if info.kind == "csv":
+        info.encoding = _detect_encoding(path)
+        with open(path, encoding=info.encoding, newline="") as handle:
+            sample = handle.read(64 * 1024)
+        info.delimiter = _sniff_delimiter(sample)
+        head = list(csv.reader(io.StringIO(sample), delimiter=info.delimiter))
+        index = find_header(head)
+        if index is not None:
+            info.sheets.append(SheetLayout("", index, [str(c).strip() for c in head[index]]))
+    else:
+        for name, rows in _xlsx_sheets(path, limit=_HEADER_SCAN_ROWS):
+            index = find_header(rows)
+            if index is not None:
+                info.sheets.append(SheetLayout(name, index, [_text(c) for c in rows[index]]))
+    if not info.sheets:
+        raise ReadError("Baris judul kolom (NIK, No. KK, Nama, ...) tidak ditemukan di berkas.")
+    return info
+
+
+def _xlsx_sheets(path: Path, limit: int | None = None) -> Iterator[tuple[str, list[list[Any]]]]:
+    from python_calamine import CalamineWorkbook
+
+    try:
+        workbook = CalamineWorkbook.from_path(str(path))
+    except Exception as error:  # calamine raises its own error types for broken files
+        raise ReadError(f"Berkas XLSX tidak dapat dibaca: {error}") from None
+    for name in workbook.sheet_names:
+        sheet = workbook.get_sheet_by_name(name)
+        rows = []
+        for row in sheet.iter_rows():
+            rows.append(row)
+            if limit and len(rows) >= limit:
+                break
+        yield name, rows
+
+
+def _text(cell: object) -> str:
+    if isinstance(cell, float) and cell.is_integer():
+        return str(int(cell))
+    return "" if cell is None else str(cell).strip()
+
+
+def propose_mapping(headers: list[str], remembered: dict[str, str] | None = None) -> dict[str, str]:
+    """field -> header label, preferring what was confirmed for this source last time."""
+    by_norm = {_norm(h): h for h in headers if _norm(h)}
+    mapping: dict[str, str] = {}
+    for field_name, label in (remembered or {}).items():
+        if field_name in FIELDS and _norm(label) in by_norm:
+            mapping[field_name] = by_norm[_norm(label)]
+    for field_name, names in ALIASES.items():
+        if field_name not in mapping:
+            match = next((h for n, h in by_norm.items() if n in names), None)
+            if match is not None:
+                mapping[field_name] = match
+    return mapping
+
+
+def column_indexes(headers: list[str], mapping: dict[str, str]) -> dict[str, int]:
+    """field -> column index in this sheet for the mapped header labels."""
+    positions = {_norm(h): i for i, h in reversed(list(enumerate(headers)))}
+    return {f: positions[_norm(label)] for f, label in mapping.items()
+            if label and _norm(label) in positions}
+
+
+def is_footer(cells: list[Any]) -> bool:
+    """A total row such as JUMLAH under the data."""
+    for cell in cells:
+        if isinstance(cell, str) and cell.strip().upper().startswith(FOOTER_WORDS):
+            return True
+    return False
+
+
+def iter_rows(path: str | Path, info: FileInfo) -> Iterator[tuple[SheetLayout, int, list[Any]]]:
+    """Yield (sheet, data row number from 1, cells) for every row under each header."""
+    path = Path(path)
+    if info.kind == "csv":
+        sheet = info.sheets[0]
+        with open(path, encoding=info.encoding, newline="") as handle:
+            reader = csv.reader(handle, delimiter=info.delimiter)
+            for index, cells in enumerate(reader):
+                if index > sheet.header_index:
+                    yield sheet, index - sheet.header_index, cells
+        return
+    from python_calamine import CalamineWorkbook
+
+    workbook = CalamineWorkbook.from_path(str(path))
+    for sheet in info.sheets:
+        for index, cells in enumerate(workbook.get_sheet_by_name(sheet.name).iter_rows()):
+            if index > sheet.header_index:
+                yield sheet, index - sheet.header_index, cells

@@ -1,0 +1,234 @@
+"""Upload and analysis: remember the file, stream its rows into refresh_row, match them."""
+import hashlib
+import json
+from datetime import date
+from pathlib import Path
+from typing import Callable
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from nutera.models import AidProgram, Household, Person, Refresh, RefreshRow, Rt, Rw, Setting
+from nutera.refresh import reader
+from nutera.refresh.validate import RowContext, check_row
+
+Progress = Callable[[float, str], None]
+BATCH = 5000
+_MAPPING_KEY = "refresh_map:"
+
+
+def _no_progress(fraction: float, message: str) -> None:
+    """Progress sink for callers that do not report."""
+
+
+def remembered_mapping(session: Session, kelurahan_id: int, source: str) -> dict[str, str]:
+    """The column mapping confirmed for this source last time."""
+    value = session.scalar(sa.select(Setting.value).where(
+        Setting.kelurahan_id == kelurahan_id, Setting.key == _MAPPING_KEY + source))
+    return json.loads(value) if value else {}
+
+
+def remember_mapping(session: Session, kelurahan_id: int, source: str,
+                     mapping: dict[str, str]) -> None:
+    """Keep the confirmed mapping for next week's file from the same source."""
+    setting = session.scalar(sa.select(Setting).where(
+        Setting.kelurahan_id == kelurahan_id, Setting.key == _MAPPING_KEY + source))
+    if setting is None:
+        setting = Setting(kelurahan_id=kelurahan_id, key=_MAPPING_KEY + source, value="{}")
+        session.add(setting)
+    setting.value = json.dumps(mapping, sort_keys=True)
+
+
+def known_sources(session: Session, kelurahan_id: int) -> list[str]:
+    """Sources with a remembered mapping in this kelurahan."""
+    keys = session.scalars(sa.select(Setting.key).where(
+        Setting.kelurahan_id == kelurahan_id, Setting.key.startswith(_MAPPING_KEY)))
+    return sorted(k[len(_MAPPING_KEY):] for k in keys)
+
+
+def last_committed(session: Session, kelurahan_id: int, source: str | None = None) -> Refresh | None:
+    """The newest refresh still in force (of one source, or any)."""
+    query = sa.select(Refresh).where(Refresh.kelurahan_id == kelurahan_id,
+                                     Refresh.status == "diterapkan")
+    if source is not None:
+        query = query.where(Refresh.source == source)
+    return session.scalar(query.order_by(Refresh.committed_at.desc()).limit(1))
+
+
+def identical_to_last(session: Session, kelurahan_id: int, source: str, sha256: str) -> Refresh | None:
+    """The last committed refresh of source when it imported exactly this file."""
+    last = last_committed(session, kelurahan_id, source)
+    return last if last is not None and last.sha256 == sha256 else None
+
+
+def create_refresh(session: Session, kelurahan_id: int, user_id: int | None, source: str,
+                   path: str | Path, filename: str, complete: bool = False) -> Refresh:
+    """Inspect an uploaded file and propose its column mapping (raises reader.ReadError)."""
+    info = reader.inspect_file(path, filename)
+    headers = info.sheets[0].headers
+    refresh = Refresh(
+        kelurahan_id=kelurahan_id, source=source, filename=Path(filename).name[:255],
+        stored_path=str(path), sha256=info.sha256, complete=complete, status="pemetaan",
+        created_by_id=user_id,
+        layout={"kind": info.kind, "encoding": info.encoding, "delimiter": info.delimiter,
+                "sheets": [{"name": s.name, "header_index": s.header_index,
+                            "headers": s.headers} for s in info.sheets]},
+        mapping=reader.propose_mapping(headers, remembered_mapping(session, kelurahan_id, source)),
+    )
+    session.add(refresh)
+    session.flush()
+    return refresh
+
+
+def missing_fields(mapping: dict[str, str]) -> list[str]:
+    """Required fields the mapping leaves out, as Indonesian labels."""
+    return [reader.FIELDS[f] for f in reader.REQUIRED_FIELDS if not mapping.get(f)]
+
+
+def _file_info(refresh: Refresh) -> reader.FileInfo:
+    layout = refresh.layout
+    return reader.FileInfo(
+        kind=layout["kind"], sha256=refresh.sha256, encoding=layout.get("encoding", ""),
+        delimiter=layout.get("delimiter", ""),
+        sheets=[reader.SheetLayout(s["name"], s["header_index"], s["headers"])
+                for s in layout["sheets"]])
+
+
+def _row_context(session: Session, kelurahan_id: int) -> RowContext:
+    rts = {(rw, rt): rt_id for rt_id, rt, rw in session.execute(
+        sa.select(Rt.id, Rt.number, Rw.number).join(Rw, Rt.rw_id == Rw.id)
+        .where(Rt.kelurahan_id == kelurahan_id))}
+    programs = set(session.scalars(sa.select(AidProgram.code).where(
+        AidProgram.kelurahan_id == kelurahan_id, AidProgram.active.is_(True))))
+    return RowContext(columns={}, rts=rts, programs={p.upper() for p in programs})
+
+
+def _count_rows(path: Path, info: reader.FileInfo) -> int:
+    if info.kind == "csv":
+        with open(path, "rb") as handle:
+            return max(1, sum(chunk.count(b"\n") for chunk in iter(lambda: handle.read(1 << 20), b"")))
+    return 0
+
+
+_COLUMNS = ("refresh_id", "sheet", "row_number", "nik", "kk", "name", "sex", "birth_date",
+            "address", "rt_id", "programs", "error", "raw", "skip", "is_first")
+
+
+def _looks_like_data(cells: list, nik_index: int | None) -> bool:
+    """Skip empty rows and footers (JUMLAH, TOTAL) without inspecting every cell of every row."""
+    if nik_index is not None and nik_index < len(cells):
+        value = cells[nik_index]
+        if isinstance(value, (int, float)) or (isinstance(value, str) and value[:1].isdigit()):
+            return True
+    return any(c not in (None, "") for c in cells) and not reader.is_footer(cells)
+
+
+def stage_rows(session: Session, refresh: Refresh, progress: Progress = _no_progress) -> None:
+    """Validate every row and insert it into refresh_row in batches (rejected rows too).
+
+    Plain executemany of tuples: at a million rows the ORM or per-row dict processing
+    would cost more than the validation itself."""
+    path = Path(refresh.stored_path)
+    info = _file_info(refresh)
+    ctx = _row_context(session, refresh.kelurahan_id)
+    total = _count_rows(path, info)
+    connection = session.connection()
+    sqlite = connection.dialect.name == "sqlite"
+    marker = "?" if connection.dialect.paramstyle == "qmark" else "%s"
+    sql = (f"INSERT INTO refresh_row ({', '.join(_COLUMNS)}) "
+           f"VALUES ({', '.join([marker] * len(_COLUMNS))})")
+    content = hashlib.sha256()
+    first_of_kk: set[str] = set()
+    batch: list[tuple] = []
+    seen = 0
+    current_sheet = None
+    nik_index = None
+    for sheet, number, cells in reader.iter_rows(path, info):
+        if sheet is not current_sheet:
+            current_sheet = sheet
+            ctx.columns = reader.column_indexes(sheet.headers, refresh.mapping)
+            nik_index = ctx.columns.get("nik")
+        if not _looks_like_data(cells, nik_index):
+            continue
+        values, errors = check_row(cells, ctx, number, sheet.name)
+        error = raw = None
+        is_first = False
+        if errors:
+            error = " | ".join(f"{column}: {message}" for column, message in errors)
+            raw = json.dumps([c if isinstance(c, str) else reader._text(c) for c in cells])
+        else:
+            line = (f"{values['nik']}|{values['kk']}|{values['name']}|{values['sex']}|"
+                    f"{values['birth_date']}|{values['address']}|{values['rt_id']}|"
+                    f"{values['programs']}\n")
+            content.update(line.encode())
+            if values["kk"] not in first_of_kk:
+                first_of_kk.add(values["kk"])
+                is_first = True
+        born = values["birth_date"]
+        batch.append((refresh.id, sheet.name[:60], number, values["nik"], values["kk"],
+                      values["name"], values["sex"],
+                      born.isoformat() if sqlite and born is not None else born,
+                      values["address"], values["rt_id"], values["programs"], error, raw,
+                      False, is_first))
+        seen += 1
+        if len(batch) >= BATCH:
+            connection.exec_driver_sql(sql, batch)
+            batch.clear()
+            progress(min(0.7, 0.7 * seen / total) if total else 0.35,
+                     f"{seen:,} baris dibaca".replace(",", "."))
+    if batch:
+        connection.exec_driver_sql(sql, batch)
+    refresh.content_hash = content.hexdigest()
+    progress(0.7, f"{seen:,} baris dibaca; mencocokkan dengan registri".replace(",", "."))
+
+
+def match_rows(session: Session, refresh: Refresh) -> None:
+    """Link staged rows to existing persons (by NIK) and households (by KK), set-based."""
+    row = RefreshRow.__table__
+    person, household = Person.__table__, Household.__table__
+    mine = row.c.refresh_id == refresh.id
+    session.execute(sa.update(row).where(mine, row.c.nik.is_not(None)).values(
+        person_id=sa.select(person.c.id).where(person.c.nik == row.c.nik).scalar_subquery()))
+    session.execute(sa.update(row).where(mine, row.c.kk.is_not(None)).values(
+        household_id=sa.select(household.c.id)
+        .where(household.c.kk_number == row.c.kk).scalar_subquery()))
+    # A NIK or KK registered in another kelurahan is not ours to change.
+    elsewhere = (
+        (row.c.person_id.in_(sa.select(person.c.id).where(
+            person.c.kelurahan_id != refresh.kelurahan_id)),
+         "NIK: NIK ini terdaftar di kelurahan lain; tidak diubah dari sini."),
+        (row.c.household_id.in_(sa.select(household.c.id).where(
+            household.c.kelurahan_id != refresh.kelurahan_id)),
+         "Nomor KK: KK ini terdaftar di kelurahan lain; tidak diubah dari sini."),
+    )
+    flagged = 0
+    for condition, message in elsewhere:
+        flagged += session.execute(sa.update(row).where(mine, row.c.error.is_(None), condition)
+                                   .values(error=message)).rowcount
+    if flagged:
+        from nutera.refresh.diff import mark_first_rows
+
+        mark_first_rows(session, refresh)
+    session.flush()
+
+
+def analyse(session: Session, refresh: Refresh, progress: Progress = _no_progress) -> dict:
+    """Stage, match and count: the dry run. Returns the preview counts."""
+    from nutera.refresh.diff import preview_counts
+
+    refresh.status = "analisis"
+    session.execute(sa.delete(RefreshRow).where(RefreshRow.refresh_id == refresh.id))
+    stage_rows(session, refresh, progress)
+    match_rows(session, refresh)
+    progress(0.85, "Menghitung perbedaan")
+    refresh.counts = preview_counts(session, refresh)
+    refresh.status = "pratinjau"
+    refresh.message = ""
+    session.flush()
+    progress(1.0, "Pratinjau siap")
+    return refresh.counts
+
+
+def today() -> date:
+    """Today's date (a seam for tests)."""
+    return date.today()

@@ -1,0 +1,202 @@
+"""Check one extract row with nutera.identity and turn it into staged values (no app needed)."""
+import re
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from nutera.identity import IdentityError, KkInfo, parse_kk, parse_nik
+from nutera.refresh.reader import FIELDS
+
+EXACT_FLOAT_LIMIT = 2 ** 53  # above this a number cell has already lost digits
+_EXCEL_EPOCH = date(1899, 12, 30)
+_DATE_FORMATS = (re.compile(r"^(\d{1,2})[/\-.](\d{1,2})[/\-.](\d{4})$"),)
+_ISO_DATE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})")
+_SEX_VALUES = {"L": "L", "LAKILAKI": "L", "LK": "L", "PRIA": "L", "1": "L",
+               "P": "P", "PR": "P", "PEREMPUAN": "P", "WANITA": "P", "2": "P"}
+
+
+@dataclass
+class RowContext:
+    """What validating a row needs to know about the kelurahan and the file so far."""
+
+    columns: dict[str, int]
+    rts: dict[tuple[int, int], int]  # (rw number, rt number) -> rt id
+    programs: set[str]
+    today: date = field(default_factory=date.today)
+    seen_niks: dict[int, int] = field(default_factory=dict)  # NIK -> sheet * 10^9 + row
+    sheets: list[str] = field(default_factory=list)
+    _kk_cache: dict[str, KkInfo | str] = field(default_factory=dict)
+
+    def kk(self, text: str) -> KkInfo:
+        """parse_kk, remembered per number (members of a family share it)."""
+        cached = self._kk_cache.get(text)
+        if cached is None:
+            try:
+                cached = parse_kk(text, self.today)
+            except IdentityError as error:
+                cached = str(error)
+            if len(self._kk_cache) > 200_000:
+                self._kk_cache.clear()
+            self._kk_cache[text] = cached
+        if isinstance(cached, str):
+            raise IdentityError(cached)
+        return cached
+
+
+def _extract(cells: list[Any], columns: dict[str, int]) -> dict[str, Any]:
+    """field -> the row's cell (stripped text, or the spreadsheet's number/date)."""
+    size = len(cells)
+    found = dict.fromkeys(FIELDS)
+    for name, index in columns.items():
+        if index < size:
+            value = cells[index]
+            found[name] = value.strip() if isinstance(value, str) else value
+    return found
+
+
+def identity_text(value: Any, label: str) -> str:
+    """The text of a NIK/KK cell; numbers are exact below 2^53 and never trusted above."""
+    if isinstance(value, bool):
+        raise IdentityError(f"{label} tidak valid.")
+    if isinstance(value, (int, float)):
+        if value >= EXACT_FLOAT_LIMIT or (isinstance(value, float) and not value.is_integer()):
+            raise IdentityError(
+                f"{label} tersimpan sebagai angka di Excel ({value:.0f}); angka sebesar ini sudah "
+                f"kehilangan digit terakhirnya. Format kolom {label} sebagai Teks lalu ketik ulang."
+            )
+        return str(int(value))
+    return "" if value is None else str(value)
+
+
+def parse_date(value: Any) -> date:
+    """A date from a date cell, an Excel serial, dd/mm/yyyy or yyyy-mm-dd; else ValueError."""
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        if not 1 <= value < 80_000:
+            raise ValueError
+        return _EXCEL_EPOCH + timedelta(days=int(value))
+    text = str(value or "").strip()
+    if len(text) == 10 and text[2] == "/" and text[5] == "/" and text[:2].isdigit():
+        return date(int(text[6:]), int(text[3:5]), int(text[:2]))  # the usual dd/mm/yyyy
+    match = _DATE_FORMATS[0].match(text)
+    if match:
+        day, month, year = (int(g) for g in match.groups())
+        return date(year, month, day)
+    match = _ISO_DATE.match(text)
+    if match:
+        year, month, day = (int(g) for g in match.groups())
+        return date(year, month, day)
+    if text.isdigit():
+        return parse_date(int(text))
+    raise ValueError
+
+
+def _number(value: Any) -> int | None:
+    if isinstance(value, str) and value.isdigit():
+        return int(value)
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if isinstance(value, int):
+        return value
+    text = str(value or "").strip()
+    return int(text) if text.isdigit() else None
+
+
+def check_row(cells: list[Any], ctx: RowContext, row_number: int,
+              sheet: str = "") -> tuple[dict, list[tuple[str, str]]]:
+    """Staged values of a row and its problems as (column, Indonesian message) pairs."""
+    errors: list[tuple[str, str]] = []
+    values: dict[str, Any] = {"nik": None, "kk": None, "sex": None, "birth_date": None,
+                              "rt_id": None, "programs": ""}
+    nik_info = None
+    cells = _extract(cells, ctx.columns)
+    try:
+        nik_info = parse_nik(identity_text(cells["nik"], "NIK"), ctx.today)
+        values["nik"] = nik_info.nik
+    except IdentityError as error:
+        errors.append((FIELDS["nik"], str(error)))
+    try:
+        values["kk"] = ctx.kk(identity_text(cells["kk"], "Nomor KK")).kk
+    except IdentityError as error:
+        errors.append((FIELDS["kk"], str(error)))
+    name = " ".join(str(cells["name"] or "").split()).upper()
+    if not name:
+        errors.append((FIELDS["name"], "Nama wajib diisi."))
+    values["name"] = name[:120]
+    values["address"] = " ".join(str(cells["address"] or "").split())[:255]
+    _check_sex(cells, ctx, nik_info, values, errors)
+    _check_birth_date(cells, ctx, nik_info, values, errors)
+    _check_region(cells, ctx, values, errors)
+    _check_programs(cells, ctx, values, errors)
+    if nik_info is not None:
+        key = int(nik_info.nik)
+        first = ctx.seen_niks.get(key)
+        if first is not None:
+            sheet_index, first_row = divmod(first, 10 ** 9)
+            where = f"baris {first_row}" + (
+                f" lembar {ctx.sheets[sheet_index]}" if ctx.sheets[sheet_index] else "")
+            errors.insert(0, (FIELDS["nik"], f"NIK yang sama sudah ada di {where} berkas ini."))
+        else:
+            if not ctx.sheets or ctx.sheets[-1] != sheet:
+                ctx.sheets.append(sheet)
+            ctx.seen_niks[key] = (len(ctx.sheets) - 1) * 10 ** 9 + row_number
+    return values, errors
+
+
+def _check_sex(cells, ctx, nik_info, values, errors) -> None:
+    raw = cells["sex"]
+    if raw in (None, ""):
+        values["sex"] = nik_info.sex if nik_info else None
+        return
+    sex = _SEX_VALUES.get(str(raw).upper()) or _SEX_VALUES.get(
+        re.sub(r"[^A-Z0-9]", "", str(raw).upper()))
+    if sex is None:
+        errors.append((FIELDS["sex"], f"Jenis kelamin tidak dikenal: {raw} (isi L atau P)."))
+    elif nik_info is not None and nik_info.sex != sex:
+        errors.append((FIELDS["sex"], f"Jenis kelamin {sex} tidak sesuai dengan NIK "
+                                      f"(NIK menunjukkan {nik_info.sex})."))
+    values["sex"] = sex or (nik_info.sex if nik_info else None)
+
+
+def _check_birth_date(cells, ctx, nik_info, values, errors) -> None:
+    raw = cells["birth_date"]
+    if raw in (None, ""):
+        values["birth_date"] = nik_info.birth_date if nik_info else None
+        return
+    try:
+        born = parse_date(raw)
+    except ValueError:
+        errors.append((FIELDS["birth_date"], f"Tanggal lahir tidak dapat dibaca: {raw} "
+                                             "(gunakan dd/mm/yyyy)."))
+        return
+    if born > ctx.today or born.year < 1880:
+        errors.append((FIELDS["birth_date"], f"Tanggal lahir tidak mungkin: {born:%d/%m/%Y}."))
+    elif nik_info is not None and (born.day, born.month, born.year % 100) != (
+            nik_info.birth_date.day, nik_info.birth_date.month, nik_info.birth_date.year % 100):
+        errors.append((FIELDS["birth_date"], f"Tanggal lahir {born:%d/%m/%Y} tidak sesuai "
+                                             f"dengan NIK ({nik_info.birth_date:%d/%m/%y})."))
+    values["birth_date"] = born
+
+
+def _check_region(cells, ctx, values, errors) -> None:
+    rt, rw = _number(cells["rt"]), _number(cells["rw"])
+    if rt is None or rw is None:
+        errors.append((FIELDS["rt"], "RT dan RW wajib diisi dengan angka."))
+        return
+    values["rt_id"] = ctx.rts.get((rw, rt))
+    if values["rt_id"] is None:
+        errors.append((FIELDS["rt"], f"RT {rt:02d}/RW {rw:02d} tidak ada di kelurahan ini."))
+
+
+def _check_programs(cells, ctx, values, errors) -> None:
+    raw = str(cells["programs"] or "").upper()
+    if not raw:
+        return
+    codes = [c for c in re.split(r"[,;/\s]+", raw) if c and c not in ("-", "0")]
+    unknown = [c for c in codes if c not in ctx.programs]
+    if unknown:
+        errors.append((FIELDS["programs"], f"Program tidak dikenal: {', '.join(unknown)}."))
+    values["programs"] = ("," + ",".join(sorted(set(codes))) + ",") if codes else ""

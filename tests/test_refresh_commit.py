@@ -1,0 +1,205 @@
+"""Commit in one transaction, identical re-import, conflicts with verified surveys, revert."""
+from datetime import date, datetime, timedelta, timezone
+
+import pytest
+import sqlalchemy as sa
+
+from nutera.audit import Actor
+from nutera.extensions import db
+from nutera.models import (
+    AidProgram, AuditLog, Enrollment, Household, Person, Refresh, RefreshChange, RefreshRow,
+)
+from nutera.refresh import commit, services, staging
+from tests import factories
+from tests.factories_refresh import copy_sample, make_sample_kelurahan, write_csv
+
+CLI = Actor(None, "cli")
+
+
+@pytest.fixture
+def kelurahan(app_ctx):
+    kelurahan = make_sample_kelurahan(db.session)
+    db.session.commit()
+    return kelurahan
+
+
+def preview(kelurahan, path, source="DTKS Kemensos"):
+    refresh = staging.create_refresh(db.session, kelurahan.id, None, source, path, path.name)
+    staging.analyse(db.session, refresh)
+    db.session.commit()
+    return refresh
+
+
+def apply(refresh):
+    commit.commit_refresh(db.session, refresh, CLI)
+    db.session.commit()
+    return refresh
+
+
+def registry_snapshot():
+    persons = db.session.execute(sa.select(
+        Person.id, Person.nik, Person.name, Person.sex, Person.birth_date, Person.household_id
+    ).order_by(Person.id)).all()
+    households = db.session.execute(sa.select(
+        Household.id, Household.kk_number, Household.address, Household.rt_id
+    ).order_by(Household.id)).all()
+    enrollments = db.session.execute(sa.select(
+        Enrollment.id, Enrollment.status, Enrollment.program_id, Enrollment.household_id
+    ).order_by(Enrollment.id)).all()
+    return persons, households, enrollments
+
+
+@pytest.fixture
+def family(kelurahan):
+    """A household with a head and a child, the head receiving PKH."""
+    household = factories.make_household(
+        db.session, factories.rt_of(kelurahan, 1, 1), kk_number=factories.make_kk(serial=7001),
+        members=[{"name": "KEPALA LAMA", "sex": "L", "birth_date": date(1970, 1, 2),
+                  "relation": "kepala"},
+                 {"name": "ANAK", "sex": "P", "birth_date": date(2001, 2, 3)}])
+    pkh = next(p for p in db.session.scalars(sa.select(AidProgram)) if p.code == "PKH")
+    factories.enroll(db.session, pkh, household)
+    db.session.commit()
+    return household
+
+
+def family_rows(household, head_name="KEPALA BARU", programs="BST"):
+    head, child = household.members
+    return [
+        [head.nik, household.kk_number, head_name, "L", "02/01/1970", "Jl. Baru 1", "001", "001",
+         programs],
+        [child.nik, household.kk_number, "ANAK", "P", "03/02/2001", "Jl. Baru 1", "001", "001", ""],
+        [factories.make_nik(date(1995, 5, 6), "P"), factories.make_kk(serial=7002), "WARGA BARU",
+         "P", "06/05/1995", "Gg. Baru 3", "002", "003", "PKH"],
+    ]
+
+
+def test_commit_applies_every_change_records_previous_values_and_audits_once(family, kelurahan, tmp_path):
+    refresh = apply(preview(kelurahan, write_csv(tmp_path / "a.csv", family_rows(family))))
+    head = db.session.get(Person, family.members[0].id)
+    assert head.name == "KEPALA BARU"
+    assert db.session.get(Household, family.id).address == "Jl. Baru 1"
+    new = db.session.scalar(sa.select(Person).where(Person.name == "WARGA BARU"))
+    assert new.household.kk_number.endswith("7002") and new.household.rt.label == "RT 02/RW 03"
+    statuses = dict(db.session.execute(sa.select(AidProgram.code, Enrollment.status)
+                                       .join(Enrollment.program)
+                                       .where(Enrollment.household_id == family.id)).all())
+    assert statuses == {"PKH": "berakhir", "BST": "aktif"}  # PKH ended, BST added
+    assert refresh.status == "diterapkan" and refresh.counts["applied"] == {
+        "household": 2, "person": 2, "enrollment": 3}
+    old = db.session.scalar(sa.select(RefreshChange).where(
+        RefreshChange.entity == "person", RefreshChange.entity_id == head.id))
+    assert (old.action, old.old_name) == ("update", "KEPALA LAMA")
+    audits = db.session.scalars(sa.select(AuditLog).where(AuditLog.entity == "refresh")).all()
+    assert len(audits) == 1 and audits[0].changes["sha256"] == refresh.sha256
+
+
+def test_a_failure_half_way_leaves_the_registry_untouched(family, kelurahan, tmp_path, monkeypatch):
+    refresh = preview(kelurahan, write_csv(tmp_path / "a.csv", family_rows(family)))
+    before = registry_snapshot()
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr(commit, "_apply_enrollments", broken)
+    with pytest.raises(RuntimeError):
+        commit.commit_refresh(db.session, refresh, CLI)
+    db.session.rollback()
+    assert registry_snapshot() == before
+    assert db.session.get(Refresh, refresh.id).status == "pratinjau"
+    assert db.session.scalar(sa.select(sa.func.count(RefreshChange.id))) == 0
+
+
+def test_identical_file_is_recognised_by_sha_and_by_content(kelurahan, tmp_path):
+    path = copy_sample("dtks_tamansari_semicolon.csv", tmp_path)
+    first = apply(preview(kelurahan, path))
+    assert staging.identical_to_last(db.session, kelurahan.id, "DTKS Kemensos",
+                                     first.sha256) is not None
+    # Same content, different bytes (CRLF line ends): analysed, and nothing to change.
+    resaved = tmp_path / "resaved.csv"
+    resaved.write_bytes(path.read_bytes().replace(b"\n", b"\r\n"))
+    again = preview(kelurahan, resaved)
+    assert again.sha256 != first.sha256 and again.content_hash == first.content_hash
+    assert again.counts["no_change"] is True
+    before = registry_snapshot()
+    commit.commit_refresh(db.session, again, CLI)
+    db.session.commit()
+    assert registry_snapshot() == before
+
+
+def test_revert_restores_previous_values_and_removes_what_was_created(family, kelurahan, tmp_path):
+    before = registry_snapshot()
+    refresh = apply(preview(kelurahan, write_csv(tmp_path / "a.csv", family_rows(family))))
+    assert registry_snapshot() != before
+    commit.revert_refresh(db.session, refresh, CLI)
+    db.session.commit()
+    assert registry_snapshot() == before
+    assert refresh.status == "dibatalkan"
+    with pytest.raises(commit.RefreshStateError):
+        commit.revert_refresh(db.session, refresh, CLI)
+
+
+def test_only_the_last_refresh_can_be_reverted(family, kelurahan, tmp_path):
+    first = apply(preview(kelurahan, write_csv(tmp_path / "a.csv", family_rows(family))))
+    apply(preview(kelurahan, write_csv(tmp_path / "b.csv", family_rows(family, "KEPALA LAGI"))))
+    with pytest.raises(commit.RefreshStateError, match="terakhir"):
+        commit.revert_refresh(db.session, first, CLI)
+
+
+def _verified_family(family, kelurahan, tmp_path):
+    """A refresh in the past, then a survey verified the head's name after it."""
+    earlier = apply(preview(kelurahan, write_csv(tmp_path / "a.csv", family_rows(family, "KEPALA LAMA"))))
+    earlier.committed_at = datetime.now(timezone.utc) - timedelta(days=8)
+    head = db.session.get(Person, family.members[0].id)
+    head.name, head.verified_at = "KEPALA SURVEI", datetime.now(timezone.utc) - timedelta(days=1)
+    child = db.session.get(Person, family.members[1].id)
+    child.verified_at = head.verified_at
+    db.session.commit()
+    rows = family_rows(family, "KEPALA KELURAHAN")
+    rows[1][2] = "ANAK KELURAHAN"
+    return preview(kelurahan, write_csv(tmp_path / "b.csv", rows))
+
+
+def test_conflicts_keep_the_verified_survey_by_default(family, kelurahan, tmp_path):
+    refresh = _verified_family(family, kelurahan, tmp_path)
+    assert refresh.counts["conflicts"] == 2
+    apply(refresh)
+    head, child = (db.session.get(Person, m.id) for m in family.members)
+    assert (head.name, child.name) == ("KEPALA SURVEI", "ANAK")
+
+
+def test_per_field_decision_takes_the_kelurahan_value_for_that_field_only(family, kelurahan, tmp_path):
+    refresh = _verified_family(family, kelurahan, tmp_path)
+    head_id, child_id = (m.id for m in family.members)
+    services.decide_conflicts(db.session, refresh, services.parse_choices(
+        {f"c:person:{head_id}:name": "kelurahan", f"c:person:{child_id}:name": "survei"}))
+    db.session.commit()
+    apply(refresh)
+    assert db.session.get(Person, head_id).name == "KEPALA KELURAHAN"
+    assert db.session.get(Person, child_id).name == "ANAK"
+
+
+def test_bulk_decision_takes_every_kelurahan_value(family, kelurahan, tmp_path):
+    refresh = _verified_family(family, kelurahan, tmp_path)
+    services.decide_conflicts(db.session, refresh, {}, default="kelurahan")
+    db.session.commit()
+    apply(refresh)
+    head, child = (db.session.get(Person, m.id) for m in family.members)
+    assert (head.name, child.name) == ("KEPALA KELURAHAN", "ANAK KELURAHAN")
+
+
+def test_skipped_duplicate_row_is_not_imported(kelurahan, tmp_path):
+    factories.make_household(db.session, factories.rt_of(kelurahan, 1, 1), members=[
+        {"name": "SRI WAHYUNI", "sex": "P", "birth_date": date(1988, 8, 8), "relation": "kepala"}])
+    db.session.commit()
+    refresh = preview(kelurahan, write_csv(tmp_path / "d.csv", [[
+        factories.make_nik(date(1988, 8, 8), "P"), factories.make_kk(), "SRI WAHYUNI", "P",
+        "08/08/1988", "Jl. X", "001", "001", ""]]))
+    row_id = db.session.scalar(sa.select(sa.func.min(RefreshRow.id)))
+    assert services.toggle_skip(db.session, refresh, row_id) is True
+    services.recount(db.session, refresh)
+    assert refresh.counts["persons_new"] == 0
+    apply(refresh)
+    assert db.session.scalar(sa.select(sa.func.count(Person.id)).where(
+        Person.name == "SRI WAHYUNI")) == 1
+

@@ -1,0 +1,169 @@
+"""Reading messy kelurahan files, validating rows, and the preview (dry run) counts."""
+from datetime import date
+
+import pytest
+import sqlalchemy as sa
+
+from nutera.extensions import db
+from nutera.identity import IdentityError
+from nutera.models import Household, Person, RefreshRow, Setting
+from nutera.refresh import reader, staging
+from nutera.refresh.validate import identity_text, parse_date
+from tests import factories
+from tests.factories_refresh import DATA, SHARED_DATA, copy_sample, make_sample_kelurahan, write_csv
+
+DTKS_DEFECTS = {5: "notasi ilmiah", 17: "16 digit", 42: "tidak mungkin", 77: "sudah ada di baris 76",
+                120: "Nama wajib diisi", 150: "hanya boleh berisi angka", 222: "tidak sesuai dengan NIK"}
+
+
+@pytest.fixture
+def kelurahan(app_ctx):
+    kelurahan = make_sample_kelurahan(db.session)
+    db.session.commit()
+    return kelurahan
+
+
+def analyse_file(kelurahan, path, source="DTKS Kemensos", mapping=None):
+    refresh = staging.create_refresh(db.session, kelurahan.id, None, source, path, path.name)
+    if mapping:
+        refresh.mapping = mapping
+    counts = staging.analyse(db.session, refresh)
+    db.session.commit()
+    return refresh, counts
+
+
+def rejected(refresh):
+    return {(r.sheet, r.row_number): r.error for r in db.session.scalars(
+        sa.select(RefreshRow).where(RefreshRow.refresh_id == refresh.id,
+                                    RefreshRow.error.is_not(None)))}
+
+
+def test_shared_dtks_sample_reports_exactly_its_seven_defects(kelurahan, tmp_path):
+    path = copy_sample("dtks_tamansari_semicolon.csv", tmp_path)
+    info = reader.inspect_file(path, path.name)
+    assert (info.encoding, info.delimiter, info.sheets[0].header_index) == ("utf-8-sig", ";", 2)
+    refresh, counts = analyse_file(kelurahan, path)
+    errors = {number: message for (_, number), message in rejected(refresh).items()}
+    assert set(errors) == set(DTKS_DEFECTS)
+    for number, fragment in DTKS_DEFECTS.items():
+        assert fragment in errors[number], (number, errors[number])
+    assert errors[5].startswith("NIK:") and errors[150].startswith("Nomor KK:")
+    assert counts["rows"] == 300 and counts["rejected"] == 7 and counts["persons_new"] == 293
+
+
+def test_shared_xlsx_sample_reads_numeric_niks_and_skips_the_jumlah_footer(kelurahan, tmp_path):
+    path = copy_sample("warga_tamansari.xlsx", tmp_path)
+    refresh, counts = analyse_file(kelurahan, path, source="Data kependudukan kelurahan")
+    assert refresh.mapping["nik"] == "No. NIK" and refresh.mapping["name"] == "Nama Lengkap"
+    assert counts["rows"] == 200 and counts["rejected"] == 0
+    # Row 3 stored its NIK as a number below 2^53: exact, so accepted as the same digits.
+    assert db.session.scalar(sa.select(RefreshRow.nik).where(
+        RefreshRow.refresh_id == refresh.id, RefreshRow.row_number == 3)) == "3273052611028523"
+
+
+def test_xlsx_with_several_sheets_serial_dates_and_numbers_above_2_pow_53(kelurahan):
+    refresh, counts = analyse_file(kelurahan, DATA / "warga_dua_lembar.xlsx")
+    assert [s["name"] for s in refresh.layout["sheets"]] == ["RW 01", "RW 02"]
+    errors = rejected(refresh)
+    assert set(errors) == {("RW 01", 3), ("RW 02", 2)}
+    assert "tersimpan sebagai angka" in errors[("RW 01", 3)]
+    assert "RT 09/RW 01 tidak ada" in errors[("RW 02", 2)]
+    rows = {r.name: r for r in db.session.scalars(
+        sa.select(RefreshRow).where(RefreshRow.refresh_id == refresh.id, RefreshRow.error.is_(None)))}
+    assert rows["AHMAD FAUZI"].birth_date == date(1975, 3, 12)  # Excel serial 27465
+    assert rows["DEDI KURNIAWAN"].kk == "3273020106150102"  # KK stored as a number
+    assert counts["households_new"] == 2 and counts["persons_new"] == 3
+
+
+def test_cp1252_comma_csv_with_title_row_and_total_footer(kelurahan):
+    path = DATA / "penerima_cp1252_comma.csv"
+    info = reader.inspect_file(path, path.name)
+    assert (info.encoding, info.delimiter) == ("cp1252", ",")
+    refresh, counts = analyse_file(kelurahan, path)
+    assert refresh.mapping["programs"] == "Program"
+    assert counts["rows"] == 10  # the TOTAL footer is not a person
+    assert list(rejected(refresh)) == [("", 5)]
+    assert db.session.scalar(sa.select(RefreshRow.name).where(
+        RefreshRow.refresh_id == refresh.id, RefreshRow.row_number == 1)) == "JOSÉ ANDRÉ"
+
+
+@pytest.mark.parametrize("headers", [
+    ["NIK", "NO KK", "NAMA", "RT", "RW"],
+    ["No. NIK", "No. KK", "Nama Lengkap", "RT", "RW"],
+    ["NOMOR INDUK KEPENDUDUKAN", "NOMOR KK", "NAMA", "RT", "RW"],
+])
+def test_header_spellings_are_recognised(headers):
+    mapping = reader.propose_mapping(headers)
+    assert [mapping[f] for f in ("nik", "kk", "name", "rt", "rw")] == headers
+
+
+def test_remembered_mapping_wins_over_aliases(kelurahan, tmp_path):
+    staging.remember_mapping(db.session, kelurahan.id, "Posyandu", {"name": "NAMA IBU"})
+    db.session.commit()
+    path = write_csv(tmp_path / "p.csv", [], header=["NO", "NIK", "NO KK", "NAMA", "NAMA IBU", "RT", "RW"])
+    refresh = staging.create_refresh(db.session, kelurahan.id, None, "Posyandu", path, path.name)
+    assert refresh.mapping["name"] == "NAMA IBU"
+    assert db.session.scalar(sa.select(sa.func.count(Setting.id))) == 1
+
+
+def test_file_without_a_header_is_refused_in_indonesian(kelurahan, tmp_path):
+    path = tmp_path / "kosong.csv"
+    path.write_text("a;b\n1;2\n")
+    with pytest.raises(reader.ReadError, match="judul kolom"):
+        staging.create_refresh(db.session, kelurahan.id, None, "X", path, path.name)
+
+
+def test_numeric_identity_cells_are_exact_below_2_pow_53_and_flagged_above():
+    assert identity_text(3273052611028523.0, "NIK") == "3273052611028523"
+    with pytest.raises(IdentityError, match="kehilangan digit"):
+        identity_text(9171014501900012.0, "NIK")
+
+
+def test_dates_in_the_forms_offices_use():
+    assert parse_date("05/07/1980") == date(1980, 7, 5)
+    assert parse_date(27465) == date(1975, 3, 12)
+    assert parse_date("1980-07-05") == date(1980, 7, 5)
+    with pytest.raises(ValueError):
+        parse_date("31/02/1980")
+
+
+def test_preview_counts_changes_moves_absences_and_nothing_is_written(kelurahan, tmp_path):
+    rt = factories.rt_of(kelurahan, 1, 1)
+    kk_old = factories.make_kk(serial=9001)
+    household = factories.make_household(db.session, rt, kk_number=kk_old, members=[
+        {"name": "LAMA NAMA", "sex": "L", "birth_date": date(1970, 1, 2), "relation": "kepala"},
+        {"name": "ANAK TETAP", "sex": "P", "birth_date": date(2001, 2, 3)},
+        {"name": "SUDAH PINDAH", "sex": "L", "birth_date": date(1999, 4, 5)}])
+    head, child, gone = household.members
+    db.session.commit()
+    kk_new = factories.make_kk(serial=9002)
+    path = write_csv(tmp_path / "w.csv", [
+        [head.nik, kk_old, "NAMA BARU", "L", "02/01/1970", "Jl. Baru 1", "001", "001", ""],
+        [child.nik, kk_new, "ANAK TETAP", "P", "03/02/2001", "Jl. Lain 2", "002", "001", ""],
+        [factories.make_nik(date(1990, 6, 7), "P"), kk_new, "WARGA BARU", "P", "07/06/1990",
+         "Jl. Lain 2", "002", "001", ""],
+    ])
+    before = db.session.scalar(sa.select(sa.func.count(Person.id)))
+    refresh, counts = analyse_file(kelurahan, path)
+    assert counts["persons_new"] == 1 and counts["persons_changed"] == 2
+    assert counts["fields"] == {"name": 1, "sex": 0, "birth_date": 0, "household_id": 1}
+    assert counts["households_new"] == 1 and counts["households_changed"] == 1
+    assert counts["absent"] == 1 and counts["no_change"] is False
+    # A dry run: the registry is untouched.
+    assert db.session.scalar(sa.select(sa.func.count(Person.id))) == before
+    assert db.session.get(Person, head.id).name == "LAMA NAMA"
+    assert db.session.scalar(sa.select(sa.func.count(Household.id))) == 1
+
+
+def test_possible_duplicates_are_counted_not_merged(kelurahan, tmp_path):
+    rt = factories.rt_of(kelurahan, 1, 1)
+    existing = factories.make_household(db.session, rt, members=[
+        {"name": "SRI WAHYUNI", "sex": "P", "birth_date": date(1988, 8, 8), "relation": "kepala"}])
+    db.session.commit()
+    path = write_csv(tmp_path / "d.csv", [[
+        factories.make_nik(date(1988, 8, 8), "P"), factories.make_kk(), "SRI WAHYUNI", "P",
+        "08/08/1988", "Jl. X", "001", "001", ""]])
+    refresh, counts = analyse_file(kelurahan, path)
+    assert counts["duplicates"] == 1 and counts["persons_new"] == 1
+    assert existing.members[0].nik != db.session.scalar(
+        sa.select(RefreshRow.nik).where(RefreshRow.refresh_id == refresh.id))
