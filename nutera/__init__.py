@@ -74,6 +74,7 @@ BLUEPRINTS = (
     ("nutera.auth", None),
     ("nutera.admin", "/admin"),
     ("nutera.registry", "/registri"),
+    ("nutera.complaints", None),
 )
 
 
