@@ -57,7 +57,7 @@ class ComplaintForm(FlaskForm):
     def validate_rt(self, field):
         if field.data is not None and field.data not in getattr(self, "_rt_ids", set()):
             raise ValidationError("Pilih RT/RW dari daftar.")
-        if field.data is None and self.category.data in ("usul", "sanggah", "tidak_terima"):
+        if field.data is None and self.category.data in ("usul", "sanggah"):
             raise ValidationError("Pilih RT/RW tempat orang yang dimaksud tinggal.")
 
     def validate_subject_nik(self, field):

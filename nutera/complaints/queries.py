@@ -21,14 +21,6 @@ def kelurahan_list() -> list[Kelurahan]:
     return list(db.session.scalars(sa.select(Kelurahan).order_by(Kelurahan.name)))
 
 
-def rt_options(kelurahan_id: int) -> list[tuple[int, str]]:
-    """(rt id, 'RT 01/RW 02') for every RT of one kelurahan, ordered by RW and RT."""
-    rows = db.session.execute(
-        sa.select(Rt.id, Rt.number, Rw.number).join(Rw, Rt.rw_id == Rw.id)
-        .where(Rt.kelurahan_id == kelurahan_id).order_by(Rw.number, Rt.number))
-    return [(rt_id, f"RT {rt:02d}/RW {rw:02d}") for rt_id, rt, rw in rows]
-
-
 def by_code(code: str) -> Complaint | None:
     """The complaint with this exact tracking code (the code is the only key to it)."""
     return db.session.scalar(

@@ -4,6 +4,7 @@ from flask import (
 )
 
 from nutera import captcha
+from nutera.admin.queries import rt_choices
 from nutera.audit import Actor, set_actor
 from nutera.complaints import bp, queries
 from nutera.complaints.forms import ComplaintForm, LookupForm
@@ -47,7 +48,7 @@ def new_complaint():
     if kelurahan is None:
         return render_template("complaints/choose_kelurahan.html", kelurahans=kelurahans)
     form = ComplaintForm()
-    form.set_rt_choices(queries.rt_options(kelurahan.id))
+    form.set_rt_choices(rt_choices(kelurahan.id))
     if request.method == "POST":
         if form.website.data:
             abort(400)  # the honeypot was filled: a bot
@@ -56,6 +57,7 @@ def new_complaint():
             form.captcha.errors = [*form.captcha.errors, "Huruf pada gambar tidak cocok."]
             valid = False
         if valid:
+            set_actor(db.session, Actor(None))  # audited, but never with the reporter's IP
             try:
                 today = local_today(current_app.config["TIMEZONE"])
                 complaint = file_complaint(db.session, _complaint_input(form, kelurahan.id),
@@ -64,7 +66,6 @@ def new_complaint():
             except UploadError as error:
                 form.photos.errors = [*form.photos.errors, str(error)]
             else:
-                set_actor(db.session, Actor(None))  # recorded, but never the reporter's IP
                 db.session.commit()
                 session["complaint_filed"] = complaint.code
                 return redirect(url_for("complaints.status", code=complaint.code))
