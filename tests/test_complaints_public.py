@@ -51,12 +51,11 @@ def test_rt_select_lists_only_that_kelurahan(client, world, app):
 
 def test_single_kelurahan_is_taken_without_asking(client, app, world):
     with app.app_context():
-        from nutera.models import Kelurahan, Rt, Rw, User
+        from nutera.models import Household, Kelurahan, Person, Rt, Rw, User
         other = db.session.get(Kelurahan, world.other_kelurahan_id)
         db.session.execute(sa.delete(User).where(User.kelurahan_id == other.id))
         db.session.execute(sa.delete(AuditLog))
-        for model in (__import__("nutera.models", fromlist=["Person"]).Person,
-                      __import__("nutera.models", fromlist=["Household"]).Household, Rt, Rw):
+        for model in (Person, Household, Rt, Rw):
             db.session.execute(sa.delete(model).where(model.kelurahan_id == other.id))
         db.session.delete(other)
         db.session.commit()
