@@ -133,6 +133,18 @@ def test_validation_errors_keep_what_was_typed(client, app, world):
     assert count(app) == 0
 
 
+def test_a_minimal_submission_with_fields_left_out_is_accepted(client, app, world):
+    client.get(FORM)
+    response = client.post(FORM, data={"category": "lainnya", "captcha":
+                                       app.config["LAST_CAPTCHA_ANSWER"],
+                                       "description": "Lampu jalan di gang kami mati."})
+    assert response.status_code == 302
+    complaint = only_complaint(app)
+    assert (complaint.reporter_name, complaint.reporter_phone, complaint.subject_nik) == (
+        "", "", None)
+    assert not complaint.anonymous and not complaint.confidential
+
+
 def test_category_is_required(client, app, world):
     response = submit(client, app, category=None)
     assert "Pilih jenis pengaduan." in response.get_data(as_text=True)

@@ -29,13 +29,15 @@ def _chosen_kelurahan():
 
 
 def _complaint_input(form: ComplaintForm, kelurahan_id: int) -> ComplaintInput:
+    def text(field) -> str:
+        return (field.data or "").strip()  # fields a client left out arrive as None
+
     return ComplaintInput(
         kelurahan_id=kelurahan_id, rt_id=form.rt.data, category=form.category.data,
-        description=form.description.data.strip(), subject_name=form.subject_name.data.strip(),
-        subject_nik=form.subject_nik.data or None,
-        subject_address=form.subject_address.data.strip(),
-        reporter_name=form.reporter_name.data.strip(), reporter_phone=form.reporter_phone.data,
-        anonymous=form.anonymous.data, confidential=form.confidential.data)
+        description=text(form.description), subject_name=text(form.subject_name),
+        subject_nik=form.subject_nik.data or None, subject_address=text(form.subject_address),
+        reporter_name=text(form.reporter_name), reporter_phone=text(form.reporter_phone),
+        anonymous=bool(form.anonymous.data), confidential=bool(form.confidential.data))
 
 
 @bp.route("/pengaduan", methods=["GET", "POST"])
