@@ -313,3 +313,10 @@ def test_status_page_before_any_answer_shows_the_deadline(client, app, world):
         assert db.session.scalar(sa.select(sa.func.count()).select_from(ComplaintNote)) == 0
     page = client.get(f"/pengaduan/{code}").get_data(as_text=True)
     assert "Belum ada jawaban" in page and "memverifikasi paling lambat 26 November 2026" in page
+
+
+def test_status_lookups_are_limited_per_ip(make_app, world):
+    app = make_app(RATELIMIT_ENABLED=True, COMPLAINT_LOOKUP_RATE_LIMIT="3 per hour")
+    client = app.test_client()
+    codes = [client.get(f"/pengaduan/{services.new_code()}").status_code for _ in range(4)]
+    assert codes == [404, 404, 404, 429]

@@ -83,6 +83,15 @@ def _refused(complaint: Complaint, message: str):
     return redirect(url_for("complaints.detail", complaint_id=complaint.id))
 
 
+def _act(complaint: Complaint, action, message: str):
+    """Run a service action: commit and say message, or roll back and say why not."""
+    try:
+        action()
+    except services.ComplaintError as error:
+        return _refused(complaint, str(error))
+    return _done(complaint, message)
+
+
 STATUS_ACTIONS = {"terverifikasi": "Pengaduan diverifikasi.", "diproses": "Pengaduan diproses.",
                   "ditolak": "Pengaduan ditolak.", "selesai": "Pengaduan ditutup."}
 
@@ -96,19 +105,15 @@ def change_status(complaint_id: int):
     target = form.status.data
     if not form.validate_on_submit() or target not in STATUS_ACTIONS:
         return _refused(complaint, "Perubahan status tidak valid.")
-    try:
-        if target == "terverifikasi":
-            services.verify(db.session, complaint, _today(),
-                            services.holidays_for(db.session, complaint.kelurahan_id))
-        elif target == "diproses":
-            services.start_processing(db.session, complaint)
-        elif target == "ditolak":
-            services.reject(db.session, complaint, form.reason.data or "")
-        else:
-            services.close(db.session, complaint)
-    except services.ComplaintError as error:
-        return _refused(complaint, str(error))
-    return _done(complaint, STATUS_ACTIONS[target])
+    actions = {
+        "terverifikasi": lambda: services.verify(
+            db.session, complaint, _today(),
+            services.holidays_for(db.session, complaint.kelurahan_id)),
+        "diproses": lambda: services.start_processing(db.session, complaint),
+        "ditolak": lambda: services.reject(db.session, complaint, form.reason.data or ""),
+        "selesai": lambda: services.close(db.session, complaint),
+    }
+    return _act(complaint, actions[target], STATUS_ACTIONS[target])
 
 
 @bp.route(f"{DESK}/<int:complaint_id>/catatan", methods=["POST"])
@@ -119,12 +124,9 @@ def add_note(complaint_id: int):
     form = NoteForm()
     if not form.validate_on_submit():
         return _refused(complaint, "Isi catatan wajib diisi (paling panjang 4.000 huruf).")
-    try:
-        services.add_note(db.session, complaint, current_user, form.body.data, form.public.data)
-    except services.ComplaintError as error:
-        return _refused(complaint, str(error))
-    return _done(complaint, "Jawaban publik terkirim." if form.public.data
-                 else "Catatan internal disimpan.")
+    return _act(complaint, lambda: services.add_note(
+        db.session, complaint, current_user, form.body.data, form.public.data),
+        "Jawaban publik terkirim." if form.public.data else "Catatan internal disimpan.")
 
 
 @bp.route(f"{DESK}/<int:complaint_id>/tugaskan", methods=["POST"])
@@ -135,11 +137,8 @@ def assign(complaint_id: int):
     form = AssignForm()
     form.validate_on_submit()
     assignee = db.session.get(User, form.assignee.data) if form.assignee.data else None
-    try:
-        services.assign(db.session, complaint, assignee)
-    except services.ComplaintError as error:
-        return _refused(complaint, str(error))
-    return _done(complaint, "Petugas yang menangani sudah diatur.")
+    return _act(complaint, lambda: services.assign(db.session, complaint, assignee),
+                "Petugas yang menangani sudah diatur.")
 
 
 def _visible_or_none(model, raw: str | None):
@@ -154,14 +153,11 @@ def link(complaint_id: int):
     form = LinkForm()
     if not form.validate_on_submit():
         return _refused(complaint, "Pilihan tidak valid.")
-    try:
-        services.link(db.session, complaint,
-                      person=_visible_or_none(Person, form.person_id.data),
-                      household=_visible_or_none(Household, form.household_id.data),
-                      enrollment=_visible_or_none(Enrollment, form.enrollment_id.data))
-    except services.ComplaintError as error:
-        return _refused(complaint, str(error))
-    return _done(complaint, "Pengaduan sudah ditautkan.")
+    chosen = {"person": _visible_or_none(Person, form.person_id.data),
+              "household": _visible_or_none(Household, form.household_id.data),
+              "enrollment": _visible_or_none(Enrollment, form.enrollment_id.data)}
+    return _act(complaint, lambda: services.link(db.session, complaint, **chosen),
+                "Pengaduan sudah ditautkan.")
 
 
 @bp.route(f"{DESK}/<int:complaint_id>/jadikan-tugas", methods=["POST"])
@@ -170,12 +166,12 @@ def convert_usul(complaint_id: int):
     """One click: a proposal (usul) becomes a survey task for the RT's volunteers."""
     complaint = _complaint(complaint_id)
     form = ConvertForm()
-    form.validate_on_submit()
-    try:
-        services.convert_usul(db.session, complaint, current_user, form.note.data or "")
-    except services.ComplaintError as error:
-        return _refused(complaint, str(error))
-    return _done(complaint, "Usulan menjadi tugas pendataan untuk relawan RT tersebut.")
+    if not form.validate_on_submit():
+        return _refused(complaint, "Catatan paling panjang 2.000 huruf.")
+    note = form.note.data or ""
+    return _act(complaint, lambda: services.convert_usul(db.session, complaint, current_user,
+                                                         note),
+                "Usulan menjadi tugas pendataan untuk relawan RT tersebut.")
 
 
 @bp.route(f"{DESK}/<int:complaint_id>/tinjau-sasaran", methods=["POST"])
@@ -184,12 +180,11 @@ def convert_sanggah(complaint_id: int):
     """One click: a rebuttal (sanggah) puts the enrollment on the targeting review list."""
     complaint = _complaint(complaint_id)
     form = ConvertForm()
-    form.validate_on_submit()
-    try:
-        services.convert_sanggah(db.session, complaint, form.note.data or "")
-    except services.ComplaintError as error:
-        return _refused(complaint, str(error))
-    return _done(complaint, "Kepesertaan masuk daftar tinjauan ketepatan sasaran.")
+    if not form.validate_on_submit():
+        return _refused(complaint, "Catatan paling panjang 2.000 huruf.")
+    note = form.note.data or ""
+    return _act(complaint, lambda: services.convert_sanggah(db.session, complaint, note),
+                "Kepesertaan masuk daftar tinjauan ketepatan sasaran.")
 
 
 @bp.route(f"{DESK}/foto/<int:photo_id>")

@@ -221,6 +221,14 @@ def link(session: Session, complaint: Complaint, *, person: Person | None = None
     session.flush()
 
 
+def _attach(session: Session, complaint: Complaint, work_item) -> None:
+    """Store the work item made from the complaint; a verified complaint is now in progress."""
+    session.add(work_item)
+    session.flush()
+    if complaint.status == "terverifikasi":
+        complaint.status = "diproses"
+
+
 def _require_worked_on(complaint: Complaint) -> None:
     if complaint.status in ("baru", "selesai", "ditolak"):
         raise ComplaintError("Pengaduan harus sudah diverifikasi dan belum ditutup.")
@@ -241,11 +249,8 @@ def convert_usul(session: Session, complaint: Complaint, actor: User, note: str)
         subject_nik=complaint.subject_nik, address=complaint.subject_address,
         note=note.strip() or f"Usulan warga melalui pengaduan {complaint.code}.",
         source="usul", source_ref=complaint.code, created_by_id=actor.id)
-    session.add(task)
-    session.flush()
+    _attach(session, complaint, task)
     complaint.survey_task_id = task.id
-    if complaint.status == "terverifikasi":
-        complaint.status = "diproses"
     session.flush()
     return task
 
@@ -266,10 +271,7 @@ def convert_sanggah(session: Session, complaint: Complaint, explanation: str) ->
         or complaint.household_id, person_id=enrollment.person_id or complaint.person_id,
         kind="inclusion", source="sanggah", source_ref=complaint.code,
         explanation=explanation.strip() or f"Sanggahan warga melalui pengaduan {complaint.code}.")
-    session.add(case)
-    session.flush()
+    _attach(session, complaint, case)
     complaint.targeting_case_id = case.id
-    if complaint.status == "terverifikasi":
-        complaint.status = "diproses"
     session.flush()
     return case
