@@ -294,6 +294,7 @@ def test_rahasia_never_appears_in_the_public_list(client, app, world):
     recent = page.split('id="recent-title"')[1]
     assert "Perilaku petugas" in recent and "Data salah" not in recent
     assert "SITI" not in recent and "NTR-" not in recent  # no person, no code
+    assert not re.search(r"\d\d\.\d\d", recent)  # the day, never the time of filing
 
 
 def test_public_filing_is_audited_without_the_reporter(client, app, world):

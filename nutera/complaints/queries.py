@@ -1,6 +1,7 @@
 """Read-side of complaints: the public lookups and the staff queue, always scoped."""
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta, timezone
+from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
@@ -42,18 +43,27 @@ class PublicRow:
 
     category_label: str
     area: str
-    received: object
+    received: date
     status_label: str
 
 
-def recent_public(kelurahan_id: int, limit: int = 10) -> list[PublicRow]:
+def _local_day(moment: datetime, tz: str) -> date:
+    """The kelurahan's calendar day of a UTC moment (SQLite returns it without a zone)."""
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=timezone.utc)
+    return moment.astimezone(ZoneInfo(tz)).date()
+
+
+def recent_public(kelurahan_id: int, tz: str, limit: int = 10) -> list[PublicRow]:
     """The latest complaints that are not confidential (rahasia), reduced to their category."""
     stmt = (sa.select(Complaint).where(Complaint.kelurahan_id == kelurahan_id,
                                        Complaint.confidential.is_(False))
             .options(selectinload(Complaint.rt).selectinload(Rt.rw))
             .order_by(Complaint.id.desc()).limit(limit))
-    return [PublicRow(c.category_label, c.rt.rw.label if c.rt else "-", c.created_at,
-                      c.status_label) for c in db.session.scalars(stmt)]
+    # The day only: an exact time could point at the reporter.
+    return [PublicRow(c.category_label, c.rt.rw.label if c.rt else "-",
+                      _local_day(c.created_at, tz), c.status_label)
+            for c in db.session.scalars(stmt)]
 
 
 def overdue_condition(today: date) -> sa.ColumnElement[bool]:

@@ -75,7 +75,8 @@ def new_complaint():
     return render_template("complaints/new.html", form=form, kelurahan=kelurahan,
                            several=len(kelurahans) > 1, lookup=LookupForm(formdata=None),
                            captcha_image=captcha.new_challenge(CAPTCHA_PURPOSE),
-                           recent=queries.recent_public(kelurahan.id))
+                           recent=queries.recent_public(kelurahan.id,
+                                                                current_app.config["TIMEZONE"]))
 
 
 @bp.route("/pengaduan/cek")
