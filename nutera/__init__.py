@@ -94,9 +94,11 @@ def register_errors(app: Flask) -> None:
 
 
 def register_cli(app: Flask) -> None:
-    """Command groups: users, demo."""
+    """Command groups: users, demo, complaints."""
     from nutera.auth.cli import users_cli
+    from nutera.complaints.cli import complaints_cli
     from nutera.demo.cli import demo_cli
 
     app.cli.add_command(users_cli)
     app.cli.add_command(demo_cli)
+    app.cli.add_command(complaints_cli)

@@ -354,3 +354,14 @@ def test_conversions_only_for_their_category(app, world):
             raise AssertionError("conversion of a non-usul/sanggah complaint was accepted")
         assert db.session.scalar(sa.select(sa.func.count()).select_from(SurveyTask)) == 0
         assert db.session.scalar(sa.select(sa.func.count()).select_from(ComplaintNote)) == 0
+
+
+def test_cli_sets_the_holidays_the_clock_skips(app, runner, world):
+    result = runner.invoke(args=["complaints", "holidays", "2026-11-24", "2026-12-25"])
+    assert result.exit_code == 0, result.output
+    assert "2026-11-24, 2026-12-25" in result.output
+    with app.app_context():
+        assert services.holidays_for(db.session, world.kelurahan_id) == {
+            date(2026, 11, 24), date(2026, 12, 25)}
+    bad = runner.invoke(args=["complaints", "holidays", "25-12-2026"])
+    assert bad.exit_code != 0 and "YYYY-MM-DD" in bad.output

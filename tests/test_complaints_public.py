@@ -321,3 +321,18 @@ def test_status_lookups_are_limited_per_ip(make_app, world):
     client = app.test_client()
     codes = [client.get(f"/pengaduan/{services.new_code()}").status_code for _ in range(4)]
     assert codes == [404, 404, 404, 429]
+
+
+def test_filing_starts_the_clock_skipping_holidays(client, app, world):
+    from nutera.complaints import sla
+    from nutera.models import Setting
+
+    today = services.local_today()
+    next_working_day = sla.add_working_days(today, 1)
+    with app.app_context():
+        db.session.add(Setting(kelurahan_id=world.kelurahan_id, key="hari_libur",
+                               value=next_working_day.isoformat()))
+        db.session.commit()
+    assert submit(client, app).status_code == 302
+    due = only_complaint(app).verify_due
+    assert due == sla.verify_deadline(today, {next_working_day}) != sla.verify_deadline(today)

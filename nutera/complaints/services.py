@@ -275,3 +275,15 @@ def convert_sanggah(session: Session, complaint: Complaint, explanation: str) ->
     complaint.targeting_case_id = case.id
     session.flush()
     return case
+
+
+def set_holidays(session: Session, days: Collection[date]) -> Setting:
+    """Replace the deployment-wide holiday list used by the service-level clock."""
+    setting = session.scalar(sa.select(Setting).where(
+        Setting.kelurahan_id.is_(None), Setting.key == HOLIDAY_SETTING))
+    if setting is None:
+        setting = Setting(kelurahan_id=None, key=HOLIDAY_SETTING, value="")
+        session.add(setting)
+    setting.value = " ".join(day.isoformat() for day in sorted(days))
+    session.flush()
+    return setting
