@@ -174,6 +174,10 @@ def test_overdue_complaints_are_highlighted_and_filterable(client, app, world, l
     overdue = client.get(DESK, query_string={"terlambat": "1"}).get_data(as_text=True)
     assert late_code in overdue and fresh_code not in overdue
     assert "terlambat" in client.get("/dasbor").get_data(as_text=True)
+    detail = client.get(f"{DESK}/{late_id}").get_data(as_text=True)
+    late_by = services.sla.working_days_between(
+        load(app, late_id).verify_due, today)
+    assert f"terlambat {late_by} hari kerja" in detail and late_by >= 6
     # Verifying starts the answer clock; it is no longer late for verification.
     post_status(client, late_id, "terverifikasi")
     overdue = client.get(DESK, query_string={"terlambat": "1"}).get_data(as_text=True)

@@ -64,6 +64,8 @@ def detail(complaint_id: int):
     return render_template(
         "complaints/detail.html", complaint=complaint, today=_today(),
         overdue=queries.is_overdue(complaint, _today()),
+        days_left=queries.working_days_left(
+            complaint, _today(), services.holidays_for(db.session, complaint.kelurahan_id)),
         show_reporter=complaint.reporter_visible_to(current_user),
         transitions=services.TRANSITIONS[complaint.status], statuses=COMPLAINT_STATUSES,
         status_form=StatusForm(), note_form=NoteForm(), assign_form=assign_form,

@@ -6,6 +6,7 @@ from zoneinfo import ZoneInfo
 import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
 
+from nutera.complaints.sla import working_days_between
 from nutera.extensions import db
 from nutera.models import (
     Complaint, ComplaintNote, Enrollment, Household, Kelurahan, Person, Rt, Rw, User,
@@ -169,3 +170,14 @@ def search_registry(viewer: User, kelurahan_id: int, number: str) -> RegistryMat
         .options(selectinload(Enrollment.program))
         .order_by(Enrollment.id)))
     return RegistryMatches(persons, households, enrollments)
+
+
+def working_days_left(complaint: Complaint, today: date, holidays: set[date]) -> int | None:
+    """Working days until the running deadline (negative: that many late); None when none runs."""
+    if complaint.status == "baru":
+        due = complaint.verify_due
+    elif complaint.status in ("terverifikasi", "diproses"):
+        due = complaint.answer_due
+    else:
+        return None
+    return working_days_between(today, due, holidays) if due else None
