@@ -77,6 +77,7 @@ BLUEPRINTS = (
     ("nutera.surveys", "/survei"),
     ("nutera.programs", None), ("nutera.lookup", None), ("nutera.targeting", None),
     ("nutera.refresh", "/pemutakhiran"),
+    ("nutera.complaints", None),
 )
 
 
@@ -96,8 +97,9 @@ def register_errors(app: Flask) -> None:
 
 
 def register_cli(app: Flask) -> None:
-    """Command groups: users, demo."""
+    """Command groups: users, demo, complaints."""
     from nutera.auth.cli import users_cli
+    from nutera.complaints.cli import complaints_cli
     from nutera.demo.cli import demo_cli
     from nutera.programs.cli import programs_cli
 
@@ -109,3 +111,4 @@ def register_cli(app: Flask) -> None:
     app.cli.add_command(users_cli)
     app.cli.add_command(demo_cli)
     app.cli.add_command(refresh_cli)
+    app.cli.add_command(complaints_cli)

@@ -2,6 +2,9 @@
 from nutera.models.accounts import ROLES, User, volunteer_rt
 from nutera.models.audit import AuditLog
 from nutera.models.eligibility import ProgramInfo, ProgramRule
+from nutera.models.complaints import (
+    COMPLAINT_CATEGORIES, COMPLAINT_STATUSES, Complaint, ComplaintNote, ComplaintPhoto,
+)
 from nutera.models.people import (
     DISABILITIES, FLOORS, HOUSE_OWNERSHIP, PERSON_STATUSES, RELATIONS, RESIDENCES, ROOFS, SEXES,
     TOILETS, WALLS, WATER_SOURCES, Household, Person,
@@ -30,4 +33,5 @@ __all__ = [
     "TARGETING_KINDS", "Setting", "SurveyTask", "TargetingCase", "ProgramInfo", "ProgramRule",
     "CONFLICT_CHOICES", "JOB_STATUSES", "REFRESH_STATUSES", "Refresh", "RefreshChange",
     "RefreshDecision", "RefreshJob", "RefreshLock", "RefreshRow",
+    "COMPLAINT_CATEGORIES", "COMPLAINT_STATUSES", "Complaint", "ComplaintNote", "ComplaintPhoto",
 ]
