@@ -74,6 +74,7 @@ BLUEPRINTS = (
     ("nutera.auth", None),
     ("nutera.admin", "/admin"),
     ("nutera.registry", "/registri"),
+    ("nutera.distribution", "/penyaluran"),
 )
 
 
@@ -93,9 +94,11 @@ def register_errors(app: Flask) -> None:
 
 
 def register_cli(app: Flask) -> None:
-    """Command groups: users, demo."""
+    """Command groups: users, demo, distribution."""
     from nutera.auth.cli import users_cli
     from nutera.demo.cli import demo_cli
+    from nutera.distribution.cli import distribution_cli
 
     app.cli.add_command(users_cli)
     app.cli.add_command(demo_cli)
+    app.cli.add_command(distribution_cli)

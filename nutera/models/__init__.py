@@ -1,6 +1,9 @@
 """Typed SQLAlchemy models, one module per area."""
 from nutera.models.accounts import ROLES, User, volunteer_rt
 from nutera.models.audit import AuditLog
+from nutera.models.distribution import (
+    PROXY_RELATIONS, DistributionEvent, DistributionRecipient, Handover, event_volunteer,
+)
 from nutera.models.people import (
     DISABILITIES, FLOORS, HOUSE_OWNERSHIP, PERSON_STATUSES, RELATIONS, RESIDENCES, ROOFS, SEXES,
     TOILETS, WALLS, WATER_SOURCES, Household, Person,
@@ -18,4 +21,5 @@ __all__ = [
     "Kelurahan", "Rt", "Rw", "DISABILITIES", "FLOORS", "HOUSE_OWNERSHIP", "RESIDENCES", "ROOFS",
     "TOILETS", "WALLS", "WATER_SOURCES", "SURVEY_TASK_STATUSES", "TARGETING_DECISIONS",
     "TARGETING_KINDS", "Setting", "SurveyTask", "TargetingCase",
+    "PROXY_RELATIONS", "DistributionEvent", "DistributionRecipient", "Handover", "event_volunteer",
 ]
