@@ -40,7 +40,8 @@ class HandoverForm(FlaskForm):
     proxy_name = StringField("Nama wakil", validators=[Length(max=120)])
     proxy_nik = StringField("NIK wakil", validators=[Length(max=40)])
     proxy_relation = SelectField("Hubungan dengan penerima",
-                                 choices=[("", "- pilih -")] + list(PROXY_RELATIONS.items()))
+                                 choices=[("", "- pilih -")] + list(PROXY_RELATIONS.items()),
+                                 validate_choice=False)  # the service checks it
     latitude = HiddenField()
     longitude = HiddenField()
     gps_accuracy_m = HiddenField()
