@@ -29,7 +29,7 @@ def when(value: datetime | None) -> str:
     return date_id(value)
 
 
-def _new_pdf(orientation: str = "P", page_format: str = "A4") -> FPDF:
+def _new_pdf(orientation: str = "P", page_format: str | tuple = "A4") -> FPDF:
     pdf = FPDF(orientation=orientation, unit="mm", format=page_format)
     pdf.set_auto_page_break(auto=True, margin=12)
     pdf.set_creator("Nutera")
@@ -92,7 +92,7 @@ def invitations_pdf(event: DistributionEvent, kelurahan_name: str,
 def receipt_pdf(handover: Handover, event: DistributionEvent, recipient_name: str,
                 recipient_nik: str | None, officer_name: str) -> bytes:
     """The tanda terima of one handover, with photo, signature and its chain hash."""
-    pdf = _new_pdf(page_format="A5")
+    pdf = _new_pdf(page_format=(148, 210))  # A5
     pdf.add_page()
     pdf.set_font("Helvetica", "B", 13)
     pdf.cell(0, 8, "TANDA TERIMA BANTUAN", align="C", **NEXT_LINE)
@@ -139,7 +139,7 @@ class _ReportPdf(FPDF):
     def header(self) -> None:
         self.set_font("Helvetica", "B", 8)
         self.cell(0, 5, _t(self.title_text), align="R", **NEXT_LINE)
-        if self.page > 1 or getattr(self, "table_started", False):
+        if self.page > 1:
             self.table_header()
 
     def table_header(self) -> None:
@@ -174,7 +174,6 @@ def report_pdf(event: DistributionEvent, kelurahan_name: str, totals: Progress,
         ("Sudah menerima", number_id(totals.received)),
         ("Belum menerima", number_id(totals.total - totals.received))])
     pdf.ln(2)
-    pdf.table_started = True
     pdf.table_header()
     row_height = 12
     for row in rows:
