@@ -44,6 +44,14 @@ def _event_lines(event: DistributionEvent) -> list[tuple[str, str]]:
             ("Bantuan", goods)]
 
 
+def _title(pdf: FPDF, title: str, subtitle: str, size: int) -> None:
+    pdf.set_font("Helvetica", "B", size)
+    pdf.cell(0, 8, title, align="C", **NEXT_LINE)
+    pdf.set_font("Helvetica", size=9)
+    pdf.cell(0, 5, _t(subtitle), align="C", **NEXT_LINE)
+    pdf.ln(2)
+
+
 def _pairs(pdf: FPDF, pairs: list[tuple[str, str]], label_width: float = 32) -> None:
     for label, value in pairs:
         pdf.cell(label_width, 5, _t(label))
@@ -94,11 +102,7 @@ def receipt_pdf(handover: Handover, event: DistributionEvent, recipient_name: st
     """The tanda terima of one handover, with photo, signature and its chain hash."""
     pdf = _new_pdf(page_format=(148, 210))  # A5
     pdf.add_page()
-    pdf.set_font("Helvetica", "B", 13)
-    pdf.cell(0, 8, "TANDA TERIMA BANTUAN", align="C", **NEXT_LINE)
-    pdf.set_font("Helvetica", size=9)
-    pdf.cell(0, 5, _t(f"Nomor: {event.id}-{handover.seq}"), align="C", **NEXT_LINE)
-    pdf.ln(2)
+    _title(pdf, "TANDA TERIMA BANTUAN", f"Nomor: {event.id}-{handover.seq}", 13)
     _pairs(pdf, _event_lines(event))
     _pairs(pdf, [("Penerima", recipient_name),
                  ("NIK", mask_nik(recipient_nik) if recipient_nik else "-"),
@@ -164,11 +168,7 @@ def report_pdf(event: DistributionEvent, kelurahan_name: str, totals: Progress,
     pdf.set_auto_page_break(auto=True, margin=14)
     pdf.alias_nb_pages()
     pdf.add_page()
-    pdf.set_font("Helvetica", "B", 14)
-    pdf.cell(0, 8, "BERITA ACARA SERAH TERIMA BANTUAN", align="C", **NEXT_LINE)
-    pdf.set_font("Helvetica", size=9)
-    pdf.cell(0, 5, _t(f"Kelurahan {kelurahan_name}"), align="C", **NEXT_LINE)
-    pdf.ln(2)
+    _title(pdf, "BERITA ACARA SERAH TERIMA BANTUAN", f"Kelurahan {kelurahan_name}", 14)
     _pairs(pdf, _event_lines(event) + [
         ("Penerima terdaftar", number_id(totals.total)),
         ("Sudah menerima", number_id(totals.received)),

@@ -7,6 +7,7 @@ from flask import abort
 from sqlalchemy.orm import aliased
 
 from nutera.extensions import db
+from nutera.identity import mask_nik
 from nutera.models import (
     DistributionEvent, DistributionRecipient, Enrollment, Handover, Household, Kelurahan, Person,
     Rt, Rw, User, event_volunteer,
@@ -88,7 +89,7 @@ class RecipientRow:
 
     id: int
     name: str
-    nik: str | None
+    masked_nik: str | None
     rt_label: str
     received_at: datetime | None
     officer: str | None
@@ -118,8 +119,8 @@ def _recipient_rows_stmt(event_id: int, status: str | None = None) -> sa.Select:
 def _row(values) -> RecipientRow:
     rid, name, nik, rw, rt, received_at, officer, handover_id = values
     label = f"RT {rt:02d}/RW {rw:02d}" if rt is not None else "-"
-    return RecipientRow(rid, name or "(tanpa nama)", nik, label, received_at, officer,
-                        handover_id)
+    return RecipientRow(rid, name or "(tanpa nama)", mask_nik(nik) if nik else None, label,
+                        received_at, officer, handover_id)
 
 
 def recipient_page(event_id: int, page: int, status: str | None = None):

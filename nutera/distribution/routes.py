@@ -19,7 +19,7 @@ from nutera.distribution.services import (
 )
 from nutera.extensions import db
 from nutera.identity import mask_nik
-from nutera.models import AidProgram, DistributionRecipient, Handover, User
+from nutera.models import PROXY_RELATIONS, AidProgram, DistributionRecipient, Handover, User
 from nutera.scoping import get_visible_or_404, scoped_select
 from nutera.storage import send_stored
 
@@ -139,7 +139,7 @@ def handover_form(event_id: int, recipient_id: int):
     form.idempotency_key.data = secrets.token_hex(16)
     return render_template("distribution/handover_form.html", event=event, recipient=recipient,
                            form=form, existing=original_handover(recipient.id), corrects=None,
-                           progress=progress(event.id))
+                           progress=progress(event.id), mask_nik=mask_nik)
 
 
 def _submit(form: HandoverForm, recipient: DistributionRecipient, corrects: Handover | None = None):
@@ -197,7 +197,7 @@ def handover(handover_id: int):
         .order_by(Handover.seq))
     return render_template("distribution/handover.html", handover=record,
                            recipient=record.recipient, corrections=list(corrections),
-                           mask_nik=mask_nik)
+                           mask_nik=mask_nik, relations=PROXY_RELATIONS)
 
 
 @bp.route("/catatan/<int:handover_id>/<any(foto, ttd):kind>")
@@ -235,4 +235,4 @@ def correction(handover_id: int):
     form.idempotency_key.data = secrets.token_hex(16)
     return render_template("distribution/handover_form.html", event=event,
                            recipient=record.recipient, form=form, existing=None,
-                           corrects=record, progress=progress(event.id))
+                           corrects=record, progress=progress(event.id), mask_nik=mask_nik)

@@ -106,3 +106,44 @@ def test_officer_records_a_handover_once(phone, live_server, live_app):
     with live_app.app_context():
         assert db.session.scalar(sa.select(sa.func.count(Handover.id))
                                  .where(Handover.event_id == event_id)) == 1
+
+
+def test_a_handover_captured_offline_is_kept_and_sent_when_back_online(phone, live_server,
+                                                                      live_app):
+    from datetime import date
+
+    from nutera.distribution.services import create_event
+    from nutera.models import AidProgram, User
+
+    with live_app.app_context():
+        staff = db.session.scalar(sa.select(User).where(User.username == "petugas"))
+        program = db.session.scalar(sa.select(AidProgram).where(AidProgram.code == "BST"))
+        event_id = create_event(staff, program, period="Tahap uji luring",
+                                event_date=date(2026, 11, 23), place="Balai RW 02",
+                                goods="Uang tunai", amount=600_000, volunteer_ids=[]).id
+        db.session.commit()
+        recipient_id = db.session.scalar(sa.select(DistributionRecipient.id)
+                                         .where(DistributionRecipient.event_id == event_id)
+                                         .order_by(DistributionRecipient.id).limit(1))
+    phone.goto(live_server + "/login")
+    phone.get_by_label("Nama pengguna").fill("petugas")
+    phone.get_by_label("Kata sandi").fill(live_app.demo_accounts["petugas"])
+    phone.get_by_role("button", name="Masuk").click()
+    phone.goto(f"{live_server}/penyaluran/{event_id}/serah-terima/{recipient_id}")
+
+    phone.context.set_offline(True)
+    capture(phone)
+    expect(phone.locator("[data-result]")).to_contain_text(
+        "Belum terkirim: data disimpan di ponsel dan akan dikirim ulang otomatis.")
+    assert phone.evaluate("""() => new Promise(resolve => {
+        const r = indexedDB.open('nutera-distribution', 1);
+        r.onsuccess = () => { const q = r.result.transaction('pending').objectStore('pending').count();
+                              q.onsuccess = () => resolve(q.result); };
+    })""") == 1
+
+    phone.context.set_offline(False)
+    phone.evaluate("window.dispatchEvent(new Event('online'))")
+    expect(phone.locator('[data-progress="received"]')).to_have_text("1")
+    with live_app.app_context():
+        assert db.session.scalar(sa.select(sa.func.count(Handover.id))
+                                 .where(Handover.event_id == event_id)) == 1
