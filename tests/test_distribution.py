@@ -301,3 +301,16 @@ def test_last_handover_for_the_public_lookup(client, login_as, app, world, event
         [(enrollment_id, last)] = found.items()
         assert last.period == "Tahap 4 2026" and last.event_id == event_id
         assert last_handover_for([world.person_ids["assigned"]], []) == {}
+
+
+def test_event_list_shows_only_what_the_viewer_may_open(client, auth, login_as, app, world,
+                                                        event_id):
+    login_as("staff")
+    assert "Tahap 4 2026" in client.get("/penyaluran/").get_data(as_text=True)
+    auth.logout()
+    login_as("volunteer")
+    page = client.get("/penyaluran/").get_data(as_text=True)
+    assert "Tahap 4 2026" not in page and "yang ditugaskan kepada Anda" in page
+    auth.logout()
+    login_as("other_staff")
+    assert "Tahap 4 2026" not in client.get("/penyaluran/").get_data(as_text=True)

@@ -5,6 +5,7 @@ from wtforms import (
     BooleanField, DateField, HiddenField, IntegerField, SelectField, SelectMultipleField,
     StringField, SubmitField, TextAreaField,
 )
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, Regexp
 
 from nutera.models import PROXY_RELATIONS
@@ -40,7 +41,8 @@ class HandoverForm(FlaskForm):
     proxy_name = StringField("Nama wakil", validators=[Length(max=120)])
     proxy_nik = StringField("NIK wakil", validators=[Length(max=40)])
     proxy_relation = SelectField("Hubungan dengan penerima",
-                                 choices=[("", "- pilih -")] + list(PROXY_RELATIONS.items()),
+                                 choices=[SelectChoice("", "- pilih -")] + [
+                                     SelectChoice(k, v) for k, v in PROXY_RELATIONS.items()],
                                  validate_choice=False)  # the service checks it
     latitude = HiddenField()
     longitude = HiddenField()

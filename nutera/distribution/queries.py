@@ -4,7 +4,7 @@ from datetime import datetime
 
 import sqlalchemy as sa
 from flask import abort
-from sqlalchemy.orm import aliased
+from sqlalchemy.orm import aliased, selectinload
 
 from nutera.extensions import db
 from nutera.identity import mask_nik
@@ -36,8 +36,8 @@ def get_event_or_404(event_id: int, user: User) -> DistributionEvent:
 
 def event_page(user: User, page: int):
     """Newest events first, one page."""
-    stmt = visible_events(user).order_by(DistributionEvent.event_date.desc(),
-                                         DistributionEvent.id.desc())
+    stmt = (visible_events(user).options(selectinload(DistributionEvent.program))
+            .order_by(DistributionEvent.event_date.desc(), DistributionEvent.id.desc()))
     return db.paginate(stmt, page=page, per_page=20, error_out=False)
 
 

@@ -4,6 +4,7 @@ import secrets
 import sqlalchemy as sa
 from flask import Response, abort, flash, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user
+from wtforms.fields.choices import SelectChoice
 
 from nutera.auth.decorators import roles_required
 from nutera.distribution import bp
@@ -47,8 +48,8 @@ def new_event():
     form = EventForm()
     programs = db.session.scalars(scoped_select(AidProgram, current_user)
                                   .where(AidProgram.active.is_(True)).order_by(AidProgram.code))
-    form.program_id.choices = [(p.id, f"{p.code} - {p.name}") for p in programs]
-    form.volunteer_ids.choices = [(u.id, u.full_name) for u in db.session.scalars(
+    form.program_id.choices = [SelectChoice(p.id, f"{p.code} - {p.name}") for p in programs]
+    form.volunteer_ids.choices = [SelectChoice(u.id, u.full_name) for u in db.session.scalars(
         scoped_select(User, current_user).where(User.role == "volunteer", User.active.is_(True))
         .order_by(User.full_name))]
     if form.validate_on_submit():
