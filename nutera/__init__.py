@@ -78,6 +78,7 @@ BLUEPRINTS = (
     ("nutera.programs", None), ("nutera.lookup", None), ("nutera.targeting", None),
     ("nutera.refresh", "/pemutakhiran"),
     ("nutera.complaints", None),
+    ("nutera.distribution", "/penyaluran"),
 )
 
 
@@ -98,6 +99,7 @@ def register_errors(app: Flask) -> None:
 
 def register_cli(app: Flask) -> None:
     """Command groups: users, demo, complaints."""
+    """Command groups: users, demo, distribution."""
     from nutera.auth.cli import users_cli
     from nutera.complaints.cli import complaints_cli
     from nutera.demo.cli import demo_cli
@@ -112,3 +114,8 @@ def register_cli(app: Flask) -> None:
     app.cli.add_command(demo_cli)
     app.cli.add_command(refresh_cli)
     app.cli.add_command(complaints_cli)
+    from nutera.distribution.cli import distribution_cli
+
+    app.cli.add_command(users_cli)
+    app.cli.add_command(demo_cli)
+    app.cli.add_command(distribution_cli)

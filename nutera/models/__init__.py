@@ -4,6 +4,8 @@ from nutera.models.audit import AuditLog
 from nutera.models.eligibility import ProgramInfo, ProgramRule
 from nutera.models.complaints import (
     COMPLAINT_CATEGORIES, COMPLAINT_STATUSES, Complaint, ComplaintNote, ComplaintPhoto,
+from nutera.models.distribution import (
+    PROXY_RELATIONS, DistributionEvent, DistributionRecipient, Handover, event_volunteer,
 )
 from nutera.models.people import (
     DISABILITIES, FLOORS, HOUSE_OWNERSHIP, PERSON_STATUSES, RELATIONS, RESIDENCES, ROOFS, SEXES,
@@ -34,4 +36,5 @@ __all__ = [
     "CONFLICT_CHOICES", "JOB_STATUSES", "REFRESH_STATUSES", "Refresh", "RefreshChange",
     "RefreshDecision", "RefreshJob", "RefreshLock", "RefreshRow",
     "COMPLAINT_CATEGORIES", "COMPLAINT_STATUSES", "Complaint", "ComplaintNote", "ComplaintPhoto",
+    "PROXY_RELATIONS", "DistributionEvent", "DistributionRecipient", "Handover", "event_volunteer",
 ]

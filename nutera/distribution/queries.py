@@ -1,0 +1,259 @@
+"""Scoped reads for distribution: events, recipients, progress, report rows, last handovers."""
+from dataclasses import dataclass
+from datetime import datetime
+
+import sqlalchemy as sa
+from flask import abort
+from sqlalchemy.orm import aliased, selectinload
+
+from nutera.extensions import db
+from nutera.identity import mask_nik
+from nutera.models import (
+    DistributionEvent, DistributionRecipient, Enrollment, Handover, Household, Kelurahan, Person,
+    Rt, Rw, User, event_volunteer,
+)
+from nutera.scoping import visible_to
+
+SEARCH_LIMIT = 20
+
+
+def visible_events(user: User) -> sa.Select:
+    """Events the user may open: staff their kelurahan; volunteers only events assigned to them."""
+    stmt = sa.select(DistributionEvent).where(visible_to(DistributionEvent, user))
+    if user.is_volunteer:
+        stmt = stmt.where(DistributionEvent.id.in_(
+            sa.select(event_volunteer.c.event_id).where(event_volunteer.c.user_id == user.id)))
+    return stmt
+
+
+def get_event_or_404(event_id: int, user: User) -> DistributionEvent:
+    """The event if user may open it, else 404."""
+    event = db.session.scalar(visible_events(user).where(DistributionEvent.id == event_id))
+    if event is None:
+        abort(404)
+    return event
+
+
+def event_page(user: User, page: int):
+    """Newest events first, one page."""
+    stmt = (visible_events(user).options(selectinload(DistributionEvent.program))
+            .order_by(DistributionEvent.event_date.desc(), DistributionEvent.id.desc()))
+    return db.paginate(stmt, page=page, per_page=20, error_out=False)
+
+
+def get_recipient_or_404(event: DistributionEvent, recipient_id: int) -> DistributionRecipient:
+    """A recipient of this event (the event was scope-checked), else 404."""
+    recipient = db.session.scalar(sa.select(DistributionRecipient).where(
+        DistributionRecipient.id == recipient_id, DistributionRecipient.event_id == event.id))
+    if recipient is None:
+        abort(404)
+    return recipient
+
+
+def get_handover_or_404(handover_id: int, user: User) -> Handover:
+    """A handover of an event the user may open, else 404."""
+    handover = db.session.scalar(sa.select(Handover).where(
+        Handover.id == handover_id,
+        Handover.event_id.in_(visible_events(user).with_only_columns(DistributionEvent.id))))
+    if handover is None:
+        abort(404)
+    return handover
+
+
+@dataclass(frozen=True)
+class Progress:
+    """How many of an event's recipients have received."""
+
+    received: int
+    total: int
+
+    @property
+    def percent(self) -> int:
+        return round(100 * self.received / self.total) if self.total else 0
+
+
+def progress(event_id: int) -> Progress:
+    """Received / total for an event, in one query."""
+    received = (sa.select(sa.func.count(Handover.id))
+                .where(Handover.event_id == event_id, Handover.corrects_id.is_(None))
+                .scalar_subquery())
+    total, done = db.session.execute(
+        sa.select(sa.func.count(DistributionRecipient.id), received)
+        .where(DistributionRecipient.event_id == event_id)).one()
+    return Progress(done, total)
+
+
+@dataclass(frozen=True)
+class RecipientRow:
+    """A recipient as listed on the event and capture pages."""
+
+    id: int
+    name: str
+    masked_nik: str | None
+    rt_label: str
+    received_at: datetime | None
+    officer: str | None
+    handover_id: int | None
+
+
+def _recipient_rows_stmt(event_id: int, status: str | None = None) -> sa.Select:
+    original = aliased(Handover)
+    stmt = (
+        sa.select(DistributionRecipient.id, Person.name, Person.nik, Rw.number, Rt.number,
+                  original.received_at, User.full_name, original.id)
+        .select_from(DistributionRecipient)
+        .outerjoin(Person, Person.id == DistributionRecipient.person_id)
+        .outerjoin(Household, Household.id == DistributionRecipient.household_id)
+        .outerjoin(Rt, Rt.id == Household.rt_id).outerjoin(Rw, Rw.id == Rt.rw_id)
+        .outerjoin(original, sa.and_(original.recipient_id == DistributionRecipient.id,
+                                     original.corrects_id.is_(None)))
+        .outerjoin(User, User.id == original.officer_id)
+        .where(DistributionRecipient.event_id == event_id))
+    if status == "sudah":
+        stmt = stmt.where(original.id.is_not(None))
+    elif status == "belum":
+        stmt = stmt.where(original.id.is_(None))
+    return stmt
+
+
+def _row(values) -> RecipientRow:
+    rid, name, nik, rw, rt, received_at, officer, handover_id = values
+    label = f"RT {rt:02d}/RW {rw:02d}" if rt is not None else "-"
+    return RecipientRow(rid, name or "(tanpa nama)", mask_nik(nik) if nik else None, label,
+                        received_at, officer, handover_id)
+
+
+def recipient_page(event_id: int, page: int, status: str | None = None):
+    """One page of an event's recipients with their handover, if any (two queries)."""
+    stmt = _recipient_rows_stmt(event_id, status).order_by(Person.name, DistributionRecipient.id)
+    result = db.paginate(stmt.with_only_columns(DistributionRecipient.id), page=page,
+                         per_page=25, error_out=False)
+    ids = list(result.items)
+    rows = db.session.execute(stmt.where(DistributionRecipient.id.in_(ids))) if ids else []
+    result.items = [_row(values) for values in rows]
+    return result
+
+
+def search_recipients(event_id: int, query: str) -> list[RecipientRow]:
+    """Recipients of the event matching a full NIK exactly, or a part of the name."""
+    query = " ".join(query.split())
+    stmt = _recipient_rows_stmt(event_id)
+    digits = query.replace(" ", "")
+    if digits.isdigit():
+        if len(digits) != 16:
+            return []  # no partial NIK search: it would let anyone enumerate NIKs
+        stmt = stmt.where(Person.nik == digits)
+    elif len(query) >= 3:
+        escaped = query.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        stmt = stmt.where(Person.name.ilike(f"%{escaped}%", escape="\\"))
+    else:
+        return []
+    rows = db.session.execute(stmt.order_by(Person.name).limit(SEARCH_LIMIT))
+    return [_row(values) for values in rows]
+
+
+def recipient_by_token(event_id: int, token: str) -> DistributionRecipient | None:
+    """The event's recipient holding this invitation token."""
+    return db.session.scalar(sa.select(DistributionRecipient).where(
+        DistributionRecipient.event_id == event_id, DistributionRecipient.token == token.strip()))
+
+
+def kelurahan_name(event: DistributionEvent) -> str:
+    """Name of the event's kelurahan."""
+    return db.session.scalar(sa.select(Kelurahan.name).where(Kelurahan.id == event.kelurahan_id))
+
+
+def invitation_rows(event_id: int):
+    """(name, RT/RW label, token) per recipient, by RW, RT and name, streamed."""
+    stmt = (sa.select(sa.func.coalesce(Person.name, Household.kk_number), Rw.number, Rt.number,
+                      DistributionRecipient.token)
+            .select_from(DistributionRecipient)
+            .outerjoin(Person, Person.id == DistributionRecipient.person_id)
+            .outerjoin(Household, Household.id == DistributionRecipient.household_id)
+            .outerjoin(Rt, Rt.id == Household.rt_id).outerjoin(Rw, Rw.id == Rt.rw_id)
+            .where(DistributionRecipient.event_id == event_id)
+            .order_by(Rw.number, Rt.number, Person.name).execution_options(yield_per=500))
+    for name, rw, rt, token in db.session.execute(stmt):
+        yield name, f"RT {rt:02d}/RW {rw:02d}" if rt is not None else "", token
+
+
+@dataclass(frozen=True)
+class ReportRow:
+    """One line of the event report: the recipient and the latest record of its handover."""
+
+    number: int
+    name: str
+    nik: str | None
+    rt_label: str
+    received_at: datetime | None
+    officer: str | None
+    proxy_name: str | None
+    thumbprint: bool
+    corrected: bool
+    photo_thumb: str | None
+    signature_thumb: str | None
+
+
+def report_rows(event_id: int):
+    """Every recipient with its latest handover record, streamed in name order."""
+    ranked = (
+        sa.select(Handover.recipient_id, Handover.officer_id, Handover.proxy_name,
+                  Handover.thumbprint, Handover.photo_thumb_path,
+                  Handover.signature_thumb_path, Handover.corrects_id,
+                  sa.func.row_number().over(partition_by=Handover.recipient_id,
+                                            order_by=Handover.seq.desc()).label("rank"))
+        .where(Handover.event_id == event_id).subquery())
+    original = aliased(Handover)
+    stmt = (
+        sa.select(Person.name, Person.nik, Rw.number, Rt.number, original.received_at,
+                  User.full_name, ranked.c.proxy_name, ranked.c.thumbprint,
+                  ranked.c.corrects_id, ranked.c.photo_thumb_path,
+                  ranked.c.signature_thumb_path)
+        .select_from(DistributionRecipient)
+        .outerjoin(Person, Person.id == DistributionRecipient.person_id)
+        .outerjoin(Household, Household.id == DistributionRecipient.household_id)
+        .outerjoin(Rt, Rt.id == Household.rt_id).outerjoin(Rw, Rw.id == Rt.rw_id)
+        .outerjoin(ranked, sa.and_(ranked.c.recipient_id == DistributionRecipient.id,
+                                   ranked.c.rank == 1))
+        .outerjoin(original, sa.and_(original.recipient_id == DistributionRecipient.id,
+                                     original.corrects_id.is_(None)))
+        .outerjoin(User, User.id == ranked.c.officer_id)
+        .where(DistributionRecipient.event_id == event_id)
+        .order_by(Person.name, DistributionRecipient.id)
+        .execution_options(yield_per=500))
+    for number, values in enumerate(db.session.execute(stmt), start=1):
+        name, nik, rw, rt, received_at, officer, proxy, thumb, corrects, photo, signature = values
+        yield ReportRow(number, name or "(tanpa nama)", nik,
+                        f"{rt:02d}/{rw:02d}" if rt is not None else "-", received_at, officer,
+                        proxy, bool(thumb), corrects is not None, photo, signature)
+
+
+@dataclass(frozen=True)
+class LastHandover:
+    """When an enrollment's aid was last handed over, for the public NIK lookup."""
+
+    received_at: datetime
+    event_id: int
+    period: str
+
+
+def last_handover_for(person_ids: list[int], household_ids: list[int]) -> dict[int, LastHandover]:
+    """{enrollment_id: LastHandover} for enrollments of these persons or households, one query."""
+    if not person_ids and not household_ids:
+        return {}
+    ranked = (
+        sa.select(DistributionRecipient.enrollment_id, Handover.received_at, Handover.event_id,
+                  DistributionEvent.period,
+                  sa.func.row_number().over(partition_by=DistributionRecipient.enrollment_id,
+                                            order_by=Handover.received_at.desc()).label("rank"))
+        .join(Handover, sa.and_(Handover.recipient_id == DistributionRecipient.id,
+                                Handover.corrects_id.is_(None)))
+        .join(DistributionEvent, DistributionEvent.id == Handover.event_id)
+        .join(Enrollment, Enrollment.id == DistributionRecipient.enrollment_id)
+        .where(sa.or_(Enrollment.person_id.in_(person_ids or [-1]),
+                      Enrollment.household_id.in_(household_ids or [-1])))
+        .subquery())
+    rows = db.session.execute(sa.select(ranked.c.enrollment_id, ranked.c.received_at,
+                                        ranked.c.event_id, ranked.c.period)
+                              .where(ranked.c.rank == 1))
+    return {eid: LastHandover(at, event_id, period) for eid, at, event_id, period in rows}

@@ -1,0 +1,104 @@
+// The handover form on a phone: signature pad, proxy fields, GPS, and a submit that is
+// queued on the phone first so it survives a lost connection.
+(function () {
+  "use strict";
+  var form = document.querySelector("[data-handover-form]");
+  if (!form) { return; }
+  var canvas = document.getElementById("signature-pad");
+  var pad = new SignaturePad(canvas, {minWidth: 1.2, maxWidth: 3});
+  var thumbprint = form.querySelector('[name="thumbprint"]');
+  var photo = form.querySelector('[name="photo"]');
+  var result = document.querySelector("[data-result]");
+  var button = form.querySelector('[type="submit"]');
+
+  function resizeCanvas() {
+    var ratio = Math.max(window.devicePixelRatio || 1, 1);
+    canvas.width = canvas.offsetWidth * ratio;
+    canvas.height = canvas.offsetHeight * ratio;
+    canvas.getContext("2d").scale(ratio, ratio);
+    pad.clear();
+  }
+  resizeCanvas();
+  form.querySelector("[data-signature-clear]").addEventListener("click", function () { pad.clear(); });
+
+  var proxyToggle = form.querySelector("[data-proxy-toggle]");
+  proxyToggle.addEventListener("change", function () {
+    form.querySelector("[data-proxy-fields]").classList.toggle("d-none", !proxyToggle.checked);
+  });
+
+  var gpsStatus = form.querySelector("[data-gps-status]");
+  if (navigator.geolocation) {
+    navigator.geolocation.getCurrentPosition(function (position) {
+      form.latitude.value = position.coords.latitude.toFixed(6);
+      form.longitude.value = position.coords.longitude.toFixed(6);
+      form.gps_accuracy_m.value = Math.round(position.coords.accuracy);
+      gpsStatus.textContent = "Lokasi GPS tercatat (±" + Math.round(position.coords.accuracy) + " m).";
+    }, function () {
+      gpsStatus.textContent = "Lokasi GPS tidak tersedia; serah terima tetap dapat dicatat.";
+    }, {enableHighAccuracy: true, timeout: 15000, maximumAge: 60000});
+  }
+
+  function showErrors(errors) {
+    form.querySelectorAll("[data-error-for]").forEach(function (el) { el.textContent = ""; });
+    Object.keys(errors).forEach(function (field) {
+      var target = form.querySelector('[data-error-for="' + field + '"]') || result;
+      target.textContent = [].concat(errors[field]).join(" ");
+    });
+  }
+
+  function announce(kind, message) {
+    result.className = "alert alert-" + kind;
+    result.textContent = message;
+  }
+
+  function dataUrlToBlob(url) {
+    var parts = url.split(","), bytes = atob(parts[1]), array = new Uint8Array(bytes.length);
+    for (var i = 0; i < bytes.length; i++) { array[i] = bytes.charCodeAt(i); }
+    return new Blob([array], {type: "image/png"});
+  }
+
+  form.addEventListener("submit", function (event) {
+    event.preventDefault();
+    var errors = {};
+    if (!photo.files.length) { errors.photo = "Ambil foto serah terima."; }
+    if (!thumbprint.checked && pad.isEmpty()) {
+      errors.signature = "Minta penerima menandatangani, atau tandai cap jempol.";
+    }
+    showErrors(errors);
+    if (Object.keys(errors).length) { return; }
+    var fields = [];
+    new FormData(form).forEach(function (value, name) {
+      if (typeof value === "string" && name !== "csrf_token") { fields.push([name, value]); }
+    });
+    var item = {
+      key: form.idempotency_key.value, url: form.action || window.location.href, fields: fields,
+      photo: photo.files[0], photoName: photo.files[0].name,
+      signature: thumbprint.checked ? null : dataUrlToBlob(pad.toDataURL("image/png")),
+      label: form.dataset.recipient || "Penerima"
+    };
+    button.disabled = true;
+    announce("info", "Mengirim...");
+    window.NuteraQueue.add(item).catch(function () { /* private mode: send without a copy */ })
+      .then(function () { return window.NuteraQueue.send(item); })
+      .then(function (outcome) {
+        if (outcome.kind === "retry") {
+          form.classList.add("d-none");
+          announce("warning", "Belum terkirim: data disimpan di ponsel dan akan dikirim ulang otomatis.");
+          return;
+        }
+        window.NuteraQueue.remove(item.key).catch(function () {});
+        if (outcome.kind === "ok") {
+          form.classList.add("d-none");
+          announce("success", outcome.data.message);
+          window.NuteraProgress.show(outcome.data);
+        } else if (outcome.kind === "duplicate") {
+          form.classList.add("d-none");
+          announce("danger", outcome.data.message);
+        } else {
+          button.disabled = false;
+          announce("danger", "Periksa kembali isian yang ditandai.");
+          showErrors(outcome.data.errors || {});
+        }
+      });
+  });
+})();
