@@ -98,24 +98,14 @@ def register_errors(app: Flask) -> None:
 
 
 def register_cli(app: Flask) -> None:
-    """Command groups: users, demo, complaints."""
-    """Command groups: users, demo, distribution."""
+    """Command groups, one per feature."""
     from nutera.auth.cli import users_cli
     from nutera.complaints.cli import complaints_cli
     from nutera.demo.cli import demo_cli
+    from nutera.distribution.cli import distribution_cli
     from nutera.programs.cli import programs_cli
-
-    app.cli.add_command(users_cli)
-    app.cli.add_command(demo_cli)
-    app.cli.add_command(programs_cli)
     from nutera.refresh.cli import refresh_cli
 
-    app.cli.add_command(users_cli)
-    app.cli.add_command(demo_cli)
-    app.cli.add_command(refresh_cli)
-    app.cli.add_command(complaints_cli)
-    from nutera.distribution.cli import distribution_cli
-
-    app.cli.add_command(users_cli)
-    app.cli.add_command(demo_cli)
-    app.cli.add_command(distribution_cli)
+    for group in (users_cli, demo_cli, programs_cli, refresh_cli, complaints_cli,
+                  distribution_cli):
+        app.cli.add_command(group)

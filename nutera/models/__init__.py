@@ -1,12 +1,13 @@
 """Typed SQLAlchemy models, one module per area."""
 from nutera.models.accounts import ROLES, User, volunteer_rt
 from nutera.models.audit import AuditLog
-from nutera.models.eligibility import ProgramInfo, ProgramRule
 from nutera.models.complaints import (
     COMPLAINT_CATEGORIES, COMPLAINT_STATUSES, Complaint, ComplaintNote, ComplaintPhoto,
+)
 from nutera.models.distribution import (
     PROXY_RELATIONS, DistributionEvent, DistributionRecipient, Handover, event_volunteer,
 )
+from nutera.models.eligibility import ProgramInfo, ProgramRule
 from nutera.models.people import (
     DISABILITIES, FLOORS, HOUSE_OWNERSHIP, PERSON_STATUSES, RELATIONS, RESIDENCES, ROOFS, SEXES,
     TOILETS, WALLS, WATER_SOURCES, Household, Person,
@@ -32,7 +33,7 @@ __all__ = [
     "TOILETS", "WALLS", "WATER_SOURCES", "SURVEY_TASK_STATUSES", "TARGETING_DECISIONS",
     "TARGETING_KINDS", "Setting", "SurveyTask", "TargetingCase",
     "PRESENCES", "SURVEY_STATUSES", "Survey", "SurveyMember", "SurveyStatusEvent",
-    "TARGETING_KINDS", "Setting", "SurveyTask", "TargetingCase", "ProgramInfo", "ProgramRule",
+    "ProgramInfo", "ProgramRule",
     "CONFLICT_CHOICES", "JOB_STATUSES", "REFRESH_STATUSES", "Refresh", "RefreshChange",
     "RefreshDecision", "RefreshJob", "RefreshLock", "RefreshRow",
     "COMPLAINT_CATEGORIES", "COMPLAINT_STATUSES", "Complaint", "ComplaintNote", "ComplaintPhoto",
