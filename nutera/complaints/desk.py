@@ -139,7 +139,7 @@ def assign(complaint_id: int):
     form = AssignForm()
     form.validate_on_submit()
     assignee = db.session.get(User, form.assignee.data) if form.assignee.data else None
-    return _act(complaint, lambda: services.assign(db.session, complaint, assignee),
+    return _act(complaint, lambda: services.assign(db.session, complaint, assignee, current_user),
                 "Petugas yang menangani sudah diatur.")
 
 
