@@ -8,7 +8,8 @@ from nutera.complaints import services
 from nutera.complaints.queries import QueueFilters, complaint_queue
 from nutera.extensions import db
 from nutera.models import (
-    AuditLog, Complaint, ComplaintNote, Household, Kelurahan, Setting, SurveyTask, TargetingCase, User,
+    AuditLog, Complaint, ComplaintNote, Household, Kelurahan, Setting, SurveyTask, TargetingCase,
+    User,
 )
 from tests import factories
 from tests.factories_complaints import jpeg_with_gps, make_complaint, rt_id

@@ -61,13 +61,13 @@ def detail(complaint_id: int):
     assign_form = AssignForm(assignee=complaint.assigned_to_id)
     assign_form.assignee.choices = [("", "— belum ditugaskan —")] + [
         (u.id, u.full_name) for u in queries.assignable_staff(complaint.kelurahan_id)]
+    today = _today()
     return render_template(
-        "complaints/detail.html", complaint=complaint, today=_today(),
-        overdue=queries.is_overdue(complaint, _today()),
+        "complaints/detail.html", complaint=complaint, overdue=queries.is_overdue(complaint, today),
         days_left=queries.working_days_left(
-            complaint, _today(), services.holidays_for(db.session, complaint.kelurahan_id)),
+            complaint, today, services.holidays_for(db.session, complaint.kelurahan_id)),
         show_reporter=complaint.reporter_visible_to(current_user),
-        transitions=services.TRANSITIONS[complaint.status], statuses=COMPLAINT_STATUSES,
+        transitions=services.TRANSITIONS[complaint.status],
         status_form=StatusForm(), note_form=NoteForm(), assign_form=assign_form,
         link_form=LinkForm(), convert_form=ConvertForm(), matches=matches,
         search=request.args.get("cari", complaint.subject_nik or ""))
