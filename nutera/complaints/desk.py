@@ -70,6 +70,7 @@ def detail(complaint_id: int):
         transitions=services.TRANSITIONS[complaint.status],
         status_form=StatusForm(), note_form=NoteForm(), assign_form=assign_form,
         link_form=LinkForm(), convert_form=ConvertForm(), matches=matches,
+        notes=queries.notes_of(complaint),
         search=request.args.get("cari", complaint.subject_nik or ""))
 
 
