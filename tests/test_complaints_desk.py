@@ -8,7 +8,8 @@ from nutera.complaints import services
 from nutera.complaints.queries import QueueFilters, complaint_queue
 from nutera.extensions import db
 from nutera.models import (
-    AuditLog, Complaint, ComplaintNote, Household, Kelurahan, Setting, SurveyTask, TargetingCase, User,
+    AuditLog, Complaint, ComplaintNote, Household, Kelurahan, Setting, SurveyTask, TargetingCase,
+    User,
 )
 from tests import factories
 from tests.factories_complaints import jpeg_with_gps, make_complaint, rt_id
@@ -79,6 +80,11 @@ def test_anonim_reporter_is_hidden_from_all_but_the_assigned_staff(client, app, 
     client.post(f"{DESK}/{complaint_id}/tugaskan", data={"assignee": second_id})
     assert load(app, complaint_id).assigned_to_id == second_id
     assert "Ujang Anonim" not in client.get(f"{DESK}/{complaint_id}").get_data(as_text=True)
+    # ...who cannot take it back to look at the reporter.
+    response = client.post(f"{DESK}/{complaint_id}/tugaskan",
+                           data={"assignee": world.user_ids["staff"]}, follow_redirects=True)
+    assert "sudah ditangani petugas lain" in response.get_data(as_text=True)
+    assert load(app, complaint_id).assigned_to_id == second_id
     client.post("/logout")
     login_as("admin")
     assert "Ujang Anonim" not in client.get(f"{DESK}/{complaint_id}").get_data(as_text=True)
@@ -98,8 +104,11 @@ def test_reporter_identity_never_reaches_the_audit_log(client, app, world, login
     complaint_id, _ = new_complaint(app, world, anonymous=True, reporter_name="Ujang Anonim")
     login_as("staff")
     client.post(f"{DESK}/{complaint_id}/tugaskan", data={"assignee": world.user_ids["staff"]})
+    assert "Ujang Anonim" in client.get(f"{DESK}/{complaint_id}").get_data(as_text=True)
+    client.post("/logout")
     login_as("admin")
-    assert "Ujang Anonim" not in client.get("/admin/audit").get_data(as_text=True)
+    audit = client.get("/admin/audit").get_data(as_text=True)
+    assert "assigned_to_id" in audit and "Ujang Anonim" not in audit
 
 
 def test_assignment_only_to_active_staff_of_that_kelurahan(client, app, world, login_as):

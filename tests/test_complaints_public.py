@@ -336,3 +336,18 @@ def test_filing_starts_the_clock_skipping_holidays(client, app, world):
     assert submit(client, app).status_code == 302
     due = only_complaint(app).verify_due
     assert due == sla.verify_deadline(today, {next_working_day}) != sla.verify_deadline(today)
+
+
+def test_codes_are_unique_in_the_database_and_a_collision_draws_again(app, world, monkeypatch):
+    with app.app_context():
+        first = make_complaint(db.session, world.kelurahan_id)
+        drawn = iter([first.code, "NTR-AAAAA-CCCCC"])
+        monkeypatch.setattr(services, "new_code", lambda: next(drawn))
+        assert make_complaint(db.session, world.kelurahan_id).code == "NTR-AAAAA-CCCCC"
+        db.session.commit()
+        monkeypatch.undo()
+        duplicate = make_complaint(db.session, world.kelurahan_id)
+        duplicate.code = first.code
+        with pytest.raises(sa.exc.IntegrityError):
+            db.session.flush()
+        db.session.rollback()

@@ -61,15 +61,16 @@ def detail(complaint_id: int):
     assign_form = AssignForm(assignee=complaint.assigned_to_id)
     assign_form.assignee.choices = [("", "— belum ditugaskan —")] + [
         (u.id, u.full_name) for u in queries.assignable_staff(complaint.kelurahan_id)]
+    today = _today()
     return render_template(
-        "complaints/detail.html", complaint=complaint, today=_today(),
-        overdue=queries.is_overdue(complaint, _today()),
+        "complaints/detail.html", complaint=complaint, overdue=queries.is_overdue(complaint, today),
         days_left=queries.working_days_left(
-            complaint, _today(), services.holidays_for(db.session, complaint.kelurahan_id)),
+            complaint, today, services.holidays_for(db.session, complaint.kelurahan_id)),
         show_reporter=complaint.reporter_visible_to(current_user),
-        transitions=services.TRANSITIONS[complaint.status], statuses=COMPLAINT_STATUSES,
+        transitions=services.TRANSITIONS[complaint.status],
         status_form=StatusForm(), note_form=NoteForm(), assign_form=assign_form,
         link_form=LinkForm(), convert_form=ConvertForm(), matches=matches,
+        notes=queries.notes_of(complaint),
         search=request.args.get("cari", complaint.subject_nik or ""))
 
 
@@ -139,7 +140,7 @@ def assign(complaint_id: int):
     form = AssignForm()
     form.validate_on_submit()
     assignee = db.session.get(User, form.assignee.data) if form.assignee.data else None
-    return _act(complaint, lambda: services.assign(db.session, complaint, assignee),
+    return _act(complaint, lambda: services.assign(db.session, complaint, assignee, current_user),
                 "Petugas yang menangani sudah diatur.")
 
 

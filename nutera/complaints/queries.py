@@ -181,3 +181,10 @@ def working_days_left(complaint: Complaint, today: date, holidays: set[date]) ->
     else:
         return None
     return working_days_between(today, due, holidays) if due else None
+
+
+def notes_of(complaint: Complaint) -> list[ComplaintNote]:
+    """Every note and answer of one complaint with its author, oldest first."""
+    return list(db.session.scalars(
+        sa.select(ComplaintNote).where(ComplaintNote.complaint_id == complaint.id)
+        .options(selectinload(ComplaintNote.author)).order_by(ComplaintNote.id)))

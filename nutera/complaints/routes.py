@@ -40,6 +40,17 @@ def _complaint_input(form: ComplaintForm, kelurahan_id: int) -> ComplaintInput:
         anonymous=bool(form.anonymous.data), confidential=bool(form.confidential.data))
 
 
+def _submission_is_valid(form: ComplaintForm) -> bool:
+    """Fields and captcha both checked (the captcha is used up either way); 400 for bots."""
+    if form.website.data:
+        abort(400)  # the honeypot was filled: a bot
+    valid = form.validate_on_submit()
+    if not captcha.check_answer(CAPTCHA_PURPOSE, form.captcha.data):
+        form.captcha.errors = [*form.captcha.errors, "Huruf pada gambar tidak cocok."]
+        valid = False
+    return valid
+
+
 @bp.route("/pengaduan", methods=["GET", "POST"])
 @limiter.limit(lambda: current_app.config["COMPLAINT_ATTEMPT_RATE_LIMIT"], methods=["POST"])
 @limiter.limit(lambda: current_app.config["COMPLAINT_RATE_LIMIT"], methods=["POST"],
@@ -51,32 +62,23 @@ def new_complaint():
         return render_template("complaints/choose_kelurahan.html", kelurahans=kelurahans)
     form = ComplaintForm()
     form.set_rt_choices(rt_choices(kelurahan.id))
-    if request.method == "POST":
-        if form.website.data:
-            abort(400)  # the honeypot was filled: a bot
-        valid = form.validate_on_submit()
-        if not captcha.check_answer(CAPTCHA_PURPOSE, form.captcha.data):
-            form.captcha.errors = [*form.captcha.errors, "Huruf pada gambar tidak cocok."]
-            valid = False
-        if valid:
-            set_actor(db.session, Actor(None))  # audited, but never with the reporter's IP
-            try:
-                today = local_today(current_app.config["TIMEZONE"])
-                complaint = file_complaint(db.session, _complaint_input(form, kelurahan.id),
-                                           form.photos.data, today,
-                                           holidays_for(db.session, kelurahan.id))
-            except UploadError as error:
-                form.photos.errors = [*form.photos.errors, str(error)]
-            else:
-                db.session.commit()
-                session["complaint_filed"] = complaint.code
-                return redirect(url_for("complaints.status", code=complaint.code))
+    if request.method == "POST" and _submission_is_valid(form):
+        set_actor(db.session, Actor(None))  # audited, but never with the reporter's IP
+        try:
+            complaint = file_complaint(
+                db.session, _complaint_input(form, kelurahan.id), form.photos.data,
+                local_today(current_app.config["TIMEZONE"]), holidays_for(db.session, kelurahan.id))
+        except UploadError as error:
+            form.photos.errors = [*form.photos.errors, str(error)]
+        else:
+            db.session.commit()
+            session["complaint_filed"] = complaint.code
+            return redirect(url_for("complaints.status", code=complaint.code))
     form.captcha.data = ""
-    return render_template("complaints/new.html", form=form, kelurahan=kelurahan,
-                           several=len(kelurahans) > 1, lookup=LookupForm(formdata=None),
-                           captcha_image=captcha.new_challenge(CAPTCHA_PURPOSE),
-                           recent=queries.recent_public(kelurahan.id,
-                                                                current_app.config["TIMEZONE"]))
+    return render_template(
+        "complaints/new.html", form=form, kelurahan=kelurahan, several=len(kelurahans) > 1,
+        captcha_image=captcha.new_challenge(CAPTCHA_PURPOSE),
+        recent=queries.recent_public(kelurahan.id, current_app.config["TIMEZONE"]))
 
 
 @bp.route("/pengaduan/cek")

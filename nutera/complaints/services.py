@@ -193,8 +193,15 @@ def add_note(session: Session, complaint: Complaint, author: User, body: str,
     return note
 
 
-def assign(session: Session, complaint: Complaint, assignee: User | None) -> None:
-    """Give the complaint to a staff member of its kelurahan (None: unassigned)."""
+def assign(session: Session, complaint: Complaint, assignee: User | None, actor: User) -> None:
+    """Give the complaint to a staff member of its kelurahan (None: unassigned).
+
+    Once assigned, only the assignee or an admin may hand it on: the assignee is the one
+    person who sees an anonymous reporter, so colleagues cannot take it over to look.
+    """
+    if complaint.assigned_to_id not in (None, actor.id) and not actor.is_admin:
+        raise ComplaintError("Pengaduan ini sudah ditangani petugas lain; hanya dia atau admin "
+                             "yang dapat mengalihkannya.")
     if assignee is not None and not (
             assignee.is_staff and assignee.active
             and assignee.kelurahan_id == complaint.kelurahan_id):
