@@ -153,6 +153,15 @@ def test_retry_after_a_lost_response_does_not_record_twice(client, login_as, app
     assert len(handovers(app)) == 1
 
 
+def test_identity_must_be_checked_first(client, login_as, app, world, event_id):
+    login_as("staff")
+    recipient = recipient_ids(app, event_id)[world.person_ids["assigned"]]
+    response = post_handover(client, event_id, recipient, identity_checked="")
+    assert response.status_code == 422
+    assert response.get_json()["errors"]["identity_checked"] == ["Cocokkan dulu identitas dengan KTP/KK."]
+    assert handovers(app) == []
+
+
 def test_a_script_renamed_jpg_is_refused(client, login_as, app, world, event_id):
     login_as("staff")
     recipient = recipient_ids(app, event_id)[world.person_ids["assigned"]]

@@ -86,12 +86,16 @@ def event_progress(event_id: int):
 
 
 @bp.route("/<int:event_id>/undangan.pdf")
+@bp.route("/<int:event_id>/undangan/<int:recipient_id>.pdf")
 @roles_required("admin", "staff")
-def invitations(event_id: int):
-    """Printable invitations with QR codes, four per page."""
+def invitations(event_id: int, recipient_id: int | None = None):
+    """Printable invitations with QR codes, four per page (or one recipient's)."""
     event = get_event_or_404(event_id, current_user)
-    return _pdf(invitations_pdf(event, kelurahan_name(event), invitation_rows(event.id)),
-                f"undangan-{event.id}.pdf")
+    if recipient_id is not None:
+        get_recipient_or_404(event, recipient_id)
+    rows = invitation_rows(event.id, recipient_id)
+    return _pdf(invitations_pdf(event, kelurahan_name(event), rows),
+                f"undangan-{event.id}-{recipient_id or 'semua'}.pdf")
 
 
 def _pdf(payload: bytes, filename: str) -> Response:

@@ -60,6 +60,7 @@
   form.addEventListener("submit", function (event) {
     event.preventDefault();
     var errors = {};
+    if (!form.identity_checked.checked) { errors.identity_checked = "Cocokkan dulu identitas dengan KTP/KK."; }
     if (!photo.files.length) { errors.photo = "Ambil foto serah terima."; }
     if (!thumbprint.checked && pad.isEmpty()) {
       errors.signature = "Minta penerima menandatangani, atau tandai cap jempol.";

@@ -25,6 +25,7 @@ def qr_file(token: str) -> dict:
 
 
 def sign(page) -> None:
+    page.locator("#signature-pad").scroll_into_view_if_needed()
     box = page.locator("#signature-pad").bounding_box()
     page.mouse.move(box["x"] + 30, box["y"] + 120)
     page.mouse.down()
@@ -34,6 +35,7 @@ def sign(page) -> None:
 
 
 def capture(page) -> None:
+    page.get_by_label("KTP/KK penerima (atau wakilnya) sudah dicocokkan").check()
     page.locator("#photo").set_input_files(jpeg_file())
     sign(page)
     page.get_by_role("button", name="Simpan serah terima").click()
