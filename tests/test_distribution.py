@@ -7,8 +7,10 @@ import sqlalchemy as sa
 
 from nutera.distribution.queries import last_handover_for
 from nutera.extensions import db
-from nutera.models import DistributionEvent, DistributionRecipient, Handover, Person, event_volunteer
-from tests.factories_distribution import handover_form, jpeg_bytes, make_event, signature_png
+from nutera.models import (
+    DistributionEvent, DistributionRecipient, Handover, Person, event_volunteer,
+)
+from tests.factories_distribution import handover_form, make_event, signature_png
 
 
 @pytest.fixture(autouse=True)

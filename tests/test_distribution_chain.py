@@ -17,10 +17,9 @@ def chain(app, world, tmp_path):
     """An event of three recipients who all received; returns (event_id, upload folder)."""
     app.config["UPLOAD_FOLDER"] = str(tmp_path / "uploads")
     from tests import factories
-    from nutera.models import Household, Kelurahan, Rt
+    from nutera.models import Household
 
     with app.app_context():
-        kelurahan = db.session.get(Kelurahan, world.kelurahan_id)
         third = factories.make_household(db.session, db.session.get(
             Household, world.household_ids["assigned"]).rt)
         world.household_ids["third"] = third.id

@@ -97,6 +97,7 @@ class RecipientRow:
 
 
 def _recipient_rows_stmt(event_id: int, status: str | None = None) -> sa.Select:
+    """Recipients of an event with their original handover and its officer."""
     original = aliased(Handover)
     stmt = (
         sa.select(DistributionRecipient.id, Person.name, Person.nik, Rw.number, Rt.number,
@@ -117,6 +118,7 @@ def _recipient_rows_stmt(event_id: int, status: str | None = None) -> sa.Select:
 
 
 def _row(values) -> RecipientRow:
+    """A result row as a RecipientRow with a masked NIK."""
     rid, name, nik, rw, rt, received_at, officer, handover_id = values
     label = f"RT {rt:02d}/RW {rw:02d}" if rt is not None else "-"
     return RecipientRow(rid, name or "(tanpa nama)", mask_nik(nik) if nik else None, label,

@@ -99,6 +99,7 @@ def invitations(event_id: int, recipient_id: int | None = None):
 
 
 def _pdf(payload: bytes, filename: str) -> Response:
+    """A PDF response that shared caches must not keep."""
     response = Response(payload, mimetype="application/pdf")
     response.headers["Content-Disposition"] = f'inline; filename="{filename}"'
     response.headers["Cache-Control"] = "private, no-store"
@@ -181,11 +182,13 @@ def _submit(form: HandoverForm, recipient: DistributionRecipient, corrects: Hand
 
 
 def _file(name: str):
+    """The uploaded file stream of a form field, or None."""
     storage = request.files.get(name)
     return storage.stream if storage and storage.filename else None
 
 
 def _number(text: str | None) -> float | None:
+    """A number from a hidden field, or None."""
     try:
         return float(text) if text else None
     except ValueError:
