@@ -325,3 +325,18 @@ def test_event_list_shows_only_what_the_viewer_may_open(client, auth, login_as, 
     auth.logout()
     login_as("other_staff")
     assert "Tahap 4 2026" not in client.get("/penyaluran/").get_data(as_text=True)
+
+
+def test_an_assigned_volunteer_records_a_handover(client, login_as, app, world, event_id):
+    with app.app_context():
+        db.session.execute(sa.insert(event_volunteer).values(
+            event_id=event_id, user_id=world.user_ids["volunteer"]))
+        db.session.commit()
+    login_as("volunteer")
+    recipient = recipient_ids(app, event_id)[world.person_ids["unassigned"]]
+    response = post_handover(client, event_id, recipient)
+    assert response.status_code == 201
+    [record] = handovers(app)
+    assert record.officer_id == world.user_ids["volunteer"]
+    # Volunteers capture; the evidence and its PDFs stay with staff.
+    assert client.get(f"/penyaluran/catatan/{record.id}").status_code == 403

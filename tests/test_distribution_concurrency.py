@@ -72,6 +72,45 @@ def test_two_phones_submitting_the_same_handover_yield_one_record(app, world, ta
         assert refusal["handover_id"] == rows[0].id
 
 
+@pytest.mark.parametrize("mode", ["concurrent" if ON_POSTGRES else "sequential"])
+def test_handovers_of_different_recipients_at_once_keep_one_unbroken_chain(app, world, target,
+                                                                           mode):
+    from nutera.distribution.chain import verify_event
+    from nutera.models import DistributionEvent
+
+    event_id, _ = target
+    with app.app_context():
+        recipients = db.session.scalars(sa.select(DistributionRecipient.id)
+                                        .order_by(DistributionRecipient.id)).all()
+    phones = [phone(app, world.usernames["staff"]), phone(app, world.usernames["admin"])]
+    barrier = threading.Barrier(len(phones))
+    statuses = []
+
+    def submit(client, recipient_id):
+        if mode == "concurrent":
+            barrier.wait(timeout=10)
+        statuses.append(client.post(
+            f"/penyaluran/{event_id}/serah-terima/{recipient_id}",
+            data=handover_form(key=f"recipient-{recipient_id}-0123456789abcdef"),
+            headers={"Accept": "application/json"}).status_code)
+
+    pairs = list(zip(phones, recipients))
+    if mode == "concurrent":
+        threads = [threading.Thread(target=submit, args=pair) for pair in pairs]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=30)
+    else:
+        for pair in pairs:
+            submit(*pair)
+
+    assert statuses == [201, 201]
+    with app.app_context():
+        assert db.session.scalars(sa.select(Handover.seq).order_by(Handover.seq)).all() == [1, 2]
+        assert verify_event(db.session.get(DistributionEvent, event_id)) == []
+
+
 def test_the_database_itself_refuses_a_second_original_row(app, world, target):
     event_id, recipient_id = target
     phones = phone(app, world.usernames["staff"])
