@@ -80,20 +80,16 @@ def test_an_edited_row_with_a_recomputed_hash_breaks_the_next_link(app, chain):
     assert kinds == [(3, "link_broken")]
 
 
-def test_a_deleted_row_is_detected(app, chain, runner):
+@pytest.mark.parametrize(("seq", "report"), [
+    (2, "No. 2-2: catatan terhapus"),  # a row in the middle
+    (3, "tercatat 3 serah terima, ditemukan 2"),  # the last row
+])
+def test_a_deleted_row_is_detected(app, chain, runner, seq, report):
     event_id, _ = chain
-    execute(app, sa.delete(Handover).where(Handover.seq == 2))
+    execute(app, sa.delete(Handover).where(Handover.seq == seq))
     result = run_verify(runner, event_id)
     assert result.exit_code == 1
-    assert "No. 2-2: catatan terhapus" in result.output
-
-
-def test_deleting_the_last_row_is_detected(app, chain, runner):
-    event_id, _ = chain
-    execute(app, sa.delete(Handover).where(Handover.seq == 3))
-    result = run_verify(runner, event_id)
-    assert result.exit_code == 1
-    assert "tercatat 3 serah terima, ditemukan 2" in result.output
+    assert report in result.output
 
 
 def test_a_changed_or_missing_file_is_detected(app, chain, runner):

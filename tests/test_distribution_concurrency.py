@@ -31,6 +31,19 @@ def target(app, world, tmp_path):
     return event_id, recipient_id
 
 
+def run_together(mode: str, calls: list) -> None:
+    """Run the (function, args) calls at once in threads, or one after the other."""
+    if mode == "sequential":
+        for function, args in calls:
+            function(*args)
+        return
+    threads = [threading.Thread(target=function, args=args) for function, args in calls]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+
+
 def phone(app, username):
     client = app.test_client()
     assert AuthActions(client).login(username).status_code == 302
@@ -52,16 +65,8 @@ def test_two_phones_submitting_the_same_handover_yield_one_record(app, world, ta
         statuses.append(response.status_code)
         bodies.append(response.get_json())
 
-    if mode == "concurrent":
-        threads = [threading.Thread(target=submit, args=(client, f"phone-{n}-0123456789abcdef"))
-                   for n, client in enumerate(phones)]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join(timeout=30)
-    else:
-        for n, client in enumerate(phones):
-            submit(client, f"phone-{n}-0123456789abcdef")
+    run_together(mode, [(submit, (client, f"phone-{n}-0123456789abcdef"))
+                        for n, client in enumerate(phones)])
 
     assert sorted(statuses) == [201, 409], bodies
     refusal = next(body for body in bodies if body["status"] == "duplicate")
@@ -94,16 +99,7 @@ def test_handovers_of_different_recipients_at_once_keep_one_unbroken_chain(app, 
             data=handover_form(key=f"recipient-{recipient_id}-0123456789abcdef"),
             headers={"Accept": "application/json"}).status_code)
 
-    pairs = list(zip(phones, recipients))
-    if mode == "concurrent":
-        threads = [threading.Thread(target=submit, args=pair) for pair in pairs]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join(timeout=30)
-    else:
-        for pair in pairs:
-            submit(*pair)
+    run_together(mode, [(submit, pair) for pair in zip(phones, recipients)])
 
     assert statuses == [201, 201]
     with app.app_context():
