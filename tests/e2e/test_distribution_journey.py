@@ -86,6 +86,7 @@ def test_officer_records_a_handover_once(phone, live_server, live_app):
     phone.get_by_label("Cari penerima (NIK lengkap atau nama)").fill(nik)
     phone.get_by_role("button", name="Cari").click()
     expect(phone.get_by_text(name, exact=True)).to_be_visible()
+    assert phone.evaluate("document.documentElement.scrollWidth") <= 360
     phone.get_by_role("link", name="Serahkan").click()
     expect(phone.locator("[data-recipient-name]")).to_have_text(name)
     form_url = phone.url
