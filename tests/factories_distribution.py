@@ -51,8 +51,8 @@ def _program_id(session: Session, world) -> int:
 def handover_form(key: str = "k" * 32, photo: bytes | None = None,
                   signature: bytes | None = None, **fields) -> dict:
     """Multipart data as the capture script posts it."""
-    data = {"idempotency_key": key, "latitude": "-6.901234", "longitude": "107.612345",
-            "gps_accuracy_m": "12", **fields}
+    data = {"idempotency_key": key, "identity_checked": "y", "latitude": "-6.901234",
+            "longitude": "107.612345", "gps_accuracy_m": "12", **fields}
     data["photo"] = (io.BytesIO(photo if photo is not None else jpeg_bytes()), "foto.jpg")
     if signature is not False:
         data["signature"] = (io.BytesIO(signature or signature_png()), "tanda-tangan.png")

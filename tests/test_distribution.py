@@ -7,8 +7,10 @@ import sqlalchemy as sa
 
 from nutera.distribution.queries import last_handover_for
 from nutera.extensions import db
-from nutera.models import DistributionEvent, DistributionRecipient, Handover, Person, event_volunteer
-from tests.factories_distribution import handover_form, jpeg_bytes, make_event, signature_png
+from nutera.models import (
+    DistributionEvent, DistributionRecipient, Handover, Person, event_volunteer,
+)
+from tests.factories_distribution import handover_form, make_event, signature_png
 
 
 @pytest.fixture(autouse=True)
@@ -151,6 +153,15 @@ def test_retry_after_a_lost_response_does_not_record_twice(client, login_as, app
     assert retry.get_json()["status"] == "already_recorded"
     assert retry.get_json()["handover_id"] == first.get_json()["handover_id"]
     assert len(handovers(app)) == 1
+
+
+def test_identity_must_be_checked_first(client, login_as, app, world, event_id):
+    login_as("staff")
+    recipient = recipient_ids(app, event_id)[world.person_ids["assigned"]]
+    response = post_handover(client, event_id, recipient, identity_checked="")
+    assert response.status_code == 422
+    assert response.get_json()["errors"]["identity_checked"] == ["Cocokkan dulu identitas dengan KTP/KK."]
+    assert handovers(app) == []
 
 
 def test_a_script_renamed_jpg_is_refused(client, login_as, app, world, event_id):
@@ -314,3 +325,18 @@ def test_event_list_shows_only_what_the_viewer_may_open(client, auth, login_as, 
     auth.logout()
     login_as("other_staff")
     assert "Tahap 4 2026" not in client.get("/penyaluran/").get_data(as_text=True)
+
+
+def test_an_assigned_volunteer_records_a_handover(client, login_as, app, world, event_id):
+    with app.app_context():
+        db.session.execute(sa.insert(event_volunteer).values(
+            event_id=event_id, user_id=world.user_ids["volunteer"]))
+        db.session.commit()
+    login_as("volunteer")
+    recipient = recipient_ids(app, event_id)[world.person_ids["unassigned"]]
+    response = post_handover(client, event_id, recipient)
+    assert response.status_code == 201
+    [record] = handovers(app)
+    assert record.officer_id == world.user_ids["volunteer"]
+    # Volunteers capture; the evidence and its PDFs stay with staff.
+    assert client.get(f"/penyaluran/catatan/{record.id}").status_code == 403

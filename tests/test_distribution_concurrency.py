@@ -31,6 +31,19 @@ def target(app, world, tmp_path):
     return event_id, recipient_id
 
 
+def run_together(mode: str, calls: list) -> None:
+    """Run the (function, args) calls at once in threads, or one after the other."""
+    if mode == "sequential":
+        for function, args in calls:
+            function(*args)
+        return
+    threads = [threading.Thread(target=function, args=args) for function, args in calls]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+
+
 def phone(app, username):
     client = app.test_client()
     assert AuthActions(client).login(username).status_code == 302
@@ -52,16 +65,8 @@ def test_two_phones_submitting_the_same_handover_yield_one_record(app, world, ta
         statuses.append(response.status_code)
         bodies.append(response.get_json())
 
-    if mode == "concurrent":
-        threads = [threading.Thread(target=submit, args=(client, f"phone-{n}-0123456789abcdef"))
-                   for n, client in enumerate(phones)]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join(timeout=30)
-    else:
-        for n, client in enumerate(phones):
-            submit(client, f"phone-{n}-0123456789abcdef")
+    run_together(mode, [(submit, (client, f"phone-{n}-0123456789abcdef"))
+                        for n, client in enumerate(phones)])
 
     assert sorted(statuses) == [201, 409], bodies
     refusal = next(body for body in bodies if body["status"] == "duplicate")
@@ -70,6 +75,36 @@ def test_two_phones_submitting_the_same_handover_yield_one_record(app, world, ta
         rows = db.session.scalars(sa.select(Handover)).all()
         assert len(rows) == 1 and rows[0].seq == 1
         assert refusal["handover_id"] == rows[0].id
+
+
+@pytest.mark.parametrize("mode", ["concurrent" if ON_POSTGRES else "sequential"])
+def test_handovers_of_different_recipients_at_once_keep_one_unbroken_chain(app, world, target,
+                                                                           mode):
+    from nutera.distribution.chain import verify_event
+    from nutera.models import DistributionEvent
+
+    event_id, _ = target
+    with app.app_context():
+        recipients = db.session.scalars(sa.select(DistributionRecipient.id)
+                                        .order_by(DistributionRecipient.id)).all()
+    phones = [phone(app, world.usernames["staff"]), phone(app, world.usernames["admin"])]
+    barrier = threading.Barrier(len(phones))
+    statuses = []
+
+    def submit(client, recipient_id):
+        if mode == "concurrent":
+            barrier.wait(timeout=10)
+        statuses.append(client.post(
+            f"/penyaluran/{event_id}/serah-terima/{recipient_id}",
+            data=handover_form(key=f"recipient-{recipient_id}-0123456789abcdef"),
+            headers={"Accept": "application/json"}).status_code)
+
+    run_together(mode, [(submit, pair) for pair in zip(phones, recipients)])
+
+    assert statuses == [201, 201]
+    with app.app_context():
+        assert db.session.scalars(sa.select(Handover.seq).order_by(Handover.seq)).all() == [1, 2]
+        assert verify_event(db.session.get(DistributionEvent, event_id)) == []
 
 
 def test_the_database_itself_refuses_a_second_original_row(app, world, target):

@@ -79,3 +79,14 @@ def test_invitations_show_masked_names_and_a_qr_code_only(client, app, received)
     assert "SIT* AMI***" in text and "SITI AMINAH" not in text
     assert nik not in text and not any(token in text for token in tokens)
     assert len(reader.pages[0].images) == 2  # one QR code per invitation
+
+
+def test_one_recipients_invitation(client, app, world, received):
+    event_id, _, _ = received
+    with app.app_context():
+        rid = db.session.scalar(sa.select(DistributionRecipient.id).where(
+            DistributionRecipient.person_id == world.person_ids["unassigned"]))
+    text, reader = pdf_text(client.get(f"/penyaluran/{event_id}/undangan/{rid}.pdf"))
+    assert "BUD* SAN****" in text and "SIT* AMI***" not in text
+    assert len(reader.pages) == 1 and len(reader.pages[0].images) == 1
+    assert client.get(f"/penyaluran/{event_id}/undangan/99999.pdf").status_code == 404

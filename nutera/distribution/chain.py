@@ -22,6 +22,7 @@ def _utc_iso(value: datetime) -> str:
 
 
 def _coordinate(value: Decimal | float | None) -> str | None:
+    """A coordinate as fixed 6-decimal text (SQLite and PostgreSQL return it differently)."""
     return None if value is None else f"{Decimal(str(value)):.6f}"
 
 
@@ -60,6 +61,7 @@ class ChainBreak:
 
 def _check_file(seq: int, label: str, path: str | None, expected: str | None,
                 upload_folder: str | None) -> ChainBreak | None:
+    """A break when a stored evidence file is missing or no longer matches its hash."""
     if path is None:
         return None
     try:

@@ -34,6 +34,9 @@ class HandoverForm(FlaskForm):
 
     idempotency_key = HiddenField(validators=[Regexp(r"^[A-Za-z0-9-]{16,64}$",
                                                      message="Kunci pengiriman tidak sah.")])
+    identity_checked = BooleanField(
+        "KTP/KK penerima (atau wakilnya) sudah dicocokkan",
+        validators=[DataRequired("Cocokkan dulu identitas dengan KTP/KK.")])
     photo = FileField("Foto serah terima")
     signature = FileField("Tanda tangan")
     thumbprint = BooleanField("Penerima tidak dapat menandatangani (cap jempol)")

@@ -30,6 +30,7 @@ def when(value: datetime | None) -> str:
 
 
 def _new_pdf(orientation: str = "P", page_format: str | tuple = "A4") -> FPDF:
+    """An empty document with the house font."""
     pdf = FPDF(orientation=orientation, unit="mm", format=page_format)
     pdf.set_auto_page_break(auto=True, margin=12)
     pdf.set_creator("Nutera")
@@ -38,6 +39,7 @@ def _new_pdf(orientation: str = "P", page_format: str | tuple = "A4") -> FPDF:
 
 
 def _event_lines(event: DistributionEvent) -> list[tuple[str, str]]:
+    """The event details as (label, value) pairs."""
     goods = event.goods + (f" ({rupiah(event.amount)})" if event.amount else "")
     return [("Program", event.program.name), ("Tahap", event.period),
             ("Tanggal", date_id(event.event_date)), ("Tempat", event.place),
@@ -45,6 +47,7 @@ def _event_lines(event: DistributionEvent) -> list[tuple[str, str]]:
 
 
 def _title(pdf: FPDF, title: str, subtitle: str, size: int) -> None:
+    """A centred title and subtitle."""
     pdf.set_font("Helvetica", "B", size)
     pdf.cell(0, 8, title, align="C", **NEXT_LINE)
     pdf.set_font("Helvetica", size=9)
@@ -53,6 +56,7 @@ def _title(pdf: FPDF, title: str, subtitle: str, size: int) -> None:
 
 
 def _pairs(pdf: FPDF, pairs: list[tuple[str, str]], label_width: float = 32) -> None:
+    """Label: value lines."""
     for label, value in pairs:
         pdf.cell(label_width, 5, _t(label))
         pdf.multi_cell(0, 5, _t(f": {value}"), **NEXT_LINE)

@@ -97,6 +97,7 @@ class RecipientRow:
 
 
 def _recipient_rows_stmt(event_id: int, status: str | None = None) -> sa.Select:
+    """Recipients of an event with their original handover and its officer."""
     original = aliased(Handover)
     stmt = (
         sa.select(DistributionRecipient.id, Person.name, Person.nik, Rw.number, Rt.number,
@@ -117,6 +118,7 @@ def _recipient_rows_stmt(event_id: int, status: str | None = None) -> sa.Select:
 
 
 def _row(values) -> RecipientRow:
+    """A result row as a RecipientRow with a masked NIK."""
     rid, name, nik, rw, rt, received_at, officer, handover_id = values
     label = f"RT {rt:02d}/RW {rw:02d}" if rt is not None else "-"
     return RecipientRow(rid, name or "(tanpa nama)", mask_nik(nik) if nik else None, label,
@@ -163,8 +165,8 @@ def kelurahan_name(event: DistributionEvent) -> str:
     return db.session.scalar(sa.select(Kelurahan.name).where(Kelurahan.id == event.kelurahan_id))
 
 
-def invitation_rows(event_id: int):
-    """(name, RT/RW label, token) per recipient, by RW, RT and name, streamed."""
+def invitation_rows(event_id: int, recipient_id: int | None = None):
+    """(name, RT/RW label, token) per recipient (or just one), by RW, RT and name, streamed."""
     stmt = (sa.select(sa.func.coalesce(Person.name, Household.kk_number), Rw.number, Rt.number,
                       DistributionRecipient.token)
             .select_from(DistributionRecipient)
@@ -173,6 +175,8 @@ def invitation_rows(event_id: int):
             .outerjoin(Rt, Rt.id == Household.rt_id).outerjoin(Rw, Rw.id == Rt.rw_id)
             .where(DistributionRecipient.event_id == event_id)
             .order_by(Rw.number, Rt.number, Person.name).execution_options(yield_per=500))
+    if recipient_id is not None:
+        stmt = stmt.where(DistributionRecipient.id == recipient_id)
     for name, rw, rt, token in db.session.execute(stmt):
         yield name, f"RT {rt:02d}/RW {rw:02d}" if rt is not None else "", token
 

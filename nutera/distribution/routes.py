@@ -86,15 +86,20 @@ def event_progress(event_id: int):
 
 
 @bp.route("/<int:event_id>/undangan.pdf")
+@bp.route("/<int:event_id>/undangan/<int:recipient_id>.pdf")
 @roles_required("admin", "staff")
-def invitations(event_id: int):
-    """Printable invitations with QR codes, four per page."""
+def invitations(event_id: int, recipient_id: int | None = None):
+    """Printable invitations with QR codes, four per page (or one recipient's)."""
     event = get_event_or_404(event_id, current_user)
-    return _pdf(invitations_pdf(event, kelurahan_name(event), invitation_rows(event.id)),
-                f"undangan-{event.id}.pdf")
+    if recipient_id is not None:
+        get_recipient_or_404(event, recipient_id)
+    rows = invitation_rows(event.id, recipient_id)
+    return _pdf(invitations_pdf(event, kelurahan_name(event), rows),
+                f"undangan-{event.id}-{recipient_id or 'semua'}.pdf")
 
 
 def _pdf(payload: bytes, filename: str) -> Response:
+    """A PDF response that shared caches must not keep."""
     response = Response(payload, mimetype="application/pdf")
     response.headers["Content-Disposition"] = f'inline; filename="{filename}"'
     response.headers["Cache-Control"] = "private, no-store"
@@ -177,11 +182,13 @@ def _submit(form: HandoverForm, recipient: DistributionRecipient, corrects: Hand
 
 
 def _file(name: str):
+    """The uploaded file stream of a form field, or None."""
     storage = request.files.get(name)
     return storage.stream if storage and storage.filename else None
 
 
 def _number(text: str | None) -> float | None:
+    """A number from a hidden field, or None."""
     try:
         return float(text) if text else None
     except ValueError:

@@ -158,8 +158,8 @@ def _store_evidence(data: HandoverInput) -> dict:
                                                  "menandatangani di kotak yang tersedia.")
     saved: list[str] = []
     try:
-        photo = save_image(data.photo, EVIDENCE_KIND,
-                           max_bytes=config.get("DISTRIBUTION_PHOTO_MAX_BYTES", PHOTO_MAX_BYTES), max_side=1280)
+        photo = save_image(data.photo, EVIDENCE_KIND, max_side=1280,
+                           max_bytes=config.get("DISTRIBUTION_PHOTO_MAX_BYTES", PHOTO_MAX_BYTES))
         saved.append(photo.path)
         with stored_path(photo.path).open("rb") as stream:
             photo_thumb = save_image(stream, THUMB_KIND, max_side=160)
@@ -184,6 +184,7 @@ def _store_evidence(data: HandoverInput) -> dict:
 # --- handovers ----------------------------------------------------------------------------
 
 def _coordinate(value: str | float | None, limit: int) -> Decimal | None:
+    """A GPS coordinate rounded to 6 decimals, or None when missing or impossible."""
     if value in (None, ""):
         return None
     try:
@@ -210,6 +211,7 @@ def _proxy_columns(data: HandoverInput) -> dict:
 
 
 def _by_key(key: str) -> Handover | None:
+    """The handover recorded under this idempotency key, if any."""
     return db.session.scalar(sa.select(Handover).where(Handover.idempotency_key == key))
 
 

@@ -57,9 +57,26 @@
     return new Blob([array], {type: "image/png"});
   }
 
+  // Phone cameras make 3-8 MB photos; send (and keep offline) a 1600 px JPEG instead.
+  // The server re-encodes anyway, so the original is used whenever shrinking fails.
+  function shrink(file) {
+    if (file.size < 1500000 || !window.createImageBitmap) { return Promise.resolve(file); }
+    return createImageBitmap(file).then(function (bitmap) {
+      var scale = Math.min(1, 1600 / Math.max(bitmap.width, bitmap.height));
+      var canvas = document.createElement("canvas");
+      canvas.width = Math.round(bitmap.width * scale);
+      canvas.height = Math.round(bitmap.height * scale);
+      canvas.getContext("2d").drawImage(bitmap, 0, 0, canvas.width, canvas.height);
+      return new Promise(function (resolve) {
+        canvas.toBlob(function (blob) { resolve(blob || file); }, "image/jpeg", 0.85);
+      });
+    }).catch(function () { return file; });
+  }
+
   form.addEventListener("submit", function (event) {
     event.preventDefault();
     var errors = {};
+    if (!form.identity_checked.checked) { errors.identity_checked = "Cocokkan dulu identitas dengan KTP/KK."; }
     if (!photo.files.length) { errors.photo = "Ambil foto serah terima."; }
     if (!thumbprint.checked && pad.isEmpty()) {
       errors.signature = "Minta penerima menandatangani, atau tandai cap jempol.";
@@ -72,13 +89,17 @@
     });
     var item = {
       key: form.idempotency_key.value, url: form.action || window.location.href, fields: fields,
-      photo: photo.files[0], photoName: photo.files[0].name,
+      photo: null, photoName: "foto.jpg",
       signature: thumbprint.checked ? null : dataUrlToBlob(pad.toDataURL("image/png")),
       label: form.dataset.recipient || "Penerima"
     };
     button.disabled = true;
     announce("info", "Mengirim...");
-    window.NuteraQueue.add(item).catch(function () { /* private mode: send without a copy */ })
+    shrink(photo.files[0])
+      .then(function (blob) {
+        item.photo = blob;
+        return window.NuteraQueue.add(item).catch(function () { /* private mode: no copy */ });
+      })
       .then(function () { return window.NuteraQueue.send(item); })
       .then(function (outcome) {
         if (outcome.kind === "retry") {

@@ -45,6 +45,10 @@
     return fetch(item.url, {method: "POST", body: body, credentials: "same-origin",
                             headers: {"Accept": "application/json", "X-CSRFToken": csrfToken()}})
       .then(function (response) {
+        if (response.status === 413) {
+          var message = "Foto terlalu besar untuk dikirim; ambil ulang dengan resolusi lebih kecil.";
+          return {kind: "invalid", data: {message: message, errors: {photo: [message]}}};
+        }
         var isJson = (response.headers.get("Content-Type") || "").indexOf("json") !== -1;
         if (!isJson) { return {kind: "retry", data: null}; }
         return response.json().then(function (data) {

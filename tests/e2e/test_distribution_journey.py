@@ -1,6 +1,7 @@
 """On a phone: plan an event, find recipients by NIK and by the invitation's QR code, record a
 handover with a photo and a drawn signature, watch progress go up, and be refused a second time."""
 import io
+import os
 import re
 
 import qrcode
@@ -25,6 +26,7 @@ def qr_file(token: str) -> dict:
 
 
 def sign(page) -> None:
+    page.locator("#signature-pad").scroll_into_view_if_needed()
     box = page.locator("#signature-pad").bounding_box()
     page.mouse.move(box["x"] + 30, box["y"] + 120)
     page.mouse.down()
@@ -33,8 +35,15 @@ def sign(page) -> None:
     page.mouse.up()
 
 
-def capture(page) -> None:
-    page.locator("#photo").set_input_files(jpeg_file())
+def big_camera_jpeg() -> dict:
+    out = io.BytesIO()
+    Image.frombytes("RGB", (2400, 1800), os.urandom(2400 * 1800 * 3)).save(out, "JPEG", quality=90)
+    return {"name": "IMG_0001.jpg", "mimeType": "image/jpeg", "buffer": out.getvalue()}
+
+
+def capture(page, photo: dict | None = None) -> None:
+    page.get_by_label("KTP/KK penerima (atau wakilnya) sudah dicocokkan").check()
+    page.locator("#photo").set_input_files(photo or jpeg_file())
     sign(page)
     page.get_by_role("button", name="Simpan serah terima").click()
 
@@ -77,6 +86,7 @@ def test_officer_records_a_handover_once(phone, live_server, live_app):
     phone.get_by_label("Cari penerima (NIK lengkap atau nama)").fill(nik)
     phone.get_by_role("button", name="Cari").click()
     expect(phone.get_by_text(name, exact=True)).to_be_visible()
+    assert phone.evaluate("document.documentElement.scrollWidth") <= 360
     phone.get_by_role("link", name="Serahkan").click()
     expect(phone.locator("[data-recipient-name]")).to_have_text(name)
     form_url = phone.url
@@ -132,14 +142,21 @@ def test_a_handover_captured_offline_is_kept_and_sent_when_back_online(phone, li
     phone.goto(f"{live_server}/penyaluran/{event_id}/serah-terima/{recipient_id}")
 
     phone.context.set_offline(True)
-    capture(phone)
+    photo = big_camera_jpeg()
+    capture(phone, photo)
     expect(phone.locator("[data-result]")).to_contain_text(
         "Belum terkirim: data disimpan di ponsel dan akan dikirim ulang otomatis.")
-    assert phone.evaluate("""() => new Promise(resolve => {
+    # Kept on the phone, shrunk to at most 1600 px before it was stored.
+    kept = phone.evaluate("""() => new Promise(resolve => {
         const r = indexedDB.open('nutera-distribution', 1);
-        r.onsuccess = () => { const q = r.result.transaction('pending').objectStore('pending').count();
-                              q.onsuccess = () => resolve(q.result); };
-    })""") == 1
+        r.onsuccess = () => {
+            const q = r.result.transaction('pending').objectStore('pending').getAll();
+            q.onsuccess = () => createImageBitmap(q.result[0].photo).then(b =>
+                resolve({count: q.result.length, width: b.width, size: q.result[0].photo.size}));
+        };
+    })""")
+    assert kept["count"] == 1 and kept["width"] == 1600
+    assert 0 < kept["size"] < len(photo["buffer"])
 
     phone.context.set_offline(False)
     phone.evaluate("window.dispatchEvent(new Event('online'))")
