@@ -1,7 +1,7 @@
 """/cek (NIK lookup) and /cek-syarat (self-check): hot public pages with hand-written forms."""
 import logging
 
-from flask import abort, current_app, render_template, request, session
+from flask import current_app, render_template, request, session
 
 from nutera import captcha
 from nutera.extensions import db, limiter
@@ -13,7 +13,8 @@ from nutera.lookup.services import (
 )
 from nutera.models import FLOORS, HOUSE_OWNERSHIP
 from nutera.programs import rules
-from nutera.programs.queries import programs_with_info, public_kelurahan
+from nutera.programs.queries import programs_with_info
+from nutera.programs.routes import kelurahan_or_chooser
 from nutera.programs.services import current_rules, settings_for
 
 log = logging.getLogger("nutera.lookup")
@@ -89,12 +90,9 @@ def lookup():
 @bp.route("/cek-syarat", methods=["GET", "POST"])
 def self_check():
     """Apakah saya mungkin memenuhi syarat? Answers are evaluated, never stored."""
-    kelurahan, choices = public_kelurahan(db.session, request.args.get("kel"))
-    if kelurahan is None:
-        if not choices:
-            abort(404)
-        return render_template("programs/choose_kelurahan.html", choices=choices,
-                               target=request.endpoint)
+    kelurahan, chooser = kelurahan_or_chooser()
+    if chooser:
+        return chooser
     answers = request.form if request.method == "POST" else {}
     results, errors = None, {}
     if request.method == "POST":
