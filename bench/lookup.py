@@ -238,6 +238,44 @@ def run_python(port: int, path: str, duration: int, connections: int,
             "p99": samples[int(len(samples) * 0.99) - 1], "errors": errors[0]}
 
 
+def in_process_cpu(folder: str, url: str, samples: list[tuple[str, str]], storage: str) -> dict:
+    """CPU ms per request of the app itself (no HTTP server), min of 5 batches: a figure the
+    other processes on a shared machine barely disturb."""
+    from werkzeug.test import EnvironBuilder
+
+    from nutera import create_app
+
+    app = create_app({"SECRET_KEY": "bench", "INSTANCE_PATH": folder,
+                      "SQLALCHEMY_DATABASE_URI": url, "RATELIMIT_STORAGE_URI": storage,
+                      "CEK_RATE_LIMIT": "100000 per minute", "CEK_CAPTCHA_AFTER": 10**9})
+    client = app.test_client()
+    token = re.search(r'name="csrf_token" value="([^"]+)"',
+                      client.get("/cek").get_data(as_text=True)).group(1)
+    cookie = "session=" + client.get_cookie("session").value
+
+    def call(i: int, path: str) -> None:
+        body = None
+        if path == "/cek":
+            nik, name = samples[i % len(samples)]
+            body = urlencode({"csrf_token": token, "nik": nik, "nama": name})
+        environ = EnvironBuilder(method="POST" if body else "GET", path=path, data=body,
+                                 headers={"Cookie": cookie, "X-Forwarded-For": f"10.0.{i % 256}.1"},
+                                 content_type="application/x-www-form-urlencoded" if body else None
+                                 ).get_environ()
+        b"".join(app.wsgi_app(environ, lambda *args: None))
+
+    figures = {}
+    for path in ("/healthz", "/cek"):
+        batches = []
+        for _ in range(5):
+            started = time.process_time()
+            for i in range(200):
+                call(i, path)
+            batches.append((time.process_time() - started) * 1000 / 200)
+        figures[path] = min(batches)
+    return figures
+
+
 def timed_load(load, master: int, port: int, path: str, args, *extra) -> dict:
     """Run the load generator and add the server's CPU milliseconds per request."""
     before = server_cpu_seconds(master)
@@ -249,6 +287,7 @@ def timed_load(load, master: int, port: int, path: str, args, *extra) -> dict:
 
 def measure(persons: int, args) -> dict:
     folder, url, samples = build(persons)
+    cpu = in_process_cpu(folder, url, samples, args.limiter_storage)
     server, port = serve(folder, url, args.workers, args.limiter_storage)
     try:
         cookie, token = session_and_token(port)
@@ -272,10 +311,12 @@ def measure(persons: int, args) -> dict:
         print(f"  {label:<10} {r['rps']:8.0f} req/s   p50 {r['p50']:6.2f} ms   "
               f"p99 {r['p99']:6.2f} ms   errors {r['errors']}   "
               f"server CPU {r['cpu_ms']:.2f} ms/request")
+    print(f"  in-process app CPU per request: /healthz {cpu['/healthz']:.2f} ms, "
+          f"/cek POST {cpu['/cek']:.2f} ms (ratio {cpu['/healthz'] / cpu['/cek']:.2f})")
     print(f"  lookup/health throughput ratio: {lookup['rps'] / health['rps']:.2f}   "
           f"(server CPU per request ratio, robust to other load on the machine: "
           f"{health['cpu_ms'] / lookup['cpu_ms']:.2f})")
-    return {"health": health, "lookup": lookup}
+    return {"health": health, "lookup": lookup, "cpu": cpu}
 
 
 def main() -> None:
@@ -296,6 +337,7 @@ def main() -> None:
         print(f"lookup at {max(results):,} vs {min(results):,} persons: "
               f"p50 {large['lookup']['p50'] / small['lookup']['p50']:.2f}x, "
               f"server CPU per request {large['lookup']['cpu_ms'] / small['lookup']['cpu_ms']:.2f}x, "
+              f"in-process CPU {large['cpu']['/cek'] / small['cpu']['/cek']:.2f}x, "
               f"throughput {large['lookup']['rps'] / small['lookup']['rps']:.2f}x")
 
 
