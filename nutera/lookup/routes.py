@@ -45,12 +45,32 @@ def _count_failure() -> None:
         limiter.storage.incr(_ip_key(), 3600)
 
 
-def _form(template: str = "lookup/form.html", status: int = 200, **context):
+def _needs_captcha() -> bool:
+    return _failures() >= current_app.config.get("CEK_CAPTCHA_AFTER", DEFAULT_CAPTCHA_AFTER)
+
+
+def _form(template: str = "lookup/form.html", **context):
     """The lookup form, with a fresh captcha once there were a few failed tries."""
-    needs_captcha = _failures() >= current_app.config.get("CEK_CAPTCHA_AFTER", DEFAULT_CAPTCHA_AFTER)
-    image = captcha.new_challenge("cek") if needs_captcha else None
+    image = captcha.new_challenge("cek") if _needs_captcha() else None
     return render_template(template, captcha_image=image, errors=context.pop("errors", {}),
-                           values=context.pop("values", {}), **context), status
+                           values=context.pop("values", {}), **context)
+
+
+def _checked_input() -> tuple[str | None, str, dict[str, str], dict[str, str]]:
+    """(normalised NIK, name, values to show again, errors) from the posted form."""
+    raw_nik, name = request.form.get("nik", ""), request.form.get("nama", "")
+    values, errors = {"nik": raw_nik[:40], "nama": name[:120]}, {}
+    nik = None
+    try:
+        nik = parse_nik(raw_nik).nik
+    except IdentityError as error:
+        errors["nik"] = str(error)
+    if len(name.strip()) < 2:
+        errors["nama"] = "Isi nama lengkap sesuai KTP."
+    if not errors and _needs_captcha() \
+            and not captcha.check_answer("cek", request.form.get("captcha")):
+        errors["captcha"] = "Jawaban kode pada gambar salah. Coba lagi."
+    return nik, name, values, errors
 
 
 @bp.route("/cek", methods=["GET", "POST"])
@@ -59,19 +79,7 @@ def lookup():
     """Cek bansos: NIK and name as on the KTP; unknown NIK and wrong name look the same."""
     if request.method == "GET":
         return _form()
-    raw_nik, name = request.form.get("nik", ""), request.form.get("nama", "")
-    values = {"nik": raw_nik[:40], "nama": name[:120]}
-    errors = {}
-    try:
-        nik = parse_nik(raw_nik).nik
-    except IdentityError as error:
-        nik, errors["nik"] = None, str(error)
-    if len(name.strip()) < 2:
-        errors["nama"] = "Isi nama lengkap sesuai KTP."
-    if not errors and _failures() >= current_app.config.get("CEK_CAPTCHA_AFTER",
-                                                            DEFAULT_CAPTCHA_AFTER) \
-            and not captcha.check_answer("cek", request.form.get("captcha")):
-        errors["captcha"] = "Jawaban kode pada gambar salah. Coba lagi."
+    nik, name, values, errors = _checked_input()
     if errors:
         log.info("cek outcome=invalid fields=%s ip=%s", ",".join(sorted(errors)),
                  request.remote_addr)
