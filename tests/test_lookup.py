@@ -85,6 +85,10 @@ def test_lookup_log_holds_a_keyed_hash_never_the_nik(app, client, siti, caplog):
     assert siti["nik"] not in text and UNKNOWN_NIK not in text
     assert f"nik_hmac={nik_digest(siti['nik'], 'test-secret')} outcome=found" in text
     assert f"nik_hmac={nik_digest(UNKNOWN_NIK, 'test-secret')} outcome=not_found" in text
+    handler = logging.getLogger("nutera.lookup").handlers[0]
+    handler.flush()
+    written = open(handler.baseFilename, encoding="utf-8").read()
+    assert nik_digest(siti["nik"], "test-secret") in written and siti["nik"] not in written
 
 
 def test_captcha_appears_after_three_failures_and_guards_the_lookup(app, client, siti):

@@ -216,3 +216,16 @@ def test_cli_installs_defaults_once(app, runner, world):
     with app.app_context():
         assert services.settings_for(db.session, world.kelurahan_id)["umr"] == services.DEFAULT_UMR
     assert runner.invoke(args=["programs", "defaults", "999"]).exit_code != 0
+
+
+def test_staff_manage_page_lists_only_own_programs_with_links(app, client, world, login_as):
+    ids = _programs(app, world, "PKH")
+    with app.app_context():
+        factories.make_program(db.session, db.session.get(Kelurahan, world.other_kelurahan_id), "LAIN")
+        db.session.commit()
+    login_as("staff")
+    page = client.get("/kelola/program").get_data(as_text=True)
+    assert "PKH" in page and "LAIN" not in page
+    assert f"/kelola/program/{ids['PKH']}/aturan" in page and f"/kelola/sasaran/{ids['PKH']}" in page
+    assert 'value="1300000"' in page  # the current UMR
+    assert "Kelola halaman program" in client.get("/dasbor").get_data(as_text=True)

@@ -188,3 +188,15 @@ def test_review_is_scoped_to_the_kelurahan(app, client, world, auth):
     assert client.get(f"/kelola/sasaran/{program_id}").status_code == 404
     assert client.post(f"/kelola/sasaran/{program_id}/hitung").status_code == 404
     assert client.get(f"/kelola/sasaran/{program_id}/ekspor.xlsx").status_code == 404
+
+
+def test_review_filters_survive_paging_links_and_odd_query_args(app, client, world, login_as):
+    with app.app_context():
+        program, _ = _setup(db.session, world)
+        db.session.commit()
+        program_id = program.id
+    login_as("staff")
+    response = client.get(f"/kelola/sasaran/{program_id}?rw=1&kind=bogus&program_id=9")
+    page = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert f"/kelola/sasaran/{program_id}/ekspor.xlsx?rw=1" in page

@@ -1,7 +1,7 @@
 """/cek (NIK lookup) and /cek-syarat (self-check): hot public pages with hand-written forms."""
 import logging
 
-from flask import abort, current_app, render_template, request, session
+from flask import current_app, render_template, request, session
 
 from nutera import captcha
 from nutera.extensions import db, limiter
@@ -13,7 +13,8 @@ from nutera.lookup.services import (
 )
 from nutera.models import FLOORS, HOUSE_OWNERSHIP
 from nutera.programs import rules
-from nutera.programs.queries import programs_with_info, public_kelurahan
+from nutera.programs.queries import programs_with_info
+from nutera.programs.routes import kelurahan_or_chooser
 from nutera.programs.services import current_rules, settings_for
 
 log = logging.getLogger("nutera.lookup")
@@ -44,12 +45,32 @@ def _count_failure() -> None:
         limiter.storage.incr(_ip_key(), 3600)
 
 
-def _form(template: str = "lookup/form.html", status: int = 200, **context):
+def _needs_captcha() -> bool:
+    return _failures() >= current_app.config.get("CEK_CAPTCHA_AFTER", DEFAULT_CAPTCHA_AFTER)
+
+
+def _form(template: str = "lookup/form.html", **context):
     """The lookup form, with a fresh captcha once there were a few failed tries."""
-    needs_captcha = _failures() >= current_app.config.get("CEK_CAPTCHA_AFTER", DEFAULT_CAPTCHA_AFTER)
-    image = captcha.new_challenge("cek") if needs_captcha else None
+    image = captcha.new_challenge("cek") if _needs_captcha() else None
     return render_template(template, captcha_image=image, errors=context.pop("errors", {}),
-                           values=context.pop("values", {}), **context), status
+                           values=context.pop("values", {}), **context)
+
+
+def _checked_input() -> tuple[str | None, str, dict[str, str], dict[str, str]]:
+    """(normalised NIK, name, values to show again, errors) from the posted form."""
+    raw_nik, name = request.form.get("nik", ""), request.form.get("nama", "")
+    values, errors = {"nik": raw_nik[:40], "nama": name[:120]}, {}
+    nik = None
+    try:
+        nik = parse_nik(raw_nik).nik
+    except IdentityError as error:
+        errors["nik"] = str(error)
+    if len(name.strip()) < 2:
+        errors["nama"] = "Isi nama lengkap sesuai KTP."
+    if not errors and _needs_captcha() \
+            and not captcha.check_answer("cek", request.form.get("captcha")):
+        errors["captcha"] = "Jawaban kode pada gambar salah. Coba lagi."
+    return nik, name, values, errors
 
 
 @bp.route("/cek", methods=["GET", "POST"])
@@ -58,19 +79,7 @@ def lookup():
     """Cek bansos: NIK and name as on the KTP; unknown NIK and wrong name look the same."""
     if request.method == "GET":
         return _form()
-    raw_nik, name = request.form.get("nik", ""), request.form.get("nama", "")
-    values = {"nik": raw_nik[:40], "nama": name[:120]}
-    errors = {}
-    try:
-        nik = parse_nik(raw_nik).nik
-    except IdentityError as error:
-        nik, errors["nik"] = None, str(error)
-    if len(name.strip()) < 2:
-        errors["nama"] = "Isi nama lengkap sesuai KTP."
-    if not errors and _failures() >= current_app.config.get("CEK_CAPTCHA_AFTER",
-                                                            DEFAULT_CAPTCHA_AFTER) \
-            and not captcha.check_answer("cek", request.form.get("captcha")):
-        errors["captcha"] = "Jawaban kode pada gambar salah. Coba lagi."
+    nik, name, values, errors = _checked_input()
     if errors:
         log.info("cek outcome=invalid fields=%s ip=%s", ",".join(sorted(errors)),
                  request.remote_addr)
@@ -89,12 +98,9 @@ def lookup():
 @bp.route("/cek-syarat", methods=["GET", "POST"])
 def self_check():
     """Apakah saya mungkin memenuhi syarat? Answers are evaluated, never stored."""
-    kelurahan, choices = public_kelurahan(db.session, request.args.get("kel"))
-    if kelurahan is None:
-        if not choices:
-            abort(404)
-        return render_template("programs/choose_kelurahan.html", choices=choices,
-                               target=request.endpoint)
+    kelurahan, chooser = kelurahan_or_chooser()
+    if chooser:
+        return chooser
     answers = request.form if request.method == "POST" else {}
     results, errors = None, {}
     if request.method == "POST":

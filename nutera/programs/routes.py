@@ -21,21 +21,21 @@ def safe_html(text: str | None) -> Markup:
     return Markup(services.sanitize_html(text))
 
 
-def _kelurahan_or_choices(template: str, **context):
-    """The kelurahan of a public page, or a rendered selector when there are several."""
+def kelurahan_or_chooser():
+    """(kelurahan, None) for a public page, or (None, a selector page) when there are several."""
     kelurahan, choices = public_kelurahan(db.session, request.args.get("kel"))
     if kelurahan is None and not choices:
         abort(404)
     if kelurahan is None:
         return None, render_template("programs/choose_kelurahan.html", choices=choices,
-                                     target=request.endpoint, **context)
+                                     target=request.endpoint)
     return kelurahan, None
 
 
 @bp.route("/program")
 def program_list():
     """All active programs of the kelurahan side by side."""
-    kelurahan, chooser = _kelurahan_or_choices("programs/list.html")
+    kelurahan, chooser = kelurahan_or_chooser()
     if chooser:
         return chooser
     programs = programs_with_info(db.session, kelurahan.id)
@@ -49,7 +49,7 @@ def program_list():
 @bp.route("/program/<code>")
 def program_detail(code: str):
     """One program: what it gives, to whom, criteria, documents, schedule, where to ask."""
-    kelurahan, chooser = _kelurahan_or_choices("programs/detail.html")
+    kelurahan, chooser = kelurahan_or_chooser()
     if chooser:
         return chooser
     program = program_by_code(db.session, kelurahan.id, code) or abort(404)
@@ -64,7 +64,7 @@ def program_detail(code: str):
 @bp.route("/statistik")
 def statistics():
     """Recipients per program and per RW, from live enrollments."""
-    kelurahan, chooser = _kelurahan_or_choices("programs/statistics.html")
+    kelurahan, chooser = kelurahan_or_chooser()
     if chooser:
         return chooser
     return render_template("programs/statistics.html", kelurahan=kelurahan,
@@ -78,7 +78,14 @@ def manage():
     form, umr_form = NewProgramForm(prefix="new"), UmrForm(prefix="umr")
     kelurahan_id = current_user.kelurahan_id or request.args.get("kelurahan_id", type=int)
     if kelurahan_id and form.submit.data and form.validate_on_submit():
-        return _create_program(form, kelurahan_id)
+        if _code_taken(kelurahan_id, form.code.data):
+            form.code.errors = ["Kode ini sudah dipakai program lain."]
+        else:
+            program = services.create_program(db.session, kelurahan_id, form.code.data,
+                                              form.name.data, form.target.data)
+            db.session.commit()
+            flash(f"Program {program.code} ditambahkan. Lengkapi halamannya.", "success")
+            return redirect(url_for(".edit", program_id=program.id))
     if kelurahan_id and umr_form.submit_umr.data and umr_form.validate_on_submit():
         amount = umr_form.value()
         if amount is not None:
@@ -95,18 +102,9 @@ def manage():
                            umr_form=umr_form, kelurahan_id=kelurahan_id)
 
 
-def _create_program(form: NewProgramForm, kelurahan_id: int):
-    code = form.code.data.strip().upper()
-    if db.session.scalar(sa.select(AidProgram.id).where(AidProgram.kelurahan_id == kelurahan_id,
-                                                        AidProgram.code == code)):
-        form.code.errors = ["Kode ini sudah dipakai program lain."]
-        return render_template("programs/manage.html", programs=[], form=form,
-                               umr_form=UmrForm(prefix="umr"), kelurahan_id=kelurahan_id)
-    program = services.create_program(db.session, kelurahan_id, code, form.name.data,
-                                      form.target.data)
-    db.session.commit()
-    flash(f"Program {program.code} ditambahkan. Lengkapi halamannya.", "success")
-    return redirect(url_for(".edit", program_id=program.id))
+def _code_taken(kelurahan_id: int, code: str) -> bool:
+    return db.session.scalar(sa.select(AidProgram.id).where(
+        AidProgram.kelurahan_id == kelurahan_id, AidProgram.code == code.strip().upper())) is not None
 
 
 @bp.route("/kelola/program/<int:program_id>", methods=["GET", "POST"])

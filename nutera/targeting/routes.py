@@ -33,6 +33,7 @@ def review(program_id: int):
     rows, total = case_page(current_user, program, filters, page)
     return render_template("targeting/review.html", program=program, rows=rows, total=total,
                            page=page, filters=filters, counts=case_counts(current_user, program),
+                           query={k: v for k, v in filters.items() if v},
                            kinds=TARGETING_KINDS, decisions=TARGETING_DECISIONS, sources=SOURCES)
 
 
