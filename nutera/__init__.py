@@ -63,7 +63,9 @@ def register_extensions(app: Flask) -> None:
     login_manager.login_view = "auth.login"
     login_manager.login_message = "Silakan masuk terlebih dahulu."
     login_manager.login_message_category = "warning"
-    login_manager.session_protection = "strong"
+    # Signed-in sessions are permanent, for which Flask-Login's "strong" mode acts like
+    # "basic" anyway; "strong" would only rewrite every anonymous session cookie.
+    login_manager.session_protection = "basic"
     audit.init_app(app)
     formatting.init_app(app)
 

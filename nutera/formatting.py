@@ -1,5 +1,5 @@
 """Indonesian number and date formatting for templates."""
-from datetime import date, datetime
+from datetime import date, datetime, timezone
 from zoneinfo import ZoneInfo
 
 MONTHS = ["Januari", "Februari", "Maret", "April", "Mei", "Juni", "Juli", "Agustus",
@@ -23,8 +23,9 @@ def date_id(value: date | datetime | None, tz: str = "Asia/Jakarta") -> str:
     if value is None:
         return "-"
     if isinstance(value, datetime):
-        if value.tzinfo is not None:
-            value = value.astimezone(ZoneInfo(tz))
+        if value.tzinfo is None:  # SQLite drops the zone; every stored time is UTC
+            value = value.replace(tzinfo=timezone.utc)
+        value = value.astimezone(ZoneInfo(tz))
         return f"{value.day} {MONTHS[value.month - 1]} {value.year} {value:%H.%M}"
     return f"{value.day} {MONTHS[value.month - 1]} {value.year}"
 

@@ -5,7 +5,6 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from nutera.distribution.queries import last_handover_for
 from nutera.extensions import db
 from nutera.models import (
     DistributionEvent, DistributionRecipient, Handover, Person, event_volunteer,
@@ -300,18 +299,6 @@ def test_invitation_token_opens_the_recipient(client, login_as, app, world, even
     unknown = client.get(f"/penyaluran/{event_id}/serah-terima",
                          query_string={"token": "x" * 22}, follow_redirects=True)
     assert "Kode QR tidak dikenal" in unknown.get_data(as_text=True)
-
-
-def test_last_handover_for_the_public_lookup(client, login_as, app, world, event_id):
-    login_as("staff")
-    recipient = recipient_ids(app, event_id)[world.person_ids["assigned"]]
-    post_handover(client, event_id, recipient)
-    with app.app_context():
-        found = last_handover_for([], [world.household_ids["assigned"], world.household_ids["unassigned"]])
-        assert len(found) == 1
-        [(enrollment_id, last)] = found.items()
-        assert last.period == "Tahap 4 2026" and last.event_id == event_id
-        assert last_handover_for([world.person_ids["assigned"]], []) == {}
 
 
 def test_event_list_shows_only_what_the_viewer_may_open(client, auth, login_as, app, world,

@@ -43,7 +43,7 @@ def test_right_nik_and_name_show_masked_status_only(client, siti):
     for secret in ("SITI AMINAH", "Siti Aminah", siti["nik"], siti["kk"], siti["address"],
                    "RAHMAT", "1980", "Jl. Uji"):
         assert secret not in page, secret
-    assert 'href="/pengaduan"' in page
+    assert 'href="/pengaduan"' in page  # the complaint box, for 'this is wrong'
 
 
 @pytest.mark.parametrize("typed", ["siti aminah", "  SITI   AMINAH ", "Siti Aminah.", "SITI AMINA",
@@ -159,3 +159,29 @@ def test_person_without_household_or_program(app, client, world):
     page = client.post("/cek", data={"nik": nik, "nama": "Ani Lestari"}).get_data(as_text=True)
     assert "AN* LES****" in page and "Belum ada program bantuan yang tercatat" in page
     assert "RT " not in page.split('id="cek-result"')[1].split("</div>")[0]
+
+
+def test_lookup_shows_when_the_aid_was_received(app, client, login_as, world):
+    """After a recorded handover the resident's lookup says 'Diterima pada <tanggal>'."""
+    import sqlalchemy as sa
+
+    from nutera.models import DistributionRecipient
+    from tests.factories_distribution import handover_form, make_event
+
+    with app.app_context():
+        event_id = make_event(db.session, world, households=("assigned",))
+        db.session.commit()
+        recipient_id = db.session.scalar(sa.select(DistributionRecipient.id)
+                                         .where(DistributionRecipient.event_id == event_id))
+        nik = db.session.get(Person, world.person_ids["assigned"]).nik
+    before = client.post("/cek", data={"nik": nik, "nama": "Siti Aminah"}).get_data(as_text=True)
+    assert "Diterima pada" not in before and 'id="last-handover"' not in before
+    login_as("staff")
+    response = client.post(f"/penyaluran/{event_id}/serah-terima/{recipient_id}",
+                           data=handover_form(), content_type="multipart/form-data",
+                           headers={"Accept": "application/json"})
+    assert response.status_code == 201, response.get_data(as_text=True)
+    client.post("/logout")
+    page = client.post("/cek", data={"nik": nik, "nama": "Siti Aminah"}).get_data(as_text=True)
+    assert 'data-field="received">Diterima pada ' in page
+    assert 'id="last-handover"' in page and "diterima pada" in page

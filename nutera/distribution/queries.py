@@ -9,7 +9,7 @@ from sqlalchemy.orm import aliased, selectinload
 from nutera.extensions import db
 from nutera.identity import mask_nik
 from nutera.models import (
-    DistributionEvent, DistributionRecipient, Enrollment, Handover, Household, Kelurahan, Person,
+    DistributionEvent, DistributionRecipient, Handover, Household, Kelurahan, Person,
     Rt, Rw, User, event_volunteer,
 )
 from nutera.scoping import visible_to
@@ -230,34 +230,3 @@ def report_rows(event_id: int):
         yield ReportRow(number, name or "(tanpa nama)", nik,
                         f"{rt:02d}/{rw:02d}" if rt is not None else "-", received_at, officer,
                         proxy, bool(thumb), corrects is not None, photo, signature)
-
-
-@dataclass(frozen=True)
-class LastHandover:
-    """When an enrollment's aid was last handed over, for the public NIK lookup."""
-
-    received_at: datetime
-    event_id: int
-    period: str
-
-
-def last_handover_for(person_ids: list[int], household_ids: list[int]) -> dict[int, LastHandover]:
-    """{enrollment_id: LastHandover} for enrollments of these persons or households, one query."""
-    if not person_ids and not household_ids:
-        return {}
-    ranked = (
-        sa.select(DistributionRecipient.enrollment_id, Handover.received_at, Handover.event_id,
-                  DistributionEvent.period,
-                  sa.func.row_number().over(partition_by=DistributionRecipient.enrollment_id,
-                                            order_by=Handover.received_at.desc()).label("rank"))
-        .join(Handover, sa.and_(Handover.recipient_id == DistributionRecipient.id,
-                                Handover.corrects_id.is_(None)))
-        .join(DistributionEvent, DistributionEvent.id == Handover.event_id)
-        .join(Enrollment, Enrollment.id == DistributionRecipient.enrollment_id)
-        .where(sa.or_(Enrollment.person_id.in_(person_ids or [-1]),
-                      Enrollment.household_id.in_(household_ids or [-1])))
-        .subquery())
-    rows = db.session.execute(sa.select(ranked.c.enrollment_id, ranked.c.received_at,
-                                        ranked.c.event_id, ranked.c.period)
-                              .where(ranked.c.rank == 1))
-    return {eid: LastHandover(at, event_id, period) for eid, at, event_id, period in rows}

@@ -4,7 +4,7 @@ import hmac
 import re
 import unicodedata
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from typing import Any, Mapping
 
 import sqlalchemy as sa
@@ -12,8 +12,8 @@ import sqlalchemy as sa
 from nutera.formatting import number_id
 from nutera.identity import mask_name
 from nutera.models import (
-    ENROLLMENT_STATUSES, FLOORS, HOUSE_OWNERSHIP, AidProgram, Enrollment, Household, Person,
-    Rt, Rw,
+    ENROLLMENT_STATUSES, FLOORS, HOUSE_OWNERSHIP, AidProgram, DistributionRecipient, Enrollment,
+    Handover, Household, Person, Rt, Rw,
 )
 
 _JOINING = re.compile(r"['`\u2018\u2019]")
@@ -71,6 +71,7 @@ class ProgramStatus:
     status_label: str
     period_start: date
     period_end: date | None
+    received_at: datetime | None = None  # the last recorded handover for this enrollment
 
 
 @dataclass(frozen=True)
@@ -80,20 +81,32 @@ class LookupResult:
     masked_name: str
     rt_label: str
     programs: list[ProgramStatus] = field(default_factory=list)
-    # Filled by the distribution feature once handovers are recorded; None until then.
-    last_handover: Any = None
+
+    @property
+    def last_handover(self) -> ProgramStatus | None:
+        """The program whose aid was handed over most recently, if any."""
+        received = [p for p in self.programs if p.received_at is not None]
+        return max(received, key=lambda p: p.received_at) if received else None
 
 
 _person, _household = Person.__table__, Household.__table__
 _rt, _rw = Rt.__table__, Rw.__table__
 _enrollment, _program = Enrollment.__table__, AidProgram.__table__
+_handover, _recipient = Handover.__table__, DistributionRecipient.__table__
+# Latest original (not correction) handover of the enrollment on the same row.
+_RECEIVED_AT = (
+    sa.select(sa.func.max(_handover.c.received_at))
+    .select_from(_handover.join(_recipient, _recipient.c.id == _handover.c.recipient_id))
+    .where(_recipient.c.enrollment_id == _enrollment.c.id, _handover.c.corrects_id.is_(None))
+    .scalar_subquery())
 # Built once: the lookup is a hot public page and building a statement costs more than
 # running it. Plain Core tables skip the ORM layer. One query by the uniquely indexed NIK
 # brings the person, RT/RW and enrollments (one row per enrollment, or one row of NULLs),
 # whether or not the name will match, so both "not found" cases cost the same.
 _LOOKUP = (
     sa.select(_person.c.name, _rt.c.number, _rw.c.number, _program.c.code, _program.c.name,
-              _enrollment.c.status, _enrollment.c.period_start, _enrollment.c.period_end)
+              _enrollment.c.status, _enrollment.c.period_start, _enrollment.c.period_end,
+              _RECEIVED_AT)
     .select_from(
         _person.outerjoin(_household, _household.c.id == _person.c.household_id)
         .outerjoin(_rt, _rt.c.id == _household.c.rt_id)
@@ -116,8 +129,9 @@ def lookup(connection: sa.Connection, nik: str, name: str) -> LookupResult | Non
         return None
     registered, rt, rw = rows[0][:3]
     programs = [ProgramStatus(code, pname, status, ENROLLMENT_STATUSES.get(status, status),
-                              start, end)
-                for _, _, _, code, pname, status, start, end in rows if code is not None]
+                              start, end, received_at)
+                for _, _, _, code, pname, status, start, end, received_at in rows
+                if code is not None]
     rt_label = f"RT {rt:02d}/RW {rw:02d}" if rt is not None else "-"
     return LookupResult(mask_name(normalise_name(registered)), rt_label, programs)
 
