@@ -62,7 +62,8 @@ def pairs_from_household(household: Household) -> list[list[str]]:
 
 
 def start_survey(session: Session, volunteer: User, rt: Rt, today: date,
-                 task: SurveyTask | None = None, household: Household | None = None) -> Survey:
+                 task: SurveyTask | None = None, household: Household | None = None,
+                 kk_number: str = "") -> Survey:
     """A new draft in rt, prefilled from the task and the registry household when known."""
     survey = Survey(kelurahan_id=rt.kelurahan_id, rt_id=rt.id, volunteer_id=volunteer.id,
                     period=period_of(today), task_id=task.id if task else None)
@@ -70,7 +71,8 @@ def start_survey(session: Session, volunteer: User, rt: Rt, today: date,
     if household is not None:
         survey.draft = pairs_from_household(household)
     else:
-        survey.draft = [["rt_id", str(rt.id)], ["kode_pos", rt.rw.kelurahan.kode_pos]]
+        survey.draft = [["rt_id", str(rt.id)], ["kode_pos", rt.rw.kelurahan.kode_pos],
+                        ["kk_number", kk_number]]
         if task is not None:
             survey.draft += [["address", task.address]] + (
                 [["members-0-name", task.subject_name]] if task.subject_name else [])
