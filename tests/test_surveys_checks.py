@@ -49,3 +49,9 @@ def test_periods_are_calendar_quarters():
     assert period_of(date(2026, 11, 22)) == "2026-Q4"
     assert period_of(date(2026, 1, 1)) == "2026-Q1"
     assert period_label("2026-Q4") == "Triwulan IV 2026"
+
+
+def test_birth_date_is_checked_even_before_sex_is_chosen():
+    nik = make_nik(date(1985, 3, 14), "L")
+    assert set(member_problems({"nik": nik, "sex": "", "birth_date": date(1985, 3, 15)})) == {
+        "birth_date"}

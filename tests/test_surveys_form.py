@@ -252,3 +252,16 @@ def test_volunteer_cannot_survey_outside_their_rts(client, fill_url, app, world)
     assert client.post("/survei/mulai", data={"rt_id": other_rt_id}).status_code == 404
     page = client.post(fill_url, data=form_data(other_rt_id, two_members())).get_data(as_text=True)
     assert "Pilihan tidak sah." in page
+
+
+def test_starting_from_a_registered_kk_prefills_its_living_members(client, login_as, rt_id, app,
+                                                                   world):
+    with app.app_context():
+        household = db.session.get(Household, world.household_ids["assigned"])
+        kk, nik = household.kk_number, household.members[0].nik
+    login_as("volunteer")
+    url = client.post("/survei/mulai", data={"rt_id": rt_id, "kk": kk}).headers["Location"]
+    page = client.get(url).get_data(as_text=True)
+    assert f'value="{kk}"' in page and f'value="{nik}"' in page and 'value="SITI AMINAH"' in page
+    other = client.post("/survei/mulai", data={"rt_id": rt_id, "kk": "3273020106159999"})
+    assert 'value="3273020106159999"' in client.get(other.headers["Location"]).get_data(as_text=True)

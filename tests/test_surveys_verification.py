@@ -190,3 +190,25 @@ def test_status_history_is_queryable(app, world):
             .join(User, SurveyStatusEvent.user_id == User.id)
             .where(SurveyStatusEvent.survey_id == survey.id).order_by(SurveyStatusEvent.id)).all()
         assert [tuple(r) for r in rows] == [("draft", "relawan"), ("submitted", "relawan")]
+
+
+def test_second_decision_on_a_stale_survey_is_refused(app, world):
+    from datetime import datetime, timezone
+
+    from nutera.surveys.approval import approve_survey
+    from nutera.surveys.services import SurveyError
+
+    with app.app_context():
+        volunteer = db.session.get(User, world.user_ids["volunteer"])
+        survey_id = make_survey(db.session, volunteer, volunteer.assigned_rts[0]).id
+        db.session.commit()
+        staff = db.session.get(User, world.user_ids["staff"])
+        survey = db.session.get(Survey, survey_id)  # loaded while still 'submitted'
+        with db.engine.begin() as other_staff:  # someone else decides first and commits
+            other_staff.execute(sa.update(Survey).where(Survey.id == survey_id)
+                                .values(status="rejected"))
+        with pytest.raises(SurveyError, match="tidak sedang menunggu verifikasi"):
+            approve_survey(db.session, survey, staff, datetime.now(timezone.utc))
+        db.session.rollback()
+        assert db.session.get(Survey, survey_id).status == "rejected"
+        assert db.session.scalar(sa.select(sa.func.count(Household.id))) == 3

@@ -67,7 +67,8 @@ def upgrade():
         batch_op.create_index('ix_survey_kk_period', ['kk_number', 'period'], unique=False)
         batch_op.create_index('ix_survey_rt_status', ['rt_id', 'status'], unique=False)
         batch_op.create_index(batch_op.f('ix_survey_task_id'), ['task_id'], unique=False)
-        batch_op.create_index('ix_survey_volunteer_status', ['volunteer_id', 'status'], unique=False)
+        batch_op.create_index('ix_survey_kelurahan_status', ['kelurahan_id', 'status'], unique=False)
+        batch_op.create_index('ix_survey_kelurahan_volunteer', ['kelurahan_id', 'volunteer_id'], unique=False)
 
     op.create_table('survey_member',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -121,7 +122,8 @@ def downgrade():
 
     op.drop_table('survey_member')
     with op.batch_alter_table('survey', schema=None) as batch_op:
-        batch_op.drop_index('ix_survey_volunteer_status')
+        batch_op.drop_index('ix_survey_kelurahan_volunteer')
+        batch_op.drop_index('ix_survey_kelurahan_status')
         batch_op.drop_index(batch_op.f('ix_survey_task_id'))
         batch_op.drop_index('ix_survey_rt_status')
         batch_op.drop_index('ix_survey_kk_period')

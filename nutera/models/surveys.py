@@ -31,7 +31,9 @@ class Survey(TimestampMixin, db.Model):
             name="status"),
         sa.Index("ix_survey_kelurahan_status_submitted", "kelurahan_id", "status",
                  "submitted_at"),
-        sa.Index("ix_survey_volunteer_status", "volunteer_id", "status"),
+        # Lists filter within a kelurahan and page by id: these keep SQLite off a full scan.
+        sa.Index("ix_survey_kelurahan_status", "kelurahan_id", "status"),
+        sa.Index("ix_survey_kelurahan_volunteer", "kelurahan_id", "volunteer_id"),
         sa.Index("ix_survey_rt_status", "rt_id", "status"),
         sa.Index("ix_survey_kk_period", "kk_number", "period"),
     )

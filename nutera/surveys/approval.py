@@ -5,7 +5,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from nutera.models import Household, Person, Survey, SurveyMember, User
-from nutera.surveys.services import HOUSEHOLD_FIELDS, SurveyError, require_submitted, record_event
+from nutera.surveys.services import HOUSEHOLD_FIELDS, SurveyError, record_event, require_submitted
 
 _PRESENCE = {"tinggal": ("hidup", "tetap"), "pendatang": ("hidup", "pendatang"),
              "pindah": ("pindah", None), "meninggal": ("meninggal", None)}
@@ -52,7 +52,7 @@ def _apply_member(person: Person, member: SurveyMember, household: Household,
 
 def approve_survey(session: Session, survey: Survey, staff: User, now: datetime) -> Household:
     """Write the survey into the registry (previous values go to the audit log) and verify it."""
-    require_submitted(survey)
+    require_submitted(session, survey, "verified")
     household = _household_for(session, survey)
     niks = [m.nik for m in survey.members if m.nik]
     by_nik = {p.nik: p for p in session.scalars(sa.select(Person).where(Person.nik.in_(niks)))}

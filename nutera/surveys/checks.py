@@ -30,13 +30,13 @@ def member_problems(member: dict, today: date | None = None) -> dict[str, str]:
         problems["nik"] = str(error)
         return problems
     birth_date, sex = member.get("birth_date"), member.get("sex")
-    if member.get("confirm_mismatch") or birth_date is None or not sex:
+    if member.get("confirm_mismatch"):
         return problems
-    if birth_date != info.birth_date:
+    if birth_date is not None and birth_date != info.birth_date:
         problems["birth_date"] = (
             f"Tidak cocok dengan NIK (NIK menunjukkan lahir {info.birth_date:%d-%m-%Y}). "
             "Perbaiki, atau centang konfirmasi bila KTP memang tertulis demikian.")
-    if sex != info.sex:
+    if sex and sex != info.sex:
         shown = "laki-laki" if info.sex == "L" else "perempuan"
         problems["sex"] = (f"Tidak cocok dengan NIK (NIK menunjukkan {shown}). Perbaiki, atau "
                            "centang konfirmasi bila KTP memang tertulis demikian.")

@@ -117,7 +117,7 @@ def compare(session: Session, survey: Survey, viewer: User | None = None) -> Com
     findings: list[Finding] = []
     household = session.scalar(
         sa.select(Household).where(Household.kk_number == survey.kk_number)
-        .options(selectinload(Household.members))) if survey.kk_number else None
+    ) if survey.kk_number else None
     if household is not None and household.kelurahan_id != survey.kelurahan_id:
         findings.append(Finding("kk_elsewhere", "Nomor KK ini terdaftar di kelurahan lain."))
         household = None
@@ -141,8 +141,11 @@ def compare(session: Session, survey: Survey, viewer: User | None = None) -> Com
             findings.append(Finding("mismatch_confirmed", f"{member.name}: tanggal lahir/jenis "
                                     "kelamin dikonfirmasi berbeda dengan NIK."))
     surveyed = set(niks)
-    gone = [p for p in (household.members if household else [])
-            if p.status == "hidup" and p.nik not in surveyed]
+    gone = list(session.scalars(
+        sa.select(Person).where(Person.household_id == household.id, Person.status == "hidup")
+        .order_by(Person.id))) if household else []
+    nikless = {m.name.upper() for m in survey.members if not m.nik}
+    gone = [p for p in gone if (p.nik not in surveyed if p.nik else p.name.upper() not in nikless)]
     for person in gone:
         findings.append(Finding("member_gone", f"Anggota di registri tidak ada di survei: "
                                 f"{person.name}."))

@@ -40,6 +40,7 @@ def assignments():
 def start():
     """Open a new draft, from a task or for a chosen RT (and KK, if already registered)."""
     task = household = None
+    kk = "".join(ch for ch in request.form.get("kk", "") if ch.isdigit())[:16]
     if request.form.get("task_id", type=int):
         task = get_visible_or_404(SurveyTask, request.form.get("task_id", type=int), current_user)
         if task.status != "terbuka":
@@ -51,11 +52,10 @@ def start():
                    if r.id == request.form.get("rt_id", type=int)), None)
         if rt is None:
             abort(404)
-        kk = "".join(ch for ch in request.form.get("kk", "") if ch.isdigit())
         if kk:
             household = db.session.scalar(scoped_select(Household, current_user)
                                           .where(Household.kk_number == kk))
-    survey = start_survey(db.session, current_user, rt, date.today(), task, household)
+    survey = start_survey(db.session, current_user, rt, date.today(), task, household, kk)
     db.session.commit()
     return redirect(url_for("surveys.fill", survey_id=survey.id))
 

@@ -85,8 +85,9 @@ def decide(survey_id: int):
         return _back_to_queue()
     try:
         (return_survey if action == "return" else reject_survey)(
-            survey, current_user, form.note.data, _now())
+            db.session, survey, current_user, form.note.data, _now())
     except SurveyError as error:
+        db.session.rollback()
         flash(str(error), "danger")
         return _back_to_queue()
     db.session.commit()

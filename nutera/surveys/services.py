@@ -62,16 +62,20 @@ def pairs_from_household(household: Household) -> list[list[str]]:
 
 
 def start_survey(session: Session, volunteer: User, rt: Rt, today: date,
-                 task: SurveyTask | None = None, household: Household | None = None) -> Survey:
+                 task: SurveyTask | None = None, household: Household | None = None,
+                 kk_number: str = "") -> Survey:
     """A new draft in rt, prefilled from the task and the registry household when known."""
     survey = Survey(kelurahan_id=rt.kelurahan_id, rt_id=rt.id, volunteer_id=volunteer.id,
                     period=period_of(today), task_id=task.id if task else None)
     household = household or (task.household if task else None)
     if household is not None:
         survey.draft = pairs_from_household(household)
-    elif task is not None:
-        survey.draft = [["rt_id", str(rt.id)], ["address", task.address]] + (
-            [["members-0-name", task.subject_name]] if task.subject_name else [])
+    else:
+        survey.draft = [["rt_id", str(rt.id)], ["kode_pos", rt.rw.kelurahan.kode_pos],
+                        ["kk_number", kk_number]]
+        if task is not None:
+            survey.draft += [["address", task.address]] + (
+                [["members-0-name", task.subject_name]] if task.subject_name else [])
     session.add(survey)
     record_event(survey, volunteer, "draft", "", utcnow())
     session.flush()
@@ -127,8 +131,7 @@ def blocking_problems(session: Session, survey: Survey, kk_number: str,
 def submit_survey(session: Session, survey: Survey, volunteer: User, data: dict,
                   now: datetime) -> None:
     """Store the validated form data on the survey and queue it for verification."""
-    if not survey.editable:
-        raise SurveyError("Survei ini sudah dikirim.")
+    claim(session, survey, ("draft", "returned"), "submitted", "Survei ini sudah dikirim.")
     survey.kk_number, survey.rt_id = data["kk_number"], data["rt_id"]
     for key in HOUSEHOLD_FIELDS + ("latitude", "longitude", "gps_accuracy_m"):
         setattr(survey, key, data[key])
@@ -151,23 +154,39 @@ def submit_survey(session: Session, survey: Survey, volunteer: User, data: dict,
     session.flush()
 
 
-def require_submitted(survey: Survey) -> None:
-    """Refuse a decision on a survey that is not waiting for one."""
-    if survey.status != "submitted":
-        raise SurveyError(f"Survei #{survey.id} tidak sedang menunggu verifikasi.")
+def claim(session: Session, survey: Survey, from_statuses: tuple[str, ...], to_status: str,
+          message: str) -> None:
+    """Move survey on only if it is still in from_statuses in the database (first one wins).
+
+    Two staff deciding the same survey at once: the second UPDATE waits for the first
+    transaction's row lock, then matches no row, and that request gets the error.
+    """
+    moved = session.execute(
+        sa.update(Survey).where(Survey.id == survey.id, Survey.status.in_(from_statuses))
+        .values(status=to_status).execution_options(synchronize_session=False))
+    if survey.status not in from_statuses or moved.rowcount != 1:
+        raise SurveyError(message)
 
 
-def return_survey(survey: Survey, staff: User, note: str, now: datetime) -> None:
+def require_submitted(session: Session, survey: Survey, to_status: str) -> None:
+    """Claim a submitted survey for a decision, or refuse."""
+    claim(session, survey, ("submitted",), to_status,
+          f"Survei #{survey.id} tidak sedang menunggu verifikasi.")
+
+
+def return_survey(session: Session, survey: Survey, staff: User, note: str,
+                  now: datetime) -> None:
     """Send a survey back to its volunteer for correction."""
-    require_submitted(survey)
+    require_submitted(session, survey, "returned")
     survey.staff_note = note
     survey.decided_at, survey.decided_by_id = now, staff.id
     record_event(survey, staff, "returned", note, now)
 
 
-def reject_survey(survey: Survey, staff: User, note: str, now: datetime) -> None:
+def reject_survey(session: Session, survey: Survey, staff: User, note: str,
+                  now: datetime) -> None:
     """Refuse a survey for good, with the reason."""
-    require_submitted(survey)
+    require_submitted(session, survey, "rejected")
     survey.staff_note = note
     survey.decided_at, survey.decided_by_id = now, staff.id
     record_event(survey, staff, "rejected", note, now)

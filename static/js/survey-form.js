@@ -10,9 +10,10 @@
   var token = form.querySelector("input[name=csrf_token]").value;
   var timer = null;
   var nextIndex = 0;
+  var prefix = "";  // kept in front of save messages until the volunteer types again
 
   function rows() { return list.querySelectorAll(".member"); }
-  function say(text) { statusLine.textContent = text; }
+  function say(text) { statusLine.textContent = prefix + text; }
   function clock(ms) {
     var d = new Date(ms);
     return String(d.getHours()).padStart(2, "0") + "." + String(d.getMinutes()).padStart(2, "0");
@@ -82,6 +83,7 @@
   }
 
   function changed() {
+    prefix = "";
     saveLocal(Date.now());
     say("Menyimpan…");
     if (timer) { clearTimeout(timer); }
@@ -122,7 +124,8 @@
   try { local = JSON.parse(localStorage.getItem(key) || "null"); } catch (e) { local = null; }
   if (form.dataset.restorable === "1" && local && local.savedAt > Number(form.dataset.savedAt)) {
     restore(local.fields);
-    say("Isian dipulihkan dari perangkat ini.");
+    prefix = "Isian dipulihkan dari perangkat ini. ";
+    say("Mengirim ke server…");
     saveServer();
   }
 })();
