@@ -2,6 +2,13 @@
 from playwright.sync_api import expect
 
 
+def open_menu(page):
+    """Open the phone menu and wait until Bootstrap's collapse animation has finished."""
+    page.get_by_role("button", name="Buka menu").click()
+    expect(page.locator("#nav.collapse.show")).to_be_visible()
+    expect(page.locator("#nav.collapsing")).to_have_count(0)
+
+
 def test_home_figures_then_staff_login_and_logout(phone, live_server, live_app):
     phone.goto(live_server + "/")
     expect(phone.locator('[data-program="PKH"]')).to_have_text("1.073")
@@ -13,7 +20,7 @@ def test_home_figures_then_staff_login_and_logout(phone, live_server, live_app):
     # Nothing overflows a 360 px screen.
     assert phone.evaluate("document.documentElement.scrollWidth") <= 360
 
-    phone.get_by_role("button", name="Buka menu").click()
+    open_menu(phone)
     phone.get_by_role("link", name="Masuk petugas").click()
     phone.get_by_label("Nama pengguna").fill("petugas")
     phone.get_by_label("Kata sandi").fill(live_app.demo_accounts["petugas"])
@@ -21,7 +28,7 @@ def test_home_figures_then_staff_login_and_logout(phone, live_server, live_app):
     expect(phone.get_by_text("Selamat datang, Rina Petugas Tamansari.")).to_be_visible()
     expect(phone.get_by_role("heading", name="Dasbor")).to_be_visible()
 
-    phone.get_by_role("button", name="Buka menu").click()
+    open_menu(phone)
     phone.get_by_role("button", name="Keluar").click()
     expect(phone.get_by_text("Anda sudah keluar.")).to_be_visible()
     phone.goto(live_server + "/dasbor")
