@@ -51,7 +51,7 @@ def configure(app: Flask, test_config: dict | None) -> None:
 
 def register_extensions(app: Flask) -> None:
     """Bind every extension to the app."""
-    from nutera import audit, formatting
+    from nutera import audit, formatting  # noqa: F401  (importing audit registers its hook)
     from nutera.extensions import bootstrap, csrf, db, limiter, login_manager, migrate
 
     db.init_app(app)
@@ -63,10 +63,11 @@ def register_extensions(app: Flask) -> None:
     login_manager.login_view = "auth.login"
     login_manager.login_message = "Silakan masuk terlebih dahulu."
     login_manager.login_message_category = "warning"
-    # Signed-in sessions are permanent, for which Flask-Login's "strong" mode acts like
-    # "basic" anyway; "strong" would only rewrite every anonymous session cookie.
-    login_manager.session_protection = "basic"
-    audit.init_app(app)
+    # Off on purpose: for our permanent sessions "strong" acts like "basic", and "basic"
+    # only marks sessions non-fresh (freshness is not used) while rewriting the cookie of
+    # every anonymous visitor. A session is renewed at sign-in (session.clear()), and its
+    # cookie is HttpOnly, SameSite=Lax and, behind HTTPS, Secure.
+    login_manager.session_protection = None
     formatting.init_app(app)
 
 

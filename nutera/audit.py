@@ -1,8 +1,9 @@
 """Record every ORM create, update and delete made on behalf of a signed-in user.
 
-The acting user and IP are put on the session (``set_actor``) at the edge of a request or
-CLI command; an ``after_flush`` hook then writes one AuditLog row per changed record, in
-the same transaction as the change itself.
+An ``after_flush`` hook writes one AuditLog row per changed record, in the same
+transaction as the change. The actor is whoever ``set_actor`` put on the session (CLI
+commands, background jobs, public forms), else the signed-in user of the current request;
+it is looked up only when something is flushed, so read-only pages pay nothing.
 """
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -10,10 +11,10 @@ from decimal import Decimal
 from typing import Any
 
 import sqlalchemy as sa
+from flask import has_request_context, request
 from sqlalchemy import event, inspect
 from sqlalchemy.orm import Session
 
-from nutera.extensions import db
 from nutera.models.audit import AuditLog
 from nutera.models.base import utcnow
 
@@ -29,12 +30,26 @@ class Actor:
     ip: str | None = None
 
 
+_NOT_RECORDED = "not-recorded"
+
+
 def set_actor(session: Session, actor: Actor | None) -> None:
     """Attribute the session's following changes to actor (None stops recording)."""
-    if actor is None:
-        session.info.pop(_ACTOR_KEY, None)
-    else:
-        session.info[_ACTOR_KEY] = actor
+    session.info[_ACTOR_KEY] = _NOT_RECORDED if actor is None else actor
+
+
+def _current_actor(session: Session) -> Actor | None:
+    """The actor set on the session, else the signed-in user of the request, else None."""
+    actor = session.info.get(_ACTOR_KEY)
+    if actor is not None:
+        return None if actor == _NOT_RECORDED else actor
+    if not has_request_context():
+        return None
+    from flask_login import current_user
+
+    if not current_user.is_authenticated:
+        return None
+    return Actor(current_user.id, request.remote_addr)
 
 
 def _jsonable(value: Any) -> Any:
@@ -86,7 +101,7 @@ def _row(actor: Actor, action: str, obj: Any, changes: dict[str, Any]) -> dict[s
 
 @event.listens_for(Session, "after_flush")
 def _record_changes(session: Session, flush_context: Any) -> None:
-    actor = session.info.get(_ACTOR_KEY)
+    actor = _current_actor(session)
     if actor is None:
         return
     rows = []
@@ -119,16 +134,3 @@ def audit_bulk(
             "changes": changes, "ip": actor.ip,
         }],
     )
-
-
-def init_app(app) -> None:
-    """Set the acting user on the session at the start of every request."""
-    from flask import request
-    from flask_login import current_user
-
-    @app.before_request
-    def _attribute_changes_to_current_user() -> None:
-        if current_user.is_authenticated:
-            set_actor(db.session, Actor(current_user.id, request.remote_addr))
-        else:
-            set_actor(db.session, None)

@@ -21,7 +21,9 @@ class DefaultConfig:
     WTF_CSRF_TIME_LIMIT = 8 * 3600
     RATELIMIT_STORAGE_URI = "memory://"
     RATELIMIT_HEADERS_ENABLED = False  # headers cost a storage round trip per request
-    RATELIMIT_STRATEGY = "moving-window"
+    # One counter per window: a single Redis round trip per hit (moving-window needs a
+    # script over a list). Switching strategy on a live Redis needs its limit keys cleared.
+    RATELIMIT_STRATEGY = "fixed-window"
     LOGIN_RATE_LIMIT = "10 per minute;50 per hour"
     PROXY_FIX_X_FOR = 0  # number of trusted proxies in front (e.g. 1 behind nginx)
     TIMEZONE = "Asia/Jakarta"

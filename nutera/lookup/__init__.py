@@ -1,4 +1,5 @@
 """Public checks for residents: the NIK lookup (cek bansos) and the eligibility self-check."""
+import hashlib
 import logging
 from logging.handlers import WatchedFileHandler
 from pathlib import Path
@@ -8,18 +9,22 @@ from flask import Blueprint
 bp = Blueprint("lookup", __name__)
 
 
-@bp.record_once
+@bp.record
 def _log_lookups_to_a_file(state) -> None:
-    """Keep the lookup log (keyed NIK hashes, outcomes, IPs) in instance/ unless configured."""
-    logger = logging.getLogger("nutera.lookup")
-    logger.setLevel(logging.INFO)
-    if logger.handlers:
-        return
+    """Give the app a logger writing lookups (keyed NIK hashes, outcomes, IPs) to its file.
+
+    One logger per file, not one global logger: several apps in a process (tests,
+    benchmarks) each keep writing to their own instance/ folder.
+    """
     path = state.app.config.get("LOOKUP_LOG_FILE") or str(
         Path(state.app.instance_path) / "lookup.log")
-    handler = WatchedFileHandler(path, encoding="utf-8", delay=True)
-    handler.setFormatter(logging.Formatter("%(asctime)s %(message)s"))
-    logger.addHandler(handler)
+    logger = logging.getLogger("nutera.lookup." + hashlib.sha256(path.encode()).hexdigest()[:12])
+    logger.setLevel(logging.INFO)
+    if not logger.handlers:
+        handler = WatchedFileHandler(path, encoding="utf-8", delay=True)
+        handler.setFormatter(logging.Formatter("%(asctime)s %(message)s"))
+        logger.addHandler(handler)
+    state.app.extensions["lookup_log"] = logger
 
 
 from nutera.lookup import routes  # noqa: E402,F401

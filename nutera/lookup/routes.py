@@ -1,6 +1,4 @@
 """/cek (NIK lookup) and /cek-syarat (self-check): hot public pages with hand-written forms."""
-import logging
-
 from flask import current_app, render_template, request, session
 
 from nutera import captcha
@@ -17,7 +15,6 @@ from nutera.programs.queries import programs_with_info
 from nutera.programs.routes import kelurahan_or_chooser
 from nutera.programs.services import current_rules, settings_for
 
-log = logging.getLogger("nutera.lookup")
 DEFAULT_RATE_LIMIT = "10 per minute;60 per hour"
 DEFAULT_CAPTCHA_AFTER = 3
 _FAILURES = "cek_gagal"
@@ -81,12 +78,12 @@ def lookup():
         return _form()
     nik, name, values, errors = _checked_input()
     if errors:
-        log.info("cek outcome=invalid fields=%s ip=%s", ",".join(sorted(errors)),
+        current_app.extensions["lookup_log"].info("cek outcome=invalid fields=%s ip=%s", ",".join(sorted(errors)),
                  request.remote_addr)
         return _form(values=values, errors=errors)
     with db.engine.connect() as connection:  # no ORM session: this page only reads
         result = find_status(connection, nik, name)
-    log.info("cek nik_hmac=%s outcome=%s ip=%s",
+    current_app.extensions["lookup_log"].info("cek nik_hmac=%s outcome=%s ip=%s",
              nik_digest(nik, current_app.config["SECRET_KEY"]),
              "found" if result else "not_found", request.remote_addr)
     if result is None:

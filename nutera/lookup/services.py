@@ -8,6 +8,7 @@ from datetime import date, datetime
 from typing import Any, Mapping
 
 import sqlalchemy as sa
+from rapidfuzz.distance import Levenshtein
 
 from nutera.formatting import number_id
 from nutera.identity import mask_name
@@ -26,22 +27,6 @@ def normalise_name(text: str) -> str:
     return _NOT_LETTER.sub(" ", _JOINING.sub("", text).upper()).strip()
 
 
-def edit_distance(a: str, b: str, limit: int) -> int:
-    """Levenshtein distance of a and b, or limit + 1 as soon as it is known to exceed limit."""
-    if abs(len(a) - len(b)) > limit:
-        return limit + 1
-    previous = list(range(len(b) + 1))
-    for i, ca in enumerate(a, start=1):
-        current = [i]
-        for j, cb in enumerate(b, start=1):
-            current.append(min(previous[j] + 1, current[j - 1] + 1,
-                               previous[j - 1] + (ca != cb)))
-        if min(current) > limit:
-            return limit + 1
-        previous = current
-    return previous[-1]
-
-
 def names_match(typed: str, registered: str) -> bool:
     """Whether typed is the registered full name, forgiving one typo per 8 letters.
 
@@ -53,7 +38,8 @@ def names_match(typed: str, registered: str) -> bool:
     if len(registered.split()) > 1 and " " not in typed \
             and typed != registered.replace(" ", ""):
         return False  # one word for a several-word name: only the words run together
-    return edit_distance(typed, registered, len(registered) // 8) <= len(registered) // 8
+    allowed_typos = len(registered) // 8
+    return Levenshtein.distance(typed, registered, score_cutoff=allowed_typos) <= allowed_typos
 
 
 def nik_digest(nik: str, secret_key: str) -> str:
