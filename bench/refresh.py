@@ -9,6 +9,7 @@ the same content re-saved (full parse and diff, nothing to change), the 1%-chang
 and the peak memory of the process.
 """
 import multiprocessing
+import os
 import random
 import resource
 import sys
@@ -27,6 +28,7 @@ from nutera.models import AidProgram, Kelurahan, Rt, Rw  # noqa: E402
 from nutera.refresh import commit, reader, staging  # noqa: E402
 
 RWS, RTS = 40, 25
+WORKERS = int(os.environ.get("REFRESH_WORKERS", "2"))
 HEADER = "NO;NIK;NO KK;NAMA;JENIS KELAMIN;TGL LAHIR;ALAMAT;RT;RW;BANSOS\n"
 FIRST = ["SITI", "BUDI", "AHMAD", "DEWI", "RINA", "AGUS", "YANTI", "DEDI", "NUR", "ASEP",
          "EKO", "LINA", "TONO", "WATI", "IWAN", "SRI", "JOKO", "ANI", "HENDRA", "MAYA"]
@@ -129,7 +131,7 @@ def run_import(app, path: Path, kelurahan_id: int, source: str = "Kota") -> tupl
         if staging.identical_to_last(db.session, kelurahan_id, source, reader.file_sha256(path)):
             return time.perf_counter() - started, {"identical": True}
         refresh = staging.create_refresh(db.session, kelurahan_id, None, source, path, path.name)
-        counts = staging.analyse(db.session, refresh)
+        counts = staging.analyse(db.session, refresh, workers=WORKERS)
         db.session.commit()
         if not counts["no_change"]:
             commit.commit_refresh(db.session, refresh, Actor(None, "bench"))

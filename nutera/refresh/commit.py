@@ -54,10 +54,15 @@ def _apply_households(session: Session, refresh: Refresh, since, now) -> None:
         .where(new_households)))
     _record_creates(session, refresh, "household", sa.select(HOUSEHOLD.c.id).where(
         HOUSEHOLD.c.kk_number.in_(sa.select(ROW.c.kk).where(new_households))))
+    # Matched persons moving to a new KK need its id for the field comparison; new persons
+    # look theirs up while being inserted.
     session.execute(sa.update(ROW).where(
-        diff.valid_rows(refresh.id), ROW.c.household_id.is_(None)).values(
-        household_id=sa.select(HOUSEHOLD.c.id).where(HOUSEHOLD.c.kk_number == ROW.c.kk)
-        .scalar_subquery()))
+        diff.valid_rows(refresh.id), ROW.c.household_id.is_(None), ROW.c.person_id.is_not(None))
+        .values(household_id=_household_of_row()))
+
+
+def _household_of_row():
+    return sa.select(HOUSEHOLD.c.id).where(HOUSEHOLD.c.kk_number == ROW.c.kk).scalar_subquery()
 
 
 def _apply_persons(session: Session, refresh: Refresh, since, now) -> None:
@@ -81,7 +86,8 @@ def _apply_persons(session: Session, refresh: Refresh, since, now) -> None:
     session.execute(sa.insert(PERSON).from_select(
         ["kelurahan_id", "household_id", "nik", "name", "sex", "birth_date", "relation",
          "status", "is_asn_tni_polri", "has_ktp", "residence", "created_at", "updated_at"],
-        sa.select(sa.literal(refresh.kelurahan_id), ROW.c.household_id, ROW.c.nik, ROW.c.name,
+        sa.select(sa.literal(refresh.kelurahan_id),
+                  sa.func.coalesce(ROW.c.household_id, _household_of_row()), ROW.c.nik, ROW.c.name,
                   ROW.c.sex, ROW.c.birth_date, sa.literal("lainnya"), sa.literal("hidup"),
                   sa.false(), sa.true(), sa.literal("tetap"),
                   sa.literal(now, PERSON.c.created_at.type),
@@ -97,6 +103,13 @@ def _apply_enrollments(session: Session, refresh: Refresh, now) -> None:
     if not refresh.mapping.get("programs"):
         return
     reason = f"Tidak tercantum lagi di {refresh.source} ({refresh.filename})"
+    session.execute(sa.update(ROW).where(
+        diff.valid_rows(refresh.id), ROW.c.programs != "", ROW.c.household_id.is_(None))
+        .values(household_id=_household_of_row()))
+    session.execute(sa.update(ROW).where(
+        diff.valid_rows(refresh.id), ROW.c.programs != "", ROW.c.person_id.is_(None))
+        .values(person_id=sa.select(PERSON.c.id).where(PERSON.c.nik == ROW.c.nik)
+                .scalar_subquery()))
     for program in session.scalars(sa.select(AidProgram).where(
             AidProgram.kelurahan_id == refresh.kelurahan_id, AidProgram.active.is_(True))):
         ending = diff.enrollments_to_end(refresh, program)

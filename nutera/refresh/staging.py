@@ -10,7 +10,9 @@ from sqlalchemy.orm import Session
 
 from nutera.models import AidProgram, Household, Person, Refresh, RefreshRow, Rt, Rw, Setting
 from nutera.refresh import reader
-from nutera.refresh.validate import RowContext, check_row
+from nutera.refresh.validate import (
+    RowContext, init_worker, note_nik, validate_chunk, validate_in_worker,
+)
 
 Progress = Callable[[float, str], None]
 BATCH = 5000
@@ -123,7 +125,64 @@ def _looks_like_data(cells: list, nik_index: int | None) -> bool:
     return any(c not in (None, "") for c in cells) and not reader.is_footer(cells)
 
 
-def stage_rows(session: Session, refresh: Refresh, progress: Progress = _no_progress) -> None:
+PARALLEL_MIN_ROWS = 50_000
+CHUNK = 10_000
+
+
+def _chunks(path: Path, info: reader.FileInfo, refresh: Refresh):
+    """(sheet, columns, [(row number, cells)]) in chunks, empty rows and footers left out."""
+    current, columns, nik_index, chunk = None, {}, None, []
+    for sheet, number, cells in reader.iter_rows(path, info):
+        if sheet is not current:
+            if chunk:
+                yield current, columns, chunk
+                chunk = []
+            current = sheet
+            columns = reader.column_indexes(sheet.headers, refresh.mapping)
+            nik_index = columns.get("nik")
+        if _looks_like_data(cells, nik_index):
+            chunk.append((number, cells))
+            if len(chunk) >= CHUNK:
+                yield current, columns, chunk
+                chunk = []
+    if chunk:
+        yield current, columns, chunk
+
+
+def _validated(path: Path, info: reader.FileInfo, refresh: Refresh, ctx: RowContext,
+               workers: int, total: int):
+    """Yield (sheet, number, cells, values, errors); big CSV files use a process pool."""
+    if workers < 2 or info.kind != "csv" or total < PARALLEL_MIN_ROWS:
+        for sheet, columns, chunk in _chunks(path, info, refresh):
+            ctx.columns = columns
+            for (number, cells), (values, errors) in zip(chunk, validate_chunk(ctx, chunk)):
+                yield sheet, number, cells, values, errors
+        return
+    import multiprocessing
+    from collections import deque
+
+    columns = reader.column_indexes(info.sheets[0].headers, refresh.mapping)
+    # spawn, not fork: the web process has threads, and a forked child could inherit a held lock.
+    with multiprocessing.get_context("spawn").Pool(
+            workers, initializer=init_worker,
+            initargs=(columns, ctx.rts, ctx.programs, ctx.today)) as pool:
+        pending: deque = deque()
+        for sheet, _, chunk in _chunks(path, info, refresh):
+            pending.append((sheet, chunk, pool.apply_async(validate_in_worker, (chunk,))))
+            while len(pending) > workers * 2:  # bounded: never the whole file in memory
+                yield from _drain(pending.popleft())
+        while pending:
+            yield from _drain(pending.popleft())
+
+
+def _drain(item):
+    sheet, chunk, result = item
+    for (number, cells), (values, errors) in zip(chunk, result.get()):
+        yield sheet, number, cells, values, errors
+
+
+def stage_rows(session: Session, refresh: Refresh, progress: Progress = _no_progress,
+               workers: int = 0) -> None:
     """Validate every row and insert it into refresh_row in batches (rejected rows too).
 
     Plain executemany of tuples: at a million rows the ORM or per-row dict processing
@@ -141,16 +200,10 @@ def stage_rows(session: Session, refresh: Refresh, progress: Progress = _no_prog
     first_of_kk: set[str] = set()
     batch: list[tuple] = []
     seen = 0
-    current_sheet = None
-    nik_index = None
-    for sheet, number, cells in reader.iter_rows(path, info):
-        if sheet is not current_sheet:
-            current_sheet = sheet
-            ctx.columns = reader.column_indexes(sheet.headers, refresh.mapping)
-            nik_index = ctx.columns.get("nik")
-        if not _looks_like_data(cells, nik_index):
-            continue
-        values, errors = check_row(cells, ctx, number, sheet.name)
+    for sheet, number, cells, values, errors in _validated(path, info, refresh, ctx, workers, total):
+        duplicate = note_nik(ctx, values["nik"], number, sheet.name)
+        if duplicate:
+            errors.insert(0, (reader.FIELDS["nik"], duplicate))
         error = raw = None
         is_first = False
         if errors:
@@ -194,11 +247,11 @@ def match_rows(session: Session, refresh: Refresh) -> None:
         .where(household.c.kk_number == row.c.kk).scalar_subquery()))
     # A NIK or KK registered in another kelurahan is not ours to change.
     elsewhere = (
-        (row.c.person_id.in_(sa.select(person.c.id).where(
-            person.c.kelurahan_id != refresh.kelurahan_id)),
+        (sa.exists().where(person.c.id == row.c.person_id,
+                           person.c.kelurahan_id != refresh.kelurahan_id),
          "NIK: NIK ini terdaftar di kelurahan lain; tidak diubah dari sini."),
-        (row.c.household_id.in_(sa.select(household.c.id).where(
-            household.c.kelurahan_id != refresh.kelurahan_id)),
+        (sa.exists().where(household.c.id == row.c.household_id,
+                           household.c.kelurahan_id != refresh.kelurahan_id),
          "Nomor KK: KK ini terdaftar di kelurahan lain; tidak diubah dari sini."),
     )
     flagged = 0
@@ -212,13 +265,16 @@ def match_rows(session: Session, refresh: Refresh) -> None:
     session.flush()
 
 
-def analyse(session: Session, refresh: Refresh, progress: Progress = _no_progress) -> dict:
-    """Stage, match and count: the dry run. Returns the preview counts."""
+def analyse(session: Session, refresh: Refresh, progress: Progress = _no_progress,
+            workers: int = 0) -> dict:
+    """Stage, match and count: the dry run. Returns the preview counts.
+
+    workers > 1 checks big CSV files in that many processes (REFRESH_WORKERS)."""
     from nutera.refresh.diff import preview_counts
 
     refresh.status = "analisis"
     session.execute(sa.delete(RefreshRow).where(RefreshRow.refresh_id == refresh.id))
-    stage_rows(session, refresh, progress)
+    stage_rows(session, refresh, progress, workers)
     match_rows(session, refresh)
     progress(0.85, "Menghitung perbedaan")
     refresh.counts = preview_counts(session, refresh)
