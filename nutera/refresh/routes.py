@@ -190,11 +190,16 @@ def job_status(job_id: int):
 def rejected_report(refresh_id: int):
     """The rejected rows with a reason column, to send back to the kelurahan."""
     refresh = get_visible_or_404(Refresh, refresh_id, current_user)
+    return _xlsx(lambda buffer: export.rejected_rows_report(db.session, refresh, buffer),
+                 f"baris-ditolak-{refresh.id}.xlsx")
+
+
+def _xlsx(write, filename: str):
+    """Send a workbook written into memory by write(buffer)."""
     buffer = io.BytesIO()
-    export.rejected_rows_report(db.session, refresh, buffer)
+    write(buffer)
     buffer.seek(0)
-    return send_file(buffer, mimetype=XLSX, as_attachment=True,
-                     download_name=f"baris-ditolak-{refresh.id}.xlsx")
+    return send_file(buffer, mimetype=XLSX, as_attachment=True, download_name=filename)
 
 
 @bp.route("/ekspor.xlsx")
@@ -204,11 +209,8 @@ def export_xlsx():
     kelurahan_id = request.args.get("kelurahan_id", type=int) or current_user.kelurahan_id
     if kelurahan_id is None or not may_manage_kelurahan(current_user, kelurahan_id):
         abort(404)
-    buffer = io.BytesIO()
-    export.export_workbook(db.session, kelurahan_id, buffer)
-    buffer.seek(0)
-    return send_file(buffer, mimetype=XLSX, as_attachment=True,
-                     download_name="nutera-untuk-kelurahan.xlsx")
+    return _xlsx(lambda buffer: export.export_workbook(db.session, kelurahan_id, buffer),
+                 "nutera-untuk-kelurahan.xlsx")
 
 
 @bp.app_template_global()
