@@ -147,6 +147,14 @@ def same_name_and_birth(refresh: Refresh) -> sa.Select:
             .where(valid_rows(refresh.id), ROW.c.person_id.is_(None)))
 
 
+def same_nik_other_name(refresh: Refresh) -> sa.Select:
+    """Rows whose NIK is registered under a different name."""
+    return (sa.select(ROW.c.id.label("row_id"), PERSON.c.id.label("person_id"))
+            .join(PERSON, PERSON.c.id == ROW.c.person_id)
+            .where(ROW.c.refresh_id == refresh.id, ROW.c.error.is_(None),
+                   PERSON.c.name != ROW.c.name))
+
+
 def same_name_in_file(refresh: Refresh) -> sa.Select:
     """(name, birth date) pairs appearing under more than one NIK in the file itself."""
     return (sa.select(ROW.c.name, ROW.c.birth_date)
@@ -205,7 +213,7 @@ def preview_counts(session: Session, refresh: Refresh) -> dict:
         "conflicts": sum(person_counts[f"conflict_{f}"] for f in PERSON_FIELDS)
         + household_conflicts,
         "duplicates": _count(session, same_name_and_birth(refresh))
-        + _count(session, same_name_in_file(refresh)),
+        + _count(session, same_name_in_file(refresh)) + _count(session, same_nik_other_name(refresh)),
     }
     counts["no_change"] = not any(counts[k] for k in (
         "persons_new", "persons_changed", "households_new", "households_changed",
