@@ -271,3 +271,21 @@ def test_every_drill_down_list_renders(client, login_as, world, tmp_path, app):
     assert f'name="c:person:{world.person_ids["assigned"]}:name"' in conflicts
     assert "NAMA LAIN" in client.get(f"/pemutakhiran/{refresh_id}/rincian/berubah").get_data(as_text=True)
     assert client.get(f"/pemutakhiran/{refresh_id}/rincian/tidak-ada").status_code == 404
+
+
+def test_background_analysis_commits_staged_batches_with_its_progress(app, world, tmp_path, monkeypatch):
+    monkeypatch.setattr(staging, "BATCH", 50)
+    rows = [[factories.make_nik(date(1980, 1, 1) + timedelta(days=i), "L"), factories.make_kk(),
+             f"WARGA {i}", "L", (date(1980, 1, 1) + timedelta(days=i)).strftime("%d/%m/%Y"),
+             "Jl. A", "001", "001", ""] for i in range(180)]
+    path = write_csv(tmp_path / "w.csv", rows)
+    with app.app_context():
+        refresh = staging.create_refresh(db.session, world.kelurahan_id, None, "DTKS", path, path.name)
+        job = jobs.create_job(db.session, refresh, "analisis", None)
+        db.session.commit()
+        job_id, refresh_id = job.id, refresh.id
+    jobs.run_job(app, job_id)
+    with app.app_context():
+        assert db.session.get(RefreshJob, job_id).status == "selesai"
+        assert db.session.get(Refresh, refresh_id).counts["persons_new"] == 180
+        assert db.session.scalar(sa.select(sa.func.count(RefreshLock.key))) == 0

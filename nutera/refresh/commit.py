@@ -3,7 +3,7 @@
 Previous values go to refresh_change before each bulk statement, so a revert restores
 every record the refresh touched. The caller commits once (or rolls back on any error).
 """
-from datetime import date
+from datetime import date, datetime, timezone
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
@@ -13,7 +13,7 @@ from nutera.models import AidProgram, Kelurahan, Refresh, RefreshChange, Refresh
 from nutera.models.base import utcnow
 from nutera.refresh import diff
 from nutera.refresh.diff import ENROLLMENT, HOUSEHOLD, PERSON, ROW
-from nutera.refresh.staging import Progress, _no_progress, last_committed
+from nutera.refresh.staging import Progress, _no_progress, last_committed, match_rows
 
 CHANGE = RefreshChange.__table__
 
@@ -140,6 +140,10 @@ def _apply_enrollments(session: Session, refresh: Refresh, now) -> None:
             ENROLLMENT.c.id > before, ENROLLMENT.c.program_id == program.id))
 
 
+def _as_utc(moment: datetime) -> datetime:
+    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+
+
 def commit_refresh(session: Session, refresh: Refresh, actor: Actor,
                    progress: Progress = _no_progress) -> dict:
     """Write a previewed refresh to the registry; the caller commits the transaction."""
@@ -147,6 +151,9 @@ def commit_refresh(session: Session, refresh: Refresh, actor: Actor,
         raise RefreshStateError("Hanya pratinjau yang belum diterapkan yang dapat diterapkan.")
     now = utcnow()
     since = diff.last_refresh_at(session, refresh.kelurahan_id, before=refresh)
+    if since is not None and _as_utc(since) > _as_utc(refresh.created_at):
+        # Another refresh landed after this preview was made: match against today's registry.
+        match_rows(session, refresh)
     progress(0.1, "Memperbarui KK")
     _apply_households(session, refresh, since, now)
     progress(0.4, "Memperbarui warga")

@@ -42,6 +42,9 @@ def _start(refresh: Refresh, kind: str) -> RefreshJob:
 @roles_required(*STAFF)
 def index():
     """Upload form and the history of refreshes."""
+    if request.method == "POST":  # city extracts are larger than other uploads
+        request.max_content_length = current_app.config.get("REFRESH_MAX_UPLOAD_BYTES",
+                                                            300 * 1024 * 1024)
     form = _upload_form()
     if form.validate_on_submit():
         if not may_manage_kelurahan(current_user, form.kelurahan_id.data):

@@ -191,9 +191,9 @@ def stage_rows(session: Session, refresh: Refresh, progress: Progress = _no_prog
     info = _file_info(refresh)
     ctx = _row_context(session, refresh.kelurahan_id)
     total = _count_rows(path, info)
-    connection = session.connection()
-    sqlite = connection.dialect.name == "sqlite"
-    marker = "?" if connection.dialect.paramstyle == "qmark" else "%s"
+    dialect = session.connection().dialect
+    sqlite = dialect.name == "sqlite"
+    marker = "?" if dialect.paramstyle == "qmark" else "%s"
     sql = (f"INSERT INTO refresh_row ({', '.join(_COLUMNS)}) "
            f"VALUES ({', '.join([marker] * len(_COLUMNS))})")
     content = hashlib.sha256()
@@ -225,12 +225,13 @@ def stage_rows(session: Session, refresh: Refresh, progress: Progress = _no_prog
                       False, is_first))
         seen += 1
         if len(batch) >= BATCH:
-            connection.exec_driver_sql(sql, batch)
+            # The connection is asked for each time: progress may have committed in between.
+            session.connection().exec_driver_sql(sql, batch)
             batch.clear()
             progress(min(0.7, 0.7 * seen / total) if total else 0.35,
                      f"{seen:,} baris dibaca".replace(",", "."))
     if batch:
-        connection.exec_driver_sql(sql, batch)
+        session.connection().exec_driver_sql(sql, batch)
     refresh.content_hash = content.hexdigest()
     progress(0.7, f"{seen:,} baris dibaca; mencocokkan dengan registri".replace(",", "."))
 
