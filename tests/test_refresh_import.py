@@ -10,7 +10,7 @@ from nutera.models import Household, Person, RefreshRow, Setting
 from nutera.refresh import reader, staging
 from nutera.refresh.validate import identity_text, parse_date
 from tests import factories
-from tests.factories_refresh import DATA, SHARED_DATA, copy_sample, make_sample_kelurahan, write_csv
+from tests.factories_refresh import DATA, copy_sample, make_sample_kelurahan, write_csv
 
 DTKS_DEFECTS = {5: "notasi ilmiah", 17: "16 digit", 42: "tidak mungkin", 77: "sudah ada di baris 76",
                 120: "Nama wajib diisi", 150: "hanya boleh berisi angka", 222: "tidak sesuai dengan NIK"}

@@ -9,7 +9,7 @@ from openpyxl import load_workbook
 
 from nutera.extensions import db
 from nutera.models import (
-    AidProgram, Household, Person, Refresh, RefreshJob, RefreshLock, RefreshRow, TargetingCase,
+    Household, Person, Refresh, RefreshJob, RefreshLock, RefreshRow, TargetingCase,
 )
 from nutera.refresh import jobs, staging
 from tests import factories

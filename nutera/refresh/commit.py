@@ -9,11 +9,13 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from nutera.audit import Actor, audit_bulk
-from nutera.models import AidProgram, Kelurahan, Refresh, RefreshChange, RefreshRow
+from nutera.models import AidProgram, Kelurahan, Refresh, RefreshChange
 from nutera.models.base import utcnow
 from nutera.refresh import diff
 from nutera.refresh.diff import ENROLLMENT, HOUSEHOLD, PERSON, ROW
-from nutera.refresh.staging import Progress, _no_progress, last_committed, match_rows
+from nutera.refresh.staging import (
+    Progress, _no_progress, last_committed, match_rows, tune_connection,
+)
 
 CHANGE = RefreshChange.__table__
 
@@ -150,6 +152,7 @@ def commit_refresh(session: Session, refresh: Refresh, actor: Actor,
     if refresh.status != "pratinjau":
         raise RefreshStateError("Hanya pratinjau yang belum diterapkan yang dapat diterapkan.")
     now = utcnow()
+    tune_connection(session)
     since = diff.last_refresh_at(session, refresh.kelurahan_id, before=refresh)
     if since is not None and _as_utc(since) > _as_utc(refresh.created_at):
         # Another refresh landed after this preview was made: match against today's registry.
@@ -166,7 +169,7 @@ def commit_refresh(session: Session, refresh: Refresh, actor: Actor,
         CHANGE.c.refresh_id == refresh.id).group_by(CHANGE.c.entity)).all())
     refresh.counts = {**refresh.counts, "applied": applied}
     # The staged copy of accepted rows is no longer needed; rejected rows stay for the export.
-    session.execute(sa.delete(RefreshRow).where(diff.valid_rows(refresh.id)))
+    session.execute(sa.delete(ROW).where(diff.valid_rows(refresh.id)))
     audit_bulk(session, actor, "refresh", "refresh", refresh.id, refresh.kelurahan_id,
                {"source": refresh.source, "filename": refresh.filename,
                 "sha256": refresh.sha256, "counts": refresh.counts})
