@@ -242,11 +242,11 @@ def match_rows(session: Session, refresh: Refresh) -> None:
     row = RefreshRow.__table__
     person, household = Person.__table__, Household.__table__
     mine = row.c.refresh_id == refresh.id
-    session.execute(sa.update(row).where(mine, row.c.nik.is_not(None)).values(
-        person_id=sa.select(person.c.id).where(person.c.nik == row.c.nik).scalar_subquery()))
-    session.execute(sa.update(row).where(mine, row.c.kk.is_not(None)).values(
-        household_id=sa.select(household.c.id)
-        .where(household.c.kk_number == row.c.kk).scalar_subquery()))
+    # UPDATE ... FROM joins (PostgreSQL hashes them; SQLite probes the unique indexes).
+    session.execute(sa.update(row).where(mine, person.c.nik == row.c.nik)
+                    .values(person_id=person.c.id))
+    session.execute(sa.update(row).where(mine, household.c.kk_number == row.c.kk)
+                    .values(household_id=household.c.id))
     # A NIK or KK registered in another kelurahan is not ours to change.
     elsewhere = (
         (sa.exists().where(person.c.id == row.c.person_id,
@@ -265,6 +265,7 @@ def match_rows(session: Session, refresh: Refresh) -> None:
 
         mark_first_rows(session, refresh)
     session.flush()
+    refresh_statistics(session)
 
 
 def tune_connection(session: Session) -> None:
@@ -272,7 +273,14 @@ def tune_connection(session: Session) -> None:
     connection = session.connection()
     if connection.dialect.name == "sqlite":
         connection.exec_driver_sql("PRAGMA cache_size = -131072")  # 128 MB, this connection
-        connection.exec_driver_sql("PRAGMA temp_store = MEMORY")
+
+
+def refresh_statistics(session: Session) -> None:
+    """PostgreSQL: fresh planner statistics after a bulk load, or it nests loops over
+    a table it still believes empty."""
+    if session.connection().dialect.name == "postgresql":
+        for table in ("refresh_row", "person", "household", "enrollment"):
+            session.execute(sa.text(f"ANALYZE {table}"))
 
 
 def analyse(session: Session, refresh: Refresh, progress: Progress = _no_progress,
