@@ -115,7 +115,8 @@ def enrollments_to_end(refresh: Refresh, program: AidProgram) -> sa.Select:
     """Active enrollments of beneficiaries in the file that the file no longer lists."""
     key, column = beneficiary_column(program)
     in_file = sa.select(column).where(valid_rows(refresh.id), column.is_not(None))
-    # An anti-join, not NOT IN: PostgreSQL runs NOT IN over a big subquery row by row.
+    # An anti-join, not NOT IN: PostgreSQL runs NOT IN over a big subquery row by row;
+    # DISTINCT makes SQLite materialise and index the subquery.
     listed = (sa.select(column.label("beneficiary")).where(
         valid_rows(refresh.id), column.is_not(None), programs_listed(refresh, program))
         .distinct().subquery("listed"))
@@ -128,8 +129,10 @@ def enrollments_to_end(refresh: Refresh, program: AidProgram) -> sa.Select:
 def absent_persons(refresh: Refresh) -> sa.Select:
     """Living persons of the kelurahan missing from the extract (only within its KKs unless
     the file is the complete population)."""
+    # DISTINCT makes SQLite materialise and index the subquery instead of rescanning it.
     in_file = (sa.select(ROW.c.person_id.label("matched")).where(
-        ROW.c.refresh_id == refresh.id, ROW.c.person_id.is_not(None)).subquery("in_file"))
+        ROW.c.refresh_id == refresh.id, ROW.c.person_id.is_not(None)).distinct()
+        .subquery("in_file"))
     query = (sa.select(PERSON.c.id)
              .select_from(PERSON.outerjoin(in_file, in_file.c.matched == PERSON.c.id))
              .where(PERSON.c.kelurahan_id == refresh.kelurahan_id, PERSON.c.status == "hidup",
