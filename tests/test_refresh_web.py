@@ -289,3 +289,18 @@ def test_background_analysis_commits_staged_batches_with_its_progress(app, world
         assert db.session.get(RefreshJob, job_id).status == "selesai"
         assert db.session.get(Refresh, refresh_id).counts["persons_new"] == 180
         assert db.session.scalar(sa.select(sa.func.count(RefreshLock.key))) == 0
+
+
+def test_staff_revert_the_last_refresh_from_its_page(client, login_as, world, tmp_path, app, runner):
+    path = write_csv(tmp_path / "w.csv", world_rows())
+    result = runner.invoke(args=["refresh", "import", str(path), "--source", "DTKS",
+                                 "--kelurahan", "3273021003", "--commit"])
+    assert "diterapkan" in result.output
+    refresh_id = db_refresh_id(app)
+    login_as("staff")
+    page = client.get(f"/pemutakhiran/{refresh_id}").get_data(as_text=True)
+    assert "Batalkan pemutakhiran ini" in page
+    client.post(f"/pemutakhiran/{refresh_id}/batalkan")
+    with app.app_context():
+        assert db.session.get(Refresh, refresh_id).status == "dibatalkan"
+        assert db.session.scalar(sa.select(Person.id).where(Person.name == "SUAMI BARU")) is None

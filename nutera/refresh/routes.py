@@ -157,11 +157,8 @@ def skip_row(refresh_id: int, row_id: int):
 def commit(refresh_id: int):
     """Write the previewed refresh to the registry (in the background)."""
     refresh = get_visible_or_404(Refresh, refresh_id, current_user)
-    if refresh.status != "pratinjau" or jobs.running_job(db.session, refresh.id):
-        flash("Pemutakhiran ini tidak dapat diterapkan sekarang.", "warning")
-    else:
-        _start(refresh, "terapkan")
-    return redirect(url_for("refresh.show", refresh_id=refresh.id))
+    return _start_or_refuse(refresh, "terapkan", refresh.status == "pratinjau",
+                            "Pemutakhiran ini tidak dapat diterapkan sekarang.")
 
 
 @bp.post("/<int:refresh_id>/batalkan")
@@ -170,10 +167,17 @@ def revert(refresh_id: int):
     """Restore every record the last refresh changed (in the background)."""
     refresh = get_visible_or_404(Refresh, refresh_id, current_user)
     last = staging.last_committed(db.session, refresh.kelurahan_id)
-    if last is None or last.id != refresh.id or jobs.running_job(db.session, refresh.id):
-        flash("Hanya pemutakhiran terakhir yang sudah diterapkan yang dapat dibatalkan.", "warning")
+    return _start_or_refuse(refresh, "batalkan", last is not None and last.id == refresh.id,
+                            "Hanya pemutakhiran terakhir yang sudah diterapkan yang dapat "
+                            "dibatalkan.")
+
+
+def _start_or_refuse(refresh: Refresh, kind: str, allowed: bool, refusal: str):
+    """Start a background job unless it is not allowed or one is already running."""
+    if not allowed or jobs.running_job(db.session, refresh.id):
+        flash(refusal, "warning")
     else:
-        _start(refresh, "batalkan")
+        _start(refresh, kind)
     return redirect(url_for("refresh.show", refresh_id=refresh.id))
 
 
