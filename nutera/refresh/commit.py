@@ -114,7 +114,7 @@ def _apply_enrollments(session: Session, refresh: Refresh, now) -> None:
                 .scalar_subquery()))
     for program in session.scalars(sa.select(AidProgram).where(
             AidProgram.kelurahan_id == refresh.kelurahan_id, AidProgram.active.is_(True))):
-        ending = diff.enrollments_to_end(refresh, program)
+        ending = diff.enrollments_to_end(refresh, program, diff.is_postgres(session))
         session.execute(sa.insert(CHANGE).from_select(
             ["refresh_id", "entity", "entity_id", "action", "old_status", "old_status_reason",
              "old_status_changed_at"],

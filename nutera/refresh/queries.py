@@ -101,7 +101,8 @@ def detail_page(session: Session, refresh: Refresh, kind: str, page: int = 1) ->
     elif kind == "absen":
         query = (sa.select(PERSON.c.nik, PERSON.c.name, HOUSEHOLD.c.kk_number)
                  .select_from(PERSON.outerjoin(HOUSEHOLD, HOUSEHOLD.c.id == PERSON.c.household_id))
-                 .where(PERSON.c.id.in_(diff.absent_persons(refresh))).order_by(PERSON.c.id))
+                 .where(PERSON.c.id.in_(diff.absent_persons(refresh, diff.is_postgres(session))))
+                 .order_by(PERSON.c.id))
         headers = ["NIK", "Nama", "No. KK"]
     elif kind in ("program_tambah", "program_akhir"):
         parts = []
@@ -115,7 +116,8 @@ def detail_page(session: Session, refresh: Refresh, kind: str, page: int = 1) ->
                     HOUSEHOLD.c.kk_number, PERSON.c.nik)).select_from(
                     ENROLLMENT.outerjoin(HOUSEHOLD, HOUSEHOLD.c.id == ENROLLMENT.c.household_id)
                     .outerjoin(PERSON, PERSON.c.id == ENROLLMENT.c.person_id))
-                    .where(ENROLLMENT.c.id.in_(diff.enrollments_to_end(refresh, program))))
+                    .where(ENROLLMENT.c.id.in_(diff.enrollments_to_end(
+                        refresh, program, diff.is_postgres(session)))))
         if not parts or not refresh.mapping.get("programs"):
             return DetailPage(kind, ["Program", "No. KK / NIK"], [], 0, page)
         query = sa.union_all(*parts).subquery()
