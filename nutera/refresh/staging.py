@@ -272,7 +272,7 @@ def tune_connection(session: Session) -> None:
     """Give SQLite a page cache big enough for bulk index work (its default is 2 MB)."""
     connection = session.connection()
     if connection.dialect.name == "sqlite":
-        connection.exec_driver_sql("PRAGMA cache_size = -131072")  # 128 MB, this connection
+        connection.exec_driver_sql("PRAGMA cache_size = -65536")  # 64 MB, this connection
 
 
 def refresh_statistics(session: Session) -> None:
