@@ -28,7 +28,7 @@ from nutera.models import AidProgram, Kelurahan, Rt, Rw  # noqa: E402
 from nutera.refresh import commit, reader, staging  # noqa: E402
 
 RWS, RTS = 40, 25
-WORKERS = int(os.environ.get("REFRESH_WORKERS", "2"))
+WORKERS = int(os.environ.get("REFRESH_WORKERS", "0"))
 HEADER = "NO;NIK;NO KK;NAMA;JENIS KELAMIN;TGL LAHIR;ALAMAT;RT;RW;BANSOS\n"
 FIRST = ["SITI", "BUDI", "AHMAD", "DEWI", "RINA", "AGUS", "YANTI", "DEDI", "NUR", "ASEP",
          "EKO", "LINA", "TONO", "WATI", "IWAN", "SRI", "JOKO", "ANI", "HENDRA", "MAYA"]
