@@ -9,6 +9,7 @@ the same content re-saved (full parse and diff, nothing to change), the 1%-chang
 and the peak memory of the process.
 """
 import multiprocessing
+import os
 import random
 import resource
 import sys
@@ -27,6 +28,7 @@ from nutera.models import AidProgram, Kelurahan, Rt, Rw  # noqa: E402
 from nutera.refresh import commit, reader, staging  # noqa: E402
 
 RWS, RTS = 40, 25
+WORKERS = int(os.environ.get("REFRESH_WORKERS", "0"))
 HEADER = "NO;NIK;NO KK;NAMA;JENIS KELAMIN;TGL LAHIR;ALAMAT;RT;RW;BANSOS\n"
 FIRST = ["SITI", "BUDI", "AHMAD", "DEWI", "RINA", "AGUS", "YANTI", "DEDI", "NUR", "ASEP",
          "EKO", "LINA", "TONO", "WATI", "IWAN", "SRI", "JOKO", "ANI", "HENDRA", "MAYA"]
@@ -129,7 +131,7 @@ def run_import(app, path: Path, kelurahan_id: int, source: str = "Kota") -> tupl
         if staging.identical_to_last(db.session, kelurahan_id, source, reader.file_sha256(path)):
             return time.perf_counter() - started, {"identical": True}
         refresh = staging.create_refresh(db.session, kelurahan_id, None, source, path, path.name)
-        counts = staging.analyse(db.session, refresh)
+        counts = staging.analyse(db.session, refresh, workers=WORKERS)
         db.session.commit()
         if not counts["no_change"]:
             commit.commit_refresh(db.session, refresh, Actor(None, "bench"))
@@ -156,18 +158,29 @@ def seed(app) -> int:
         return kelurahan.id
 
 
+def scratch_url() -> str:
+    """DATABASE_URL in the form SQLAlchemy wants."""
+    url = os.environ["DATABASE_URL"]
+    return "postgresql+psycopg://" + url.split("://", 1)[1] if url.startswith("postgres") else url
+
+
 def main() -> None:
     count = int(sys.argv[1]) if len(sys.argv) > 1 else 1_000_000
-    folder = Path(tempfile.mkdtemp(prefix="nutera-refresh-bench-"))
+    reuse = os.environ.get("REFRESH_BENCH_FILES")  # a folder from an earlier run, same ROWS
+    folder = Path(reuse) if reuse else Path(tempfile.mkdtemp(prefix="nutera-refresh-bench-"))
     started = time.perf_counter()
-    # Generated in a child process so its bookkeeping does not count in our peak memory.
-    process = multiprocessing.Process(target=generate, args=(folder, count))
-    process.start()
-    process.join()
+    if not reuse:
+        # Generated in a child process so its bookkeeping does not count in our peak memory.
+        process = multiprocessing.Process(target=generate, args=(folder, count))
+        process.start()
+        process.join()
     first, resaved, changed = (folder / n for n in ("kota.csv", "kota-crlf.csv", "kota-1pct.csv"))
-    print(f"generated {count:,} rows x 3 files in {time.perf_counter() - started:.1f} s "
-          f"({first.stat().st_size / 1e6:.0f} MB each)")
-    app = scratch_app()
+    print(f"{'reused' if reuse else 'generated'} {count:,} rows x 3 files in "
+          f"{time.perf_counter() - started:.1f} s ({first.stat().st_size / 1e6:.0f} MB each) "
+          f"in {folder}")
+    database = tempfile.mkdtemp(prefix="refresh-bench-db-", dir=folder)
+    app = scratch_app(INSTANCE_PATH=database, SQLALCHEMY_DATABASE_URI=os.environ.get(
+        "DATABASE_URL") and scratch_url() or f"sqlite:///{database}/bench.sqlite3")
     kelurahan_id = seed(app)
     print(f"database: {app.config['SQLALCHEMY_DATABASE_URI'].split(':')[0]}")
     bare = floor(app, first)

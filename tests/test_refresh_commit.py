@@ -203,3 +203,13 @@ def test_skipped_duplicate_row_is_not_imported(kelurahan, tmp_path):
     assert db.session.scalar(sa.select(sa.func.count(Person.id)).where(
         Person.name == "SRI WAHYUNI")) == 1
 
+
+
+def test_an_older_preview_is_matched_again_when_another_refresh_landed_first(kelurahan, tmp_path):
+    rows = [[factories.make_nik(date(1991, 3, 4), "L"), factories.make_kk(), "WARGA SAMA", "L",
+             "04/03/1991", "Jl. A", "001", "001", ""]]
+    older = preview(kelurahan, write_csv(tmp_path / "a.csv", rows), source="Sumber A")
+    apply(preview(kelurahan, write_csv(tmp_path / "b.csv", rows), source="Sumber B"))
+    apply(older)  # its rows now match the person the other source created: no duplicate
+    assert db.session.scalar(sa.select(sa.func.count(Person.id)).where(
+        Person.name == "WARGA SAMA")) == 1

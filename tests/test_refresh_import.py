@@ -10,7 +10,7 @@ from nutera.models import Household, Person, RefreshRow, Setting
 from nutera.refresh import reader, staging
 from nutera.refresh.validate import identity_text, parse_date
 from tests import factories
-from tests.factories_refresh import DATA, SHARED_DATA, copy_sample, make_sample_kelurahan, write_csv
+from tests.factories_refresh import DATA, copy_sample, make_sample_kelurahan, write_csv
 
 DTKS_DEFECTS = {5: "notasi ilmiah", 17: "16 digit", 42: "tidak mungkin", 77: "sudah ada di baris 76",
                 120: "Nama wajib diisi", 150: "hanya boleh berisi angka", 222: "tidak sesuai dengan NIK"}
@@ -167,3 +167,23 @@ def test_possible_duplicates_are_counted_not_merged(kelurahan, tmp_path):
     assert counts["duplicates"] == 1 and counts["persons_new"] == 1
     assert existing.members[0].nik != db.session.scalar(
         sa.select(RefreshRow.nik).where(RefreshRow.refresh_id == refresh.id))
+
+
+def test_parallel_validation_gives_the_same_rows_as_one_process(kelurahan, tmp_path, monkeypatch):
+    path = copy_sample("dtks_tamansari_semicolon.csv", tmp_path)
+    single, _ = analyse_file(kelurahan, path)
+    monkeypatch.setattr(staging, "PARALLEL_MIN_ROWS", 1)
+    monkeypatch.setattr(staging, "CHUNK", 40)
+    parallel = staging.create_refresh(db.session, kelurahan.id, None, "DTKS", path, path.name)
+    staging.analyse(db.session, parallel, workers=2)
+    db.session.commit()
+
+    def rows(refresh):
+        return db.session.execute(sa.select(
+            RefreshRow.row_number, RefreshRow.nik, RefreshRow.kk, RefreshRow.name,
+            RefreshRow.birth_date, RefreshRow.rt_id, RefreshRow.programs, RefreshRow.error,
+            RefreshRow.is_first).where(RefreshRow.refresh_id == refresh.id)
+            .order_by(RefreshRow.row_number)).all()
+
+    assert rows(parallel) == rows(single) and len(rows(single)) == 300
+    assert parallel.content_hash == single.content_hash

@@ -9,7 +9,7 @@ from openpyxl import load_workbook
 
 from nutera.extensions import db
 from nutera.models import (
-    AidProgram, Household, Person, Refresh, RefreshJob, RefreshLock, TargetingCase,
+    Household, Person, Refresh, RefreshJob, RefreshLock, RefreshRow, TargetingCase,
 )
 from nutera.refresh import jobs, staging
 from tests import factories
@@ -223,3 +223,84 @@ def test_dashboard_warns_when_the_weekly_refresh_is_overdue(client, login_as, wo
         db.session.execute(sa.update(Refresh).values(committed_at=datetime.now(timezone.utc)))
         db.session.commit()
     assert 'id="refresh-overdue"' not in client.get("/dasbor").get_data(as_text=True)
+
+
+def test_duplicates_list_offers_to_skip_a_row(client, login_as, world, tmp_path, app):
+    with app.app_context():
+        head = db.session.get(Person, world.person_ids["assigned"])
+        kk = db.session.get(Household, world.household_ids["assigned"]).kk_number
+        rows = [[head.nik, kk, "SITI AMINAH BINTI X", "P", head.birth_date.strftime("%d/%m/%Y"),
+                 "Jl. Uji No. 1", "001", "001", ""]]
+    login_as("staff")
+    response = upload(client, write_csv(tmp_path / "w.csv", rows))
+    client.post(response.location, data={"nik": "NIK", "kk": "NO KK", "name": "NAMA",
+                                         "rt": "RT", "rw": "RW"})
+    refresh_id = db_refresh_id(app)
+    page = client.get(f"/pemutakhiran/{refresh_id}/rincian/duplikat").get_data(as_text=True)
+    assert "nama di registri: SITI AMINAH" in page and "Lewati baris ini" in page
+    with app.app_context():
+        row_id = db.session.scalar(sa.select(sa.func.min(RefreshRow.id)))
+    client.post(f"/pemutakhiran/{refresh_id}/lewati/{row_id}")
+    client.post(f"/pemutakhiran/{refresh_id}/terapkan")
+    with app.app_context():
+        assert db.session.get(Person, world.person_ids["assigned"]).name == "SITI AMINAH"
+
+
+def test_every_drill_down_list_renders(client, login_as, world, tmp_path, app):
+    from nutera.refresh.queries import DETAILS
+
+    with app.app_context():
+        head = db.session.get(Person, world.person_ids["assigned"])
+        head.verified_at = datetime.now(timezone.utc)
+        kelurahan = db.session.get(factories.Kelurahan, world.kelurahan_id)
+        factories.make_program(db.session, kelurahan, code="PKH")
+        db.session.commit()
+        rows = [[head.nik, factories.make_kk(serial=5201), "NAMA LAIN", "P",
+                 head.birth_date.strftime("%d/%m/%Y"), "Jl. Pindah", "002", "001", "PKH"]]
+    rows += world_rows()
+    rows[-1][0] = "123"
+    login_as("staff")
+    response = upload(client, write_csv(tmp_path / "w.csv", rows))
+    client.post(response.location, data={"nik": "NIK", "kk": "NO KK", "name": "NAMA",
+                                         "rt": "RT", "rw": "RW", "programs": "BANSOS"})
+    refresh_id = db_refresh_id(app)
+    for kind in DETAILS:
+        page = client.get(f"/pemutakhiran/{refresh_id}/rincian/{kind}")
+        assert page.status_code == 200, kind
+    conflicts = client.get(f"/pemutakhiran/{refresh_id}/rincian/konflik").get_data(as_text=True)
+    assert f'name="c:person:{world.person_ids["assigned"]}:name"' in conflicts
+    assert "NAMA LAIN" in client.get(f"/pemutakhiran/{refresh_id}/rincian/berubah").get_data(as_text=True)
+    assert client.get(f"/pemutakhiran/{refresh_id}/rincian/tidak-ada").status_code == 404
+
+
+def test_background_analysis_commits_staged_batches_with_its_progress(app, world, tmp_path, monkeypatch):
+    monkeypatch.setattr(staging, "BATCH", 50)
+    rows = [[factories.make_nik(date(1980, 1, 1) + timedelta(days=i), "L"), factories.make_kk(),
+             f"WARGA {i}", "L", (date(1980, 1, 1) + timedelta(days=i)).strftime("%d/%m/%Y"),
+             "Jl. A", "001", "001", ""] for i in range(180)]
+    path = write_csv(tmp_path / "w.csv", rows)
+    with app.app_context():
+        refresh = staging.create_refresh(db.session, world.kelurahan_id, None, "DTKS", path, path.name)
+        job = jobs.create_job(db.session, refresh, "analisis", None)
+        db.session.commit()
+        job_id, refresh_id = job.id, refresh.id
+    jobs.run_job(app, job_id)
+    with app.app_context():
+        assert db.session.get(RefreshJob, job_id).status == "selesai"
+        assert db.session.get(Refresh, refresh_id).counts["persons_new"] == 180
+        assert db.session.scalar(sa.select(sa.func.count(RefreshLock.key))) == 0
+
+
+def test_staff_revert_the_last_refresh_from_its_page(client, login_as, world, tmp_path, app, runner):
+    path = write_csv(tmp_path / "w.csv", world_rows())
+    result = runner.invoke(args=["refresh", "import", str(path), "--source", "DTKS",
+                                 "--kelurahan", "3273021003", "--commit"])
+    assert "diterapkan" in result.output
+    refresh_id = db_refresh_id(app)
+    login_as("staff")
+    page = client.get(f"/pemutakhiran/{refresh_id}").get_data(as_text=True)
+    assert "Batalkan pemutakhiran ini" in page
+    client.post(f"/pemutakhiran/{refresh_id}/batalkan")
+    with app.app_context():
+        assert db.session.get(Refresh, refresh_id).status == "dibatalkan"
+        assert db.session.scalar(sa.select(Person.id).where(Person.name == "SUAMI BARU")) is None

@@ -3,17 +3,19 @@
 Previous values go to refresh_change before each bulk statement, so a revert restores
 every record the refresh touched. The caller commits once (or rolls back on any error).
 """
-from datetime import date
+from datetime import date, datetime, timezone
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from nutera.audit import Actor, audit_bulk
-from nutera.models import AidProgram, Kelurahan, Refresh, RefreshChange, RefreshRow
+from nutera.models import AidProgram, Kelurahan, Refresh, RefreshChange
 from nutera.models.base import utcnow
 from nutera.refresh import diff
 from nutera.refresh.diff import ENROLLMENT, HOUSEHOLD, PERSON, ROW
-from nutera.refresh.staging import Progress, _no_progress, last_committed
+from nutera.refresh.staging import (
+    Progress, _no_progress, last_committed, match_rows, tune_connection,
+)
 
 CHANGE = RefreshChange.__table__
 
@@ -54,10 +56,15 @@ def _apply_households(session: Session, refresh: Refresh, since, now) -> None:
         .where(new_households)))
     _record_creates(session, refresh, "household", sa.select(HOUSEHOLD.c.id).where(
         HOUSEHOLD.c.kk_number.in_(sa.select(ROW.c.kk).where(new_households))))
+    # Matched persons moving to a new KK need its id for the field comparison; new persons
+    # look theirs up while being inserted.
     session.execute(sa.update(ROW).where(
-        diff.valid_rows(refresh.id), ROW.c.household_id.is_(None)).values(
-        household_id=sa.select(HOUSEHOLD.c.id).where(HOUSEHOLD.c.kk_number == ROW.c.kk)
-        .scalar_subquery()))
+        diff.valid_rows(refresh.id), ROW.c.household_id.is_(None), ROW.c.person_id.is_not(None))
+        .values(household_id=_household_of_row()))
+
+
+def _household_of_row():
+    return sa.select(HOUSEHOLD.c.id).where(HOUSEHOLD.c.kk_number == ROW.c.kk).scalar_subquery()
 
 
 def _apply_persons(session: Session, refresh: Refresh, since, now) -> None:
@@ -81,7 +88,8 @@ def _apply_persons(session: Session, refresh: Refresh, since, now) -> None:
     session.execute(sa.insert(PERSON).from_select(
         ["kelurahan_id", "household_id", "nik", "name", "sex", "birth_date", "relation",
          "status", "is_asn_tni_polri", "has_ktp", "residence", "created_at", "updated_at"],
-        sa.select(sa.literal(refresh.kelurahan_id), ROW.c.household_id, ROW.c.nik, ROW.c.name,
+        sa.select(sa.literal(refresh.kelurahan_id),
+                  sa.func.coalesce(ROW.c.household_id, _household_of_row()), ROW.c.nik, ROW.c.name,
                   ROW.c.sex, ROW.c.birth_date, sa.literal("lainnya"), sa.literal("hidup"),
                   sa.false(), sa.true(), sa.literal("tetap"),
                   sa.literal(now, PERSON.c.created_at.type),
@@ -97,9 +105,16 @@ def _apply_enrollments(session: Session, refresh: Refresh, now) -> None:
     if not refresh.mapping.get("programs"):
         return
     reason = f"Tidak tercantum lagi di {refresh.source} ({refresh.filename})"
+    session.execute(sa.update(ROW).where(
+        diff.valid_rows(refresh.id), ROW.c.programs != "", ROW.c.household_id.is_(None))
+        .values(household_id=_household_of_row()))
+    session.execute(sa.update(ROW).where(
+        diff.valid_rows(refresh.id), ROW.c.programs != "", ROW.c.person_id.is_(None))
+        .values(person_id=sa.select(PERSON.c.id).where(PERSON.c.nik == ROW.c.nik)
+                .scalar_subquery()))
     for program in session.scalars(sa.select(AidProgram).where(
             AidProgram.kelurahan_id == refresh.kelurahan_id, AidProgram.active.is_(True))):
-        ending = diff.enrollments_to_end(refresh, program)
+        ending = diff.enrollments_to_end(refresh, program, diff.is_postgres(session))
         session.execute(sa.insert(CHANGE).from_select(
             ["refresh_id", "entity", "entity_id", "action", "old_status", "old_status_reason",
              "old_status_changed_at"],
@@ -127,13 +142,21 @@ def _apply_enrollments(session: Session, refresh: Refresh, now) -> None:
             ENROLLMENT.c.id > before, ENROLLMENT.c.program_id == program.id))
 
 
+def _as_utc(moment: datetime) -> datetime:
+    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+
+
 def commit_refresh(session: Session, refresh: Refresh, actor: Actor,
                    progress: Progress = _no_progress) -> dict:
     """Write a previewed refresh to the registry; the caller commits the transaction."""
     if refresh.status != "pratinjau":
         raise RefreshStateError("Hanya pratinjau yang belum diterapkan yang dapat diterapkan.")
     now = utcnow()
+    tune_connection(session)
     since = diff.last_refresh_at(session, refresh.kelurahan_id, before=refresh)
+    if since is not None and _as_utc(since) > _as_utc(refresh.created_at):
+        # Another refresh landed after this preview was made: match against today's registry.
+        match_rows(session, refresh)
     progress(0.1, "Memperbarui KK")
     _apply_households(session, refresh, since, now)
     progress(0.4, "Memperbarui warga")
@@ -146,7 +169,7 @@ def commit_refresh(session: Session, refresh: Refresh, actor: Actor,
         CHANGE.c.refresh_id == refresh.id).group_by(CHANGE.c.entity)).all())
     refresh.counts = {**refresh.counts, "applied": applied}
     # The staged copy of accepted rows is no longer needed; rejected rows stay for the export.
-    session.execute(sa.delete(RefreshRow).where(diff.valid_rows(refresh.id)))
+    session.execute(sa.delete(ROW).where(diff.valid_rows(refresh.id)))
     audit_bulk(session, actor, "refresh", "refresh", refresh.id, refresh.kelurahan_id,
                {"source": refresh.source, "filename": refresh.filename,
                 "sha256": refresh.sha256, "counts": refresh.counts})

@@ -111,7 +111,16 @@ def enrollments_to_add(refresh: Refresh, program: AidProgram) -> sa.Select:
             .group_by(group))
 
 
-def enrollments_to_end(refresh: Refresh, program: AidProgram) -> sa.Select:
+def excluded(column, candidates: sa.Select, postgres: bool) -> sa.ColumnElement[bool]:
+    """column NOT among candidates, in the form each planner runs as a hashed anti-join:
+    NOT EXISTS for PostgreSQL (its NOT IN over a big subquery goes row by row), NOT IN
+    for SQLite (which builds a temporary index for it)."""
+    if postgres:
+        return ~sa.exists(candidates.where(candidates.selected_columns[0] == column))
+    return column.not_in(candidates)
+
+
+def enrollments_to_end(refresh: Refresh, program: AidProgram, postgres: bool = False) -> sa.Select:
     """Active enrollments of beneficiaries in the file that the file no longer lists."""
     key, column = beneficiary_column(program)
     in_file = sa.select(column).where(valid_rows(refresh.id), column.is_not(None))
@@ -119,17 +128,17 @@ def enrollments_to_end(refresh: Refresh, program: AidProgram) -> sa.Select:
                                      programs_listed(refresh, program))
     return sa.select(ENROLLMENT.c.id).where(
         ENROLLMENT.c.program_id == program.id, ENROLLMENT.c.status.in_(ACTIVE),
-        ENROLLMENT.c[key].in_(in_file), ENROLLMENT.c[key].not_in(listed))
+        ENROLLMENT.c[key].in_(in_file), excluded(ENROLLMENT.c[key], listed, postgres))
 
 
-def absent_persons(refresh: Refresh) -> sa.Select:
+def absent_persons(refresh: Refresh, postgres: bool = False) -> sa.Select:
     """Living persons of the kelurahan missing from the extract (only within its KKs unless
     the file is the complete population)."""
     in_file = sa.select(ROW.c.person_id).where(ROW.c.refresh_id == refresh.id,
                                                 ROW.c.person_id.is_not(None))
     query = sa.select(PERSON.c.id).where(
         PERSON.c.kelurahan_id == refresh.kelurahan_id, PERSON.c.status == "hidup",
-        PERSON.c.id.not_in(in_file))
+        excluded(PERSON.c.id, in_file, postgres))
     if not refresh.complete:
         households = sa.select(ROW.c.household_id).where(valid_rows(refresh.id),
                                                          ROW.c.household_id.is_not(None))
@@ -137,14 +146,34 @@ def absent_persons(refresh: Refresh) -> sa.Select:
     return query
 
 
+def is_postgres(session: Session) -> bool:
+    return session.get_bind().dialect.name == "postgresql"
+
+
 def same_name_and_birth(refresh: Refresh) -> sa.Select:
     """New rows whose name and birth date belong to a person with another NIK."""
+    new_rows = sa.and_(valid_rows(refresh.id), ROW.c.person_id.is_(None))
+    # First the (few) registry persons sharing a name and birth date with a new row, found
+    # in one pass with a row-value IN; then pair them with the rows. person has no index on
+    # (name, birth_date), and joining directly would scan it once per new row.
+    candidates = (sa.select(PERSON.c.id, PERSON.c.name, PERSON.c.birth_date, PERSON.c.nik)
+                  .where(PERSON.c.kelurahan_id == refresh.kelurahan_id,
+                         sa.tuple_(PERSON.c.name, PERSON.c.birth_date).in_(
+                             sa.select(ROW.c.name, ROW.c.birth_date).where(new_rows)))
+                  .subquery("candidate"))
+    return (sa.select(ROW.c.id.label("row_id"), candidates.c.id.label("person_id"))
+            .join(candidates, sa.and_(candidates.c.name == ROW.c.name,
+                                      candidates.c.birth_date == ROW.c.birth_date,
+                                      candidates.c.nik != ROW.c.nik))
+            .where(new_rows))
+
+
+def same_nik_other_name(refresh: Refresh) -> sa.Select:
+    """Rows whose NIK is registered under a different name."""
     return (sa.select(ROW.c.id.label("row_id"), PERSON.c.id.label("person_id"))
-            .join(PERSON, sa.and_(PERSON.c.name == ROW.c.name,
-                                  PERSON.c.birth_date == ROW.c.birth_date,
-                                  PERSON.c.nik != ROW.c.nik,
-                                  PERSON.c.kelurahan_id == refresh.kelurahan_id))
-            .where(valid_rows(refresh.id), ROW.c.person_id.is_(None)))
+            .join(PERSON, PERSON.c.id == ROW.c.person_id)
+            .where(ROW.c.refresh_id == refresh.id, ROW.c.error.is_(None),
+                   PERSON.c.name != ROW.c.name))
 
 
 def same_name_in_file(refresh: Refresh) -> sa.Select:
@@ -194,18 +223,18 @@ def preview_counts(session: Session, refresh: Refresh) -> dict:
     if refresh.mapping.get("programs"):
         for program in _program_rows(session, refresh):
             added += _count(session, enrollments_to_add(refresh, program))
-            ended += _count(session, enrollments_to_end(refresh, program))
+            ended += _count(session, enrollments_to_end(refresh, program, is_postgres(session)))
     counts = {
         "rows": totals[0], "rejected": totals[1], "valid": totals[0] - totals[1],
         "persons_new": totals[2], "persons_changed": person_changed,
         "fields": {f: person_counts[f] for f in PERSON_FIELDS},
         "households_new": households_new, "households_changed": households_changed,
-        "absent": _count(session, absent_persons(refresh)),
+        "absent": _count(session, absent_persons(refresh, is_postgres(session))),
         "enrollments_added": added, "enrollments_ended": ended,
         "conflicts": sum(person_counts[f"conflict_{f}"] for f in PERSON_FIELDS)
         + household_conflicts,
         "duplicates": _count(session, same_name_and_birth(refresh))
-        + _count(session, same_name_in_file(refresh)),
+        + _count(session, same_name_in_file(refresh)) + _count(session, same_nik_other_name(refresh)),
     }
     counts["no_change"] = not any(counts[k] for k in (
         "persons_new", "persons_changed", "households_new", "households_changed",

@@ -101,7 +101,8 @@ def detail_page(session: Session, refresh: Refresh, kind: str, page: int = 1) ->
     elif kind == "absen":
         query = (sa.select(PERSON.c.nik, PERSON.c.name, HOUSEHOLD.c.kk_number)
                  .select_from(PERSON.outerjoin(HOUSEHOLD, HOUSEHOLD.c.id == PERSON.c.household_id))
-                 .where(PERSON.c.id.in_(diff.absent_persons(refresh))).order_by(PERSON.c.id))
+                 .where(PERSON.c.id.in_(diff.absent_persons(refresh, diff.is_postgres(session))))
+                 .order_by(PERSON.c.id))
         headers = ["NIK", "Nama", "No. KK"]
     elif kind in ("program_tambah", "program_akhir"):
         parts = []
@@ -115,7 +116,8 @@ def detail_page(session: Session, refresh: Refresh, kind: str, page: int = 1) ->
                     HOUSEHOLD.c.kk_number, PERSON.c.nik)).select_from(
                     ENROLLMENT.outerjoin(HOUSEHOLD, HOUSEHOLD.c.id == ENROLLMENT.c.household_id)
                     .outerjoin(PERSON, PERSON.c.id == ENROLLMENT.c.person_id))
-                    .where(ENROLLMENT.c.id.in_(diff.enrollments_to_end(refresh, program))))
+                    .where(ENROLLMENT.c.id.in_(diff.enrollments_to_end(
+                        refresh, program, diff.is_postgres(session)))))
         if not parts or not refresh.mapping.get("programs"):
             return DetailPage(kind, ["Program", "No. KK / NIK"], [], 0, page)
         query = sa.union_all(*parts).subquery()
@@ -127,16 +129,20 @@ def detail_page(session: Session, refresh: Refresh, kind: str, page: int = 1) ->
         query = (sa.select(ROW.c.id, ROW.c.row_number, ROW.c.nik, ROW.c.name, ROW.c.birth_date,
                            other.c.nik, ROW.c.skip)
                  .select_from(pairs.join(ROW, ROW.c.id == pairs.c.row_id)
-                              .join(other, other.c.id == pairs.c.person_id))
-                 .order_by(ROW.c.id))
+                              .join(other, other.c.id == pairs.c.person_id)))
         in_file = diff.same_name_in_file(refresh).subquery()
+        renamed = diff.same_nik_other_name(refresh).subquery()
         query = sa.union_all(query, sa.select(
             ROW.c.id, ROW.c.row_number, ROW.c.nik, ROW.c.name, ROW.c.birth_date,
             sa.literal("(di berkas ini)"), ROW.c.skip).join(
             in_file, sa.and_(in_file.c.name == ROW.c.name, in_file.c.birth_date == ROW.c.birth_date))
-            .where(diff.valid_rows(rid))).subquery()
-        query = sa.select(query)
-        headers = ["row_id", "Baris", "NIK", "Nama", "Tgl lahir", "NIK lain", "Dilewati"]
+            .where(diff.valid_rows(rid)), sa.select(
+            ROW.c.id, ROW.c.row_number, ROW.c.nik, ROW.c.name, ROW.c.birth_date,
+            (sa.literal("NIK sama, nama di registri: ") + PERSON.c.name), ROW.c.skip)
+            .select_from(renamed.join(ROW, ROW.c.id == renamed.c.row_id)
+                         .join(PERSON, PERSON.c.id == renamed.c.person_id))).subquery()
+        query = sa.select(query).order_by(query.c[1])
+        headers = ["row_id", "Baris", "NIK", "Nama", "Tgl lahir", "Catatan", "Dilewati"]
     else:
         raise KeyError(kind)
     rows, total = _page(session, query, page)

@@ -42,6 +42,9 @@ def _start(refresh: Refresh, kind: str) -> RefreshJob:
 @roles_required(*STAFF)
 def index():
     """Upload form and the history of refreshes."""
+    if request.method == "POST":  # city extracts are larger than other uploads
+        request.max_content_length = current_app.config.get("REFRESH_MAX_UPLOAD_BYTES",
+                                                            300 * 1024 * 1024)
     form = _upload_form()
     if form.validate_on_submit():
         if not may_manage_kelurahan(current_user, form.kelurahan_id.data):
@@ -154,11 +157,8 @@ def skip_row(refresh_id: int, row_id: int):
 def commit(refresh_id: int):
     """Write the previewed refresh to the registry (in the background)."""
     refresh = get_visible_or_404(Refresh, refresh_id, current_user)
-    if refresh.status != "pratinjau" or jobs.running_job(db.session, refresh.id):
-        flash("Pemutakhiran ini tidak dapat diterapkan sekarang.", "warning")
-    else:
-        _start(refresh, "terapkan")
-    return redirect(url_for("refresh.show", refresh_id=refresh.id))
+    return _start_or_refuse(refresh, "terapkan", refresh.status == "pratinjau",
+                            "Pemutakhiran ini tidak dapat diterapkan sekarang.")
 
 
 @bp.post("/<int:refresh_id>/batalkan")
@@ -167,10 +167,17 @@ def revert(refresh_id: int):
     """Restore every record the last refresh changed (in the background)."""
     refresh = get_visible_or_404(Refresh, refresh_id, current_user)
     last = staging.last_committed(db.session, refresh.kelurahan_id)
-    if last is None or last.id != refresh.id or jobs.running_job(db.session, refresh.id):
-        flash("Hanya pemutakhiran terakhir yang sudah diterapkan yang dapat dibatalkan.", "warning")
+    return _start_or_refuse(refresh, "batalkan", last is not None and last.id == refresh.id,
+                            "Hanya pemutakhiran terakhir yang sudah diterapkan yang dapat "
+                            "dibatalkan.")
+
+
+def _start_or_refuse(refresh: Refresh, kind: str, allowed: bool, refusal: str):
+    """Start a background job unless it is not allowed or one is already running."""
+    if not allowed or jobs.running_job(db.session, refresh.id):
+        flash(refusal, "warning")
     else:
-        _start(refresh, "batalkan")
+        _start(refresh, kind)
     return redirect(url_for("refresh.show", refresh_id=refresh.id))
 
 
@@ -190,11 +197,16 @@ def job_status(job_id: int):
 def rejected_report(refresh_id: int):
     """The rejected rows with a reason column, to send back to the kelurahan."""
     refresh = get_visible_or_404(Refresh, refresh_id, current_user)
+    return _xlsx(lambda buffer: export.rejected_rows_report(db.session, refresh, buffer),
+                 f"baris-ditolak-{refresh.id}.xlsx")
+
+
+def _xlsx(write, filename: str):
+    """Send a workbook written into memory by write(buffer)."""
     buffer = io.BytesIO()
-    export.rejected_rows_report(db.session, refresh, buffer)
+    write(buffer)
     buffer.seek(0)
-    return send_file(buffer, mimetype=XLSX, as_attachment=True,
-                     download_name=f"baris-ditolak-{refresh.id}.xlsx")
+    return send_file(buffer, mimetype=XLSX, as_attachment=True, download_name=filename)
 
 
 @bp.route("/ekspor.xlsx")
@@ -204,11 +216,8 @@ def export_xlsx():
     kelurahan_id = request.args.get("kelurahan_id", type=int) or current_user.kelurahan_id
     if kelurahan_id is None or not may_manage_kelurahan(current_user, kelurahan_id):
         abort(404)
-    buffer = io.BytesIO()
-    export.export_workbook(db.session, kelurahan_id, buffer)
-    buffer.seek(0)
-    return send_file(buffer, mimetype=XLSX, as_attachment=True,
-                     download_name="nutera-untuk-kelurahan.xlsx")
+    return _xlsx(lambda buffer: export.export_workbook(db.session, kelurahan_id, buffer),
+                 "nutera-untuk-kelurahan.xlsx")
 
 
 @bp.app_template_global()

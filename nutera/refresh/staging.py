@@ -10,7 +10,9 @@ from sqlalchemy.orm import Session
 
 from nutera.models import AidProgram, Household, Person, Refresh, RefreshRow, Rt, Rw, Setting
 from nutera.refresh import reader
-from nutera.refresh.validate import RowContext, check_row
+from nutera.refresh.validate import (
+    RowContext, init_worker, note_nik, validate_chunk, validate_in_worker,
+)
 
 Progress = Callable[[float, str], None]
 BATCH = 5000
@@ -123,7 +125,64 @@ def _looks_like_data(cells: list, nik_index: int | None) -> bool:
     return any(c not in (None, "") for c in cells) and not reader.is_footer(cells)
 
 
-def stage_rows(session: Session, refresh: Refresh, progress: Progress = _no_progress) -> None:
+PARALLEL_MIN_ROWS = 50_000
+CHUNK = 10_000
+
+
+def _chunks(path: Path, info: reader.FileInfo, refresh: Refresh):
+    """(sheet, columns, [(row number, cells)]) in chunks, empty rows and footers left out."""
+    current, columns, nik_index, chunk = None, {}, None, []
+    for sheet, number, cells in reader.iter_rows(path, info):
+        if sheet is not current:
+            if chunk:
+                yield current, columns, chunk
+                chunk = []
+            current = sheet
+            columns = reader.column_indexes(sheet.headers, refresh.mapping)
+            nik_index = columns.get("nik")
+        if _looks_like_data(cells, nik_index):
+            chunk.append((number, cells))
+            if len(chunk) >= CHUNK:
+                yield current, columns, chunk
+                chunk = []
+    if chunk:
+        yield current, columns, chunk
+
+
+def _validated(path: Path, info: reader.FileInfo, refresh: Refresh, ctx: RowContext,
+               workers: int, total: int):
+    """Yield (sheet, number, cells, values, errors); big CSV files use a process pool."""
+    if workers < 2 or info.kind != "csv" or total < PARALLEL_MIN_ROWS:
+        for sheet, columns, chunk in _chunks(path, info, refresh):
+            ctx.columns = columns
+            for (number, cells), (values, errors) in zip(chunk, validate_chunk(ctx, chunk)):
+                yield sheet, number, cells, values, errors
+        return
+    import multiprocessing
+    from collections import deque
+
+    columns = reader.column_indexes(info.sheets[0].headers, refresh.mapping)
+    # spawn, not fork: the web process has threads, and a forked child could inherit a held lock.
+    with multiprocessing.get_context("spawn").Pool(
+            workers, initializer=init_worker,
+            initargs=(columns, ctx.rts, ctx.programs, ctx.today)) as pool:
+        pending: deque = deque()
+        for sheet, _, chunk in _chunks(path, info, refresh):
+            pending.append((sheet, chunk, pool.apply_async(validate_in_worker, (chunk,))))
+            while len(pending) > workers * 2:  # bounded: never the whole file in memory
+                yield from _drain(pending.popleft())
+        while pending:
+            yield from _drain(pending.popleft())
+
+
+def _drain(item):
+    sheet, chunk, result = item
+    for (number, cells), (values, errors) in zip(chunk, result.get()):
+        yield sheet, number, cells, values, errors
+
+
+def stage_rows(session: Session, refresh: Refresh, progress: Progress = _no_progress,
+               workers: int = 0) -> None:
     """Validate every row and insert it into refresh_row in batches (rejected rows too).
 
     Plain executemany of tuples: at a million rows the ORM or per-row dict processing
@@ -132,25 +191,19 @@ def stage_rows(session: Session, refresh: Refresh, progress: Progress = _no_prog
     info = _file_info(refresh)
     ctx = _row_context(session, refresh.kelurahan_id)
     total = _count_rows(path, info)
-    connection = session.connection()
-    sqlite = connection.dialect.name == "sqlite"
-    marker = "?" if connection.dialect.paramstyle == "qmark" else "%s"
+    dialect = session.connection().dialect
+    sqlite = dialect.name == "sqlite"
+    marker = "?" if dialect.paramstyle == "qmark" else "%s"
     sql = (f"INSERT INTO refresh_row ({', '.join(_COLUMNS)}) "
            f"VALUES ({', '.join([marker] * len(_COLUMNS))})")
     content = hashlib.sha256()
     first_of_kk: set[str] = set()
     batch: list[tuple] = []
     seen = 0
-    current_sheet = None
-    nik_index = None
-    for sheet, number, cells in reader.iter_rows(path, info):
-        if sheet is not current_sheet:
-            current_sheet = sheet
-            ctx.columns = reader.column_indexes(sheet.headers, refresh.mapping)
-            nik_index = ctx.columns.get("nik")
-        if not _looks_like_data(cells, nik_index):
-            continue
-        values, errors = check_row(cells, ctx, number, sheet.name)
+    for sheet, number, cells, values, errors in _validated(path, info, refresh, ctx, workers, total):
+        duplicate = note_nik(ctx, values["nik"], number, sheet.name)
+        if duplicate:
+            errors.insert(0, (reader.FIELDS["nik"], duplicate))
         error = raw = None
         is_first = False
         if errors:
@@ -172,12 +225,14 @@ def stage_rows(session: Session, refresh: Refresh, progress: Progress = _no_prog
                       False, is_first))
         seen += 1
         if len(batch) >= BATCH:
-            connection.exec_driver_sql(sql, batch)
+            # The connection is asked for each time: progress may have committed in between.
+            tune_connection(session)
+            session.connection().exec_driver_sql(sql, batch)
             batch.clear()
             progress(min(0.7, 0.7 * seen / total) if total else 0.35,
                      f"{seen:,} baris dibaca".replace(",", "."))
     if batch:
-        connection.exec_driver_sql(sql, batch)
+        session.connection().exec_driver_sql(sql, batch)
     refresh.content_hash = content.hexdigest()
     progress(0.7, f"{seen:,} baris dibaca; mencocokkan dengan registri".replace(",", "."))
 
@@ -187,18 +242,18 @@ def match_rows(session: Session, refresh: Refresh) -> None:
     row = RefreshRow.__table__
     person, household = Person.__table__, Household.__table__
     mine = row.c.refresh_id == refresh.id
-    session.execute(sa.update(row).where(mine, row.c.nik.is_not(None)).values(
-        person_id=sa.select(person.c.id).where(person.c.nik == row.c.nik).scalar_subquery()))
-    session.execute(sa.update(row).where(mine, row.c.kk.is_not(None)).values(
-        household_id=sa.select(household.c.id)
-        .where(household.c.kk_number == row.c.kk).scalar_subquery()))
+    # UPDATE ... FROM joins (PostgreSQL hashes them; SQLite probes the unique indexes).
+    session.execute(sa.update(row).where(mine, person.c.nik == row.c.nik)
+                    .values(person_id=person.c.id))
+    session.execute(sa.update(row).where(mine, household.c.kk_number == row.c.kk)
+                    .values(household_id=household.c.id))
     # A NIK or KK registered in another kelurahan is not ours to change.
     elsewhere = (
-        (row.c.person_id.in_(sa.select(person.c.id).where(
-            person.c.kelurahan_id != refresh.kelurahan_id)),
+        (sa.exists().where(person.c.id == row.c.person_id,
+                           person.c.kelurahan_id != refresh.kelurahan_id),
          "NIK: NIK ini terdaftar di kelurahan lain; tidak diubah dari sini."),
-        (row.c.household_id.in_(sa.select(household.c.id).where(
-            household.c.kelurahan_id != refresh.kelurahan_id)),
+        (sa.exists().where(household.c.id == row.c.household_id,
+                           household.c.kelurahan_id != refresh.kelurahan_id),
          "Nomor KK: KK ini terdaftar di kelurahan lain; tidak diubah dari sini."),
     )
     flagged = 0
@@ -210,15 +265,36 @@ def match_rows(session: Session, refresh: Refresh) -> None:
 
         mark_first_rows(session, refresh)
     session.flush()
+    refresh_statistics(session)
 
 
-def analyse(session: Session, refresh: Refresh, progress: Progress = _no_progress) -> dict:
-    """Stage, match and count: the dry run. Returns the preview counts."""
+def tune_connection(session: Session) -> None:
+    """Give SQLite a page cache big enough for bulk index work (its default is 2 MB)."""
+    connection = session.connection()
+    if connection.dialect.name == "sqlite":
+        connection.exec_driver_sql("PRAGMA cache_size = -65536")  # 64 MB, this connection
+
+
+def refresh_statistics(session: Session) -> None:
+    """PostgreSQL: fresh planner statistics after a bulk load, or it nests loops over
+    a table it still believes empty."""
+    if session.connection().dialect.name == "postgresql":
+        for table in ("refresh_row", "person", "household", "enrollment"):
+            session.execute(sa.text(f"ANALYZE {table}"))
+
+
+def analyse(session: Session, refresh: Refresh, progress: Progress = _no_progress,
+            workers: int = 0) -> dict:
+    """Stage, match and count: the dry run. Returns the preview counts.
+
+    workers > 1 checks big CSV files in that many processes (REFRESH_WORKERS)."""
     from nutera.refresh.diff import preview_counts
 
     refresh.status = "analisis"
-    session.execute(sa.delete(RefreshRow).where(RefreshRow.refresh_id == refresh.id))
-    stage_rows(session, refresh, progress)
+    tune_connection(session)
+    session.execute(sa.delete(RefreshRow.__table__).where(RefreshRow.refresh_id == refresh.id))
+    stage_rows(session, refresh, progress, workers)
+    tune_connection(session)
     match_rows(session, refresh)
     progress(0.85, "Menghitung perbedaan")
     refresh.counts = preview_counts(session, refresh)

@@ -131,19 +131,29 @@ def check_row(cells: list[Any], ctx: RowContext, row_number: int,
     _check_birth_date(cells, ctx, nik_info, values, errors)
     _check_region(cells, ctx, values, errors)
     _check_programs(cells, ctx, values, errors)
-    if nik_info is not None:
-        key = int(nik_info.nik)
-        first = ctx.seen_niks.get(key)
-        if first is not None:
-            sheet_index, first_row = divmod(first, 10 ** 9)
-            where = f"baris {first_row}" + (
-                f" lembar {ctx.sheets[sheet_index]}" if ctx.sheets[sheet_index] else "")
-            errors.insert(0, (FIELDS["nik"], f"NIK yang sama sudah ada di {where} berkas ini."))
-        else:
-            if not ctx.sheets or ctx.sheets[-1] != sheet:
-                ctx.sheets.append(sheet)
-            ctx.seen_niks[key] = (len(ctx.sheets) - 1) * 10 ** 9 + row_number
     return values, errors
+
+
+def note_nik(ctx: RowContext, nik: str | None, row_number: int, sheet: str = "") -> str | None:
+    """Remember a NIK of the file; the message when an earlier row already had it."""
+    if nik is None:
+        return None
+    key = int(nik)
+    first = ctx.seen_niks.get(key)
+    if first is not None:
+        sheet_index, first_row = divmod(first, 10 ** 9)
+        where = f"baris {first_row}" + (
+            f" lembar {ctx.sheets[sheet_index]}" if ctx.sheets[sheet_index] else "")
+        return f"NIK yang sama sudah ada di {where} berkas ini."
+    if not ctx.sheets or ctx.sheets[-1] != sheet:
+        ctx.sheets.append(sheet)
+    ctx.seen_niks[key] = (len(ctx.sheets) - 1) * 10 ** 9 + row_number
+    return None
+
+
+def validate_chunk(ctx: RowContext, rows: list[tuple[int, list[Any]]]) -> list[tuple[dict, list]]:
+    """check_row for a chunk of (row number, cells); run in a worker process for big files."""
+    return [check_row(cells, ctx, number) for number, cells in rows]
 
 
 def _check_sex(cells, ctx, nik_info, values, errors) -> None:
@@ -200,3 +210,17 @@ def _check_programs(cells, ctx, values, errors) -> None:
     if unknown:
         errors.append((FIELDS["programs"], f"Program tidak dikenal: {', '.join(unknown)}."))
     values["programs"] = ("," + ",".join(sorted(set(codes))) + ",") if codes else ""
+
+
+_worker_ctx: RowContext | None = None
+
+
+def init_worker(columns: dict[str, int], rts: dict, programs: set[str], today: date) -> None:
+    """Process-pool initializer: the context every chunk of this worker is checked against."""
+    global _worker_ctx
+    _worker_ctx = RowContext(columns=columns, rts=rts, programs=programs, today=today)
+
+
+def validate_in_worker(rows: list[tuple[int, list[Any]]]) -> list[tuple[dict, list]]:
+    """validate_chunk with the worker's own context."""
+    return validate_chunk(_worker_ctx, rows)

@@ -52,6 +52,7 @@ def test_semicolon_csv_upload_preview_commit_and_registry_updated(phone, live_se
     expect(phone.locator('[data-count="baru"]')).to_have_text("2")
     expect(phone.locator('[data-count="ditolak"]')).to_have_text("1")
     expect(phone.locator('[data-count="kk_baru"]')).to_have_text("1")
+    assert phone.evaluate("document.documentElement.scrollWidth") <= 360
     phone.locator('[data-count="ditolak"]').locator("xpath=..").get_by_role("link", name="Rincian").click()
     expect(phone.get_by_text("notasi ilmiah")).to_be_visible()
     phone.go_back()
