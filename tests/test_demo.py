@@ -82,3 +82,19 @@ def test_seed_cli_prints_accounts_and_refuses_a_second_run(app, runner):
     assert again.exit_code != 0 and "sudah berisi data" in again.output
     if_empty = runner.invoke(args=["demo", "seed", "--if-empty"])
     assert if_empty.exit_code == 0 and "petugas" in if_empty.output
+
+
+def test_demo_has_program_pages_rules_and_registry_attributes(app, client):
+    from nutera.models import ProgramRule
+
+    with app.app_context():
+        seed_demo(db.session, SMALL)
+        db.session.commit()
+        assert _count(sa.select(sa.func.count(ProgramRule.id))) == 4
+        with_income = _count(sa.select(sa.func.count(Person.id))
+                             .where(Person.monthly_income.is_not(None)))
+        assert 0 < with_income < 400  # adults mostly recorded, children never
+        assert _count(sa.select(sa.func.count(Household.id))
+                      .where(Household.electricity_va.is_not(None))) > 50
+    page = client.get("/program/PKH").get_data(as_text=True)
+    assert "Program Keluarga Harapan" in page

@@ -13,6 +13,7 @@ from faker import Faker
 from sqlalchemy.orm import Session
 
 from nutera.auth.services import assign_rts, create_user
+from nutera.programs.services import install_defaults as install_program_defaults
 from nutera.models import AidProgram, Enrollment, Household, Kelurahan, Person, Rt, Rw, User
 
 
@@ -48,6 +49,11 @@ STREETS = ["Jl. Tamansari", "Jl. Tamansari Bawah", "Gg. Sukamaju", "Gg. Babakan 
            "Jl. Cihampelas", "Gg. Pelesiran", "Gg. Kebon Bibit", "Jl. Siliwangi",
            "Gg. Cibarengkok", "Jl. Taman Hewan"]
 SEED = 40116
+# (occupation, monthly income range in rupiah) for working-age adults in the demo.
+WORK = [("pedagang kecil", 900_000, 3_000_000), ("buruh harian", 800_000, 2_800_000),
+        ("ojek/pengemudi", 1_500_000, 4_000_000), ("karyawan swasta", 3_500_000, 9_000_000),
+        ("asn/tni/polri", 4_500_000, 11_000_000), ("tidak bekerja", 0, 0),
+        ("ibu rumah tangga", 0, 0)]
 
 
 @dataclass
@@ -177,10 +183,40 @@ def seed_demo(session: Session, figures: DemoFigures | None = None,
         row["nik"] = mint.nik(row["birth_date"], row["sex"])
         row["kelurahan_id"] = kelurahan.id
         row["status"] = "hidup"
+        row.update(_registry_attributes(row, rng, today))
     session.execute(sa.insert(Person), person_rows)
+    _seed_housing(session, household_ids, rng)
 
     _seed_programs(session, kelurahan, figures, household_ids, rng, today)
+    install_program_defaults(session, kelurahan)
     return _seed_accounts(session, kelurahan, rts_by_rw)
+
+
+def _registry_attributes(row: dict, rng: random.Random, today: date) -> dict:
+    """Occupation, income, disability and ASN status as the registry might hold them."""
+    age = (today - row["birth_date"]).days // 365
+    attributes = {"disability": "fisik" if rng.random() < 0.02 else None,
+                  "is_asn_tni_polri": False, "occupation": None, "monthly_income": None}
+    if 18 <= age < 65 and rng.random() < 0.9:  # a tenth of adults: income not recorded yet
+        occupation, low, high = rng.choice(WORK)
+        attributes.update(occupation=occupation,
+                          monthly_income=rng.randrange(low, high + 1, 50_000) if high else 0,
+                          is_asn_tni_polri=occupation == "asn/tni/polri")
+    return attributes
+
+
+def _seed_housing(session: Session, household_ids: list[int], rng: random.Random) -> None:
+    """Housing indicators for most households, in one bulk UPDATE."""
+    rows = [{"id": household_id,
+             "ownership": rng.choice(["milik", "milik", "sewa", "kos", "menumpang"]),
+             "floor": rng.choice(["keramik", "keramik", "semen", "kayu"]),
+             "wall": rng.choice(["tembok", "tembok", "setengah", "kayu"]),
+             "roof": rng.choice(["genteng", "genteng", "seng", "beton"]),
+             "water_source": rng.choice(["pdam", "sumur_bor", "isi_ulang"]),
+             "toilet": rng.choice(["sendiri", "sendiri", "bersama"]),
+             "electricity_va": rng.choice([450, 900, 900, 1300, 2200])}
+            for household_id in household_ids if rng.random() < 0.85]
+    session.execute(sa.update(Household), rows)
 
 
 def _seed_regions(session: Session, kelurahan: Kelurahan, figures: DemoFigures,
