@@ -162,13 +162,14 @@ def seed_demo(session: Session, figures: DemoFigures | None = None,
             household_rows.append({
                 "kelurahan_id": kelurahan.id, "rt_id": rt_id, "kk_number": mint.kk(issued),
                 "address": f"{rng.choice(STREETS)} No. {rng.randint(1, 180)}",
-                "kode_pos": KELURAHAN["kode_pos"],
+                "kode_pos": KELURAHAN["kode_pos"], **_housing(rng),
             })
             member_plan.append(_household_members(sizes[len(member_plan)], rng, today))
 
+    # render_nulls: rows with and without recorded values share one batched statement.
     household_ids = list(session.scalars(
-        sa.insert(Household).returning(Household.id, sort_by_parameter_order=True),
-        household_rows))
+        sa.insert(Household).returning(Household.id, sort_by_parameter_order=True)
+        .execution_options(render_nulls=True), household_rows))
 
     person_rows = []
     for household_id, members in zip(household_ids, member_plan):
@@ -184,8 +185,7 @@ def seed_demo(session: Session, figures: DemoFigures | None = None,
         row["kelurahan_id"] = kelurahan.id
         row["status"] = "hidup"
         row.update(_registry_attributes(row, rng, today))
-    session.execute(sa.insert(Person), person_rows)
-    _seed_housing(session, household_ids, rng)
+    session.execute(sa.insert(Person).execution_options(render_nulls=True), person_rows)
 
     _seed_programs(session, kelurahan, figures, household_ids, rng, today)
     install_program_defaults(session, kelurahan)
@@ -205,18 +205,18 @@ def _registry_attributes(row: dict, rng: random.Random, today: date) -> dict:
     return attributes
 
 
-def _seed_housing(session: Session, household_ids: list[int], rng: random.Random) -> None:
-    """Housing indicators for most households, in one bulk UPDATE."""
-    rows = [{"id": household_id,
-             "ownership": rng.choice(["milik", "milik", "sewa", "kos", "menumpang"]),
-             "floor": rng.choice(["keramik", "keramik", "semen", "kayu"]),
-             "wall": rng.choice(["tembok", "tembok", "setengah", "kayu"]),
-             "roof": rng.choice(["genteng", "genteng", "seng", "beton"]),
-             "water_source": rng.choice(["pdam", "sumur_bor", "isi_ulang"]),
-             "toilet": rng.choice(["sendiri", "sendiri", "bersama"]),
-             "electricity_va": rng.choice([450, 900, 900, 1300, 2200])}
-            for household_id in household_ids if rng.random() < 0.85]
-    session.execute(sa.update(Household), rows)
+def _housing(rng: random.Random) -> dict:
+    """Housing indicators for most households (a few not recorded yet)."""
+    if rng.random() >= 0.85:
+        return dict.fromkeys(("ownership", "floor", "wall", "roof", "water_source", "toilet",
+                              "electricity_va"))
+    return {"ownership": rng.choice(["milik", "milik", "sewa", "kos", "menumpang"]),
+            "floor": rng.choice(["keramik", "keramik", "semen", "kayu"]),
+            "wall": rng.choice(["tembok", "tembok", "setengah", "kayu"]),
+            "roof": rng.choice(["genteng", "genteng", "seng", "beton"]),
+            "water_source": rng.choice(["pdam", "sumur_bor", "isi_ulang"]),
+            "toilet": rng.choice(["sendiri", "sendiri", "bersama"]),
+            "electricity_va": rng.choice([450, 900, 900, 1300, 2200])}
 
 
 def _seed_regions(session: Session, kelurahan: Kelurahan, figures: DemoFigures,

@@ -101,7 +101,8 @@ def add_recipients(event: DistributionEvent) -> int:
         .order_by(Enrollment.id).execution_options(yield_per=_BATCH))
     count = 0
     for batch in rows.partitions(_BATCH):
-        db.session.execute(sa.insert(DistributionRecipient), [
+        # render_nulls keeps rows with and without a household in one batched statement.
+        db.session.execute(sa.insert(DistributionRecipient).execution_options(render_nulls=True), [
             {"event_id": event.id, "kelurahan_id": event.kelurahan_id, "enrollment_id": eid,
              "person_id": person_id, "household_id": household_id,
              "token": secrets.token_urlsafe(16)}
