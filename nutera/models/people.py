@@ -46,7 +46,26 @@ WATER_SOURCES = {"pdam": "PDAM/ledeng", "sumur_bor": "Sumur bor/pompa",
 TOILETS = {"sendiri": "Milik sendiri", "bersama": "Bersama/umum", "tidak_ada": "Tidak ada"}
 
 
-class Household(TimestampMixin, db.Model):
+class HouseObservation:
+    """Position and housing of a home: kept on a Household, recorded by a Survey.
+
+    On a Household these are the values of the last verified survey (None: never surveyed).
+    """
+
+    latitude: Mapped[Optional[Decimal]] = mapped_column(sa.Numeric(9, 6))
+    longitude: Mapped[Optional[Decimal]] = mapped_column(sa.Numeric(9, 6))
+    gps_accuracy_m: Mapped[Optional[int]]
+    ownership: Mapped[Optional[str]] = mapped_column(sa.String(12))
+    floor: Mapped[Optional[str]] = mapped_column(sa.String(12))
+    wall: Mapped[Optional[str]] = mapped_column(sa.String(12))
+    roof: Mapped[Optional[str]] = mapped_column(sa.String(12))
+    water_source: Mapped[Optional[str]] = mapped_column(sa.String(12))
+    toilet: Mapped[Optional[str]] = mapped_column(sa.String(12))
+    electricity_va: Mapped[Optional[int]]
+    house_photo: Mapped[Optional[str]] = mapped_column(sa.String(255))
+
+
+class Household(TimestampMixin, HouseObservation, db.Model):
     """A family registered on one Kartu Keluarga."""
 
     __tablename__ = "household"
@@ -57,18 +76,6 @@ class Household(TimestampMixin, db.Model):
     kk_number: Mapped[str] = mapped_column(sa.String(16), unique=True)
     address: Mapped[str] = mapped_column(sa.String(255))
     kode_pos: Mapped[str] = mapped_column(sa.String(5))
-    latitude: Mapped[Optional[Decimal]] = mapped_column(sa.Numeric(9, 6))
-    longitude: Mapped[Optional[Decimal]] = mapped_column(sa.Numeric(9, 6))
-    gps_accuracy_m: Mapped[Optional[int]]
-    # Housing, as found by the last verified survey (None: never surveyed).
-    ownership: Mapped[Optional[str]] = mapped_column(sa.String(12))
-    floor: Mapped[Optional[str]] = mapped_column(sa.String(12))
-    wall: Mapped[Optional[str]] = mapped_column(sa.String(12))
-    roof: Mapped[Optional[str]] = mapped_column(sa.String(12))
-    water_source: Mapped[Optional[str]] = mapped_column(sa.String(12))
-    toilet: Mapped[Optional[str]] = mapped_column(sa.String(12))
-    electricity_va: Mapped[Optional[int]]
-    house_photo: Mapped[Optional[str]] = mapped_column(sa.String(255))
     verified_at: Mapped[Optional[datetime]] = mapped_column(sa.DateTime(timezone=True))
 
     rt: Mapped[Rt] = relationship()

@@ -1,6 +1,5 @@
 """Household surveys brought back by volunteers, their members and their status history."""
 from datetime import date, datetime
-from decimal import Decimal
 from typing import Any, Optional
 
 import sqlalchemy as sa
@@ -9,7 +8,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from nutera.extensions import db
 from nutera.models.accounts import User
 from nutera.models.base import TimestampMixin, utcnow
-from nutera.models.people import Household
+from nutera.models.people import HouseObservation, Household
 from nutera.models.region import Rt
 from nutera.models.work import SurveyTask
 
@@ -21,7 +20,7 @@ PRESENCES = {"tinggal": "Tinggal di sini", "pendatang": "Pendatang (KTP luar dae
              "pindah": "Sudah pindah", "meninggal": "Meninggal"}
 
 
-class Survey(TimestampMixin, db.Model):
+class Survey(TimestampMixin, HouseObservation, db.Model):
     """One household surveyed at the door by a volunteer, then verified by staff."""
 
     __tablename__ = "survey"
@@ -51,17 +50,6 @@ class Survey(TimestampMixin, db.Model):
     kk_number: Mapped[Optional[str]] = mapped_column(sa.String(16))
     address: Mapped[str] = mapped_column(sa.String(255), default="")
     kode_pos: Mapped[str] = mapped_column(sa.String(5), default="")
-    latitude: Mapped[Optional[Decimal]] = mapped_column(sa.Numeric(9, 6))
-    longitude: Mapped[Optional[Decimal]] = mapped_column(sa.Numeric(9, 6))
-    gps_accuracy_m: Mapped[Optional[int]]
-    ownership: Mapped[Optional[str]] = mapped_column(sa.String(12))
-    floor: Mapped[Optional[str]] = mapped_column(sa.String(12))
-    wall: Mapped[Optional[str]] = mapped_column(sa.String(12))
-    roof: Mapped[Optional[str]] = mapped_column(sa.String(12))
-    water_source: Mapped[Optional[str]] = mapped_column(sa.String(12))
-    toilet: Mapped[Optional[str]] = mapped_column(sa.String(12))
-    electricity_va: Mapped[Optional[int]]
-    house_photo: Mapped[Optional[str]] = mapped_column(sa.String(255))
     member_count: Mapped[int] = mapped_column(default=0, server_default="0")
     # Warnings found on submit (NIK elsewhere, no KTP, confirmed mismatch...); 0 = clean.
     flag_count: Mapped[int] = mapped_column(default=0, server_default="0")
