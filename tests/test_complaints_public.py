@@ -201,6 +201,15 @@ def test_per_ip_limit_counts_filed_complaints(make_app, world):
     assert other.status_code == 302
 
 
+def test_opening_the_form_is_limited_per_ip(make_app, world):
+    """Every view draws a captcha image (~20 ms of CPU), so views are limited too."""
+    app = make_app(RATELIMIT_ENABLED=True, COMPLAINT_FORM_RATE_LIMIT="2 per hour")
+    client = app.test_client()
+    codes = [client.get(FORM).status_code for _ in range(3)]
+    assert codes == [200, 200, 429]
+    assert "Terlalu banyak permintaan" in client.get(FORM).get_data(as_text=True)
+
+
 def test_per_ip_limit_on_failed_attempts(make_app, world):
     app = make_app(RATELIMIT_ENABLED=True, COMPLAINT_ATTEMPT_RATE_LIMIT="3 per hour")
     client = app.test_client()

@@ -8,6 +8,7 @@ DEFAULTS = {
     "COMPLAINT_RATE_LIMIT": "3 per day",  # complaints actually filed
     "COMPLAINT_ATTEMPT_RATE_LIMIT": "30 per hour",  # every submission, failed ones included
     "COMPLAINT_LOOKUP_RATE_LIMIT": "60 per hour",  # status pages opened by code
+    "COMPLAINT_FORM_RATE_LIMIT": "120 per hour",  # form views: each draws a captcha image
 }
 
 

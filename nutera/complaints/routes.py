@@ -52,6 +52,7 @@ def _submission_is_valid(form: ComplaintForm) -> bool:
 
 
 @bp.route("/pengaduan", methods=["GET", "POST"])
+@limiter.limit(lambda: current_app.config["COMPLAINT_FORM_RATE_LIMIT"], methods=["GET"])
 @limiter.limit(lambda: current_app.config["COMPLAINT_ATTEMPT_RATE_LIMIT"], methods=["POST"])
 @limiter.limit(lambda: current_app.config["COMPLAINT_RATE_LIMIT"], methods=["POST"],
                deduct_when=lambda response: response.status_code == 302, scope="complaint-filed")

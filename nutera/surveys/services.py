@@ -174,22 +174,25 @@ def require_submitted(session: Session, survey: Survey, to_status: str) -> None:
           f"Survei #{survey.id} tidak sedang menunggu verifikasi.")
 
 
+def _decide(session: Session, survey: Survey, staff: User, status: str, note: str,
+            now: datetime) -> None:
+    """Claim a submitted survey for staff's decision and record it with its note."""
+    require_submitted(session, survey, status)
+    survey.staff_note = note
+    survey.decided_at, survey.decided_by_id = now, staff.id
+    record_event(survey, staff, status, note, now)
+
+
 def return_survey(session: Session, survey: Survey, staff: User, note: str,
                   now: datetime) -> None:
     """Send a survey back to its volunteer for correction."""
-    require_submitted(session, survey, "returned")
-    survey.staff_note = note
-    survey.decided_at, survey.decided_by_id = now, staff.id
-    record_event(survey, staff, "returned", note, now)
+    _decide(session, survey, staff, "returned", note, now)
 
 
 def reject_survey(session: Session, survey: Survey, staff: User, note: str,
                   now: datetime) -> None:
     """Refuse a survey for good, with the reason."""
-    require_submitted(session, survey, "rejected")
-    survey.staff_note = note
-    survey.decided_at, survey.decided_by_id = now, staff.id
-    record_event(survey, staff, "rejected", note, now)
+    _decide(session, survey, staff, "rejected", note, now)
     if survey.task is not None and survey.task.status == "terbuka":
         survey.task.note = (survey.task.note + f"\nSurvei #{survey.id} ditolak: {note}").strip()
 
