@@ -104,7 +104,8 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def serve(folder: str, url: str, workers: str, storage: str) -> tuple[subprocess.Popen, int]:
+def serve(folder: str, url: str, workers: str, storage: str,
+          processes: int = 2) -> tuple[subprocess.Popen, int]:
     """gunicorn on 127.0.0.1 with rate limiting on (storage as given) and its limits raised."""
     port = free_port()
     env = {**os.environ, "DATABASE_URL": url, "NUTERA_INSTANCE_PATH": folder,
@@ -114,7 +115,8 @@ def serve(folder: str, url: str, workers: str, storage: str) -> tuple[subprocess
            "NUTERA_PROXY_FIX_X_FOR": "1",
            "SECRET_KEY": "bench", "NUTERA_CEK_RATE_LIMIT": "100000 per minute",
            "NUTERA_CEK_CAPTCHA_AFTER": "1000000000", "NUTERA_RATELIMIT_ENABLED": "true"}
-    worker_args = ["-w", "2"] if workers == "sync" else ["-w", "2", "-k", "gthread", "--threads", "4"]
+    worker_args = ["-w", str(processes)] + (
+        [] if workers == "sync" else ["-k", "gthread", "--threads", "4"])
     server = subprocess.Popen(
         [sys.executable, "-m", "gunicorn", *worker_args, "-b", f"127.0.0.1:{port}",
          "--log-level", "warning", "wsgi:app"], cwd=ROOT, env=env)

@@ -68,3 +68,13 @@ def test_dashboard_lists_volunteer_assignments(client, login_as):
     login_as("volunteer")
     page = client.get("/dasbor").get_data(as_text=True)
     assert "RT 01/RW 01" in page
+
+
+def test_layout_links_follow_the_script_root(client, world):
+    """Layout links are built once and reused, but never across mount points."""
+    plain = client.get("/program").get_data(as_text=True)
+    mounted = client.get("/program", base_url="http://localhost/nutera/").get_data(as_text=True)
+    assert 'href="/cek"' in plain and 'href="/static/css/nutera.css"' in plain
+    assert 'href="/nutera/cek"' in mounted and 'href="/nutera/static/css/nutera.css"' in mounted
+    assert 'href="/cek"' not in mounted
+    assert 'href="/cek"' in client.get("/statistik").get_data(as_text=True)

@@ -20,6 +20,7 @@ def _log_lookups_to_a_file(state) -> None:
         Path(state.app.instance_path) / "lookup.log")
     logger = logging.getLogger("nutera.lookup." + hashlib.sha256(path.encode()).hexdigest()[:12])
     logger.setLevel(logging.INFO)
+    logger.propagate = False  # its own file only, not whatever handlers the root logger has
     if not logger.handlers:
         handler = WatchedFileHandler(path, encoding="utf-8", delay=True)
         handler.setFormatter(logging.Formatter("%(asctime)s %(message)s"))

@@ -1,10 +1,10 @@
 """/cek (NIK lookup) and /cek-syarat (self-check): hot public pages with hand-written forms."""
-from flask import current_app, render_template, request, session
+from flask import abort, current_app, render_template, request, session
 
 from nutera import captcha
 from nutera.extensions import db, limiter
 from nutera.identity import IdentityError, parse_nik
-from nutera.lookup import bp
+from nutera.lookup import bp, guard
 from nutera.lookup.services import (
     ELECTRICITY, OCCUPATIONS, electricity_label, lookup as find_status, nik_digest,
     self_check_context,
@@ -20,40 +20,52 @@ DEFAULT_CAPTCHA_AFTER = 3
 _FAILURES = "cek_gagal"
 
 
-def _rate_limit() -> str:
-    return current_app.config.get("CEK_RATE_LIMIT", DEFAULT_RATE_LIMIT)
+def _limited() -> bool:
+    return current_app.config.get("RATELIMIT_ENABLED", True)
 
 
-def _ip_key() -> str:
-    return f"cek-gagal/{request.remote_addr}"
+def _failures_so_far() -> int:
+    """Failed tries of this session or this IP in the last hour, whichever is higher."""
+    failures = session.get(_FAILURES, 0)
+    if _limited():
+        failures = max(failures, guard.failures(limiter.storage, request.remote_addr or ""))
+    return failures
 
 
-def _failures() -> int:
-    """Failed lookups of this session or this IP in the last hour, whichever is higher."""
-    count = session.get(_FAILURES, 0)
-    if current_app.config.get("RATELIMIT_ENABLED", True):
-        count = max(count, limiter.storage.get(_ip_key()))
-    return count
+def _admit() -> int:
+    """Count this lookup (429 once a limit is used up); failed tries of this session or IP.
+
+    Flask-Limiter's storage and strategy are used directly rather than through its
+    decorator, whose bookkeeping cost as much as the lookup itself on this hot page."""
+    failures = session.get(_FAILURES, 0)
+    if not _limited():
+        return failures
+    limits = guard.parsed_limits(current_app.config.get("CEK_RATE_LIMIT", DEFAULT_RATE_LIMIT))
+    admission = guard.admit(limiter.storage, limiter.limiter, limits, request.remote_addr or "")
+    if not admission.allowed:
+        abort(429)
+    return max(failures, admission.failures)
 
 
-def _count_failure() -> None:
+def _count_failure(failures: int) -> int:
     session[_FAILURES] = session.get(_FAILURES, 0) + 1
-    if current_app.config.get("RATELIMIT_ENABLED", True):
-        limiter.storage.incr(_ip_key(), 3600)
+    if _limited():
+        guard.count_failure(limiter.storage, request.remote_addr or "")
+    return failures + 1
 
 
-def _needs_captcha() -> bool:
-    return _failures() >= current_app.config.get("CEK_CAPTCHA_AFTER", DEFAULT_CAPTCHA_AFTER)
+def _needs_captcha(failures: int) -> bool:
+    return failures >= current_app.config.get("CEK_CAPTCHA_AFTER", DEFAULT_CAPTCHA_AFTER)
 
 
-def _form(template: str = "lookup/form.html", **context):
+def _form(failures: int, template: str = "lookup/form.html", **context):
     """The lookup form, with a fresh captcha once there were a few failed tries."""
-    image = captcha.new_challenge("cek") if _needs_captcha() else None
+    image = captcha.new_challenge("cek") if _needs_captcha(failures) else None
     return render_template(template, captcha_image=image, errors=context.pop("errors", {}),
                            values=context.pop("values", {}), **context)
 
 
-def _checked_input() -> tuple[str | None, str, dict[str, str], dict[str, str]]:
+def _checked_input(failures: int) -> tuple[str | None, str, dict[str, str], dict[str, str]]:
     """(normalised NIK, name, values to show again, errors) from the posted form."""
     raw_nik, name = request.form.get("nik", ""), request.form.get("nama", "")
     values, errors = {"nik": raw_nik[:40], "nama": name[:120]}, {}
@@ -64,31 +76,30 @@ def _checked_input() -> tuple[str | None, str, dict[str, str], dict[str, str]]:
         errors["nik"] = str(error)
     if len(name.strip()) < 2:
         errors["nama"] = "Isi nama lengkap sesuai KTP."
-    if not errors and _needs_captcha() \
+    if not errors and _needs_captcha(failures) \
             and not captcha.check_answer("cek", request.form.get("captcha")):
         errors["captcha"] = "Jawaban kode pada gambar salah. Coba lagi."
     return nik, name, values, errors
 
 
 @bp.route("/cek", methods=["GET", "POST"])
-@limiter.limit(_rate_limit, methods=["POST"])
 def lookup():
     """Cek bansos: NIK and name as on the KTP; unknown NIK and wrong name look the same."""
     if request.method == "GET":
-        return _form()
-    nik, name, values, errors = _checked_input()
+        return _form(_failures_so_far())
+    failures = _admit()
+    nik, name, values, errors = _checked_input(failures)
+    log = current_app.extensions["lookup_log"]
     if errors:
-        current_app.extensions["lookup_log"].info("cek outcome=invalid fields=%s ip=%s", ",".join(sorted(errors)),
+        log.info("cek outcome=invalid fields=%s ip=%s", ",".join(sorted(errors)),
                  request.remote_addr)
-        return _form(values=values, errors=errors)
+        return _form(failures, values=values, errors=errors)
     with db.engine.connect() as connection:  # no ORM session: this page only reads
         result = find_status(connection, nik, name)
-    current_app.extensions["lookup_log"].info("cek nik_hmac=%s outcome=%s ip=%s",
-             nik_digest(nik, current_app.config["SECRET_KEY"]),
+    log.info("cek nik_hmac=%s outcome=%s ip=%s", nik_digest(nik, current_app.config["SECRET_KEY"]),
              "found" if result else "not_found", request.remote_addr)
     if result is None:
-        _count_failure()
-        return _form("lookup/not_found.html")
+        return _form(_count_failure(failures), "lookup/not_found.html")
     return render_template("lookup/found.html", result=result)
 
 

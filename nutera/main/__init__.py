@@ -3,4 +3,4 @@ from flask import Blueprint
 
 bp = Blueprint("main", __name__)
 
-from nutera.main import routes  # noqa: E402,F401
+from nutera.main import layout, routes  # noqa: E402,F401
