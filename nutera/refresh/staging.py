@@ -1,5 +1,4 @@
 """Upload and analysis: remember the file, stream its rows into refresh_row, match them."""
-import hashlib
 import json
 from datetime import date
 from pathlib import Path
@@ -10,9 +9,8 @@ from sqlalchemy.orm import Session
 
 from nutera.models import AidProgram, Household, Person, Refresh, RefreshRow, Rt, Rw, Setting
 from nutera.refresh import reader
-from nutera.refresh.validate import (
-    RowContext, init_worker, note_nik, validate_chunk, validate_in_worker,
-)
+from nutera.refresh.fastpath import FastCheck, init_worker, validate_chunk, validate_in_worker
+from nutera.refresh.validate import RowContext, note_nik
 
 Progress = Callable[[float, str], None]
 BATCH = 5000
@@ -129,34 +127,54 @@ PARALLEL_MIN_ROWS = 50_000
 CHUNK = 10_000
 
 
-def _chunks(path: Path, info: reader.FileInfo, refresh: Refresh):
-    """(sheet, columns, [(row number, cells)]) in chunks, empty rows and footers left out."""
-    current, columns, nik_index, chunk = None, {}, None, []
+def _data_rows(path: Path, info: reader.FileInfo, mapping: dict[str, str]):
+    """(sheet, its columns, row number, cells) of every data row; empty rows and footers left out."""
+    current, columns, nik_index = None, {}, None
     for sheet, number, cells in reader.iter_rows(path, info):
         if sheet is not current:
-            if chunk:
-                yield current, columns, chunk
-                chunk = []
             current = sheet
-            columns = reader.column_indexes(sheet.headers, refresh.mapping)
+            columns = reader.column_indexes(sheet.headers, mapping)
             nik_index = columns.get("nik")
         if _looks_like_data(cells, nik_index):
-            chunk.append((number, cells))
-            if len(chunk) >= CHUNK:
-                yield current, columns, chunk
+            yield sheet, columns, number, cells
+
+
+def content_digest(path: str | Path, info: reader.FileInfo, mapping: dict[str, str]) -> str:
+    """The ContentDigest stage_rows would record for this file, without checking any row."""
+    digest = reader.ContentDigest(mapping)
+    for _, columns, _, cells in _data_rows(Path(path), info, mapping):
+        digest.add(columns, cells)
+    return digest.hexdigest()
+
+
+def _chunks(path: Path, info: reader.FileInfo, refresh: Refresh, digest: reader.ContentDigest):
+    """(sheet, columns, [(row number, cells)]) in chunks; every row also goes into digest."""
+    current, current_columns, chunk = None, {}, []
+    for sheet, columns, number, cells in _data_rows(path, info, refresh.mapping):
+        if sheet is not current:
+            if chunk:
+                yield current, current_columns, chunk
                 chunk = []
+            current, current_columns = sheet, columns
+        digest.add(columns, cells)
+        chunk.append((number, cells))
+        if len(chunk) >= CHUNK:
+            yield current, current_columns, chunk
+            chunk = []
     if chunk:
-        yield current, columns, chunk
+        yield current, current_columns, chunk
 
 
 def _validated(path: Path, info: reader.FileInfo, refresh: Refresh, ctx: RowContext,
-               workers: int, total: int):
-    """Yield (sheet, number, cells, values, errors); big CSV files use a process pool."""
+               workers: int, total: int, digest: reader.ContentDigest):
+    """Yield (sheet, chunk, [(values, errors)]); big CSV files use a process pool."""
     if workers < 2 or info.kind != "csv" or total < PARALLEL_MIN_ROWS:
-        for sheet, columns, chunk in _chunks(path, info, refresh):
-            ctx.columns = columns
-            for (number, cells), (values, errors) in zip(chunk, validate_chunk(ctx, chunk)):
-                yield sheet, number, cells, values, errors
+        fast, columns_seen = None, None
+        for sheet, columns, chunk in _chunks(path, info, refresh, digest):
+            if columns is not columns_seen:
+                ctx.columns, columns_seen = columns, columns
+                fast = FastCheck(ctx)
+            yield sheet, chunk, validate_chunk(ctx, fast, chunk)
         return
     import multiprocessing
     from collections import deque
@@ -167,18 +185,14 @@ def _validated(path: Path, info: reader.FileInfo, refresh: Refresh, ctx: RowCont
             workers, initializer=init_worker,
             initargs=(columns, ctx.rts, ctx.programs, ctx.today)) as pool:
         pending: deque = deque()
-        for sheet, _, chunk in _chunks(path, info, refresh):
+        for sheet, _, chunk in _chunks(path, info, refresh, digest):
             pending.append((sheet, chunk, pool.apply_async(validate_in_worker, (chunk,))))
             while len(pending) > workers * 2:  # bounded: never the whole file in memory
-                yield from _drain(pending.popleft())
+                sheet, chunk, result = pending.popleft()
+                yield sheet, chunk, result.get()
         while pending:
-            yield from _drain(pending.popleft())
-
-
-def _drain(item):
-    sheet, chunk, result = item
-    for (number, cells), (values, errors) in zip(chunk, result.get()):
-        yield sheet, number, cells, values, errors
+            sheet, chunk, result = pending.popleft()
+            yield sheet, chunk, result.get()
 
 
 def stage_rows(session: Session, refresh: Refresh, progress: Progress = _no_progress,
@@ -196,34 +210,32 @@ def stage_rows(session: Session, refresh: Refresh, progress: Progress = _no_prog
     marker = "?" if dialect.paramstyle == "qmark" else "%s"
     sql = (f"INSERT INTO refresh_row ({', '.join(_COLUMNS)}) "
            f"VALUES ({', '.join([marker] * len(_COLUMNS))})")
-    content = hashlib.sha256()
+    digest = reader.ContentDigest(refresh.mapping)
     first_of_kk: set[str] = set()
     batch: list[tuple] = []
     seen = 0
-    for sheet, number, cells, values, errors in _validated(path, info, refresh, ctx, workers, total):
-        duplicate = note_nik(ctx, values["nik"], number, sheet.name)
-        if duplicate:
-            errors.insert(0, (reader.FIELDS["nik"], duplicate))
-        error = raw = None
-        is_first = False
-        if errors:
-            error = " | ".join(f"{column}: {message}" for column, message in errors)
-            raw = json.dumps([c if isinstance(c, str) else reader._text(c) for c in cells])
-        else:
-            line = (f"{values['nik']}|{values['kk']}|{values['name']}|{values['sex']}|"
-                    f"{values['birth_date']}|{values['address']}|{values['rt_id']}|"
-                    f"{values['programs']}\n")
-            content.update(line.encode())
-            if values["kk"] not in first_of_kk:
-                first_of_kk.add(values["kk"])
+    refresh_id, nik_label = refresh.id, reader.FIELDS["nik"]
+    for sheet, chunk, checked in _validated(path, info, refresh, ctx, workers, total, digest):
+        sheet_name = sheet.name[:60]
+        for (number, cells), (values, errors) in zip(chunk, checked):
+            nik, kk = values["nik"], values["kk"]
+            duplicate = note_nik(ctx, nik, number, sheet.name)
+            if duplicate:
+                errors.insert(0, (nik_label, duplicate))
+            error = raw = None
+            is_first = False
+            if errors:
+                error = " | ".join(f"{column}: {message}" for column, message in errors)
+                raw = json.dumps([c if isinstance(c, str) else reader._text(c) for c in cells])
+            elif kk not in first_of_kk:
+                first_of_kk.add(kk)
                 is_first = True
-        born = values["birth_date"]
-        batch.append((refresh.id, sheet.name[:60], number, values["nik"], values["kk"],
-                      values["name"], values["sex"],
-                      born.isoformat() if sqlite and born is not None else born,
-                      values["address"], values["rt_id"], values["programs"], error, raw,
-                      False, is_first))
-        seen += 1
+            born = values["birth_date"]
+            batch.append((refresh_id, sheet_name, number, nik, kk, values["name"], values["sex"],
+                          born.isoformat() if sqlite and born is not None else born,
+                          values["address"], values["rt_id"], values["programs"], error, raw,
+                          False, is_first))
+        seen += len(chunk)
         if len(batch) >= BATCH:
             # The connection is asked for each time: progress may have committed in between.
             tune_connection(session)
@@ -233,7 +245,7 @@ def stage_rows(session: Session, refresh: Refresh, progress: Progress = _no_prog
                      f"{seen:,} baris dibaca".replace(",", "."))
     if batch:
         session.connection().exec_driver_sql(sql, batch)
-    refresh.content_hash = content.hexdigest()
+    refresh.content_hash = digest.hexdigest()
     progress(0.7, f"{seen:,} baris dibaca; mencocokkan dengan registri".replace(",", "."))
 
 
