@@ -43,6 +43,7 @@ class KkInfo:
     region_name: str
 
 
+_NO_SERIAL = "0000"
 _SCIENTIFIC = re.compile(r"^[+-]?\d+([.,]\d+)?[eE][+-]?\d+$")
 _SEPARATORS = re.compile(r"[\s.\-]")
 
@@ -110,22 +111,30 @@ def parse_nik(text: object, today: date | None = None) -> NikInfo:
 def plain_nik_facts(nik: str, today: date) -> tuple[str, date] | None:
     """(sex, birth date) of a NIK written as exactly 16 digits that parse_nik accepts, else None.
 
-    For bulk imports: skips the clean-up parse_nik does for messy cells, and the date
-    digits are resolved once per distinct value."""
-    if len(nik) != 16 or not (nik.isascii() and nik.isdigit()):
+    For bulk imports: skips the clean-up parse_nik does for messy cells, and answers once
+    per region and date (a city file has a few tens of thousands of those)."""
+    if len(nik) != 16 or not (nik.isascii() and nik.isdigit()) or nik[12:] == _NO_SERIAL:
         return None
+    return _plain_nik_facts(nik[:4], nik[6:12], today)
+
+
+@lru_cache(maxsize=1 << 17)
+def _plain_nik_facts(region: str, birth_digits: str, today: date) -> tuple[str, date] | None:
     try:
-        _, sex, birth_date = _nik_facts(nik, today)
+        _, sex, birth_date = _nik_facts(f"{region}00{birth_digits}0001", today)
     except IdentityError:
         return None
     return sex, birth_date
 
 
 def _nik_facts(nik: str, today: date) -> tuple[str, str, date]:
-    """Region name, sex and birth date of 16 digits, or raise IdentityError."""
+    """Region name, sex and birth date of 16 digits, or raise IdentityError.
+
+    Only the region (first four digits), the date digits and the serial decide; the
+    district code is not checked (numdb does not list districts)."""
     region = _region_name(nik, "NIK")
     sex, birth_date = _nik_birth(nik[6:12], today)
-    if nik[12:] == "0000":
+    if nik[12:] == _NO_SERIAL:
         raise IdentityError("Nomor urut NIK (4 digit terakhir) tidak boleh 0000.")
     return region, sex, birth_date
 

@@ -5,7 +5,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from nutera.refresh import reader, staging
+from nutera.refresh import reader, rows
 from nutera.refresh.fastpath import FastCheck, validate_chunk
 from nutera.refresh.validate import RowContext, check_row
 from tests.factories_refresh import DATA, SHARED_DATA
@@ -123,7 +123,7 @@ def test_every_row_of_the_sample_files_gets_check_rows_answer(path):
     mapping = reader.propose_mapping(info.sheets[0].headers)
     rts = {(rw, rt): rw * 10 + rt for rw in range(1, 6) for rt in range(1, 6)}
     answered = 0
-    for _, columns, number, cells in staging._data_rows(path, info, mapping):
+    for _, columns, number, cells in rows.data_rows(path, info, mapping):
         ctx = RowContext(columns=columns, rts=rts, programs={"PKH", "BST", "BPNT"}, today=TODAY)
         fast = FastCheck(ctx)
         assert validate_chunk(ctx, fast, [(number, cells)]) == [check_row(cells, ctx, number)]

@@ -9,7 +9,7 @@ alone writes the messages. tests/test_refresh_fastpath.py proves both give the s
 from datetime import date
 from typing import Any
 
-from nutera.identity import IdentityError, KkInfo, plain_nik_facts
+from nutera.identity import IdentityError, plain_nik_facts
 from nutera.refresh.validate import (
     RowContext, _number, check_row, parse_date, program_list, sex_code,
 )
@@ -24,11 +24,13 @@ class FastCheck:
 
     def __init__(self, ctx: RowContext):
         self.ctx = ctx
+        self.today = ctx.today
         self.index = tuple(ctx.columns.get(name) for name in _ORDER)
         mapped = [i for i in self.index if i is not None]
         # Without the required columns every row has an error: nothing to speed up.
         self.enabled = all(self.index[i] is not None for i in (0, 1, 2, 6, 7))
         self.width = max(mapped) + 1 if mapped else 0
+        self._kk: dict[str, str | None] = {}
         self._sex: dict[str, Any] = {}
         self._born: dict[str, Any] = {}
         self._region: dict[tuple[str, str], Any] = {}
@@ -36,6 +38,7 @@ class FastCheck:
 
     def values(self, cells: list[Any]) -> dict | None:
         """The staged values check_row would give this row with no error, or None."""
+        # Cache hits are looked up inline and misses go to the helpers: this runs per row.
         if not self.enabled or len(cells) < self.width:
             return None
         i_nik, i_kk, i_name, i_sex, i_born, i_address, i_rt, i_rw, i_programs = self.index
@@ -43,32 +46,37 @@ class FastCheck:
         if not (type(nik) is str and type(kk) is str and type(rt) is str and type(rw) is str):
             return None
         nik = nik.strip()
-        facts = plain_nik_facts(nik, self.ctx.today)
+        facts = plain_nik_facts(nik, self.today)
         if facts is None:
             return None
         nik_sex, nik_born = facts
-        kk_info = self._kk(kk.strip())
-        if kk_info is None:
-            return None
+        kk = kk.strip()
+        kk_number = self._kk.get(kk) or self._kk_number(kk)
         name = cells[i_name]
-        if type(name) is not str:
+        if kk_number is None or type(name) is not str:
             return None
         name = " ".join(name.split()).upper()
         if not name:
             return None
-        if i_sex is not None and not self._sex_agrees(cells[i_sex], nik_sex):
-            return None
+        if i_sex is not None:
+            sex = cells[i_sex]
+            if sex != nik_sex and (type(sex) is not str or not self._sex_agrees(sex, nik_sex)):
+                return None
         born = nik_born
         if i_born is not None:
             born = self._birth_date(cells[i_born], nik_born)
             if born is None:
                 return None
-        rt_id = self._rt_id(rt.strip(), rw.strip())
+        rt_id = self._region.get((rt, rw), _UNSURE)
+        if rt_id is _UNSURE:
+            rt_id = self._rt_id(rt, rw)
         if rt_id is None:
             return None
         programs = ""
-        if i_programs is not None:
-            programs = self._program_text(cells[i_programs])
+        if i_programs is not None and cells[i_programs]:
+            programs = self._programs.get(cells[i_programs], _UNSURE)
+            if programs is _UNSURE:
+                programs = self._program_text(cells[i_programs])
             if programs is None:
                 return None
         address = ""
@@ -77,14 +85,16 @@ class FastCheck:
             if type(address) is not str:
                 return None
             address = " ".join(address.split())[:255]
-        return {"nik": nik, "kk": kk_info.kk, "sex": nik_sex, "birth_date": born,
+        return {"nik": nik, "kk": kk_number, "sex": nik_sex, "birth_date": born,
                 "rt_id": rt_id, "programs": programs, "name": name[:120], "address": address}
 
-    def _kk(self, text: str) -> KkInfo | None:
+    def _kk_number(self, text: str) -> str | None:
         try:
-            return self.ctx.kk(text)
+            number = self.ctx.kk(text).kk
         except IdentityError:
-            return None
+            number = None
+        _remember(self._kk, text, number)
+        return number
 
     def _sex_agrees(self, raw: Any, nik_sex: str) -> bool:
         if type(raw) is not str:
@@ -119,24 +129,18 @@ class FastCheck:
         return None if born > self.ctx.today or born.year < 1880 else born
 
     def _rt_id(self, rt: str, rw: str) -> int | None:
-        key = (rt, rw)
-        rt_id = self._region.get(key, _UNSURE)
-        if rt_id is _UNSURE:
-            rt_number, rw_number = _number(rt), _number(rw)
-            rt_id = None if rt_number is None or rw_number is None else \
-                self.ctx.rts.get((rw_number, rt_number))
-            _remember(self._region, key, rt_id)
-        return rt_id
+        rt_number, rw_number = _number(rt.strip()), _number(rw.strip())
+        rt_id = None if rt_number is None or rw_number is None else \
+            self.ctx.rts.get((rw_number, rt_number))
+        return _remember(self._region, (rt, rw), rt_id)
 
     def _program_text(self, raw: Any) -> str | None:
-        if type(raw) is not str:
-            return None
-        programs = self._programs.get(raw, _UNSURE)
-        if programs is _UNSURE:
+        text = None
+        if type(raw) is str:
             upper = raw.strip().upper()
-            text, unknown = program_list(upper, self.ctx.programs) if upper else ("", [])
-            programs = _remember(self._programs, raw, None if unknown else text)
-        return programs
+            codes, unknown = program_list(upper, self.ctx.programs) if upper else ("", [])
+            text = None if unknown else codes
+        return _remember(self._programs, raw, text)
 
 
 def _remember(cache: dict, key, value):

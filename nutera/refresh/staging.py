@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 
 from nutera.models import AidProgram, Household, Person, Refresh, RefreshRow, Rt, Rw, Setting
 from nutera.refresh import reader
-from nutera.refresh.fastpath import FastCheck, init_worker, validate_chunk, validate_in_worker
+from nutera.refresh import rows
 from nutera.refresh.validate import RowContext, note_nik
 
 Progress = Callable[[float, str], None]
@@ -110,89 +110,10 @@ def _count_rows(path: Path, info: reader.FileInfo) -> int:
     return 0
 
 
-_COLUMNS = ("refresh_id", "sheet", "row_number", "nik", "kk", "name", "sex", "birth_date",
-            "address", "rt_id", "programs", "error", "raw", "skip", "is_first")
-
-
-def _looks_like_data(cells: list, nik_index: int | None) -> bool:
-    """Skip empty rows and footers (JUMLAH, TOTAL) without inspecting every cell of every row."""
-    if nik_index is not None and nik_index < len(cells):
-        value = cells[nik_index]
-        if isinstance(value, (int, float)) or (isinstance(value, str) and value[:1].isdigit()):
-            return True
-    return any(c not in (None, "") for c in cells) and not reader.is_footer(cells)
-
-
 PARALLEL_MIN_ROWS = 50_000
 CHUNK = 10_000
-
-
-def _data_rows(path: Path, info: reader.FileInfo, mapping: dict[str, str]):
-    """(sheet, its columns, row number, cells) of every data row; empty rows and footers left out."""
-    current, columns, nik_index = None, {}, None
-    for sheet, number, cells in reader.iter_rows(path, info):
-        if sheet is not current:
-            current = sheet
-            columns = reader.column_indexes(sheet.headers, mapping)
-            nik_index = columns.get("nik")
-        if _looks_like_data(cells, nik_index):
-            yield sheet, columns, number, cells
-
-
-def content_digest(path: str | Path, info: reader.FileInfo, mapping: dict[str, str]) -> str:
-    """The ContentDigest stage_rows would record for this file, without checking any row."""
-    digest = reader.ContentDigest(mapping)
-    for _, columns, _, cells in _data_rows(Path(path), info, mapping):
-        digest.add(columns, cells)
-    return digest.hexdigest()
-
-
-def _chunks(path: Path, info: reader.FileInfo, refresh: Refresh, digest: reader.ContentDigest):
-    """(sheet, columns, [(row number, cells)]) in chunks; every row also goes into digest."""
-    current, current_columns, chunk = None, {}, []
-    for sheet, columns, number, cells in _data_rows(path, info, refresh.mapping):
-        if sheet is not current:
-            if chunk:
-                yield current, current_columns, chunk
-                chunk = []
-            current, current_columns = sheet, columns
-        digest.add(columns, cells)
-        chunk.append((number, cells))
-        if len(chunk) >= CHUNK:
-            yield current, current_columns, chunk
-            chunk = []
-    if chunk:
-        yield current, current_columns, chunk
-
-
-def _validated(path: Path, info: reader.FileInfo, refresh: Refresh, ctx: RowContext,
-               workers: int, total: int, digest: reader.ContentDigest):
-    """Yield (sheet, chunk, [(values, errors)]); big CSV files use a process pool."""
-    if workers < 2 or info.kind != "csv" or total < PARALLEL_MIN_ROWS:
-        fast, columns_seen = None, None
-        for sheet, columns, chunk in _chunks(path, info, refresh, digest):
-            if columns is not columns_seen:
-                ctx.columns, columns_seen = columns, columns
-                fast = FastCheck(ctx)
-            yield sheet, chunk, validate_chunk(ctx, fast, chunk)
-        return
-    import multiprocessing
-    from collections import deque
-
-    columns = reader.column_indexes(info.sheets[0].headers, refresh.mapping)
-    # spawn, not fork: the web process has threads, and a forked child could inherit a held lock.
-    with multiprocessing.get_context("spawn").Pool(
-            workers, initializer=init_worker,
-            initargs=(columns, ctx.rts, ctx.programs, ctx.today)) as pool:
-        pending: deque = deque()
-        for sheet, _, chunk in _chunks(path, info, refresh, digest):
-            pending.append((sheet, chunk, pool.apply_async(validate_in_worker, (chunk,))))
-            while len(pending) > workers * 2:  # bounded: never the whole file in memory
-                sheet, chunk, result = pending.popleft()
-                yield sheet, chunk, result.get()
-        while pending:
-            sheet, chunk, result = pending.popleft()
-            yield sheet, chunk, result.get()
+_COLUMNS = ("refresh_id", "sheet", "row_number", "nik", "kk", "name", "sex", "birth_date",
+            "address", "rt_id", "programs", "error", "raw", "skip", "is_first")
 
 
 def stage_rows(session: Session, refresh: Refresh, progress: Progress = _no_progress,
@@ -201,6 +122,11 @@ def stage_rows(session: Session, refresh: Refresh, progress: Progress = _no_prog
 
     Plain executemany of tuples: at a million rows the ORM or per-row dict processing
     would cost more than the validation itself."""
+    with rows.rare_garbage_collection():
+        _stage(session, refresh, progress, workers)
+
+
+def _stage(session: Session, refresh: Refresh, progress: Progress, workers: int) -> None:
     path = Path(refresh.stored_path)
     info = _file_info(refresh)
     ctx = _row_context(session, refresh.kelurahan_id)
@@ -215,7 +141,9 @@ def stage_rows(session: Session, refresh: Refresh, progress: Progress = _no_prog
     batch: list[tuple] = []
     seen = 0
     refresh_id, nik_label = refresh.id, reader.FIELDS["nik"]
-    for sheet, chunk, checked in _validated(path, info, refresh, ctx, workers, total, digest):
+    parallel = workers >= 2 and info.kind == "csv" and total >= PARALLEL_MIN_ROWS
+    for sheet, chunk, checked in rows.checked_chunks(path, info, refresh.mapping, ctx, digest,
+                                                     CHUNK, workers if parallel else 0):
         sheet_name = sheet.name[:60]
         for (number, cells), (values, errors) in zip(chunk, checked):
             nik, kk = values["nik"], values["kk"]
