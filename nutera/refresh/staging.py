@@ -61,6 +61,16 @@ def identical_to_last(session: Session, kelurahan_id: int, source: str, sha256: 
     return last if last is not None and last.sha256 == sha256 else None
 
 
+def content_identical_to_last(session: Session, refresh: Refresh) -> Refresh | None:
+    """The last committed refresh of the source when it staged exactly the cells of this
+    file under the same mapping (a re-saved copy): read once, nothing checked or staged."""
+    last = last_committed(session, refresh.kelurahan_id, refresh.source)
+    if last is None or not last.content_hash or last.mapping != refresh.mapping:
+        return None
+    digest = rows.content_digest(refresh.stored_path, _file_info(refresh), refresh.mapping)
+    return last if digest == last.content_hash else None
+
+
 def create_refresh(session: Session, kelurahan_id: int, user_id: int | None, source: str,
                    path: str | Path, filename: str, complete: bool = False) -> Refresh:
     """Inspect an uploaded file and propose its column mapping (raises reader.ReadError)."""
