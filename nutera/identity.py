@@ -167,6 +167,30 @@ def parse_kk(text: object, today: date | None = None) -> KkInfo:
     """Return the normalised KK number with what it encodes, or raise IdentityError."""
     today = today or date.today()
     kk = _digits(text, "Nomor KK")
+    region, issued_on = _kk_facts(kk, today)
+    return KkInfo(kk, kk[:2], kk[2:4], kk[4:6], issued_on, kk[12:], region)
+
+
+def is_plain_valid_kk(kk: str, today: date) -> bool:
+    """Whether a KK number written as exactly 16 digits is one parse_kk accepts (for bulk
+    imports, like plain_nik_facts)."""
+    if len(kk) != 16 or not (kk.isascii() and kk.isdigit()) or kk[12:] == _NO_SERIAL:
+        return False
+    return _plain_kk_valid(kk[:4], kk[6:12], today)
+
+
+@lru_cache(maxsize=1 << 17)
+def _plain_kk_valid(region: str, issue_digits: str, today: date) -> bool:
+    try:
+        _kk_facts(f"{region}00{issue_digits}0001", today)
+    except IdentityError:
+        return False
+    return True
+
+
+def _kk_facts(kk: str, today: date) -> tuple[str, date]:
+    """Region name and issue date of 16 digits, or raise IdentityError (the district code is
+    not checked, as for a NIK)."""
     region = _region_name(kk, "Nomor KK")
     day, month, yy = int(kk[6:8]), int(kk[8:10]), int(kk[10:12])
     try:
@@ -175,9 +199,9 @@ def parse_kk(text: object, today: date | None = None) -> KkInfo:
         raise IdentityError(
             f"Tanggal terbit pada Nomor KK tidak mungkin: {kk[6:8]}-{kk[8:10]}-{kk[10:12]}."
         ) from None
-    if kk[12:] == "0000":
+    if kk[12:] == _NO_SERIAL:
         raise IdentityError("Nomor urut KK (4 digit terakhir) tidak boleh 0000.")
-    return KkInfo(kk, kk[:2], kk[2:4], kk[4:6], issued_on, kk[12:], region)
+    return region, issued_on
 
 
 def is_valid_nik(text: object) -> bool:

@@ -211,14 +211,15 @@ def preview_counts(session: Session, refresh: Refresh) -> dict:
     person_counts = dict(zip(PERSON_FIELDS, figures[:size]))
     person_counts.update({f"conflict_{f}": n for f, n in zip(PERSON_FIELDS, figures[size:2 * size])})
     person_changed = figures[-1]
-    h_join = sa.select(sa.func.count()).select_from(
-        ROW.join(HOUSEHOLD, HOUSEHOLD.c.id == ROW.c.household_id)).where(first_rows(refresh))
-    households_new = session.scalar(sa.select(sa.func.count()).where(
-        first_rows(refresh), ROW.c.household_id.is_(None))) or 0
-    households_changed = session.scalar(h_join.where(household_changes(refresh))) or 0
-    household_conflicts = session.scalar(h_join.where(
-        household_changes(refresh),
-        verified_since(HOUSEHOLD.c.verified_at, since))) or 0
+    # One pass over the first row of each KK: new, changed and conflicting households.
+    matched = sa.and_(HOUSEHOLD.c.id.is_not(None), household_changes(refresh))
+    households_new, households_changed, household_conflicts = session.execute(sa.select(
+        sa.func.count(sa.case((ROW.c.household_id.is_(None), 1))),
+        sa.func.count(sa.case((matched, 1))),
+        sa.func.count(sa.case((sa.and_(matched, verified_since(HOUSEHOLD.c.verified_at, since)),
+                               1))),
+    ).select_from(ROW.outerjoin(HOUSEHOLD, HOUSEHOLD.c.id == ROW.c.household_id))
+        .where(first_rows(refresh))).one()
     added = ended = 0
     if refresh.mapping.get("programs"):
         for program in _program_rows(session, refresh):

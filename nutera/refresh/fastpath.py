@@ -9,7 +9,7 @@ alone writes the messages. tests/test_refresh_fastpath.py proves both give the s
 from datetime import date
 from typing import Any
 
-from nutera.identity import IdentityError, plain_nik_facts
+from nutera.identity import is_plain_valid_kk, plain_nik_facts
 from nutera.refresh.validate import (
     RowContext, _number, check_row, parse_date, program_list, sex_code,
 )
@@ -30,7 +30,6 @@ class FastCheck:
         # Without the required columns every row has an error: nothing to speed up.
         self.enabled = all(self.index[i] is not None for i in (0, 1, 2, 6, 7))
         self.width = max(mapped) + 1 if mapped else 0
-        self._kk: dict[str, str | None] = {}
         self._sex: dict[str, Any] = {}
         self._born: dict[str, Any] = {}
         self._region: dict[tuple[str, str], Any] = {}
@@ -51,9 +50,8 @@ class FastCheck:
             return None
         nik_sex, nik_born = facts
         kk = kk.strip()
-        kk_number = self._kk.get(kk) or self._kk_number(kk)
         name = cells[i_name]
-        if kk_number is None or type(name) is not str:
+        if type(name) is not str or not is_plain_valid_kk(kk, self.today):
             return None
         name = " ".join(name.split()).upper()
         if not name:
@@ -85,16 +83,8 @@ class FastCheck:
             if type(address) is not str:
                 return None
             address = " ".join(address.split())[:255]
-        return {"nik": nik, "kk": kk_number, "sex": nik_sex, "birth_date": born,
+        return {"nik": nik, "kk": kk, "sex": nik_sex, "birth_date": born,
                 "rt_id": rt_id, "programs": programs, "name": name[:120], "address": address}
-
-    def _kk_number(self, text: str) -> str | None:
-        try:
-            number = self.ctx.kk(text).kk
-        except IdentityError:
-            number = None
-        _remember(self._kk, text, number)
-        return number
 
     def _sex_agrees(self, raw: Any, nik_sex: str) -> bool:
         if type(raw) is not str:

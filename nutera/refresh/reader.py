@@ -227,6 +227,7 @@ class ContentDigest:
         self._fields = [f for f in FIELDS if mapping.get(f)]
         self._columns: dict[str, int] | None = None
         self._indexes: list[int | None] = []
+        self._pending: list[str] = []  # hashed a few thousand rows at a time: fewer calls
 
     def add(self, columns: dict[str, int], cells: list[Any]) -> None:
         """Take one data row of the sheet whose mapped columns are columns."""
@@ -242,12 +243,19 @@ class ContentDigest:
         # yet hash alike.
         if line is not None and line.count("\x1f") == len(self._indexes) - 1 \
                 and "\x1e" not in line and "\x1d" not in line:
-            self._hash.update(("\x1e" + line).encode("utf-8", "surrogatepass"))
-            return
-        size = len(cells)
-        typed = tuple((type(cells[i]).__name__, cells[i]) if i is not None and i < size
-                      else None for i in self._indexes)
-        self._hash.update(("\x1d" + repr(typed)).encode("utf-8", "surrogatepass"))
+            self._pending.append("\x1e" + line)
+        else:
+            size = len(cells)
+            typed = tuple((type(cells[i]).__name__, cells[i]) if i is not None and i < size
+                          else None for i in self._indexes)
+            self._pending.append("\x1d" + repr(typed))
+        if len(self._pending) >= 4096:
+            self._flush()
+
+    def _flush(self) -> None:
+        self._hash.update("".join(self._pending).encode("utf-8", "surrogatepass"))
+        self._pending.clear()
 
     def hexdigest(self) -> str:
+        self._flush()
         return self._hash.hexdigest()

@@ -197,19 +197,17 @@ def match_rows(session: Session, refresh: Refresh) -> None:
                     .values(person_id=person.c.id))
     session.execute(sa.update(row).where(mine, household.c.kk_number == row.c.kk)
                     .values(household_id=household.c.id))
-    # A NIK or KK registered in another kelurahan is not ours to change.
-    elsewhere = (
-        (sa.exists().where(person.c.id == row.c.person_id,
-                           person.c.kelurahan_id != refresh.kelurahan_id),
-         "NIK: NIK ini terdaftar di kelurahan lain; tidak diubah dari sini."),
-        (sa.exists().where(household.c.id == row.c.household_id,
-                           household.c.kelurahan_id != refresh.kelurahan_id),
-         "Nomor KK: KK ini terdaftar di kelurahan lain; tidak diubah dari sini."),
-    )
-    flagged = 0
-    for condition, message in elsewhere:
-        flagged += session.execute(sa.update(row).where(mine, row.c.error.is_(None), condition)
-                                   .values(error=message)).rowcount
+    # A NIK or KK registered in another kelurahan is not ours to change (the NIK is named
+    # when both are); one pass over the rows.
+    person_elsewhere = sa.exists().where(person.c.id == row.c.person_id,
+                                         person.c.kelurahan_id != refresh.kelurahan_id)
+    household_elsewhere = sa.exists().where(household.c.id == row.c.household_id,
+                                            household.c.kelurahan_id != refresh.kelurahan_id)
+    flagged = session.execute(sa.update(row).where(
+        mine, row.c.error.is_(None), sa.or_(person_elsewhere, household_elsewhere),
+    ).values(error=sa.case(
+        (person_elsewhere, "NIK: NIK ini terdaftar di kelurahan lain; tidak diubah dari sini."),
+        else_="Nomor KK: KK ini terdaftar di kelurahan lain; tidak diubah dari sini."))).rowcount
     if flagged:
         from nutera.refresh.diff import mark_first_rows
 
