@@ -8,8 +8,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from nutera.models import AidProgram, Household, Person, Refresh, RefreshRow, Rt, Rw, Setting
-from nutera.refresh import reader
-from nutera.refresh import rows
+from nutera.refresh import reader, rows
 from nutera.refresh.validate import RowContext, note_nik
 
 Progress = Callable[[float, str], None]
