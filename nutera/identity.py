@@ -43,6 +43,7 @@ class KkInfo:
     region_name: str
 
 
+_NO_SERIAL = "0000"
 _SCIENTIFIC = re.compile(r"^[+-]?\d+([.,]\d+)?[eE][+-]?\d+$")
 _SEPARATORS = re.compile(r"[\s.\-]")
 
@@ -103,34 +104,93 @@ def parse_nik(text: object, today: date | None = None) -> NikInfo:
     """Return the normalised NIK with what it encodes, or raise IdentityError."""
     today = today or date.today()
     nik = _digits(text, "NIK")
+    region, sex, birth_date = _nik_facts(nik, today)
+    return NikInfo(nik, nik[:2], nik[2:4], nik[4:6], birth_date, sex, nik[12:], region)
+
+
+def plain_nik_facts(nik: str, today: date) -> tuple[str, date] | None:
+    """(sex, birth date) of a NIK written as exactly 16 digits that parse_nik accepts, else None.
+
+    For bulk imports: skips the clean-up parse_nik does for messy cells, and answers once
+    per region and date (a city file has a few tens of thousands of those)."""
+    if len(nik) != 16 or not (nik.isascii() and nik.isdigit()) or nik[12:] == _NO_SERIAL:
+        return None
+    return _plain_nik_facts(nik[:4], nik[6:12], today)
+
+
+@lru_cache(maxsize=1 << 17)
+def _plain_nik_facts(region: str, birth_digits: str, today: date) -> tuple[str, date] | None:
+    try:
+        _, sex, birth_date = _nik_facts(f"{region}00{birth_digits}0001", today)
+    except IdentityError:
+        return None
+    return sex, birth_date
+
+
+def _nik_facts(nik: str, today: date) -> tuple[str, str, date]:
+    """Region name, sex and birth date of 16 digits, or raise IdentityError.
+
+    Only the region (first four digits), the date digits and the serial decide; the
+    district code is not checked (numdb does not list districts)."""
     region = _region_name(nik, "NIK")
-    day, month, yy = int(nik[6:8]), int(nik[8:10]), int(nik[10:12])
+    sex, birth_date = _nik_birth(nik[6:12], today)
+    if nik[12:] == _NO_SERIAL:
+        raise IdentityError("Nomor urut NIK (4 digit terakhir) tidak boleh 0000.")
+    return region, sex, birth_date
+
+
+@lru_cache(maxsize=1 << 17)
+def _nik_birth(digits: str, today: date) -> tuple[str, date]:
+    """Sex and birth date from the DDMMYY digits of a NIK (cached: bulk imports repeat them)."""
+    day, month, yy = int(digits[0:2]), int(digits[2:4]), int(digits[4:6])
     if 1 <= day <= 31:
         sex = "L"
     elif 41 <= day <= 71:
         sex, day = "P", day - 40
     else:
         raise IdentityError(
-            f"Tanggal lahir pada NIK tidak mungkin: angka hari {nik[6:8]} "
+            f"Tanggal lahir pada NIK tidak mungkin: angka hari {digits[0:2]} "
             "(laki-laki 01-31, perempuan 41-71)."
         )
     if not 1 <= month <= 12:
-        raise IdentityError(f"Tanggal lahir pada NIK tidak mungkin: bulan {nik[8:10]}.")
+        raise IdentityError(f"Tanggal lahir pada NIK tidak mungkin: bulan {digits[2:4]}.")
     try:
         birth_date = _two_digit_year(yy, month, day, today)
     except ValueError:
         raise IdentityError(
-            f"Tanggal lahir pada NIK tidak ada di kalender: {day:02d}-{month:02d}-{nik[10:12]}."
+            f"Tanggal lahir pada NIK tidak ada di kalender: {day:02d}-{month:02d}-{digits[4:6]}."
         ) from None
-    if nik[12:] == "0000":
-        raise IdentityError("Nomor urut NIK (4 digit terakhir) tidak boleh 0000.")
-    return NikInfo(nik, nik[:2], nik[2:4], nik[4:6], birth_date, sex, nik[12:], region)
+    return sex, birth_date
 
 
 def parse_kk(text: object, today: date | None = None) -> KkInfo:
     """Return the normalised KK number with what it encodes, or raise IdentityError."""
     today = today or date.today()
     kk = _digits(text, "Nomor KK")
+    region, issued_on = _kk_facts(kk, today)
+    return KkInfo(kk, kk[:2], kk[2:4], kk[4:6], issued_on, kk[12:], region)
+
+
+def is_plain_valid_kk(kk: str, today: date) -> bool:
+    """Whether a KK number written as exactly 16 digits is one parse_kk accepts (for bulk
+    imports, like plain_nik_facts)."""
+    if len(kk) != 16 or not (kk.isascii() and kk.isdigit()) or kk[12:] == _NO_SERIAL:
+        return False
+    return _plain_kk_valid(kk[:4], kk[6:12], today)
+
+
+@lru_cache(maxsize=1 << 17)
+def _plain_kk_valid(region: str, issue_digits: str, today: date) -> bool:
+    try:
+        _kk_facts(f"{region}00{issue_digits}0001", today)
+    except IdentityError:
+        return False
+    return True
+
+
+def _kk_facts(kk: str, today: date) -> tuple[str, date]:
+    """Region name and issue date of 16 digits, or raise IdentityError (the district code is
+    not checked, as for a NIK)."""
     region = _region_name(kk, "Nomor KK")
     day, month, yy = int(kk[6:8]), int(kk[8:10]), int(kk[10:12])
     try:
@@ -139,9 +199,9 @@ def parse_kk(text: object, today: date | None = None) -> KkInfo:
         raise IdentityError(
             f"Tanggal terbit pada Nomor KK tidak mungkin: {kk[6:8]}-{kk[8:10]}-{kk[10:12]}."
         ) from None
-    if kk[12:] == "0000":
+    if kk[12:] == _NO_SERIAL:
         raise IdentityError("Nomor urut KK (4 digit terakhir) tidak boleh 0000.")
-    return KkInfo(kk, kk[:2], kk[2:4], kk[4:6], issued_on, kk[12:], region)
+    return region, issued_on
 
 
 def is_valid_nik(text: object) -> bool:

@@ -2,10 +2,12 @@
 from datetime import date, timedelta
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from nutera.identity import IdentityError, mask_name, mask_nik, parse_kk, parse_nik
+from nutera.identity import (
+    IdentityError, is_plain_valid_kk, mask_name, mask_nik, parse_kk, parse_nik, plain_nik_facts,
+)
 
 TODAY = date(2026, 11, 22)
 
@@ -143,3 +145,39 @@ def test_arbitrary_text_never_crashes(text):
         assert str(error)
     else:
         assert len(info.nik) == 16 and info.nik.isdigit()
+
+
+# Region prefixes that exist and that do not, dates that are valid and that are not.
+SIXTEEN_DIGITS = st.builds(
+    lambda region, district, day, month, yy, serial: f"{region}{district}{day}{month}{yy}{serial}",
+    st.sampled_from(["3273", "3204", "3100", "9973", "3299", "1101"]),
+    st.sampled_from(["01", "02", "00", "99"]),
+    st.sampled_from([f"{d:02d}" for d in (0, 1, 5, 17, 29, 30, 31, 32, 41, 45, 69, 70, 71, 72)]),
+    st.sampled_from([f"{m:02d}" for m in (0, 1, 2, 6, 12, 13)]),
+    st.sampled_from(["00", "01", "25", "26", "27", "88", "99"]),
+    st.sampled_from(["0000", "0001", "9999"]))
+
+
+@settings(max_examples=2000)
+@given(SIXTEEN_DIGITS)
+def test_bulk_shortcuts_agree_with_parse_nik_and_parse_kk(number):
+    try:
+        info = parse_nik(number, today=TODAY)
+        expected = (info.sex, info.birth_date)
+    except IdentityError:
+        expected = None
+    assert plain_nik_facts(number, TODAY) == expected
+    try:
+        parse_kk(number, today=TODAY)
+        valid_kk = True
+    except IdentityError:
+        valid_kk = False
+    assert is_plain_valid_kk(number, TODAY) is valid_kk
+
+
+def test_bulk_shortcuts_take_only_plain_digits():
+    for text in (" 3273024501900001", "3273 0245 0190 0001", "'3273024501900001"):
+        assert parse_nik(text, today=TODAY)
+        assert plain_nik_facts(text, TODAY) is None
+    assert not is_plain_valid_kk("3273020106150001 ", TODAY)
+    assert is_plain_valid_kk("3273020106150001", TODAY)

@@ -213,3 +213,18 @@ def test_an_older_preview_is_matched_again_when_another_refresh_landed_first(kel
     apply(older)  # its rows now match the person the other source created: no duplicate
     assert db.session.scalar(sa.select(sa.func.count(Person.id)).where(
         Person.name == "WARGA SAMA")) == 1
+
+
+def test_programs_for_persons_enrol_the_listed_persons(family, kelurahan, tmp_path):
+    pena = factories.make_program(db.session, kelurahan, code="PENA", target="person")
+    db.session.commit()
+    rows = family_rows(family, programs="PENA,PKH")
+    rows[2][-1] = "PENA"
+    apply(preview(kelurahan, write_csv(tmp_path / "p.csv", rows)))
+    enrolled = set(db.session.scalars(sa.select(Person.name).join(
+        Enrollment, Enrollment.person_id == Person.id).where(Enrollment.program_id == pena.id,
+                                                             Enrollment.status == "aktif")))
+    assert enrolled == {"KEPALA BARU", "WARGA BARU"}
+    pkh = db.session.scalar(sa.select(Enrollment.status).join(Enrollment.program).where(
+        AidProgram.code == "PKH", Enrollment.household_id == family.id))
+    assert pkh == "aktif"

@@ -187,3 +187,27 @@ def test_parallel_validation_gives_the_same_rows_as_one_process(kelurahan, tmp_p
 
     assert rows(parallel) == rows(single) and len(rows(single)) == 300
     assert parallel.content_hash == single.content_hash
+
+
+def test_nik_or_kk_registered_in_another_kelurahan_is_rejected_naming_the_nik_first(kelurahan, tmp_path):
+    other = factories.make_kelurahan(db.session, "3273021004", "Lain")
+    there = factories.make_household(db.session, factories.rt_of(other, 1, 1),
+                                     kk_number=factories.make_kk(serial=9301), members=[
+        {"name": "WARGA LAIN", "sex": "L", "birth_date": date(1980, 1, 2), "relation": "kepala"}])
+    db.session.commit()
+    person = there.members[0]
+    path = write_csv(tmp_path / "e.csv", [
+        [person.nik, there.kk_number, "WARGA LAIN", "L", "02/01/1980", "Jl. X", "001", "001", ""],
+        [factories.make_nik(date(1991, 3, 4), "P"), there.kk_number, "ISTRI", "P", "04/03/1991",
+         "Jl. X", "001", "001", ""],
+        [person.nik, factories.make_kk(serial=9302), "WARGA LAIN", "L", "02/01/1980", "Jl. Y",
+         "001", "001", ""],
+        [factories.make_nik(date(1992, 5, 6), "L"), factories.make_kk(serial=9303), "BARU", "L",
+         "06/05/1992", "Jl. Z", "001", "001", ""],
+    ])
+    refresh, counts = analyse_file(kelurahan, path)
+    errors = {number: message for (_, number), message in rejected(refresh).items()}
+    assert errors[1] == "NIK: NIK ini terdaftar di kelurahan lain; tidak diubah dari sini."
+    assert errors[2] == "Nomor KK: KK ini terdaftar di kelurahan lain; tidak diubah dari sini."
+    assert errors[3].startswith("NIK: NIK yang sama sudah ada di baris 1")
+    assert set(errors) == {1, 2, 3} and counts["rejected"] == 3 and counts["persons_new"] == 1

@@ -84,19 +84,19 @@ def import_command(file: str, source: str, do_commit: bool, code: str | None, co
     actor = _actor(username)
     set_actor(db.session, None)  # audited once per refresh with audit_bulk
     source = " ".join(source.split())
-    same = staging.identical_to_last(db.session, kelurahan.id, source, reader.file_sha256(file))
-    if same is not None:
-        click.echo(f"Berkas identik dengan pemutakhiran #{same.id}: tidak ada perubahan.")
-        return
     folder = Path(current_app.config["UPLOAD_FOLDER"])
     with open(file, "rb") as handle:
         stored = services.store_upload(handle, file, str(folder))
     try:
-        refresh = staging.create_refresh(db.session, kelurahan.id, actor.user_id, source, stored,
-                                         Path(file).name, complete)
+        refresh, same = services.open_upload(db.session, kelurahan.id, actor.user_id, source,
+                                             stored, Path(file).name, complete)
     except reader.ReadError as error:
         stored.unlink()
         raise click.ClickException(str(error)) from None
+    if same is not None:
+        stored.unlink()
+        click.echo(f"Berkas identik dengan pemutakhiran #{same.id}: tidak ada perubahan.")
+        return
     missing = staging.missing_fields(refresh.mapping)
     if missing:
         db.session.rollback()

@@ -105,15 +105,21 @@ def _apply_enrollments(session: Session, refresh: Refresh, now) -> None:
     if not refresh.mapping.get("programs"):
         return
     reason = f"Tidak tercantum lagi di {refresh.source} ({refresh.filename})"
-    session.execute(sa.update(ROW).where(
-        diff.valid_rows(refresh.id), ROW.c.programs != "", ROW.c.household_id.is_(None))
-        .values(household_id=_household_of_row()))
-    session.execute(sa.update(ROW).where(
-        diff.valid_rows(refresh.id), ROW.c.programs != "", ROW.c.person_id.is_(None))
-        .values(person_id=sa.select(PERSON.c.id).where(PERSON.c.nik == ROW.c.nik)
-                .scalar_subquery()))
-    for program in session.scalars(sa.select(AidProgram).where(
-            AidProgram.kelurahan_id == refresh.kelurahan_id, AidProgram.active.is_(True))):
+    programs = list(session.scalars(sa.select(AidProgram).where(
+        AidProgram.kelurahan_id == refresh.kelurahan_id, AidProgram.active.is_(True))))
+    # Rows listing a program need the id of their beneficiary; each fill is a pass over
+    # the rows, so only the kinds some program enrols.
+    beneficiaries = {diff.beneficiary_column(program)[0] for program in programs}
+    if "household_id" in beneficiaries:
+        session.execute(sa.update(ROW).where(
+            diff.valid_rows(refresh.id), ROW.c.programs != "", ROW.c.household_id.is_(None))
+            .values(household_id=_household_of_row()))
+    if "person_id" in beneficiaries:
+        session.execute(sa.update(ROW).where(
+            diff.valid_rows(refresh.id), ROW.c.programs != "", ROW.c.person_id.is_(None))
+            .values(person_id=sa.select(PERSON.c.id).where(PERSON.c.nik == ROW.c.nik)
+                    .scalar_subquery()))
+    for program in programs:
         ending = diff.enrollments_to_end(refresh, program, diff.is_postgres(session))
         session.execute(sa.insert(CHANGE).from_select(
             ["refresh_id", "entity", "entity_id", "action", "old_status", "old_status_reason",

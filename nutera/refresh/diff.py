@@ -196,29 +196,35 @@ def preview_counts(session: Session, refresh: Refresh) -> dict:
     """Every figure the preview page shows first, computed with a few aggregate queries."""
     rid = refresh.id
     since = last_refresh_at(session, refresh.kelurahan_id, before=refresh)
-    totals = session.execute(sa.select(
-        sa.func.count(), sa.func.count(ROW.c.error),
-        sa.func.count(sa.case((sa.and_(ROW.c.error.is_(None), ROW.c.skip.is_(False),
-                                    ROW.c.person_id.is_(None)), 1))),
-    ).where(ROW.c.refresh_id == rid)).one()
-    # One pass over the matched rows counts every field change and every conflict.
-    measures = [sa.func.count(sa.case((person_field_changed(f), 1))) for f in PERSON_FIELDS]
-    measures += [sa.func.count(sa.case((conflict_filter(f, since), 1))) for f in PERSON_FIELDS]
-    measures.append(sa.func.count(sa.case((sa.or_(*(person_field_changed(f) for f in PERSON_FIELDS)), 1))))
-    figures = session.execute(sa.select(*measures).select_from(
-        ROW.join(PERSON, PERSON.c.id == ROW.c.person_id)).where(valid_rows(rid))).one()
+    # One pass over the rows counts them, and every field change and conflict of the
+    # accepted rows that match a person.
+    valid = sa.and_(ROW.c.error.is_(None), ROW.c.skip.is_(False))
+    matched = sa.and_(valid, PERSON.c.id.is_not(None))
+
+    def matched_count(condition):
+        return sa.func.count(sa.case((sa.and_(matched, condition), 1)))
+
+    measures = [sa.func.count(), sa.func.count(ROW.c.error),
+                sa.func.count(sa.case((sa.and_(valid, ROW.c.person_id.is_(None)), 1)))]
+    measures += [matched_count(person_field_changed(f)) for f in PERSON_FIELDS]
+    measures += [matched_count(conflict_filter(f, since)) for f in PERSON_FIELDS]
+    measures.append(matched_count(sa.or_(*(person_field_changed(f) for f in PERSON_FIELDS))))
+    result = session.execute(sa.select(*measures).select_from(
+        ROW.outerjoin(PERSON, PERSON.c.id == ROW.c.person_id)).where(ROW.c.refresh_id == rid)).one()
+    totals, figures = result[:3], result[3:]
     size = len(PERSON_FIELDS)
     person_counts = dict(zip(PERSON_FIELDS, figures[:size]))
     person_counts.update({f"conflict_{f}": n for f, n in zip(PERSON_FIELDS, figures[size:2 * size])})
     person_changed = figures[-1]
-    h_join = sa.select(sa.func.count()).select_from(
-        ROW.join(HOUSEHOLD, HOUSEHOLD.c.id == ROW.c.household_id)).where(first_rows(refresh))
-    households_new = session.scalar(sa.select(sa.func.count()).where(
-        first_rows(refresh), ROW.c.household_id.is_(None))) or 0
-    households_changed = session.scalar(h_join.where(household_changes(refresh))) or 0
-    household_conflicts = session.scalar(h_join.where(
-        household_changes(refresh),
-        verified_since(HOUSEHOLD.c.verified_at, since))) or 0
+    # One pass over the first row of each KK: new, changed and conflicting households.
+    matched = sa.and_(HOUSEHOLD.c.id.is_not(None), household_changes(refresh))
+    households_new, households_changed, household_conflicts = session.execute(sa.select(
+        sa.func.count(sa.case((ROW.c.household_id.is_(None), 1))),
+        sa.func.count(sa.case((matched, 1))),
+        sa.func.count(sa.case((sa.and_(matched, verified_since(HOUSEHOLD.c.verified_at, since)),
+                               1))),
+    ).select_from(ROW.outerjoin(HOUSEHOLD, HOUSEHOLD.c.id == ROW.c.household_id))
+        .where(first_rows(refresh))).one()
     added = ended = 0
     if refresh.mapping.get("programs"):
         for program in _program_rows(session, refresh):

@@ -52,23 +52,21 @@ def index():
         source = " ".join(form.source.data.split())
         path = services.store_upload(form.file.data.stream, form.file.data.filename,
                                      current_app.config["UPLOAD_FOLDER"])
-        same = staging.identical_to_last(db.session, form.kelurahan_id.data, source,
-                                         reader.file_sha256(path))
-        if same is not None:
-            path.unlink()
-            flash(f"Berkas ini identik dengan pemutakhiran terakhir dari {source} "
-                  f"({same.filename}): tidak ada perubahan.", "info")
-            return redirect(url_for("refresh.index"))
         try:
-            refresh = staging.create_refresh(db.session, form.kelurahan_id.data, current_user.id,
-                                             source, path, form.file.data.filename,
-                                             form.complete.data)
+            refresh, same = services.open_upload(
+                db.session, form.kelurahan_id.data, current_user.id, source, path,
+                form.file.data.filename, form.complete.data)
         except reader.ReadError as error:
             path.unlink()
             form.file.errors.append(str(error))
         else:
-            db.session.commit()
-            return redirect(url_for("refresh.mapping", refresh_id=refresh.id))
+            if same is None:
+                db.session.commit()
+                return redirect(url_for("refresh.mapping", refresh_id=refresh.id))
+            path.unlink()
+            flash(f"Berkas ini identik dengan pemutakhiran terakhir dari {source} "
+                  f"({same.filename}): tidak ada perubahan.", "info")
+            return redirect(url_for("refresh.index"))
     page = request.args.get("page", 1, type=int)
     refreshes, total = queries.refresh_page(db.session, current_user, page)
     sources = staging.known_sources(db.session, current_user.kelurahan_id) \

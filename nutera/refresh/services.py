@@ -1,4 +1,4 @@
-"""Operations the views and the CLI share: store an upload, decide on conflicts, skip rows."""
+"""Operations the views and the CLI share: store and open an upload, decide on conflicts, skip rows."""
 import secrets
 from pathlib import Path
 from typing import BinaryIO
@@ -7,6 +7,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from nutera.models import CONFLICT_CHOICES, Refresh, RefreshDecision, RefreshRow
+from nutera.refresh import reader, staging
 from nutera.refresh.commit import RefreshStateError
 from nutera.refresh.diff import HOUSEHOLD_FIELDS, PERSON_FIELDS, mark_first_rows, preview_counts
 
@@ -26,6 +27,24 @@ def store_upload(stream: BinaryIO, filename: str, upload_folder: str) -> Path:
         for chunk in iter(lambda: stream.read(CHUNK), b""):
             handle.write(chunk)
     return target
+
+
+def open_upload(session: Session, kelurahan_id: int, user_id: int | None, source: str,
+                path: Path, filename: str, complete: bool = False) -> tuple[Refresh | None, Refresh | None]:
+    """(new refresh, None) for a stored upload, or (None, last refresh) when the file is the
+    one last committed from source: the same bytes, or a re-saved copy with the same cells
+    under the same column mapping. Raises reader.ReadError for an unreadable file."""
+    same = staging.identical_to_last(session, kelurahan_id, source, reader.file_sha256(path))
+    if same is not None:
+        return None, same
+    refresh = staging.create_refresh(session, kelurahan_id, user_id, source, path, filename,
+                                     complete)
+    same = staging.content_identical_to_last(session, refresh)
+    if same is None:
+        return refresh, None
+    session.delete(refresh)
+    session.flush()
+    return None, same
 
 
 def _require_preview(refresh: Refresh) -> None:

@@ -1,5 +1,4 @@
 """Upload and analysis: remember the file, stream its rows into refresh_row, match them."""
-import hashlib
 import json
 from datetime import date
 from pathlib import Path
@@ -9,10 +8,8 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from nutera.models import AidProgram, Household, Person, Refresh, RefreshRow, Rt, Rw, Setting
-from nutera.refresh import reader
-from nutera.refresh.validate import (
-    RowContext, init_worker, note_nik, validate_chunk, validate_in_worker,
-)
+from nutera.refresh import reader, rows
+from nutera.refresh.validate import RowContext, note_nik
 
 Progress = Callable[[float, str], None]
 BATCH = 5000
@@ -61,6 +58,16 @@ def identical_to_last(session: Session, kelurahan_id: int, source: str, sha256: 
     """The last committed refresh of source when it imported exactly this file."""
     last = last_committed(session, kelurahan_id, source)
     return last if last is not None and last.sha256 == sha256 else None
+
+
+def content_identical_to_last(session: Session, refresh: Refresh) -> Refresh | None:
+    """The last committed refresh of the source when it staged exactly the cells of this
+    file under the same mapping (a re-saved copy): read once, nothing checked or staged."""
+    last = last_committed(session, refresh.kelurahan_id, refresh.source)
+    if last is None or not last.content_hash or last.mapping != refresh.mapping:
+        return None
+    digest = rows.content_digest(refresh.stored_path, _file_info(refresh), refresh.mapping)
+    return last if digest == last.content_hash else None
 
 
 def create_refresh(session: Session, kelurahan_id: int, user_id: int | None, source: str,
@@ -112,73 +119,10 @@ def _count_rows(path: Path, info: reader.FileInfo) -> int:
     return 0
 
 
-_COLUMNS = ("refresh_id", "sheet", "row_number", "nik", "kk", "name", "sex", "birth_date",
-            "address", "rt_id", "programs", "error", "raw", "skip", "is_first")
-
-
-def _looks_like_data(cells: list, nik_index: int | None) -> bool:
-    """Skip empty rows and footers (JUMLAH, TOTAL) without inspecting every cell of every row."""
-    if nik_index is not None and nik_index < len(cells):
-        value = cells[nik_index]
-        if isinstance(value, (int, float)) or (isinstance(value, str) and value[:1].isdigit()):
-            return True
-    return any(c not in (None, "") for c in cells) and not reader.is_footer(cells)
-
-
 PARALLEL_MIN_ROWS = 50_000
 CHUNK = 10_000
-
-
-def _chunks(path: Path, info: reader.FileInfo, refresh: Refresh):
-    """(sheet, columns, [(row number, cells)]) in chunks, empty rows and footers left out."""
-    current, columns, nik_index, chunk = None, {}, None, []
-    for sheet, number, cells in reader.iter_rows(path, info):
-        if sheet is not current:
-            if chunk:
-                yield current, columns, chunk
-                chunk = []
-            current = sheet
-            columns = reader.column_indexes(sheet.headers, refresh.mapping)
-            nik_index = columns.get("nik")
-        if _looks_like_data(cells, nik_index):
-            chunk.append((number, cells))
-            if len(chunk) >= CHUNK:
-                yield current, columns, chunk
-                chunk = []
-    if chunk:
-        yield current, columns, chunk
-
-
-def _validated(path: Path, info: reader.FileInfo, refresh: Refresh, ctx: RowContext,
-               workers: int, total: int):
-    """Yield (sheet, number, cells, values, errors); big CSV files use a process pool."""
-    if workers < 2 or info.kind != "csv" or total < PARALLEL_MIN_ROWS:
-        for sheet, columns, chunk in _chunks(path, info, refresh):
-            ctx.columns = columns
-            for (number, cells), (values, errors) in zip(chunk, validate_chunk(ctx, chunk)):
-                yield sheet, number, cells, values, errors
-        return
-    import multiprocessing
-    from collections import deque
-
-    columns = reader.column_indexes(info.sheets[0].headers, refresh.mapping)
-    # spawn, not fork: the web process has threads, and a forked child could inherit a held lock.
-    with multiprocessing.get_context("spawn").Pool(
-            workers, initializer=init_worker,
-            initargs=(columns, ctx.rts, ctx.programs, ctx.today)) as pool:
-        pending: deque = deque()
-        for sheet, _, chunk in _chunks(path, info, refresh):
-            pending.append((sheet, chunk, pool.apply_async(validate_in_worker, (chunk,))))
-            while len(pending) > workers * 2:  # bounded: never the whole file in memory
-                yield from _drain(pending.popleft())
-        while pending:
-            yield from _drain(pending.popleft())
-
-
-def _drain(item):
-    sheet, chunk, result = item
-    for (number, cells), (values, errors) in zip(chunk, result.get()):
-        yield sheet, number, cells, values, errors
+_COLUMNS = ("refresh_id", "sheet", "row_number", "nik", "kk", "name", "sex", "birth_date",
+            "address", "rt_id", "programs", "error", "raw", "skip", "is_first")
 
 
 def stage_rows(session: Session, refresh: Refresh, progress: Progress = _no_progress,
@@ -187,6 +131,11 @@ def stage_rows(session: Session, refresh: Refresh, progress: Progress = _no_prog
 
     Plain executemany of tuples: at a million rows the ORM or per-row dict processing
     would cost more than the validation itself."""
+    with rows.rare_garbage_collection():
+        _stage(session, refresh, progress, workers)
+
+
+def _stage(session: Session, refresh: Refresh, progress: Progress, workers: int) -> None:
     path = Path(refresh.stored_path)
     info = _file_info(refresh)
     ctx = _row_context(session, refresh.kelurahan_id)
@@ -196,34 +145,34 @@ def stage_rows(session: Session, refresh: Refresh, progress: Progress = _no_prog
     marker = "?" if dialect.paramstyle == "qmark" else "%s"
     sql = (f"INSERT INTO refresh_row ({', '.join(_COLUMNS)}) "
            f"VALUES ({', '.join([marker] * len(_COLUMNS))})")
-    content = hashlib.sha256()
+    digest = reader.ContentDigest(refresh.mapping)
     first_of_kk: set[str] = set()
     batch: list[tuple] = []
     seen = 0
-    for sheet, number, cells, values, errors in _validated(path, info, refresh, ctx, workers, total):
-        duplicate = note_nik(ctx, values["nik"], number, sheet.name)
-        if duplicate:
-            errors.insert(0, (reader.FIELDS["nik"], duplicate))
-        error = raw = None
-        is_first = False
-        if errors:
-            error = " | ".join(f"{column}: {message}" for column, message in errors)
-            raw = json.dumps([c if isinstance(c, str) else reader._text(c) for c in cells])
-        else:
-            line = (f"{values['nik']}|{values['kk']}|{values['name']}|{values['sex']}|"
-                    f"{values['birth_date']}|{values['address']}|{values['rt_id']}|"
-                    f"{values['programs']}\n")
-            content.update(line.encode())
-            if values["kk"] not in first_of_kk:
-                first_of_kk.add(values["kk"])
+    refresh_id, nik_label = refresh.id, reader.FIELDS["nik"]
+    parallel = workers >= 2 and info.kind == "csv" and total >= PARALLEL_MIN_ROWS
+    for sheet, chunk, checked in rows.checked_chunks(path, info, refresh.mapping, ctx, digest,
+                                                     CHUNK, workers if parallel else 0):
+        sheet_name = sheet.name[:60]
+        for (number, cells), (values, errors) in zip(chunk, checked):
+            nik, kk = values["nik"], values["kk"]
+            duplicate = note_nik(ctx, nik, number, sheet.name)
+            if duplicate:
+                errors.insert(0, (nik_label, duplicate))
+            error = raw = None
+            is_first = False
+            if errors:
+                error = " | ".join(f"{column}: {message}" for column, message in errors)
+                raw = json.dumps([c if isinstance(c, str) else reader._text(c) for c in cells])
+            elif kk not in first_of_kk:
+                first_of_kk.add(kk)
                 is_first = True
-        born = values["birth_date"]
-        batch.append((refresh.id, sheet.name[:60], number, values["nik"], values["kk"],
-                      values["name"], values["sex"],
-                      born.isoformat() if sqlite and born is not None else born,
-                      values["address"], values["rt_id"], values["programs"], error, raw,
-                      False, is_first))
-        seen += 1
+            born = values["birth_date"]
+            batch.append((refresh_id, sheet_name, number, nik, kk, values["name"], values["sex"],
+                          born.isoformat() if sqlite and born is not None else born,
+                          values["address"], values["rt_id"], values["programs"], error, raw,
+                          False, is_first))
+        seen += len(chunk)
         if len(batch) >= BATCH:
             # The connection is asked for each time: progress may have committed in between.
             tune_connection(session)
@@ -233,7 +182,7 @@ def stage_rows(session: Session, refresh: Refresh, progress: Progress = _no_prog
                      f"{seen:,} baris dibaca".replace(",", "."))
     if batch:
         session.connection().exec_driver_sql(sql, batch)
-    refresh.content_hash = content.hexdigest()
+    refresh.content_hash = digest.hexdigest()
     progress(0.7, f"{seen:,} baris dibaca; mencocokkan dengan registri".replace(",", "."))
 
 
@@ -247,19 +196,17 @@ def match_rows(session: Session, refresh: Refresh) -> None:
                     .values(person_id=person.c.id))
     session.execute(sa.update(row).where(mine, household.c.kk_number == row.c.kk)
                     .values(household_id=household.c.id))
-    # A NIK or KK registered in another kelurahan is not ours to change.
-    elsewhere = (
-        (sa.exists().where(person.c.id == row.c.person_id,
-                           person.c.kelurahan_id != refresh.kelurahan_id),
-         "NIK: NIK ini terdaftar di kelurahan lain; tidak diubah dari sini."),
-        (sa.exists().where(household.c.id == row.c.household_id,
-                           household.c.kelurahan_id != refresh.kelurahan_id),
-         "Nomor KK: KK ini terdaftar di kelurahan lain; tidak diubah dari sini."),
-    )
-    flagged = 0
-    for condition, message in elsewhere:
-        flagged += session.execute(sa.update(row).where(mine, row.c.error.is_(None), condition)
-                                   .values(error=message)).rowcount
+    # A NIK or KK registered in another kelurahan is not ours to change (the NIK is named
+    # when both are); one pass over the rows.
+    person_elsewhere = sa.exists().where(person.c.id == row.c.person_id,
+                                         person.c.kelurahan_id != refresh.kelurahan_id)
+    household_elsewhere = sa.exists().where(household.c.id == row.c.household_id,
+                                            household.c.kelurahan_id != refresh.kelurahan_id)
+    flagged = session.execute(sa.update(row).where(
+        mine, row.c.error.is_(None), sa.or_(person_elsewhere, household_elsewhere),
+    ).values(error=sa.case(
+        (person_elsewhere, "NIK: NIK ini terdaftar di kelurahan lain; tidak diubah dari sini."),
+        else_="Nomor KK: KK ini terdaftar di kelurahan lain; tidak diubah dari sini."))).rowcount
     if flagged:
         from nutera.refresh.diff import mark_first_rows
 

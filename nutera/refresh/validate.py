@@ -11,6 +11,8 @@ EXACT_FLOAT_LIMIT = 2 ** 53  # above this a number cell has already lost digits
 _EXCEL_EPOCH = date(1899, 12, 30)
 _DATE_FORMATS = (re.compile(r"^(\d{1,2})[/\-.](\d{1,2})[/\-.](\d{4})$"),)
 _ISO_DATE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})")
+_NOT_ALNUM = re.compile(r"[^A-Z0-9]")
+_PROGRAM_SEPARATORS = re.compile(r"[,;/\s]+")
 _SEX_VALUES = {"L": "L", "LAKILAKI": "L", "LK": "L", "PRIA": "L", "1": "L",
                "P": "P", "PR": "P", "PEREMPUAN": "P", "WANITA": "P", "2": "P"}
 
@@ -151,18 +153,12 @@ def note_nik(ctx: RowContext, nik: str | None, row_number: int, sheet: str = "")
     return None
 
 
-def validate_chunk(ctx: RowContext, rows: list[tuple[int, list[Any]]]) -> list[tuple[dict, list]]:
-    """check_row for a chunk of (row number, cells); run in a worker process for big files."""
-    return [check_row(cells, ctx, number) for number, cells in rows]
-
-
 def _check_sex(cells, ctx, nik_info, values, errors) -> None:
     raw = cells["sex"]
     if raw in (None, ""):
         values["sex"] = nik_info.sex if nik_info else None
         return
-    sex = _SEX_VALUES.get(str(raw).upper()) or _SEX_VALUES.get(
-        re.sub(r"[^A-Z0-9]", "", str(raw).upper()))
+    sex = sex_code(raw)
     if sex is None:
         errors.append((FIELDS["sex"], f"Jenis kelamin tidak dikenal: {raw} (isi L atau P)."))
     elif nik_info is not None and nik_info.sex != sex:
@@ -205,22 +201,20 @@ def _check_programs(cells, ctx, values, errors) -> None:
     raw = str(cells["programs"] or "").upper()
     if not raw:
         return
-    codes = [c for c in re.split(r"[,;/\s]+", raw) if c and c not in ("-", "0")]
-    unknown = [c for c in codes if c not in ctx.programs]
+    programs, unknown = program_list(raw, ctx.programs)
     if unknown:
         errors.append((FIELDS["programs"], f"Program tidak dikenal: {', '.join(unknown)}."))
-    values["programs"] = ("," + ",".join(sorted(set(codes))) + ",") if codes else ""
+    values["programs"] = programs
 
 
-_worker_ctx: RowContext | None = None
+def sex_code(raw: object) -> str | None:
+    """L or P for the ways offices write sex, else None."""
+    return _SEX_VALUES.get(str(raw).upper()) or _SEX_VALUES.get(
+        _NOT_ALNUM.sub("", str(raw).upper()))
 
 
-def init_worker(columns: dict[str, int], rts: dict, programs: set[str], today: date) -> None:
-    """Process-pool initializer: the context every chunk of this worker is checked against."""
-    global _worker_ctx
-    _worker_ctx = RowContext(columns=columns, rts=rts, programs=programs, today=today)
-
-
-def validate_in_worker(rows: list[tuple[int, list[Any]]]) -> list[tuple[dict, list]]:
-    """validate_chunk with the worker's own context."""
-    return validate_chunk(_worker_ctx, rows)
+def program_list(raw: str, known: set[str]) -> tuple[str, list[str]]:
+    """Upper-case program codes as the staged ",PKH,BST," text, and the unknown ones."""
+    codes = [c for c in _PROGRAM_SEPARATORS.split(raw) if c and c not in ("-", "0")]
+    unknown = [c for c in codes if c not in known]
+    return ("," + ",".join(sorted(set(codes))) + ",") if codes else "", unknown
