@@ -119,12 +119,15 @@ def test_script_payloads_never_run_on_public_or_staff_pages(phone, browser, live
     staff.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
     staff.goto(live_server + "/meja-pengaduan")
     staff.locator(f'[data-complaint="{code}"]').click()
+    # Each form posts and comes back: wait for its message before filling the new page.
     staff.get_by_role("button", name="Verifikasi").click()
-    for public in (False, True):
+    expect(staff.get_by_text("Pengaduan diverifikasi.")).to_be_visible()
+    for public, saved in ((False, "Catatan internal disimpan."), (True, "Jawaban publik terkirim.")):
         staff.get_by_label("Tulis catatan atau jawaban").fill(PAYLOAD)
         if public:
             staff.get_by_label("Jawaban publik (dapat dibaca pelapor lewat kode)").check()
         staff.get_by_role("button", name="Simpan").last.click()
+        expect(staff.get_by_text(saved)).to_be_visible()
     staff.reload()
     staff.wait_for_load_state("load")  # images (onerror) and svg (onload) had their chance
     assert staff.evaluate("typeof window.__pwned") == "undefined"

@@ -64,7 +64,8 @@ def test_program_list_self_check_lookup_and_rate_limit(phone, live_server, enrol
             break
         phone.get_by_label("NIK (16 digit)").fill(nik)
         phone.get_by_label("Nama lengkap sesuai KTP").fill("Nama Yang Salah")
-        phone.get_by_role("button", name="Cek").click()
+        with phone.expect_navigation():  # the answer page has the same form: wait for it
+            phone.get_by_role("button", name="Cek").click()
     expect(phone.get_by_role("heading", name="Terlalu banyak permintaan")).to_be_visible()
 
 
