@@ -120,6 +120,8 @@ def _apply_enrollments(session: Session, refresh: Refresh, now) -> None:
             .values(person_id=sa.select(PERSON.c.id).where(PERSON.c.nik == ROW.c.nik)
                     .scalar_subquery()))
     for program in programs:
+        # Only the previous values are recorded here; ending them all at once below reads
+        # that list instead of comparing every staged row with the enrollments again.
         ending = diff.enrollments_to_end(refresh, program, diff.is_postgres(session))
         session.execute(sa.insert(CHANGE).from_select(
             ["refresh_id", "entity", "entity_id", "action", "old_status", "old_status_reason",
@@ -127,8 +129,6 @@ def _apply_enrollments(session: Session, refresh: Refresh, now) -> None:
             sa.select(sa.literal(refresh.id), sa.literal("enrollment"), ENROLLMENT.c.id,
                       sa.literal("update"), ENROLLMENT.c.status, ENROLLMENT.c.status_reason,
                       ENROLLMENT.c.status_changed_at).where(ENROLLMENT.c.id.in_(ending))))
-        session.execute(sa.update(ENROLLMENT).where(ENROLLMENT.c.id.in_(ending)).values(
-            status="berakhir", status_reason=reason[:255], status_changed_at=now, updated_at=now))
         key, column = diff.beneficiary_column(program)
         active = sa.select(ENROLLMENT.c.id).where(
             ENROLLMENT.c.program_id == program.id, ENROLLMENT.c[key] == column,
@@ -146,6 +146,13 @@ def _apply_enrollments(session: Session, refresh: Refresh, now) -> None:
                       sa.literal(now, ENROLLMENT.c.updated_at.type))))
         _record_creates(session, refresh, "enrollment", sa.select(ENROLLMENT.c.id).where(
             ENROLLMENT.c.id > before, ENROLLMENT.c.program_id == program.id))
+    # Ending one program's enrollments changes nothing another program's statements read,
+    # and the ones added above are never among them (their beneficiaries are listed).
+    session.execute(sa.update(ENROLLMENT).where(ENROLLMENT.c.id.in_(
+        sa.select(CHANGE.c.entity_id).where(CHANGE.c.refresh_id == refresh.id,
+                                            CHANGE.c.entity == "enrollment",
+                                            CHANGE.c.action == "update"))).values(
+        status="berakhir", status_reason=reason[:255], status_changed_at=now, updated_at=now))
 
 
 def _as_utc(moment: datetime) -> datetime:
