@@ -181,7 +181,8 @@ def same_name_in_file(refresh: Refresh) -> sa.Select:
     return (sa.select(ROW.c.name, ROW.c.birth_date)
             .where(valid_rows(refresh.id))
             .group_by(ROW.c.name, ROW.c.birth_date)
-            .having(sa.func.count(sa.distinct(ROW.c.nik)) > 1))
+            # More than one distinct NIK, without the sort a count(DISTINCT) needs.
+            .having(sa.func.min(ROW.c.nik) < sa.func.max(ROW.c.nik)))
 
 
 def _count(session: Session, query: sa.Select) -> int:
