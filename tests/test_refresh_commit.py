@@ -94,6 +94,34 @@ def test_commit_applies_every_change_records_previous_values_and_audits_once(fam
     assert len(audits) == 1 and audits[0].changes["sha256"] == refresh.sha256
 
 
+def test_enrollments_the_file_no_longer_lists_end_in_every_program_and_revert_back(
+        family, kelurahan, tmp_path):
+    programs = {p.code: p for p in db.session.scalars(sa.select(AidProgram))}
+    suspended = factories.enroll(db.session, programs["BST"], family, status="ditangguhkan")
+    ended = factories.enroll(db.session, programs["BPNT"], family, status="berakhir")
+    ended.status_reason = "Sudah lulus"
+    elsewhere = factories.make_household(db.session, factories.rt_of(kelurahan, 2, 2), members=[
+        {"name": "TETANGGA", "sex": "P", "birth_date": date(1980, 1, 1), "relation": "kepala"}])
+    untouched = factories.enroll(db.session, programs["PKH"], elsewhere)
+    db.session.commit()
+    before = registry_snapshot()
+    refresh = apply(preview(kelurahan, write_csv(tmp_path / "a.csv",
+                                                 family_rows(family, programs=""))))
+    status = lambda e: (e.status, e.status_reason)  # noqa: E731
+    db.session.expire_all()
+    pkh = db.session.scalar(sa.select(Enrollment).where(
+        Enrollment.household_id == family.id, Enrollment.program_id == programs["PKH"].id))
+    reason = f"Tidak tercantum lagi di DTKS Kemensos ({refresh.filename})"
+    assert status(pkh) == status(suspended) == ("berakhir", reason)
+    assert pkh.status_changed_at is not None
+    assert status(ended) == ("berakhir", "Sudah lulus") and status(untouched) == ("aktif", "")
+    assert refresh.counts["enrollments_ended"] == 2
+    commit.revert_refresh(db.session, refresh, CLI)
+    db.session.commit()
+    assert registry_snapshot() == before
+    assert status(suspended) == ("ditangguhkan", "") and suspended.status_changed_at is None
+
+
 def test_a_failure_half_way_leaves_the_registry_untouched(family, kelurahan, tmp_path, monkeypatch):
     refresh = preview(kelurahan, write_csv(tmp_path / "a.csv", family_rows(family)))
     before = registry_snapshot()

@@ -6,8 +6,8 @@ import sqlalchemy as sa
 
 from nutera.extensions import db
 from nutera.identity import IdentityError
-from nutera.models import Household, Person, RefreshRow, Setting
-from nutera.refresh import reader, staging
+from nutera.models import Household, Person, Refresh, RefreshRow, Setting
+from nutera.refresh import diff, queries, reader, staging
 from nutera.refresh.validate import identity_text, parse_date
 from tests import factories
 from tests.factories_refresh import DATA, copy_sample, make_sample_kelurahan, write_csv
@@ -167,6 +167,40 @@ def test_possible_duplicates_are_counted_not_merged(kelurahan, tmp_path):
     assert counts["duplicates"] == 1 and counts["persons_new"] == 1
     assert existing.members[0].nik != db.session.scalar(
         sa.select(RefreshRow.nik).where(RefreshRow.refresh_id == refresh.id))
+
+
+def test_same_name_and_birth_date_under_two_niks_in_the_file_is_a_possible_duplicate(
+        kelurahan, tmp_path):
+    born = date(1990, 4, 5)
+    row = lambda nik, kk, birth: [nik, kk, "RINA LESTARI", "P", birth, "Jl. Y", "001", "001", ""]  # noqa: E731
+    path = write_csv(tmp_path / "twins.csv", [
+        row(factories.make_nik(born, "P", serial=11), factories.make_kk(serial=11), "05/04/1990"),
+        row(factories.make_nik(born, "P", serial=12), factories.make_kk(serial=12), "05/04/1990"),
+        row(factories.make_nik(date(1991, 4, 5), "P", serial=13), factories.make_kk(serial=13),
+            "05/04/1991")])
+    refresh, counts = analyse_file(kelurahan, path)
+    assert counts["duplicates"] == 1 and counts["persons_new"] == 3
+    page = queries.detail_page(db.session, refresh, "duplikat")
+    assert [(r[1], r[5]) for r in page.rows] == [(1, "(di berkas ini)"), (2, "(di berkas ini)")]
+
+
+def test_staged_rows_are_exactly_the_refresh_s_own_when_stagings_interleave(kelurahan):
+    one, two = (Refresh(kelurahan_id=kelurahan.id, source=s, filename="x.csv", stored_path="x",
+                        sha256=s, layout={}, mapping={}, status="analisis") for s in "ab")
+    db.session.add_all([one, two])
+    db.session.flush()
+    owners = [one, two, one, one, two, two, one, two]
+    db.session.execute(sa.insert(RefreshRow), [
+        {"refresh_id": r.id, "row_number": n, "name": f"R{n}", "error": "x" if n == 4 else None}
+        for n, r in enumerate(owners, start=1)])
+    for refresh in (one, two):
+        staged = set(db.session.scalars(sa.select(RefreshRow.row_number).where(
+            diff.staged(refresh.id))))
+        valid = set(db.session.scalars(sa.select(RefreshRow.row_number).where(
+            diff.valid_rows(refresh.id))))
+        mine = {n for n, r in enumerate(owners, start=1) if r is refresh}
+        assert staged == mine and valid == mine - {4}
+    assert db.session.scalar(sa.select(sa.func.count()).where(diff.staged(two.id + 1))) == 0
 
 
 def test_parallel_validation_gives_the_same_rows_as_one_process(kelurahan, tmp_path, monkeypatch):

@@ -48,19 +48,27 @@ def _apply_households(session: Session, refresh: Refresh, since, now) -> None:
     kode_pos = session.scalar(sa.select(Kelurahan.kode_pos).where(
         Kelurahan.id == refresh.kelurahan_id))
     new_households = sa.and_(first, ROW.c.household_id.is_(None))
+    before = session.scalar(sa.select(sa.func.max(HOUSEHOLD.c.id))) or 0
     session.execute(sa.insert(HOUSEHOLD).from_select(
         ["kelurahan_id", "rt_id", "kk_number", "address", "kode_pos", "created_at", "updated_at"],
         sa.select(sa.literal(refresh.kelurahan_id), ROW.c.rt_id, ROW.c.kk, ROW.c.address,
                   sa.literal(kode_pos), sa.literal(now, HOUSEHOLD.c.created_at.type),
                   sa.literal(now, HOUSEHOLD.c.updated_at.type))
         .where(new_households)))
-    _record_creates(session, refresh, "household", sa.select(HOUSEHOLD.c.id).where(
-        HOUSEHOLD.c.kk_number.in_(sa.select(ROW.c.kk).where(new_households))))
+    _record_creates(session, refresh, "household", _created_now(HOUSEHOLD, before, now, refresh))
     # Matched persons moving to a new KK need its id for the field comparison; new persons
     # look theirs up while being inserted.
     session.execute(sa.update(ROW).where(
         diff.valid_rows(refresh.id), ROW.c.household_id.is_(None), ROW.c.person_id.is_not(None))
         .values(household_id=_household_of_row()))
+
+
+def _created_now(table: sa.Table, before: int, now, refresh: Refresh) -> sa.Select:
+    """Ids this commit just inserted into table: the new ids stamped with its own timestamp
+    (others may insert too); a range of the primary key, not a search through the rows."""
+    return sa.select(table.c.id).where(
+        table.c.id > before, table.c.created_at == sa.literal(now, table.c.created_at.type),
+        table.c.kelurahan_id == refresh.kelurahan_id)
 
 
 def _household_of_row():
@@ -95,10 +103,7 @@ def _apply_persons(session: Session, refresh: Refresh, since, now) -> None:
                   sa.literal(now, PERSON.c.created_at.type),
                   sa.literal(now, PERSON.c.updated_at.type))
         .where(new_rows)))
-    # Ours are the new ids stamped with this commit's own timestamp (others may insert too).
-    _record_creates(session, refresh, "person", sa.select(PERSON.c.id).where(
-        PERSON.c.id > before, PERSON.c.created_at == sa.literal(now, PERSON.c.created_at.type),
-        PERSON.c.kelurahan_id == refresh.kelurahan_id))
+    _record_creates(session, refresh, "person", _created_now(PERSON, before, now, refresh))
 
 
 def _apply_enrollments(session: Session, refresh: Refresh, now) -> None:
@@ -120,6 +125,8 @@ def _apply_enrollments(session: Session, refresh: Refresh, now) -> None:
             .values(person_id=sa.select(PERSON.c.id).where(PERSON.c.nik == ROW.c.nik)
                     .scalar_subquery()))
     for program in programs:
+        # Only the previous values are recorded here; ending them all at once below reads
+        # that list instead of comparing every staged row with the enrollments again.
         ending = diff.enrollments_to_end(refresh, program, diff.is_postgres(session))
         session.execute(sa.insert(CHANGE).from_select(
             ["refresh_id", "entity", "entity_id", "action", "old_status", "old_status_reason",
@@ -127,8 +134,6 @@ def _apply_enrollments(session: Session, refresh: Refresh, now) -> None:
             sa.select(sa.literal(refresh.id), sa.literal("enrollment"), ENROLLMENT.c.id,
                       sa.literal("update"), ENROLLMENT.c.status, ENROLLMENT.c.status_reason,
                       ENROLLMENT.c.status_changed_at).where(ENROLLMENT.c.id.in_(ending))))
-        session.execute(sa.update(ENROLLMENT).where(ENROLLMENT.c.id.in_(ending)).values(
-            status="berakhir", status_reason=reason[:255], status_changed_at=now, updated_at=now))
         key, column = diff.beneficiary_column(program)
         active = sa.select(ENROLLMENT.c.id).where(
             ENROLLMENT.c.program_id == program.id, ENROLLMENT.c[key] == column,
@@ -146,6 +151,13 @@ def _apply_enrollments(session: Session, refresh: Refresh, now) -> None:
                       sa.literal(now, ENROLLMENT.c.updated_at.type))))
         _record_creates(session, refresh, "enrollment", sa.select(ENROLLMENT.c.id).where(
             ENROLLMENT.c.id > before, ENROLLMENT.c.program_id == program.id))
+    # Ending one program's enrollments changes nothing another program's statements read,
+    # and the ones added above are never among them (their beneficiaries are listed).
+    session.execute(sa.update(ENROLLMENT).where(ENROLLMENT.c.id.in_(
+        sa.select(CHANGE.c.entity_id).where(CHANGE.c.refresh_id == refresh.id,
+                                            CHANGE.c.entity == "enrollment",
+                                            CHANGE.c.action == "update"))).values(
+        status="berakhir", status_reason=reason[:255], status_changed_at=now, updated_at=now))
 
 
 def _as_utc(moment: datetime) -> datetime:

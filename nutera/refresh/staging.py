@@ -190,7 +190,9 @@ def match_rows(session: Session, refresh: Refresh) -> None:
     """Link staged rows to existing persons (by NIK) and households (by KK), set-based."""
     row = RefreshRow.__table__
     person, household = Person.__table__, Household.__table__
-    mine = row.c.refresh_id == refresh.id
+    from nutera.refresh.diff import staged
+
+    mine = staged(refresh.id)
     # UPDATE ... FROM joins (PostgreSQL hashes them; SQLite probes the unique indexes).
     session.execute(sa.update(row).where(mine, person.c.nik == row.c.nik)
                     .values(person_id=person.c.id))
