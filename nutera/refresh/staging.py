@@ -155,7 +155,7 @@ def _stage(session: Session, refresh: Refresh, progress: Progress, workers: int)
                                                      CHUNK, workers if parallel else 0):
         sheet_name = sheet.name[:60]
         for (number, cells), (values, errors) in zip(chunk, checked):
-            nik, kk = values["nik"], values["kk"]
+            nik, kk, name, sex, born, address, rt_id, programs = values
             duplicate = note_nik(ctx, nik, number, sheet.name)
             if duplicate:
                 errors.insert(0, (nik_label, duplicate))
@@ -167,11 +167,9 @@ def _stage(session: Session, refresh: Refresh, progress: Progress, workers: int)
             elif kk not in first_of_kk:
                 first_of_kk.add(kk)
                 is_first = True
-            born = values["birth_date"]
-            batch.append((refresh_id, sheet_name, number, nik, kk, values["name"], values["sex"],
+            batch.append((refresh_id, sheet_name, number, nik, kk, name, sex,
                           born.isoformat() if sqlite and born is not None else born,
-                          values["address"], values["rt_id"], values["programs"], error, raw,
-                          False, is_first))
+                          address, rt_id, programs, error, raw, False, is_first))
         seen += len(chunk)
         if len(batch) >= BATCH:
             # The connection is asked for each time: progress may have committed in between.
