@@ -11,7 +11,7 @@ from typing import Any
 
 from nutera.identity import is_plain_valid_kk, plain_nik_facts
 from nutera.refresh.validate import (
-    RowContext, _number, check_row, parse_date, program_list, sex_code,
+    RowContext, check_row, parse_date, program_list, sex_code, whole_number,
 )
 
 _ORDER = ("nik", "kk", "name", "sex", "birth_date", "address", "rt", "rw", "programs")
@@ -121,7 +121,7 @@ class FastCheck:
         return None if born > self.ctx.today or born.year < 1880 else born
 
     def _rt_id(self, rt: str, rw: str) -> int | None:
-        rt_number, rw_number = _number(rt.strip()), _number(rw.strip())
+        rt_number, rw_number = whole_number(rt.strip()), whole_number(rw.strip())
         rt_id = None if rt_number is None or rw_number is None else \
             self.ctx.rts.get((rw_number, rt_number))
         return _remember(self._region, (rt, rw), rt_id)

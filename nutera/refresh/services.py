@@ -37,14 +37,14 @@ def open_upload(session: Session, kelurahan_id: int, user_id: int | None, source
     same = staging.identical_to_last(session, kelurahan_id, source, reader.file_sha256(path))
     if same is not None:
         return None, same
-    refresh = staging.create_refresh(session, kelurahan_id, user_id, source, path, filename,
-                                     complete)
+    refresh = staging.new_refresh(session, kelurahan_id, user_id, source, path, filename,
+                                  complete)
     same = staging.content_identical_to_last(session, refresh)
-    if same is None:
-        return refresh, None
-    session.delete(refresh)
+    if same is not None:
+        return None, same
+    session.add(refresh)
     session.flush()
-    return None, same
+    return refresh, None
 
 
 def _require_preview(refresh: Refresh) -> None:

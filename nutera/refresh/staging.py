@@ -70,9 +70,10 @@ def content_identical_to_last(session: Session, refresh: Refresh) -> Refresh | N
     return last if digest == last.content_hash else None
 
 
-def create_refresh(session: Session, kelurahan_id: int, user_id: int | None, source: str,
-                   path: str | Path, filename: str, complete: bool = False) -> Refresh:
-    """Inspect an uploaded file and propose its column mapping (raises reader.ReadError)."""
+def new_refresh(session: Session, kelurahan_id: int, user_id: int | None, source: str,
+                path: str | Path, filename: str, complete: bool = False) -> Refresh:
+    """An unsaved refresh of an uploaded file: its layout and proposed column mapping
+    (raises reader.ReadError)."""
     info = reader.inspect_file(path, filename)
     headers = info.sheets[0].headers
     refresh = Refresh(
@@ -84,6 +85,13 @@ def create_refresh(session: Session, kelurahan_id: int, user_id: int | None, sou
                             "headers": s.headers} for s in info.sheets]},
         mapping=reader.propose_mapping(headers, remembered_mapping(session, kelurahan_id, source)),
     )
+    return refresh
+
+
+def create_refresh(session: Session, kelurahan_id: int, user_id: int | None, source: str,
+                   path: str | Path, filename: str, complete: bool = False) -> Refresh:
+    """new_refresh, saved (raises reader.ReadError)."""
+    refresh = new_refresh(session, kelurahan_id, user_id, source, path, filename, complete)
     session.add(refresh)
     session.flush()
     return refresh

@@ -96,7 +96,8 @@ def parse_date(value: Any) -> date:
     raise ValueError
 
 
-def _number(value: Any) -> int | None:
+def whole_number(value: Any) -> int | None:
+    """An RT/RW-style whole number from a text or number cell, else None."""
     if isinstance(value, str) and value.isdigit():
         return int(value)
     if isinstance(value, float) and value.is_integer():
@@ -188,7 +189,7 @@ def _check_birth_date(cells, ctx, nik_info, values, errors) -> None:
 
 
 def _check_region(cells, ctx, values, errors) -> None:
-    rt, rw = _number(cells["rt"]), _number(cells["rw"])
+    rt, rw = whole_number(cells["rt"]), whole_number(cells["rw"])
     if rt is None or rw is None:
         errors.append((FIELDS["rt"], "RT dan RW wajib diisi dengan angka."))
         return
