@@ -7,8 +7,8 @@ Prints, per run: the floor (csv parsing + plain executemany into an unindexed ta
 first import (parse, validate, match, commit), the identical file (recognised by SHA-256),
 the same content re-saved with CRLF line ends (recognised by the digest of its mapped cells,
 read once and not checked), the 1%-changed file, and the peak memory of the process.
-REFRESH_WORKERS=2 checks rows in a pool of two processes; REFRESH_BENCH_FILES=FOLDER reuses
-the files an earlier run generated (printed on the first line).
+REFRESH_BENCH_FILES=FOLDER reuses the files an earlier run generated (printed on the first
+line).
 """
 import multiprocessing
 import os
@@ -30,7 +30,6 @@ from nutera.models import AidProgram, Kelurahan, Rt, Rw  # noqa: E402
 from nutera.refresh import commit, services, staging  # noqa: E402
 
 RWS, RTS = 40, 25
-WORKERS = int(os.environ.get("REFRESH_WORKERS", "0"))
 HEADER = "NO;NIK;NO KK;NAMA;JENIS KELAMIN;TGL LAHIR;ALAMAT;RT;RW;BANSOS\n"
 FIRST = ["SITI", "BUDI", "AHMAD", "DEWI", "RINA", "AGUS", "YANTI", "DEDI", "NUR", "ASEP",
          "EKO", "LINA", "TONO", "WATI", "IWAN", "SRI", "JOKO", "ANI", "HENDRA", "MAYA"]
@@ -136,7 +135,7 @@ def run_import(app, path: Path, kelurahan_id: int, source: str = "Kota") -> tupl
         if same is not None:
             db.session.commit()
             return time.perf_counter() - started, {"identical": True}
-        counts = staging.analyse(db.session, refresh, workers=WORKERS)
+        counts = staging.analyse(db.session, refresh)
         db.session.commit()
         if not counts["no_change"]:
             commit.commit_refresh(db.session, refresh, Actor(None, "bench"))

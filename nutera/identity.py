@@ -108,23 +108,47 @@ def parse_nik(text: object, today: date | None = None) -> NikInfo:
     return NikInfo(nik, nik[:2], nik[2:4], nik[4:6], birth_date, sex, nik[12:], region)
 
 
+def is_plain_number(text: str) -> bool:
+    """Whether text is written as exactly 16 ASCII digits with a serial other than 0000:
+    the shape parse_nik and parse_kk accept without any clean-up (for bulk imports)."""
+    return len(text) == 16 and text.isascii() and text.isdigit() and text[12:] != _NO_SERIAL
+
+
+@lru_cache(maxsize=4096)
+def is_known_region(prefix: str) -> bool:
+    """Whether four digits code a province and regency/city parse_nik and parse_kk accept."""
+    try:
+        _region_name(prefix, "")
+    except IdentityError:
+        return False
+    return True
+
+
+def nik_birth_facts(digits: str, today: date) -> tuple[str, date] | None:
+    """(sex, birth date) of the DDMMYY digits of a NIK, or None when parse_nik rejects them."""
+    try:
+        return _nik_birth(digits, today)
+    except IdentityError:
+        return None
+
+
+def is_valid_kk_issue(digits: str, today: date) -> bool:
+    """Whether the DDMMYY issue date digits of a KK number are ones parse_kk accepts."""
+    try:
+        _kk_issue_date(digits, today)
+    except IdentityError:
+        return False
+    return True
+
+
 def plain_nik_facts(nik: str, today: date) -> tuple[str, date] | None:
     """(sex, birth date) of a NIK written as exactly 16 digits that parse_nik accepts, else None.
 
-    For bulk imports: skips the clean-up parse_nik does for messy cells, and answers once
-    per region and date (a city file has a few tens of thousands of those)."""
-    if len(nik) != 16 or not (nik.isascii() and nik.isdigit()) or nik[12:] == _NO_SERIAL:
+    For bulk imports: skips the clean-up parse_nik does for messy cells; the parts are
+    cached (a city file repeats a few region codes and some tens of thousands of dates)."""
+    if not is_plain_number(nik) or not is_known_region(nik[:4]):
         return None
-    return _plain_nik_facts(nik[:4], nik[6:12], today)
-
-
-@lru_cache(maxsize=1 << 17)
-def _plain_nik_facts(region: str, birth_digits: str, today: date) -> tuple[str, date] | None:
-    try:
-        _, sex, birth_date = _nik_facts(f"{region}00{birth_digits}0001", today)
-    except IdentityError:
-        return None
-    return sex, birth_date
+    return nik_birth_facts(nik[6:12], today)
 
 
 def _nik_facts(nik: str, today: date) -> tuple[str, str, date]:
@@ -174,31 +198,26 @@ def parse_kk(text: object, today: date | None = None) -> KkInfo:
 def is_plain_valid_kk(kk: str, today: date) -> bool:
     """Whether a KK number written as exactly 16 digits is one parse_kk accepts (for bulk
     imports, like plain_nik_facts)."""
-    if len(kk) != 16 or not (kk.isascii() and kk.isdigit()) or kk[12:] == _NO_SERIAL:
-        return False
-    return _plain_kk_valid(kk[:4], kk[6:12], today)
+    return is_plain_number(kk) and is_known_region(kk[:4]) and is_valid_kk_issue(kk[6:12], today)
 
 
-@lru_cache(maxsize=1 << 17)
-def _plain_kk_valid(region: str, issue_digits: str, today: date) -> bool:
+@lru_cache(maxsize=1 << 15)
+def _kk_issue_date(digits: str, today: date) -> date:
+    """The issue date coded by the DDMMYY digits of a KK number, or raise IdentityError."""
+    day, month, yy = int(digits[0:2]), int(digits[2:4]), int(digits[4:6])
     try:
-        _kk_facts(f"{region}00{issue_digits}0001", today)
-    except IdentityError:
-        return False
-    return True
+        return _two_digit_year(yy, month, day, today)
+    except ValueError:
+        raise IdentityError(
+            f"Tanggal terbit pada Nomor KK tidak mungkin: {digits[0:2]}-{digits[2:4]}-{digits[4:6]}."
+        ) from None
 
 
 def _kk_facts(kk: str, today: date) -> tuple[str, date]:
     """Region name and issue date of 16 digits, or raise IdentityError (the district code is
     not checked, as for a NIK)."""
     region = _region_name(kk, "Nomor KK")
-    day, month, yy = int(kk[6:8]), int(kk[8:10]), int(kk[10:12])
-    try:
-        issued_on = _two_digit_year(yy, month, day, today)
-    except ValueError:
-        raise IdentityError(
-            f"Tanggal terbit pada Nomor KK tidak mungkin: {kk[6:8]}-{kk[8:10]}-{kk[10:12]}."
-        ) from None
+    issued_on = _kk_issue_date(kk[6:12], today)
     if kk[12:] == _NO_SERIAL:
         raise IdentityError("Nomor urut KK (4 digit terakhir) tidak boleh 0000.")
     return region, issued_on

@@ -167,6 +167,40 @@ def test_revert_restores_previous_values_and_removes_what_was_created(family, ke
         commit.revert_refresh(db.session, refresh, CLI)
 
 
+def test_created_records_are_kept_as_id_ranges_and_revert_spares_ids_others_took(
+        kelurahan, tmp_path):
+    path = copy_sample("dtks_tamansari_semicolon.csv", tmp_path)
+    refresh = apply(preview(kelurahan, path))
+    creates = db.session.execute(sa.select(
+        RefreshChange.entity, RefreshChange.entity_id, RefreshChange.last_entity_id)
+        .where(RefreshChange.action == "create")).all()
+    kinds = [entity for entity, _, _ in creates]
+    assert kinds.count("person") == kinds.count("household") == 1  # and one per program
+    assert kinds.count("enrollment") == len(db.session.scalars(
+        sa.select(Enrollment.program_id).distinct()).all())
+    persons = db.session.scalars(sa.select(Person.id).order_by(Person.id)).all()
+    first, last = next((a, b) for entity, a, b in creates if entity == "person")
+    assert (first, last) == (persons[0], persons[-1]) and len(persons) == last - first + 1
+    assert refresh.counts["applied"]["person"] == len(persons)
+    # Ids inside the range taken by other writers (on PostgreSQL ids are handed out across
+    # transactions: another kelurahan, or a survey here), and a resident added afterwards.
+    db.session.execute(sa.delete(Person).where(Person.id.in_(persons[5:7])))
+    other = factories.make_kelurahan(db.session, "3273021004", "Lain")
+    db.session.add(Person(id=persons[5], kelurahan_id=other.id, nik="3273020101800099",
+                          name="ORANG LAIN", sex="L", birth_date=date(1980, 1, 1)))
+    db.session.add(Person(id=persons[6], kelurahan_id=kelurahan.id, nik="3273020101800097",
+                          name="DARI SURVEI", sex="L", birth_date=date(1980, 1, 1)))
+    later = Person(kelurahan_id=kelurahan.id, nik="3273020101800098",
+                   name="WARGA SESUDAHNYA", sex="L", birth_date=date(1980, 1, 1))
+    db.session.add(later)
+    db.session.commit()
+    commit.revert_refresh(db.session, refresh, CLI)
+    db.session.commit()
+    assert set(db.session.scalars(sa.select(Person.name))) == {
+        "ORANG LAIN", "DARI SURVEI", "WARGA SESUDAHNYA"}
+    assert db.session.scalar(sa.select(sa.func.count(Enrollment.id))) == 0
+
+
 def test_only_the_last_refresh_can_be_reverted(family, kelurahan, tmp_path):
     first = apply(preview(kelurahan, write_csv(tmp_path / "a.csv", family_rows(family))))
     apply(preview(kelurahan, write_csv(tmp_path / "b.csv", family_rows(family, "KEPALA LAGI"))))

@@ -4,6 +4,8 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from nutera.audit import Actor
 from nutera.extensions import db
@@ -103,6 +105,24 @@ def test_digest_tells_text_from_numbers_and_cells_from_separators():
     assert digest(["1", "2", "A"], ["3", "4", "B"]) != digest(["1", "2", "A\x1e3", "4", "B"])
     assert digest(["1", "2", "A"], ["3", "4", "B"]) != digest(["3", "4", "B"], ["1", "2", "A"])
     assert digest(["1", "2", "A"]) != reader.ContentDigest({**mapping, "rt": "RT"}).hexdigest()
+
+
+CELL = st.one_of(st.sampled_from(["1", "2", "A", "", "\x1f", "A\x1e3", "\x1d"]), st.text(max_size=3),
+                 st.integers(0, 3), st.floats(allow_nan=False), st.none())
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.lists(st.lists(CELL, min_size=2, max_size=4), max_size=6),
+       st.sampled_from([{"nik": 0, "kk": 1, "name": 2}, {"nik": 2, "kk": 0, "name": 1},
+                        {"nik": 0, "kk": 1}]))
+def test_a_chunk_at_once_digests_as_its_rows_one_by_one(rows, columns):
+    mapping = {"nik": "NIK", "kk": "KK", "name": "NAMA"}
+    one_by_one, at_once = reader.ContentDigest(mapping), reader.ContentDigest(mapping)
+    for cells in rows:
+        one_by_one.add(columns, cells)
+    at_once.add_rows(columns, rows[:2])
+    at_once.add_rows(columns, rows[2:])
+    assert at_once.hexdigest() == one_by_one.hexdigest()
 
 
 def test_cli_and_upload_page_say_tidak_ada_perubahan_for_a_resaved_copy(runner, world, app,

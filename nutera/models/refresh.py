@@ -69,7 +69,8 @@ class RefreshRow(db.Model):
     """One data row of an imported file: parsed values, or why it was rejected."""
 
     __tablename__ = "refresh_row"
-    __table_args__ = (sa.Index("ix_refresh_row_refresh_kk", "refresh_id", "kk"),)
+    # refresh_id alone: rows are staged in id order, so the index only grows at its end.
+    __table_args__ = (sa.Index("ix_refresh_row_refresh_id", "refresh_id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     refresh_id: Mapped[int] = mapped_column(sa.ForeignKey("refresh.id", ondelete="CASCADE"))
@@ -102,6 +103,9 @@ class RefreshChange(db.Model):
     refresh_id: Mapped[int] = mapped_column(sa.ForeignKey("refresh.id", ondelete="CASCADE"))
     entity: Mapped[str] = mapped_column(sa.String(12))  # person / household / enrollment
     entity_id: Mapped[int]
+    # create: the records entity_id..last_entity_id (one range per commit and kind) that
+    # carry the refresh's commit time; update: entity_id alone, with its previous values.
+    last_entity_id: Mapped[Optional[int]]
     action: Mapped[str] = mapped_column(sa.String(8))  # create / update
     old_name: Mapped[Optional[str]] = mapped_column(sa.String(120))
     old_sex: Mapped[Optional[str]] = mapped_column(sa.String(1))

@@ -109,8 +109,7 @@ def import_command(file: str, source: str, do_commit: bool, code: str | None, co
     outcome = ("gagal", "Gagal")
     try:
         with _Bar("Memeriksa") as bar:
-            counts = staging.analyse(db.session, refresh, bar,
-                                        current_app.config.get("REFRESH_WORKERS", 0))
+            counts = staging.analyse(db.session, refresh, bar)
         db.session.commit()
         for key, label in COUNT_LABELS.items():
             click.echo(f"{label:<42} {counts[key]:>10,}".replace(",", "."))

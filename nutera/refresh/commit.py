@@ -3,6 +3,7 @@
 Previous values go to refresh_change before each bulk statement, so a revert restores
 every record the refresh touched. The caller commits once (or rolls back on any error).
 """
+from collections import Counter
 from datetime import date, datetime, timezone
 
 import sqlalchemy as sa
@@ -24,21 +25,51 @@ class RefreshStateError(ValueError):
     """The refresh cannot do this now; the message is Indonesian."""
 
 
-def _record_creates(session: Session, refresh: Refresh, entity: str, ids: sa.Select) -> None:
-    session.execute(sa.insert(CHANGE).from_select(
-        ["refresh_id", "entity", "entity_id", "action"],
-        sa.select(sa.literal(refresh.id), sa.literal(entity), ids.subquery().c[0],
-                  sa.literal("create"))))
+def _inserted(session: Session, insert: sa.Insert) -> int:
+    """Run an INSERT ... SELECT; how many rows it inserted (SQLAlchemy keeps that count of an
+    INSERT only when asked)."""
+    return session.execute(insert, execution_options={"preserve_rowcount": True}).rowcount
 
 
-def _apply_households(session: Session, refresh: Refresh, since, now) -> None:
+def _insert_created(session: Session, refresh: Refresh, table: sa.Table, entity: str,
+                    insert: sa.Insert, applied: Counter) -> None:
+    """Run an INSERT ... SELECT of new records stamped with the commit time, and
+    record them for revert as one range of ids (not a refresh_change row per record)."""
+    before = session.scalar(sa.select(sa.func.max(table.c.id))) or 0
+    created = _inserted(session, insert)
+    if not created:
+        return
+    last = session.scalar(sa.select(sa.func.max(table.c.id)))
+    session.execute(sa.insert(CHANGE).values(
+        refresh_id=refresh.id, entity=entity, action="create", entity_id=before + 1,
+        last_entity_id=last))
+    applied[entity] += created
+
+
+def _created_by(refresh: Refresh, table: sa.Table, entity: str) -> sa.ColumnElement[bool]:
+    """Records of table this refresh created: in one of its recorded id ranges, stamped with
+    its commit time, in its kelurahan (ids others took meanwhile fall out)."""
+    ranges = sa.select(CHANGE.c.id).where(
+        CHANGE.c.refresh_id == refresh.id, CHANGE.c.entity == entity, CHANGE.c.action == "create",
+        table.c.id.between(CHANGE.c.entity_id, sa.func.coalesce(CHANGE.c.last_entity_id,
+                                                                CHANGE.c.entity_id)))
+    return sa.and_(sa.exists(ranges), table.c.kelurahan_id == refresh.kelurahan_id,
+                   table.c.created_at == sa.literal(refresh.committed_at, table.c.created_at.type))
+
+
+def _record_updates(session: Session, entity: str, insert: sa.Insert, applied: Counter) -> None:
+    """Run an INSERT ... SELECT of previous values into refresh_change and count them."""
+    applied[entity] += _inserted(session, insert)
+
+
+def _apply_households(session: Session, refresh: Refresh, since, now, applied: Counter) -> None:
     first = diff.first_rows(refresh)
-    session.execute(sa.insert(CHANGE).from_select(
+    _record_updates(session, "household", sa.insert(CHANGE).from_select(
         ["refresh_id", "entity", "entity_id", "action", "old_address", "old_rt_id"],
         sa.select(sa.literal(refresh.id), sa.literal("household"), HOUSEHOLD.c.id,
                   sa.literal("update"), HOUSEHOLD.c.address, HOUSEHOLD.c.rt_id)
         .select_from(HOUSEHOLD.join(ROW, ROW.c.household_id == HOUSEHOLD.c.id))
-        .where(first, diff.household_changes(refresh))))
+        .where(first, diff.household_changes(refresh))), applied)
     for field in diff.household_fields(refresh):
         session.execute(sa.update(HOUSEHOLD).where(
             ROW.c.household_id == HOUSEHOLD.c.id, first, diff.household_field_changed(field),
@@ -48,14 +79,12 @@ def _apply_households(session: Session, refresh: Refresh, since, now) -> None:
     kode_pos = session.scalar(sa.select(Kelurahan.kode_pos).where(
         Kelurahan.id == refresh.kelurahan_id))
     new_households = sa.and_(first, ROW.c.household_id.is_(None))
-    before = session.scalar(sa.select(sa.func.max(HOUSEHOLD.c.id))) or 0
-    session.execute(sa.insert(HOUSEHOLD).from_select(
+    _insert_created(session, refresh, HOUSEHOLD, "household", sa.insert(HOUSEHOLD).from_select(
         ["kelurahan_id", "rt_id", "kk_number", "address", "kode_pos", "created_at", "updated_at"],
         sa.select(sa.literal(refresh.kelurahan_id), ROW.c.rt_id, ROW.c.kk, ROW.c.address,
                   sa.literal(kode_pos), sa.literal(now, HOUSEHOLD.c.created_at.type),
                   sa.literal(now, HOUSEHOLD.c.updated_at.type))
-        .where(new_households)))
-    _record_creates(session, refresh, "household", _created_now(HOUSEHOLD, before, now, refresh))
+        .where(new_households)), applied)
     # Matched persons moving to a new KK need its id for the field comparison; new persons
     # look theirs up while being inserted.
     session.execute(sa.update(ROW).where(
@@ -63,28 +92,24 @@ def _apply_households(session: Session, refresh: Refresh, since, now) -> None:
         .values(household_id=_household_of_row()))
 
 
-def _created_now(table: sa.Table, before: int, now, refresh: Refresh) -> sa.Select:
-    """Ids this commit just inserted into table: the new ids stamped with its own timestamp
-    (others may insert too); a range of the primary key, not a search through the rows."""
-    return sa.select(table.c.id).where(
-        table.c.id > before, table.c.created_at == sa.literal(now, table.c.created_at.type),
-        table.c.kelurahan_id == refresh.kelurahan_id)
-
-
 def _household_of_row():
     return sa.select(HOUSEHOLD.c.id).where(HOUSEHOLD.c.kk_number == ROW.c.kk).scalar_subquery()
 
 
-def _apply_persons(session: Session, refresh: Refresh, since, now) -> None:
+def _person_of_row():
+    return sa.select(PERSON.c.id).where(PERSON.c.nik == ROW.c.nik).scalar_subquery()
+
+
+def _apply_persons(session: Session, refresh: Refresh, since, now, applied: Counter) -> None:
     matched = diff.valid_rows(refresh.id), ROW.c.person_id == PERSON.c.id
     any_change = sa.or_(*(diff.person_field_changed(f) for f in diff.PERSON_FIELDS))
-    session.execute(sa.insert(CHANGE).from_select(
+    _record_updates(session, "person", sa.insert(CHANGE).from_select(
         ["refresh_id", "entity", "entity_id", "action", "old_name", "old_sex",
          "old_birth_date", "old_household_id"],
         sa.select(sa.literal(refresh.id), sa.literal("person"), PERSON.c.id, sa.literal("update"),
                   PERSON.c.name, PERSON.c.sex, PERSON.c.birth_date, PERSON.c.household_id)
         .select_from(PERSON.join(ROW, ROW.c.person_id == PERSON.c.id))
-        .where(diff.valid_rows(refresh.id), any_change)))
+        .where(diff.valid_rows(refresh.id), any_change)), applied)
     # One UPDATE ... FROM for all fields; a conflicting field keeps its value unless chosen.
     values = {field: sa.case((sa.and_(diff.person_field_changed(field), diff.take_file_value(
         refresh, "person", PERSON.c.id, field, PERSON.c.verified_at, since)), ROW.c[field]),
@@ -92,8 +117,7 @@ def _apply_persons(session: Session, refresh: Refresh, since, now) -> None:
     session.execute(sa.update(PERSON).where(*matched, any_change).values(
         {**values, "updated_at": now}))
     new_rows = sa.and_(diff.valid_rows(refresh.id), ROW.c.person_id.is_(None))
-    before = session.scalar(sa.select(sa.func.max(PERSON.c.id))) or 0
-    session.execute(sa.insert(PERSON).from_select(
+    _insert_created(session, refresh, PERSON, "person", sa.insert(PERSON).from_select(
         ["kelurahan_id", "household_id", "nik", "name", "sex", "birth_date", "relation",
          "status", "is_asn_tni_polri", "has_ktp", "residence", "created_at", "updated_at"],
         sa.select(sa.literal(refresh.kelurahan_id),
@@ -102,55 +126,47 @@ def _apply_persons(session: Session, refresh: Refresh, since, now) -> None:
                   sa.false(), sa.true(), sa.literal("tetap"),
                   sa.literal(now, PERSON.c.created_at.type),
                   sa.literal(now, PERSON.c.updated_at.type))
-        .where(new_rows)))
-    _record_creates(session, refresh, "person", _created_now(PERSON, before, now, refresh))
+        .where(new_rows)), applied)
 
 
-def _apply_enrollments(session: Session, refresh: Refresh, now) -> None:
+def _apply_enrollments(session: Session, refresh: Refresh, now, applied: Counter) -> None:
     if not refresh.mapping.get("programs"):
         return
     reason = f"Tidak tercantum lagi di {refresh.source} ({refresh.filename})"
     programs = list(session.scalars(sa.select(AidProgram).where(
         AidProgram.kelurahan_id == refresh.kelurahan_id, AidProgram.active.is_(True))))
-    # Rows listing a program need the id of their beneficiary; each fill is a pass over
-    # the rows, so only the kinds some program enrols.
-    beneficiaries = {diff.beneficiary_column(program)[0] for program in programs}
-    if "household_id" in beneficiaries:
-        session.execute(sa.update(ROW).where(
-            diff.valid_rows(refresh.id), ROW.c.programs != "", ROW.c.household_id.is_(None))
-            .values(household_id=_household_of_row()))
-    if "person_id" in beneficiaries:
-        session.execute(sa.update(ROW).where(
-            diff.valid_rows(refresh.id), ROW.c.programs != "", ROW.c.person_id.is_(None))
-            .values(person_id=sa.select(PERSON.c.id).where(PERSON.c.nik == ROW.c.nik)
-                    .scalar_subquery()))
     for program in programs:
         # Only the previous values are recorded here; ending them all at once below reads
         # that list instead of comparing every staged row with the enrollments again.
+        # Rows of households and persons this commit created have no id in refresh_row:
+        # they had no enrollment to end, and the additions look their ids up.
         ending = diff.enrollments_to_end(refresh, program, diff.is_postgres(session))
-        session.execute(sa.insert(CHANGE).from_select(
+        _record_updates(session, "enrollment", sa.insert(CHANGE).from_select(
             ["refresh_id", "entity", "entity_id", "action", "old_status", "old_status_reason",
              "old_status_changed_at"],
             sa.select(sa.literal(refresh.id), sa.literal("enrollment"), ENROLLMENT.c.id,
                       sa.literal("update"), ENROLLMENT.c.status, ENROLLMENT.c.status_reason,
-                      ENROLLMENT.c.status_changed_at).where(ENROLLMENT.c.id.in_(ending))))
+                      ENROLLMENT.c.status_changed_at).where(ENROLLMENT.c.id.in_(ending))),
+            applied)
         key, column = diff.beneficiary_column(program)
+        of_row = _household_of_row() if key == "household_id" else _person_of_row()
+        # DISTINCT inside keeps SQLite from flattening the subquery, which would look each
+        # row's id up again for every place the outer query names it.
+        listed = sa.select(sa.func.coalesce(column, of_row).label("beneficiary")).where(
+            diff.valid_rows(refresh.id), diff.programs_listed(refresh, program)
+        ).distinct().subquery("listed")
         active = sa.select(ENROLLMENT.c.id).where(
-            ENROLLMENT.c.program_id == program.id, ENROLLMENT.c[key] == column,
+            ENROLLMENT.c.program_id == program.id, ENROLLMENT.c[key] == listed.c.beneficiary,
             ENROLLMENT.c.status.in_(diff.ACTIVE))
-        beneficiaries = sa.select(column).where(
-            diff.valid_rows(refresh.id), diff.programs_listed(refresh, program),
-            column.is_not(None), ~sa.exists(active)).distinct().subquery()
-        before = session.scalar(sa.select(sa.func.max(ENROLLMENT.c.id))) or 0
-        session.execute(sa.insert(ENROLLMENT).from_select(
+        _insert_created(session, refresh, ENROLLMENT, "enrollment", sa.insert(ENROLLMENT)
+                        .from_select(
             ["kelurahan_id", "program_id", key, "period_start", "status", "status_reason",
              "created_at", "updated_at"],
             sa.select(sa.literal(refresh.kelurahan_id), sa.literal(program.id),
-                      beneficiaries.c[0], sa.literal(date.today()), sa.literal("aktif"),
+                      listed.c.beneficiary, sa.literal(date.today()), sa.literal("aktif"),
                       sa.literal(""), sa.literal(now, ENROLLMENT.c.created_at.type),
-                      sa.literal(now, ENROLLMENT.c.updated_at.type))))
-        _record_creates(session, refresh, "enrollment", sa.select(ENROLLMENT.c.id).where(
-            ENROLLMENT.c.id > before, ENROLLMENT.c.program_id == program.id))
+                      sa.literal(now, ENROLLMENT.c.updated_at.type))
+            .where(listed.c.beneficiary.is_not(None), ~sa.exists(active))), applied)
     # Ending one program's enrollments changes nothing another program's statements read,
     # and the ones added above are never among them (their beneficiaries are listed).
     session.execute(sa.update(ENROLLMENT).where(ENROLLMENT.c.id.in_(
@@ -175,17 +191,18 @@ def commit_refresh(session: Session, refresh: Refresh, actor: Actor,
     if since is not None and _as_utc(since) > _as_utc(refresh.created_at):
         # Another refresh landed after this preview was made: match against today's registry.
         match_rows(session, refresh)
+    applied: Counter = Counter()
     progress(0.1, "Memperbarui KK")
-    _apply_households(session, refresh, since, now)
+    _apply_households(session, refresh, since, now, applied)
     progress(0.4, "Memperbarui warga")
-    _apply_persons(session, refresh, since, now)
+    _apply_persons(session, refresh, since, now, applied)
     progress(0.8, "Memperbarui kepesertaan program")
-    _apply_enrollments(session, refresh, now)
+    _apply_enrollments(session, refresh, now, applied)
     refresh.status, refresh.committed_at = "diterapkan", now
     refresh.committed_by_id = actor.user_id
-    applied = dict(session.execute(sa.select(CHANGE.c.entity, sa.func.count()).where(
-        CHANGE.c.refresh_id == refresh.id).group_by(CHANGE.c.entity)).all())
-    refresh.counts = {**refresh.counts, "applied": applied}
+    refresh.counts = {**refresh.counts, "applied": {
+        entity: applied[entity] for entity in ("household", "person", "enrollment")
+        if applied[entity]}}
     # The staged copy of accepted rows is no longer needed; rejected rows stay for the export.
     session.execute(sa.delete(ROW).where(diff.valid_rows(refresh.id)))
     audit_bulk(session, actor, "refresh", "refresh", refresh.id, refresh.kelurahan_id,
@@ -207,9 +224,7 @@ def _restore(session: Session, refresh: Refresh, table: sa.Table, entity: str,
 
 
 def _delete_created(session: Session, refresh: Refresh, table: sa.Table, entity: str) -> None:
-    session.execute(sa.delete(table).where(table.c.id.in_(sa.select(CHANGE.c.entity_id).where(
-        CHANGE.c.refresh_id == refresh.id, CHANGE.c.entity == entity,
-        CHANGE.c.action == "create"))))
+    session.execute(sa.delete(table).where(_created_by(refresh, table, entity)))
 
 
 def revert_refresh(session: Session, refresh: Refresh, actor: Actor) -> None:

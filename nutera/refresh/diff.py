@@ -64,13 +64,14 @@ def valid_rows(refresh_id: int) -> sa.ColumnElement[bool]:
     return sa.and_(staged(refresh_id), ROW.c.error.is_(None), ROW.c.skip.is_(False))
 
 
-def mark_first_rows(session: Session, refresh: Refresh) -> None:
-    """Flag the first accepted row of each KK, which carries the household's values."""
-    # Grouped along the (refresh_id, kk) index, which hands the rows over already sorted.
+def mark_first_rows(session: Session, refresh: Refresh, kk: str | None = None) -> None:
+    """Flag the first accepted row of each KK (or of one), which carries the household's
+    values. Staging flags them as rows stream in; this is for rows rejected or left out
+    afterwards."""
+    rows = sa.and_(staged(refresh.id), ROW.c.kk == kk) if kk is not None else staged(refresh.id)
     first_ids = (sa.select(sa.func.min(ROW.c.id)).where(
-        ROW.c.refresh_id == refresh.id, ROW.c.error.is_(None), ROW.c.skip.is_(False))
-        .group_by(ROW.c.kk))
-    session.execute(sa.update(ROW).where(staged(refresh.id)).values(
+        rows, ROW.c.error.is_(None), ROW.c.skip.is_(False)).group_by(ROW.c.kk))
+    session.execute(sa.update(ROW).where(rows).values(
         is_first=sa.and_(ROW.c.error.is_(None), ROW.c.skip.is_(False), ROW.c.id.in_(first_ids))))
 
 

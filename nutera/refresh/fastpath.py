@@ -6,10 +6,10 @@ KK numbers, so a clean row needs no parsing of its own. The fast path only ever 
 a messy NIK, a mismatch, an unknown code) returns None and goes through check_row, which
 alone writes the messages. tests/test_refresh_fastpath.py proves both give the same values.
 """
-from datetime import date
+import sys
 from typing import Any
 
-from nutera.identity import is_plain_valid_kk, plain_nik_facts
+from nutera.identity import is_known_region, is_plain_number, is_valid_kk_issue, nik_birth_facts
 from nutera.refresh.validate import (
     RowContext, check_row, parse_date, program_list, sex_code, whole_number,
 )
@@ -24,50 +24,65 @@ _UNSURE = object()
 class FastCheck:
     """Staged values (in STAGED order) of rows of one sheet that are certainly valid, else None."""
 
-    def __init__(self, ctx: RowContext):
+    def __init__(self, ctx: RowContext, dates_as_text: bool = False):
         self.ctx = ctx
         self.today = ctx.today
+        self.dates_as_text = dates_as_text  # SQLite stores dates as ISO text
         self.index = tuple(ctx.columns.get(name) for name in _ORDER)
         mapped = [i for i in self.index if i is not None]
         # Without the required columns every row has an error: nothing to speed up.
-        self.enabled = all(self.index[i] is not None for i in (0, 1, 2, 6, 7))
-        self.width = max(mapped) + 1 if mapped else 0
+        enabled = all(self.index[i] is not None for i in (0, 1, 2, 6, 7))
+        self.width = max(mapped) + 1 if mapped and enabled else sys.maxsize
         self._sex: dict[str, Any] = {}
-        self._born: dict[str, Any] = {}
-        self._region: dict[tuple[str, str], Any] = {}
+        self._region: dict[str, bool] = {}
+        self._kk_issue: dict[str, bool] = {}
+        self._birth: dict[tuple[str, Any], Any] = {}
+        self._rt: dict[tuple[str, str], Any] = {}
         self._programs: dict[str, Any] = {}
 
     def values(self, cells: list[Any]) -> tuple | None:
         """The staged values check_row would give this row with no error, or None."""
-        # Cache hits are looked up inline and misses go to the helpers: this runs per row.
-        if not self.enabled or len(cells) < self.width:
+        # Runs per row: cache hits are looked up inline and misses go to the helpers.
+        if len(cells) < self.width:
             return None
         i_nik, i_kk, i_name, i_sex, i_born, i_address, i_rt, i_rw, i_programs = self.index
-        nik, kk, rt, rw = cells[i_nik], cells[i_kk], cells[i_rt], cells[i_rw]
-        if not (type(nik) is str and type(kk) is str and type(rt) is str and type(rw) is str):
+        nik, kk, name, rt, rw = cells[i_nik], cells[i_kk], cells[i_name], cells[i_rt], cells[i_rw]
+        if not (type(nik) is str and type(kk) is str and type(name) is str
+                and type(rt) is str and type(rw) is str):
             return None
-        nik = nik.strip()
-        facts = plain_nik_facts(nik, self.today)
+        nik, kk = nik.strip(), kk.strip()
+        if not (is_plain_number(nik) and is_plain_number(kk)):
+            return None
+        region = self._region
+        known = region.get(nik[:4])
+        if known is None:
+            known = _remember(region, nik[:4], is_known_region(nik[:4]))
+        if not known:
+            return None
+        known = region.get(kk[:4])
+        if known is None:
+            known = _remember(region, kk[:4], is_known_region(kk[:4]))
+        issued = self._kk_issue.get(kk[6:12])
+        if issued is None:
+            issued = _remember(self._kk_issue, kk[6:12], is_valid_kk_issue(kk[6:12], self.today))
+        if not (known and issued):
+            return None
+        # Sex and birth date from the NIK, checked against the birth date column at once.
+        key = nik[6:12], (cells[i_born] if i_born is not None else "")
+        facts = self._birth.get(key, _UNSURE)
+        if facts is _UNSURE:
+            facts = _remember(self._birth, key, self._birth_facts(*key))
         if facts is None:
             return None
-        nik_sex, nik_born = facts
-        kk = kk.strip()
-        name = cells[i_name]
-        if type(name) is not str or not is_plain_valid_kk(kk, self.today):
-            return None
+        nik_sex, born = facts
+        if i_sex is not None:
+            sex = cells[i_sex]
+            if sex != nik_sex and not self._sex_agrees(sex, nik_sex):
+                return None
         name = " ".join(name.split()).upper()
         if not name:
             return None
-        if i_sex is not None:
-            sex = cells[i_sex]
-            if sex != nik_sex and (type(sex) is not str or not self._sex_agrees(sex, nik_sex)):
-                return None
-        born = nik_born
-        if i_born is not None:
-            born = self._birth_date(cells[i_born], nik_born)
-            if born is None:
-                return None
-        rt_id = self._region.get((rt, rw), _UNSURE)
+        rt_id = self._rt.get((rt, rw), _UNSURE)
         if rt_id is _UNSURE:
             rt_id = self._rt_id(rt, rw)
         if rt_id is None:
@@ -88,6 +103,31 @@ class FastCheck:
         # A tuple, not a dict: staging unpacks it straight into the insert (1M rows).
         return nik, kk, name[:120], nik_sex, born, address, rt_id, programs
 
+    def checked(self, cells: list[Any], row_number: int) -> tuple[tuple, list[tuple[str, str]]]:
+        """check_row's values (in STAGED order, dates as staged) and errors: for the rows
+        values() leaves aside."""
+        values, errors = check_row(cells, self.ctx, row_number)
+        staged = staged_values(values)
+        if self.dates_as_text and staged[4] is not None:
+            staged = (*staged[:4], staged[4].isoformat(), *staged[5:])
+        return staged, errors
+
+    def _birth_facts(self, digits: str, raw: Any) -> tuple[str, Any] | None:
+        """(sex, birth date as staged) when the NIK's date digits are valid and the birth
+        date column is empty or names the same date; else None."""
+        facts = nik_birth_facts(digits, self.today)
+        if facts is None or type(raw) is not str:
+            return None
+        nik_sex, nik_born = facts
+        raw = raw.strip()
+        born = nik_born
+        if raw:
+            born = self._plausible_date(raw)
+            if born is None or (born.day, born.month, born.year % 100) != (
+                    nik_born.day, nik_born.month, nik_born.year % 100):
+                return None
+        return nik_sex, born.isoformat() if self.dates_as_text else born
+
     def _sex_agrees(self, raw: Any, nik_sex: str) -> bool:
         if type(raw) is not str:
             return False
@@ -98,20 +138,6 @@ class FastCheck:
         if sex is _UNSURE:
             sex = _remember(self._sex, raw, sex_code(raw))
         return sex == nik_sex
-
-    def _birth_date(self, raw: Any, nik_born):
-        if type(raw) is not str:
-            return None
-        raw = raw.strip()
-        if not raw:
-            return nik_born
-        born = self._born.get(raw, _UNSURE)
-        if born is _UNSURE:
-            born = _remember(self._born, raw, self._plausible_date(raw))
-        if born is None or (born.day, born.month, born.year % 100) != (
-                nik_born.day, nik_born.month, nik_born.year % 100):
-            return None
-        return born
 
     def _plausible_date(self, raw: str):
         try:
@@ -124,7 +150,7 @@ class FastCheck:
         rt_number, rw_number = whole_number(rt.strip()), whole_number(rw.strip())
         rt_id = None if rt_number is None or rw_number is None else \
             self.ctx.rts.get((rw_number, rt_number))
-        return _remember(self._region, (rt, rw), rt_id)
+        return _remember(self._rt, (rt, rw), rt_id)
 
     def _program_text(self, raw: Any) -> str | None:
         text = None
@@ -145,33 +171,3 @@ def _remember(cache: dict, key, value):
 def staged_values(values: dict) -> tuple:
     """check_row's values in STAGED order."""
     return tuple(values[name] for name in STAGED)
-
-
-def validate_chunk(ctx: RowContext, fast: FastCheck,
-                   rows: list[tuple[int, list[Any]]]) -> list[tuple[tuple, list]]:
-    """(staged values, errors) for a chunk of (row number, cells): the fast path, else
-    check_row."""
-    checked = []
-    for number, cells in rows:
-        values = fast.values(cells)
-        if values is None:
-            values, errors = check_row(cells, ctx, number)
-            checked.append((staged_values(values), errors))
-        else:
-            checked.append((values, []))
-    return checked
-
-
-_worker: tuple[RowContext, FastCheck] | None = None
-
-
-def init_worker(columns: dict[str, int], rts: dict, programs: set[str], today: date) -> None:
-    """Process-pool initializer: the context every chunk of this worker is checked against."""
-    global _worker
-    ctx = RowContext(columns=columns, rts=rts, programs=programs, today=today)
-    _worker = ctx, FastCheck(ctx)
-
-
-def validate_in_worker(rows: list[tuple[int, list[Any]]]) -> list[tuple[tuple, list]]:
-    """validate_chunk with the worker's own context."""
-    return validate_chunk(*_worker, rows)

@@ -138,8 +138,7 @@ def run_job(app: Flask, job_id: int) -> None:
             actor = Actor(job.user_id)
             set_actor(db.session, None)  # bulk work is audited once, by audit_bulk
             if job.kind == "analisis":
-                staging.analyse(db.session, refresh, _committing_progress(job_id),
-                                current_app.config.get("REFRESH_WORKERS", 0))
+                staging.analyse(db.session, refresh, _committing_progress(job_id))
             elif job.kind == "terapkan":
                 commit.commit_refresh(db.session, refresh, actor, _side_progress(job_id))
             elif job.kind == "batalkan":

@@ -84,7 +84,6 @@ def detail_page(session: Session, refresh: Refresh, kind: str, page: int = 1) ->
                    "JK (berkas)", "Lahir (registri)", "Lahir (berkas)", "KK (registri)",
                    "KK (berkas)", "Diverifikasi"]
     elif kind in ("kk_baru", "kk_berubah"):
-        diff.mark_first_rows(session, refresh)
         join, rt, rw = _rt(ROW.c.rt_id)
         if kind == "kk_baru":
             query = (sa.select(ROW.c.kk, ROW.c.address, rt, rw).select_from(join(ROW))

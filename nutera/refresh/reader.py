@@ -7,6 +7,7 @@ are skipped; the header is the first row where several known column names appear
 import codecs
 import csv
 import hashlib
+import operator
 import io
 import json
 import re
@@ -251,6 +252,27 @@ class ContentDigest:
             self._pending.append("\x1d" + repr(typed))
         if len(self._pending) >= 4096:
             self._flush()
+
+    def add_rows(self, columns: dict[str, int], rows: list[list[Any]]) -> None:
+        """add() for every row of a chunk, the same digest: all-text rows with no separator
+        in any cell are joined and checked as one string."""
+        if columns is not self._columns:
+            self._columns = columns
+            self._indexes = [columns.get(f) for f in self._fields]
+        width = len(self._indexes)
+        if rows and width > 1 and None not in self._indexes:
+            cells_of = operator.itemgetter(*self._indexes)
+            try:
+                joined = "\x1e".join(["\x1f".join(cells_of(cells)) for cells in rows])
+            except (TypeError, IndexError):  # a typed cell or a short row: one by one
+                joined = None
+            if joined is not None and joined.count("\x1f") == len(rows) * (width - 1) \
+                    and joined.count("\x1e") == len(rows) - 1 and "\x1d" not in joined:
+                self._pending.append("\x1e" + joined)
+                self._flush()
+                return
+        for cells in rows:
+            self.add(columns, cells)
 
     def _flush(self) -> None:
         self._hash.update("".join(self._pending).encode("utf-8", "surrogatepass"))

@@ -1,12 +1,10 @@
-"""Stream the data rows of an extract in chunks, checked here or in a process pool (no app)."""
+"""Stream the data rows of an extract, one by one or in chunks (no app needed)."""
 import gc
 import threading
 from contextlib import contextmanager
 from pathlib import Path
 
 from nutera.refresh import reader
-from nutera.refresh.fastpath import FastCheck, init_worker, validate_chunk, validate_in_worker
-from nutera.refresh.validate import RowContext
 
 
 def _looks_like_data(cells: list, nik_index: int | None) -> bool:
@@ -18,73 +16,34 @@ def _looks_like_data(cells: list, nik_index: int | None) -> bool:
     return any(c not in (None, "") for c in cells) and not reader.is_footer(cells)
 
 
-def data_rows(path: Path, info: reader.FileInfo, mapping: dict[str, str]):
-    """(sheet, its columns, row number, cells) of every data row; empty rows and footers left out."""
-    current, columns, nik_index = None, {}, None
+def content_digest(path: str | Path, info: reader.FileInfo, mapping: dict[str, str]) -> str:
+    """The ContentDigest staging records for this file, without checking any row."""
+    digest = reader.ContentDigest(mapping)
+    for _, columns, _, chunk in data_chunks(Path(path), info, mapping, 10_000):
+        digest.add_rows(columns, chunk)
+    return digest.hexdigest()
+
+
+def data_chunks(path: Path, info: reader.FileInfo, mapping: dict[str, str], size: int):
+    """(sheet, its columns, row numbers, rows of cells) of the data rows, in chunks of up to
+    size rows of one sheet; empty rows and footers left out."""
+    current, columns, nik_index, numbers, chunk = None, {}, None, [], []
     for sheet, number, cells in reader.iter_rows(path, info):
         if sheet is not current:
+            if chunk:
+                yield current, columns, numbers, chunk
+                numbers, chunk = [], []
             current = sheet
             columns = reader.column_indexes(sheet.headers, mapping)
             nik_index = columns.get("nik")
         if _looks_like_data(cells, nik_index):
-            yield sheet, columns, number, cells
-
-
-def content_digest(path: str | Path, info: reader.FileInfo, mapping: dict[str, str]) -> str:
-    """The ContentDigest staging records for this file, without checking any row."""
-    digest = reader.ContentDigest(mapping)
-    for _, columns, _, cells in data_rows(Path(path), info, mapping):
-        digest.add(columns, cells)
-    return digest.hexdigest()
-
-
-def _chunks(path: Path, info: reader.FileInfo, mapping: dict[str, str],
-            digest: reader.ContentDigest, size: int):
-    """(sheet, columns, [(row number, cells)]) in chunks; every row also goes into digest."""
-    current, current_columns, chunk = None, {}, []
-    for sheet, columns, number, cells in data_rows(path, info, mapping):
-        if sheet is not current:
-            if chunk:
-                yield current, current_columns, chunk
-                chunk = []
-            current, current_columns = sheet, columns
-        digest.add(columns, cells)
-        chunk.append((number, cells))
-        if len(chunk) >= size:
-            yield current, current_columns, chunk
-            chunk = []
+            numbers.append(number)
+            chunk.append(cells)
+            if len(chunk) >= size:
+                yield current, columns, numbers, chunk
+                numbers, chunk = [], []
     if chunk:
-        yield current, current_columns, chunk
-
-
-def checked_chunks(path: Path, info: reader.FileInfo, mapping: dict[str, str], ctx: RowContext,
-                   digest: reader.ContentDigest, size: int, workers: int = 0):
-    """Yield (sheet, chunk, [(values, errors)]), in workers processes when workers > 1."""
-    if workers < 2:
-        fast, columns_seen = None, None
-        for sheet, columns, chunk in _chunks(path, info, mapping, digest, size):
-            if columns is not columns_seen:
-                ctx.columns, columns_seen = columns, columns
-                fast = FastCheck(ctx)
-            yield sheet, chunk, validate_chunk(ctx, fast, chunk)
-        return
-    import multiprocessing
-    from collections import deque
-
-    columns = reader.column_indexes(info.sheets[0].headers, mapping)
-    # spawn, not fork: the web process has threads, and a forked child could inherit a held lock.
-    with multiprocessing.get_context("spawn").Pool(
-            workers, initializer=init_worker,
-            initargs=(columns, ctx.rts, ctx.programs, ctx.today)) as pool:
-        pending: deque = deque()
-        for sheet, _, chunk in _chunks(path, info, mapping, digest, size):
-            pending.append((sheet, chunk, pool.apply_async(validate_in_worker, (chunk,))))
-            while len(pending) > workers * 2:  # bounded: never the whole file in memory
-                sheet, chunk, result = pending.popleft()
-                yield sheet, chunk, result.get()
-        while pending:
-            sheet, chunk, result = pending.popleft()
-            yield sheet, chunk, result.get()
+        yield current, columns, numbers, chunk
 
 
 _gc_lock = threading.Lock()

@@ -100,7 +100,7 @@ def toggle_skip(session: Session, refresh: Refresh, row_id: int) -> bool:
         raise RefreshStateError("Baris tidak ditemukan.")
     row.skip = not row.skip
     session.flush()
-    mark_first_rows(session, refresh)
+    mark_first_rows(session, refresh, row.kk)
     return row.skip
 
 

@@ -9,7 +9,8 @@ from sqlalchemy.orm import Session
 
 from nutera.models import AidProgram, Household, Person, Refresh, RefreshRow, Rt, Rw, Setting
 from nutera.refresh import reader, rows
-from nutera.refresh.validate import RowContext, note_nik
+from nutera.refresh.fastpath import FastCheck
+from nutera.refresh.validate import RowContext, duplicate_nik_message, sheet_code
 
 Progress = Callable[[float, str], None]
 BATCH = 5000
@@ -127,69 +128,93 @@ def _count_rows(path: Path, info: reader.FileInfo) -> int:
     return 0
 
 
-PARALLEL_MIN_ROWS = 50_000
 CHUNK = 10_000
-_COLUMNS = ("refresh_id", "sheet", "row_number", "nik", "kk", "name", "sex", "birth_date",
-            "address", "rt_id", "programs", "error", "raw", "skip", "is_first")
+_ACCEPTED = ("refresh_id", "sheet", "row_number", "nik", "kk", "name", "sex", "birth_date",
+             "address", "rt_id", "programs", "is_first")
+_REJECTED = _ACCEPTED + ("error", "raw")
 
 
-def stage_rows(session: Session, refresh: Refresh, progress: Progress = _no_progress,
-               workers: int = 0) -> None:
+def stage_rows(session: Session, refresh: Refresh, progress: Progress = _no_progress) -> None:
     """Validate every row and insert it into refresh_row in batches (rejected rows too).
 
     Plain executemany of tuples: at a million rows the ORM or per-row dict processing
     would cost more than the validation itself."""
     with rows.rare_garbage_collection():
-        _stage(session, refresh, progress, workers)
+        _stage(session, refresh, progress)
 
 
-def _stage(session: Session, refresh: Refresh, progress: Progress, workers: int) -> None:
+def _insert_sql(session: Session, columns: tuple[str, ...]) -> str:
+    marker = "?" if session.connection().dialect.paramstyle == "qmark" else "%s"
+    return (f"INSERT INTO refresh_row ({', '.join(columns)}) "
+            f"VALUES ({', '.join([marker] * len(columns))})")
+
+
+def _stage(session: Session, refresh: Refresh, progress: Progress) -> None:
     path = Path(refresh.stored_path)
     info = _file_info(refresh)
     ctx = _row_context(session, refresh.kelurahan_id)
     total = _count_rows(path, info)
-    dialect = session.connection().dialect
-    sqlite = dialect.name == "sqlite"
-    marker = "?" if dialect.paramstyle == "qmark" else "%s"
-    sql = (f"INSERT INTO refresh_row ({', '.join(_COLUMNS)}) "
-           f"VALUES ({', '.join([marker] * len(_COLUMNS))})")
+    dates_as_text = session.connection().dialect.name == "sqlite"
+    # Accepted rows leave out error and raw: binding two NULLs per row costs a third of
+    # the insert at a million rows.
+    accepted_sql, rejected_sql = _insert_sql(session, _ACCEPTED), _insert_sql(session, _REJECTED)
     digest = reader.ContentDigest(refresh.mapping)
     first_of_kk: set[str] = set()
-    batch: list[tuple] = []
+    seen_niks = ctx.seen_niks
+    accepted: list[tuple] = []
+    rejected: list[tuple] = []
     seen = 0
     refresh_id, nik_label = refresh.id, reader.FIELDS["nik"]
-    parallel = workers >= 2 and info.kind == "csv" and total >= PARALLEL_MIN_ROWS
-    for sheet, chunk, checked in rows.checked_chunks(path, info, refresh.mapping, ctx, digest,
-                                                     CHUNK, workers if parallel else 0):
-        sheet_name = sheet.name[:60]
-        for (number, cells), (values, errors) in zip(chunk, checked):
-            nik, kk, name, sex, born, address, rt_id, programs = values
-            duplicate = note_nik(ctx, nik, number, sheet.name)
-            if duplicate:
-                errors.insert(0, (nik_label, duplicate))
-            error = raw = None
-            is_first = False
+    fast = columns_seen = None
+    for sheet, columns, numbers, chunk in rows.data_chunks(path, info, refresh.mapping, CHUNK):
+        digest.add_rows(columns, chunk)
+        if columns is not columns_seen:
+            ctx.columns, columns_seen = columns, columns
+            fast = FastCheck(ctx, dates_as_text)
+        fast_values, sheet_name = fast.values, sheet.name[:60]
+        base = sheet_code(ctx, sheet.name)
+        for number, cells in zip(numbers, chunk):
+            values = fast_values(cells)
+            if values is None:
+                values, errors = fast.checked(cells, number)
+            else:
+                errors = None
+            nik = values[0]
+            if nik is not None:
+                code = base + number
+                first = seen_niks.setdefault(int(nik), code)
+                if first != code:
+                    errors = [(nik_label, duplicate_nik_message(ctx, first)), *(errors or ())]
             if errors:
-                error = " | ".join(f"{column}: {message}" for column, message in errors)
-                raw = json.dumps([c if isinstance(c, str) else reader._text(c) for c in cells])
-            elif kk not in first_of_kk:
-                first_of_kk.add(kk)
-                is_first = True
-            batch.append((refresh_id, sheet_name, number, nik, kk, name, sex,
-                          born.isoformat() if sqlite and born is not None else born,
-                          address, rt_id, programs, error, raw, False, is_first))
+                rejected.append((refresh_id, sheet_name, number, *values, False,
+                                 " | ".join(f"{column}: {message}" for column, message in errors),
+                                 json.dumps([c if isinstance(c, str) else reader._text(c)
+                                             for c in cells])))
+            elif values[1] in first_of_kk:
+                accepted.append((refresh_id, sheet_name, number, *values, False))
+            else:
+                first_of_kk.add(values[1])
+                accepted.append((refresh_id, sheet_name, number, *values, True))
         seen += len(chunk)
-        if len(batch) >= BATCH:
+        if len(accepted) + len(rejected) >= BATCH:
             # The connection is asked for each time: progress may have committed in between.
-            tune_connection(session)
-            session.connection().exec_driver_sql(sql, batch)
-            batch.clear()
+            _insert_rows(session, accepted_sql, accepted, rejected_sql, rejected)
             progress(min(0.7, 0.7 * seen / total) if total else 0.35,
                      f"{seen:,} baris dibaca".replace(",", "."))
-    if batch:
-        session.connection().exec_driver_sql(sql, batch)
+    _insert_rows(session, accepted_sql, accepted, rejected_sql, rejected)
     refresh.content_hash = digest.hexdigest()
     progress(0.7, f"{seen:,} baris dibaca; mencocokkan dengan registri".replace(",", "."))
+
+
+def _insert_rows(session: Session, accepted_sql: str, accepted: list[tuple],
+                 rejected_sql: str, rejected: list[tuple]) -> None:
+    """Insert and forget a batch of staged rows."""
+    tune_connection(session)
+    connection = session.connection()
+    for sql, batch in ((rejected_sql, rejected), (accepted_sql, accepted)):
+        if batch:
+            connection.exec_driver_sql(sql, batch)
+            batch.clear()
 
 
 def match_rows(session: Session, refresh: Refresh) -> None:
@@ -238,17 +263,14 @@ def refresh_statistics(session: Session) -> None:
             session.execute(sa.text(f"ANALYZE {table}"))
 
 
-def analyse(session: Session, refresh: Refresh, progress: Progress = _no_progress,
-            workers: int = 0) -> dict:
-    """Stage, match and count: the dry run. Returns the preview counts.
-
-    workers > 1 checks big CSV files in that many processes (REFRESH_WORKERS)."""
+def analyse(session: Session, refresh: Refresh, progress: Progress = _no_progress) -> dict:
+    """Stage, match and count: the dry run. Returns the preview counts."""
     from nutera.refresh.diff import preview_counts
 
     refresh.status = "analisis"
     tune_connection(session)
     session.execute(sa.delete(RefreshRow.__table__).where(RefreshRow.refresh_id == refresh.id))
-    stage_rows(session, refresh, progress, workers)
+    stage_rows(session, refresh, progress)
     tune_connection(session)
     match_rows(session, refresh)
     progress(0.85, "Menghitung perbedaan")

@@ -137,21 +137,28 @@ def check_row(cells: list[Any], ctx: RowContext, row_number: int,
     return values, errors
 
 
+def sheet_code(ctx: RowContext, sheet: str) -> int:
+    """What is added to a row number of this sheet to remember where a NIK was first seen."""
+    if not ctx.sheets or ctx.sheets[-1] != sheet:
+        ctx.sheets.append(sheet)
+    return (len(ctx.sheets) - 1) * 10 ** 9
+
+
+def duplicate_nik_message(ctx: RowContext, first: int) -> str:
+    """The message for a NIK first seen at `first` (sheet code + row number)."""
+    sheet_index, first_row = divmod(first, 10 ** 9)
+    where = f"baris {first_row}" + (
+        f" lembar {ctx.sheets[sheet_index]}" if ctx.sheets[sheet_index] else "")
+    return f"NIK yang sama sudah ada di {where} berkas ini."
+
+
 def note_nik(ctx: RowContext, nik: str | None, row_number: int, sheet: str = "") -> str | None:
     """Remember a NIK of the file; the message when an earlier row already had it."""
     if nik is None:
         return None
-    key = int(nik)
-    first = ctx.seen_niks.get(key)
-    if first is not None:
-        sheet_index, first_row = divmod(first, 10 ** 9)
-        where = f"baris {first_row}" + (
-            f" lembar {ctx.sheets[sheet_index]}" if ctx.sheets[sheet_index] else "")
-        return f"NIK yang sama sudah ada di {where} berkas ini."
-    if not ctx.sheets or ctx.sheets[-1] != sheet:
-        ctx.sheets.append(sheet)
-    ctx.seen_niks[key] = (len(ctx.sheets) - 1) * 10 ** 9 + row_number
-    return None
+    code = sheet_code(ctx, sheet) + row_number
+    first = ctx.seen_niks.setdefault(int(nik), code)
+    return duplicate_nik_message(ctx, first) if first != code else None
 
 
 def _check_sex(cells, ctx, nik_info, values, errors) -> None:
