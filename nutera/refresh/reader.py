@@ -7,8 +7,9 @@ are skipped; the header is the first row where several known column names appear
 import codecs
 import csv
 import hashlib
-import operator
 import io
+import itertools
+import operator
 import json
 import re
 from dataclasses import dataclass, field
@@ -195,24 +196,31 @@ def is_footer(cells: list[Any]) -> bool:
     return False
 
 
-def iter_rows(path: str | Path, info: FileInfo) -> Iterator[tuple[SheetLayout, int, list[Any]]]:
-    """Yield (sheet, data row number from 1, cells) for every row under each header."""
+def iter_row_chunks(path: str | Path, info: FileInfo,
+                    size: int) -> Iterator[tuple[SheetLayout, int, list[list[Any]]]]:
+    """Yield (sheet, data row number of the first, up to size rows of cells) for the rows
+    under each header, data row numbers counted from 1 in every sheet."""
     path = Path(path)
     if info.kind == "csv":
-        sheet = info.sheets[0]
         with open(path, encoding=info.encoding, newline="") as handle:
-            reader = csv.reader(handle, delimiter=info.delimiter)
-            for index, cells in enumerate(reader):
-                if index > sheet.header_index:
-                    yield sheet, index - sheet.header_index, cells
+            yield from _chunks_under_header(info.sheets[0], csv.reader(
+                handle, delimiter=info.delimiter), size)
         return
     from python_calamine import CalamineWorkbook
 
     workbook = CalamineWorkbook.from_path(str(path))
     for sheet in info.sheets:
-        for index, cells in enumerate(workbook.get_sheet_by_name(sheet.name).iter_rows()):
-            if index > sheet.header_index:
-                yield sheet, index - sheet.header_index, cells
+        yield from _chunks_under_header(
+            sheet, workbook.get_sheet_by_name(sheet.name).iter_rows(), size)
+
+
+def _chunks_under_header(sheet: SheetLayout, rows: Iterator[list[Any]], size: int):
+    for _ in itertools.islice(rows, sheet.header_index + 1):
+        pass
+    number = 1
+    while chunk := list(itertools.islice(rows, size)):
+        yield sheet, number, chunk
+        number += len(chunk)
 
 
 class ContentDigest:

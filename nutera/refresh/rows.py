@@ -19,31 +19,33 @@ def _looks_like_data(cells: list, nik_index: int | None) -> bool:
 def content_digest(path: str | Path, info: reader.FileInfo, mapping: dict[str, str]) -> str:
     """The ContentDigest staging records for this file, without checking any row."""
     digest = reader.ContentDigest(mapping)
-    for _, columns, _, chunk in data_chunks(Path(path), info, mapping, 10_000):
-        digest.add_rows(columns, chunk)
+    with rare_garbage_collection():
+        for _, columns, _, chunk in data_chunks(Path(path), info, mapping, 10_000):
+            digest.add_rows(columns, chunk)
     return digest.hexdigest()
 
 
 def data_chunks(path: Path, info: reader.FileInfo, mapping: dict[str, str], size: int):
     """(sheet, its columns, row numbers, rows of cells) of the data rows, in chunks of up to
     size rows of one sheet; empty rows and footers left out."""
-    current, columns, nik_index, numbers, chunk = None, {}, None, [], []
-    for sheet, number, cells in reader.iter_rows(path, info):
+    current, columns, nik_index = None, {}, None
+    for sheet, first, chunk in reader.iter_row_chunks(path, info, size):
         if sheet is not current:
-            if chunk:
-                yield current, columns, numbers, chunk
-                numbers, chunk = [], []
             current = sheet
             columns = reader.column_indexes(sheet.headers, mapping)
             nik_index = columns.get("nik")
-        if _looks_like_data(cells, nik_index):
-            numbers.append(number)
-            chunk.append(cells)
-            if len(chunk) >= size:
-                yield current, columns, numbers, chunk
-                numbers, chunk = [], []
-    if chunk:
-        yield current, columns, numbers, chunk
+        numbers = range(first, first + len(chunk))
+        # Nearly always every row has a NIK starting with a digit: kept without a look
+        # at each row's cells. A chunk with any other row is sorted row by row.
+        if nik_index is None or not all(
+                [len(cells) > nik_index and str(cells[nik_index])[:1].isdigit()
+                 for cells in chunk]):
+            kept = [(number, cells) for number, cells in zip(numbers, chunk)
+                    if _looks_like_data(cells, nik_index)]
+            if not kept:
+                continue
+            numbers, chunk = [n for n, _ in kept], [cells for _, cells in kept]
+        yield sheet, columns, numbers, chunk
 
 
 _gc_lock = threading.Lock()
