@@ -62,7 +62,16 @@ def _record_updates(session: Session, entity: str, insert: sa.Insert, applied: C
     applied[entity] += _inserted(session, insert)
 
 
-def _apply_households(session: Session, refresh: Refresh, since, now, applied: Counter) -> None:
+def _matched(session: Session, refresh: Refresh) -> tuple[bool, bool]:
+    """Whether accepted rows matched registered persons, and households. A first import
+    matches none: the passes comparing and updating them would find nothing."""
+    persons, households = session.execute(sa.select(
+        sa.func.count(ROW.c.person_id), sa.func.count(ROW.c.household_id))
+        .where(diff.valid_rows(refresh.id))).one()
+    return persons > 0, households > 0
+
+
+def _update_households(session: Session, refresh: Refresh, since, now, applied: Counter) -> None:
     first = diff.first_rows(refresh)
     _record_updates(session, "household", sa.insert(CHANGE).from_select(
         ["refresh_id", "entity", "entity_id", "action", "old_address", "old_rt_id"],
@@ -76,6 +85,10 @@ def _apply_households(session: Session, refresh: Refresh, since, now, applied: C
             diff.take_file_value(refresh, "household", HOUSEHOLD.c.id, field,
                                  HOUSEHOLD.c.verified_at, since),
         ).values({field: ROW.c[field], "updated_at": now}))
+
+
+def _insert_households(session: Session, refresh: Refresh, now, applied: Counter) -> None:
+    first = diff.first_rows(refresh)
     kode_pos = session.scalar(sa.select(Kelurahan.kode_pos).where(
         Kelurahan.id == refresh.kelurahan_id))
     new_households = sa.and_(first, ROW.c.household_id.is_(None))
@@ -85,11 +98,6 @@ def _apply_households(session: Session, refresh: Refresh, since, now, applied: C
                   sa.literal(kode_pos), sa.literal(now, HOUSEHOLD.c.created_at.type),
                   sa.literal(now, HOUSEHOLD.c.updated_at.type))
         .where(new_households)), applied)
-    # Matched persons moving to a new KK need its id for the field comparison; new persons
-    # look theirs up while being inserted.
-    session.execute(sa.update(ROW).where(
-        diff.valid_rows(refresh.id), ROW.c.household_id.is_(None), ROW.c.person_id.is_not(None))
-        .values(household_id=_household_of_row()))
 
 
 def _household_of_row():
@@ -100,7 +108,12 @@ def _person_of_row():
     return sa.select(PERSON.c.id).where(PERSON.c.nik == ROW.c.nik).scalar_subquery()
 
 
-def _apply_persons(session: Session, refresh: Refresh, since, now, applied: Counter) -> None:
+def _update_persons(session: Session, refresh: Refresh, since, now, applied: Counter) -> None:
+    # Matched persons moving to a new KK need its id for the field comparison; new persons
+    # look theirs up while being inserted.
+    session.execute(sa.update(ROW).where(
+        diff.valid_rows(refresh.id), ROW.c.household_id.is_(None), ROW.c.person_id.is_not(None))
+        .values(household_id=_household_of_row()))
     matched = diff.valid_rows(refresh.id), ROW.c.person_id == PERSON.c.id
     any_change = sa.or_(*(diff.person_field_changed(f) for f in diff.PERSON_FIELDS))
     _record_updates(session, "person", sa.insert(CHANGE).from_select(
@@ -116,6 +129,9 @@ def _apply_persons(session: Session, refresh: Refresh, since, now, applied: Coun
         else_=PERSON.c[field]) for field in diff.PERSON_FIELDS}
     session.execute(sa.update(PERSON).where(*matched, any_change).values(
         {**values, "updated_at": now}))
+
+
+def _insert_persons(session: Session, refresh: Refresh, now, applied: Counter) -> None:
     new_rows = sa.and_(diff.valid_rows(refresh.id), ROW.c.person_id.is_(None))
     _insert_created(session, refresh, PERSON, "person", sa.insert(PERSON).from_select(
         ["kelurahan_id", "household_id", "nik", "name", "sex", "birth_date", "relation",
@@ -192,10 +208,15 @@ def commit_refresh(session: Session, refresh: Refresh, actor: Actor,
         # Another refresh landed after this preview was made: match against today's registry.
         match_rows(session, refresh)
     applied: Counter = Counter()
+    persons_matched, households_matched = _matched(session, refresh)
     progress(0.1, "Memperbarui KK")
-    _apply_households(session, refresh, since, now, applied)
+    if households_matched:
+        _update_households(session, refresh, since, now, applied)
+    _insert_households(session, refresh, now, applied)
     progress(0.4, "Memperbarui warga")
-    _apply_persons(session, refresh, since, now, applied)
+    if persons_matched:
+        _update_persons(session, refresh, since, now, applied)
+    _insert_persons(session, refresh, now, applied)
     progress(0.8, "Memperbarui kepesertaan program")
     _apply_enrollments(session, refresh, now, applied)
     refresh.status, refresh.committed_at = "diterapkan", now

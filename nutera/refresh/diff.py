@@ -254,13 +254,14 @@ def preview_counts(session: Session, refresh: Refresh) -> dict:
         return sa.func.count(sa.case((sa.and_(matched, condition), 1)))
 
     measures = [sa.func.count(), sa.func.count(ROW.c.error),
-                sa.func.count(sa.case((sa.and_(valid, ROW.c.person_id.is_(None)), 1)))]
+                sa.func.count(sa.case((sa.and_(valid, ROW.c.person_id.is_(None)), 1))),
+                sa.func.count(ROW.c.person_id)]
     measures += [matched_count(person_field_changed(f)) for f in PERSON_FIELDS]
     measures += [matched_count(conflict_filter(f, since)) for f in PERSON_FIELDS]
     measures.append(matched_count(sa.or_(*(person_field_changed(f) for f in PERSON_FIELDS))))
     result = session.execute(sa.select(*measures).select_from(
         ROW.outerjoin(PERSON, PERSON.c.id == ROW.c.person_id)).where(staged(rid))).one()
-    totals, figures = result[:3], result[3:]
+    totals, figures = result[:4], result[4:]
     size = len(PERSON_FIELDS)
     person_counts = dict(zip(PERSON_FIELDS, figures[:size]))
     person_counts.update({f"conflict_{f}": n for f, n in zip(PERSON_FIELDS, figures[size:2 * size])})
@@ -290,7 +291,7 @@ def preview_counts(session: Session, refresh: Refresh) -> dict:
         + household_conflicts,
         "duplicates": _count(session, same_name_and_birth(refresh))
         + _count(session, _same_name_groups(refresh, sa.literal(1)))
-        + _count(session, same_nik_other_name(refresh)),
+        + (_count(session, same_nik_other_name(refresh)) if totals[3] else 0),
     }
     counts["no_change"] = not any(counts[k] for k in (
         "persons_new", "persons_changed", "households_new", "households_changed",

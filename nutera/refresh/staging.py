@@ -225,27 +225,33 @@ def match_rows(session: Session, refresh: Refresh) -> None:
 
     mine = staged(refresh.id)
     # UPDATE ... FROM joins (PostgreSQL hashes them; SQLite probes the unique indexes).
-    session.execute(sa.update(row).where(mine, person.c.nik == row.c.nik)
-                    .values(person_id=person.c.id))
-    session.execute(sa.update(row).where(mine, household.c.kk_number == row.c.kk)
-                    .values(household_id=household.c.id))
-    # A NIK or KK registered in another kelurahan is not ours to change (the NIK is named
-    # when both are); one pass over the rows.
+    matched = session.execute(sa.update(row).where(mine, person.c.nik == row.c.nik)
+                              .values(person_id=person.c.id)).rowcount
+    matched += session.execute(sa.update(row).where(mine, household.c.kk_number == row.c.kk)
+                               .values(household_id=household.c.id)).rowcount
+    if matched:  # (a first import matches nothing, and has nothing to check here)
+        _reject_other_kelurahan(session, refresh)
+    session.flush()
+    refresh_statistics(session)
+
+
+def _reject_other_kelurahan(session: Session, refresh: Refresh) -> None:
+    """A NIK or KK registered in another kelurahan is not ours to change (the NIK is named
+    when both are); one pass over the rows."""
+    row, person, household = RefreshRow.__table__, Person.__table__, Household.__table__
+    from nutera.refresh.diff import mark_first_rows, staged
+
     person_elsewhere = sa.exists().where(person.c.id == row.c.person_id,
                                          person.c.kelurahan_id != refresh.kelurahan_id)
     household_elsewhere = sa.exists().where(household.c.id == row.c.household_id,
                                             household.c.kelurahan_id != refresh.kelurahan_id)
     flagged = session.execute(sa.update(row).where(
-        mine, row.c.error.is_(None), sa.or_(person_elsewhere, household_elsewhere),
+        staged(refresh.id), row.c.error.is_(None), sa.or_(person_elsewhere, household_elsewhere),
     ).values(error=sa.case(
         (person_elsewhere, "NIK: NIK ini terdaftar di kelurahan lain; tidak diubah dari sini."),
         else_="Nomor KK: KK ini terdaftar di kelurahan lain; tidak diubah dari sini."))).rowcount
     if flagged:
-        from nutera.refresh.diff import mark_first_rows
-
         mark_first_rows(session, refresh)
-    session.flush()
-    refresh_statistics(session)
 
 
 def tune_connection(session: Session) -> None:
