@@ -166,7 +166,7 @@ def test_possible_duplicates_are_counted_not_merged(kelurahan, tmp_path):
     refresh, counts = analyse_file(kelurahan, path)
     assert counts["duplicates"] == 1 and counts["persons_new"] == 1
     assert existing.members[0].nik != db.session.scalar(
-        sa.select(RefreshRow.nik).where(RefreshRow.refresh_id == refresh.id))
+        sa.select(RefreshRow.nik).where(diff.staged(refresh.id)))
 
 
 def test_same_name_and_birth_date_under_two_niks_in_the_file_is_a_possible_duplicate(
@@ -193,6 +193,11 @@ def test_staged_rows_are_exactly_the_refresh_s_own_when_stagings_interleave(kelu
     db.session.execute(sa.insert(RefreshRow), [
         {"refresh_id": r.id, "row_number": n, "name": f"R{n}", "error": "x" if n == 4 else None}
         for n, r in enumerate(owners, start=1)])
+    ids = db.session.scalars(sa.select(RefreshRow.id).order_by(RefreshRow.id)).all()
+    for refresh in (one, two):  # the ranges staging records: each spans the other's rows
+        own = [i for i, r in zip(ids, owners) if r is refresh]
+        refresh.first_row_id, refresh.last_row_id = own[0], own[-1]
+    db.session.flush()
     for refresh in (one, two):
         staged = set(db.session.scalars(sa.select(RefreshRow.row_number).where(
             diff.staged(refresh.id))))
@@ -201,6 +206,16 @@ def test_staged_rows_are_exactly_the_refresh_s_own_when_stagings_interleave(kelu
         mine = {n for n, r in enumerate(owners, start=1) if r is refresh}
         assert staged == mine and valid == mine - {4}
     assert db.session.scalar(sa.select(sa.func.count()).where(diff.staged(two.id + 1))) == 0
+
+
+def test_analysing_again_replaces_the_staged_rows_and_their_range(kelurahan, tmp_path):
+    path = copy_sample("dtks_tamansari_semicolon.csv", tmp_path)
+    refresh, _ = analyse_file(kelurahan, path)
+    staging.analyse(db.session, refresh)  # e.g. after the staff changed the mapping
+    db.session.commit()
+    count = sa.select(sa.func.count()).select_from(RefreshRow)
+    assert db.session.scalar(count.where(RefreshRow.refresh_id == refresh.id)) == 300
+    assert db.session.scalar(count.where(diff.staged(refresh.id))) == 300
 
 
 def test_rows_staged_in_small_chunks_are_the_rows_staged_at_once(kelurahan, tmp_path, monkeypatch):

@@ -1,12 +1,13 @@
-"""refresh: staged rows indexed by refresh only; created records kept as id ranges
+"""refresh: staged rows read by id range; created records kept as id ranges
 
 Revision ID: 0008
 Revises: 0007
 Create Date: 2026-11-22 09:10:00.000000
 
-Staged rows are inserted in id order, so an index on refresh_id alone grows at its end
-while (refresh_id, kk) took a random insert per row. A commit records the records it
-created as one id range per kind instead of one refresh_change row per record.
+A refresh records the id range of its staged rows and reads them through the primary key,
+so refresh_row keeps no index beside it (the (refresh_id, kk) index took a random insert
+per staged row). A commit records the records it created as one id range per kind instead
+of one refresh_change row per record.
 """
 from alembic import op
 import sqlalchemy as sa
@@ -20,9 +21,16 @@ depends_on = None
 
 
 def upgrade():
+    with op.batch_alter_table('refresh', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('first_row_id', sa.Integer(), nullable=True))
+        batch_op.add_column(sa.Column('last_row_id', sa.Integer(), nullable=True))
+    # Rows staged before this version: one range over all of them (rows of other refreshes
+    # inside it are told apart by refresh_id).
+    op.execute("UPDATE refresh SET first_row_id = (SELECT min(id) FROM refresh_row WHERE "
+               "refresh_row.refresh_id = refresh.id), last_row_id = (SELECT max(id) FROM "
+               "refresh_row WHERE refresh_row.refresh_id = refresh.id)")
     with op.batch_alter_table('refresh_row', schema=None) as batch_op:
         batch_op.drop_index('ix_refresh_row_refresh_kk')
-        batch_op.create_index('ix_refresh_row_refresh_id', ['refresh_id'], unique=False)
     with op.batch_alter_table('refresh_change', schema=None) as batch_op:
         batch_op.add_column(sa.Column('last_entity_id', sa.Integer(), nullable=True))
 
@@ -31,5 +39,7 @@ def downgrade():
     with op.batch_alter_table('refresh_change', schema=None) as batch_op:
         batch_op.drop_column('last_entity_id')
     with op.batch_alter_table('refresh_row', schema=None) as batch_op:
-        batch_op.drop_index('ix_refresh_row_refresh_id')
         batch_op.create_index('ix_refresh_row_refresh_kk', ['refresh_id', 'kk'], unique=False)
+    with op.batch_alter_table('refresh', schema=None) as batch_op:
+        batch_op.drop_column('last_row_id')
+        batch_op.drop_column('first_row_id')

@@ -6,16 +6,14 @@ nothing is loaded row by row. Preview counts, drill-down lists and the commit sh
 from datetime import datetime
 
 import sqlalchemy as sa
-from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import Session
-from sqlalchemy.sql.expression import ColumnElement
-from sqlalchemy.sql.visitors import InternalTraversal
 
 from nutera.models import (
     AidProgram, Enrollment, Household, Person, Refresh, RefreshDecision, RefreshRow,
 )
 
 ROW, PERSON, HOUSEHOLD = RefreshRow.__table__, Person.__table__, Household.__table__
+REFRESH = Refresh.__table__
 ENROLLMENT, DECISION = Enrollment.__table__, RefreshDecision.__table__
 PERSON_FIELDS = {"name": "Nama", "sex": "Jenis kelamin", "birth_date": "Tanggal lahir",
                  "household_id": "Pindah KK"}
@@ -23,40 +21,14 @@ HOUSEHOLD_FIELDS = {"address": "Alamat", "rt_id": "RT/RW"}
 ACTIVE = ("aktif", "ditangguhkan")
 
 
-class staged(ColumnElement[bool]):
-    """Rows staged for this refresh (`refresh_id = ?`); on SQLite read as one pass over
-    their range of ids.
-
-    A refresh's rows are staged together, so their ids form (nearly) one range. Through
-    the (refresh_id, kk) index SQLite visits them in KK order, jumping about the table:
-    3-4x slower at a million rows. PostgreSQL plans from its statistics and keeps the
-    plain test, which it can estimate."""
-
-    # Not typed Boolean: SQLite would compare it with 1 as if it were a column.
-    inherit_cache = True
-    _traverse_internals = [("refresh_id", InternalTraversal.dp_plain_obj)]
-
-    def __init__(self, refresh_id: int):
-        self.refresh_id = refresh_id
-
-    @property
-    def _from_objects(self) -> list:
-        return [ROW]
-
-
-@compiles(staged)
-def _staged_rows(element: staged, compiler, **kw) -> str:
-    return compiler.process((ROW.c.refresh_id == element.refresh_id).self_group(), **kw)
-
-
-@compiles(staged, "sqlite")
-def _staged_rows_by_id(element: staged, compiler, **kw) -> str:
-    # `+ 0` keeps SQLite off the index; the upper bound is the table's last id (free).
-    bounds = ROW.alias("bounds")
-    first = sa.select(sa.func.min(bounds.c.id)).where(bounds.c.refresh_id == element.refresh_id)
-    return compiler.process(sa.and_(ROW.c.refresh_id + 0 == element.refresh_id, ROW.c.id.between(
-        first.scalar_subquery(), sa.select(sa.func.max(bounds.c.id)).scalar_subquery()))
-        .self_group(), **kw)
+def staged(refresh_id: int) -> sa.ColumnElement[bool]:
+    """Rows staged for this refresh: read as the range of ids its staging recorded (one
+    pass along the primary key), refresh_id telling apart rows another staging interleaved."""
+    bounds = sa.select(REFRESH.c.first_row_id, REFRESH.c.last_row_id).where(
+        REFRESH.c.id == refresh_id)
+    return sa.and_(ROW.c.refresh_id == refresh_id, ROW.c.id.between(
+        bounds.with_only_columns(REFRESH.c.first_row_id).scalar_subquery(),
+        bounds.with_only_columns(REFRESH.c.last_row_id).scalar_subquery()))
 
 
 def valid_rows(refresh_id: int) -> sa.ColumnElement[bool]:

@@ -11,7 +11,7 @@ from nutera.models import (
     PERSON_STATUSES, TARGETING_DECISIONS, AidProgram, Household, Person, Refresh, RefreshRow, Rt,
     Rw, TargetingCase,
 )
-from nutera.refresh.diff import last_refresh_at
+from nutera.refresh.diff import last_refresh_at, staged
 
 EXPORT_SHEETS = {
     "survey_households": "Survei KK terverifikasi",
@@ -69,7 +69,7 @@ def rejected_rows_report(session: Session, refresh: Refresh, target) -> int:
     headers = refresh.layout["sheets"][0]["headers"] if refresh.layout.get("sheets") else []
     rows = session.execute(
         sa.select(RefreshRow.sheet, RefreshRow.row_number, RefreshRow.raw, RefreshRow.error)
-        .where(RefreshRow.refresh_id == refresh.id, RefreshRow.error.is_not(None))
+        .where(staged(refresh.id), RefreshRow.error.is_not(None))
         .order_by(RefreshRow.id).execution_options(**STREAM))
     count = sheets.write("Baris ditolak", ["Lembar", "Baris data"] + headers + ["Alasan"],
                          ([s, n] + (raw or []) + [""] * (len(headers) - len(raw or [])) + [e]
@@ -154,6 +154,7 @@ def _last_rejections(kelurahan_id: int) -> sa.Select:
         Refresh.status.in_(("pratinjau", "diterapkan"))).group_by(Refresh.source))
     return (sa.select(Refresh.source, Refresh.filename, RefreshRow.sheet, RefreshRow.row_number,
                       RefreshRow.raw, RefreshRow.error)
-            .join(Refresh, Refresh.id == RefreshRow.refresh_id)
+            .join(Refresh, sa.and_(Refresh.id == RefreshRow.refresh_id, RefreshRow.id.between(
+                Refresh.first_row_id, Refresh.last_row_id)))
             .where(Refresh.id.in_(newest), RefreshRow.error.is_not(None))
             .order_by(Refresh.source, RefreshRow.id))

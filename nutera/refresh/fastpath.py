@@ -24,8 +24,12 @@ _UNSURE = object()
 class FastCheck:
     """Staged values (in STAGED order) of rows of one sheet that are certainly valid, else None."""
 
-    def __init__(self, ctx: RowContext, dates_as_text: bool = False):
+    def __init__(self, ctx: RowContext, dates_as_text: bool = False,
+                 valid_kks: set[str] | None = None):
         self.ctx = ctx
+        # KK numbers already accepted (staging's set of the file's KKs): a family's next
+        # member needs no check of its KK.
+        self.valid_kks = valid_kks if valid_kks is not None else set()
         self.today = ctx.today
         self.dates_as_text = dates_as_text  # SQLite stores dates as ISO text
         self.index = tuple(ctx.columns.get(name) for name in _ORDER)
@@ -51,21 +55,13 @@ class FastCheck:
                 and type(rt) is str and type(rw) is str):
             return None
         nik, kk = nik.strip(), kk.strip()
-        if not (is_plain_number(nik) and is_plain_number(kk)):
+        if not is_plain_number(nik):
             return None
         region = self._region
         known = region.get(nik[:4])
         if known is None:
             known = _remember(region, nik[:4], is_known_region(nik[:4]))
-        if not known:
-            return None
-        known = region.get(kk[:4])
-        if known is None:
-            known = _remember(region, kk[:4], is_known_region(kk[:4]))
-        issued = self._kk_issue.get(kk[6:12])
-        if issued is None:
-            issued = _remember(self._kk_issue, kk[6:12], is_valid_kk_issue(kk[6:12], self.today))
-        if not (known and issued):
+        if not known or (kk not in self.valid_kks and not self._valid_kk(kk)):
             return None
         # Sex and birth date from the NIK, checked against the birth date column at once.
         key = nik[6:12], (cells[i_born] if i_born is not None else "")
@@ -111,6 +107,17 @@ class FastCheck:
         if self.dates_as_text and staged[4] is not None:
             staged = (*staged[:4], staged[4].isoformat(), *staged[5:])
         return staged, errors
+
+    def _valid_kk(self, kk: str) -> bool:
+        if not is_plain_number(kk):
+            return False
+        known = self._region.get(kk[:4])
+        if known is None:
+            known = _remember(self._region, kk[:4], is_known_region(kk[:4]))
+        issued = self._kk_issue.get(kk[6:12])
+        if issued is None:
+            issued = _remember(self._kk_issue, kk[6:12], is_valid_kk_issue(kk[6:12], self.today))
+        return known and issued
 
     def _birth_facts(self, digits: str, raw: Any) -> tuple[str, Any] | None:
         """(sex, birth date as staged) when the NIK's date digits are valid and the birth

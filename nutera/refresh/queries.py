@@ -63,7 +63,7 @@ def detail_page(session: Session, refresh: Refresh, kind: str, page: int = 1) ->
     since = diff.last_refresh_at(session, refresh.kelurahan_id, before=refresh)
     if kind == "ditolak":
         query = (sa.select(ROW.c.sheet, ROW.c.row_number, ROW.c.name, ROW.c.error)
-                 .where(ROW.c.refresh_id == rid, ROW.c.error.is_not(None)).order_by(ROW.c.id))
+                 .where(diff.staged(rid), ROW.c.error.is_not(None)).order_by(ROW.c.id))
         headers = ["Lembar", "Baris", "Nama", "Alasan"]
     elif kind == "baru":
         join, rt, rw = _rt(ROW.c.rt_id)

@@ -128,7 +128,7 @@ def _count_rows(path: Path, info: reader.FileInfo) -> int:
     return 0
 
 
-CHUNK = 10_000
+CHUNK = 200
 _ACCEPTED = ("refresh_id", "sheet", "row_number", "nik", "kk", "name", "sex", "birth_date",
              "address", "rt_id", "programs", "is_first")
 _REJECTED = _ACCEPTED + ("error", "raw")
@@ -139,8 +139,13 @@ def stage_rows(session: Session, refresh: Refresh, progress: Progress = _no_prog
 
     Plain executemany of tuples: at a million rows the ORM or per-row dict processing
     would cost more than the validation itself."""
+    last_id = sa.select(sa.func.max(RefreshRow.id))
+    # New rows get ids above the largest one now (rows of another staging may interleave).
+    refresh.first_row_id = (session.scalar(last_id) or 0) + 1
     with rows.rare_garbage_collection():
         _stage(session, refresh, progress)
+    refresh.last_row_id = session.scalar(last_id) or 0
+    session.flush()
 
 
 def _insert_sql(session: Session, columns: tuple[str, ...]) -> str:
@@ -170,7 +175,7 @@ def _stage(session: Session, refresh: Refresh, progress: Progress) -> None:
         digest.add_rows(columns, chunk)
         if columns is not columns_seen:
             ctx.columns, columns_seen = columns, columns
-            fast = FastCheck(ctx, dates_as_text)
+            fast = FastCheck(ctx, dates_as_text, first_of_kk)
         fast_values, sheet_name = fast.values, sheet.name[:60]
         base = sheet_code(ctx, sheet.name)
         for number, cells in zip(numbers, chunk):
@@ -275,7 +280,9 @@ def analyse(session: Session, refresh: Refresh, progress: Progress = _no_progres
 
     refresh.status = "analisis"
     tune_connection(session)
-    session.execute(sa.delete(RefreshRow.__table__).where(RefreshRow.refresh_id == refresh.id))
+    from nutera.refresh.diff import staged
+
+    session.execute(sa.delete(RefreshRow.__table__).where(staged(refresh.id)))
     stage_rows(session, refresh, progress)
     tune_connection(session)
     match_rows(session, refresh)
