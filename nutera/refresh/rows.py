@@ -16,11 +16,16 @@ def _looks_like_data(cells: list, nik_index: int | None) -> bool:
     return any(c not in (None, "") for c in cells) and not reader.is_footer(cells)
 
 
+# Rows are read and checked a couple of hundred at a time: their cells are still in the CPU
+# cache when checked (10,000 at a time cost ~1 s more at a million rows).
+CHUNK = 200
+
+
 def content_digest(path: str | Path, info: reader.FileInfo, mapping: dict[str, str]) -> str:
     """The ContentDigest staging records for this file, without checking any row."""
     digest = reader.ContentDigest(mapping)
     with rare_garbage_collection():
-        for _, columns, _, chunk in data_chunks(Path(path), info, mapping, 10_000):
+        for _, columns, _, chunk in data_chunks(Path(path), info, mapping, CHUNK):
             digest.add_rows(columns, chunk)
     return digest.hexdigest()
 

@@ -128,7 +128,7 @@ def _count_rows(path: Path, info: reader.FileInfo) -> int:
     return 0
 
 
-CHUNK = 200
+CHUNK = rows.CHUNK
 _ACCEPTED = ("refresh_id", "sheet", "row_number", "nik", "kk", "name", "sex", "birth_date",
              "address", "rt_id", "programs", "is_first")
 _REJECTED = _ACCEPTED + ("error", "raw")
