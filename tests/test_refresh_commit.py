@@ -201,6 +201,20 @@ def test_created_records_are_kept_as_id_ranges_and_revert_spares_ids_others_took
     assert db.session.scalar(sa.select(sa.func.count(Enrollment.id))) == 0
 
 
+def test_revert_is_refused_once_a_created_household_was_used_since(kelurahan, tmp_path):
+    refresh = apply(preview(kelurahan, copy_sample("dtks_tamansari_semicolon.csv", tmp_path)))
+    household = db.session.scalar(sa.select(Household).limit(1))
+    db.session.add(Person(kelurahan_id=kelurahan.id, household_id=household.id,
+                          nik="3273020101800098", name="BAYI BARU", sex="L",
+                          birth_date=date(2026, 1, 1)))
+    db.session.commit()
+    before = registry_snapshot()
+    with pytest.raises(commit.RefreshStateError, match="sudah dipakai oleh data warga"):
+        commit.revert_refresh(db.session, refresh, CLI)
+    db.session.rollback()
+    assert registry_snapshot() == before and refresh.status == "diterapkan"
+
+
 def test_only_the_last_refresh_can_be_reverted(family, kelurahan, tmp_path):
     first = apply(preview(kelurahan, write_csv(tmp_path / "a.csv", family_rows(family))))
     apply(preview(kelurahan, write_csv(tmp_path / "b.csv", family_rows(family, "KEPALA LAGI"))))

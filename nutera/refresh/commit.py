@@ -248,12 +248,42 @@ def _delete_created(session: Session, refresh: Refresh, table: sa.Table, entity:
     session.execute(sa.delete(table).where(_created_by(refresh, table, entity)))
 
 
+_CREATED = {"household": HOUSEHOLD, "person": PERSON, "enrollment": ENROLLMENT}
+_TABLE_LABELS = {"person": "warga", "enrollment": "kepesertaan program", "survey": "survei",
+                 "survey_member": "anggota survei"}
+
+
+def _used_since(session: Session, refresh: Refresh) -> str | None:
+    """The first kind of record that refers to a record this refresh created without being
+    created by it (a survey, a handover, a member added later), else None."""
+    for table in RefreshChange.metadata.sorted_tables:
+        for foreign_key in table.foreign_keys:
+            target = foreign_key.column.table
+            entity = next((e for e, t in _CREATED.items() if t is target), None)
+            if entity is None or foreign_key.column.name != "id":
+                continue
+            created = sa.select(target.c.id).where(_created_by(refresh, target, entity))
+            users = sa.select(table.c[foreign_key.parent.name]).where(
+                table.c[foreign_key.parent.name].in_(created))
+            own = next((e for e, t in _CREATED.items() if t is table), None)
+            if own is not None:
+                users = users.where(~_created_by(refresh, table, own))
+            if session.scalar(sa.select(sa.exists(users))):
+                return _TABLE_LABELS.get(table.name, table.name.replace("_", " "))
+    return None
+
+
 def revert_refresh(session: Session, refresh: Refresh, actor: Actor) -> None:
     """Restore the previous values of every record the last refresh changed or created."""
     last = last_committed(session, refresh.kelurahan_id)
     if refresh.status != "diterapkan" or last is None or last.id != refresh.id:
         raise RefreshStateError("Hanya pemutakhiran terakhir yang sudah diterapkan yang dapat "
                                 "dibatalkan.")
+    used_by = _used_since(session, refresh)
+    if used_by is not None:
+        raise RefreshStateError(
+            f"Pemutakhiran ini tidak dapat dibatalkan: data yang dibuatnya sudah dipakai oleh "
+            f"data {used_by} yang dibuat sesudahnya. Perbaiki data itu satu per satu.")
     _restore(session, refresh, ENROLLMENT, "enrollment", {
         "status": "old_status", "status_reason": "old_status_reason",
         "status_changed_at": "old_status_changed_at"})
