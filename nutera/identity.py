@@ -109,8 +109,10 @@ def parse_nik(text: object, today: date | None = None) -> NikInfo:
 
 
 def is_plain_number(text: str) -> bool:
-    """Whether text is written as exactly 16 ASCII digits with a serial other than 0000:
-    the shape parse_nik and parse_kk accept without any clean-up (for bulk imports)."""
+    """Whether text is exactly 16 ASCII digits with a serial other than 0000: a NIK or KK
+    number that parse_nik / parse_kk accept, with no clean-up, once its region
+    (is_known_region) and date digits (nik_birth_facts, is_valid_kk_issue) are valid. The
+    parts are for bulk imports, which cache them; tests/test_identity.py composes them."""
     return len(text) == 16 and text.isascii() and text.isdigit() and text[12:] != _NO_SERIAL
 
 
@@ -139,16 +141,6 @@ def is_valid_kk_issue(digits: str, today: date) -> bool:
     except IdentityError:
         return False
     return True
-
-
-def plain_nik_facts(nik: str, today: date) -> tuple[str, date] | None:
-    """(sex, birth date) of a NIK written as exactly 16 digits that parse_nik accepts, else None.
-
-    For bulk imports: skips the clean-up parse_nik does for messy cells; the parts are
-    cached (a city file repeats a few region codes and some tens of thousands of dates)."""
-    if not is_plain_number(nik) or not is_known_region(nik[:4]):
-        return None
-    return nik_birth_facts(nik[6:12], today)
 
 
 def _nik_facts(nik: str, today: date) -> tuple[str, str, date]:
@@ -193,12 +185,6 @@ def parse_kk(text: object, today: date | None = None) -> KkInfo:
     kk = _digits(text, "Nomor KK")
     region, issued_on = _kk_facts(kk, today)
     return KkInfo(kk, kk[:2], kk[2:4], kk[4:6], issued_on, kk[12:], region)
-
-
-def is_plain_valid_kk(kk: str, today: date) -> bool:
-    """Whether a KK number written as exactly 16 digits is one parse_kk accepts (for bulk
-    imports, like plain_nik_facts)."""
-    return is_plain_number(kk) and is_known_region(kk[:4]) and is_valid_kk_issue(kk[6:12], today)
 
 
 @lru_cache(maxsize=1 << 15)
