@@ -195,7 +195,8 @@ def _kk_issue_date(digits: str, today: date) -> date:
         return _two_digit_year(yy, month, day, today)
     except ValueError:
         raise IdentityError(
-            f"Tanggal terbit pada Nomor KK tidak mungkin: {digits[0:2]}-{digits[2:4]}-{digits[4:6]}."
+            "Tanggal terbit pada Nomor KK tidak mungkin: "
+            f"{digits[0:2]}-{digits[2:4]}-{digits[4:6]}."
         ) from None
 
 

@@ -201,6 +201,23 @@ def test_created_records_are_kept_as_id_ranges_and_revert_spares_ids_others_took
     assert db.session.scalar(sa.select(sa.func.count(Enrollment.id))) == 0
 
 
+def test_a_refresh_committed_before_ranges_were_kept_reverts_too(family, kelurahan, tmp_path):
+    before = registry_snapshot()
+    refresh = apply(preview(kelurahan, write_csv(tmp_path / "a.csv", family_rows(family))))
+    # As versions before 0008 recorded them: one row per created record.
+    ranges = db.session.scalars(sa.select(RefreshChange).where(
+        RefreshChange.action == "create")).all()
+    for change in ranges:
+        db.session.add_all(RefreshChange(refresh_id=refresh.id, entity=change.entity,
+                                         entity_id=i, action="create")
+                           for i in range(change.entity_id, change.last_entity_id + 1))
+        db.session.delete(change)
+    db.session.commit()
+    commit.revert_refresh(db.session, refresh, CLI)
+    db.session.commit()
+    assert registry_snapshot() == before
+
+
 def test_revert_is_refused_once_a_created_household_was_used_since(kelurahan, tmp_path):
     refresh = apply(preview(kelurahan, copy_sample("dtks_tamansari_semicolon.csv", tmp_path)))
     household = db.session.scalar(sa.select(Household).limit(1))

@@ -46,14 +46,20 @@ def _insert_created(session: Session, refresh: Refresh, table: sa.Table, entity:
     applied[entity] += created
 
 
-def _created_by(refresh: Refresh, table: sa.Table, entity: str) -> sa.ColumnElement[bool]:
-    """Records of table this refresh created: in one of its recorded id ranges, stamped with
-    its commit time, in its kelurahan (ids others took meanwhile fall out)."""
-    ranges = sa.select(CHANGE.c.id).where(
-        CHANGE.c.refresh_id == refresh.id, CHANGE.c.entity == entity, CHANGE.c.action == "create",
-        table.c.id.between(CHANGE.c.entity_id, sa.func.coalesce(CHANGE.c.last_entity_id,
-                                                                CHANGE.c.entity_id)))
-    return sa.and_(sa.exists(ranges), table.c.kelurahan_id == refresh.kelurahan_id,
+def _created_by(session: Session, refresh: Refresh, table: sa.Table,
+                entity: str) -> sa.ColumnElement[bool]:
+    """Records of table this refresh created: in one of its recorded id ranges (read through
+    the primary key), stamped with its commit time, in its kelurahan (ids others took
+    meanwhile fall out)."""
+    creates = sa.and_(CHANGE.c.refresh_id == refresh.id, CHANGE.c.entity == entity,
+                      CHANGE.c.action == "create")
+    ranges = session.execute(sa.select(CHANGE.c.entity_id, CHANGE.c.last_entity_id).where(
+        creates, CHANGE.c.last_entity_id.is_not(None))).all()
+    in_range = [table.c.id.between(first, last) for first, last in ranges]
+    # Refreshes committed before ranges were kept recorded one row per created record.
+    in_range.append(table.c.id.in_(sa.select(CHANGE.c.entity_id).where(
+        creates, CHANGE.c.last_entity_id.is_(None))))
+    return sa.and_(sa.or_(*in_range), table.c.kelurahan_id == refresh.kelurahan_id,
                    table.c.created_at == sa.literal(refresh.committed_at, table.c.created_at.type))
 
 
@@ -245,7 +251,7 @@ def _restore(session: Session, refresh: Refresh, table: sa.Table, entity: str,
 
 
 def _delete_created(session: Session, refresh: Refresh, table: sa.Table, entity: str) -> None:
-    session.execute(sa.delete(table).where(_created_by(refresh, table, entity)))
+    session.execute(sa.delete(table).where(_created_by(session, refresh, table, entity)))
 
 
 _CREATED = {"household": HOUSEHOLD, "person": PERSON, "enrollment": ENROLLMENT}
@@ -262,12 +268,12 @@ def _used_since(session: Session, refresh: Refresh) -> str | None:
             entity = next((e for e, t in _CREATED.items() if t is target), None)
             if entity is None or foreign_key.column.name != "id":
                 continue
-            created = sa.select(target.c.id).where(_created_by(refresh, target, entity))
+            created = sa.select(target.c.id).where(_created_by(session, refresh, target, entity))
             users = sa.select(table.c[foreign_key.parent.name]).where(
                 table.c[foreign_key.parent.name].in_(created))
             own = next((e for e, t in _CREATED.items() if t is table), None)
             if own is not None:
-                users = users.where(~_created_by(refresh, table, own))
+                users = users.where(~_created_by(session, refresh, table, own))
             if session.scalar(sa.select(sa.exists(users))):
                 return _TABLE_LABELS.get(table.name, table.name.replace("_", " "))
     return None
