@@ -137,8 +137,8 @@ _REJECTED = _ACCEPTED + ("error", "raw")
 def stage_rows(session: Session, refresh: Refresh, progress: Progress = _no_progress) -> None:
     """Validate every row and insert it into refresh_row in batches (rejected rows too).
 
-    Plain executemany of tuples: at a million rows the ORM or per-row dict processing
-    would cost more than the validation itself."""
+    Plain tuples, by executemany (COPY on PostgreSQL): at a million rows the ORM or per-row
+    dict processing would cost more than the validation itself."""
     last_id = sa.select(sa.func.max(RefreshRow.id))
     # New rows get ids above the largest one now (rows of another staging may interleave).
     refresh.first_row_id = (session.scalar(last_id) or 0) + 1
@@ -148,21 +148,12 @@ def stage_rows(session: Session, refresh: Refresh, progress: Progress = _no_prog
     session.flush()
 
 
-def _insert_sql(session: Session, columns: tuple[str, ...]) -> str:
-    marker = "?" if session.connection().dialect.paramstyle == "qmark" else "%s"
-    return (f"INSERT INTO refresh_row ({', '.join(columns)}) "
-            f"VALUES ({', '.join([marker] * len(columns))})")
-
-
 def _stage(session: Session, refresh: Refresh, progress: Progress) -> None:
     path = Path(refresh.stored_path)
     info = _file_info(refresh)
     ctx = _row_context(session, refresh.kelurahan_id)
     total = _count_rows(path, info)
     dates_as_text = session.connection().dialect.name == "sqlite"
-    # Accepted rows leave out error and raw: binding two NULLs per row costs a third of
-    # the insert at a million rows.
-    accepted_sql, rejected_sql = _insert_sql(session, _ACCEPTED), _insert_sql(session, _REJECTED)
     digest = reader.ContentDigest(refresh.mapping)
     first_of_kk: set[str] = set()
     seen_niks = ctx.seen_niks
@@ -203,23 +194,33 @@ def _stage(session: Session, refresh: Refresh, progress: Progress) -> None:
         seen += len(chunk)
         if len(accepted) + len(rejected) >= BATCH:
             # The connection is asked for each time: progress may have committed in between.
-            _insert_rows(session, accepted_sql, accepted, rejected_sql, rejected)
+            _insert_rows(session, rejected, accepted)
             progress(min(0.7, 0.7 * seen / total) if total else 0.35,
                      f"{seen:,} baris dibaca".replace(",", "."))
-    _insert_rows(session, accepted_sql, accepted, rejected_sql, rejected)
+    _insert_rows(session, rejected, accepted)
     refresh.content_hash = digest.hexdigest()
     progress(0.7, f"{seen:,} baris dibaca; mencocokkan dengan registri".replace(",", "."))
 
 
-def _insert_rows(session: Session, accepted_sql: str, accepted: list[tuple],
-                 rejected_sql: str, rejected: list[tuple]) -> None:
-    """Insert and forget a batch of staged rows."""
+def _insert_rows(session: Session, rejected: list[tuple], accepted: list[tuple]) -> None:
+    """Insert and forget a batch of staged rows: executemany, or COPY on PostgreSQL (about
+    four times faster there). Accepted rows leave out error and raw (binding two NULLs per
+    row cost ~0.7 s at a million rows on SQLite)."""
     tune_connection(session)
     connection = session.connection()
-    for sql, batch in ((rejected_sql, rejected), (accepted_sql, accepted)):
-        if batch:
-            connection.exec_driver_sql(sql, batch)
-            batch.clear()
+    for columns, batch in ((_REJECTED, rejected), (_ACCEPTED, accepted)):
+        if not batch:
+            continue
+        if connection.dialect.name == "postgresql":
+            with connection.connection.dbapi_connection.cursor() as cursor, cursor.copy(
+                    f"COPY refresh_row ({', '.join(columns)}) FROM STDIN") as copy:
+                for row in batch:
+                    copy.write_row(row)
+        else:
+            marker = "?" if connection.dialect.paramstyle == "qmark" else "%s"
+            connection.exec_driver_sql(f"INSERT INTO refresh_row ({', '.join(columns)}) "
+                                       f"VALUES ({', '.join([marker] * len(columns))})", batch)
+        batch.clear()
 
 
 def match_rows(session: Session, refresh: Refresh) -> None:
