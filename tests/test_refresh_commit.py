@@ -9,7 +9,7 @@ from nutera.extensions import db
 from nutera.models import (
     AidProgram, AuditLog, Enrollment, Household, Person, Refresh, RefreshChange, RefreshRow,
 )
-from nutera.refresh import commit, services, staging
+from nutera.refresh import commit, queries, services, staging
 from tests import factories
 from tests.factories_refresh import copy_sample, make_sample_kelurahan, write_csv
 
@@ -270,6 +270,30 @@ def test_per_field_decision_takes_the_kelurahan_value_for_that_field_only(family
     apply(refresh)
     assert db.session.get(Person, head_id).name == "KEPALA KELURAHAN"
     assert db.session.get(Person, child_id).name == "ANAK"
+
+
+def test_household_conflicts_are_listed_and_decided_per_field(family, kelurahan, tmp_path):
+    earlier = apply(preview(kelurahan, write_csv(tmp_path / "a.csv", family_rows(family))))
+    earlier.committed_at = datetime.now(timezone.utc) - timedelta(days=8)
+    household = db.session.get(Household, family.id)
+    household.address, household.verified_at = "Jl. Survei 9", datetime.now(timezone.utc)
+    survey_rt = household.rt_id
+    db.session.commit()
+    rows = family_rows(family)
+    for row in rows[:2]:
+        row[5], row[6], row[7] = "Jl. Kelurahan 2", "002", "003"  # address and RT/RW
+    refresh = preview(kelurahan, write_csv(tmp_path / "b.csv", rows))
+    assert refresh.counts["conflicts_households"] == 1
+    page = queries.detail_page(db.session, refresh, "konflik_kk")
+    assert [row[:4] for row in page.rows] == [
+        [family.id, family.kk_number, "Jl. Survei 9", "Jl. Kelurahan 2"]]
+    assert page.rows[0][4:8] == [1, 1, 2, 3]  # RT/RW in the registry, then in the file
+    services.decide_conflicts(db.session, refresh, services.parse_choices(
+        {f"c:household:{family.id}:address": "kelurahan"}))
+    db.session.commit()
+    apply(refresh)
+    household = db.session.get(Household, family.id)
+    assert (household.address, household.rt_id) == ("Jl. Kelurahan 2", survey_rt)
 
 
 def test_bulk_decision_takes_every_kelurahan_value(family, kelurahan, tmp_path):

@@ -11,7 +11,7 @@ from nutera.extensions import db
 from nutera.models import (
     Household, Person, Refresh, RefreshJob, RefreshLock, RefreshRow, TargetingCase,
 )
-from nutera.refresh import jobs, staging
+from nutera.refresh import jobs, services, staging
 from tests import factories
 from tests.factories_refresh import DATA, write_csv
 
@@ -271,6 +271,31 @@ def test_every_drill_down_list_renders(client, login_as, world, tmp_path, app):
     assert f'name="c:person:{world.person_ids["assigned"]}:name"' in conflicts
     assert "NAMA LAIN" in client.get(f"/pemutakhiran/{refresh_id}/rincian/berubah").get_data(as_text=True)
     assert client.get(f"/pemutakhiran/{refresh_id}/rincian/tidak-ada").status_code == 404
+
+
+def test_household_conflicts_page_takes_a_choice_per_field(client, login_as, world, tmp_path, app):
+    with app.app_context():
+        head = db.session.get(Person, world.person_ids["assigned"])
+        household = head.household
+        household.verified_at = datetime.now(timezone.utc)
+        db.session.commit()
+        rows = [[head.nik, household.kk_number, head.name, head.sex,
+                 head.birth_date.strftime("%d/%m/%Y"), "Jl. Dari Kelurahan", "001", "001", ""]]
+        household_id = household.id
+    login_as("staff")
+    response = upload(client, write_csv(tmp_path / "k.csv", rows))
+    client.post(response.location, data={"nik": "NIK", "kk": "NO KK", "name": "NAMA",
+                                         "address": "ALAMAT", "rt": "RT", "rw": "RW"})
+    refresh_id = db_refresh_id(app)
+    summary = client.get(f"/pemutakhiran/{refresh_id}").get_data(as_text=True)
+    assert f"/pemutakhiran/{refresh_id}/rincian/konflik_kk" in summary
+    page = client.get(f"/pemutakhiran/{refresh_id}/rincian/konflik_kk").get_data(as_text=True)
+    assert f'name="c:household:{household_id}:address"' in page and "Jl. Dari Kelurahan" in page
+    client.post(f"/pemutakhiran/{refresh_id}/rincian/konflik_kk",
+                data={f"c:household:{household_id}:address": "kelurahan"})
+    with app.app_context():
+        decisions = services.decisions_of(db.session, db.session.get(Refresh, refresh_id))
+    assert decisions == {("household", household_id, "address"): "kelurahan"}
 
 
 def test_background_analysis_commits_staged_batches_with_its_progress(app, world, tmp_path, monkeypatch):

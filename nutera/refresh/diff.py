@@ -261,6 +261,8 @@ def preview_counts(session: Session, refresh: Refresh) -> dict:
         "enrollments_added": added, "enrollments_ended": ended,
         "conflicts": sum(person_counts[f"conflict_{f}"] for f in PERSON_FIELDS)
         + household_conflicts,
+        "conflicts_persons": sum(person_counts[f"conflict_{f}"] for f in PERSON_FIELDS),
+        "conflicts_households": household_conflicts,
         "duplicates": _count(session, same_name_and_birth(refresh))
         + _count(session, _same_name_groups(refresh, sa.literal(1)))
         + (_count(session, same_nik_other_name(refresh)) if totals[3] else 0),

@@ -24,7 +24,8 @@ DETAILS = {
     "absen": "Tidak ada di berkas (pindah? meninggal?)",
     "program_tambah": "Kepesertaan program ditambah",
     "program_akhir": "Kepesertaan program diakhiri",
-    "konflik": "Bertentangan dengan survei terverifikasi",
+    "konflik": "Warga bertentangan dengan survei terverifikasi",
+    "konflik_kk": "KK bertentangan dengan survei terverifikasi",
     "duplikat": "Kemungkinan data ganda",
 }
 
@@ -97,6 +98,22 @@ def detail_page(session: Session, refresh: Refresh, kind: str, page: int = 1) ->
             headers = ["No. KK", "Alamat (registri)", "Alamat (berkas)", "RT id (registri)",
                        "RT id (berkas)", "Diverifikasi"]
         query = query.order_by(ROW.c.id)
+    elif kind == "konflik_kk":
+        now_rt, now_rw = Rt.__table__.alias("now_rt"), Rw.__table__.alias("now_rw")
+        new_rt, new_rw = Rt.__table__.alias("new_rt"), Rw.__table__.alias("new_rw")
+        query = (sa.select(HOUSEHOLD.c.id, HOUSEHOLD.c.kk_number, HOUSEHOLD.c.address,
+                           ROW.c.address, now_rt.c.number, now_rw.c.number, new_rt.c.number,
+                           new_rw.c.number, HOUSEHOLD.c.verified_at)
+                 .select_from(ROW.join(HOUSEHOLD, HOUSEHOLD.c.id == ROW.c.household_id)
+                              .outerjoin(now_rt, now_rt.c.id == HOUSEHOLD.c.rt_id)
+                              .outerjoin(now_rw, now_rw.c.id == now_rt.c.rw_id)
+                              .outerjoin(new_rt, new_rt.c.id == ROW.c.rt_id)
+                              .outerjoin(new_rw, new_rw.c.id == new_rt.c.rw_id))
+                 .where(diff.first_rows(refresh), diff.household_changes(refresh),
+                        diff.verified_since(HOUSEHOLD.c.verified_at, since))
+                 .order_by(ROW.c.id))
+        headers = ["id", "No. KK", "Alamat (registri)", "Alamat (berkas)", "RT (registri)",
+                   "RW (registri)", "RT (berkas)", "RW (berkas)", "Diverifikasi"]
     elif kind == "absen":
         query = (sa.select(PERSON.c.nik, PERSON.c.name, HOUSEHOLD.c.kk_number)
                  .select_from(PERSON.outerjoin(HOUSEHOLD, HOUSEHOLD.c.id == PERSON.c.household_id))

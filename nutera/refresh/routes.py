@@ -10,7 +10,7 @@ from wtforms.fields.choices import SelectChoice
 from nutera.auth.decorators import roles_required
 from nutera.extensions import db
 from nutera.models import CONFLICT_CHOICES, Kelurahan, Refresh, RefreshJob
-from nutera.refresh import bp, export, jobs, queries, reader, services, staging
+from nutera.refresh import bp, diff, export, jobs, queries, reader, services, staging
 from nutera.refresh.commit import RefreshStateError
 from nutera.refresh.diff import HOUSEHOLD_FIELDS, PERSON_FIELDS
 from nutera.refresh.forms import UploadForm, mapping_form
@@ -131,7 +131,8 @@ def detail(refresh_id: int, kind: str):
     return render_template("refresh/detail.html", refresh=refresh, page=page,
                            title=queries.DETAILS[kind], decisions=decisions,
                            choices=CONFLICT_CHOICES, person_fields=PERSON_FIELDS,
-                           household_fields=HOUSEHOLD_FIELDS)
+                           household_fields={f: HOUSEHOLD_FIELDS[f]
+                                             for f in diff.household_fields(refresh)})
 
 
 @bp.post("/<int:refresh_id>/lewati/<int:row_id>")
