@@ -109,10 +109,10 @@ def parse_nik(text: object, today: date | None = None) -> NikInfo:
 
 
 def is_plain_number(text: str) -> bool:
-    """Whether text is exactly 16 ASCII digits with a serial other than 0000: a NIK or KK
-    number that parse_nik / parse_kk accept, with no clean-up, once its region
-    (is_known_region) and date digits (nik_birth_facts, is_valid_kk_issue) are valid. The
-    parts are for bulk imports, which cache them; tests/test_identity.py composes them."""
+    """Whether text is exactly 16 ASCII digits with a serial other than 0000."""
+    # Such a NIK or KK number is one parse_nik / parse_kk accept with no clean-up once its
+    # region (is_known_region) and date digits (nik_birth_facts, is_valid_kk_issue) are
+    # valid. Bulk imports cache these parts; tests/test_identity.py composes them.
     return len(text) == 16 and text.isascii() and text.isdigit() and text[12:] != _NO_SERIAL
 
 

@@ -9,7 +9,7 @@ from nutera.extensions import db
 from nutera.models import (
     AidProgram, AuditLog, Enrollment, Household, Person, Refresh, RefreshChange, RefreshRow,
 )
-from nutera.refresh import commit, queries, services, staging
+from nutera.refresh import commit, queries, revert, services, staging
 from tests import factories
 from tests.factories_refresh import copy_sample, make_sample_kelurahan, write_csv
 
@@ -116,7 +116,7 @@ def test_enrollments_the_file_no_longer_lists_end_in_every_program_and_revert_ba
     assert pkh.status_changed_at is not None
     assert status(ended) == ("berakhir", "Sudah lulus") and status(untouched) == ("aktif", "")
     assert refresh.counts["enrollments_ended"] == 2
-    commit.revert_refresh(db.session, refresh, CLI)
+    revert.revert_refresh(db.session, refresh, CLI)
     db.session.commit()
     assert registry_snapshot() == before
     assert status(suspended) == ("ditangguhkan", "") and suspended.status_changed_at is None
@@ -159,12 +159,12 @@ def test_revert_restores_previous_values_and_removes_what_was_created(family, ke
     before = registry_snapshot()
     refresh = apply(preview(kelurahan, write_csv(tmp_path / "a.csv", family_rows(family))))
     assert registry_snapshot() != before
-    commit.revert_refresh(db.session, refresh, CLI)
+    revert.revert_refresh(db.session, refresh, CLI)
     db.session.commit()
     assert registry_snapshot() == before
     assert refresh.status == "dibatalkan"
     with pytest.raises(commit.RefreshStateError):
-        commit.revert_refresh(db.session, refresh, CLI)
+        revert.revert_refresh(db.session, refresh, CLI)
 
 
 def test_created_records_are_kept_as_id_ranges_and_revert_spares_ids_others_took(
@@ -194,7 +194,7 @@ def test_created_records_are_kept_as_id_ranges_and_revert_spares_ids_others_took
                    name="WARGA SESUDAHNYA", sex="L", birth_date=date(1980, 1, 1))
     db.session.add(later)
     db.session.commit()
-    commit.revert_refresh(db.session, refresh, CLI)
+    revert.revert_refresh(db.session, refresh, CLI)
     db.session.commit()
     assert set(db.session.scalars(sa.select(Person.name))) == {
         "ORANG LAIN", "DARI SURVEI", "WARGA SESUDAHNYA"}
@@ -213,7 +213,19 @@ def test_a_refresh_committed_before_ranges_were_kept_reverts_too(family, kelurah
                            for i in range(change.entity_id, change.last_entity_id + 1))
         db.session.delete(change)
     db.session.commit()
-    commit.revert_refresh(db.session, refresh, CLI)
+    revert.revert_refresh(db.session, refresh, CLI)
+    db.session.commit()
+    assert registry_snapshot() == before
+
+
+def test_a_refresh_that_moved_a_resident_into_a_kk_it_created_reverts(family, kelurahan, tmp_path):
+    before = registry_snapshot()
+    child_id = family.members[1].id
+    rows = family_rows(family)
+    rows[1][1] = factories.make_kk(serial=7003)  # the child now has a KK of her own
+    refresh = apply(preview(kelurahan, write_csv(tmp_path / "a.csv", rows)))
+    assert db.session.get(Person, child_id).household.kk_number == rows[1][1]
+    revert.revert_refresh(db.session, refresh, CLI)
     db.session.commit()
     assert registry_snapshot() == before
 
@@ -227,7 +239,7 @@ def test_revert_is_refused_once_a_created_household_was_used_since(kelurahan, tm
     db.session.commit()
     before = registry_snapshot()
     with pytest.raises(commit.RefreshStateError, match="sudah dipakai oleh data warga"):
-        commit.revert_refresh(db.session, refresh, CLI)
+        revert.revert_refresh(db.session, refresh, CLI)
     db.session.rollback()
     assert registry_snapshot() == before and refresh.status == "diterapkan"
 
@@ -236,7 +248,7 @@ def test_only_the_last_refresh_can_be_reverted(family, kelurahan, tmp_path):
     first = apply(preview(kelurahan, write_csv(tmp_path / "a.csv", family_rows(family))))
     apply(preview(kelurahan, write_csv(tmp_path / "b.csv", family_rows(family, "KEPALA LAGI"))))
     with pytest.raises(commit.RefreshStateError, match="terakhir"):
-        commit.revert_refresh(db.session, first, CLI)
+        revert.revert_refresh(db.session, first, CLI)
 
 
 def _verified_family(family, kelurahan, tmp_path):
@@ -330,6 +342,21 @@ def test_an_older_preview_is_matched_again_when_another_refresh_landed_first(kel
     apply(older)  # its rows now match the person the other source created: no duplicate
     assert db.session.scalar(sa.select(sa.func.count(Person.id)).where(
         Person.name == "WARGA SAMA")) == 1
+
+
+def test_a_preview_made_before_a_revert_matches_again_and_recreates_what_it_lists(
+        kelurahan, tmp_path):
+    rows = [[factories.make_nik(date(1991, 3, 4), "L"), factories.make_kk(), "WARGA SAMA", "L",
+             "04/03/1991", "Jl. A", "001", "001", ""]]
+    landed = apply(preview(kelurahan, write_csv(tmp_path / "b.csv", rows), source="Sumber B"))
+    pending = preview(kelurahan, write_csv(tmp_path / "a.csv", rows), source="Sumber A")
+    assert pending.counts["persons_new"] == 0  # it matched the person Sumber B created
+    revert.revert_refresh(db.session, landed, CLI)
+    db.session.commit()
+    apply(pending)
+    person = db.session.scalar(sa.select(Person).where(Person.name == "WARGA SAMA"))
+    assert person is not None and person.household is not None
+    assert person.household.kk_number == rows[0][1]
 
 
 def test_programs_for_persons_enrol_the_listed_persons(family, kelurahan, tmp_path):

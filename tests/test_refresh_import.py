@@ -218,6 +218,31 @@ def test_analysing_again_replaces_the_staged_rows_and_their_range(kelurahan, tmp
     assert db.session.scalar(count.where(diff.staged(refresh.id))) == 300
 
 
+def test_an_analysis_that_died_half_way_leaves_no_rows_behind(kelurahan, tmp_path, monkeypatch):
+    path = copy_sample("dtks_tamansari_semicolon.csv", tmp_path)
+    monkeypatch.setattr(staging, "CHUNK", 7)
+    monkeypatch.setattr(staging, "BATCH", 20)
+    refresh = staging.create_refresh(db.session, kelurahan.id, None, "DTKS", path, path.name)
+    db.session.commit()
+    reports = []
+
+    def committing_progress(fraction, message):  # as a background job reports
+        db.session.commit()
+        reports.append(fraction)
+        if len(reports) == 3:
+            raise RuntimeError("worker recycled")
+
+    with pytest.raises(RuntimeError):
+        staging.analyse(db.session, refresh, committing_progress)
+    db.session.rollback()
+    count = sa.select(sa.func.count()).select_from(RefreshRow).where(
+        RefreshRow.refresh_id == refresh.id)
+    assert db.session.scalar(count) > 0  # batches committed before it died
+    staging.analyse(db.session, refresh)
+    db.session.commit()
+    assert db.session.scalar(count) == 300
+
+
 def test_rows_staged_in_small_chunks_are_the_rows_staged_at_once(kelurahan, tmp_path, monkeypatch):
     path = copy_sample("dtks_tamansari_semicolon.csv", tmp_path)
     single, _ = analyse_file(kelurahan, path)
@@ -260,3 +285,5 @@ def test_nik_or_kk_registered_in_another_kelurahan_is_rejected_naming_the_nik_fi
     assert errors[2] == "Nomor KK: KK ini terdaftar di kelurahan lain; tidak diubah dari sini."
     assert errors[3].startswith("NIK: NIK yang sama sudah ada di baris 1")
     assert set(errors) == {1, 2, 3} and counts["rejected"] == 3 and counts["persons_new"] == 1
+    # Listed in file order, though row 3 was rejected while staging and rows 1-2 after.
+    assert [row[1] for row in queries.detail_page(db.session, refresh, "ditolak").rows] == [1, 2, 3]

@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 from nutera.audit import Actor
 from nutera.extensions import db
 from nutera.models import Refresh
-from nutera.refresh import commit, reader, services, staging
+from nutera.refresh import commit, reader, revert, services, staging
 from tests.factories_refresh import DATA, copy_sample, make_sample_kelurahan
 
 CLI = Actor(None, "cli")
@@ -83,7 +83,7 @@ def test_changed_cell_other_mapping_other_source_and_revert_mean_a_full_analysis
     other.mapping = {k: v for k, v in other.mapping.items() if k != "address"}
     assert staging.content_identical_to_last(db.session, other) is None
     db.session.rollback()
-    commit.revert_refresh(db.session, first, CLI)
+    revert.revert_refresh(db.session, first, CLI)
     db.session.commit()
     refresh, same = open_again(kelurahan, crlf)
     assert same is None and refresh is not None

@@ -36,6 +36,16 @@ def upgrade():
 
 
 def downgrade():
+    # Earlier versions revert one refresh_change row per created record: spell each range out.
+    for table in ('household', 'person', 'enrollment'):
+        op.execute(
+            "INSERT INTO refresh_change (refresh_id, entity, entity_id, action) "
+            f"SELECT c.refresh_id, c.entity, t.id, 'create' FROM refresh_change c "
+            f"JOIN refresh r ON r.id = c.refresh_id JOIN {table} t ON t.id BETWEEN "
+            "c.entity_id AND c.last_entity_id AND t.kelurahan_id = r.kelurahan_id AND "
+            f"t.created_at = r.committed_at WHERE c.action = 'create' AND c.entity = '{table}' "
+            "AND c.last_entity_id IS NOT NULL")
+    op.execute("DELETE FROM refresh_change WHERE last_entity_id IS NOT NULL")
     with op.batch_alter_table('refresh_change', schema=None) as batch_op:
         batch_op.drop_column('last_entity_id')
     with op.batch_alter_table('refresh_row', schema=None) as batch_op:

@@ -15,7 +15,7 @@ from nutera.models.base import utcnow
 from nutera.refresh import diff
 from nutera.refresh.diff import ENROLLMENT, HOUSEHOLD, PERSON, ROW
 from nutera.refresh.staging import (
-    Progress, _no_progress, last_committed, match_rows, tune_connection,
+    Progress, _no_progress, match_rows, tune_connection,
 )
 
 CHANGE = RefreshChange.__table__
@@ -26,15 +26,14 @@ class RefreshStateError(ValueError):
 
 
 def _inserted(session: Session, insert: sa.Insert) -> int:
-    """Run an INSERT ... SELECT; how many rows it inserted (SQLAlchemy keeps that count of an
-    INSERT only when asked)."""
+    """Run an INSERT ... SELECT and answer how many rows it inserted."""
+    # SQLAlchemy keeps the row count of an INSERT only when asked.
     return session.execute(insert, execution_options={"preserve_rowcount": True}).rowcount
 
 
 def _insert_created(session: Session, refresh: Refresh, table: sa.Table, entity: str,
                     insert: sa.Insert, applied: Counter) -> None:
-    """Run an INSERT ... SELECT of new records stamped with the commit time, and
-    record them for revert as one range of ids (not a refresh_change row per record)."""
+    """Run an INSERT ... SELECT of new records and record their ids for revert as one range."""
     before = session.scalar(sa.select(sa.func.max(table.c.id))) or 0
     created = _inserted(session, insert)
     if not created:
@@ -46,31 +45,14 @@ def _insert_created(session: Session, refresh: Refresh, table: sa.Table, entity:
     applied[entity] += created
 
 
-def _created_by(session: Session, refresh: Refresh, table: sa.Table,
-                entity: str) -> sa.ColumnElement[bool]:
-    """Records of table this refresh created: in one of its recorded id ranges (read through
-    the primary key), stamped with its commit time, in its kelurahan (ids others took
-    meanwhile fall out)."""
-    creates = sa.and_(CHANGE.c.refresh_id == refresh.id, CHANGE.c.entity == entity,
-                      CHANGE.c.action == "create")
-    ranges = session.execute(sa.select(CHANGE.c.entity_id, CHANGE.c.last_entity_id).where(
-        creates, CHANGE.c.last_entity_id.is_not(None))).all()
-    in_range = [table.c.id.between(first, last) for first, last in ranges]
-    # Refreshes committed before ranges were kept recorded one row per created record.
-    in_range.append(table.c.id.in_(sa.select(CHANGE.c.entity_id).where(
-        creates, CHANGE.c.last_entity_id.is_(None))))
-    return sa.and_(sa.or_(*in_range), table.c.kelurahan_id == refresh.kelurahan_id,
-                   table.c.created_at == sa.literal(refresh.committed_at, table.c.created_at.type))
-
-
 def _record_updates(session: Session, entity: str, insert: sa.Insert, applied: Counter) -> None:
     """Run an INSERT ... SELECT of previous values into refresh_change and count them."""
     applied[entity] += _inserted(session, insert)
 
 
 def _matched(session: Session, refresh: Refresh) -> tuple[bool, bool]:
-    """Whether accepted rows matched registered persons, and households. A first import
-    matches none: the passes comparing and updating them would find nothing."""
+    """Whether accepted rows matched registered persons, and households."""
+    # A first import matches none: the passes comparing and updating them would find nothing.
     persons, households = session.execute(sa.select(
         sa.func.count(ROW.c.person_id), sa.func.count(ROW.c.household_id))
         .where(diff.valid_rows(refresh.id))).one()
@@ -78,6 +60,7 @@ def _matched(session: Session, refresh: Refresh) -> tuple[bool, bool]:
 
 
 def _update_households(session: Session, refresh: Refresh, since, now, applied: Counter) -> None:
+    """Record and apply the file's address and RT/RW of matched households."""
     first = diff.first_rows(refresh)
     _record_updates(session, "household", sa.insert(CHANGE).from_select(
         ["refresh_id", "entity", "entity_id", "action", "old_address", "old_rt_id"],
@@ -94,6 +77,7 @@ def _update_households(session: Session, refresh: Refresh, since, now, applied: 
 
 
 def _insert_households(session: Session, refresh: Refresh, now, applied: Counter) -> None:
+    """Create the households of the file's new KK numbers."""
     first = diff.first_rows(refresh)
     kode_pos = session.scalar(sa.select(Kelurahan.kode_pos).where(
         Kelurahan.id == refresh.kelurahan_id))
@@ -107,14 +91,17 @@ def _insert_households(session: Session, refresh: Refresh, now, applied: Counter
 
 
 def _household_of_row():
+    """The id of the household with the staged row's KK number."""
     return sa.select(HOUSEHOLD.c.id).where(HOUSEHOLD.c.kk_number == ROW.c.kk).scalar_subquery()
 
 
 def _person_of_row():
+    """The id of the registered person with the staged row's NIK."""
     return sa.select(PERSON.c.id).where(PERSON.c.nik == ROW.c.nik).scalar_subquery()
 
 
 def _update_persons(session: Session, refresh: Refresh, since, now, applied: Counter) -> None:
+    """Record and apply the file's values of matched persons, conflicts as decided."""
     # Matched persons moving to a new KK need its id for the field comparison; new persons
     # look theirs up while being inserted.
     session.execute(sa.update(ROW).where(
@@ -138,6 +125,7 @@ def _update_persons(session: Session, refresh: Refresh, since, now, applied: Cou
 
 
 def _insert_persons(session: Session, refresh: Refresh, now, applied: Counter) -> None:
+    """Create the persons of the file's new NIKs."""
     new_rows = sa.and_(diff.valid_rows(refresh.id), ROW.c.person_id.is_(None))
     _insert_created(session, refresh, PERSON, "person", sa.insert(PERSON).from_select(
         ["kelurahan_id", "household_id", "nik", "name", "sex", "birth_date", "relation",
@@ -210,9 +198,11 @@ def commit_refresh(session: Session, refresh: Refresh, actor: Actor,
     now = utcnow()
     tune_connection(session)
     since = diff.last_refresh_at(session, refresh.kelurahan_id, before=refresh)
-    if since is not None and _as_utc(since) > _as_utc(refresh.created_at):
-        # Another refresh landed after this preview was made: match against today's registry.
-        match_rows(session, refresh)
+    changed = diff.registry_changed_at(session, refresh)
+    if changed is not None and changed > _as_utc(refresh.created_at):
+        # Another refresh landed or was reverted after this preview was made: match against
+        # today's registry (a revert may have deleted records the preview matched).
+        match_rows(session, refresh, again=True)
     applied: Counter = Counter()
     persons_matched, households_matched = _matched(session, refresh)
     progress(0.1, "Memperbarui KK")
@@ -238,71 +228,3 @@ def commit_refresh(session: Session, refresh: Refresh, actor: Actor,
     session.flush()
     progress(1.0, "Selesai diterapkan")
     return refresh.counts
-
-
-def _restore(session: Session, refresh: Refresh, table: sa.Table, entity: str,
-             fields: dict[str, str]) -> None:
-    changes = sa.and_(CHANGE.c.refresh_id == refresh.id, CHANGE.c.entity == entity,
-                      CHANGE.c.action == "update")
-    old = {field: sa.select(CHANGE.c[old_name]).where(changes, CHANGE.c.entity_id == table.c.id)
-           .scalar_subquery() for field, old_name in fields.items()}
-    session.execute(sa.update(table).where(
-        table.c.id.in_(sa.select(CHANGE.c.entity_id).where(changes))).values(old))
-
-
-def _delete_created(session: Session, refresh: Refresh, table: sa.Table, entity: str) -> None:
-    session.execute(sa.delete(table).where(_created_by(session, refresh, table, entity)))
-
-
-_CREATED = {"household": HOUSEHOLD, "person": PERSON, "enrollment": ENROLLMENT}
-_TABLE_LABELS = {"person": "warga", "enrollment": "kepesertaan program", "survey": "survei",
-                 "survey_member": "anggota survei"}
-
-
-def _used_since(session: Session, refresh: Refresh) -> str | None:
-    """The first kind of record that refers to a record this refresh created without being
-    created by it (a survey, a handover, a member added later), else None."""
-    for table in RefreshChange.metadata.sorted_tables:
-        for foreign_key in table.foreign_keys:
-            target = foreign_key.column.table
-            entity = next((e for e, t in _CREATED.items() if t is target), None)
-            if entity is None or foreign_key.column.name != "id":
-                continue
-            created = sa.select(target.c.id).where(_created_by(session, refresh, target, entity))
-            users = sa.select(table.c[foreign_key.parent.name]).where(
-                table.c[foreign_key.parent.name].in_(created))
-            own = next((e for e, t in _CREATED.items() if t is table), None)
-            if own is not None:
-                users = users.where(~_created_by(session, refresh, table, own))
-            if session.scalar(sa.select(sa.exists(users))):
-                return _TABLE_LABELS.get(table.name, table.name.replace("_", " "))
-    return None
-
-
-def revert_refresh(session: Session, refresh: Refresh, actor: Actor) -> None:
-    """Restore the previous values of every record the last refresh changed or created."""
-    last = last_committed(session, refresh.kelurahan_id)
-    if refresh.status != "diterapkan" or last is None or last.id != refresh.id:
-        raise RefreshStateError("Hanya pemutakhiran terakhir yang sudah diterapkan yang dapat "
-                                "dibatalkan.")
-    used_by = _used_since(session, refresh)
-    if used_by is not None:
-        raise RefreshStateError(
-            f"Pemutakhiran ini tidak dapat dibatalkan: data yang dibuatnya sudah dipakai oleh "
-            f"data {used_by} yang dibuat sesudahnya. Perbaiki data itu satu per satu.")
-    _restore(session, refresh, ENROLLMENT, "enrollment", {
-        "status": "old_status", "status_reason": "old_status_reason",
-        "status_changed_at": "old_status_changed_at"})
-    _delete_created(session, refresh, ENROLLMENT, "enrollment")
-    _restore(session, refresh, PERSON, "person", {
-        "name": "old_name", "sex": "old_sex", "birth_date": "old_birth_date",
-        "household_id": "old_household_id"})
-    _delete_created(session, refresh, PERSON, "person")
-    _restore(session, refresh, HOUSEHOLD, "household", {"address": "old_address",
-                                                         "rt_id": "old_rt_id"})
-    _delete_created(session, refresh, HOUSEHOLD, "household")
-    refresh.status, refresh.reverted_at = "dibatalkan", utcnow()
-    audit_bulk(session, actor, "revert", "refresh", refresh.id, refresh.kelurahan_id,
-               {"source": refresh.source, "filename": refresh.filename,
-                "applied": refresh.counts.get("applied", {})})
-    session.flush()

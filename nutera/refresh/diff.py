@@ -3,7 +3,7 @@
 Every function here builds or runs one statement over refresh_row joined to the registry;
 nothing is loaded row by row. Preview counts, drill-down lists and the commit share them.
 """
-from datetime import datetime
+from datetime import datetime, timezone
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
@@ -22,13 +22,23 @@ ACTIVE = ("aktif", "ditangguhkan")
 
 
 def staged(refresh_id: int) -> sa.ColumnElement[bool]:
-    """Rows staged for this refresh: read as the range of ids its staging recorded (one
-    pass along the primary key), refresh_id telling apart rows another staging interleaved."""
+    """Rows staged for this refresh: the id range its staging recorded, read along the key."""
+    # refresh_id tells apart rows another staging interleaved into the range.
     bounds = sa.select(REFRESH.c.first_row_id, REFRESH.c.last_row_id).where(
         REFRESH.c.id == refresh_id)
     return sa.and_(ROW.c.refresh_id == refresh_id, ROW.c.id.between(
         bounds.with_only_columns(REFRESH.c.first_row_id).scalar_subquery(),
         bounds.with_only_columns(REFRESH.c.last_row_id).scalar_subquery()))
+
+
+def rejected_in_file_order(refresh_id: int, *columns) -> sa.Select:
+    """columns of the refresh's rejected rows in file order (sheets as staged, then rows)."""
+    # Rows rejected after staging (another kelurahan's NIK) have later ids than their place.
+    sheet_start = sa.func.min(ROW.c.id).over(partition_by=ROW.c.sheet).label("sheet_start")
+    rows = sa.select(*columns, ROW.c.row_number.label("file_row"), sheet_start).where(
+        staged(refresh_id), ROW.c.error.is_not(None)).subquery()
+    return sa.select(*(rows.c[i] for i in range(len(columns)))).order_by(
+        rows.c.sheet_start, rows.c.file_row)
 
 
 def valid_rows(refresh_id: int) -> sa.ColumnElement[bool]:
@@ -37,9 +47,8 @@ def valid_rows(refresh_id: int) -> sa.ColumnElement[bool]:
 
 
 def mark_first_rows(session: Session, refresh: Refresh, kk: str | None = None) -> None:
-    """Flag the first accepted row of each KK (or of one), which carries the household's
-    values. Staging flags them as rows stream in; this is for rows rejected or left out
-    afterwards."""
+    """Flag the first accepted row of each KK (or of one): it carries the household's values."""
+    # Staging flags them as rows stream in; this is for rows rejected or left out afterwards.
     rows = sa.and_(staged(refresh.id), ROW.c.kk == kk) if kk is not None else staged(refresh.id)
     first_ids = (sa.select(sa.func.min(ROW.c.id)).where(
         rows, ROW.c.error.is_(None), ROW.c.skip.is_(False)).group_by(ROW.c.kk))
@@ -81,6 +90,15 @@ def last_refresh_at(session: Session, kelurahan_id: int, before: Refresh | None 
     if before is not None:
         query = query.where(Refresh.id != before.id)
     return session.scalar(query)
+
+
+def registry_changed_at(session: Session, refresh: Refresh) -> datetime | None:
+    """When another refresh of this kelurahan last changed the registry (commit or revert)."""
+    moments = session.execute(sa.select(sa.func.max(Refresh.committed_at),
+                                        sa.func.max(Refresh.reverted_at)).where(
+        Refresh.kelurahan_id == refresh.kelurahan_id, Refresh.id != refresh.id)).one()
+    moments = [m if m.tzinfo else m.replace(tzinfo=timezone.utc) for m in moments if m]
+    return max(moments, default=None)
 
 
 def verified_since(column: sa.Column, since: datetime | None) -> sa.ColumnElement[bool]:
@@ -197,6 +215,7 @@ def same_name_in_file(refresh: Refresh) -> sa.Select:
 
 
 def _same_name_groups(refresh: Refresh, *columns) -> sa.Select:
+    """columns of each (name, birth date) group of more than one accepted row."""
     # One text key sorts faster than the pair (a third less at 1M rows); the date's text
     # has a fixed length, so no two pairs share a key. Accepted rows carry distinct NIKs
     # (staging rejects a NIK's second row), so two rows are two NIKs.

@@ -11,7 +11,7 @@ from nutera.models import (
     PERSON_STATUSES, TARGETING_DECISIONS, AidProgram, Household, Person, Refresh, RefreshRow, Rt,
     Rw, TargetingCase,
 )
-from nutera.refresh.diff import last_refresh_at, staged
+from nutera.refresh.diff import last_refresh_at, rejected_in_file_order
 
 EXPORT_SHEETS = {
     "survey_households": "Survei KK terverifikasi",
@@ -67,10 +67,9 @@ def rejected_rows_report(session: Session, refresh: Refresh, target) -> int:
     """The rejected rows with their original cells and a reason column, to send back."""
     sheets = _Sheets(target)
     headers = refresh.layout["sheets"][0]["headers"] if refresh.layout.get("sheets") else []
-    rows = session.execute(
-        sa.select(RefreshRow.sheet, RefreshRow.row_number, RefreshRow.raw, RefreshRow.error)
-        .where(staged(refresh.id), RefreshRow.error.is_not(None))
-        .order_by(RefreshRow.id).execution_options(**STREAM))
+    rows = session.execute(rejected_in_file_order(
+        refresh.id, RefreshRow.sheet, RefreshRow.row_number, RefreshRow.raw, RefreshRow.error)
+        .execution_options(**STREAM))
     count = sheets.write("Baris ditolak", ["Lembar", "Baris data"] + headers + ["Alasan"],
                          ([s, n] + (raw or []) + [""] * (len(headers) - len(raw or [])) + [e]
                           for s, n, raw, e in rows))
@@ -152,9 +151,13 @@ def _last_rejections(kelurahan_id: int) -> sa.Select:
     newest = (sa.select(sa.func.max(Refresh.id)).where(
         Refresh.kelurahan_id == kelurahan_id,
         Refresh.status.in_(("pratinjau", "diterapkan"))).group_by(Refresh.source))
-    return (sa.select(Refresh.source, Refresh.filename, RefreshRow.sheet, RefreshRow.row_number,
-                      RefreshRow.raw, RefreshRow.error)
+    sheet_start = sa.func.min(RefreshRow.id).over(
+        partition_by=(RefreshRow.refresh_id, RefreshRow.sheet)).label("sheet_start")
+    rows = (sa.select(Refresh.source, Refresh.filename, RefreshRow.sheet, RefreshRow.row_number,
+                      RefreshRow.raw, RefreshRow.error, sheet_start)
             .join(Refresh, sa.and_(Refresh.id == RefreshRow.refresh_id, RefreshRow.id.between(
                 Refresh.first_row_id, Refresh.last_row_id)))
-            .where(Refresh.id.in_(newest), RefreshRow.error.is_not(None))
-            .order_by(Refresh.source, RefreshRow.id))
+            .where(Refresh.id.in_(newest), RefreshRow.error.is_not(None))).subquery()
+    # In file order within each source: sheets as staged, then row numbers.
+    return (sa.select(*(rows.c[i] for i in range(6)))
+            .order_by(rows.c.source, rows.c.sheet_start, rows.c.row_number))

@@ -100,8 +100,7 @@ class FastCheck:
         return nik, kk, name[:120], nik_sex, born, address, rt_id, programs
 
     def checked(self, cells: list[Any], row_number: int) -> tuple[tuple, list[tuple[str, str]]]:
-        """check_row's values (in STAGED order, dates as staged) and errors: for the rows
-        values() leaves aside."""
+        """check_row's values (in STAGED order, dates as staged) and errors, for any row."""
         values, errors = check_row(cells, self.ctx, row_number)
         staged = staged_values(values)
         if self.dates_as_text and staged[4] is not None:
@@ -109,6 +108,7 @@ class FastCheck:
         return staged, errors
 
     def _valid_kk(self, kk: str) -> bool:
+        """Whether a stripped KK cell is one parse_kk accepts as written."""
         if not is_plain_number(kk):
             return False
         known = self._region.get(kk[:4])
@@ -120,8 +120,8 @@ class FastCheck:
         return known and issued
 
     def _birth_facts(self, digits: str, raw: Any) -> tuple[str, Any] | None:
-        """(sex, birth date as staged) when the NIK's date digits are valid and the birth
-        date column is empty or names the same date; else None."""
+        """(sex, birth date as staged) when the NIK's date digits agree with the column."""
+        # An empty birth date column takes the NIK's date.
         facts = nik_birth_facts(digits, self.today)
         if facts is None or type(raw) is not str:
             return None

@@ -126,7 +126,7 @@ def _side_progress(job_id: int) -> Callable[[float, str], None]:
 
 def run_job(app: Flask, job_id: int) -> None:
     """Acquire the source lock, do the work, record the outcome, release the lock."""
-    from nutera.refresh import commit, staging
+    from nutera.refresh import commit, revert, staging
 
     with app.app_context():
         job = db.session.get(RefreshJob, job_id)
@@ -142,7 +142,7 @@ def run_job(app: Flask, job_id: int) -> None:
             elif job.kind == "terapkan":
                 commit.commit_refresh(db.session, refresh, actor, _side_progress(job_id))
             elif job.kind == "batalkan":
-                commit.revert_refresh(db.session, refresh, actor)
+                revert.revert_refresh(db.session, refresh, actor)
             db.session.commit()
             _update(job_id, status="selesai", progress=100, message="Selesai",
                     finished_at=utcnow())

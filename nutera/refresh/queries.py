@@ -63,8 +63,8 @@ def detail_page(session: Session, refresh: Refresh, kind: str, page: int = 1) ->
     rid = refresh.id
     since = diff.last_refresh_at(session, refresh.kelurahan_id, before=refresh)
     if kind == "ditolak":
-        query = (sa.select(ROW.c.sheet, ROW.c.row_number, ROW.c.name, ROW.c.error)
-                 .where(diff.staged(rid), ROW.c.error.is_not(None)).order_by(ROW.c.id))
+        query = diff.rejected_in_file_order(rid, ROW.c.sheet, ROW.c.row_number, ROW.c.name,
+                                            ROW.c.error)
         headers = ["Lembar", "Baris", "Nama", "Alasan"]
     elif kind == "baru":
         join, rt, rw = _rt(ROW.c.rt_id)

@@ -9,8 +9,8 @@ import csv
 import hashlib
 import io
 import itertools
-import operator
 import json
+import operator
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -198,8 +198,8 @@ def is_footer(cells: list[Any]) -> bool:
 
 def iter_row_chunks(path: str | Path, info: FileInfo,
                     size: int) -> Iterator[tuple[SheetLayout, int, list[list[Any]]]]:
-    """Yield (sheet, data row number of the first, up to size rows of cells) for the rows
-    under each header, data row numbers counted from 1 in every sheet."""
+    """(sheet, number of the first, rows of cells) under each header, size rows at a time."""
+    # Data rows are numbered from 1 in every sheet.
     path = Path(path)
     if info.kind == "csv":
         with open(path, encoding=info.encoding, newline="") as handle:
@@ -215,6 +215,7 @@ def iter_row_chunks(path: str | Path, info: FileInfo,
 
 
 def _chunks_under_header(sheet: SheetLayout, rows: Iterator[list[Any]], size: int):
+    """Skip the title rows and header, then yield the rows size at a time."""
     for _ in itertools.islice(rows, sheet.header_index + 1):
         pass
     number = 1
@@ -262,8 +263,8 @@ class ContentDigest:
             self._flush()
 
     def add_rows(self, columns: dict[str, int], rows: list[list[Any]]) -> None:
-        """add() for every row of a chunk, the same digest: all-text rows with no separator
-        in any cell are joined and checked as one string."""
+        """add() for every row of a chunk, giving the same digest."""
+        # All-text rows with no separator in any cell are joined and checked as one string.
         if columns is not self._columns:
             self._columns = columns
             self._indexes = [columns.get(f) for f in self._fields]

@@ -1,4 +1,4 @@
-"""Stream the data rows of an extract, one by one or in chunks (no app needed)."""
+"""Stream the data rows of an extract in chunks (no app needed)."""
 import gc
 import threading
 from contextlib import contextmanager
@@ -31,8 +31,8 @@ def content_digest(path: str | Path, info: reader.FileInfo, mapping: dict[str, s
 
 
 def data_chunks(path: Path, info: reader.FileInfo, mapping: dict[str, str], size: int):
-    """(sheet, its columns, row numbers, rows of cells) of the data rows, in chunks of up to
-    size rows of one sheet; empty rows and footers left out."""
+    """(sheet, its columns, row numbers, rows of cells) of the data rows, size at a time."""
+    # Empty rows and footers are left out; a chunk holds rows of one sheet.
     current, columns, nik_index = None, {}, None
     for sheet, first, chunk in reader.iter_row_chunks(path, info, size):
         if sheet is not current:

@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session
 
 from nutera.models import AidProgram, Household, Person, Refresh, RefreshRow, Rt, Rw, Setting
 from nutera.refresh import reader, rows
+from nutera.refresh.diff import mark_first_rows, preview_counts, staged
 from nutera.refresh.fastpath import FastCheck
 from nutera.refresh.validate import RowContext, duplicate_nik_message, sheet_code
 
@@ -195,6 +196,9 @@ def _stage(session: Session, refresh: Refresh, progress: Progress) -> None:
         if len(accepted) + len(rejected) >= BATCH:
             # The connection is asked for each time: progress may have committed in between.
             _insert_rows(session, rejected, accepted)
+            # A background job commits with its progress: the range covers every row it
+            # committed, so analysing again after a crash deletes them all.
+            refresh.last_row_id = session.scalar(sa.select(sa.func.max(RefreshRow.id)))
             progress(min(0.7, 0.7 * seen / total) if total else 0.35,
                      f"{seen:,} baris dibaca".replace(",", "."))
     _insert_rows(session, rejected, accepted)
@@ -203,9 +207,9 @@ def _stage(session: Session, refresh: Refresh, progress: Progress) -> None:
 
 
 def _insert_rows(session: Session, rejected: list[tuple], accepted: list[tuple]) -> None:
-    """Insert and forget a batch of staged rows: executemany, or COPY on PostgreSQL (about
-    four times faster there). Accepted rows leave out error and raw (binding two NULLs per
-    row cost ~0.7 s at a million rows on SQLite)."""
+    """Insert and forget a batch of staged rows (COPY on PostgreSQL, executemany elsewhere)."""
+    # COPY is several times faster on PostgreSQL. Accepted rows leave out error and raw:
+    # binding two NULLs per row cost ~0.7 s at a million rows on SQLite.
     tune_connection(session)
     connection = session.connection()
     for columns, batch in ((_REJECTED, rejected), (_ACCEPTED, accepted)):
@@ -223,13 +227,14 @@ def _insert_rows(session: Session, rejected: list[tuple], accepted: list[tuple])
         batch.clear()
 
 
-def match_rows(session: Session, refresh: Refresh) -> None:
-    """Link staged rows to existing persons (by NIK) and households (by KK), set-based."""
+def match_rows(session: Session, refresh: Refresh, again: bool = False) -> None:
+    """Link staged rows to registered persons (by NIK) and households (by KK), set-based."""
+    # again: forget the links an earlier match made (the records may be gone by now).
     row = RefreshRow.__table__
     person, household = Person.__table__, Household.__table__
-    from nutera.refresh.diff import staged
-
     mine = staged(refresh.id)
+    if again:
+        session.execute(sa.update(row).where(mine).values(person_id=None, household_id=None))
     # UPDATE ... FROM joins (PostgreSQL hashes them; SQLite probes the unique indexes).
     matched = session.execute(sa.update(row).where(mine, person.c.nik == row.c.nik)
                               .values(person_id=person.c.id)).rowcount
@@ -245,8 +250,6 @@ def _reject_other_kelurahan(session: Session, refresh: Refresh) -> None:
     """A NIK or KK registered in another kelurahan is not ours to change (the NIK is named
     when both are); one pass over the rows."""
     row, person, household = RefreshRow.__table__, Person.__table__, Household.__table__
-    from nutera.refresh.diff import mark_first_rows, staged
-
     person_elsewhere = sa.exists().where(person.c.id == row.c.person_id,
                                          person.c.kelurahan_id != refresh.kelurahan_id)
     household_elsewhere = sa.exists().where(household.c.id == row.c.household_id,
@@ -277,12 +280,8 @@ def refresh_statistics(session: Session) -> None:
 
 def analyse(session: Session, refresh: Refresh, progress: Progress = _no_progress) -> dict:
     """Stage, match and count: the dry run. Returns the preview counts."""
-    from nutera.refresh.diff import preview_counts
-
     refresh.status = "analisis"
     tune_connection(session)
-    from nutera.refresh.diff import staged
-
     session.execute(sa.delete(RefreshRow.__table__).where(staged(refresh.id)))
     stage_rows(session, refresh, progress)
     tune_connection(session)

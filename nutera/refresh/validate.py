@@ -152,15 +152,6 @@ def duplicate_nik_message(ctx: RowContext, first: int) -> str:
     return f"NIK yang sama sudah ada di {where} berkas ini."
 
 
-def note_nik(ctx: RowContext, nik: str | None, row_number: int, sheet: str = "") -> str | None:
-    """Remember a NIK of the file; the message when an earlier row already had it."""
-    if nik is None:
-        return None
-    code = sheet_code(ctx, sheet) + row_number
-    first = ctx.seen_niks.setdefault(int(nik), code)
-    return duplicate_nik_message(ctx, first) if first != code else None
-
-
 def _check_sex(cells, ctx, nik_info, values, errors) -> None:
     raw = cells["sex"]
     if raw in (None, ""):
