@@ -244,6 +244,25 @@ def test_revert_is_refused_once_a_created_household_was_used_since(kelurahan, tm
     assert registry_snapshot() == before and refresh.status == "diterapkan"
 
 
+def test_revert_is_refused_once_a_record_it_changed_was_changed_again(family, kelurahan, tmp_path):
+    refresh = apply(preview(kelurahan, write_csv(tmp_path / "a.csv", family_rows(family))))
+    head = db.session.get(Person, family.members[0].id)
+    head.name = "DIUBAH PETUGAS"  # after the commit, by hand
+    db.session.commit()
+    with pytest.raises(commit.RefreshStateError, match="data warga yang diubahnya sudah diubah"):
+        revert.revert_refresh(db.session, refresh, CLI)
+    db.session.rollback()
+    assert db.session.get(Person, head.id).name == "DIUBAH PETUGAS"
+
+
+def test_every_table_that_refers_to_created_records_has_an_indonesian_label():
+    from nutera.refresh.revert import _CREATED, _TABLE_LABELS
+
+    referring = {table.name for table in RefreshChange.metadata.sorted_tables
+                 for key in table.foreign_keys if key.column.table in _CREATED.values()}
+    assert referring <= set(_TABLE_LABELS)
+
+
 def test_only_the_last_refresh_can_be_reverted(family, kelurahan, tmp_path):
     first = apply(preview(kelurahan, write_csv(tmp_path / "a.csv", family_rows(family))))
     apply(preview(kelurahan, write_csv(tmp_path / "b.csv", family_rows(family, "KEPALA LAGI"))))
@@ -334,17 +353,23 @@ def test_skipped_duplicate_row_is_not_imported(kelurahan, tmp_path):
 
 
 
-def test_an_older_preview_is_matched_again_when_another_refresh_landed_first(kelurahan, tmp_path):
+def test_an_older_preview_must_be_analysed_again_once_another_refresh_landed(kelurahan, tmp_path):
     rows = [[factories.make_nik(date(1991, 3, 4), "L"), factories.make_kk(), "WARGA SAMA", "L",
              "04/03/1991", "Jl. A", "001", "001", ""]]
     older = preview(kelurahan, write_csv(tmp_path / "a.csv", rows), source="Sumber A")
     apply(preview(kelurahan, write_csv(tmp_path / "b.csv", rows), source="Sumber B"))
-    apply(older)  # its rows now match the person the other source created: no duplicate
+    with pytest.raises(commit.RefreshStateError, match="Jalankan analisis lagi"):
+        commit.commit_refresh(db.session, older, CLI)
+    db.session.rollback()
+    staging.analyse(db.session, older)  # now it matches the person the other source created
+    db.session.commit()
+    assert older.counts["persons_new"] == 0 and older.counts["no_change"]
+    apply(older)
     assert db.session.scalar(sa.select(sa.func.count(Person.id)).where(
         Person.name == "WARGA SAMA")) == 1
 
 
-def test_a_preview_made_before_a_revert_matches_again_and_recreates_what_it_lists(
+def test_a_preview_made_before_a_revert_is_analysed_again_and_recreates_what_it_lists(
         kelurahan, tmp_path):
     rows = [[factories.make_nik(date(1991, 3, 4), "L"), factories.make_kk(), "WARGA SAMA", "L",
              "04/03/1991", "Jl. A", "001", "001", ""]]
@@ -353,6 +378,12 @@ def test_a_preview_made_before_a_revert_matches_again_and_recreates_what_it_list
     assert pending.counts["persons_new"] == 0  # it matched the person Sumber B created
     revert.revert_refresh(db.session, landed, CLI)
     db.session.commit()
+    with pytest.raises(commit.RefreshStateError, match="Registri sudah berubah"):
+        commit.commit_refresh(db.session, pending, CLI)
+    db.session.rollback()
+    staging.analyse(db.session, pending)
+    db.session.commit()
+    assert pending.counts["persons_new"] == 1
     apply(pending)
     person = db.session.scalar(sa.select(Person).where(Person.name == "WARGA SAMA"))
     assert person is not None and person.household is not None

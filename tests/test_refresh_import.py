@@ -243,6 +243,29 @@ def test_an_analysis_that_died_half_way_leaves_no_rows_behind(kelurahan, tmp_pat
     assert db.session.scalar(count) == 300
 
 
+def test_rejected_rows_of_several_sheets_are_listed_sheet_by_sheet(kelurahan, tmp_path):
+    from openpyxl import Workbook
+
+    other = factories.make_kelurahan(db.session, "3273021004", "Lain")
+    there = factories.make_household(db.session, factories.rt_of(other, 1, 1), members=[
+        {"name": "WARGA LAIN", "sex": "L", "birth_date": date(1980, 1, 2), "relation": "kepala"}])
+    db.session.commit()
+    book = Workbook()
+    first = book.active
+    first.title = "RW01"
+    second = book.create_sheet("RW02")
+    header = ["NIK", "NO KK", "NAMA", "RT", "RW"]
+    first.append(header)  # its only row is rejected after staging (another kelurahan's NIK)
+    first.append([there.members[0].nik, factories.make_kk(serial=9401), "WARGA LAIN", "1", "1"])
+    second.append(header)  # rejected while staging
+    second.append(["123", factories.make_kk(serial=9402), "SALAH KETIK", "1", "1"])
+    path = tmp_path / "dua.xlsx"
+    book.save(path)
+    refresh, _ = analyse_file(kelurahan, path)
+    listed = [row[:2] for row in queries.detail_page(db.session, refresh, "ditolak").rows]
+    assert listed == [["RW01", 1], ["RW02", 1]]
+
+
 def test_rows_staged_in_small_chunks_are_the_rows_staged_at_once(kelurahan, tmp_path, monkeypatch):
     path = copy_sample("dtks_tamansari_semicolon.csv", tmp_path)
     single, _ = analyse_file(kelurahan, path)

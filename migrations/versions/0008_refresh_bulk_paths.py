@@ -7,7 +7,8 @@ Create Date: 2026-11-22 09:10:00.000000
 A refresh records the id range of its staged rows and reads them through the primary key,
 so refresh_row keeps no index beside it (the (refresh_id, kk) index took a random insert
 per staged row). A commit records the records it created as one id range per kind instead
-of one refresh_change row per record.
+of one refresh_change row per record. A refresh remembers when it was analysed, so a
+commit can tell that the registry changed after its preview.
 """
 from alembic import op
 import sqlalchemy as sa
@@ -24,6 +25,7 @@ def upgrade():
     with op.batch_alter_table('refresh', schema=None) as batch_op:
         batch_op.add_column(sa.Column('first_row_id', sa.Integer(), nullable=True))
         batch_op.add_column(sa.Column('last_row_id', sa.Integer(), nullable=True))
+        batch_op.add_column(sa.Column('analysed_at', sa.DateTime(timezone=True), nullable=True))
     # Rows staged before this version: one range over all of them (rows of other refreshes
     # inside it are told apart by refresh_id).
     op.execute("UPDATE refresh SET first_row_id = (SELECT min(id) FROM refresh_row WHERE "
@@ -51,5 +53,6 @@ def downgrade():
     with op.batch_alter_table('refresh_row', schema=None) as batch_op:
         batch_op.create_index('ix_refresh_row_refresh_kk', ['refresh_id', 'kk'], unique=False)
     with op.batch_alter_table('refresh', schema=None) as batch_op:
+        batch_op.drop_column('analysed_at')
         batch_op.drop_column('last_row_id')
         batch_op.drop_column('first_row_id')

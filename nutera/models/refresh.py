@@ -55,6 +55,8 @@ class Refresh(db.Model):
     created_by_id: Mapped[Optional[int]] = mapped_column(
         sa.ForeignKey("user_account.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow)
+    # When its rows were last matched with the registry (the preview describes that moment).
+    analysed_at: Mapped[Optional[datetime]] = mapped_column(sa.DateTime(timezone=True))
     committed_by_id: Mapped[Optional[int]] = mapped_column(
         sa.ForeignKey("user_account.id", ondelete="SET NULL"))
     committed_at: Mapped[Optional[datetime]] = mapped_column(sa.DateTime(timezone=True))

@@ -1,4 +1,4 @@
-"""Apply a previewed refresh to the registry in one transaction, and revert the last one.
+"""Apply a previewed refresh to the registry in one transaction.
 
 Previous values go to refresh_change before each bulk statement, so a revert restores
 every record the refresh touched. The caller commits once (or rolls back on any error).
@@ -15,7 +15,7 @@ from nutera.models.base import utcnow
 from nutera.refresh import diff
 from nutera.refresh.diff import ENROLLMENT, HOUSEHOLD, PERSON, ROW
 from nutera.refresh.staging import (
-    Progress, _no_progress, match_rows, tune_connection,
+    Progress, _no_progress, tune_connection,
 )
 
 CHANGE = RefreshChange.__table__
@@ -197,12 +197,14 @@ def commit_refresh(session: Session, refresh: Refresh, actor: Actor,
         raise RefreshStateError("Hanya pratinjau yang belum diterapkan yang dapat diterapkan.")
     now = utcnow()
     tune_connection(session)
-    since = diff.last_refresh_at(session, refresh.kelurahan_id, before=refresh)
     changed = diff.registry_changed_at(session, refresh)
-    if changed is not None and changed > _as_utc(refresh.created_at):
-        # Another refresh landed or was reverted after this preview was made: match against
-        # today's registry (a revert may have deleted records the preview matched).
-        match_rows(session, refresh, again=True)
+    if changed is not None and changed > _as_utc(refresh.analysed_at or refresh.created_at):
+        # Its matches, conflicts and counts describe a registry that is gone.
+        raise RefreshStateError(
+            "Registri sudah berubah sejak pratinjau ini dibuat (pemutakhiran lain diterapkan "
+            "atau dibatalkan). Jalankan analisis lagi lewat Ubah pemetaan, periksa "
+            "pratinjaunya, lalu terapkan.")
+    since = diff.last_refresh_at(session, refresh.kelurahan_id, before=refresh)
     applied: Counter = Counter()
     persons_matched, households_matched = _matched(session, refresh)
     progress(0.1, "Memperbarui KK")

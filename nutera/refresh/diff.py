@@ -248,15 +248,13 @@ def preview_counts(session: Session, refresh: Refresh) -> dict:
                 sa.func.count(sa.case((sa.and_(valid, ROW.c.person_id.is_(None)), 1))),
                 sa.func.count(ROW.c.person_id)]
     measures += [matched_count(person_field_changed(f)) for f in PERSON_FIELDS]
-    measures += [matched_count(conflict_filter(f, since)) for f in PERSON_FIELDS]
     measures.append(matched_count(sa.or_(*(person_field_changed(f) for f in PERSON_FIELDS))))
+    measures.append(matched_count(sa.or_(*(conflict_filter(f, since) for f in PERSON_FIELDS))))
     result = session.execute(sa.select(*measures).select_from(
         ROW.outerjoin(PERSON, PERSON.c.id == ROW.c.person_id)).where(staged(rid))).one()
     totals, figures = result[:4], result[4:]
-    size = len(PERSON_FIELDS)
-    person_counts = dict(zip(PERSON_FIELDS, figures[:size]))
-    person_counts.update({f"conflict_{f}": n for f, n in zip(PERSON_FIELDS, figures[size:2 * size])})
-    person_changed = figures[-1]
+    person_counts = dict(zip(PERSON_FIELDS, figures[:len(PERSON_FIELDS)]))
+    person_changed, person_conflicts = figures[-2:]
     # One pass over the first row of each KK: new, changed and conflicting households.
     matched = sa.and_(HOUSEHOLD.c.id.is_not(None), household_changes(refresh))
     households_new, households_changed, household_conflicts = session.execute(sa.select(
@@ -278,10 +276,9 @@ def preview_counts(session: Session, refresh: Refresh) -> dict:
         "households_new": households_new, "households_changed": households_changed,
         "absent": _count(session, absent_persons(refresh, is_postgres(session))),
         "enrollments_added": added, "enrollments_ended": ended,
-        "conflicts": sum(person_counts[f"conflict_{f}"] for f in PERSON_FIELDS)
-        + household_conflicts,
-        "conflicts_persons": sum(person_counts[f"conflict_{f}"] for f in PERSON_FIELDS),
-        "conflicts_households": household_conflicts,
+        # Records waiting for a decision (each person or KK once, however many fields).
+        "conflicts": person_conflicts + household_conflicts,
+        "conflicts_persons": person_conflicts, "conflicts_households": household_conflicts,
         "duplicates": _count(session, same_name_and_birth(refresh))
         + _count(session, _same_name_groups(refresh, sa.literal(1)))
         + (_count(session, same_nik_other_name(refresh)) if totals[3] else 0),

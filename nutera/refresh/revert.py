@@ -14,7 +14,11 @@ from nutera.refresh.diff import ENROLLMENT, HOUSEHOLD, PERSON
 from nutera.refresh.staging import last_committed
 
 _CREATED = {"household": HOUSEHOLD, "person": PERSON, "enrollment": ENROLLMENT}
-_TABLE_LABELS = {"person": "warga", "enrollment": "kepesertaan program", "survey": "survei"}
+_TABLE_LABELS = {  # every table that refers to a person, a household or an enrollment
+    "person": "warga", "household": "KK", "enrollment": "kepesertaan program",
+    "survey": "survei", "survey_task": "tugas survei",
+    "distribution_recipient": "penerima penyaluran", "targeting_case": "kasus penetapan sasaran",
+    "complaint": "pengaduan"}
 
 
 def _created_by(session: Session, refresh: Refresh, table: sa.Table,
@@ -66,7 +70,21 @@ def _used_since(session: Session, refresh: Refresh) -> str | None:
             if own is not None:
                 users = users.where(~_created_by(session, refresh, table, own))
             if session.scalar(sa.select(sa.exists(users))):
-                return _TABLE_LABELS.get(table.name, table.name.replace("_", " "))
+                return _TABLE_LABELS[table.name]
+    return None
+
+
+def _changed_since(session: Session, refresh: Refresh) -> str | None:
+    """What kind of record the refresh updated was changed again after it, if any."""
+    for entity, table in _CREATED.items():
+        updated = sa.select(CHANGE.c.entity_id).where(
+            CHANGE.c.refresh_id == refresh.id, CHANGE.c.entity == entity,
+            CHANGE.c.action == "update")
+        later = sa.select(table.c.id).where(
+            table.c.id.in_(updated),
+            table.c.updated_at > sa.literal(refresh.committed_at, table.c.updated_at.type))
+        if session.scalar(sa.select(sa.exists(later))):
+            return _TABLE_LABELS[table.name]
     return None
 
 
@@ -76,6 +94,12 @@ def revert_refresh(session: Session, refresh: Refresh, actor: Actor) -> None:
     if refresh.status != "diterapkan" or last is None or last.id != refresh.id:
         raise RefreshStateError("Hanya pemutakhiran terakhir yang sudah diterapkan yang dapat "
                                 "dibatalkan.")
+    # Restoring would overwrite what staff or a survey changed since.
+    changed = _changed_since(session, refresh)
+    if changed is not None:
+        raise RefreshStateError(
+            f"Pemutakhiran ini tidak dapat dibatalkan: data {changed} yang diubahnya sudah "
+            f"diubah lagi sesudahnya. Perbaiki data itu satu per satu.")
     _restore(session, refresh, ENROLLMENT, "enrollment", {
         "status": "old_status", "status_reason": "old_status_reason",
         "status_changed_at": "old_status_changed_at"})

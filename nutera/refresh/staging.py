@@ -8,6 +8,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from nutera.models import AidProgram, Household, Person, Refresh, RefreshRow, Rt, Rw, Setting
+from nutera.models.base import utcnow
 from nutera.refresh import reader, rows
 from nutera.refresh.diff import mark_first_rows, preview_counts, staged
 from nutera.refresh.fastpath import FastCheck
@@ -136,10 +137,8 @@ _REJECTED = _ACCEPTED + ("error", "raw")
 
 
 def stage_rows(session: Session, refresh: Refresh, progress: Progress = _no_progress) -> None:
-    """Validate every row and insert it into refresh_row in batches (rejected rows too).
-
-    Plain tuples, by executemany (COPY on PostgreSQL): at a million rows the ORM or per-row
-    dict processing would cost more than the validation itself."""
+    """Validate every row and insert it into refresh_row in batches (rejected rows too)."""
+    # Plain tuples: at a million rows the ORM or per-row dicts would cost more than the checks.
     last_id = sa.select(sa.func.max(RefreshRow.id))
     # New rows get ids above the largest one now (rows of another staging may interleave).
     refresh.first_row_id = (session.scalar(last_id) or 0) + 1
@@ -165,7 +164,10 @@ def _stage(session: Session, refresh: Refresh, progress: Progress) -> None:
     fast = columns_seen = None
     for sheet, columns, numbers, chunk in rows.data_chunks(path, info, refresh.mapping, CHUNK):
         digest.add_rows(columns, chunk)
-        if columns is not columns_seen:
+        if columns is not columns_seen:  # a new sheet
+            # Its rows get ids above every row of the sheets before: lists of rejected rows
+            # show the sheets in file order (accepted rows go in after rejected ones).
+            _insert_rows(session, rejected, accepted)
             ctx.columns, columns_seen = columns, columns
             fast = FastCheck(ctx, dates_as_text, first_of_kk)
         fast_values, sheet_name = fast.values, sheet.name[:60]
@@ -215,7 +217,7 @@ def _insert_rows(session: Session, rejected: list[tuple], accepted: list[tuple])
     for columns, batch in ((_REJECTED, rejected), (_ACCEPTED, accepted)):
         if not batch:
             continue
-        if connection.dialect.name == "postgresql":
+        if connection.dialect.driver == "psycopg":  # COPY is psycopg 3's
             with connection.connection.dbapi_connection.cursor() as cursor, cursor.copy(
                     f"COPY refresh_row ({', '.join(columns)}) FROM STDIN") as copy:
                 for row in batch:
@@ -227,14 +229,11 @@ def _insert_rows(session: Session, rejected: list[tuple], accepted: list[tuple])
         batch.clear()
 
 
-def match_rows(session: Session, refresh: Refresh, again: bool = False) -> None:
+def match_rows(session: Session, refresh: Refresh) -> None:
     """Link staged rows to registered persons (by NIK) and households (by KK), set-based."""
-    # again: forget the links an earlier match made (the records may be gone by now).
     row = RefreshRow.__table__
     person, household = Person.__table__, Household.__table__
     mine = staged(refresh.id)
-    if again:
-        session.execute(sa.update(row).where(mine).values(person_id=None, household_id=None))
     # UPDATE ... FROM joins (PostgreSQL hashes them; SQLite probes the unique indexes).
     matched = session.execute(sa.update(row).where(mine, person.c.nik == row.c.nik)
                               .values(person_id=person.c.id)).rowcount
@@ -280,7 +279,7 @@ def refresh_statistics(session: Session) -> None:
 
 def analyse(session: Session, refresh: Refresh, progress: Progress = _no_progress) -> dict:
     """Stage, match and count: the dry run. Returns the preview counts."""
-    refresh.status = "analisis"
+    refresh.status, refresh.analysed_at = "analisis", utcnow()
     tune_connection(session)
     session.execute(sa.delete(RefreshRow.__table__).where(staged(refresh.id)))
     stage_rows(session, refresh, progress)
