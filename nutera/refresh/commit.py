@@ -4,14 +4,14 @@ Previous values go to refresh_change before each bulk statement, so a revert res
 every record the refresh touched. The caller commits once (or rolls back on any error).
 """
 from collections import Counter
-from datetime import date, datetime, timezone
+from datetime import date
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from nutera.audit import Actor, audit_bulk
 from nutera.models import AidProgram, Kelurahan, Refresh, RefreshChange
-from nutera.models.base import utcnow
+from nutera.models.base import as_utc, utcnow
 from nutera.refresh import diff
 from nutera.refresh.diff import ENROLLMENT, HOUSEHOLD, PERSON, ROW
 from nutera.refresh.staging import (
@@ -186,10 +186,6 @@ def _apply_enrollments(session: Session, refresh: Refresh, now, applied: Counter
         status="berakhir", status_reason=reason[:255], status_changed_at=now, updated_at=now))
 
 
-def _as_utc(moment: datetime) -> datetime:
-    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
-
-
 def commit_refresh(session: Session, refresh: Refresh, actor: Actor,
                    progress: Progress = _no_progress) -> dict:
     """Write a previewed refresh to the registry; the caller commits the transaction."""
@@ -198,7 +194,7 @@ def commit_refresh(session: Session, refresh: Refresh, actor: Actor,
     now = utcnow()
     tune_connection(session)
     changed = diff.registry_changed_at(session, refresh)
-    if changed is not None and changed > _as_utc(refresh.analysed_at or refresh.created_at):
+    if changed is not None and changed > as_utc(refresh.analysed_at or refresh.created_at):
         # Its matches, conflicts and counts describe a registry that is gone.
         raise RefreshStateError(
             "Registri sudah berubah sejak pratinjau ini dibuat (pemutakhiran lain diterapkan "

@@ -3,7 +3,7 @@
 Every function here builds or runs one statement over refresh_row joined to the registry;
 nothing is loaded row by row. Preview counts, drill-down lists and the commit share them.
 """
-from datetime import datetime, timezone
+from datetime import datetime
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 from nutera.models import (
     AidProgram, Enrollment, Household, Person, Refresh, RefreshDecision, RefreshRow,
 )
+from nutera.models.base import as_utc
 
 ROW, PERSON, HOUSEHOLD = RefreshRow.__table__, Person.__table__, Household.__table__
 REFRESH = Refresh.__table__
@@ -97,8 +98,7 @@ def registry_changed_at(session: Session, refresh: Refresh) -> datetime | None:
     moments = session.execute(sa.select(sa.func.max(Refresh.committed_at),
                                         sa.func.max(Refresh.reverted_at)).where(
         Refresh.kelurahan_id == refresh.kelurahan_id, Refresh.id != refresh.id)).one()
-    moments = [m if m.tzinfo else m.replace(tzinfo=timezone.utc) for m in moments if m]
-    return max(moments, default=None)
+    return max((as_utc(moment) for moment in moments if moment), default=None)
 
 
 def verified_since(column: sa.Column, since: datetime | None) -> sa.ColumnElement[bool]:

@@ -16,7 +16,7 @@ from flask import Flask, current_app
 from nutera.audit import Actor, set_actor
 from nutera.extensions import db
 from nutera.models import Refresh, RefreshJob, RefreshLock
-from nutera.models.base import utcnow
+from nutera.models.base import as_utc, utcnow
 
 STALE_AFTER = timedelta(minutes=30)  # a lock whose job has not reported for this long is dead
 POLL_SECONDS = 0.5
@@ -75,7 +75,7 @@ def acquire(job: RefreshJob) -> None:
         if holder is not None:
             holder_id, holder_job = holder
             if holder_job is None or holder_job.status in ("selesai", "gagal") or \
-                    _as_utc(holder_job.updated_at) < utcnow() - STALE_AFTER:
+                    as_utc(holder_job.updated_at) < utcnow() - STALE_AFTER:
                 if holder_job is not None and holder_job.status not in ("selesai", "gagal"):
                     holder_job.status, holder_job.message = "gagal", "Terhenti (proses mati)"
                 db.session.execute(sa.delete(RefreshLock).where(
@@ -85,12 +85,6 @@ def acquire(job: RefreshJob) -> None:
         _update(job.id, message="Menunggu unggahan lain dari sumber yang sama selesai")
         db.session.expire_all()
         time.sleep(POLL_SECONDS)
-
-
-def _as_utc(moment):
-    from datetime import timezone
-
-    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
 
 
 def release(job_id: int, key: str) -> None:

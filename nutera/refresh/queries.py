@@ -8,6 +8,7 @@ from sqlalchemy.orm import Session
 
 from nutera.identity import mask_nik
 from nutera.models import AidProgram, Refresh, Rt, Rw, User
+from nutera.models.base import as_utc
 from nutera.refresh import diff
 from nutera.refresh.diff import ENROLLMENT, HOUSEHOLD, PERSON, ROW
 from nutera.scoping import visible_to
@@ -184,7 +185,6 @@ def overdue(session: Session, kelurahan_id: int | None) -> tuple[bool, datetime 
     if kelurahan_id is None:
         return False, None
     last = diff.last_refresh_at(session, kelurahan_id)
-    if last is not None and last.tzinfo is None:
-        last = last.replace(tzinfo=timezone.utc)
+    last = last and as_utc(last)
     now = datetime.now(timezone.utc)
     return last is None or now - last > OVERDUE_AFTER, last
