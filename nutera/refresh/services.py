@@ -1,4 +1,4 @@
-"""Operations the views and the CLI share: store and open an upload, decide on conflicts, skip rows."""
+"""Operations the views and the CLI share: store and open uploads, decide conflicts, skip rows."""
 import secrets
 from pathlib import Path
 from typing import BinaryIO
@@ -30,7 +30,8 @@ def store_upload(stream: BinaryIO, filename: str, upload_folder: str) -> Path:
 
 
 def open_upload(session: Session, kelurahan_id: int, user_id: int | None, source: str,
-                path: Path, filename: str, complete: bool = False) -> tuple[Refresh | None, Refresh | None]:
+                path: Path, filename: str,
+                complete: bool = False) -> tuple[Refresh | None, Refresh | None]:
     """(new refresh, None) for a stored upload, or (None, last refresh) when the file is the
     one last committed from source: the same bytes, or a re-saved copy with the same cells
     under the same column mapping. Raises reader.ReadError for an unreadable file."""
