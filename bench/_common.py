@@ -1,4 +1,5 @@
 """Helpers shared by the benchmarks: a scratch app on a fresh database."""
+
 import os
 import sys
 import tempfile
@@ -16,9 +17,14 @@ def scratch_app(**overrides):
     folder = tempfile.mkdtemp(prefix="nutera-bench-")
     url = os.environ.get("DATABASE_URL") or f"sqlite:///{folder}/bench.sqlite3"
     if url.startswith("postgresql://"):
-        url = "postgresql+psycopg://" + url[len("postgresql://"):]
-    config = {"SECRET_KEY": "bench", "INSTANCE_PATH": folder, "SQLALCHEMY_DATABASE_URI": url,
-              "WTF_CSRF_ENABLED": False, "RATELIMIT_ENABLED": False}
+        url = "postgresql+psycopg://" + url[len("postgresql://") :]
+    config = {
+        "SECRET_KEY": "bench",
+        "INSTANCE_PATH": folder,
+        "SQLALCHEMY_DATABASE_URI": url,
+        "WTF_CSRF_ENABLED": False,
+        "RATELIMIT_ENABLED": False,
+    }
     config.update(overrides)
     app = create_app(config)
     reset_to_migrated_schema(app)

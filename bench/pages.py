@@ -1,4 +1,5 @@
 """In-process server time of the main pages with the full demo kelurahan loaded."""
+
 from _common import scratch_app, summary, timed
 
 from nutera.demo.services import seed_demo
@@ -22,4 +23,4 @@ for label, client, path in [
     ("staff: audit log", staff, "/admin/audit"),
 ]:
     client.get(path)  # warm up
-    print(summary(label, timed(lambda: client.get(path), 200)))
+    print(summary(label, timed(lambda client=client, path=path: client.get(path), 200)))

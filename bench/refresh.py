@@ -10,6 +10,7 @@ read once and not checked), the 1%-changed file, and the peak memory of the proc
 REFRESH_BENCH_FILES=FOLDER reuses the files an earlier run generated (printed on the first
 line).
 """
+
 import multiprocessing
 import os
 import random
@@ -20,9 +21,8 @@ import time
 from datetime import date, timedelta
 from pathlib import Path
 
-from _common import scratch_app
-
 import sqlalchemy as sa  # noqa: E402
+from _common import scratch_app
 
 from nutera.audit import Actor  # noqa: E402
 from nutera.extensions import db  # noqa: E402
@@ -31,10 +31,44 @@ from nutera.refresh import commit, services, staging  # noqa: E402
 
 RWS, RTS = 40, 25
 HEADER = "NO;NIK;NO KK;NAMA;JENIS KELAMIN;TGL LAHIR;ALAMAT;RT;RW;BANSOS\n"
-FIRST = ["SITI", "BUDI", "AHMAD", "DEWI", "RINA", "AGUS", "YANTI", "DEDI", "NUR", "ASEP",
-         "EKO", "LINA", "TONO", "WATI", "IWAN", "SRI", "JOKO", "ANI", "HENDRA", "MAYA"]
-LAST = ["SANTOSO", "RAHAYU", "HIDAYAT", "KURNIAWAN", "LESTARI", "SETIAWAN", "WIJAYA",
-        "PERMANA", "SUHENDAR", "MULYANI", "NURHAYATI", "SAPUTRA", "FAUZI", "MARLINA"]
+FIRST = [
+    "SITI",
+    "BUDI",
+    "AHMAD",
+    "DEWI",
+    "RINA",
+    "AGUS",
+    "YANTI",
+    "DEDI",
+    "NUR",
+    "ASEP",
+    "EKO",
+    "LINA",
+    "TONO",
+    "WATI",
+    "IWAN",
+    "SRI",
+    "JOKO",
+    "ANI",
+    "HENDRA",
+    "MAYA",
+]
+LAST = [
+    "SANTOSO",
+    "RAHAYU",
+    "HIDAYAT",
+    "KURNIAWAN",
+    "LESTARI",
+    "SETIAWAN",
+    "WIJAYA",
+    "PERMANA",
+    "SUHENDAR",
+    "MULYANI",
+    "NURHAYATI",
+    "SAPUTRA",
+    "FAUZI",
+    "MARLINA",
+]
 STREETS = ["Jl. Tamansari", "Gg. Sukamaju", "Jl. Cihampelas", "Gg. Pelesiran", "Jl. Siliwangi"]
 PROGRAMS = ["", "", "", "", "", "PKH", "BPNT", "BST", "PKH,BPNT"]
 DISTRICTS = ["327301", "327302", "327303", "327304", "327305", "327306", "327307", "327308"]
@@ -69,9 +103,11 @@ def generate(folder: Path, count: int) -> tuple[Path, Path, Path]:
     rng = random.Random(40116)
     first, resaved, changed = (folder / n for n in ("kota.csv", "kota-crlf.csv", "kota-1pct.csv"))
     seen: set[str] = set()
-    with open(first, "w", encoding="utf-8-sig") as a, open(resaved, "w", encoding="utf-8-sig",
-                                                            newline="\r\n") as b, \
-            open(changed, "w", encoding="utf-8-sig") as c:
+    with (
+        open(first, "w", encoding="utf-8-sig") as a,
+        open(resaved, "w", encoding="utf-8-sig", newline="\r\n") as b,
+        open(changed, "w", encoding="utf-8-sig") as c,
+    ):
         for handle in (a, b, c):
             handle.write("DATA TERPADU KESEJAHTERAAN SOSIAL\nKOTA UJI;;;;\n" + HEADER)
         for number, row in enumerate(_rows(count, rng), start=1):
@@ -80,7 +116,8 @@ def generate(folder: Path, count: int) -> tuple[Path, Path, Path]:
             seen.add(row[0])
             if number % 400 == 0:  # a few thousand bad rows of the usual kinds
                 row[[0, 1, 2, 4][number // 400 % 4]] = ["3.27302E+15", "32730A", "", "31/02/1980"][
-                    number // 400 % 4]
+                    number // 400 % 4
+                ]
             line = f"{number};" + ";".join(str(v) for v in row) + "\n"
             a.write(line)
             b.write(line)
@@ -101,8 +138,12 @@ def floor(app, path: Path) -> float:
     with app.app_context():
         with db.engine.begin() as conn:
             conn.execute(sa.text("DROP TABLE IF EXISTS bench_floor"))
-            conn.execute(sa.text("CREATE TABLE bench_floor (nik TEXT, kk TEXT, name TEXT, "
-                                 "sex TEXT, born TEXT, address TEXT, rt TEXT, rw TEXT, prog TEXT)"))
+            conn.execute(
+                sa.text(
+                    "CREATE TABLE bench_floor (nik TEXT, kk TEXT, name TEXT, "
+                    "sex TEXT, born TEXT, address TEXT, rt TEXT, rw TEXT, prog TEXT)"
+                )
+            )
         started = time.perf_counter()
         raw = db.engine.raw_connection()
         cursor = raw.cursor()
@@ -130,8 +171,9 @@ def run_import(app, path: Path, kelurahan_id: int, source: str = "Kota") -> tupl
     a file identical to the last one (same bytes, or same content) stops there."""
     with app.app_context():
         started = time.perf_counter()
-        refresh, same = services.open_upload(db.session, kelurahan_id, None, source, path,
-                                             path.name)
+        refresh, same = services.open_upload(
+            db.session, kelurahan_id, None, source, path, path.name
+        )
         if same is not None:
             db.session.commit()
             return time.perf_counter() - started, {"identical": True}
@@ -145,19 +187,32 @@ def run_import(app, path: Path, kelurahan_id: int, source: str = "Kota") -> tupl
 
 def seed(app) -> int:
     with app.app_context():
-        kelurahan = Kelurahan(code="3273021003", name="Kota Uji", kecamatan="-", kota="Bandung",
-                              kode_pos="40116")
+        kelurahan = Kelurahan(
+            code="3273021003", name="Kota Uji", kecamatan="-", kota="Bandung", kode_pos="40116"
+        )
         db.session.add(kelurahan)
         db.session.flush()
         for rw_number in range(1, RWS + 1):
             rw = Rw(kelurahan_id=kelurahan.id, number=rw_number)
             db.session.add(rw)
             db.session.flush()
-            db.session.execute(sa.insert(Rt), [{"kelurahan_id": kelurahan.id, "rw_id": rw.id,
-                                                "number": n} for n in range(1, RTS + 1)])
+            db.session.execute(
+                sa.insert(Rt),
+                [
+                    {"kelurahan_id": kelurahan.id, "rw_id": rw.id, "number": n}
+                    for n in range(1, RTS + 1)
+                ],
+            )
         for code in ("PKH", "BPNT", "BST"):
-            db.session.add(AidProgram(kelurahan_id=kelurahan.id, code=code, name=code,
-                                      target="household", description=""))
+            db.session.add(
+                AidProgram(
+                    kelurahan_id=kelurahan.id,
+                    code=code,
+                    name=code,
+                    target="household",
+                    description="",
+                )
+            )
         db.session.commit()
         return kelurahan.id
 
@@ -179,24 +234,39 @@ def main() -> None:
         process.start()
         process.join()
     first, resaved, changed = (folder / n for n in ("kota.csv", "kota-crlf.csv", "kota-1pct.csv"))
-    print(f"{'reused' if reuse else 'generated'} {count:,} rows x 3 files in "
-          f"{time.perf_counter() - started:.1f} s ({first.stat().st_size / 1e6:.0f} MB each) "
-          f"in {folder}")
+    print(
+        f"{'reused' if reuse else 'generated'} {count:,} rows x 3 files in "
+        f"{time.perf_counter() - started:.1f} s ({first.stat().st_size / 1e6:.0f} MB each) "
+        f"in {folder}"
+    )
     database = tempfile.mkdtemp(prefix="refresh-bench-db-", dir=folder)
-    app = scratch_app(INSTANCE_PATH=database, SQLALCHEMY_DATABASE_URI=os.environ.get(
-        "DATABASE_URL") and scratch_url() or f"sqlite:///{database}/bench.sqlite3")
+    app = scratch_app(
+        INSTANCE_PATH=database,
+        SQLALCHEMY_DATABASE_URI=os.environ.get("DATABASE_URL")
+        and scratch_url()
+        or f"sqlite:///{database}/bench.sqlite3",
+    )
     kelurahan_id = seed(app)
     print(f"database: {app.config['SQLALCHEMY_DATABASE_URI'].split(':')[0]}")
     bare = floor(app, first)
-    print(f"{'floor (csv + executemany, unindexed)':<44} {bare:7.1f} s  {count / bare:>9,.0f} rows/s")
-    for label, path in (("first import (parse, validate, match, commit)", first),
-                        ("identical file (SHA-256)", first),
-                        ("same content re-saved (content digest)", resaved),
-                        ("1% changed", changed)):
+    print(
+        f"{'floor (csv + executemany, unindexed)':<44} {bare:7.1f} s  {count / bare:>9,.0f} rows/s"
+    )
+    for label, path in (
+        ("first import (parse, validate, match, commit)", first),
+        ("identical file (SHA-256)", first),
+        ("same content re-saved (content digest)", resaved),
+        ("1% changed", changed),
+    ):
         seconds, counts = run_import(app, path, kelurahan_id)
-        summary = "identical: tidak ada perubahan" if counts.get("identical") else (
-            f"rejected {counts['rejected']:,}, new {counts['persons_new']:,}, "
-            f"changed {counts['persons_changed']:,}, no_change={counts['no_change']}")
+        summary = (
+            "identical: tidak ada perubahan"
+            if counts.get("identical")
+            else (
+                f"rejected {counts['rejected']:,}, new {counts['persons_new']:,}, "
+                f"changed {counts['persons_changed']:,}, no_change={counts['no_change']}"
+            )
+        )
         print(f"{label:<44} {seconds:7.1f} s  {count / seconds:>9,.0f} rows/s   {summary}")
         if label.startswith("first"):
             print(f"{'  first import / floor':<44} {seconds / bare:7.1f} x")

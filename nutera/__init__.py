@@ -1,4 +1,5 @@
 """Nutera: getting social assistance to the right households of a kelurahan."""
+
 import os
 from pathlib import Path
 
@@ -11,8 +12,11 @@ ROOT = Path(__file__).resolve().parent.parent
 
 def create_app(test_config: dict | None = None) -> Flask:
     """Build the Flask app: config -> extensions -> blueprints -> errors -> cli."""
-    instance_path = (test_config or {}).get("INSTANCE_PATH") \
-        or os.environ.get("NUTERA_INSTANCE_PATH") or str(ROOT / "instance")
+    instance_path = (
+        (test_config or {}).get("INSTANCE_PATH")
+        or os.environ.get("NUTERA_INSTANCE_PATH")
+        or str(ROOT / "instance")
+    )
     app = Flask(
         __name__,
         instance_path=instance_path,
@@ -45,8 +49,7 @@ def configure(app: Flask, test_config: dict | None) -> None:
     if app.config["PROXY_FIX_X_FOR"]:
         from werkzeug.middleware.proxy_fix import ProxyFix
 
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=int(app.config["PROXY_FIX_X_FOR"]),
-                                x_proto=1)
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=int(app.config["PROXY_FIX_X_FOR"]), x_proto=1)
 
 
 def register_extensions(app: Flask) -> None:
@@ -78,7 +81,9 @@ BLUEPRINTS = (
     ("nutera.admin", "/admin"),
     ("nutera.registry", "/registri"),
     ("nutera.surveys", "/survei"),
-    ("nutera.programs", None), ("nutera.lookup", None), ("nutera.targeting", None),
+    ("nutera.programs", None),
+    ("nutera.lookup", None),
+    ("nutera.targeting", None),
     ("nutera.refresh", "/pemutakhiran"),
     ("nutera.complaints", None),
     ("nutera.distribution", "/penyaluran"),
@@ -109,6 +114,12 @@ def register_cli(app: Flask) -> None:
     from nutera.programs.cli import programs_cli
     from nutera.refresh.cli import refresh_cli
 
-    for group in (users_cli, demo_cli, programs_cli, refresh_cli, complaints_cli,
-                  distribution_cli):
+    for group in (
+        users_cli,
+        demo_cli,
+        programs_cli,
+        refresh_cli,
+        complaints_cli,
+        distribution_cli,
+    ):
         app.cli.add_command(group)

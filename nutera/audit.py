@@ -5,6 +5,7 @@ transaction as the change. The actor is whoever ``set_actor`` put on the session
 commands, background jobs, public forms), else the signed-in user of the current request;
 it is looked up only when something is flushed, so read-only pages pay nothing.
 """
+
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
@@ -122,15 +123,27 @@ def _record_changes(session: Session, flush_context: Any) -> None:
 
 
 def audit_bulk(
-    session: Session, actor: Actor, action: str, entity: str, entity_id: int | None,
-    kelurahan_id: int | None, changes: dict[str, Any],
+    session: Session,
+    actor: Actor,
+    action: str,
+    entity: str,
+    entity_id: int | None,
+    kelurahan_id: int | None,
+    changes: dict[str, Any],
 ) -> None:
     """Record a change made with a bulk statement, which the flush hook cannot see."""
     session.execute(
         sa.insert(AuditLog),
-        [{
-            "at": utcnow(), "user_id": actor.user_id, "kelurahan_id": kelurahan_id,
-            "action": action, "entity": entity, "entity_id": entity_id,
-            "changes": changes, "ip": actor.ip,
-        }],
+        [
+            {
+                "at": utcnow(),
+                "user_id": actor.user_id,
+                "kelurahan_id": kelurahan_id,
+                "action": action,
+                "entity": entity,
+                "entity_id": entity_id,
+                "changes": changes,
+                "ip": actor.ip,
+            }
+        ],
     )

@@ -4,6 +4,7 @@ The answer never leaves the server in readable form: the session (a signed, not 
 cookie) holds only an HMAC of it, keyed by SECRET_KEY, with an expiry; each challenge can
 be answered once.
 """
+
 import base64
 import hashlib
 import hmac
@@ -30,8 +31,11 @@ def new_challenge(purpose: str) -> str:
     answer = "".join(secrets.choice(ALPHABET) for _ in range(LENGTH))
     nonce = secrets.token_hex(8)
     challenges = session.get(_SESSION_KEY, {})
-    challenges[purpose] = {"n": nonce, "h": _digest(purpose, nonce, answer),
-                           "exp": int(time.time()) + LIFETIME_SECONDS}
+    challenges[purpose] = {
+        "n": nonce,
+        "h": _digest(purpose, nonce, answer),
+        "exp": int(time.time()) + LIFETIME_SECONDS,
+    }
     session[_SESSION_KEY] = challenges
     png = ImageCaptcha(width=200, height=70).generate(answer).getvalue()
     if current_app.config.get("TESTING"):

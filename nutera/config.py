@@ -1,4 +1,5 @@
 """Committed defaults; secrets and deployment choices come from the environment or instance/."""
+
 import os
 import secrets
 from datetime import timedelta
@@ -47,8 +48,8 @@ def database_url(instance_path: str) -> str:
     url = os.environ.get("DATABASE_URL")
     if url:
         if url.startswith("postgres://"):
-            url = "postgresql+psycopg://" + url[len("postgres://"):]
+            url = "postgresql+psycopg://" + url[len("postgres://") :]
         elif url.startswith("postgresql://"):
-            url = "postgresql+psycopg://" + url[len("postgresql://"):]
+            url = "postgresql+psycopg://" + url[len("postgresql://") :]
         return url
     return "sqlite:///" + str(Path(instance_path) / "nutera.sqlite3")

@@ -1,4 +1,5 @@
 """Every Flask extension, unbound; create_app binds them."""
+
 import sqlalchemy as sa
 from flask_bootstrap import Bootstrap5
 from flask_limiter import Limiter

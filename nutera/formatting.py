@@ -1,9 +1,22 @@
 """Indonesian number and date formatting for templates."""
-from datetime import date, datetime, timezone
+
+from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
-MONTHS = ["Januari", "Februari", "Maret", "April", "Mei", "Juni", "Juli", "Agustus",
-          "September", "Oktober", "November", "Desember"]
+MONTHS = [
+    "Januari",
+    "Februari",
+    "Maret",
+    "April",
+    "Mei",
+    "Juni",
+    "Juli",
+    "Agustus",
+    "September",
+    "Oktober",
+    "November",
+    "Desember",
+]
 
 
 def number_id(value: int | float | None) -> str:
@@ -24,7 +37,7 @@ def date_id(value: date | datetime | None, tz: str = "Asia/Jakarta") -> str:
         return "-"
     if isinstance(value, datetime):
         if value.tzinfo is None:  # SQLite drops the zone; every stored time is UTC
-            value = value.replace(tzinfo=timezone.utc)
+            value = value.replace(tzinfo=UTC)
         value = value.astimezone(ZoneInfo(tz))
         return f"{value.day} {MONTHS[value.month - 1]} {value.year} {value:%H.%M}"
     return f"{value.day} {MONTHS[value.month - 1]} {value.year}"

@@ -4,6 +4,7 @@ A NIK is PPKKCC DDMMYY SSSS: province, regency/city and district codes, the birt
 (40 added to the day for women) and a serial. A KK number has the same region prefix,
 then the issue date DDMMYY and a serial.
 """
+
 import re
 from dataclasses import dataclass
 from datetime import date
@@ -58,7 +59,8 @@ def _digits(text: object, label: str) -> str:
     if _SCIENTIFIC.match(raw):
         raise IdentityError(
             f"{label} tertulis dalam notasi ilmiah ({raw}): Excel sudah menghilangkan digit "
-            f"terakhirnya. Format kolom {label} sebagai Teks lalu ketik ulang dari dokumen aslinya."
+            f"terakhirnya. Format kolom {label} sebagai Teks lalu ketik ulang "
+            "dari dokumen aslinya."
         )
     number = _SEPARATORS.sub("", raw)
     if not number.isdigit():

@@ -4,6 +4,7 @@ Admins see the whole deployment, staff their kelurahan, volunteers the RTs assig
 them. A record outside the user's scope does not exist for them (404, never 403), so its
 existence is not revealed.
 """
+
 from typing import Any, TypeVar
 
 import sqlalchemy as sa

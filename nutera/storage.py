@@ -3,6 +3,7 @@
 Files never go under static/: a feature serves them through its own login-checked route
 with ``send_stored``, after checking the viewer may see the record they belong to.
 """
+
 import hashlib
 import io
 import secrets
@@ -35,8 +36,13 @@ class StoredImage:
     size: int
 
 
-def reencode_image(stream: BinaryIO, *, max_bytes: int = DEFAULT_MAX_BYTES,
-                   max_side: int = DEFAULT_MAX_SIDE, keep_alpha: bool = False) -> tuple[bytes, str, int, int]:
+def reencode_image(
+    stream: BinaryIO,
+    *,
+    max_bytes: int = DEFAULT_MAX_BYTES,
+    max_side: int = DEFAULT_MAX_SIDE,
+    keep_alpha: bool = False,
+) -> tuple[bytes, str, int, int]:
     """Decode an uploaded image and re-encode it without metadata; returns (bytes, ext, w, h).
 
     Raises UploadError for anything that is not a decodable image or is too large.
@@ -69,12 +75,19 @@ def reencode_image(stream: BinaryIO, *, max_bytes: int = DEFAULT_MAX_BYTES,
     return out.getvalue(), ext, image.width, image.height
 
 
-def save_image(stream: BinaryIO, kind: str, *, upload_folder: str | None = None,
-               max_bytes: int = DEFAULT_MAX_BYTES, max_side: int = DEFAULT_MAX_SIDE,
-               keep_alpha: bool = False) -> StoredImage:
+def save_image(
+    stream: BinaryIO,
+    kind: str,
+    *,
+    upload_folder: str | None = None,
+    max_bytes: int = DEFAULT_MAX_BYTES,
+    max_side: int = DEFAULT_MAX_SIDE,
+    keep_alpha: bool = False,
+) -> StoredImage:
     """Validate, re-encode and store an image under UPLOAD_FOLDER/kind/ with a random name."""
-    payload, ext, width, height = reencode_image(stream, max_bytes=max_bytes, max_side=max_side,
-                                                 keep_alpha=keep_alpha)
+    payload, ext, width, height = reencode_image(
+        stream, max_bytes=max_bytes, max_side=max_side, keep_alpha=keep_alpha
+    )
     digest = hashlib.sha256(payload).hexdigest()
     name = secrets.token_hex(16)
     relative = f"{kind}/{name[:2]}/{name}.{ext}"

@@ -1,4 +1,5 @@
 """Fixtures: a fresh app per test on a database built once from the migrations."""
+
 import os
 
 import pytest
@@ -119,7 +120,7 @@ def world(app):
 
 @pytest.fixture
 def login_as(auth, world):
-    """login_as('staff') signs in as Tamansari's staff; also 'admin', 'volunteer', 'other_staff'."""
+    """login_as('staff') signs in as Tamansari's staff; or 'admin', 'volunteer', 'other_staff'."""
 
     def sign_in(role: str):
         response = auth.login(world.usernames[role])

@@ -1,4 +1,5 @@
 """Create, migrate and empty the test database (SQLite file or TEST_DATABASE_URL)."""
+
 import sqlalchemy as sa
 from flask_migrate import upgrade
 
@@ -28,8 +29,7 @@ def empty_all_tables(app) -> None:
         tables = [t.name for t in db.metadata.sorted_tables]
         with db.engine.begin() as conn:
             if conn.dialect.name == "postgresql":
-                conn.execute(sa.text(
-                    f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
+                conn.execute(sa.text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
             else:
                 for name in reversed(tables):
                     conn.execute(sa.text(f"DELETE FROM {name}"))

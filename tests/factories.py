@@ -1,4 +1,5 @@
 """Small builders for test data; they add and flush, the caller commits."""
+
 import itertools
 from dataclasses import dataclass, field
 from datetime import date
@@ -13,24 +14,33 @@ PASSWORD = "kata-sandi-uji-123"
 _serials = itertools.count(1)
 
 
-def make_nik(birth: date = date(1985, 3, 14), sex: str = "L", prefix: str = "327302",
-             serial: int | None = None) -> str:
+def make_nik(
+    birth: date = date(1985, 3, 14),
+    sex: str = "L",
+    prefix: str = "327302",
+    serial: int | None = None,
+) -> str:
     """A structurally valid NIK for a person born on birth with that sex."""
     day = birth.day + (40 if sex == "P" else 0)
     serial = next(_serials) if serial is None else serial
     return f"{prefix}{day:02d}{birth:%m%y}{serial % 10000 or 1:04d}"
 
 
-def make_kk(prefix: str = "327302", issued: date = date(2015, 6, 1), serial: int | None = None) -> str:
+def make_kk(
+    prefix: str = "327302", issued: date = date(2015, 6, 1), serial: int | None = None
+) -> str:
     """A structurally valid KK number."""
     serial = next(_serials) if serial is None else serial
     return f"{prefix}{issued:%d%m%y}{serial % 10000 or 1:04d}"
 
 
-def make_kelurahan(session: Session, code: str, name: str, rts_per_rw: tuple[int, ...] = (2, 1)) -> Kelurahan:
+def make_kelurahan(
+    session: Session, code: str, name: str, rts_per_rw: tuple[int, ...] = (2, 1)
+) -> Kelurahan:
     """A kelurahan with RWs numbered from 1, each with the given number of RTs."""
-    kelurahan = Kelurahan(code=code, name=name, kecamatan="Bandung Wetan", kota="Kota Bandung",
-                          kode_pos="40116")
+    kelurahan = Kelurahan(
+        code=code, name=name, kecamatan="Bandung Wetan", kota="Kota Bandung", kode_pos="40116"
+    )
     session.add(kelurahan)
     session.flush()
     for rw_number, rt_count in enumerate(rts_per_rw, start=1):
@@ -48,12 +58,17 @@ def rt_of(kelurahan: Kelurahan, rw: int, rt: int) -> Rt:
     return next(r for w in kelurahan.rws if w.number == rw for r in w.rts if r.number == rt)
 
 
-def make_household(session: Session, rt: Rt, members: list[dict] | None = None,
-                   kk_number: str | None = None) -> Household:
+def make_household(
+    session: Session, rt: Rt, members: list[dict] | None = None, kk_number: str | None = None
+) -> Household:
     """A household in rt with members given as Person keyword dicts (a head by default)."""
-    household = Household(kelurahan_id=rt.kelurahan_id, rt_id=rt.id,
-                          kk_number=kk_number or make_kk(), address="Jl. Uji No. 1",
-                          kode_pos="40116")
+    household = Household(
+        kelurahan_id=rt.kelurahan_id,
+        rt_id=rt.id,
+        kk_number=kk_number or make_kk(),
+        address="Jl. Uji No. 1",
+        kode_pos="40116",
+    )
     session.add(household)
     session.flush()
     for spec in members or [{"name": "BUDI SANTOSO", "relation": "kepala"}]:
@@ -61,32 +76,53 @@ def make_household(session: Session, rt: Rt, members: list[dict] | None = None,
     return household
 
 
-def make_person(session: Session, household: Household, name: str = "WARGA UJI",
-                sex: str = "L", birth_date: date = date(1985, 3, 14), relation: str = "anak",
-                status: str = "hidup", nik: str | None = None) -> Person:
+def make_person(
+    session: Session,
+    household: Household,
+    name: str = "WARGA UJI",
+    sex: str = "L",
+    birth_date: date = date(1985, 3, 14),
+    relation: str = "anak",
+    status: str = "hidup",
+    nik: str | None = None,
+) -> Person:
     """A person in household with a NIK matching sex and birth date."""
-    person = Person(kelurahan_id=household.kelurahan_id, household_id=household.id,
-                    nik=nik or make_nik(birth_date, sex), name=name, sex=sex,
-                    birth_date=birth_date, relation=relation, status=status)
+    person = Person(
+        kelurahan_id=household.kelurahan_id,
+        household_id=household.id,
+        nik=nik or make_nik(birth_date, sex),
+        name=name,
+        sex=sex,
+        birth_date=birth_date,
+        relation=relation,
+        status=status,
+    )
     session.add(person)
     session.flush()
     return person
 
 
-def make_program(session: Session, kelurahan: Kelurahan, code: str = "PKH",
-                 target: str = "household") -> AidProgram:
-    program = AidProgram(kelurahan_id=kelurahan.id, code=code, name=f"Program {code}",
-                         target=target, description="")
+def make_program(
+    session: Session, kelurahan: Kelurahan, code: str = "PKH", target: str = "household"
+) -> AidProgram:
+    program = AidProgram(
+        kelurahan_id=kelurahan.id, code=code, name=f"Program {code}", target=target, description=""
+    )
     session.add(program)
     session.flush()
     return program
 
 
-def enroll(session: Session, program: AidProgram, household: Household,
-           status: str = "aktif") -> Enrollment:
-    enrollment = Enrollment(kelurahan_id=program.kelurahan_id, program_id=program.id,
-                            household_id=household.id, period_start=date(2026, 1, 1),
-                            status=status)
+def enroll(
+    session: Session, program: AidProgram, household: Household, status: str = "aktif"
+) -> Enrollment:
+    enrollment = Enrollment(
+        kelurahan_id=program.kelurahan_id,
+        program_id=program.id,
+        household_id=household.id,
+        period_start=date(2026, 1, 1),
+        status=status,
+    )
     session.add(enrollment)
     session.flush()
     return enrollment
@@ -97,8 +133,13 @@ _PASSWORD_HASH = generate_password_hash(PASSWORD)
 
 def make_user(session: Session, username: str, role: str, kelurahan: Kelurahan | None) -> User:
     """An account with PASSWORD (hashed once per run: scrypt is slow on purpose)."""
-    user = User(username=username, full_name=username.title(), role=role,
-                kelurahan_id=kelurahan.id if kelurahan else None, password_hash=_PASSWORD_HASH)
+    user = User(
+        username=username,
+        full_name=username.title(),
+        role=role,
+        kelurahan_id=kelurahan.id if kelurahan else None,
+        password_hash=_PASSWORD_HASH,
+    )
     session.add(user)
     session.flush()
     return user
@@ -132,14 +173,24 @@ def build_world(session: Session) -> World:
     }
     assign_rts(session, users["volunteer"], [rt_of(tamansari, 1, 1).id])
     households = {
-        "assigned": make_household(session, rt_of(tamansari, 1, 1),
-                                   [{"name": "SITI AMINAH", "sex": "P", "relation": "kepala",
-                                     "birth_date": date(1980, 2, 1)}]),
+        "assigned": make_household(
+            session,
+            rt_of(tamansari, 1, 1),
+            [
+                {
+                    "name": "SITI AMINAH",
+                    "sex": "P",
+                    "relation": "kepala",
+                    "birth_date": date(1980, 2, 1),
+                }
+            ],
+        ),
         "unassigned": make_household(session, rt_of(tamansari, 2, 1)),
         "other": make_household(session, rt_of(lebakgede, 1, 1)),
     }
     return World(
-        kelurahan_id=tamansari.id, other_kelurahan_id=lebakgede.id,
+        kelurahan_id=tamansari.id,
+        other_kelurahan_id=lebakgede.id,
         usernames={role: user.username for role, user in users.items()},
         user_ids={role: user.id for role, user in users.items()},
         household_ids={key: h.id for key, h in households.items()},

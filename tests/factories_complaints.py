@@ -1,4 +1,5 @@
 """Builders for complaints; they add and flush, the caller commits."""
+
 import io
 from datetime import date
 
@@ -14,20 +15,29 @@ TAMANSARI = "3273021003"
 
 def rt_id(session: Session, kelurahan_id: int, rw: int, rt: int) -> int:
     """Id of RT rt/RW rw of a kelurahan."""
-    return session.scalar(sa.select(Rt.id).join(Rw, Rt.rw_id == Rw.id).where(
-        Rt.kelurahan_id == kelurahan_id, Rw.number == rw, Rt.number == rt))
+    return session.scalar(
+        sa.select(Rt.id)
+        .join(Rw, Rt.rw_id == Rw.id)
+        .where(Rt.kelurahan_id == kelurahan_id, Rw.number == rw, Rt.number == rt)
+    )
 
 
-def make_complaint(session: Session, kelurahan_id: int, *, received: date = date(2026, 11, 23),
-                   **fields) -> Complaint:
+def make_complaint(
+    session: Session, kelurahan_id: int, *, received: date = date(2026, 11, 23), **fields
+) -> Complaint:
     """A complaint as if filed through the public form on `received`."""
-    values = {"rt_id": rt_id(session, kelurahan_id, 1, 1), "category": "tidak_terima",
-              "description": "Bantuan bulan ini tidak sampai ke rumah kami.",
-              "subject_name": "SITI AMINAH", "reporter_name": "Pelapor Uji",
-              "reporter_phone": "081234567890"}
+    values = {
+        "rt_id": rt_id(session, kelurahan_id, 1, 1),
+        "category": "tidak_terima",
+        "description": "Bantuan bulan ini tidak sampai ke rumah kami.",
+        "subject_name": "SITI AMINAH",
+        "reporter_name": "Pelapor Uji",
+        "reporter_phone": "081234567890",
+    }
     values.update(fields)
-    return file_complaint(session, ComplaintInput(kelurahan_id=kelurahan_id, **values), [],
-                          received)
+    return file_complaint(
+        session, ComplaintInput(kelurahan_id=kelurahan_id, **values), [], received
+    )
 
 
 def jpeg_with_gps(size=(64, 48)) -> bytes:
@@ -43,10 +53,17 @@ def jpeg_with_gps(size=(64, 48)) -> bytes:
 
 def form_data(captcha: str, **overrides) -> dict:
     """A valid public complaint form submission."""
-    data = {"category": "tidak_terima", "rt": "", "subject_name": "SITI AMINAH",
-            "subject_nik": "", "subject_address": "", "reporter_name": "Ujang",
-            "reporter_phone": "0812-3456-7890",
-            "description": "Sudah tiga bulan bantuan PKH tidak kami terima.", "captcha": captcha,
-            "website": ""}
+    data = {
+        "category": "tidak_terima",
+        "rt": "",
+        "subject_name": "SITI AMINAH",
+        "subject_nik": "",
+        "subject_address": "",
+        "reporter_name": "Ujang",
+        "reporter_phone": "0812-3456-7890",
+        "description": "Sudah tiga bulan bantuan PKH tidak kami terima.",
+        "captcha": captcha,
+        "website": "",
+    }
     data.update(overrides)
     return {k: v for k, v in data.items() if v is not None}

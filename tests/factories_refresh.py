@@ -1,4 +1,5 @@
 """Builders for refresh tests: a kelurahan shaped like the sample extracts, and small files."""
+
 import csv
 import shutil
 from pathlib import Path
@@ -13,14 +14,25 @@ SHARED_DATA = ROOT.parent / "shared" / "data"  # CI keeps ../shared beside the c
 if not SHARED_DATA.exists():
     SHARED_DATA = Path("/work/shared/data")
 DATA = Path(__file__).resolve().parent / "data"
-HEADER = ["NO", "NIK", "NO KK", "NAMA", "JENIS KELAMIN", "TGL LAHIR", "ALAMAT", "RT", "RW",
-          "BANSOS"]
+HEADER = [
+    "NO",
+    "NIK",
+    "NO KK",
+    "NAMA",
+    "JENIS KELAMIN",
+    "TGL LAHIR",
+    "ALAMAT",
+    "RT",
+    "RW",
+    "BANSOS",
+]
 
 
 def make_sample_kelurahan(session: Session) -> Kelurahan:
     """Tamansari with RW 01-05, each with RT 01-05 (what the sample files use), plus programs."""
-    kelurahan = factories.make_kelurahan(session, "3273021003", "Tamansari",
-                                         rts_per_rw=(5, 5, 5, 5, 5))
+    kelurahan = factories.make_kelurahan(
+        session, "3273021003", "Tamansari", rts_per_rw=(5, 5, 5, 5, 5)
+    )
     for code in ("PKH", "BST", "BPNT"):
         factories.make_program(session, kelurahan, code=code)
     return kelurahan
@@ -33,8 +45,15 @@ def copy_sample(name: str, folder: Path) -> Path:
     return target
 
 
-def write_csv(path: Path, rows: list[list[str]], *, delimiter: str = ";",
-              encoding: str = "utf-8-sig", title_rows: int = 2, header: list[str] = HEADER) -> Path:
+def write_csv(
+    path: Path,
+    rows: list[list[str]],
+    *,
+    delimiter: str = ";",
+    encoding: str = "utf-8-sig",
+    title_rows: int = 2,
+    header: list[str] = HEADER,
+) -> Path:
     """A kelurahan-style CSV: title rows, the header, data rows and a JUMLAH footer."""
     with open(path, "w", encoding=encoding, newline="") as handle:
         writer = csv.writer(handle, delimiter=delimiter)

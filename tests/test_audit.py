@@ -1,4 +1,5 @@
 """Every change by a signed-in user lands in the audit log."""
+
 import sqlalchemy as sa
 
 from nutera.audit import Actor, set_actor
@@ -30,9 +31,15 @@ def test_update_records_before_after_user_and_ip(app_ctx, world):
 def test_create_and_delete_are_recorded(app_ctx, world):
     set_actor(db.session, Actor(world.user_ids["staff"], "127.0.0.1"))
     household = db.session.get(Household, world.household_ids["assigned"])
-    person = Person(kelurahan_id=household.kelurahan_id, household_id=household.id,
-                    nik="3273021508100001", name="ANAK BARU", sex="L",
-                    birth_date=__import__("datetime").date(2010, 8, 15), relation="anak")
+    person = Person(
+        kelurahan_id=household.kelurahan_id,
+        household_id=household.id,
+        nik="3273021508100001",
+        name="ANAK BARU",
+        sex="L",
+        birth_date=__import__("datetime").date(2010, 8, 15),
+        relation="anak",
+    )
     db.session.add(person)
     db.session.commit()
     db.session.delete(person)
@@ -50,9 +57,16 @@ def test_nothing_is_recorded_without_an_actor(app_ctx, world):
 
 def test_password_hash_never_enters_the_log(app, client, login_as, world):
     login_as("admin")
-    client.post("/admin/pengguna/baru", data={
-        "username": "relawan.baru", "full_name": "Relawan Baru", "role": "volunteer",
-        "kelurahan_id": world.kelurahan_id, "password": "rahasia-panjang-1"})
+    client.post(
+        "/admin/pengguna/baru",
+        data={
+            "username": "relawan.baru",
+            "full_name": "Relawan Baru",
+            "role": "volunteer",
+            "kelurahan_id": world.kelurahan_id,
+            "password": "rahasia-panjang-1",
+        },
+    )
     with app.app_context():
         [entry] = _entries("user_account")
         assert entry.action == "create"

@@ -1,4 +1,5 @@
 """Sign-in, sign-out, roles, rate limits and the users CLI."""
+
 import sqlalchemy as sa
 
 from nutera.extensions import db
@@ -54,14 +55,16 @@ def test_password_is_stored_hashed(app, world):
 
 
 def test_open_redirect_is_refused(client, world):
-    response = client.post("/login?next=//evil.example/x",
-                           data={"username": "petugas", "password": PASSWORD})
+    response = client.post(
+        "/login?next=//evil.example/x", data={"username": "petugas", "password": PASSWORD}
+    )
     assert response.headers["Location"].endswith("/dasbor")
 
 
 def test_next_inside_the_site_is_followed(client, world):
-    response = client.post("/login?next=/registri/kk",
-                           data={"username": "petugas", "password": PASSWORD})
+    response = client.post(
+        "/login?next=/registri/kk", data={"username": "petugas", "password": PASSWORD}
+    )
     assert response.headers["Location"].endswith("/registri/kk")
 
 
@@ -75,8 +78,10 @@ def test_session_is_permanent_with_expiry(app, client, world):
 def test_login_is_rate_limited(make_app, world):
     app = make_app(RATELIMIT_ENABLED=True, LOGIN_RATE_LIMIT="3 per minute")
     client = app.test_client()
-    codes = [client.post("/login", data={"username": "petugas", "password": "x" * 12}).status_code
-             for _ in range(4)]
+    codes = [
+        client.post("/login", data={"username": "petugas", "password": "x" * 12}).status_code
+        for _ in range(4)
+    ]
     assert codes == [200, 200, 200, 429]
     page = client.post("/login", data={"username": "petugas", "password": PASSWORD})
     assert page.status_code == 429
@@ -103,9 +108,22 @@ def test_anonymous_is_sent_to_login(client):
 
 
 def test_cli_creates_staff_for_a_kelurahan(app, runner, world):
-    result = runner.invoke(args=["users", "create", "--username", "Budi.Petugas", "--name",
-                                 "Budi", "--role", "staff", "--kelurahan", "3273021003",
-                                 "--password", "rahasia-panjang-1"])
+    result = runner.invoke(
+        args=[
+            "users",
+            "create",
+            "--username",
+            "Budi.Petugas",
+            "--name",
+            "Budi",
+            "--role",
+            "staff",
+            "--kelurahan",
+            "3273021003",
+            "--password",
+            "rahasia-panjang-1",
+        ]
+    )
     assert result.exit_code == 0, result.output
     with app.app_context():
         user = db.session.scalar(sa.select(User).where(User.username == "budi.petugas"))
@@ -113,14 +131,54 @@ def test_cli_creates_staff_for_a_kelurahan(app, runner, world):
 
 
 def test_cli_refuses_unknown_kelurahan_and_short_password(runner, world):
-    result = runner.invoke(args=["users", "create", "--username", "x", "--name", "X", "--role",
-                                 "staff", "--kelurahan", "9999", "--password", "rahasia-panjang"])
+    result = runner.invoke(
+        args=[
+            "users",
+            "create",
+            "--username",
+            "x",
+            "--name",
+            "X",
+            "--role",
+            "staff",
+            "--kelurahan",
+            "9999",
+            "--password",
+            "rahasia-panjang",
+        ]
+    )
     assert result.exit_code != 0 and "tidak ada" in result.output
-    result = runner.invoke(args=["users", "create", "--username", "y", "--name", "Y", "--role",
-                                 "staff", "--kelurahan", "3273021003", "--password", "pendek"])
+    result = runner.invoke(
+        args=[
+            "users",
+            "create",
+            "--username",
+            "y",
+            "--name",
+            "Y",
+            "--role",
+            "staff",
+            "--kelurahan",
+            "3273021003",
+            "--password",
+            "pendek",
+        ]
+    )
     assert result.exit_code != 0 and "minimal 10" in result.output
-    result = runner.invoke(args=["users", "create", "--username", "z", "--name", "Z", "--role",
-                                 "volunteer", "--password", "rahasia-panjang"])
+    result = runner.invoke(
+        args=[
+            "users",
+            "create",
+            "--username",
+            "z",
+            "--name",
+            "Z",
+            "--role",
+            "volunteer",
+            "--password",
+            "rahasia-panjang",
+        ]
+    )
     assert result.exit_code != 0 and "satu kelurahan" in result.output
 
 
@@ -131,10 +189,13 @@ def test_login_rate_limit_works_on_redis_storage(make_app, world):
 
     url = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
     redis.Redis.from_url(url).flushdb()
-    app = make_app(RATELIMIT_ENABLED=True, RATELIMIT_STORAGE_URI=url,
-                   LOGIN_RATE_LIMIT="2 per minute")
+    app = make_app(
+        RATELIMIT_ENABLED=True, RATELIMIT_STORAGE_URI=url, LOGIN_RATE_LIMIT="2 per minute"
+    )
     client = app.test_client()
-    codes = [client.post("/login", data={"username": "petugas", "password": "x" * 12}).status_code
-             for _ in range(3)]
+    codes = [
+        client.post("/login", data={"username": "petugas", "password": "x" * 12}).status_code
+        for _ in range(3)
+    ]
     assert codes == [200, 200, 429]
     assert redis.Redis.from_url(url).dbsize() > 0

@@ -1,4 +1,5 @@
 """The server-side captcha."""
+
 from nutera import captcha
 
 

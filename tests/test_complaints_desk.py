@@ -1,4 +1,5 @@
 """The staff desk: scoping, the anonim rule, the workflow, SLA, links and conversions."""
+
 import io
 from datetime import date, timedelta
 
@@ -8,7 +9,14 @@ from nutera.complaints import services
 from nutera.complaints.queries import QueueFilters, complaint_queue
 from nutera.extensions import db
 from nutera.models import (
-    AuditLog, Complaint, ComplaintNote, Household, Kelurahan, Setting, SurveyTask, TargetingCase,
+    AuditLog,
+    Complaint,
+    ComplaintNote,
+    Household,
+    Kelurahan,
+    Setting,
+    SurveyTask,
+    TargetingCase,
     User,
 )
 from tests import factories
@@ -66,11 +74,13 @@ def test_admin_sees_every_kelurahan(client, app, world, login_as):
 
 
 def test_anonim_reporter_is_hidden_from_all_but_the_assigned_staff(client, app, world, login_as):
-    complaint_id, _ = new_complaint(app, world, anonymous=True, reporter_name="Ujang Anonim",
-                                    reporter_phone="081311112222")
+    complaint_id, _ = new_complaint(
+        app, world, anonymous=True, reporter_name="Ujang Anonim", reporter_phone="081311112222"
+    )
     with app.app_context():
-        second = factories.make_user(db.session, "petugas.dua", "staff",
-                                     db.session.get(Kelurahan, world.kelurahan_id))
+        second = factories.make_user(
+            db.session, "petugas.dua", "staff", db.session.get(Kelurahan, world.kelurahan_id)
+        )
         db.session.commit()
         second_id = second.id
     login_as("staff")
@@ -81,8 +91,11 @@ def test_anonim_reporter_is_hidden_from_all_but_the_assigned_staff(client, app, 
     assert load(app, complaint_id).assigned_to_id == second_id
     assert "Ujang Anonim" not in client.get(f"{DESK}/{complaint_id}").get_data(as_text=True)
     # ...who cannot take it back to look at the reporter.
-    response = client.post(f"{DESK}/{complaint_id}/tugaskan",
-                           data={"assignee": world.user_ids["staff"]}, follow_redirects=True)
+    response = client.post(
+        f"{DESK}/{complaint_id}/tugaskan",
+        data={"assignee": world.user_ids["staff"]},
+        follow_redirects=True,
+    )
     assert "sudah ditangani petugas lain" in response.get_data(as_text=True)
     assert load(app, complaint_id).assigned_to_id == second_id
     client.post("/logout")
@@ -115,8 +128,11 @@ def test_assignment_only_to_active_staff_of_that_kelurahan(client, app, world, l
     complaint_id, _ = new_complaint(app, world)
     login_as("staff")
     for user in ("other_staff", "volunteer", "admin"):
-        response = client.post(f"{DESK}/{complaint_id}/tugaskan",
-                               data={"assignee": world.user_ids[user]}, follow_redirects=True)
+        response = client.post(
+            f"{DESK}/{complaint_id}/tugaskan",
+            data={"assignee": world.user_ids[user]},
+            follow_redirects=True,
+        )
         assert "Hanya petugas aktif kelurahan ini" in response.get_data(as_text=True)
     assert load(app, complaint_id).assigned_to_id is None
 
@@ -125,8 +141,11 @@ def test_full_workflow_with_public_answer_and_internal_note(client, app, world, 
     complaint_id, code = new_complaint(app, world)
     login_as("staff")
     # Cannot answer publicly before verifying.
-    response = client.post(f"{DESK}/{complaint_id}/catatan",
-                           data={"body": "Terlalu cepat", "public": "y"}, follow_redirects=True)
+    response = client.post(
+        f"{DESK}/{complaint_id}/catatan",
+        data={"body": "Terlalu cepat", "public": "y"},
+        follow_redirects=True,
+    )
     assert "Verifikasi pengaduan dulu" in response.get_data(as_text=True)
     assert post_status(client, complaint_id, "selesai").status_code == 302
     assert load(app, complaint_id).status == "baru"  # refused: not answered yet
@@ -137,8 +156,10 @@ def test_full_workflow_with_public_answer_and_internal_note(client, app, world, 
     assert complaint.answer_due == services.sla.answer_deadline(services.local_today())
     post_status(client, complaint_id, "diproses")
     client.post(f"{DESK}/{complaint_id}/catatan", data={"body": "Rumahnya kosong, cek lagi."})
-    client.post(f"{DESK}/{complaint_id}/catatan",
-                data={"body": "Bantuan dikirim ulang minggu ini.", "public": "y"})
+    client.post(
+        f"{DESK}/{complaint_id}/catatan",
+        data={"body": "Bantuan dikirim ulang minggu ini.", "public": "y"},
+    )
     assert load(app, complaint_id).status == "dijawab"
     post_status(client, complaint_id, "selesai")
     complaint = load(app, complaint_id)
@@ -151,8 +172,10 @@ def test_full_workflow_with_public_answer_and_internal_note(client, app, world, 
 
     with app.app_context():
         audited = db.session.execute(
-            sa.select(AuditLog.entity, AuditLog.action, AuditLog.user_id)
-            .where(AuditLog.entity.in_(("complaint", "complaint_note")))).all()
+            sa.select(AuditLog.entity, AuditLog.action, AuditLog.user_id).where(
+                AuditLog.entity.in_(("complaint", "complaint_note"))
+            )
+        ).all()
     staff_id = world.user_ids["staff"]
     assert ("complaint_note", "create", staff_id) in audited
     assert sum(1 for row in audited if row == ("complaint", "update", staff_id)) >= 4
@@ -164,7 +187,8 @@ def test_reject_needs_a_reason_which_the_resident_sees(client, app, world, login
     response = post_status(client, complaint_id, "ditolak")
     assert load(app, complaint_id).status == "baru"
     assert "Alasan penolakan wajib diisi." in client.get(response.headers["Location"]).get_data(
-        as_text=True)
+        as_text=True
+    )
     post_status(client, complaint_id, "ditolak", "Bukan wilayah Kelurahan Tamansari.")
     assert load(app, complaint_id).status == "ditolak"
     page = client.get(f"/pengaduan/{code}").get_data(as_text=True)
@@ -184,8 +208,7 @@ def test_overdue_complaints_are_highlighted_and_filterable(client, app, world, l
     assert late_code in overdue and fresh_code not in overdue
     assert "terlambat" in client.get("/dasbor").get_data(as_text=True)
     detail = client.get(f"{DESK}/{late_id}").get_data(as_text=True)
-    late_by = services.sla.working_days_between(
-        load(app, late_id).verify_due, today)
+    late_by = services.sla.working_days_between(load(app, late_id).verify_due, today)
     assert f"terlambat {late_by} hari kerja" in detail and late_by >= 6
     # Verifying starts the answer clock; it is no longer late for verification.
     post_status(client, late_id, "terverifikasi")
@@ -205,8 +228,12 @@ def test_holiday_setting_moves_the_deadline(app, world):
 def test_queue_filters(app, world):
     with app.app_context():
         staff = db.session.get(User, world.user_ids["staff"])
-        usul = make_complaint(db.session, world.kelurahan_id, category="usul",
-                              rt_id=rt_id(db.session, world.kelurahan_id, 2, 1))
+        usul = make_complaint(
+            db.session,
+            world.kelurahan_id,
+            category="usul",
+            rt_id=rt_id(db.session, world.kelurahan_id, 2, 1),
+        )
         old = make_complaint(db.session, world.kelurahan_id, category="petugas", rt_id=None)
         old.created_at = old.created_at - timedelta(days=10)
         closed = make_complaint(db.session, world.kelurahan_id)
@@ -231,8 +258,9 @@ def test_queue_pages_in_a_fixed_number_of_queries(app, world):
         db.session.commit()
         staff = db.session.get(User, world.user_ids["staff"])
         statements = []
-        sa.event.listen(db.engine, "before_cursor_execute",
-                        lambda *args: statements.append(args[2]))
+        sa.event.listen(
+            db.engine, "before_cursor_execute", lambda *args: statements.append(args[2])
+        )
         page = complaint_queue(staff, QueueFilters(), date(2026, 11, 23), 1)
         [(c.rt.label, c.assigned_to) for c in page.items]
         assert len(page.items) == 25 and len(statements) <= 5
@@ -241,9 +269,13 @@ def test_queue_pages_in_a_fixed_number_of_queries(app, world):
 def test_photos_are_served_to_staff_of_that_kelurahan_only(client, app, world, login_as):
     with app.app_context():
         complaint = services.file_complaint(
-            db.session, services.ComplaintInput(world.kelurahan_id, None, "lainnya",
-                                                "Foto jalan rusak di depan rumah."),
-            [io.BytesIO(jpeg_with_gps())], date(2026, 11, 23))
+            db.session,
+            services.ComplaintInput(
+                world.kelurahan_id, None, "lainnya", "Foto jalan rusak di depan rumah."
+            ),
+            [io.BytesIO(jpeg_with_gps())],
+            date(2026, 11, 23),
+        )
         db.session.commit()
         photo_id, complaint_id = complaint.photos[0].id, complaint.id
     url = f"{DESK}/foto/{photo_id}"
@@ -267,13 +299,23 @@ def _sanggah_world(app, world):
         other_program = factories.make_program(db.session, other_household.rt.rw.kelurahan)
         own = factories.enroll(db.session, own_program, own_household)
         other = factories.enroll(db.session, other_program, other_household)
-        complaint = make_complaint(db.session, world.kelurahan_id, category="sanggah",
-                                   description="Keluarga ini mampu, punya mobil dua.")
+        complaint = make_complaint(
+            db.session,
+            world.kelurahan_id,
+            category="sanggah",
+            description="Keluarga ini mampu, punya mobil dua.",
+        )
         db.session.commit()
-        return {"complaint": complaint.id, "code": complaint.code, "own": own.id,
-                "other": other.id, "own_kk": own_household.kk_number,
-                "other_kk": other_household.kk_number,
-                "own_nik": own_household.members[0].nik, "program": own_program.id}
+        return {
+            "complaint": complaint.id,
+            "code": complaint.code,
+            "own": own.id,
+            "other": other.id,
+            "own_kk": own_household.kk_number,
+            "other_kk": other_household.kk_number,
+            "own_nik": own_household.members[0].nik,
+            "program": own_program.id,
+        }
 
 
 def test_scoped_search_finds_only_this_kelurahan(client, app, world, login_as):
@@ -285,8 +327,10 @@ def test_scoped_search_finds_only_this_kelurahan(client, app, world, login_as):
     page = client.get(url, query_string={"cari": ids["own_nik"]}).get_data(as_text=True)
     assert "SITI AMINAH" in page and f'value="{ids["own"]}"' in page
     page = client.get(url, query_string={"cari": ids["other_kk"]}).get_data(as_text=True)
-    assert "Tidak ditemukan di kelurahan ini." in page and ids["other_kk"] not in page.split(
-        'id="cari"')[1].split("</form>", 1)[1]
+    assert (
+        "Tidak ditemukan di kelurahan ini." in page
+        and ids["other_kk"] not in page.split('id="cari"')[1].split("</form>", 1)[1]
+    )
     # Linking another kelurahan's enrollment by id is a 404, even for a hand-made request.
     assert client.post(f"{url}/tautkan", data={"enrollment_id": ids["other"]}).status_code == 404
 
@@ -294,8 +338,11 @@ def test_scoped_search_finds_only_this_kelurahan(client, app, world, login_as):
 def test_admin_cannot_link_across_kelurahan(client, app, world, login_as):
     ids = _sanggah_world(app, world)
     login_as("admin")
-    response = client.post(f"{DESK}/{ids['complaint']}/tautkan",
-                           data={"enrollment_id": ids["other"]}, follow_redirects=True)
+    response = client.post(
+        f"{DESK}/{ids['complaint']}/tautkan",
+        data={"enrollment_id": ids["other"]},
+        follow_redirects=True,
+    )
     assert "bukan dari kelurahan pengaduan ini" in response.get_data(as_text=True)
     assert load(app, ids["complaint"]).enrollment_id is None
 
@@ -321,8 +368,11 @@ def test_sanggah_puts_the_enrollment_on_the_targeting_review(client, app, world,
         assert case.kelurahan_id == world.kelurahan_id and case.decision == "terbuka"
         assert case.explanation == "Ada laporan aset mobil."
         assert db.session.get(Complaint, ids["complaint"]).targeting_case_id == case.id
-        assert db.session.scalar(sa.select(AuditLog.id).where(
-            AuditLog.entity == "targeting_case", AuditLog.action == "create"))
+        assert db.session.scalar(
+            sa.select(AuditLog.id).where(
+                AuditLog.entity == "targeting_case", AuditLog.action == "create"
+            )
+        )
 
 
 def test_usul_becomes_a_survey_task_for_that_rt(client, app, world, login_as):
@@ -331,10 +381,16 @@ def test_usul_becomes_a_survey_task_for_that_rt(client, app, world, login_as):
     nik = make_nik()
     with app.app_context():
         rt = rt_id(db.session, world.kelurahan_id, 1, 2)
-    complaint_id, code = new_complaint(app, world, category="usul", rt_id=rt,
-                                       subject_name="IBU SUMARNI", subject_nik=nik,
-                                       subject_address="Gg. Sukamaju No. 7",
-                                       reporter_name="Pak RT")
+    complaint_id, code = new_complaint(
+        app,
+        world,
+        category="usul",
+        rt_id=rt,
+        subject_name="IBU SUMARNI",
+        subject_nik=nik,
+        subject_address="Gg. Sukamaju No. 7",
+        reporter_name="Pak RT",
+    )
     login_as("staff")
     url = f"{DESK}/{complaint_id}"
     response = client.post(f"{url}/jadikan-tugas", follow_redirects=True)
@@ -358,8 +414,10 @@ def test_conversions_only_for_their_category(app, world):
         staff = db.session.get(User, world.user_ids["staff"])
         complaint = make_complaint(db.session, world.kelurahan_id, category="petugas")
         services.verify(db.session, complaint, date(2026, 11, 23))
-        for convert in (lambda: services.convert_usul(db.session, complaint, staff, ""),
-                        lambda: services.convert_sanggah(db.session, complaint, "")):
+        for convert in (
+            lambda: services.convert_usul(db.session, complaint, staff, ""),
+            lambda: services.convert_sanggah(db.session, complaint, ""),
+        ):
             try:
                 convert()
             except services.ComplaintError:
@@ -375,6 +433,8 @@ def test_cli_sets_the_holidays_the_clock_skips(app, runner, world):
     assert "2026-11-24, 2026-12-25" in result.output
     with app.app_context():
         assert services.holidays_for(db.session, world.kelurahan_id) == {
-            date(2026, 11, 24), date(2026, 12, 25)}
+            date(2026, 11, 24),
+            date(2026, 12, 25),
+        }
     bad = runner.invoke(args=["complaints", "holidays", "25-12-2026"])
     assert bad.exit_code != 0 and "YYYY-MM-DD" in bad.output

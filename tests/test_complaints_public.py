@@ -1,4 +1,5 @@
 """The public complaint form, the tracking code and the status page."""
+
 import io
 import re
 from collections import Counter
@@ -52,6 +53,7 @@ def test_rt_select_lists_only_that_kelurahan(client, world, app):
 def test_single_kelurahan_is_taken_without_asking(client, app, world):
     with app.app_context():
         from nutera.models import Household, Kelurahan, Person, Rt, Rw, User
+
         other = db.session.get(Kelurahan, world.other_kelurahan_id)
         db.session.execute(sa.delete(User).where(User.kelurahan_id == other.id))
         db.session.execute(sa.delete(AuditLog))
@@ -67,8 +69,9 @@ def test_filing_shows_an_unguessable_code_at_once(client, app, world):
     response = submit(client, app)
     assert response.status_code == 302
     complaint = only_complaint(app)
-    assert re.fullmatch(r"NTR-[ACDEFHJKLMNPRTUVWXY34679]{5}-[ACDEFHJKLMNPRTUVWXY34679]{5}",
-                        complaint.code)
+    assert re.fullmatch(
+        r"NTR-[ACDEFHJKLMNPRTUVWXY34679]{5}-[ACDEFHJKLMNPRTUVWXY34679]{5}", complaint.code
+    )
     assert response.headers["Location"].endswith(f"/pengaduan/{complaint.code}")
     page = client.get(response.headers["Location"])
     text = page.get_data(as_text=True)
@@ -79,7 +82,8 @@ def test_filing_shows_an_unguessable_code_at_once(client, app, world):
     assert complaint.rt_id is None and complaint.kelurahan_id == world.kelurahan_id
     # Shown once: a reload no longer says it was just filed.
     assert "sudah kami terima" not in client.get(response.headers["Location"]).get_data(
-        as_text=True)
+        as_text=True
+    )
 
 
 def test_codes_are_random_not_sequential():
@@ -120,14 +124,25 @@ def test_lookup_form_redirects_to_the_status_page(client, app, world):
 
 
 def test_validation_errors_keep_what_was_typed(client, app, world):
-    response = submit(client, app, category="usul", subject_name="", rt="",
-                      subject_nik="3273021403850000", description="pendek",
-                      reporter_phone="12ab", reporter_name="Ujang Sukmana")
+    response = submit(
+        client,
+        app,
+        category="usul",
+        subject_name="",
+        rt="",
+        subject_nik="3273021403850000",
+        description="pendek",
+        reporter_phone="12ab",
+        reporter_name="Ujang Sukmana",
+    )
     page = response.get_data(as_text=True)
     assert response.status_code == 200
-    for message in ("Pilih RT/RW tempat orang yang dimaksud tinggal.",
-                    "Nomor urut NIK (4 digit terakhir) tidak boleh 0000.",
-                    "Uraian antara 20 dan 4.000 huruf.", "Nomor HP tidak valid"):
+    for message in (
+        "Pilih RT/RW tempat orang yang dimaksud tinggal.",
+        "Nomor urut NIK (4 digit terakhir) tidak boleh 0000.",
+        "Uraian antara 20 dan 4.000 huruf.",
+        "Nomor HP tidak valid",
+    ):
         assert message in page
     assert 'value="Ujang Sukmana"' in page and 'value="3273021403850000"' in page
     assert count(app) == 0
@@ -135,13 +150,21 @@ def test_validation_errors_keep_what_was_typed(client, app, world):
 
 def test_a_minimal_submission_with_fields_left_out_is_accepted(client, app, world):
     client.get(FORM)
-    response = client.post(FORM, data={"category": "lainnya", "captcha":
-                                       app.config["LAST_CAPTCHA_ANSWER"],
-                                       "description": "Lampu jalan di gang kami mati."})
+    response = client.post(
+        FORM,
+        data={
+            "category": "lainnya",
+            "captcha": app.config["LAST_CAPTCHA_ANSWER"],
+            "description": "Lampu jalan di gang kami mati.",
+        },
+    )
     assert response.status_code == 302
     complaint = only_complaint(app)
     assert (complaint.reporter_name, complaint.reporter_phone, complaint.subject_nik) == (
-        "", "", None)
+        "",
+        "",
+        None,
+    )
     assert not complaint.anonymous and not complaint.confidential
 
 
@@ -157,8 +180,12 @@ def test_valid_nik_is_kept(client, app, world):
     nik = make_nik()
     with app.app_context():
         rt = rt_id(db.session, world.kelurahan_id, 1, 2)
-    assert submit(client, app, category="sanggah", subject_nik=nik, subject_name="",
-                  rt=str(rt)).status_code == 302
+    assert (
+        submit(
+            client, app, category="sanggah", subject_nik=nik, subject_name="", rt=str(rt)
+        ).status_code
+        == 302
+    )
     complaint = only_complaint(app)
     assert complaint.subject_nik == nik and complaint.rt_id == rt
 
@@ -196,8 +223,11 @@ def test_per_ip_limit_counts_filed_complaints(make_app, world):
     assert count(app) == 2
     # Another address is not affected.
     client.get(FORM)
-    other = client.post(FORM, data=form_data(app.config["LAST_CAPTCHA_ANSWER"]),
-                        environ_base={"REMOTE_ADDR": "10.0.0.9"})
+    other = client.post(
+        FORM,
+        data=form_data(app.config["LAST_CAPTCHA_ANSWER"]),
+        environ_base={"REMOTE_ADDR": "10.0.0.9"},
+    )
     assert other.status_code == 302
 
 
@@ -228,8 +258,9 @@ def test_complaint_limit_works_on_redis_storage(make_app, world):
 
     url = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
     redis.Redis.from_url(url).flushdb()
-    app = make_app(RATELIMIT_ENABLED=True, RATELIMIT_STORAGE_URI=url,
-                   COMPLAINT_RATE_LIMIT="1 per day")
+    app = make_app(
+        RATELIMIT_ENABLED=True, RATELIMIT_STORAGE_URI=url, COMPLAINT_RATE_LIMIT="1 per day"
+    )
     client = app.test_client()
     assert submit(client, app).status_code == 302
     assert submit(client, app).status_code == 429
@@ -238,8 +269,14 @@ def test_complaint_limit_works_on_redis_storage(make_app, world):
 
 
 def test_photos_are_reencoded_without_gps_or_camera(client, app, world):
-    response = submit(client, app, photos=[(io.BytesIO(jpeg_with_gps()), "rumah.jpg"),
-                                           (io.BytesIO(jpeg_with_gps((30, 30))), "b.jpg")])
+    response = submit(
+        client,
+        app,
+        photos=[
+            (io.BytesIO(jpeg_with_gps()), "rumah.jpg"),
+            (io.BytesIO(jpeg_with_gps((30, 30))), "b.jpg"),
+        ],
+    )
     assert response.status_code == 302
     with app.app_context():
         photos = db.session.scalars(sa.select(ComplaintPhoto)).all()
@@ -263,8 +300,7 @@ def test_more_than_three_photos_or_a_non_image_are_refused(client, app, world):
     four = [(io.BytesIO(jpeg_with_gps()), f"{n}.jpg") for n in range(4)]
     page = submit(client, app, photos=four).get_data(as_text=True)
     assert "Paling banyak 3 foto." in page
-    fake = [(io.BytesIO(jpeg_with_gps()), "a.jpg"),
-            (io.BytesIO(b"<?php echo 1; ?>"), "foto.jpg")]
+    fake = [(io.BytesIO(jpeg_with_gps()), "a.jpg"), (io.BytesIO(b"<?php echo 1; ?>"), "foto.jpg")]
     page = submit(client, app, photos=fake).get_data(as_text=True)
     assert "bukan gambar yang valid" in page
     assert count(app) == 0 and count(app, ComplaintPhoto) == 0
@@ -274,30 +310,42 @@ def test_more_than_three_photos_or_a_non_image_are_refused(client, app, world):
 
 def test_status_page_shows_answers_never_identity_or_internal_notes(client, app, world):
     with app.app_context():
-        complaint = make_complaint(db.session, world.kelurahan_id, reporter_name="Ujang Pelapor",
-                                   reporter_phone="081299998888", subject_nik="3273021403850001",
-                                   description="Uraian yang hanya untuk petugas kelurahan.")
+        complaint = make_complaint(
+            db.session,
+            world.kelurahan_id,
+            reporter_name="Ujang Pelapor",
+            reporter_phone="081299998888",
+            subject_nik="3273021403850001",
+            description="Uraian yang hanya untuk petugas kelurahan.",
+        )
         from nutera.models import User
+
         staff = db.session.get(User, world.user_ids["staff"])
         services.verify(db.session, complaint, complaint.verify_due)
-        services.add_note(db.session, complaint, staff, "Catatan internal: cek rumahnya.",
-                          public=False)
-        services.add_note(db.session, complaint, staff, "Bantuan akan dikirim ulang.",
-                          public=True)
+        services.add_note(
+            db.session, complaint, staff, "Catatan internal: cek rumahnya.", public=False
+        )
+        services.add_note(db.session, complaint, staff, "Bantuan akan dikirim ulang.", public=True)
         db.session.commit()
         code = complaint.code
     page = client.get(f"/pengaduan/{code}").get_data(as_text=True)
     assert "Bantuan akan dikirim ulang." in page and "Sudah dijawab" in page
-    for secret in ("Catatan internal", "Ujang Pelapor", "081299998888", "3273021403850001",
-                   "Uraian yang hanya untuk petugas", "SITI AMINAH", "Petugas"):
+    for secret in (
+        "Catatan internal",
+        "Ujang Pelapor",
+        "081299998888",
+        "3273021403850001",
+        "Uraian yang hanya untuk petugas",
+        "SITI AMINAH",
+        "Petugas",
+    ):
         assert secret not in page, secret
 
 
 def test_rahasia_never_appears_in_the_public_list(client, app, world):
     with app.app_context():
         make_complaint(db.session, world.kelurahan_id, category="petugas")
-        make_complaint(db.session, world.kelurahan_id, category="data_salah",
-                       confidential=True)
+        make_complaint(db.session, world.kelurahan_id, category="data_salah", confidential=True)
         db.session.commit()
     page = client.get(FORM).get_data(as_text=True)
     recent = page.split('id="recent-title"')[1]
@@ -339,8 +387,13 @@ def test_filing_starts_the_clock_skipping_holidays(client, app, world):
     today = services.local_today()
     next_working_day = sla.add_working_days(today, 1)
     with app.app_context():
-        db.session.add(Setting(kelurahan_id=world.kelurahan_id, key="hari_libur",
-                               value=next_working_day.isoformat()))
+        db.session.add(
+            Setting(
+                kelurahan_id=world.kelurahan_id,
+                key="hari_libur",
+                value=next_working_day.isoformat(),
+            )
+        )
         db.session.commit()
     assert submit(client, app).status_code == 302
     due = only_complaint(app).verify_due

@@ -1,4 +1,5 @@
 """The service-level clock counts working days only (fixed dates, weekends and holidays)."""
+
 from datetime import date
 
 from nutera.complaints import sla
@@ -41,4 +42,7 @@ def test_is_working_day():
 
 def test_parse_holidays_ignores_rubbish():
     assert sla.parse_holidays("2026-12-25, 2026-12-31\nbukan-tanggal 2027-01-01") == {
-        date(2026, 12, 25), date(2026, 12, 31), date(2027, 1, 1)}
+        date(2026, 12, 25),
+        date(2026, 12, 31),
+        date(2027, 1, 1),
+    }

@@ -1,15 +1,22 @@
 """The demo Kelurahan Tamansari."""
+
 import re
 
 import sqlalchemy as sa
 
 from nutera.demo.services import DemoFigures, seed_demo
 from nutera.extensions import db
-from nutera.identity import parse_nik, parse_kk
+from nutera.identity import parse_kk, parse_nik
 from nutera.models import AidProgram, Enrollment, Household, Person, Rt, Rw, User
 
-SMALL = DemoFigures(residents=400, men=199, households=110, households_rw_01_05=40, rw_count=7,
-                    programs={"PKH": 17, "BST": 9, "BPNT": 6, "ATM-BERAS": 4})
+SMALL = DemoFigures(
+    residents=400,
+    men=199,
+    households=110,
+    households_rw_01_05=40,
+    rw_count=7,
+    programs={"PKH": 17, "BST": 9, "BPNT": 6, "ATM-BERAS": 4},
+)
 
 
 def _count(stmt):
@@ -23,13 +30,21 @@ def test_full_demo_reproduces_the_published_figures(app_ctx):
     assert _count(sa.select(sa.func.count(Person.id)).where(Person.sex == "L")) == 12_431
     assert _count(sa.select(sa.func.count(Person.id)).where(Person.sex == "P")) == 12_466
     assert _count(sa.select(sa.func.count(Household.id))) == 6_598
-    in_rw_01_05 = (sa.select(sa.func.count(Household.id)).join(Rt, Household.rt_id == Rt.id)
-                   .join(Rw, Rt.rw_id == Rw.id).where(Rw.number <= 5))
+    in_rw_01_05 = (
+        sa.select(sa.func.count(Household.id))
+        .join(Rt, Household.rt_id == Rt.id)
+        .join(Rw, Rt.rw_id == Rw.id)
+        .where(Rw.number <= 5)
+    )
     assert _count(in_rw_01_05) == 2_289
-    per_program = dict(db.session.execute(
-        sa.select(AidProgram.code, sa.func.count(Enrollment.id))
-        .join(Enrollment, Enrollment.program_id == AidProgram.id)
-        .where(Enrollment.status == "aktif").group_by(AidProgram.code)).all())
+    per_program = dict(
+        db.session.execute(
+            sa.select(AidProgram.code, sa.func.count(Enrollment.id))
+            .join(Enrollment, Enrollment.program_id == AidProgram.id)
+            .where(Enrollment.status == "aktif")
+            .group_by(AidProgram.code)
+        ).all()
+    )
     assert per_program == {"PKH": 1_073, "BST": 578, "BPNT": 385, "ATM-BERAS": 250}
     assert {a.role for a in accounts} == {"admin", "staff", "volunteer"}
     assert len(accounts) == 4
@@ -57,6 +72,7 @@ def test_demo_is_deterministic(make_app):
             db.session.commit()
             rows = db.session.execute(sa.select(Person.nik, Person.name).order_by(Person.id)).all()
         from tests.dbutil import empty_all_tables
+
         empty_all_tables(app)
         return rows
 
@@ -91,10 +107,15 @@ def test_demo_has_program_pages_rules_and_registry_attributes(app, client):
         seed_demo(db.session, SMALL)
         db.session.commit()
         assert _count(sa.select(sa.func.count(ProgramRule.id))) == 4
-        with_income = _count(sa.select(sa.func.count(Person.id))
-                             .where(Person.monthly_income.is_not(None)))
+        with_income = _count(
+            sa.select(sa.func.count(Person.id)).where(Person.monthly_income.is_not(None))
+        )
         assert 0 < with_income < 400  # adults mostly recorded, children never
-        assert _count(sa.select(sa.func.count(Household.id))
-                      .where(Household.electricity_va.is_not(None))) > 50
+        assert (
+            _count(
+                sa.select(sa.func.count(Household.id)).where(Household.electricity_va.is_not(None))
+            )
+            > 50
+        )
     page = client.get("/program/PKH").get_data(as_text=True)
     assert "Program Keluarga Harapan" in page

@@ -1,4 +1,5 @@
 """Distribution events and handover capture through the real views."""
+
 import hashlib
 from pathlib import Path
 
@@ -7,7 +8,11 @@ import sqlalchemy as sa
 
 from nutera.extensions import db
 from nutera.models import (
-    DistributionEvent, DistributionRecipient, Handover, Person, event_volunteer,
+    DistributionEvent,
+    DistributionRecipient,
+    Handover,
+    Person,
+    event_volunteer,
 )
 from tests.factories_distribution import handover_form, make_event, signature_png
 
@@ -27,15 +32,22 @@ def event_id(app, world):
 
 def recipient_ids(app, event_id):
     with app.app_context():
-        return dict(db.session.execute(
-            sa.select(DistributionRecipient.person_id, DistributionRecipient.id)
-            .where(DistributionRecipient.event_id == event_id)).all())
+        return dict(
+            db.session.execute(
+                sa.select(DistributionRecipient.person_id, DistributionRecipient.id).where(
+                    DistributionRecipient.event_id == event_id
+                )
+            ).all()
+        )
 
 
 def post_handover(client, event_id, recipient_id, **kwargs):
-    return client.post(f"/penyaluran/{event_id}/serah-terima/{recipient_id}",
-                       data=handover_form(**kwargs), content_type="multipart/form-data",
-                       headers={"Accept": "application/json"})
+    return client.post(
+        f"/penyaluran/{event_id}/serah-terima/{recipient_id}",
+        data=handover_form(**kwargs),
+        content_type="multipart/form-data",
+        headers={"Accept": "application/json"},
+    )
 
 
 def handovers(app):
@@ -44,15 +56,20 @@ def handovers(app):
 
 
 def test_recipients_are_the_active_enrollments_with_unguessable_tokens(app, world):
-    from tests import factories
     from nutera.models import AidProgram, Household
+    from tests import factories
 
     with app.app_context():
         event_id = make_event(db.session, world, households=("assigned",))
-        program = db.session.get(AidProgram, db.session.get(DistributionEvent, event_id).program_id)
-        factories.enroll(db.session, program,
-                         db.session.get(Household, world.household_ids["unassigned"]),
-                         status="ditangguhkan")
+        program = db.session.get(
+            AidProgram, db.session.get(DistributionEvent, event_id).program_id
+        )
+        factories.enroll(
+            db.session,
+            program,
+            db.session.get(Household, world.household_ids["unassigned"]),
+            status="ditangguhkan",
+        )
         db.session.commit()
         rows = db.session.scalars(sa.select(DistributionRecipient)).all()
     assert [r.person_id for r in rows] == [world.person_ids["assigned"]]  # the KK head
@@ -60,19 +77,29 @@ def test_recipients_are_the_active_enrollments_with_unguessable_tokens(app, worl
 
 
 def test_staff_creates_an_event_through_the_form(client, login_as, app, world):
-    from tests import factories
     from nutera.models import Household, Kelurahan
+    from tests import factories
 
     with app.app_context():
         program = factories.make_program(db.session, db.session.get(Kelurahan, world.kelurahan_id))
-        factories.enroll(db.session, program, db.session.get(Household, world.household_ids["assigned"]))
+        factories.enroll(
+            db.session, program, db.session.get(Household, world.household_ids["assigned"])
+        )
         db.session.commit()
         program_id = program.id
     login_as("staff")
-    response = client.post("/penyaluran/baru", data={
-        "program_id": program_id, "period": "Tahap 4 2026", "event_date": "2026-11-22",
-        "place": "Aula", "goods": "Beras 10 kg", "amount": "",
-        "volunteer_ids": [world.user_ids["volunteer"]]})
+    response = client.post(
+        "/penyaluran/baru",
+        data={
+            "program_id": program_id,
+            "period": "Tahap 4 2026",
+            "event_date": "2026-11-22",
+            "place": "Aula",
+            "goods": "Beras 10 kg",
+            "amount": "",
+            "volunteer_ids": [world.user_ids["volunteer"]],
+        },
+    )
     assert response.status_code == 302
     page = client.get(response.headers["Location"])
     assert "Sudah menerima" in page.get_data(as_text=True)
@@ -94,8 +121,11 @@ def test_volunteers_only_reach_events_assigned_to_them(client, login_as, app, wo
     assert client.get(f"/penyaluran/{event_id}").status_code == 404
     assert client.get(f"/penyaluran/{event_id}/serah-terima").status_code == 404
     with app.app_context():
-        db.session.execute(sa.insert(event_volunteer).values(
-            event_id=event_id, user_id=world.user_ids["volunteer"]))
+        db.session.execute(
+            sa.insert(event_volunteer).values(
+                event_id=event_id, user_id=world.user_ids["volunteer"]
+            )
+        )
         db.session.commit()
     assert client.get(f"/penyaluran/{event_id}/serah-terima").status_code == 200
     assert client.get(f"/penyaluran/{event_id}/berita-acara.pdf").status_code == 403
@@ -107,8 +137,9 @@ def test_staff_of_another_kelurahan_gets_404(client, login_as, event_id):
     assert client.get(f"/penyaluran/{event_id}/progres").status_code == 404
 
 
-def test_handover_is_recorded_with_hashed_evidence_and_progress(client, login_as, app, world,
-                                                                event_id):
+def test_handover_is_recorded_with_hashed_evidence_and_progress(
+    client, login_as, app, world, event_id
+):
     login_as("staff")
     recipient = recipient_ids(app, event_id)[world.person_ids["assigned"]]
     response = post_handover(client, event_id, recipient)
@@ -116,17 +147,27 @@ def test_handover_is_recorded_with_hashed_evidence_and_progress(client, login_as
     assert response.get_json()["received"] == 1 and response.get_json()["total"] == 2
     [record] = handovers(app)
     folder = Path(app.config["UPLOAD_FOLDER"])
-    assert hashlib.sha256((folder / record.photo_path).read_bytes()).hexdigest() == record.photo_sha256
-    assert hashlib.sha256((folder / record.signature_path).read_bytes()).hexdigest() \
+    assert (
+        hashlib.sha256((folder / record.photo_path).read_bytes()).hexdigest()
+        == record.photo_sha256
+    )
+    assert (
+        hashlib.sha256((folder / record.signature_path).read_bytes()).hexdigest()
         == record.signature_sha256
+    )
     assert record.signature_path.endswith(".png") and record.photo_path.endswith(".jpg")
     assert str(record.latitude) == "-6.901234" and record.gps_accuracy_m == 12
     assert record.officer_id == world.user_ids["staff"] and record.seq == 1
-    assert client.get(f"/penyaluran/{event_id}/progres").get_json() == \
-        {"received": 1, "total": 2, "percent": 50}
+    assert client.get(f"/penyaluran/{event_id}/progres").get_json() == {
+        "received": 1,
+        "total": 2,
+        "percent": 50,
+    }
 
 
-def test_second_handover_is_refused_naming_when_and_by_whom(client, login_as, app, world, event_id):
+def test_second_handover_is_refused_naming_when_and_by_whom(
+    client, login_as, app, world, event_id
+):
     login_as("staff")
     recipient = recipient_ids(app, event_id)[world.person_ids["assigned"]]
     assert post_handover(client, event_id, recipient, key="a" * 32).status_code == 201
@@ -159,7 +200,9 @@ def test_identity_must_be_checked_first(client, login_as, app, world, event_id):
     recipient = recipient_ids(app, event_id)[world.person_ids["assigned"]]
     response = post_handover(client, event_id, recipient, identity_checked="")
     assert response.status_code == 422
-    assert response.get_json()["errors"]["identity_checked"] == ["Cocokkan dulu identitas dengan KTP/KK."]
+    assert response.get_json()["errors"]["identity_checked"] == [
+        "Cocokkan dulu identitas dengan KTP/KK."
+    ]
     assert handovers(app) == []
 
 
@@ -179,6 +222,7 @@ def test_an_oversized_photo_is_refused(client, login_as, app, world, event_id):
     recipient = recipient_ids(app, event_id)[world.person_ids["assigned"]]
     import os
     from io import BytesIO
+
     from PIL import Image
 
     noisy = BytesIO()
@@ -196,6 +240,7 @@ def test_an_empty_signature_is_refused(client, login_as, app, world, event_id, s
     recipient = recipient_ids(app, event_id)[world.person_ids["assigned"]]
     if signature is None:  # a single dot is no signature either
         from io import BytesIO
+
         from PIL import Image, ImageDraw
 
         image = Image.new("RGBA", (600, 200), (0, 0, 0, 0))
@@ -221,21 +266,40 @@ def test_a_missing_signature_needs_a_thumbprint(client, login_as, app, world, ev
 
 
 def test_proxy_pickup_records_name_nik_and_relation(client, login_as, app, world, event_id):
-    from tests.factories import make_nik
     from datetime import date
+
+    from tests.factories import make_nik
 
     login_as("staff")
     recipient = recipient_ids(app, event_id)[world.person_ids["assigned"]]
-    refused = post_handover(client, event_id, recipient, proxy="y", proxy_name="ANDI",
-                            proxy_nik="1234", proxy_relation="anak")
+    refused = post_handover(
+        client,
+        event_id,
+        recipient,
+        proxy="y",
+        proxy_name="ANDI",
+        proxy_nik="1234",
+        proxy_relation="anak",
+    )
     assert refused.status_code == 422
     assert "16 digit" in refused.get_json()["errors"]["proxy_nik"][0]
     nik = make_nik(date(2001, 5, 5), "L")
-    accepted = post_handover(client, event_id, recipient, proxy="y", proxy_name="ANDI WIJAYA",
-                             proxy_nik=f"{nik[:6]}.{nik[6:12]}.{nik[12:]}", proxy_relation="anak")
+    accepted = post_handover(
+        client,
+        event_id,
+        recipient,
+        proxy="y",
+        proxy_name="ANDI WIJAYA",
+        proxy_nik=f"{nik[:6]}.{nik[6:12]}.{nik[12:]}",
+        proxy_relation="anak",
+    )
     assert accepted.status_code == 201, accepted.get_json()
     [record] = handovers(app)
-    assert (record.proxy_name, record.proxy_nik, record.proxy_relation) == ("ANDI WIJAYA", nik, "anak")
+    assert (record.proxy_name, record.proxy_nik, record.proxy_relation) == (
+        "ANDI WIJAYA",
+        nik,
+        "anak",
+    )
     detail = client.get(f"/penyaluran/catatan/{record.id}").get_data(as_text=True)
     assert "ANDI WIJAYA" in detail and nik not in detail  # the proxy's NIK is masked
 
@@ -262,12 +326,17 @@ def test_a_correction_is_a_new_row_referencing_the_old_one(client, login_as, app
     recipient = recipient_ids(app, event_id)[world.person_ids["assigned"]]
     original_id = post_handover(client, event_id, recipient).get_json()["handover_id"]
     original_hash = handovers(app)[0].hash
-    no_reason = client.post(f"/penyaluran/catatan/{original_id}/koreksi",
-                            data=handover_form(key="d" * 32), headers={"Accept": "application/json"})
+    no_reason = client.post(
+        f"/penyaluran/catatan/{original_id}/koreksi",
+        data=handover_form(key="d" * 32),
+        headers={"Accept": "application/json"},
+    )
     assert no_reason.status_code == 422 and "note" in no_reason.get_json()["errors"]
-    response = client.post(f"/penyaluran/catatan/{original_id}/koreksi",
-                           data=handover_form(key="e" * 32, note="Foto pertama buram"),
-                           headers={"Accept": "application/json"})
+    response = client.post(
+        f"/penyaluran/catatan/{original_id}/koreksi",
+        data=handover_form(key="e" * 32, note="Foto pertama buram"),
+        headers={"Accept": "application/json"},
+    )
     assert response.status_code == 201, response.get_json()
     first, second = handovers(app)
     assert first.hash == original_hash and first.corrects_id is None
@@ -290,19 +359,26 @@ def test_search_by_full_nik_or_name_never_by_partial_nik(client, login_as, app, 
 
 def test_invitation_token_opens_the_recipient(client, login_as, app, world, event_id):
     with app.app_context():
-        recipient = db.session.scalar(sa.select(DistributionRecipient).where(
-            DistributionRecipient.person_id == world.person_ids["assigned"]))
+        recipient = db.session.scalar(
+            sa.select(DistributionRecipient).where(
+                DistributionRecipient.person_id == world.person_ids["assigned"]
+            )
+        )
         token, rid = recipient.token, recipient.id
     login_as("staff")
     response = client.get(f"/penyaluran/{event_id}/serah-terima", query_string={"token": token})
     assert response.headers["Location"].endswith(f"/penyaluran/{event_id}/serah-terima/{rid}")
-    unknown = client.get(f"/penyaluran/{event_id}/serah-terima",
-                         query_string={"token": "x" * 22}, follow_redirects=True)
+    unknown = client.get(
+        f"/penyaluran/{event_id}/serah-terima",
+        query_string={"token": "x" * 22},
+        follow_redirects=True,
+    )
     assert "Kode QR tidak dikenal" in unknown.get_data(as_text=True)
 
 
-def test_event_list_shows_only_what_the_viewer_may_open(client, auth, login_as, app, world,
-                                                        event_id):
+def test_event_list_shows_only_what_the_viewer_may_open(
+    client, auth, login_as, app, world, event_id
+):
     login_as("staff")
     assert "Tahap 4 2026" in client.get("/penyaluran/").get_data(as_text=True)
     auth.logout()
@@ -316,8 +392,11 @@ def test_event_list_shows_only_what_the_viewer_may_open(client, auth, login_as, 
 
 def test_an_assigned_volunteer_records_a_handover(client, login_as, app, world, event_id):
     with app.app_context():
-        db.session.execute(sa.insert(event_volunteer).values(
-            event_id=event_id, user_id=world.user_ids["volunteer"]))
+        db.session.execute(
+            sa.insert(event_volunteer).values(
+                event_id=event_id, user_id=world.user_ids["volunteer"]
+            )
+        )
         db.session.commit()
     login_as("volunteer")
     recipient = recipient_ids(app, event_id)[world.person_ids["unassigned"]]

@@ -1,4 +1,5 @@
 """The hash chain: any later edit, deletion or file change is reported by `distribution verify`."""
+
 import io
 from pathlib import Path
 
@@ -16,22 +17,31 @@ from tests.factories_distribution import jpeg_bytes, make_event, signature_png
 def chain(app, world, tmp_path):
     """An event of three recipients who all received; returns (event_id, upload folder)."""
     app.config["UPLOAD_FOLDER"] = str(tmp_path / "uploads")
-    from tests import factories
     from nutera.models import Household
+    from tests import factories
 
     with app.app_context():
-        third = factories.make_household(db.session, db.session.get(
-            Household, world.household_ids["assigned"]).rt)
+        third = factories.make_household(
+            db.session, db.session.get(Household, world.household_ids["assigned"]).rt
+        )
         world.household_ids["third"] = third.id
         event_id = make_event(db.session, world, households=("assigned", "unassigned", "third"))
         staff = db.session.get(User, world.user_ids["staff"])
-        recipients = db.session.scalars(sa.select(DistributionRecipient)
-                                        .order_by(DistributionRecipient.id)).all()
+        recipients = db.session.scalars(
+            sa.select(DistributionRecipient).order_by(DistributionRecipient.id)
+        ).all()
         for number, recipient in enumerate(recipients):
-            record_handover(staff, recipient, HandoverInput(
-                idempotency_key=f"key-{number:02d}-0123456789abcdef",
-                photo=io.BytesIO(jpeg_bytes(color=(number * 40, 80, 80))),
-                signature=io.BytesIO(signature_png()), latitude=-6.9, longitude=107.6))
+            record_handover(
+                staff,
+                recipient,
+                HandoverInput(
+                    idempotency_key=f"key-{number:02d}-0123456789abcdef",
+                    photo=io.BytesIO(jpeg_bytes(color=(number * 40, 80, 80))),
+                    signature=io.BytesIO(signature_png()),
+                    latitude=-6.9,
+                    longitude=107.6,
+                ),
+            )
         db.session.commit()
     return event_id, Path(app.config["UPLOAD_FOLDER"])
 
@@ -60,8 +70,12 @@ def test_an_untouched_chain_verifies(app, chain, runner):
 
 def test_an_edited_row_is_detected(app, chain, runner):
     event_id, _ = chain
-    execute(app, sa.update(Handover).where(Handover.seq == 2).values(officer_id=sa.literal(
-        stored(app, 1).officer_id), proxy_name="ORANG LAIN"))
+    execute(
+        app,
+        sa.update(Handover)
+        .where(Handover.seq == 2)
+        .values(officer_id=sa.literal(stored(app, 1).officer_id), proxy_name="ORANG LAIN"),
+    )
     result = run_verify(runner, event_id)
     assert result.exit_code == 1
     assert "No. 2: isi catatan diubah" in result.output
@@ -76,14 +90,19 @@ def test_an_edited_row_with_a_recomputed_hash_breaks_the_next_link(app, chain):
         second.note = "diubah diam-diam"
         second.hash = handover_hash(second.prev_hash, second)
         db.session.commit()
-        kinds = [(b.seq, b.kind) for b in verify_event(db.session.get(DistributionEvent, event_id))]
+        kinds = [
+            (b.seq, b.kind) for b in verify_event(db.session.get(DistributionEvent, event_id))
+        ]
     assert kinds == [(3, "link_broken")]
 
 
-@pytest.mark.parametrize(("seq", "report"), [
-    (2, "No. 2-2: catatan terhapus"),  # a row in the middle
-    (3, "tercatat 3 serah terima, ditemukan 2"),  # the last row
-])
+@pytest.mark.parametrize(
+    ("seq", "report"),
+    [
+        (2, "No. 2-2: catatan terhapus"),  # a row in the middle
+        (3, "tercatat 3 serah terima, ditemukan 2"),  # the last row
+    ],
+)
 def test_a_deleted_row_is_detected(app, chain, runner, seq, report):
     event_id, _ = chain
     execute(app, sa.delete(Handover).where(Handover.seq == seq))

@@ -1,4 +1,5 @@
 """Invitations, receipts and the event report: the text inside the generated PDFs."""
+
 import io
 
 import pytest
@@ -17,16 +18,22 @@ def received(app, world, client, login_as, tmp_path):
     with app.app_context():
         event_id = make_event(db.session, world)
         db.session.commit()
-        recipient = db.session.scalar(sa.select(DistributionRecipient.id).where(
-            DistributionRecipient.person_id == world.person_ids["assigned"]))
+        recipient = db.session.scalar(
+            sa.select(DistributionRecipient.id).where(
+                DistributionRecipient.person_id == world.person_ids["assigned"]
+            )
+        )
         nik = db.session.get(Person, world.person_ids["assigned"]).nik
     login_as("staff")
     from tests.factories import make_nik
 
-    response = client.post(f"/penyaluran/{event_id}/serah-terima/{recipient}",
-                           data=handover_form(proxy="y", proxy_name="ANDI WIJAYA",
-                                              proxy_nik=make_nik(), proxy_relation="anak"),
-                           headers={"Accept": "application/json"})
+    response = client.post(
+        f"/penyaluran/{event_id}/serah-terima/{recipient}",
+        data=handover_form(
+            proxy="y", proxy_name="ANDI WIJAYA", proxy_nik=make_nik(), proxy_relation="anak"
+        ),
+        headers={"Accept": "application/json"},
+    )
     assert response.status_code == 201
     return event_id, response.get_json()["handover_id"], nik
 
@@ -84,8 +91,11 @@ def test_invitations_show_masked_names_and_a_qr_code_only(client, app, received)
 def test_one_recipients_invitation(client, app, world, received):
     event_id, _, _ = received
     with app.app_context():
-        rid = db.session.scalar(sa.select(DistributionRecipient.id).where(
-            DistributionRecipient.person_id == world.person_ids["unassigned"]))
+        rid = db.session.scalar(
+            sa.select(DistributionRecipient.id).where(
+                DistributionRecipient.person_id == world.person_ids["unassigned"]
+            )
+        )
     text, reader = pdf_text(client.get(f"/penyaluran/{event_id}/undangan/{rid}.pdf"))
     assert "BUD* SAN****" in text and "SIT* AMI***" not in text
     assert len(reader.pages) == 1 and len(reader.pages[0].images) == 1

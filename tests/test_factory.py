@@ -1,4 +1,5 @@
 """The app factory and its configuration."""
+
 from pathlib import Path
 
 from nutera import create_app

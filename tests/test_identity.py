@@ -1,4 +1,5 @@
 """NIK and KK rules, by example and by property."""
+
 from datetime import date, timedelta
 
 import pytest
@@ -6,8 +7,15 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from nutera.identity import (
-    IdentityError, is_known_region, is_plain_number, is_valid_kk_issue, mask_name, mask_nik,
-    nik_birth_facts, parse_kk, parse_nik,
+    IdentityError,
+    is_known_region,
+    is_plain_number,
+    is_valid_kk_issue,
+    mask_name,
+    mask_nik,
+    nik_birth_facts,
+    parse_kk,
+    parse_nik,
 )
 
 TODAY = date(2026, 11, 22)
@@ -29,32 +37,42 @@ def test_valid_male_nik_born_this_century():
     assert info.birth_date == date(2015, 3, 17)
 
 
-@pytest.mark.parametrize("pasted", [
-    "'3273024501900001", "3273 0245 0190 0001", "32.73.02.450190.0001",
-    "3273-0245-0190-0001", "  3273024501900001  ", "\u20193273024501900001",
-])
+@pytest.mark.parametrize(
+    "pasted",
+    [
+        "'3273024501900001",
+        "3273 0245 0190 0001",
+        "32.73.02.450190.0001",
+        "3273-0245-0190-0001",
+        "  3273024501900001  ",
+        "\u20193273024501900001",
+    ],
+)
 def test_separators_and_excel_apostrophe_are_accepted(pasted):
     assert parse_nik(pasted, today=TODAY).nik == "3273024501900001"
 
 
-@pytest.mark.parametrize("text, fragment", [
-    ("3.27301E+15", "notasi ilmiah"),
-    ("3,27302E+15", "notasi ilmiah"),
-    ("3273024501900", "harus 16 digit, yang tertulis 13"),
-    ("32730245019000011", "harus 16 digit, yang tertulis 17"),
-    ("32730245O1900001", "hanya boleh berisi angka"),
-    ("", "wajib diisi"),
-    (None, "wajib diisi"),
-    ("3273023201900001", "angka hari 32"),
-    ("3273027201900001", "angka hari 72"),
-    ("3273020001900001", "angka hari 00"),
-    ("3273024513900001", "bulan 13"),
-    ("3273023102900001", "tidak ada di kalender"),   # 31 February
-    ("3273026902010001", "tidak ada di kalender"),   # 29 February 2001 (woman)
-    ("9973024501900001", "Kode provinsi 99"),
-    ("3299024501900001", "Kode kabupaten/kota 32.99"),
-    ("3273024501900000", "0000"),
-])
+@pytest.mark.parametrize(
+    "text, fragment",
+    [
+        ("3.27301E+15", "notasi ilmiah"),
+        ("3,27302E+15", "notasi ilmiah"),
+        ("3273024501900", "harus 16 digit, yang tertulis 13"),
+        ("32730245019000011", "harus 16 digit, yang tertulis 17"),
+        ("32730245O1900001", "hanya boleh berisi angka"),
+        ("", "wajib diisi"),
+        (None, "wajib diisi"),
+        ("3273023201900001", "angka hari 32"),
+        ("3273027201900001", "angka hari 72"),
+        ("3273020001900001", "angka hari 00"),
+        ("3273024513900001", "bulan 13"),
+        ("3273023102900001", "tidak ada di kalender"),  # 31 February
+        ("3273026902010001", "tidak ada di kalender"),  # 29 February 2001 (woman)
+        ("9973024501900001", "Kode provinsi 99"),
+        ("3299024501900001", "Kode kabupaten/kota 32.99"),
+        ("3273024501900000", "0000"),
+    ],
+)
 def test_bad_nik_is_rejected_with_indonesian_reason(text, fragment):
     with pytest.raises(IdentityError) as error:
         parse_nik(text, today=TODAY)
@@ -80,11 +98,13 @@ def test_kk_is_validated():
     info = parse_kk("3273021201150003", today=TODAY)
     assert info.kk == "3273021201150003"
     assert info.issued_on == date(2015, 1, 12)
-    for bad, fragment in [("32730212011500AB", "hanya boleh berisi angka"),
-                          ("327302120115000", "16 digit"),
-                          ("3273023501150003", "Tanggal terbit"),
-                          ("3273021201150000", "0000"),
-                          ("9973021201150003", "Kode provinsi")]:
+    for bad, fragment in [
+        ("32730212011500AB", "hanya boleh berisi angka"),
+        ("327302120115000", "16 digit"),
+        ("3273023501150003", "Tanggal terbit"),
+        ("3273021201150000", "0000"),
+        ("9973021201150003", "Kode provinsi"),
+    ]:
         with pytest.raises(IdentityError, match=fragment):
             parse_kk(bad, today=TODAY)
     with pytest.raises(IdentityError, match="Nomor KK"):
@@ -120,15 +140,15 @@ def test_every_valid_nik_round_trips(generated):
     assert info.birth_date == birth
 
 
-@given(niks(), st.lists(st.sampled_from([" ", ".", "-"]), min_size=1, max_size=5),
-       st.data())
+@given(niks(), st.lists(st.sampled_from([" ", ".", "-"]), min_size=1, max_size=5), st.data())
 def test_separators_never_change_the_result(generated, separators, data):
     nik = generated[0]
-    positions = sorted(data.draw(st.lists(st.integers(1, 15), min_size=len(separators),
-                                          max_size=len(separators))))
+    positions = sorted(
+        data.draw(st.lists(st.integers(1, 15), min_size=len(separators), max_size=len(separators)))
+    )
     decorated = nik
-    for offset, (pos, sep) in enumerate(zip(positions, separators)):
-        decorated = decorated[:pos + offset] + sep + decorated[pos + offset:]
+    for offset, (pos, sep) in enumerate(zip(positions, separators, strict=False)):
+        decorated = decorated[: pos + offset] + sep + decorated[pos + offset :]
     assert parse_nik(decorated, today=TODAY).nik == nik
 
 
@@ -156,7 +176,8 @@ SIXTEEN_DIGITS = st.builds(
     st.sampled_from([f"{d:02d}" for d in (0, 1, 5, 17, 29, 30, 31, 32, 41, 45, 69, 70, 71, 72)]),
     st.sampled_from([f"{m:02d}" for m in (0, 1, 2, 6, 12, 13)]),
     st.sampled_from(["00", "01", "25", "26", "27", "88", "99"]),
-    st.sampled_from(["0000", "0001", "9999"]))
+    st.sampled_from(["0000", "0001", "9999"]),
+)
 
 
 @settings(max_examples=2000)

@@ -1,4 +1,5 @@
 """The public NIK lookup: what it shows, what it never shows, and its abuse guards."""
+
 import logging
 import os
 import re
@@ -20,12 +21,23 @@ def siti(app, world):
         person = db.session.get(Person, world.person_ids["assigned"])
         household = db.session.get(Household, world.household_ids["assigned"])
         kelurahan = db.session.get(Kelurahan, world.kelurahan_id)
-        factories.make_person(db.session, household, name="RAHMAT HIDAYAT", relation="anak",
-                              birth_date=person.birth_date.replace(year=2005))
-        factories.enroll(db.session, factories.make_program(db.session, kelurahan, "PKH"), household)
+        factories.make_person(
+            db.session,
+            household,
+            name="RAHMAT HIDAYAT",
+            relation="anak",
+            birth_date=person.birth_date.replace(year=2005),
+        )
+        factories.enroll(
+            db.session, factories.make_program(db.session, kelurahan, "PKH"), household
+        )
         db.session.commit()
-        return {"nik": person.nik, "kk": household.kk_number, "address": household.address,
-                "birth": person.birth_date}
+        return {
+            "nik": person.nik,
+            "kk": household.kk_number,
+            "address": household.address,
+            "birth": person.birth_date,
+        }
 
 
 def _strip_volatile(html: str) -> str:
@@ -40,20 +52,32 @@ def test_right_nik_and_name_show_masked_status_only(client, siti):
     assert "SIT* AMI***" in page
     assert "RT 01/RW 01" in page
     assert 'data-program="PKH"' in page and "Aktif" in page and "1 Januari 2026" in page
-    for secret in ("SITI AMINAH", "Siti Aminah", siti["nik"], siti["kk"], siti["address"],
-                   "RAHMAT", "1980", "Jl. Uji"):
+    for secret in (
+        "SITI AMINAH",
+        "Siti Aminah",
+        siti["nik"],
+        siti["kk"],
+        siti["address"],
+        "RAHMAT",
+        "1980",
+        "Jl. Uji",
+    ):
         assert secret not in page, secret
     assert 'href="/pengaduan"' in page  # the complaint box, for 'this is wrong'
 
 
-@pytest.mark.parametrize("typed", ["siti aminah", "  SITI   AMINAH ", "Siti Aminah.", "SITI AMINA",
-                                   "SITIAMINAH", "Sity Aminah"])
+@pytest.mark.parametrize(
+    "typed",
+    ["siti aminah", "  SITI   AMINAH ", "Siti Aminah.", "SITI AMINA", "SITIAMINAH", "Sity Aminah"],
+)
 def test_name_matching_forgives_case_spaces_punctuation_and_one_typo(client, siti, typed):
     page = client.post("/cek", data={"nik": siti["nik"], "nama": typed}).get_data(as_text=True)
     assert "SIT* AMI***" in page
 
 
-@pytest.mark.parametrize("typed", ["SITI", "AMINAH", "SITI AMINAH BINTI", "SUTI AMONAH", "S AMINAH"])
+@pytest.mark.parametrize(
+    "typed", ["SITI", "AMINAH", "SITI AMINAH BINTI", "SUTI AMONAH", "S AMINAH"]
+)
 def test_first_name_alone_or_two_typos_do_not_match(client, siti, typed):
     page = client.post("/cek", data={"nik": siti["nik"], "nama": typed}).get_data(as_text=True)
     assert "Data tidak ditemukan" in page and "SIT*" not in page
@@ -64,8 +88,13 @@ def test_unknown_nik_and_wrong_name_give_identical_answers(make_app, siti):
     for nik, name in [(UNKNOWN_NIK, "SITI AMINAH"), (siti["nik"], "BUDI SANTOSO")]:
         client = make_app().test_client()
         response = client.post("/cek", data={"nik": nik, "nama": name})
-        answers.append((response.status_code, response.headers.get("Content-Type"),
-                        _strip_volatile(response.get_data(as_text=True))))
+        answers.append(
+            (
+                response.status_code,
+                response.headers.get("Content-Type"),
+                _strip_volatile(response.get_data(as_text=True)),
+            )
+        )
     assert answers[0] == answers[1]
     assert answers[0][0] == 200 and "Data tidak ditemukan" in answers[0][2]
     assert siti["nik"] not in answers[1][2] and UNKNOWN_NIK not in answers[0][2]
@@ -95,12 +124,14 @@ def test_captcha_appears_after_three_failures_and_guards_the_lookup(app, client,
     for _ in range(3):
         page = client.post("/cek", data={"nik": UNKNOWN_NIK, "nama": "X Y"}).get_data(as_text=True)
     assert "Ketik kode pada gambar" in page
-    page = client.post("/cek", data={"nik": siti["nik"], "nama": "Siti Aminah",
-                                     "captcha": "SALAH"}).get_data(as_text=True)
+    page = client.post(
+        "/cek", data={"nik": siti["nik"], "nama": "Siti Aminah", "captcha": "SALAH"}
+    ).get_data(as_text=True)
     assert "Jawaban kode pada gambar salah" in page and "SIT*" not in page
     answer = app.config["LAST_CAPTCHA_ANSWER"]
-    page = client.post("/cek", data={"nik": siti["nik"], "nama": "Siti Aminah",
-                                     "captcha": answer}).get_data(as_text=True)
+    page = client.post(
+        "/cek", data={"nik": siti["nik"], "nama": "Siti Aminah", "captcha": answer}
+    ).get_data(as_text=True)
     assert "SIT* AMI***" in page
 
 
@@ -117,11 +148,16 @@ def test_lookup_is_rate_limited_per_ip(make_app, world, storage):
 
         storage = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
         redis.Redis.from_url(storage).flushdb()
-    app = make_app(RATELIMIT_ENABLED=True, RATELIMIT_STORAGE_URI=storage,
-                   CEK_RATE_LIMIT="3 per minute", CEK_CAPTCHA_AFTER=100)
+    app = make_app(
+        RATELIMIT_ENABLED=True,
+        RATELIMIT_STORAGE_URI=storage,
+        CEK_RATE_LIMIT="3 per minute",
+        CEK_CAPTCHA_AFTER=100,
+    )
     client = app.test_client()
-    codes = [client.post("/cek", data={"nik": UNKNOWN_NIK, "nama": "A B"}).status_code
-             for _ in range(4)]
+    codes = [
+        client.post("/cek", data={"nik": UNKNOWN_NIK, "nama": "A B"}).status_code for _ in range(4)
+    ]
     assert codes == [200, 200, 200, 429]
     assert "Terlalu banyak permintaan" in client.post("/cek", data={}).get_data(as_text=True)
     assert client.get("/cek").status_code == 200  # reading the form is not limited
@@ -151,8 +187,13 @@ def test_name_helpers():
 def test_person_without_household_or_program(app, client, world):
     with app.app_context():
         kelurahan_id = world.kelurahan_id
-        person = Person(kelurahan_id=kelurahan_id, nik=factories.make_nik(), name="ANI LESTARI",
-                        sex="L", birth_date=factories.date(1985, 3, 14))
+        person = Person(
+            kelurahan_id=kelurahan_id,
+            nik=factories.make_nik(),
+            name="ANI LESTARI",
+            sex="L",
+            birth_date=factories.date(1985, 3, 14),
+        )
         db.session.add(person)
         db.session.commit()
         nik = person.nik
@@ -171,15 +212,19 @@ def test_lookup_shows_when_the_aid_was_received(app, client, login_as, world):
     with app.app_context():
         event_id = make_event(db.session, world, households=("assigned",))
         db.session.commit()
-        recipient_id = db.session.scalar(sa.select(DistributionRecipient.id)
-                                         .where(DistributionRecipient.event_id == event_id))
+        recipient_id = db.session.scalar(
+            sa.select(DistributionRecipient.id).where(DistributionRecipient.event_id == event_id)
+        )
         nik = db.session.get(Person, world.person_ids["assigned"]).nik
     before = client.post("/cek", data={"nik": nik, "nama": "Siti Aminah"}).get_data(as_text=True)
     assert "Diterima pada" not in before and 'id="last-handover"' not in before
     login_as("staff")
-    response = client.post(f"/penyaluran/{event_id}/serah-terima/{recipient_id}",
-                           data=handover_form(), content_type="multipart/form-data",
-                           headers={"Accept": "application/json"})
+    response = client.post(
+        f"/penyaluran/{event_id}/serah-terima/{recipient_id}",
+        data=handover_form(),
+        content_type="multipart/form-data",
+        headers={"Accept": "application/json"},
+    )
     assert response.status_code == 201, response.get_data(as_text=True)
     client.post("/logout")
     page = client.post("/cek", data={"nik": nik, "nama": "Siti Aminah"}).get_data(as_text=True)

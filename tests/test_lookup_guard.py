@@ -1,4 +1,5 @@
 """The lookup's abuse guards on memory and Redis storage: limits, failed tries, round trips."""
+
 import os
 
 import pytest
@@ -50,9 +51,11 @@ def test_on_redis_a_lookup_costs_one_round_trip(monkeypatch):
     guard.admit(storage, strategy, limits, "10.0.0.1")  # loads the script once
     sent = []
     original = redis.connection.AbstractConnection.send_packed_command
-    monkeypatch.setattr(redis.connection.AbstractConnection, "send_packed_command",
-                        lambda self, command, *a, **k: sent.append(command)
-                        or original(self, command, *a, **k))
+    monkeypatch.setattr(
+        redis.connection.AbstractConnection,
+        "send_packed_command",
+        lambda self, command, *a, **k: sent.append(command) or original(self, command, *a, **k),
+    )
     admission = guard.admit(storage, strategy, limits, "10.0.0.1")
     # Two counters and one read in a single send: no SCRIPT EXISTS, no second trip.
     assert len(sent) == 1 and admission.allowed
@@ -84,10 +87,18 @@ def test_captcha_follows_the_address_even_without_the_session_cookie(make_app, w
     """Dropping the cookie (a fresh session each try) does not dodge the captcha."""
     if uri.startswith("redis"):
         redis.Redis.from_url(uri).flushdb()
-    app = make_app(RATELIMIT_ENABLED=True, RATELIMIT_STORAGE_URI=uri,
-                   CEK_RATE_LIMIT="100 per minute", CEK_CAPTCHA_AFTER=3)
-    pages = [app.test_client().post("/cek", data={"nik": UNKNOWN_NIK, "nama": "A B"})
-             .get_data(as_text=True) for _ in range(3)]
+    app = make_app(
+        RATELIMIT_ENABLED=True,
+        RATELIMIT_STORAGE_URI=uri,
+        CEK_RATE_LIMIT="100 per minute",
+        CEK_CAPTCHA_AFTER=3,
+    )
+    pages = [
+        app.test_client()
+        .post("/cek", data={"nik": UNKNOWN_NIK, "nama": "A B"})
+        .get_data(as_text=True)
+        for _ in range(3)
+    ]
     assert "Ketik kode pada gambar" not in pages[1] and "Ketik kode pada gambar" in pages[2]
     fresh = app.test_client()
     assert "Ketik kode pada gambar" in fresh.get("/cek").get_data(as_text=True)

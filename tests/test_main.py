@@ -1,4 +1,5 @@
 """Public home page, dashboard and error pages."""
+
 from nutera.extensions import db
 from tests import factories
 
@@ -10,8 +11,9 @@ def test_home_shows_program_figures_with_indonesian_separators(app, client):
         rt = kelurahan.rws[0].rts[0]
         for _ in range(3):
             factories.enroll(db.session, program, factories.make_household(db.session, rt))
-        factories.enroll(db.session, program, factories.make_household(db.session, rt),
-                         status="berakhir")
+        factories.enroll(
+            db.session, program, factories.make_household(db.session, rt), status="berakhir"
+        )
         db.session.commit()
     page = client.get("/").get_data(as_text=True)
     assert 'data-program="PKH">3<' in page

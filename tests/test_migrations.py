@@ -1,4 +1,5 @@
 """The schema comes only from migrations, and they match the models."""
+
 import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
@@ -37,13 +38,19 @@ def test_downgrading_0008_spells_out_the_created_ranges_for_the_older_revert(mak
         staging.analyse(db.session, refresh)
         commit.commit_refresh(db.session, refresh, Actor(None, "test"))
         db.session.commit()
-        created = {entity: set(db.session.scalars(sa.select(model.id)))
-                   for entity, model in (("person", Person), ("household", Household),
-                                         ("enrollment", Enrollment))}
+        created = {
+            entity: set(db.session.scalars(sa.select(model.id)))
+            for entity, model in (
+                ("person", Person),
+                ("household", Household),
+                ("enrollment", Enrollment),
+            )
+        }
         db.session.remove()
         downgrade(revision="0007")
         with db.engine.connect() as conn:
-            rows = conn.execute(sa.text(
-                "SELECT entity, entity_id FROM refresh_change WHERE action = 'create'")).all()
+            rows = conn.execute(
+                sa.text("SELECT entity, entity_id FROM refresh_change WHERE action = 'create'")
+            ).all()
         db.engine.dispose()
     assert {entity: {i for e, i in rows if e == entity} for entity in created} == created

@@ -1,4 +1,5 @@
 """Reading messy kelurahan files, validating rows, and the preview (dry run) counts."""
+
 from datetime import date
 
 import pytest
@@ -12,8 +13,15 @@ from nutera.refresh.validate import identity_text, parse_date
 from tests import factories
 from tests.factories_refresh import DATA, copy_sample, make_sample_kelurahan, write_csv
 
-DTKS_DEFECTS = {5: "notasi ilmiah", 17: "16 digit", 42: "tidak mungkin", 77: "sudah ada di baris 76",
-                120: "Nama wajib diisi", 150: "hanya boleh berisi angka", 222: "tidak sesuai dengan NIK"}
+DTKS_DEFECTS = {
+    5: "notasi ilmiah",
+    17: "16 digit",
+    42: "tidak mungkin",
+    77: "sudah ada di baris 76",
+    120: "Nama wajib diisi",
+    150: "hanya boleh berisi angka",
+    222: "tidak sesuai dengan NIK",
+}
 
 
 @pytest.fixture
@@ -33,9 +41,14 @@ def analyse_file(kelurahan, path, source="DTKS Kemensos", mapping=None):
 
 
 def rejected(refresh):
-    return {(r.sheet, r.row_number): r.error for r in db.session.scalars(
-        sa.select(RefreshRow).where(RefreshRow.refresh_id == refresh.id,
-                                    RefreshRow.error.is_not(None)))}
+    return {
+        (r.sheet, r.row_number): r.error
+        for r in db.session.scalars(
+            sa.select(RefreshRow).where(
+                RefreshRow.refresh_id == refresh.id, RefreshRow.error.is_not(None)
+            )
+        )
+    }
 
 
 def test_shared_dtks_sample_reports_exactly_its_seven_defects(kelurahan, tmp_path):
@@ -57,8 +70,14 @@ def test_shared_xlsx_sample_reads_numeric_niks_and_skips_the_jumlah_footer(kelur
     assert refresh.mapping["nik"] == "No. NIK" and refresh.mapping["name"] == "Nama Lengkap"
     assert counts["rows"] == 200 and counts["rejected"] == 0
     # Row 3 stored its NIK as a number below 2^53: exact, so accepted as the same digits.
-    assert db.session.scalar(sa.select(RefreshRow.nik).where(
-        RefreshRow.refresh_id == refresh.id, RefreshRow.row_number == 3)) == "3273052611028523"
+    assert (
+        db.session.scalar(
+            sa.select(RefreshRow.nik).where(
+                RefreshRow.refresh_id == refresh.id, RefreshRow.row_number == 3
+            )
+        )
+        == "3273052611028523"
+    )
 
 
 def test_xlsx_with_several_sheets_serial_dates_and_numbers_above_2_pow_53(kelurahan):
@@ -68,8 +87,14 @@ def test_xlsx_with_several_sheets_serial_dates_and_numbers_above_2_pow_53(kelura
     assert set(errors) == {("RW 01", 3), ("RW 02", 2)}
     assert "tersimpan sebagai angka" in errors[("RW 01", 3)]
     assert "RT 09/RW 01 tidak ada" in errors[("RW 02", 2)]
-    rows = {r.name: r for r in db.session.scalars(
-        sa.select(RefreshRow).where(RefreshRow.refresh_id == refresh.id, RefreshRow.error.is_(None)))}
+    rows = {
+        r.name: r
+        for r in db.session.scalars(
+            sa.select(RefreshRow).where(
+                RefreshRow.refresh_id == refresh.id, RefreshRow.error.is_(None)
+            )
+        )
+    }
     assert rows["AHMAD FAUZI"].birth_date == date(1975, 3, 12)  # Excel serial 27465
     assert rows["DEDI KURNIAWAN"].kk == "3273020106150102"  # KK stored as a number
     assert counts["households_new"] == 2 and counts["persons_new"] == 3
@@ -83,15 +108,24 @@ def test_cp1252_comma_csv_with_title_row_and_total_footer(kelurahan):
     assert refresh.mapping["programs"] == "Program"
     assert counts["rows"] == 10  # the TOTAL footer is not a person
     assert list(rejected(refresh)) == [("", 5)]
-    assert db.session.scalar(sa.select(RefreshRow.name).where(
-        RefreshRow.refresh_id == refresh.id, RefreshRow.row_number == 1)) == "JOSÉ ANDRÉ"
+    assert (
+        db.session.scalar(
+            sa.select(RefreshRow.name).where(
+                RefreshRow.refresh_id == refresh.id, RefreshRow.row_number == 1
+            )
+        )
+        == "JOSÉ ANDRÉ"
+    )
 
 
-@pytest.mark.parametrize("headers", [
-    ["NIK", "NO KK", "NAMA", "RT", "RW"],
-    ["No. NIK", "No. KK", "Nama Lengkap", "RT", "RW"],
-    ["NOMOR INDUK KEPENDUDUKAN", "NOMOR KK", "NAMA", "RT", "RW"],
-])
+@pytest.mark.parametrize(
+    "headers",
+    [
+        ["NIK", "NO KK", "NAMA", "RT", "RW"],
+        ["No. NIK", "No. KK", "Nama Lengkap", "RT", "RW"],
+        ["NOMOR INDUK KEPENDUDUKAN", "NOMOR KK", "NAMA", "RT", "RW"],
+    ],
+)
 def test_header_spellings_are_recognised(headers):
     mapping = reader.propose_mapping(headers)
     assert [mapping[f] for f in ("nik", "kk", "name", "rt", "rw")] == headers
@@ -100,7 +134,9 @@ def test_header_spellings_are_recognised(headers):
 def test_remembered_mapping_wins_over_aliases(kelurahan, tmp_path):
     staging.remember_mapping(db.session, kelurahan.id, "Posyandu", {"name": "NAMA IBU"})
     db.session.commit()
-    path = write_csv(tmp_path / "p.csv", [], header=["NO", "NIK", "NO KK", "NAMA", "NAMA IBU", "RT", "RW"])
+    path = write_csv(
+        tmp_path / "p.csv", [], header=["NO", "NIK", "NO KK", "NAMA", "NAMA IBU", "RT", "RW"]
+    )
     refresh = staging.create_refresh(db.session, kelurahan.id, None, "Posyandu", path, path.name)
     assert refresh.mapping["name"] == "NAMA IBU"
     assert db.session.scalar(sa.select(sa.func.count(Setting.id))) == 1
@@ -130,19 +166,42 @@ def test_dates_in_the_forms_offices_use():
 def test_preview_counts_changes_moves_absences_and_nothing_is_written(kelurahan, tmp_path):
     rt = factories.rt_of(kelurahan, 1, 1)
     kk_old = factories.make_kk(serial=9001)
-    household = factories.make_household(db.session, rt, kk_number=kk_old, members=[
-        {"name": "LAMA NAMA", "sex": "L", "birth_date": date(1970, 1, 2), "relation": "kepala"},
-        {"name": "ANAK TETAP", "sex": "P", "birth_date": date(2001, 2, 3)},
-        {"name": "SUDAH PINDAH", "sex": "L", "birth_date": date(1999, 4, 5)}])
+    household = factories.make_household(
+        db.session,
+        rt,
+        kk_number=kk_old,
+        members=[
+            {
+                "name": "LAMA NAMA",
+                "sex": "L",
+                "birth_date": date(1970, 1, 2),
+                "relation": "kepala",
+            },
+            {"name": "ANAK TETAP", "sex": "P", "birth_date": date(2001, 2, 3)},
+            {"name": "SUDAH PINDAH", "sex": "L", "birth_date": date(1999, 4, 5)},
+        ],
+    )
     head, child, gone = household.members
     db.session.commit()
     kk_new = factories.make_kk(serial=9002)
-    path = write_csv(tmp_path / "w.csv", [
-        [head.nik, kk_old, "NAMA BARU", "L", "02/01/1970", "Jl. Baru 1", "001", "001", ""],
-        [child.nik, kk_new, "ANAK TETAP", "P", "03/02/2001", "Jl. Lain 2", "002", "001", ""],
-        [factories.make_nik(date(1990, 6, 7), "P"), kk_new, "WARGA BARU", "P", "07/06/1990",
-         "Jl. Lain 2", "002", "001", ""],
-    ])
+    path = write_csv(
+        tmp_path / "w.csv",
+        [
+            [head.nik, kk_old, "NAMA BARU", "L", "02/01/1970", "Jl. Baru 1", "001", "001", ""],
+            [child.nik, kk_new, "ANAK TETAP", "P", "03/02/2001", "Jl. Lain 2", "002", "001", ""],
+            [
+                factories.make_nik(date(1990, 6, 7), "P"),
+                kk_new,
+                "WARGA BARU",
+                "P",
+                "07/06/1990",
+                "Jl. Lain 2",
+                "002",
+                "001",
+                "",
+            ],
+        ],
+    )
     before = db.session.scalar(sa.select(sa.func.count(Person.id)))
     refresh, counts = analyse_file(kelurahan, path)
     assert counts["persons_new"] == 1 and counts["persons_changed"] == 2
@@ -157,27 +216,67 @@ def test_preview_counts_changes_moves_absences_and_nothing_is_written(kelurahan,
 
 def test_possible_duplicates_are_counted_not_merged(kelurahan, tmp_path):
     rt = factories.rt_of(kelurahan, 1, 1)
-    existing = factories.make_household(db.session, rt, members=[
-        {"name": "SRI WAHYUNI", "sex": "P", "birth_date": date(1988, 8, 8), "relation": "kepala"}])
+    existing = factories.make_household(
+        db.session,
+        rt,
+        members=[
+            {
+                "name": "SRI WAHYUNI",
+                "sex": "P",
+                "birth_date": date(1988, 8, 8),
+                "relation": "kepala",
+            }
+        ],
+    )
     db.session.commit()
-    path = write_csv(tmp_path / "d.csv", [[
-        factories.make_nik(date(1988, 8, 8), "P"), factories.make_kk(), "SRI WAHYUNI", "P",
-        "08/08/1988", "Jl. X", "001", "001", ""]])
+    path = write_csv(
+        tmp_path / "d.csv",
+        [
+            [
+                factories.make_nik(date(1988, 8, 8), "P"),
+                factories.make_kk(),
+                "SRI WAHYUNI",
+                "P",
+                "08/08/1988",
+                "Jl. X",
+                "001",
+                "001",
+                "",
+            ]
+        ],
+    )
     refresh, counts = analyse_file(kelurahan, path)
     assert counts["duplicates"] == 1 and counts["persons_new"] == 1
     assert existing.members[0].nik != db.session.scalar(
-        sa.select(RefreshRow.nik).where(diff.staged(refresh.id)))
+        sa.select(RefreshRow.nik).where(diff.staged(refresh.id))
+    )
 
 
 def test_same_name_and_birth_date_under_two_niks_in_the_file_is_a_possible_duplicate(
-        kelurahan, tmp_path):
+    kelurahan, tmp_path
+):
     born = date(1990, 4, 5)
     row = lambda nik, kk, birth: [nik, kk, "RINA LESTARI", "P", birth, "Jl. Y", "001", "001", ""]  # noqa: E731
-    path = write_csv(tmp_path / "twins.csv", [
-        row(factories.make_nik(born, "P", serial=11), factories.make_kk(serial=11), "05/04/1990"),
-        row(factories.make_nik(born, "P", serial=12), factories.make_kk(serial=12), "05/04/1990"),
-        row(factories.make_nik(date(1991, 4, 5), "P", serial=13), factories.make_kk(serial=13),
-            "05/04/1991")])
+    path = write_csv(
+        tmp_path / "twins.csv",
+        [
+            row(
+                factories.make_nik(born, "P", serial=11),
+                factories.make_kk(serial=11),
+                "05/04/1990",
+            ),
+            row(
+                factories.make_nik(born, "P", serial=12),
+                factories.make_kk(serial=12),
+                "05/04/1990",
+            ),
+            row(
+                factories.make_nik(date(1991, 4, 5), "P", serial=13),
+                factories.make_kk(serial=13),
+                "05/04/1991",
+            ),
+        ],
+    )
     refresh, counts = analyse_file(kelurahan, path)
     assert counts["duplicates"] == 1 and counts["persons_new"] == 3
     page = queries.detail_page(db.session, refresh, "duplikat")
@@ -185,24 +284,46 @@ def test_same_name_and_birth_date_under_two_niks_in_the_file_is_a_possible_dupli
 
 
 def test_staged_rows_are_exactly_the_refresh_s_own_when_stagings_interleave(kelurahan):
-    one, two = (Refresh(kelurahan_id=kelurahan.id, source=s, filename="x.csv", stored_path="x",
-                        sha256=s, layout={}, mapping={}, status="analisis") for s in "ab")
+    one, two = (
+        Refresh(
+            kelurahan_id=kelurahan.id,
+            source=s,
+            filename="x.csv",
+            stored_path="x",
+            sha256=s,
+            layout={},
+            mapping={},
+            status="analisis",
+        )
+        for s in "ab"
+    )
     db.session.add_all([one, two])
     db.session.flush()
     owners = [one, two, one, one, two, two, one, two]
-    db.session.execute(sa.insert(RefreshRow), [
-        {"refresh_id": r.id, "row_number": n, "name": f"R{n}", "error": "x" if n == 4 else None}
-        for n, r in enumerate(owners, start=1)])
+    db.session.execute(
+        sa.insert(RefreshRow),
+        [
+            {
+                "refresh_id": r.id,
+                "row_number": n,
+                "name": f"R{n}",
+                "error": "x" if n == 4 else None,
+            }
+            for n, r in enumerate(owners, start=1)
+        ],
+    )
     ids = db.session.scalars(sa.select(RefreshRow.id).order_by(RefreshRow.id)).all()
     for refresh in (one, two):  # the ranges staging records: each spans the other's rows
-        own = [i for i, r in zip(ids, owners) if r is refresh]
+        own = [i for i, r in zip(ids, owners, strict=False) if r is refresh]
         refresh.first_row_id, refresh.last_row_id = own[0], own[-1]
     db.session.flush()
     for refresh in (one, two):
-        staged = set(db.session.scalars(sa.select(RefreshRow.row_number).where(
-            diff.staged(refresh.id))))
-        valid = set(db.session.scalars(sa.select(RefreshRow.row_number).where(
-            diff.valid_rows(refresh.id))))
+        staged = set(
+            db.session.scalars(sa.select(RefreshRow.row_number).where(diff.staged(refresh.id)))
+        )
+        valid = set(
+            db.session.scalars(sa.select(RefreshRow.row_number).where(diff.valid_rows(refresh.id)))
+        )
         mine = {n for n, r in enumerate(owners, start=1) if r is refresh}
         assert staged == mine and valid == mine - {4}
     assert db.session.scalar(sa.select(sa.func.count()).where(diff.staged(two.id + 1))) == 0
@@ -235,8 +356,11 @@ def test_an_analysis_that_died_half_way_leaves_no_rows_behind(kelurahan, tmp_pat
     with pytest.raises(RuntimeError):
         staging.analyse(db.session, refresh, committing_progress)
     db.session.rollback()
-    count = sa.select(sa.func.count()).select_from(RefreshRow).where(
-        RefreshRow.refresh_id == refresh.id)
+    count = (
+        sa.select(sa.func.count())
+        .select_from(RefreshRow)
+        .where(RefreshRow.refresh_id == refresh.id)
+    )
     assert db.session.scalar(count) > 0  # batches committed before it died
     staging.analyse(db.session, refresh)
     db.session.commit()
@@ -247,8 +371,18 @@ def test_rejected_rows_of_several_sheets_are_listed_sheet_by_sheet(kelurahan, tm
     from openpyxl import Workbook
 
     other = factories.make_kelurahan(db.session, "3273021004", "Lain")
-    there = factories.make_household(db.session, factories.rt_of(other, 1, 1), members=[
-        {"name": "WARGA LAIN", "sex": "L", "birth_date": date(1980, 1, 2), "relation": "kepala"}])
+    there = factories.make_household(
+        db.session,
+        factories.rt_of(other, 1, 1),
+        members=[
+            {
+                "name": "WARGA LAIN",
+                "sex": "L",
+                "birth_date": date(1980, 1, 2),
+                "relation": "kepala",
+            }
+        ],
+    )
     db.session.commit()
     book = Workbook()
     first = book.active
@@ -276,32 +410,94 @@ def test_rows_staged_in_small_chunks_are_the_rows_staged_at_once(kelurahan, tmp_
     db.session.commit()
 
     def rows(refresh):
-        return db.session.execute(sa.select(
-            RefreshRow.row_number, RefreshRow.nik, RefreshRow.kk, RefreshRow.name,
-            RefreshRow.birth_date, RefreshRow.rt_id, RefreshRow.programs, RefreshRow.error,
-            RefreshRow.is_first).where(RefreshRow.refresh_id == refresh.id)
-            .order_by(RefreshRow.row_number)).all()
+        return db.session.execute(
+            sa.select(
+                RefreshRow.row_number,
+                RefreshRow.nik,
+                RefreshRow.kk,
+                RefreshRow.name,
+                RefreshRow.birth_date,
+                RefreshRow.rt_id,
+                RefreshRow.programs,
+                RefreshRow.error,
+                RefreshRow.is_first,
+            )
+            .where(RefreshRow.refresh_id == refresh.id)
+            .order_by(RefreshRow.row_number)
+        ).all()
 
     assert rows(chunked) == rows(single) and len(rows(single)) == 300
     assert chunked.content_hash == single.content_hash
 
 
-def test_nik_or_kk_registered_in_another_kelurahan_is_rejected_naming_the_nik_first(kelurahan, tmp_path):
+def test_nik_or_kk_registered_in_another_kelurahan_is_rejected_naming_the_nik_first(
+    kelurahan, tmp_path
+):
     other = factories.make_kelurahan(db.session, "3273021004", "Lain")
-    there = factories.make_household(db.session, factories.rt_of(other, 1, 1),
-                                     kk_number=factories.make_kk(serial=9301), members=[
-        {"name": "WARGA LAIN", "sex": "L", "birth_date": date(1980, 1, 2), "relation": "kepala"}])
+    there = factories.make_household(
+        db.session,
+        factories.rt_of(other, 1, 1),
+        kk_number=factories.make_kk(serial=9301),
+        members=[
+            {
+                "name": "WARGA LAIN",
+                "sex": "L",
+                "birth_date": date(1980, 1, 2),
+                "relation": "kepala",
+            }
+        ],
+    )
     db.session.commit()
     person = there.members[0]
-    path = write_csv(tmp_path / "e.csv", [
-        [person.nik, there.kk_number, "WARGA LAIN", "L", "02/01/1980", "Jl. X", "001", "001", ""],
-        [factories.make_nik(date(1991, 3, 4), "P"), there.kk_number, "ISTRI", "P", "04/03/1991",
-         "Jl. X", "001", "001", ""],
-        [person.nik, factories.make_kk(serial=9302), "WARGA LAIN", "L", "02/01/1980", "Jl. Y",
-         "001", "001", ""],
-        [factories.make_nik(date(1992, 5, 6), "L"), factories.make_kk(serial=9303), "BARU", "L",
-         "06/05/1992", "Jl. Z", "001", "001", ""],
-    ])
+    path = write_csv(
+        tmp_path / "e.csv",
+        [
+            [
+                person.nik,
+                there.kk_number,
+                "WARGA LAIN",
+                "L",
+                "02/01/1980",
+                "Jl. X",
+                "001",
+                "001",
+                "",
+            ],
+            [
+                factories.make_nik(date(1991, 3, 4), "P"),
+                there.kk_number,
+                "ISTRI",
+                "P",
+                "04/03/1991",
+                "Jl. X",
+                "001",
+                "001",
+                "",
+            ],
+            [
+                person.nik,
+                factories.make_kk(serial=9302),
+                "WARGA LAIN",
+                "L",
+                "02/01/1980",
+                "Jl. Y",
+                "001",
+                "001",
+                "",
+            ],
+            [
+                factories.make_nik(date(1992, 5, 6), "L"),
+                factories.make_kk(serial=9303),
+                "BARU",
+                "L",
+                "06/05/1992",
+                "Jl. Z",
+                "001",
+                "001",
+                "",
+            ],
+        ],
+    )
     refresh, counts = analyse_file(kelurahan, path)
     errors = {number: message for (_, number), message in rejected(refresh).items()}
     assert errors[1] == "NIK: NIK ini terdaftar di kelurahan lain; tidak diubah dari sini."
@@ -309,4 +505,8 @@ def test_nik_or_kk_registered_in_another_kelurahan_is_rejected_naming_the_nik_fi
     assert errors[3].startswith("NIK: NIK yang sama sudah ada di baris 1")
     assert set(errors) == {1, 2, 3} and counts["rejected"] == 3 and counts["persons_new"] == 1
     # Listed in file order, though row 3 was rejected while staging and rows 1-2 after.
-    assert [row[1] for row in queries.detail_page(db.session, refresh, "ditolak").rows] == [1, 2, 3]
+    assert [row[1] for row in queries.detail_page(db.session, refresh, "ditolak").rows] == [
+        1,
+        2,
+        3,
+    ]

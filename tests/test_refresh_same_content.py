@@ -1,4 +1,5 @@
 """A re-saved extract with the content last committed is recognised before any row is checked."""
+
 import csv
 from pathlib import Path
 
@@ -39,9 +40,10 @@ def open_again(kelurahan, path, source=SOURCE):
     return refresh, same
 
 
-def rewrite(source: Path, target: Path, *, delimiter=";", encoding="utf-8-sig", order=None,
-            change=None) -> Path:
-    """The same table saved again: another delimiter, encoding or column order, or one cell changed."""
+def rewrite(
+    source: Path, target: Path, *, delimiter=";", encoding="utf-8-sig", order=None, change=None
+) -> Path:
+    """The same table saved again: other delimiter, encoding or order, or one cell changed."""
     with open(source, encoding="utf-8-sig", newline="") as handle:
         table = list(csv.reader(handle, delimiter=";"))
     if change:
@@ -61,14 +63,19 @@ def test_resaved_copies_are_recognised_without_a_new_refresh(kelurahan, tmp_path
     crlf.write_bytes(original.read_bytes().replace(b"\n", b"\r\n"))
     reordered = list(range(11))
     reordered[3], reordered[6] = 6, 3  # NAMA and ALAMAT swap places
-    copies = [crlf, rewrite(original, tmp_path / "comma.csv", delimiter=",", encoding="cp1252"),
-              rewrite(original, tmp_path / "order.csv", order=reordered)]
+    copies = [
+        crlf,
+        rewrite(original, tmp_path / "comma.csv", delimiter=",", encoding="cp1252"),
+        rewrite(original, tmp_path / "order.csv", order=reordered),
+    ]
     for copy in copies:
         assert open_again(kelurahan, copy) == (None, first), copy.name
     assert db.session.scalar(sa.select(sa.func.count(Refresh.id))) == 1
 
 
-def test_changed_cell_other_mapping_other_source_and_revert_mean_a_full_analysis(kelurahan, tmp_path):
+def test_changed_cell_other_mapping_other_source_and_revert_mean_a_full_analysis(
+    kelurahan, tmp_path
+):
     first = committed(kelurahan, copy_sample("dtks_tamansari_semicolon.csv", tmp_path))
     original = tmp_path / "dtks_tamansari_semicolon.csv"
     changed = rewrite(original, tmp_path / "changed.csv", change=(10, 3, "NAMA LAIN"))
@@ -107,14 +114,22 @@ def test_digest_tells_text_from_numbers_and_cells_from_separators():
     assert digest(["1", "2", "A"]) != reader.ContentDigest({**mapping, "rt": "RT"}).hexdigest()
 
 
-CELL = st.one_of(st.sampled_from(["1", "2", "A", "", "\x1f", "A\x1e3", "\x1d"]),
-                 st.text(max_size=3), st.integers(0, 3), st.floats(allow_nan=False), st.none())
+CELL = st.one_of(
+    st.sampled_from(["1", "2", "A", "", "\x1f", "A\x1e3", "\x1d"]),
+    st.text(max_size=3),
+    st.integers(0, 3),
+    st.floats(allow_nan=False),
+    st.none(),
+)
 
 
 @settings(max_examples=500, deadline=None)
-@given(st.lists(st.lists(CELL, min_size=2, max_size=4), max_size=6),
-       st.sampled_from([{"nik": 0, "kk": 1, "name": 2}, {"nik": 2, "kk": 0, "name": 1},
-                        {"nik": 0, "kk": 1}]))
+@given(
+    st.lists(st.lists(CELL, min_size=2, max_size=4), max_size=6),
+    st.sampled_from(
+        [{"nik": 0, "kk": 1, "name": 2}, {"nik": 2, "kk": 0, "name": 1}, {"nik": 0, "kk": 1}]
+    ),
+)
 def test_a_chunk_at_once_digests_as_its_rows_one_by_one(rows, columns):
     mapping = {"nik": "NIK", "kk": "KK", "name": "NAMA"}
     one_by_one, at_once = reader.ContentDigest(mapping), reader.ContentDigest(mapping)
@@ -125,8 +140,9 @@ def test_a_chunk_at_once_digests_as_its_rows_one_by_one(rows, columns):
     assert at_once.hexdigest() == one_by_one.hexdigest()
 
 
-def test_cli_and_upload_page_say_tidak_ada_perubahan_for_a_resaved_copy(runner, world, app,
-                                                                       client, login_as, tmp_path):
+def test_cli_and_upload_page_say_tidak_ada_perubahan_for_a_resaved_copy(
+    runner, world, app, client, login_as, tmp_path
+):
     path = DATA / "penerima_cp1252_comma.csv"
     args = ["refresh", "import", "--source", "Penerima", "--kelurahan", "3273021003", "--commit"]
     assert "diterapkan" in runner.invoke(args=[*args[:2], str(path), *args[2:]]).output
@@ -141,9 +157,15 @@ def test_cli_and_upload_page_say_tidak_ada_perubahan_for_a_resaved_copy(runner, 
     assert f"identik dengan pemutakhiran #{last.id}: tidak ada perubahan" in again.output
     login_as("staff")
     with open(resaved, "rb") as handle:
-        response = client.post("/pemutakhiran/", content_type="multipart/form-data", data={
-            "source": "Penerima", "kelurahan_id": str(world.kelurahan_id),
-            "file": (handle, "penerima.csv")})
+        response = client.post(
+            "/pemutakhiran/",
+            content_type="multipart/form-data",
+            data={
+                "source": "Penerima",
+                "kelurahan_id": str(world.kelurahan_id),
+                "file": (handle, "penerima.csv"),
+            },
+        )
     assert response.status_code == 302 and response.location.endswith("/pemutakhiran/")
     page = client.get(response.location).get_data(as_text=True)
     assert "identik dengan pemutakhiran terakhir dari Penerima" in page

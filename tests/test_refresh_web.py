@@ -1,7 +1,8 @@
 """Pages, background jobs, the CLI, the export workbook and the dashboard warning."""
+
 import io
 import threading
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 import sqlalchemy as sa
@@ -9,7 +10,13 @@ from openpyxl import load_workbook
 
 from nutera.extensions import db
 from nutera.models import (
-    Household, Person, Refresh, RefreshJob, RefreshLock, RefreshRow, TargetingCase,
+    Household,
+    Person,
+    Refresh,
+    RefreshJob,
+    RefreshLock,
+    RefreshRow,
+    TargetingCase,
 )
 from nutera.refresh import jobs, services, staging
 from tests import factories
@@ -28,10 +35,28 @@ def app(make_app):
 
 def world_rows(world_kk="", head_name="KEPALA BARU"):
     return [
-        [factories.make_nik(date(1990, 6, 7), "P"), world_kk or factories.make_kk(serial=5101),
-         head_name, "P", "07/06/1990", "Jl. Web 1", "001", "001", ""],
-        [factories.make_nik(date(1992, 1, 9), "L"), world_kk or factories.make_kk(serial=5101),
-         "SUAMI BARU", "L", "09/01/1992", "Jl. Web 1", "001", "001", ""],
+        [
+            factories.make_nik(date(1990, 6, 7), "P"),
+            world_kk or factories.make_kk(serial=5101),
+            head_name,
+            "P",
+            "07/06/1990",
+            "Jl. Web 1",
+            "001",
+            "001",
+            "",
+        ],
+        [
+            factories.make_nik(date(1992, 1, 9), "L"),
+            world_kk or factories.make_kk(serial=5101),
+            "SUAMI BARU",
+            "L",
+            "09/01/1992",
+            "Jl. Web 1",
+            "001",
+            "001",
+            "",
+        ],
     ]
 
 
@@ -45,12 +70,22 @@ def upload(client, path, source="DTKS Kemensos", kelurahan_id=None):
 
 def test_upload_map_preview_commit_through_the_pages(client, login_as, world, tmp_path, app):
     login_as("staff")
-    response = upload(client, write_csv(tmp_path / "w.csv", world_rows()), kelurahan_id=world.kelurahan_id)
+    response = upload(
+        client, write_csv(tmp_path / "w.csv", world_rows()), kelurahan_id=world.kelurahan_id
+    )
     assert response.status_code == 302 and "/pemetaan" in response.location
     page = client.get(response.location).get_data(as_text=True)
     assert '<option selected value="NIK">' in page and '<option selected value="NO KK">' in page
-    mapping = {"nik": "NIK", "kk": "NO KK", "name": "NAMA", "sex": "JENIS KELAMIN",
-               "birth_date": "TGL LAHIR", "address": "ALAMAT", "rt": "RT", "rw": "RW"}
+    mapping = {
+        "nik": "NIK",
+        "kk": "NO KK",
+        "name": "NAMA",
+        "sex": "JENIS KELAMIN",
+        "birth_date": "TGL LAHIR",
+        "address": "ALAMAT",
+        "rt": "RT",
+        "rw": "RW",
+    }
     shown = client.post(response.location, data=mapping, follow_redirects=True)
     text = shown.get_data(as_text=True)
     assert 'data-count="baru">2<' in text and "Terapkan ke registri" in text
@@ -60,7 +95,10 @@ def test_upload_map_preview_commit_through_the_pages(client, login_as, world, tm
     assert 'id="committed"' in text and "warga 2" in text
     with app.app_context():
         assert db.session.scalar(sa.select(Person.name).where(Person.name == "SUAMI BARU"))
-        assert staging.remembered_mapping(db.session, world.kelurahan_id, "DTKS Kemensos")["nik"] == "NIK"
+        assert (
+            staging.remembered_mapping(db.session, world.kelurahan_id, "DTKS Kemensos")["nik"]
+            == "NIK"
+        )
     # Re-upload of the identical file says so and changes nothing.
     again = upload(client, tmp_path / "w.csv", kelurahan_id=world.kelurahan_id)
     assert "tidak ada perubahan" in client.get(again.location).get_data(as_text=True)
@@ -71,15 +109,20 @@ def db_refresh_id(app):
         return db.session.scalar(sa.select(sa.func.max(Refresh.id)))
 
 
-def test_mapping_errors_are_shown_in_indonesian_next_to_the_field(client, login_as, world, tmp_path, app):
+def test_mapping_errors_are_shown_in_indonesian_next_to_the_field(
+    client, login_as, world, tmp_path, app
+):
     login_as("staff")
     response = upload(client, write_csv(tmp_path / "w.csv", world_rows()))
-    page = client.post(response.location, data={"nik": "", "kk": "NO KK", "name": "NAMA",
-                                                 "rt": "RT", "rw": "RW"}).get_data(as_text=True)
+    page = client.post(
+        response.location, data={"nik": "", "kk": "NO KK", "name": "NAMA", "rt": "RT", "rw": "RW"}
+    ).get_data(as_text=True)
     assert "Pilih kolom untuk NIK." in page
 
 
-def test_other_kelurahan_staff_and_volunteers_cannot_see_a_refresh(client, auth, world, tmp_path, app):
+def test_other_kelurahan_staff_and_volunteers_cannot_see_a_refresh(
+    client, auth, world, tmp_path, app
+):
     auth.login(world.usernames["staff"])
     upload(client, write_csv(tmp_path / "w.csv", world_rows()))
     refresh_id = db_refresh_id(app)
@@ -93,13 +136,17 @@ def test_other_kelurahan_staff_and_volunteers_cannot_see_a_refresh(client, auth,
     assert client.get("/pemutakhiran/").status_code == 403
 
 
-def test_rejected_rows_report_has_the_original_cells_and_a_reason(client, login_as, world, tmp_path, app):
+def test_rejected_rows_report_has_the_original_cells_and_a_reason(
+    client, login_as, world, tmp_path, app
+):
     login_as("staff")
     rows = world_rows()
     rows[1][0] = "3.27302E+15"
     response = upload(client, write_csv(tmp_path / "w.csv", rows))
-    client.post(response.location, data={"nik": "NIK", "kk": "NO KK", "name": "NAMA",
-                                         "rt": "RT", "rw": "RW"})
+    client.post(
+        response.location,
+        data={"nik": "NIK", "kk": "NO KK", "name": "NAMA", "rt": "RT", "rw": "RW"},
+    )
     report = client.get(f"/pemutakhiran/{db_refresh_id(app)}/ditolak.xlsx")
     sheet = load_workbook(io.BytesIO(report.data)).active
     values = list(sheet.values)
@@ -110,8 +157,12 @@ def test_rejected_rows_report_has_the_original_cells_and_a_reason(client, login_
 def test_second_job_for_the_same_source_waits_for_the_first(app, world, tmp_path):
     path = write_csv(tmp_path / "w.csv", world_rows())
     with app.app_context():
-        first = staging.create_refresh(db.session, world.kelurahan_id, None, "DTKS", path, path.name)
-        second = staging.create_refresh(db.session, world.kelurahan_id, None, "DTKS", path, path.name)
+        first = staging.create_refresh(
+            db.session, world.kelurahan_id, None, "DTKS", path, path.name
+        )
+        second = staging.create_refresh(
+            db.session, world.kelurahan_id, None, "DTKS", path, path.name
+        )
         holder = jobs.create_job(db.session, first, "analisis", None)
         waiting = jobs.create_job(db.session, second, "analisis", None)
         db.session.add(RefreshLock(key=holder.lock_key, job_id=holder.id))
@@ -131,18 +182,27 @@ def test_second_job_for_the_same_source_waits_for_the_first(app, world, tmp_path
     thread.join(10)
     with app.app_context():
         assert db.session.get(RefreshJob, waiting_id).status == "selesai"
-        assert db.session.scalar(sa.select(Refresh.status).where(Refresh.id == second_id)) == "pratinjau"
+        assert (
+            db.session.scalar(sa.select(Refresh.status).where(Refresh.id == second_id))
+            == "pratinjau"
+        )
 
 
 def test_job_status_is_json_for_its_kelurahan_only(client, auth, world, tmp_path, app):
     auth.login(world.usernames["staff"])
     response = upload(client, write_csv(tmp_path / "w.csv", world_rows()))
-    client.post(response.location, data={"nik": "NIK", "kk": "NO KK", "name": "NAMA",
-                                         "rt": "RT", "rw": "RW"})
+    client.post(
+        response.location,
+        data={"nik": "NIK", "kk": "NO KK", "name": "NAMA", "rt": "RT", "rw": "RW"},
+    )
     with app.app_context():
         job_id = db.session.scalar(sa.select(RefreshJob.id))
     assert client.get(f"/pemutakhiran/tugas/{job_id}").get_json() == {
-        "status": "selesai", "progress": 100, "message": "Selesai", "done": True}
+        "status": "selesai",
+        "progress": 100,
+        "message": "Selesai",
+        "done": True,
+    }
     auth.logout()
     auth.login(world.usernames["other_staff"])
     assert client.get(f"/pemutakhiran/tugas/{job_id}").status_code == 404
@@ -152,26 +212,47 @@ def test_cli_import_is_a_dry_run_unless_commit(runner, world, app):
     path = DATA / "penerima_cp1252_comma.csv"
     with app.app_context():
         before = db.session.scalar(sa.select(sa.func.count(Person.id)))
-    result = runner.invoke(args=["refresh", "import", str(path), "--source", "Penerima",
-                                 "--kelurahan", "3273021003"])
+    result = runner.invoke(
+        args=["refresh", "import", str(path), "--source", "Penerima", "--kelurahan", "3273021003"]
+    )
     assert result.exit_code == 0, result.output
     assert "Baris dibaca" in result.output and "Uji coba" in result.output
     with app.app_context():
         assert db.session.scalar(sa.select(sa.func.count(Person.id))) == before
-    result = runner.invoke(args=["refresh", "import", str(path), "--source", "Penerima",
-                                 "--kelurahan", "3273021003", "--commit"])
+    result = runner.invoke(
+        args=[
+            "refresh",
+            "import",
+            str(path),
+            "--source",
+            "Penerima",
+            "--kelurahan",
+            "3273021003",
+            "--commit",
+        ]
+    )
     assert result.exit_code == 0, result.output
     assert "diterapkan" in result.output
     with app.app_context():
         # The file's RTs beyond this small kelurahan are rejected; RT 01/RW 01 rows land.
         assert db.session.scalar(sa.select(sa.func.count(Person.id))) > before
-    again = runner.invoke(args=["refresh", "import", str(path), "--source", "Penerima",
-                                "--kelurahan", "3273021003", "--commit"])
+    again = runner.invoke(
+        args=[
+            "refresh",
+            "import",
+            str(path),
+            "--source",
+            "Penerima",
+            "--kelurahan",
+            "3273021003",
+            "--commit",
+        ]
+    )
     assert "tidak ada perubahan" in again.output
 
 
 def test_export_workbook_contents(runner, world, app, tmp_path):
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     with app.app_context():
         household = db.session.get(Household, world.household_ids["assigned"])
         household.verified_at, household.floor = now, "tanah"
@@ -181,28 +262,63 @@ def test_export_workbook_contents(runner, world, app, tmp_path):
         moved.status, moved.status_changed_at = "meninggal", now
         kelurahan = db.session.get(factories.Kelurahan, world.kelurahan_id)
         program = factories.make_program(db.session, kelurahan, code="PKH")
-        db.session.add(TargetingCase(kelurahan_id=world.kelurahan_id, program_id=program.id,
-                                     household_id=household.id, kind="exclusion",
-                                     decision="usul_tambah", decision_reason="Lansia sendiri"))
-        db.session.add(TargetingCase(kelurahan_id=world.kelurahan_id, program_id=program.id,
-                                     household_id=household.id, kind="inclusion",
-                                     decision="terbuka"))
+        db.session.add(
+            TargetingCase(
+                kelurahan_id=world.kelurahan_id,
+                program_id=program.id,
+                household_id=household.id,
+                kind="exclusion",
+                decision="usul_tambah",
+                decision_reason="Lansia sendiri",
+            )
+        )
+        db.session.add(
+            TargetingCase(
+                kelurahan_id=world.kelurahan_id,
+                program_id=program.id,
+                household_id=household.id,
+                kind="inclusion",
+                decision="terbuka",
+            )
+        )
         db.session.commit()
     rows = world_rows()
     rows[0][2] = ""
     write_csv(tmp_path / "r.csv", rows)
-    runner.invoke(args=["refresh", "import", str(tmp_path / "r.csv"), "--source", "DTKS",
-                        "--kelurahan", "3273021003"])
+    runner.invoke(
+        args=[
+            "refresh",
+            "import",
+            str(tmp_path / "r.csv"),
+            "--source",
+            "DTKS",
+            "--kelurahan",
+            "3273021003",
+        ]
+    )
     out = tmp_path / "ekspor.xlsx"
     result = runner.invoke(args=["refresh", "export", str(out), "--kelurahan", "3273021003"])
     assert result.exit_code == 0, result.output
     book = load_workbook(out)
-    assert book.sheetnames == ["Survei KK terverifikasi", "Survei warga terverifikasi",
-                               "Usulan tambah-hapus", "Pindah-meninggal", "Baris ditolak"]
-    assert [r[5] for r in book["Survei KK terverifikasi"].iter_rows(min_row=2, values_only=True)] == ["tanah"]
-    assert [r[5] for r in book["Survei warga terverifikasi"].iter_rows(min_row=2, values_only=True)] == ["Buruh cuci"]
+    assert book.sheetnames == [
+        "Survei KK terverifikasi",
+        "Survei warga terverifikasi",
+        "Usulan tambah-hapus",
+        "Pindah-meninggal",
+        "Baris ditolak",
+    ]
+    assert [
+        r[5] for r in book["Survei KK terverifikasi"].iter_rows(min_row=2, values_only=True)
+    ] == ["tanah"]
+    assert [
+        r[5] for r in book["Survei warga terverifikasi"].iter_rows(min_row=2, values_only=True)
+    ] == ["Buruh cuci"]
     targeting = list(book["Usulan tambah-hapus"].iter_rows(min_row=2, values_only=True))
-    assert len(targeting) == 1 and targeting[0][1] == "Diusulkan masuk" and targeting[0][6] == "Lansia sendiri"
+    assert (
+        len(targeting) == 1
+        and targeting[0][1] == "Diusulkan masuk"
+        and targeting[0][6] == "Lansia sendiri"
+    )
     moved_rows = list(book["Pindah-meninggal"].iter_rows(min_row=2, values_only=True))
     assert [(r[1], r[3]) for r in moved_rows] == [("BUDI SANTOSO", "Meninggal")]
     assert isinstance(moved_rows[0][0], str) and len(moved_rows[0][0]) == 16  # NIK kept as text
@@ -214,13 +330,20 @@ def test_dashboard_warns_when_the_weekly_refresh_is_overdue(client, login_as, wo
     login_as("staff")
     assert "belum pernah dilakukan" in client.get("/dasbor").get_data(as_text=True)
     with app.app_context():
-        db.session.add(Refresh(kelurahan_id=world.kelurahan_id, source="DTKS", filename="a.csv",
-                               sha256="0" * 64, status="diterapkan",
-                               committed_at=datetime.now(timezone.utc) - timedelta(days=8)))
+        db.session.add(
+            Refresh(
+                kelurahan_id=world.kelurahan_id,
+                source="DTKS",
+                filename="a.csv",
+                sha256="0" * 64,
+                status="diterapkan",
+                committed_at=datetime.now(UTC) - timedelta(days=8),
+            )
+        )
         db.session.commit()
     assert 'id="refresh-overdue"' in client.get("/dasbor").get_data(as_text=True)
     with app.app_context():
-        db.session.execute(sa.update(Refresh).values(committed_at=datetime.now(timezone.utc)))
+        db.session.execute(sa.update(Refresh).values(committed_at=datetime.now(UTC)))
         db.session.commit()
     assert 'id="refresh-overdue"' not in client.get("/dasbor").get_data(as_text=True)
 
@@ -229,12 +352,25 @@ def test_duplicates_list_offers_to_skip_a_row(client, login_as, world, tmp_path,
     with app.app_context():
         head = db.session.get(Person, world.person_ids["assigned"])
         kk = db.session.get(Household, world.household_ids["assigned"]).kk_number
-        rows = [[head.nik, kk, "SITI AMINAH BINTI X", "P", head.birth_date.strftime("%d/%m/%Y"),
-                 "Jl. Uji No. 1", "001", "001", ""]]
+        rows = [
+            [
+                head.nik,
+                kk,
+                "SITI AMINAH BINTI X",
+                "P",
+                head.birth_date.strftime("%d/%m/%Y"),
+                "Jl. Uji No. 1",
+                "001",
+                "001",
+                "",
+            ]
+        ]
     login_as("staff")
     response = upload(client, write_csv(tmp_path / "w.csv", rows))
-    client.post(response.location, data={"nik": "NIK", "kk": "NO KK", "name": "NAMA",
-                                         "rt": "RT", "rw": "RW"})
+    client.post(
+        response.location,
+        data={"nik": "NIK", "kk": "NO KK", "name": "NAMA", "rt": "RT", "rw": "RW"},
+    )
     refresh_id = db_refresh_id(app)
     page = client.get(f"/pemutakhiran/{refresh_id}/rincian/duplikat").get_data(as_text=True)
     assert "nama di registri: SITI AMINAH" in page and "Lewati baris ini" in page
@@ -251,25 +387,47 @@ def test_every_drill_down_list_renders(client, login_as, world, tmp_path, app):
 
     with app.app_context():
         head = db.session.get(Person, world.person_ids["assigned"])
-        head.verified_at = datetime.now(timezone.utc)
+        head.verified_at = datetime.now(UTC)
         kelurahan = db.session.get(factories.Kelurahan, world.kelurahan_id)
         factories.make_program(db.session, kelurahan, code="PKH")
         db.session.commit()
-        rows = [[head.nik, factories.make_kk(serial=5201), "NAMA LAIN", "P",
-                 head.birth_date.strftime("%d/%m/%Y"), "Jl. Pindah", "002", "001", "PKH"]]
+        rows = [
+            [
+                head.nik,
+                factories.make_kk(serial=5201),
+                "NAMA LAIN",
+                "P",
+                head.birth_date.strftime("%d/%m/%Y"),
+                "Jl. Pindah",
+                "002",
+                "001",
+                "PKH",
+            ]
+        ]
     rows += world_rows()
     rows[-1][0] = "123"
     login_as("staff")
     response = upload(client, write_csv(tmp_path / "w.csv", rows))
-    client.post(response.location, data={"nik": "NIK", "kk": "NO KK", "name": "NAMA",
-                                         "rt": "RT", "rw": "RW", "programs": "BANSOS"})
+    client.post(
+        response.location,
+        data={
+            "nik": "NIK",
+            "kk": "NO KK",
+            "name": "NAMA",
+            "rt": "RT",
+            "rw": "RW",
+            "programs": "BANSOS",
+        },
+    )
     refresh_id = db_refresh_id(app)
     for kind in DETAILS:
         page = client.get(f"/pemutakhiran/{refresh_id}/rincian/{kind}")
         assert page.status_code == 200, kind
     conflicts = client.get(f"/pemutakhiran/{refresh_id}/rincian/konflik").get_data(as_text=True)
     assert f'name="c:person:{world.person_ids["assigned"]}:name"' in conflicts
-    assert "NAMA LAIN" in client.get(f"/pemutakhiran/{refresh_id}/rincian/berubah").get_data(as_text=True)
+    assert "NAMA LAIN" in client.get(f"/pemutakhiran/{refresh_id}/rincian/berubah").get_data(
+        as_text=True
+    )
     assert client.get(f"/pemutakhiran/{refresh_id}/rincian/tidak-ada").status_code == 404
 
 
@@ -277,35 +435,72 @@ def test_household_conflicts_page_takes_a_choice_per_field(client, login_as, wor
     with app.app_context():
         head = db.session.get(Person, world.person_ids["assigned"])
         household = head.household
-        household.verified_at = datetime.now(timezone.utc)
+        household.verified_at = datetime.now(UTC)
         db.session.commit()
-        rows = [[head.nik, household.kk_number, head.name, head.sex,
-                 head.birth_date.strftime("%d/%m/%Y"), "Jl. Dari Kelurahan", "001", "001", ""]]
+        rows = [
+            [
+                head.nik,
+                household.kk_number,
+                head.name,
+                head.sex,
+                head.birth_date.strftime("%d/%m/%Y"),
+                "Jl. Dari Kelurahan",
+                "001",
+                "001",
+                "",
+            ]
+        ]
         household_id = household.id
     login_as("staff")
     response = upload(client, write_csv(tmp_path / "k.csv", rows))
-    client.post(response.location, data={"nik": "NIK", "kk": "NO KK", "name": "NAMA",
-                                         "address": "ALAMAT", "rt": "RT", "rw": "RW"})
+    client.post(
+        response.location,
+        data={
+            "nik": "NIK",
+            "kk": "NO KK",
+            "name": "NAMA",
+            "address": "ALAMAT",
+            "rt": "RT",
+            "rw": "RW",
+        },
+    )
     refresh_id = db_refresh_id(app)
     summary = client.get(f"/pemutakhiran/{refresh_id}").get_data(as_text=True)
     assert f"/pemutakhiran/{refresh_id}/rincian/konflik_kk" in summary
     page = client.get(f"/pemutakhiran/{refresh_id}/rincian/konflik_kk").get_data(as_text=True)
     assert f'name="c:household:{household_id}:address"' in page and "Jl. Dari Kelurahan" in page
-    client.post(f"/pemutakhiran/{refresh_id}/rincian/konflik_kk",
-                data={f"c:household:{household_id}:address": "kelurahan"})
+    client.post(
+        f"/pemutakhiran/{refresh_id}/rincian/konflik_kk",
+        data={f"c:household:{household_id}:address": "kelurahan"},
+    )
     with app.app_context():
         decisions = services.decisions_of(db.session, db.session.get(Refresh, refresh_id))
     assert decisions == {("household", household_id, "address"): "kelurahan"}
 
 
-def test_background_analysis_commits_staged_batches_with_its_progress(app, world, tmp_path, monkeypatch):
+def test_background_analysis_commits_staged_batches_with_its_progress(
+    app, world, tmp_path, monkeypatch
+):
     monkeypatch.setattr(staging, "BATCH", 50)
-    rows = [[factories.make_nik(date(1980, 1, 1) + timedelta(days=i), "L"), factories.make_kk(),
-             f"WARGA {i}", "L", (date(1980, 1, 1) + timedelta(days=i)).strftime("%d/%m/%Y"),
-             "Jl. A", "001", "001", ""] for i in range(180)]
+    rows = [
+        [
+            factories.make_nik(date(1980, 1, 1) + timedelta(days=i), "L"),
+            factories.make_kk(),
+            f"WARGA {i}",
+            "L",
+            (date(1980, 1, 1) + timedelta(days=i)).strftime("%d/%m/%Y"),
+            "Jl. A",
+            "001",
+            "001",
+            "",
+        ]
+        for i in range(180)
+    ]
     path = write_csv(tmp_path / "w.csv", rows)
     with app.app_context():
-        refresh = staging.create_refresh(db.session, world.kelurahan_id, None, "DTKS", path, path.name)
+        refresh = staging.create_refresh(
+            db.session, world.kelurahan_id, None, "DTKS", path, path.name
+        )
         job = jobs.create_job(db.session, refresh, "analisis", None)
         db.session.commit()
         job_id, refresh_id = job.id, refresh.id
@@ -316,10 +511,22 @@ def test_background_analysis_commits_staged_batches_with_its_progress(app, world
         assert db.session.scalar(sa.select(sa.func.count(RefreshLock.key))) == 0
 
 
-def test_staff_revert_the_last_refresh_from_its_page(client, login_as, world, tmp_path, app, runner):
+def test_staff_revert_the_last_refresh_from_its_page(
+    client, login_as, world, tmp_path, app, runner
+):
     path = write_csv(tmp_path / "w.csv", world_rows())
-    result = runner.invoke(args=["refresh", "import", str(path), "--source", "DTKS",
-                                 "--kelurahan", "3273021003", "--commit"])
+    result = runner.invoke(
+        args=[
+            "refresh",
+            "import",
+            str(path),
+            "--source",
+            "DTKS",
+            "--kelurahan",
+            "3273021003",
+            "--commit",
+        ]
+    )
     assert "diterapkan" in result.output
     refresh_id = db_refresh_id(app)
     login_as("staff")

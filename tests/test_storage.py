@@ -1,4 +1,5 @@
 """The upload storage: only real images, re-encoded without metadata, kept in instance/."""
+
 import io
 
 import pytest
@@ -46,7 +47,9 @@ def test_empty_upload_is_refused():
 
 
 def test_large_photo_is_scaled_down():
-    data, ext, width, height = reencode_image(io.BytesIO(jpeg_with_gps((4000, 3000))), max_side=1600)
+    data, ext, width, height = reencode_image(
+        io.BytesIO(jpeg_with_gps((4000, 3000))), max_side=1600
+    )
     assert (width, height) == (1600, 1200) and ext == "jpg"
 
 

@@ -1,4 +1,5 @@
 """Checks that need no database: NIK against birth date and sex, duplicates, periods."""
+
 from datetime import date
 
 from nutera.surveys.checks import duplicate_niks, member_problems, period_label, period_of
@@ -25,8 +26,12 @@ def test_sex_differing_from_nik_is_an_error_on_the_sex():
 
 def test_confirmed_mismatch_is_accepted():
     nik = make_nik(date(1990, 5, 17), "L")
-    assert member_problems({"nik": nik, "sex": "P", "birth_date": date(1991, 1, 1),
-                            "confirm_mismatch": True}) == {}
+    assert (
+        member_problems(
+            {"nik": nik, "sex": "P", "birth_date": date(1991, 1, 1), "confirm_mismatch": True}
+        )
+        == {}
+    )
 
 
 def test_invalid_nik_says_why_in_indonesian():
@@ -54,4 +59,5 @@ def test_periods_are_calendar_quarters():
 def test_birth_date_is_checked_even_before_sex_is_chosen():
     nik = make_nik(date(1985, 3, 14), "L")
     assert set(member_problems({"nik": nik, "sex": "", "birth_date": date(1985, 3, 15)})) == {
-        "birth_date"}
+        "birth_date"
+    }

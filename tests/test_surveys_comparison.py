@@ -1,4 +1,5 @@
 """What staff are told about a survey against the registry."""
+
 from datetime import date
 
 from nutera.extensions import db
@@ -13,19 +14,42 @@ def test_differences_are_listed_in_words(app_ctx, world):
     siti = household.members[0]
     siti.monthly_income = 500_000
     ahmad = make_person(db.session, household, "AHMAD", birth_date=date(2005, 6, 1))
-    gone = make_person(db.session, household, "NENEK", sex="P", birth_date=date(1950, 1, 2),
-                       relation="orang_tua")
+    gone = make_person(
+        db.session, household, "NENEK", sex="P", birth_date=date(1950, 1, 2), relation="orang_tua"
+    )
     volunteer = db.session.get(User, world.user_ids["volunteer"])
     kelurahan = db.session.get(Kelurahan, world.kelurahan_id)
-    survey = make_survey(db.session, volunteer, rt_of(kelurahan, 1, 2), kk=household.kk_number,
-                         members=0)
+    survey = make_survey(
+        db.session, volunteer, rt_of(kelurahan, 1, 2), kk=household.kk_number, members=0
+    )
     survey.members = [
-        SurveyMember(position=0, nik=siti.nik, name="SITI AMINAH BINTI ALI", relation="kepala",
-                     sex="P", birth_date=siti.birth_date, monthly_income=900_000),
-        SurveyMember(position=1, nik=ahmad.nik, name="AHMAD", relation="anak", sex="L",
-                     birth_date=ahmad.birth_date, presence="pindah"),
-        SurveyMember(position=2, nik=None, has_ktp=False, name="BAYI", relation="anak", sex="L",
-                     birth_date=date(2026, 8, 1)),
+        SurveyMember(
+            position=0,
+            nik=siti.nik,
+            name="SITI AMINAH BINTI ALI",
+            relation="kepala",
+            sex="P",
+            birth_date=siti.birth_date,
+            monthly_income=900_000,
+        ),
+        SurveyMember(
+            position=1,
+            nik=ahmad.nik,
+            name="AHMAD",
+            relation="anak",
+            sex="L",
+            birth_date=ahmad.birth_date,
+            presence="pindah",
+        ),
+        SurveyMember(
+            position=2,
+            nik=None,
+            has_ktp=False,
+            name="BAYI",
+            relation="anak",
+            sex="L",
+            birth_date=date(2026, 8, 1),
+        ),
     ]
     db.session.flush()
 
@@ -33,7 +57,10 @@ def test_differences_are_listed_in_words(app_ctx, world):
     texts = {f.kind: f.text for f in comparison.findings}
     assert texts["rt_changed"] == "Beda RT: registri RT 01/RW 01, survei RT 02/RW 01."
     assert texts["name_changed"] == "Nama berubah: SITI AMINAH → SITI AMINAH BINTI ALI."
-    assert texts["income_changed"] == "Penghasilan SITI AMINAH BINTI ALI berubah: Rp 500.000 → Rp 900.000."
+    assert (
+        texts["income_changed"]
+        == "Penghasilan SITI AMINAH BINTI ALI berubah: Rp 500.000 → Rp 900.000."
+    )
     assert texts["moved"] == "AHMAD: Sudah pindah (registri: Tinggal di sini)."
     assert texts["member_gone"] == "Anggota di registri tidak ada di survei: NENEK."
     assert texts["new_member"] == "Anggota baru: BAYI."
@@ -48,8 +75,17 @@ def test_deceased_member_is_reported(app_ctx, world):
     siti = household.members[0]
     volunteer = db.session.get(User, world.user_ids["volunteer"])
     survey = make_survey(db.session, volunteer, household.rt, kk=household.kk_number, members=0)
-    survey.members = [SurveyMember(position=0, nik=siti.nik, name=siti.name, relation="kepala",
-                                   sex="P", birth_date=siti.birth_date, presence="meninggal")]
+    survey.members = [
+        SurveyMember(
+            position=0,
+            nik=siti.nik,
+            name=siti.name,
+            relation="kepala",
+            sex="P",
+            birth_date=siti.birth_date,
+            presence="meninggal",
+        )
+    ]
     db.session.flush()
     kinds = [f.kind for f in compare(db.session, survey).findings]
     assert "deceased" in kinds and "member_gone" not in kinds

@@ -1,4 +1,5 @@
 """The survey form: bad input gives Indonesian errors next to fields, nothing typed is lost."""
+
 import io
 from datetime import date
 
@@ -35,12 +36,16 @@ def jpeg(size=(50, 40)) -> bytes:
 
 
 def two_members():
-    return [member("BUDI SANTOSO", "kepala"), member("SITI RAHAYU", "istri", "P", date(1992, 8, 3))]
+    return [
+        member("BUDI SANTOSO", "kepala"),
+        member("SITI RAHAYU", "istri", "P", date(1992, 8, 3)),
+    ]
 
 
 def test_valid_survey_is_submitted_with_photo_and_history(client, app, fill_url, rt_id):
-    data = form_data(rt_id, two_members(), latitude="-6.900123", longitude="107.610456",
-                     gps_accuracy_m="12")
+    data = form_data(
+        rt_id, two_members(), latitude="-6.900123", longitude="107.610456", gps_accuracy_m="12"
+    )
     data["photo"] = (io.BytesIO(jpeg()), "rumah.jpg")
     response = client.post(fill_url, data=data, content_type="multipart/form-data")
     assert response.status_code == 302
@@ -56,34 +61,46 @@ def test_valid_survey_is_submitted_with_photo_and_history(client, app, fill_url,
     assert photo.status_code == 200 and photo.headers["Cache-Control"] == "private, no-store"
 
 
-@pytest.mark.parametrize("field, value, message", [
-    ("kk_number", "12345", "Nomor KK harus 16 digit"),
-    ("kk_number", "", "Nomor KK wajib diisi"),
-    ("members-0-nik", "3273029913850001", "Tanggal lahir pada NIK tidak mungkin"),
-    ("members-0-nik", "99730217059000071", "NIK harus 16 digit"),
-    ("members-0-name", "", "Nama wajib diisi."),
-    ("address", "", "Alamat wajib diisi."),
-    ("kode_pos", "4011", "Kode pos harus 5 digit angka."),
-    ("ownership", "", "Pilih status kepemilikan rumah."),
-    ("electricity_va", "", "Daya listrik wajib diisi"),
-    ("members-1-birth_date", "", "Tanggal lahir wajib diisi."),
-    ("members-1-monthly_income", "1.5jt", "Isi dengan angka bulat"),
-])
+@pytest.mark.parametrize(
+    "field, value, message",
+    [
+        ("kk_number", "12345", "Nomor KK harus 16 digit"),
+        ("kk_number", "", "Nomor KK wajib diisi"),
+        ("members-0-nik", "3273029913850001", "Tanggal lahir pada NIK tidak mungkin"),
+        ("members-0-nik", "99730217059000071", "NIK harus 16 digit"),
+        ("members-0-name", "", "Nama wajib diisi."),
+        ("address", "", "Alamat wajib diisi."),
+        ("kode_pos", "4011", "Kode pos harus 5 digit angka."),
+        ("ownership", "", "Pilih status kepemilikan rumah."),
+        ("electricity_va", "", "Daya listrik wajib diisi"),
+        ("members-1-birth_date", "", "Tanggal lahir wajib diisi."),
+        ("members-1-monthly_income", "1.5jt", "Isi dengan angka bulat"),
+    ],
+)
 def test_bad_input_gives_an_indonesian_message_and_keeps_what_was_typed(
-        client, fill_url, rt_id, field, value, message):
+    client, fill_url, rt_id, field, value, message
+):
     data = form_data(rt_id, two_members())
     data[field] = value
     response = client.post(fill_url, data=data)
     page = response.get_data(as_text=True)
     assert response.status_code == 422
     assert message in page and "is-invalid" in page
-    assert 'value="SITI RAHAYU"' in page and 'value="Gg. Sukamaju No. 7"' in page or field == "address"
+    assert (
+        'value="SITI RAHAYU"' in page
+        and 'value="Gg. Sukamaju No. 7"' in page
+        or field == "address"
+    )
 
 
 def test_removed_and_added_rows_survive_a_rejected_submission(client, fill_url, rt_id, app):
-    members = two_members() + [member("ANAK KETIGA", birth=date(2015, 1, 9)),
-                               member("ANAK KEEMPAT", birth=date(2018, 4, 2), nik="123")]
-    data = form_data(rt_id, members, indices=[0, 2, 5, 9])  # rows 1, 3, 4... removed in the browser
+    members = two_members() + [
+        member("ANAK KETIGA", birth=date(2015, 1, 9)),
+        member("ANAK KEEMPAT", birth=date(2018, 4, 2), nik="123"),
+    ]
+    data = form_data(
+        rt_id, members, indices=[0, 2, 5, 9]
+    )  # rows 1, 3, 4... removed in the browser
     response = client.post(fill_url, data=data)
     page = response.get_data(as_text=True)
     assert response.status_code == 422
@@ -123,8 +140,9 @@ def test_household_needs_a_head(client, fill_url, rt_id):
 
 
 def test_member_without_ktp_is_recordable_and_flagged(client, fill_url, rt_id, app):
-    members = two_members() + [member("PENDATANG TANPA KTP", nik="", no_ktp=True,
-                                      presence="pendatang")]
+    members = two_members() + [
+        member("PENDATANG TANPA KTP", nik="", no_ktp=True, presence="pendatang")
+    ]
     assert client.post(fill_url, data=form_data(rt_id, members)).status_code == 302
     with app.app_context():
         survey = db.session.scalar(sa.select(Survey))
@@ -145,23 +163,30 @@ def test_kk_surveyed_this_period_by_someone_else_is_refused(client, fill_url, rt
     assert f'href="/survei/{earlier_id}"' not in page  # not theirs: named, not linked
 
 
-def test_kk_surveyed_twice_by_the_same_volunteer_links_to_the_first(client, fill_url, rt_id,
-                                                                     app, world):
+def test_kk_surveyed_twice_by_the_same_volunteer_links_to_the_first(
+    client, fill_url, rt_id, app, world
+):
     with app.app_context():
         volunteer = db.session.get(User, world.user_ids["volunteer"])
         household = db.session.get(Household, world.household_ids["assigned"])
-        earlier = make_survey(db.session, volunteer, volunteer.assigned_rts[0],
-                              kk=household.kk_number)
+        earlier = make_survey(
+            db.session, volunteer, volunteer.assigned_rts[0], kk=household.kk_number
+        )
         db.session.commit()
         earlier_id, kk = earlier.id, household.kk_number
-    page = client.post(fill_url, data=form_data(rt_id, two_members(), kk=kk)).get_data(as_text=True)
+    page = client.post(fill_url, data=form_data(rt_id, two_members(), kk=kk)).get_data(
+        as_text=True
+    )
     assert f'<a href="/survei/{earlier_id}" id="kk-link">Lihat survei #{earlier_id}</a>' in page
 
 
-@pytest.mark.parametrize("photo, message", [
-    (b"<script>alert(1)</script>", "bukan gambar yang valid"),
-    (None, "Foto terlalu besar"),
-])
+@pytest.mark.parametrize(
+    "photo, message",
+    [
+        (b"<script>alert(1)</script>", "bukan gambar yang valid"),
+        (None, "Foto terlalu besar"),
+    ],
+)
 def test_bad_photos_are_refused(make_app, world, rt_id, photo, message):
     app = make_app(SURVEY_PHOTO_MAX_BYTES=2000)
     client = app.test_client()
@@ -181,7 +206,9 @@ def test_oversized_request_gets_the_indonesian_413_page(make_app, world, rt_id):
     data = form_data(rt_id, two_members())
     data["photo"] = (io.BytesIO(jpeg((600, 600))), "rumah.jpg")
     response = client.post(url, data=data, content_type="multipart/form-data")
-    assert response.status_code == 413 and "Berkas terlalu besar" in response.get_data(as_text=True)
+    assert response.status_code == 413 and "Berkas terlalu besar" in response.get_data(
+        as_text=True
+    )
 
 
 def test_nik_already_in_another_visible_household_links_to_it(client, fill_url, rt_id, app, world):
@@ -196,19 +223,27 @@ def test_nik_already_in_another_visible_household_links_to_it(client, fill_url, 
     assert f'href="/registri/kk/{household_id}"' in page
 
 
-def test_nik_in_a_household_outside_the_volunteers_rts_is_masked(client, fill_url, rt_id, app,
-                                                                  world):
+def test_nik_in_a_household_outside_the_volunteers_rts_is_masked(
+    client, fill_url, rt_id, app, world
+):
     with app.app_context():
         person = db.session.get(Person, world.person_ids["unassigned"])
-        nik, household_id, birth, sex = (person.nik, person.household_id, person.birth_date,
-                                          person.sex)
+        nik, household_id, birth, sex = (
+            person.nik,
+            person.household_id,
+            person.birth_date,
+            person.sex,
+        )
         other_kk = person.household.kk_number
     members = two_members()
-    members[1].update(nik=nik, name="WARGA LAIN", birth_date=birth.isoformat(), sex=sex,
-                      relation="anak")
+    members[1].update(
+        nik=nik, name="WARGA LAIN", birth_date=birth.isoformat(), sex=sex, relation="anak"
+    )
     response = client.post(fill_url, data=form_data(rt_id, members))
     page = client.get(response.headers["Location"]).get_data(as_text=True)
-    assert f"NIK {nik[:6]}******{nik[12:]} sudah terdaftar di KK lain di luar wilayah Anda." in page
+    assert (
+        f"NIK {nik[:6]}******{nik[12:]} sudah terdaftar di KK lain di luar wilayah Anda." in page
+    )
     assert other_kk not in page and f"/registri/kk/{household_id}" not in page
 
 
@@ -226,14 +261,20 @@ def test_autosave_keeps_the_draft_and_needs_the_csrf_header(make_app, world, rt_
     app = make_app(WTF_CSRF_ENABLED=True)
     client = app.test_client()
     login_page = client.get("/login").get_data(as_text=True)
-    token = login_page.split('name="csrf_token" type="hidden" value="')[1].split('"')[0] \
-        if 'name="csrf_token" type="hidden"' in login_page else \
-        login_page.split('name="csrf_token" value="')[1].split('"')[0]
-    client.post("/login", data={"username": "relawan", "password": "kata-sandi-uji-123",
-                                "csrf_token": token})
+    token = (
+        login_page.split('name="csrf_token" type="hidden" value="')[1].split('"')[0]
+        if 'name="csrf_token" type="hidden"' in login_page
+        else login_page.split('name="csrf_token" value="')[1].split('"')[0]
+    )
+    client.post(
+        "/login",
+        data={"username": "relawan", "password": "kata-sandi-uji-123", "csrf_token": token},
+    )
     page = client.get("/survei/").get_data(as_text=True)
     token = page.split('name="csrf_token" value="')[1].split('"')[0]
-    url = client.post("/survei/mulai", data={"rt_id": rt_id, "csrf_token": token}).headers["Location"]
+    url = client.post("/survei/mulai", data={"rt_id": rt_id, "csrf_token": token}).headers[
+        "Location"
+    ]
     draft_url = url.replace("/isi", "/draf")
     fields = {"fields": [["kk_number", "3273020106150077"], ["members-4-name", "ANAK BARU"]]}
     assert client.post(draft_url, json=fields).status_code == 400  # no CSRF header
@@ -254,8 +295,9 @@ def test_volunteer_cannot_survey_outside_their_rts(client, fill_url, app, world)
     assert "Pilihan tidak sah." in page
 
 
-def test_starting_from_a_registered_kk_prefills_its_living_members(client, login_as, rt_id, app,
-                                                                   world):
+def test_starting_from_a_registered_kk_prefills_its_living_members(
+    client, login_as, rt_id, app, world
+):
     with app.app_context():
         household = db.session.get(Household, world.household_ids["assigned"])
         kk, nik = household.kk_number, household.members[0].nik
@@ -264,4 +306,6 @@ def test_starting_from_a_registered_kk_prefills_its_living_members(client, login
     page = client.get(url).get_data(as_text=True)
     assert f'value="{kk}"' in page and f'value="{nik}"' in page and 'value="SITI AMINAH"' in page
     other = client.post("/survei/mulai", data={"rt_id": rt_id, "kk": "3273020106159999"})
-    assert 'value="3273020106159999"' in client.get(other.headers["Location"]).get_data(as_text=True)
+    assert 'value="3273020106159999"' in client.get(other.headers["Location"]).get_data(
+        as_text=True
+    )

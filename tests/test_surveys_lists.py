@@ -1,6 +1,7 @@
 """Survey lists, the XLSX export, and who may see which survey and photo."""
+
 import io
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 import sqlalchemy as sa
@@ -8,9 +9,9 @@ from python_calamine import CalamineWorkbook
 
 from nutera.extensions import db
 from nutera.models import Kelurahan, Survey, User
+from nutera.storage import save_image
 from nutera.surveys.queries import SurveyFilters
 from tests.factories import make_user, rt_of
-from nutera.storage import save_image
 from tests.factories_surveys import make_survey
 from tests.test_surveys_form import jpeg
 
@@ -26,22 +27,31 @@ def surveys(app, world):
         second = make_user(db.session, "relawan.dua", "volunteer", tamansari)
         stranger = make_user(db.session, "relawan.lain", "volunteer", lebakgede)
         ids = {
-            "mine": make_survey(db.session, volunteer, rt_of(tamansari, 1, 1), kk="3273020106150101"),
-            "verified": make_survey(db.session, volunteer, rt_of(tamansari, 1, 1), status="verified"),
+            "mine": make_survey(
+                db.session, volunteer, rt_of(tamansari, 1, 1), kk="3273020106150101"
+            ),
+            "verified": make_survey(
+                db.session, volunteer, rt_of(tamansari, 1, 1), status="verified"
+            ),
             "rw2": make_survey(db.session, second, rt_of(tamansari, 2, 1), kk="3273020106150102"),
-            "other": make_survey(db.session, stranger, rt_of(lebakgede, 1, 1), kk="3273030106150103"),
+            "other": make_survey(
+                db.session, stranger, rt_of(lebakgede, 1, 1), kk="3273030106150103"
+            ),
         }
         ids["mine"].house_photo = save_image(io.BytesIO(jpeg()), "survey").path
         old = ids["rw2"]
-        old.submitted_at = datetime.now(timezone.utc) - timedelta(days=40)
+        old.submitted_at = datetime.now(UTC) - timedelta(days=40)
         db.session.commit()
         return {key: s.id for key, s in ids.items()}
 
 
 def listed(client, query="") -> set[int]:
     page = client.get("/survei/daftar" + query).get_data(as_text=True)
-    return {int(chunk.split('"')[0]) for chunk in page.split('href="/survei/')[1:]
-            if chunk.split('"')[0].isdigit()}
+    return {
+        int(chunk.split('"')[0])
+        for chunk in page.split('href="/survei/')[1:]
+        if chunk.split('"')[0].isdigit()
+    }
 
 
 def test_staff_see_their_kelurahan_only_and_can_filter(client, login_as, surveys):
@@ -86,8 +96,12 @@ def test_staff_of_another_kelurahan_cannot_see_or_decide(client, login_as, surve
     assert client.get(f"/survei/{surveys['mine']}").status_code == 404
     assert client.get(f"/survei/{surveys['mine']}/foto").status_code == 404
     assert client.post(f"/survei/{surveys['mine']}/setujui").status_code == 404
-    assert client.post(f"/survei/{surveys['mine']}/keputusan",
-                       data={"action": "reject", "note": "x"}).status_code == 404
+    assert (
+        client.post(
+            f"/survei/{surveys['mine']}/keputusan", data={"action": "reject", "note": "x"}
+        ).status_code
+        == 404
+    )
     client.post("/survei/verifikasi/bersih", data={"survey_id": [surveys["mine"]]})
     with app.app_context():
         assert db.session.get(Survey, surveys["mine"]).status == "submitted"
@@ -110,7 +124,9 @@ def test_xlsx_export_follows_the_filters_and_keeps_kk_as_text(client, login_as, 
     response = client.get("/survei/daftar.xlsx?rw=1")
     assert response.status_code == 200
     assert response.mimetype.endswith("spreadsheetml.sheet")
-    rows = CalamineWorkbook.from_filelike(io.BytesIO(response.data)).get_sheet_by_index(0).to_python()
+    rows = (
+        CalamineWorkbook.from_filelike(io.BytesIO(response.data)).get_sheet_by_index(0).to_python()
+    )
     assert rows[0][:3] == ["No. survei", "Nomor KK", "RW"]
     assert {int(r[0]) for r in rows[1:]} == {surveys["mine"], surveys["verified"]}
     assert "3273020106150101" in [r[1] for r in rows[1:]]

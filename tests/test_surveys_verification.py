@@ -1,5 +1,6 @@
 """Staff verification: approve into the registry, return, reject, bulk approve, history."""
-from datetime import date
+
+from datetime import UTC, date
 
 import pytest
 import sqlalchemy as sa
@@ -33,16 +34,30 @@ def resurvey_of_assigned(app, world):
         kk, nik = household.kk_number, siti.nik
 
     def data_for(rt_id):
-        return form_data(rt_id, [
-            member("SITI AMINAH", "kepala", "P", date(1980, 2, 1), nik=nik,
-                   monthly_income="750000", occupation="Pedagang"),
-            member("BAYI BARU", "anak", "P", date(2026, 9, 1)),
-        ], kk=kk, electricity_va="450")
+        return form_data(
+            rt_id,
+            [
+                member(
+                    "SITI AMINAH",
+                    "kepala",
+                    "P",
+                    date(1980, 2, 1),
+                    nik=nik,
+                    monthly_income="750000",
+                    occupation="Pedagang",
+                ),
+                member("BAYI BARU", "anak", "P", date(2026, 9, 1)),
+            ],
+            kk=kk,
+            electricity_va="450",
+        )
+
     return data_for
 
 
 def test_approving_updates_the_registry_and_keeps_previous_values_in_the_audit_log(
-        client, auth, app, world, rt_id):
+    client, auth, app, world, rt_id
+):
     survey_id = submit_as_volunteer(client, auth, rt_id, resurvey_of_assigned(app, world))
     auth.login("petugas")
     queue = client.get("/survei/verifikasi").get_data(as_text=True)
@@ -63,9 +78,13 @@ def test_approving_updates_the_registry_and_keeps_previous_values_in_the_audit_l
         assert survey.status == "verified" and survey.household_id == household.id
         assert [e.status for e in survey.events] == ["draft", "submitted", "verified"]
         assert survey.events[-1].user_id == world.user_ids["staff"]
-        change = db.session.scalar(sa.select(AuditLog).where(
-            AuditLog.entity == "household", AuditLog.entity_id == household.id,
-            AuditLog.action == "update"))
+        change = db.session.scalar(
+            sa.select(AuditLog).where(
+                AuditLog.entity == "household",
+                AuditLog.entity_id == household.id,
+                AuditLog.action == "update",
+            )
+        )
         assert change.user_id == world.user_ids["staff"]
         assert change.changes["electricity_va"] == {"before": None, "after": 450}
 
@@ -77,8 +96,10 @@ def test_return_then_correct_then_approve(client, auth, app, world, rt_id):
     assert refused.status_code == 302
     with app.app_context():
         assert db.session.get(Survey, survey_id).status == "submitted"
-    client.post(f"/survei/{survey_id}/keputusan",
-                data={"action": "return", "note": "Foto rumah belum ada."})
+    client.post(
+        f"/survei/{survey_id}/keputusan",
+        data={"action": "return", "note": "Foto rumah belum ada."},
+    )
     auth.logout()
     auth.login("relawan")
     page = client.get("/survei/").get_data(as_text=True)
@@ -92,18 +113,26 @@ def test_return_then_correct_then_approve(client, auth, app, world, rt_id):
     auth.login("petugas")
     client.post(f"/survei/{survey_id}/setujui")
     with app.app_context():
-        statuses = list(db.session.scalars(
-            sa.select(SurveyStatusEvent.status).where(SurveyStatusEvent.survey_id == survey_id)
-            .order_by(SurveyStatusEvent.id)))
+        statuses = list(
+            db.session.scalars(
+                sa.select(SurveyStatusEvent.status)
+                .where(SurveyStatusEvent.survey_id == survey_id)
+                .order_by(SurveyStatusEvent.id)
+            )
+        )
         assert statuses == ["draft", "submitted", "returned", "submitted", "verified"]
-        assert db.session.get(Household, world.household_ids["assigned"]).address == \
-            "Gg. Sukamaju No. 8"
+        assert (
+            db.session.get(Household, world.household_ids["assigned"]).address
+            == "Gg. Sukamaju No. 8"
+        )
 
 
 def test_reject_needs_a_reason_and_leaves_the_registry_alone(client, auth, app, world, rt_id):
     survey_id = submit_as_volunteer(client, auth, rt_id, resurvey_of_assigned(app, world))
     auth.login("petugas")
-    client.post(f"/survei/{survey_id}/keputusan", data={"action": "reject", "note": "Data fiktif."})
+    client.post(
+        f"/survei/{survey_id}/keputusan", data={"action": "reject", "note": "Data fiktif."}
+    )
     with app.app_context():
         survey = db.session.get(Survey, survey_id)
         assert survey.status == "rejected" and survey.staff_note == "Data fiktif."
@@ -119,9 +148,17 @@ def test_deceased_and_moved_members_change_status(client, auth, app, world, rt_i
         kk, nik = household.kk_number, siti.nik
 
     def data_for(rt):
-        return form_data(rt, [member("SITI AMINAH", "kepala", "P", date(1980, 2, 1), nik=nik,
-                                     presence="meninggal"),
-                              member("ANAK PERTAMA", "kepala", "L", date(2000, 1, 1))], kk=kk)
+        return form_data(
+            rt,
+            [
+                member(
+                    "SITI AMINAH", "kepala", "P", date(1980, 2, 1), nik=nik, presence="meninggal"
+                ),
+                member("ANAK PERTAMA", "kepala", "L", date(2000, 1, 1)),
+            ],
+            kk=kk,
+        )
+
     survey_id = submit_as_volunteer(client, auth, rt_id, data_for)
     auth.login("petugas")
     assert "SITI AMINAH: Meninggal" in client.get(f"/survei/{survey_id}").get_data(as_text=True)
@@ -150,12 +187,19 @@ def test_bulk_approval_takes_only_clean_submitted_surveys(client, login_as, app,
         assert db.session.scalar(sa.select(sa.func.count(Household.id))) == 3 + 2
 
 
-def test_task_is_shown_to_the_volunteer_and_closed_by_verification(client, auth, app, world,
-                                                                    rt_id):
+def test_task_is_shown_to_the_volunteer_and_closed_by_verification(
+    client, auth, app, world, rt_id
+):
     auth.login("petugas")
-    response = client.post("/survei/tugas/baru", data={
-        "rt_id": rt_id, "address": "Gg. Kos Mahasiswa 3", "subject_name": "PENGHUNI KOS",
-        "note": "Usulan RT: penghuni kos belum terdata."})
+    response = client.post(
+        "/survei/tugas/baru",
+        data={
+            "rt_id": rt_id,
+            "address": "Gg. Kos Mahasiswa 3",
+            "subject_name": "PENGHUNI KOS",
+            "note": "Usulan RT: penghuni kos belum terdata.",
+        },
+    )
     assert response.status_code == 302
     bad = client.post("/survei/tugas/baru", data={"rt_id": rt_id, "address": "", "kk_number": "1"})
     assert "Alamat wajib diisi." in bad.get_data(as_text=True)
@@ -167,8 +211,11 @@ def test_task_is_shown_to_the_volunteer_and_closed_by_verification(client, auth,
         task_id = db.session.scalar(sa.select(SurveyTask.id))
     url = client.post("/survei/mulai", data={"task_id": task_id}).headers["Location"]
     assert 'value="Gg. Kos Mahasiswa 3"' in client.get(url).get_data(as_text=True)
-    data = form_data(rt_id, [member("PENGHUNI KOS", "kepala", presence="pendatang")],
-                     address="Gg. Kos Mahasiswa 3")
+    data = form_data(
+        rt_id,
+        [member("PENGHUNI KOS", "kepala", presence="pendatang")],
+        address="Gg. Kos Mahasiswa 3",
+    )
     assert client.post(url, data=data).status_code == 302
     auth.logout()
     auth.login("petugas")
@@ -188,12 +235,14 @@ def test_status_history_is_queryable(app, world):
         rows = db.session.execute(
             sa.select(SurveyStatusEvent.status, User.username)
             .join(User, SurveyStatusEvent.user_id == User.id)
-            .where(SurveyStatusEvent.survey_id == survey.id).order_by(SurveyStatusEvent.id)).all()
+            .where(SurveyStatusEvent.survey_id == survey.id)
+            .order_by(SurveyStatusEvent.id)
+        ).all()
         assert [tuple(r) for r in rows] == [("draft", "relawan"), ("submitted", "relawan")]
 
 
 def test_second_decision_on_a_stale_survey_is_refused(app, world):
-    from datetime import datetime, timezone
+    from datetime import datetime
 
     from nutera.surveys.approval import approve_survey
     from nutera.surveys.services import SurveyError
@@ -205,10 +254,11 @@ def test_second_decision_on_a_stale_survey_is_refused(app, world):
         staff = db.session.get(User, world.user_ids["staff"])
         survey = db.session.get(Survey, survey_id)  # loaded while still 'submitted'
         with db.engine.begin() as other_staff:  # someone else decides first and commits
-            other_staff.execute(sa.update(Survey).where(Survey.id == survey_id)
-                                .values(status="rejected"))
+            other_staff.execute(
+                sa.update(Survey).where(Survey.id == survey_id).values(status="rejected")
+            )
         with pytest.raises(SurveyError, match="tidak sedang menunggu verifikasi"):
-            approve_survey(db.session, survey, staff, datetime.now(timezone.utc))
+            approve_survey(db.session, survey, staff, datetime.now(UTC))
         db.session.rollback()
         assert db.session.get(Survey, survey_id).status == "rejected"
         assert db.session.scalar(sa.select(sa.func.count(Household.id))) == 3

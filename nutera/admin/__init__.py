@@ -1,4 +1,5 @@
 """Account administration and the audit log."""
+
 from flask import Blueprint
 
 bp = Blueprint("admin", __name__)

@@ -1,4 +1,5 @@
 """Read-only queries for the admin pages."""
+
 import sqlalchemy as sa
 
 from nutera.extensions import db
@@ -23,8 +24,10 @@ def kelurahan_choices(viewer: User) -> list[tuple[int, str]]:
 def rt_choices(kelurahan_id: int) -> list[tuple[int, str]]:
     """Every RT of a kelurahan as (id, 'RT 01/RW 02')."""
     rows = db.session.execute(
-        sa.select(Rt.id, Rt.number, Rw.number).join(Rw, Rt.rw_id == Rw.id)
-        .where(Rt.kelurahan_id == kelurahan_id).order_by(Rw.number, Rt.number)
+        sa.select(Rt.id, Rt.number, Rw.number)
+        .join(Rw, Rt.rw_id == Rw.id)
+        .where(Rt.kelurahan_id == kelurahan_id)
+        .order_by(Rw.number, Rt.number)
     )
     return [(rt_id, f"RT {rt:02d}/RW {rw:02d}") for rt_id, rt, rw in rows]
 
@@ -34,5 +37,4 @@ def audit_page(viewer: User, page: int, entity: str | None = None):
     stmt = sa.select(AuditLog).where(visible_to(AuditLog, viewer))
     if entity:
         stmt = stmt.where(AuditLog.entity == entity)
-    return db.paginate(stmt.order_by(AuditLog.id.desc()), page=page, per_page=50,
-                       error_out=False)
+    return db.paginate(stmt.order_by(AuditLog.id.desc()), page=page, per_page=50, error_out=False)

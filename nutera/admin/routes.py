@@ -1,4 +1,5 @@
 """Account administration views (admin: everything; staff: their kelurahan's volunteers)."""
+
 from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
@@ -31,12 +32,18 @@ def new_user():
         kelurahan_options.insert(0, (0, "— (admin seluruh kota)"))
     form.kelurahan_id.choices = kelurahan_options
     if form.validate_on_submit():
-        kelurahan = db.session.get(Kelurahan, form.kelurahan_id.data) \
-            if form.kelurahan_id.data else None
+        kelurahan = (
+            db.session.get(Kelurahan, form.kelurahan_id.data) if form.kelurahan_id.data else None
+        )
         try:
-            user = create_user(db.session, username=form.username.data,
-                               full_name=form.full_name.data, password=form.password.data,
-                               role=form.role.data, kelurahan=kelurahan)
+            user = create_user(
+                db.session,
+                username=form.username.data,
+                full_name=form.full_name.data,
+                password=form.password.data,
+                role=form.role.data,
+                kelurahan=kelurahan,
+            )
         except AccountError as error:
             db.session.rollback()
             form[error.field].errors.append(str(error))
@@ -78,6 +85,7 @@ def assignments(user_id: int):
 @roles_required("admin", "staff")
 def audit():
     """The audit log of the viewer's kelurahan (admin: all)."""
-    page = audit_page(current_user, request.args.get("page", 1, type=int),
-                      request.args.get("entity") or None)
+    page = audit_page(
+        current_user, request.args.get("page", 1, type=int), request.args.get("entity") or None
+    )
     return render_template("admin/audit.html", page=page)

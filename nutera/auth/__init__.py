@@ -1,4 +1,5 @@
 """Sign-in and sign-out."""
+
 from flask import Blueprint
 
 bp = Blueprint("auth", __name__)

@@ -1,4 +1,5 @@
 """flask users ...: account administration from the command line."""
+
 import click
 import sqlalchemy as sa
 from flask.cli import with_appcontext
@@ -28,8 +29,14 @@ def create_command(username, full_name, role, kelurahan_code, password) -> None:
         if kelurahan is None:
             raise click.ClickException(f"Kelurahan dengan kode {kelurahan_code} tidak ada.")
     try:
-        user = create_user(db.session, username=username, full_name=full_name,
-                           password=password, role=role, kelurahan=kelurahan)
+        user = create_user(
+            db.session,
+            username=username,
+            full_name=full_name,
+            password=password,
+            role=role,
+            kelurahan=kelurahan,
+        )
     except AccountError as error:
         db.session.rollback()
         raise click.ClickException(str(error)) from None

@@ -1,4 +1,5 @@
 """Role checks for views."""
+
 from functools import wraps
 
 from flask import abort

@@ -1,6 +1,7 @@
 """Account operations that need no request."""
+
 import secrets
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from functools import cache
 
 import sqlalchemy as sa
@@ -32,12 +33,17 @@ def authenticate(session: Session, username: str, password: str) -> User | None:
         return None
     if not user.check_password(password) or not user.active:
         return None
-    user.last_login_at = datetime.now(timezone.utc)
+    user.last_login_at = datetime.now(UTC)
     return user
 
 
 def create_user(
-    session: Session, *, username: str, full_name: str, password: str, role: str,
+    session: Session,
+    *,
+    username: str,
+    full_name: str,
+    password: str,
+    role: str,
     kelurahan: Kelurahan | None,
 ) -> User:
     """Add a new account; admins belong to no kelurahan, everyone else to one."""
@@ -45,14 +51,19 @@ def create_user(
     if role not in ROLES:
         raise AccountError(f"Peran '{role}' tidak dikenal.", "role")
     if role != "admin" and kelurahan is None:
-        raise AccountError("Petugas dan relawan harus terdaftar pada satu kelurahan.",
-                           "kelurahan_id")
+        raise AccountError(
+            "Petugas dan relawan harus terdaftar pada satu kelurahan.", "kelurahan_id"
+        )
     if len(password) < 10:
         raise AccountError("Kata sandi minimal 10 karakter.", "password")
     if session.scalar(sa.select(User.id).where(User.username == username)) is not None:
         raise AccountError(f"Nama pengguna '{username}' sudah dipakai.")
-    user = User(username=username, full_name=full_name.strip(), role=role,
-                kelurahan_id=None if role == "admin" else kelurahan.id)
+    user = User(
+        username=username,
+        full_name=full_name.strip(),
+        role=role,
+        kelurahan_id=None if role == "admin" else kelurahan.id,
+    )
     user.set_password(password)
     session.add(user)
     session.flush()
@@ -64,7 +75,9 @@ def assign_rts(session: Session, volunteer: User, rt_ids: list[int]) -> None:
     if not volunteer.is_volunteer:
         raise AccountError("Hanya relawan yang dapat ditugaskan ke RT/RW.", "rt_ids")
     rts = list(session.scalars(sa.select(Rt).where(Rt.id.in_(rt_ids))))
-    if len(rts) != len(set(rt_ids)) or any(rt.kelurahan_id != volunteer.kelurahan_id for rt in rts):
+    if len(rts) != len(set(rt_ids)) or any(
+        rt.kelurahan_id != volunteer.kelurahan_id for rt in rts
+    ):
         raise AccountError("RT yang dipilih tidak berada di kelurahan relawan ini.", "rt_ids")
     volunteer.assigned_rts = rts
     session.flush()

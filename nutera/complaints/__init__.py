@@ -1,4 +1,5 @@
 """The 24-hour complaint box: residents report, propose and rebut; staff answer on time."""
+
 from flask import Blueprint
 
 bp = Blueprint("complaints", __name__)

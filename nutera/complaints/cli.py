@@ -1,4 +1,5 @@
 """flask complaints ...: settings of the complaint box from the command line."""
+
 import click
 from flask.cli import with_appcontext
 

@@ -1,4 +1,5 @@
 """The staff desk: queue, one complaint, and the actions on it."""
+
 from flask import current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
@@ -7,8 +8,14 @@ from nutera.complaints import bp, queries, services
 from nutera.complaints.forms import AssignForm, ConvertForm, LinkForm, NoteForm, StatusForm
 from nutera.extensions import db
 from nutera.models import (
-    COMPLAINT_CATEGORIES, COMPLAINT_STATUSES, Complaint, ComplaintPhoto, Enrollment, Household,
-    Person, User,
+    COMPLAINT_CATEGORIES,
+    COMPLAINT_STATUSES,
+    Complaint,
+    ComplaintPhoto,
+    Enrollment,
+    Household,
+    Person,
+    User,
 )
 from nutera.scoping import get_visible_or_404
 from nutera.storage import send_stored
@@ -25,12 +32,17 @@ def _filters() -> queries.QueueFilters:
     args = request.args
     return queries.QueueFilters(
         category=args.get("kategori") if args.get("kategori") in COMPLAINT_CATEGORIES else None,
-        status=args.get("status") if args.get("status") in {*COMPLAINT_STATUSES, "terbuka"}
+        status=args.get("status")
+        if args.get("status") in {*COMPLAINT_STATUSES, "terbuka"}
         else None,
-        rw=args.get("rw", type=int), rt=args.get("rt", type=int),
-        older_than_days=args.get("umur", type=int) if args.get("umur", type=int)
-        in queries.AGE_FILTERS else None,
-        overdue=args.get("terlambat") == "1", assigned_to_me=args.get("saya") == "1")
+        rw=args.get("rw", type=int),
+        rt=args.get("rt", type=int),
+        older_than_days=args.get("umur", type=int)
+        if args.get("umur", type=int) in queries.AGE_FILTERS
+        else None,
+        overdue=args.get("terlambat") == "1",
+        assigned_to_me=args.get("saya") == "1",
+    )
 
 
 @bp.route(DESK)
@@ -38,12 +50,19 @@ def _filters() -> queries.QueueFilters:
 def queue():
     """Complaints in the viewer's kelurahan, filterable, overdue ones highlighted."""
     today = _today()
-    page = queries.complaint_queue(current_user, _filters(), today,
-                                   request.args.get("page", 1, type=int))
-    return render_template("complaints/queue.html", page=page, today=today,
-                           is_overdue=queries.is_overdue, age_filters=queries.AGE_FILTERS,
-                           categories=COMPLAINT_CATEGORIES, statuses=COMPLAINT_STATUSES,
-                           filter_args={k: v for k, v in request.args.items() if k != "page"})
+    page = queries.complaint_queue(
+        current_user, _filters(), today, request.args.get("page", 1, type=int)
+    )
+    return render_template(
+        "complaints/queue.html",
+        page=page,
+        today=today,
+        is_overdue=queries.is_overdue,
+        age_filters=queries.AGE_FILTERS,
+        categories=COMPLAINT_CATEGORIES,
+        statuses=COMPLAINT_STATUSES,
+        filter_args={k: v for k, v in request.args.items() if k != "page"},
+    )
 
 
 def _complaint(complaint_id: int) -> Complaint:
@@ -56,22 +75,34 @@ def detail(complaint_id: int):
     """One complaint with its photos, notes, answers, links and actions."""
     complaint = _complaint(complaint_id)
     number = "".join(ch for ch in request.args.get("cari", "") if ch.isdigit())
-    matches = (queries.search_registry(current_user, complaint.kelurahan_id, number)
-               if len(number) == 16 else None)
+    matches = (
+        queries.search_registry(current_user, complaint.kelurahan_id, number)
+        if len(number) == 16
+        else None
+    )
     assign_form = AssignForm(assignee=complaint.assigned_to_id)
     assign_form.assignee.choices = [("", "— belum ditugaskan —")] + [
-        (u.id, u.full_name) for u in queries.assignable_staff(complaint.kelurahan_id)]
+        (u.id, u.full_name) for u in queries.assignable_staff(complaint.kelurahan_id)
+    ]
     today = _today()
     return render_template(
-        "complaints/detail.html", complaint=complaint, overdue=queries.is_overdue(complaint, today),
+        "complaints/detail.html",
+        complaint=complaint,
+        overdue=queries.is_overdue(complaint, today),
         days_left=queries.working_days_left(
-            complaint, today, services.holidays_for(db.session, complaint.kelurahan_id)),
+            complaint, today, services.holidays_for(db.session, complaint.kelurahan_id)
+        ),
         show_reporter=complaint.reporter_visible_to(current_user),
         transitions=services.TRANSITIONS[complaint.status],
-        status_form=StatusForm(), note_form=NoteForm(), assign_form=assign_form,
-        link_form=LinkForm(), convert_form=ConvertForm(), matches=matches,
+        status_form=StatusForm(),
+        note_form=NoteForm(),
+        assign_form=assign_form,
+        link_form=LinkForm(),
+        convert_form=ConvertForm(),
+        matches=matches,
         notes=queries.notes_of(complaint),
-        search=request.args.get("cari", complaint.subject_nik or ""))
+        search=request.args.get("cari", complaint.subject_nik or ""),
+    )
 
 
 def _done(complaint: Complaint, message: str):
@@ -95,8 +126,12 @@ def _act(complaint: Complaint, action, message: str):
     return _done(complaint, message)
 
 
-STATUS_ACTIONS = {"terverifikasi": "Pengaduan diverifikasi.", "diproses": "Pengaduan diproses.",
-                  "ditolak": "Pengaduan ditolak.", "selesai": "Pengaduan ditutup."}
+STATUS_ACTIONS = {
+    "terverifikasi": "Pengaduan diverifikasi.",
+    "diproses": "Pengaduan diproses.",
+    "ditolak": "Pengaduan ditolak.",
+    "selesai": "Pengaduan ditutup.",
+}
 
 
 @bp.route(f"{DESK}/<int:complaint_id>/status", methods=["POST"])
@@ -110,8 +145,11 @@ def change_status(complaint_id: int):
         return _refused(complaint, "Perubahan status tidak valid.")
     actions = {
         "terverifikasi": lambda: services.verify(
-            db.session, complaint, _today(),
-            services.holidays_for(db.session, complaint.kelurahan_id)),
+            db.session,
+            complaint,
+            _today(),
+            services.holidays_for(db.session, complaint.kelurahan_id),
+        ),
         "diproses": lambda: services.start_processing(db.session, complaint),
         "ditolak": lambda: services.reject(db.session, complaint, form.reason.data or ""),
         "selesai": lambda: services.close(db.session, complaint),
@@ -127,9 +165,13 @@ def add_note(complaint_id: int):
     form = NoteForm()
     if not form.validate_on_submit():
         return _refused(complaint, "Isi catatan wajib diisi (paling panjang 4.000 huruf).")
-    return _act(complaint, lambda: services.add_note(
-        db.session, complaint, current_user, form.body.data, form.public.data),
-        "Jawaban publik terkirim." if form.public.data else "Catatan internal disimpan.")
+    return _act(
+        complaint,
+        lambda: services.add_note(
+            db.session, complaint, current_user, form.body.data, form.public.data
+        ),
+        "Jawaban publik terkirim." if form.public.data else "Catatan internal disimpan.",
+    )
 
 
 @bp.route(f"{DESK}/<int:complaint_id>/tugaskan", methods=["POST"])
@@ -140,8 +182,11 @@ def assign(complaint_id: int):
     form = AssignForm()
     form.validate_on_submit()
     assignee = db.session.get(User, form.assignee.data) if form.assignee.data else None
-    return _act(complaint, lambda: services.assign(db.session, complaint, assignee, current_user),
-                "Petugas yang menangani sudah diatur.")
+    return _act(
+        complaint,
+        lambda: services.assign(db.session, complaint, assignee, current_user),
+        "Petugas yang menangani sudah diatur.",
+    )
 
 
 def _visible_or_none(model, raw: str | None):
@@ -156,11 +201,16 @@ def link(complaint_id: int):
     form = LinkForm()
     if not form.validate_on_submit():
         return _refused(complaint, "Pilihan tidak valid.")
-    chosen = {"person": _visible_or_none(Person, form.person_id.data),
-              "household": _visible_or_none(Household, form.household_id.data),
-              "enrollment": _visible_or_none(Enrollment, form.enrollment_id.data)}
-    return _act(complaint, lambda: services.link(db.session, complaint, **chosen),
-                "Pengaduan sudah ditautkan.")
+    chosen = {
+        "person": _visible_or_none(Person, form.person_id.data),
+        "household": _visible_or_none(Household, form.household_id.data),
+        "enrollment": _visible_or_none(Enrollment, form.enrollment_id.data),
+    }
+    return _act(
+        complaint,
+        lambda: services.link(db.session, complaint, **chosen),
+        "Pengaduan sudah ditautkan.",
+    )
 
 
 @bp.route(f"{DESK}/<int:complaint_id>/jadikan-tugas", methods=["POST"])
@@ -172,9 +222,11 @@ def convert_usul(complaint_id: int):
     if not form.validate_on_submit():
         return _refused(complaint, "Catatan paling panjang 2.000 huruf.")
     note = form.note.data or ""
-    return _act(complaint, lambda: services.convert_usul(db.session, complaint, current_user,
-                                                         note),
-                "Usulan menjadi tugas pendataan untuk relawan RT tersebut.")
+    return _act(
+        complaint,
+        lambda: services.convert_usul(db.session, complaint, current_user, note),
+        "Usulan menjadi tugas pendataan untuk relawan RT tersebut.",
+    )
 
 
 @bp.route(f"{DESK}/<int:complaint_id>/tinjau-sasaran", methods=["POST"])
@@ -186,8 +238,11 @@ def convert_sanggah(complaint_id: int):
     if not form.validate_on_submit():
         return _refused(complaint, "Catatan paling panjang 2.000 huruf.")
     note = form.note.data or ""
-    return _act(complaint, lambda: services.convert_sanggah(db.session, complaint, note),
-                "Kepesertaan masuk daftar tinjauan ketepatan sasaran.")
+    return _act(
+        complaint,
+        lambda: services.convert_sanggah(db.session, complaint, note),
+        "Kepesertaan masuk daftar tinjauan ketepatan sasaran.",
+    )
 
 
 @bp.route(f"{DESK}/foto/<int:photo_id>")

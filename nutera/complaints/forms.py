@@ -1,9 +1,15 @@
 """The public complaint form and the staff desk's small forms."""
+
 import re
 
 from flask_wtf import FlaskForm
 from wtforms import (
-    BooleanField, HiddenField, MultipleFileField, RadioField, SelectField, StringField,
+    BooleanField,
+    HiddenField,
+    MultipleFileField,
+    RadioField,
+    SelectField,
+    StringField,
     TextAreaField,
 )
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
@@ -28,26 +34,40 @@ def _optional_int(value):
 class ComplaintForm(FlaskForm):
     """What a resident reports; RT choices are set by the view for one kelurahan."""
 
-    category = RadioField("Jenis pengaduan", choices=list(COMPLAINT_CATEGORIES.items()),
-                          validators=[DataRequired("Pilih jenis pengaduan.")])
+    category = RadioField(
+        "Jenis pengaduan",
+        choices=list(COMPLAINT_CATEGORIES.items()),
+        validators=[DataRequired("Pilih jenis pengaduan.")],
+    )
     rt = SelectField("RT/RW", coerce=_optional_int, validate_choice=False)
-    subject_name = StringField("Nama orang yang dimaksud", validators=[
-        Length(max=120, message="Nama paling panjang 120 huruf.")])
+    subject_name = StringField(
+        "Nama orang yang dimaksud",
+        validators=[Length(max=120, message="Nama paling panjang 120 huruf.")],
+    )
     subject_nik = StringField("NIK orang yang dimaksud (jika tahu)", validators=[Optional()])
-    subject_address = StringField("Alamat orang yang dimaksud", validators=[
-        Optional(), Length(max=255, message="Alamat paling panjang 255 huruf.")])
-    description = TextAreaField("Uraian pengaduan", validators=[
-        DataRequired("Uraian pengaduan wajib diisi."),
-        Length(min=20, max=4000, message="Uraian antara 20 dan 4.000 huruf.")])
+    subject_address = StringField(
+        "Alamat orang yang dimaksud",
+        validators=[Optional(), Length(max=255, message="Alamat paling panjang 255 huruf.")],
+    )
+    description = TextAreaField(
+        "Uraian pengaduan",
+        validators=[
+            DataRequired("Uraian pengaduan wajib diisi."),
+            Length(min=20, max=4000, message="Uraian antara 20 dan 4.000 huruf."),
+        ],
+    )
     photos = MultipleFileField(f"Foto pendukung (paling banyak {MAX_PHOTOS})")
-    reporter_name = StringField("Nama Anda (boleh dikosongkan)", validators=[
-        Optional(), Length(max=120, message="Nama paling panjang 120 huruf.")])
+    reporter_name = StringField(
+        "Nama Anda (boleh dikosongkan)",
+        validators=[Optional(), Length(max=120, message="Nama paling panjang 120 huruf.")],
+    )
     reporter_phone = StringField("Nomor HP Anda (boleh dikosongkan)", validators=[Optional()])
     anonymous = BooleanField("Anonim: identitas saya hanya dilihat petugas yang menangani")
     confidential = BooleanField("Rahasia: pengaduan ini tidak ditampilkan di daftar publik")
     website = StringField("Jangan diisi")  # honeypot: people never see it, bots fill it
-    captcha = StringField("Ketik huruf pada gambar", validators=[
-        DataRequired("Ketik huruf pada gambar.")])
+    captcha = StringField(
+        "Ketik huruf pada gambar", validators=[DataRequired("Ketik huruf pada gambar.")]
+    )
 
     def set_rt_choices(self, options: list[tuple[int, str]]) -> None:
         """Offer the RTs of the complaint's kelurahan."""
@@ -68,8 +88,11 @@ class ComplaintForm(FlaskForm):
                 raise ValidationError(str(error)) from None
 
     def validate_subject_name(self, field):
-        if self.category.data in ("usul", "sanggah") and not (field.data or "").strip() \
-                and not self.subject_nik.data:
+        if (
+            self.category.data in ("usul", "sanggah")
+            and not (field.data or "").strip()
+            and not self.subject_nik.data
+        ):
             raise ValidationError("Tulis nama (atau NIK) orang yang dimaksud.")
 
     def validate_reporter_phone(self, field):
@@ -98,15 +121,21 @@ class StatusForm(FlaskForm):
     """A status change on the staff desk."""
 
     status = HiddenField(validators=[DataRequired()])
-    reason = TextAreaField("Alasan penolakan (ditampilkan ke pelapor)", validators=[
-        Optional(), Length(max=2000)])
+    reason = TextAreaField(
+        "Alasan penolakan (ditampilkan ke pelapor)", validators=[Optional(), Length(max=2000)]
+    )
 
 
 class NoteForm(FlaskForm):
     """An internal note or a public answer."""
 
-    body = TextAreaField("Isi", validators=[
-        DataRequired("Isi wajib diisi."), Length(max=4000, message="Paling panjang 4.000 huruf.")])
+    body = TextAreaField(
+        "Isi",
+        validators=[
+            DataRequired("Isi wajib diisi."),
+            Length(max=4000, message="Paling panjang 4.000 huruf."),
+        ],
+    )
     public = BooleanField("Jawaban publik (dapat dibaca pelapor lewat kode)")
 
 

@@ -1,6 +1,7 @@
 """Read-side of complaints: the public lookups and the staff queue, always scoped."""
+
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
@@ -9,7 +10,15 @@ from sqlalchemy.orm import selectinload
 from nutera.complaints.sla import working_days_between
 from nutera.extensions import db
 from nutera.models import (
-    Complaint, ComplaintNote, Enrollment, Household, Kelurahan, Person, Rt, Rw, User,
+    Complaint,
+    ComplaintNote,
+    Enrollment,
+    Household,
+    Kelurahan,
+    Person,
+    Rt,
+    Rw,
+    User,
 )
 from nutera.models.base import utcnow
 from nutera.models.complaints import OPEN_STATUSES
@@ -26,16 +35,21 @@ def kelurahan_list() -> list[Kelurahan]:
 def by_code(code: str) -> Complaint | None:
     """The complaint with this exact tracking code (the code is the only key to it)."""
     return db.session.scalar(
-        sa.select(Complaint).where(Complaint.code == code)
-        .options(selectinload(Complaint.rt).selectinload(Rt.rw)))
+        sa.select(Complaint)
+        .where(Complaint.code == code)
+        .options(selectinload(Complaint.rt).selectinload(Rt.rw))
+    )
 
 
 def public_answers(complaint: Complaint) -> list[ComplaintNote]:
     """The public answers of one complaint, oldest first (never internal notes)."""
-    return list(db.session.scalars(
-        sa.select(ComplaintNote)
-        .where(ComplaintNote.complaint_id == complaint.id, ComplaintNote.public.is_(True))
-        .order_by(ComplaintNote.id)))
+    return list(
+        db.session.scalars(
+            sa.select(ComplaintNote)
+            .where(ComplaintNote.complaint_id == complaint.id, ComplaintNote.public.is_(True))
+            .order_by(ComplaintNote.id)
+        )
+    )
 
 
 @dataclass(frozen=True)
@@ -51,28 +65,37 @@ class PublicRow:
 def _local_day(moment: datetime, tz: str) -> date:
     """The kelurahan's calendar day of a UTC moment (SQLite returns it without a zone)."""
     if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=timezone.utc)
+        moment = moment.replace(tzinfo=UTC)
     return moment.astimezone(ZoneInfo(tz)).date()
 
 
 def recent_public(kelurahan_id: int, tz: str, limit: int = 10) -> list[PublicRow]:
     """The latest complaints that are not confidential (rahasia), reduced to their category."""
-    stmt = (sa.select(Complaint).where(Complaint.kelurahan_id == kelurahan_id,
-                                       Complaint.confidential.is_(False))
-            .options(selectinload(Complaint.rt).selectinload(Rt.rw))
-            .order_by(Complaint.id.desc()).limit(limit))
+    stmt = (
+        sa.select(Complaint)
+        .where(Complaint.kelurahan_id == kelurahan_id, Complaint.confidential.is_(False))
+        .options(selectinload(Complaint.rt).selectinload(Rt.rw))
+        .order_by(Complaint.id.desc())
+        .limit(limit)
+    )
     # The day only: an exact time could point at the reporter.
-    return [PublicRow(c.category_label, c.rt.rw.label if c.rt else "-",
-                      _local_day(c.created_at, tz), c.status_label)
-            for c in db.session.scalars(stmt)]
+    return [
+        PublicRow(
+            c.category_label,
+            c.rt.rw.label if c.rt else "-",
+            _local_day(c.created_at, tz),
+            c.status_label,
+        )
+        for c in db.session.scalars(stmt)
+    ]
 
 
 def overdue_condition(today: date) -> sa.ColumnElement[bool]:
     """Complaints past their verification or answer deadline on that day."""
     return sa.or_(
         sa.and_(Complaint.status == "baru", Complaint.verify_due < today),
-        sa.and_(Complaint.status.in_(("terverifikasi", "diproses")),
-                Complaint.answer_due < today))
+        sa.and_(Complaint.status.in_(("terverifikasi", "diproses")), Complaint.answer_due < today),
+    )
 
 
 @dataclass(frozen=True)
@@ -90,10 +113,14 @@ class QueueFilters:
 
 def complaint_queue(viewer: User, filters: QueueFilters, today: date, page: int):
     """A page of the complaints viewer may see, oldest open ones first."""
-    stmt = (scoped_select(Complaint, viewer)
-            .outerjoin(Rt, Complaint.rt_id == Rt.id).outerjoin(Rw, Rt.rw_id == Rw.id)
-            .options(selectinload(Complaint.rt).selectinload(Rt.rw),
-                     selectinload(Complaint.assigned_to)))
+    stmt = (
+        scoped_select(Complaint, viewer)
+        .outerjoin(Rt, Complaint.rt_id == Rt.id)
+        .outerjoin(Rw, Rt.rw_id == Rw.id)
+        .options(
+            selectinload(Complaint.rt).selectinload(Rt.rw), selectinload(Complaint.assigned_to)
+        )
+    )
     if filters.category:
         stmt = stmt.where(Complaint.category == filters.category)
     if filters.status == "terbuka":
@@ -128,7 +155,8 @@ def is_overdue(complaint: Complaint, today: date) -> bool:
 def desk_counts(viewer: User, today: date) -> dict[str, int]:
     """Open and overdue complaints in viewer's scope, for the dashboard."""
     base = sa.select(sa.func.count(Complaint.id)).where(
-        scoped_select(Complaint, viewer).whereclause)
+        scoped_select(Complaint, viewer).whereclause
+    )
     return {
         "open": db.session.scalar(base.where(Complaint.status.in_(OPEN_STATUSES))) or 0,
         "overdue": db.session.scalar(base.where(overdue_condition(today))) or 0,
@@ -137,9 +165,13 @@ def desk_counts(viewer: User, today: date) -> dict[str, int]:
 
 def assignable_staff(kelurahan_id: int) -> list[User]:
     """Active staff of one kelurahan, by name."""
-    return list(db.session.scalars(
-        sa.select(User).where(User.kelurahan_id == kelurahan_id, User.role == "staff",
-                              User.active.is_(True)).order_by(User.full_name)))
+    return list(
+        db.session.scalars(
+            sa.select(User)
+            .where(User.kelurahan_id == kelurahan_id, User.role == "staff", User.active.is_(True))
+            .order_by(User.full_name)
+        )
+    )
 
 
 @dataclass
@@ -153,22 +185,38 @@ class RegistryMatches:
 
 def search_registry(viewer: User, kelurahan_id: int, number: str) -> RegistryMatches:
     """Persons (by NIK) and households (by KK) with their enrollments, in viewer's scope."""
-    persons = list(db.session.scalars(
-        scoped_select(Person, viewer)
-        .where(Person.kelurahan_id == kelurahan_id, Person.nik == number)
-        .options(selectinload(Person.household))))
-    households = list(db.session.scalars(
-        scoped_select(Household, viewer)
-        .where(Household.kelurahan_id == kelurahan_id, sa.or_(
-            Household.kk_number == number,
-            Household.id.in_([p.household_id for p in persons if p.household_id])))))
-    enrollments = list(db.session.scalars(
-        scoped_select(Enrollment, viewer)
-        .where(Enrollment.kelurahan_id == kelurahan_id, sa.or_(
-            Enrollment.person_id.in_([p.id for p in persons]),
-            Enrollment.household_id.in_([h.id for h in households])))
-        .options(selectinload(Enrollment.program))
-        .order_by(Enrollment.id)))
+    persons = list(
+        db.session.scalars(
+            scoped_select(Person, viewer)
+            .where(Person.kelurahan_id == kelurahan_id, Person.nik == number)
+            .options(selectinload(Person.household))
+        )
+    )
+    households = list(
+        db.session.scalars(
+            scoped_select(Household, viewer).where(
+                Household.kelurahan_id == kelurahan_id,
+                sa.or_(
+                    Household.kk_number == number,
+                    Household.id.in_([p.household_id for p in persons if p.household_id]),
+                ),
+            )
+        )
+    )
+    enrollments = list(
+        db.session.scalars(
+            scoped_select(Enrollment, viewer)
+            .where(
+                Enrollment.kelurahan_id == kelurahan_id,
+                sa.or_(
+                    Enrollment.person_id.in_([p.id for p in persons]),
+                    Enrollment.household_id.in_([h.id for h in households]),
+                ),
+            )
+            .options(selectinload(Enrollment.program))
+            .order_by(Enrollment.id)
+        )
+    )
     return RegistryMatches(persons, households, enrollments)
 
 
@@ -185,6 +233,11 @@ def working_days_left(complaint: Complaint, today: date, holidays: set[date]) ->
 
 def notes_of(complaint: Complaint) -> list[ComplaintNote]:
     """Every note and answer of one complaint with its author, oldest first."""
-    return list(db.session.scalars(
-        sa.select(ComplaintNote).where(ComplaintNote.complaint_id == complaint.id)
-        .options(selectinload(ComplaintNote.author)).order_by(ComplaintNote.id)))
+    return list(
+        db.session.scalars(
+            sa.select(ComplaintNote)
+            .where(ComplaintNote.complaint_id == complaint.id)
+            .options(selectinload(ComplaintNote.author))
+            .order_by(ComplaintNote.id)
+        )
+    )

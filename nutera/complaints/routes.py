@@ -1,6 +1,13 @@
 """Public pages: the complaint form, the lookup by code and the status page."""
+
 from flask import (
-    abort, current_app, redirect, render_template, request, session, url_for,
+    abort,
+    current_app,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
 )
 
 from nutera import captcha
@@ -9,7 +16,11 @@ from nutera.audit import Actor, set_actor
 from nutera.complaints import bp, queries
 from nutera.complaints.forms import ComplaintForm, LookupForm
 from nutera.complaints.services import (
-    ComplaintInput, file_complaint, holidays_for, local_today, normalize_code,
+    ComplaintInput,
+    file_complaint,
+    holidays_for,
+    local_today,
+    normalize_code,
 )
 from nutera.extensions import db, limiter
 from nutera.storage import UploadError
@@ -33,11 +44,18 @@ def _complaint_input(form: ComplaintForm, kelurahan_id: int) -> ComplaintInput:
         return (field.data or "").strip()  # fields a client left out arrive as None
 
     return ComplaintInput(
-        kelurahan_id=kelurahan_id, rt_id=form.rt.data, category=form.category.data,
-        description=text(form.description), subject_name=text(form.subject_name),
-        subject_nik=form.subject_nik.data or None, subject_address=text(form.subject_address),
-        reporter_name=text(form.reporter_name), reporter_phone=text(form.reporter_phone),
-        anonymous=bool(form.anonymous.data), confidential=bool(form.confidential.data))
+        kelurahan_id=kelurahan_id,
+        rt_id=form.rt.data,
+        category=form.category.data,
+        description=text(form.description),
+        subject_name=text(form.subject_name),
+        subject_nik=form.subject_nik.data or None,
+        subject_address=text(form.subject_address),
+        reporter_name=text(form.reporter_name),
+        reporter_phone=text(form.reporter_phone),
+        anonymous=bool(form.anonymous.data),
+        confidential=bool(form.confidential.data),
+    )
 
 
 def _submission_is_valid(form: ComplaintForm) -> bool:
@@ -54,8 +72,12 @@ def _submission_is_valid(form: ComplaintForm) -> bool:
 @bp.route("/pengaduan", methods=["GET", "POST"])
 @limiter.limit(lambda: current_app.config["COMPLAINT_FORM_RATE_LIMIT"], methods=["GET"])
 @limiter.limit(lambda: current_app.config["COMPLAINT_ATTEMPT_RATE_LIMIT"], methods=["POST"])
-@limiter.limit(lambda: current_app.config["COMPLAINT_RATE_LIMIT"], methods=["POST"],
-               deduct_when=lambda response: response.status_code == 302, scope="complaint-filed")
+@limiter.limit(
+    lambda: current_app.config["COMPLAINT_RATE_LIMIT"],
+    methods=["POST"],
+    deduct_when=lambda response: response.status_code == 302,
+    scope="complaint-filed",
+)
 def new_complaint():
     """The public complaint form (no account needed)."""
     kelurahan, kelurahans = _chosen_kelurahan()
@@ -67,8 +89,12 @@ def new_complaint():
         set_actor(db.session, Actor(None))  # audited, but never with the reporter's IP
         try:
             complaint = file_complaint(
-                db.session, _complaint_input(form, kelurahan.id), form.photos.data,
-                local_today(current_app.config["TIMEZONE"]), holidays_for(db.session, kelurahan.id))
+                db.session,
+                _complaint_input(form, kelurahan.id),
+                form.photos.data,
+                local_today(current_app.config["TIMEZONE"]),
+                holidays_for(db.session, kelurahan.id),
+            )
         except UploadError as error:
             form.photos.errors = [*form.photos.errors, str(error)]
         else:
@@ -77,9 +103,13 @@ def new_complaint():
             return redirect(url_for("complaints.status", code=complaint.code))
     form.captcha.data = ""
     return render_template(
-        "complaints/new.html", form=form, kelurahan=kelurahan, several=len(kelurahans) > 1,
+        "complaints/new.html",
+        form=form,
+        kelurahan=kelurahan,
+        several=len(kelurahans) > 1,
         captcha_image=captcha.new_challenge(CAPTCHA_PURPOSE),
-        recent=queries.recent_public(kelurahan.id, current_app.config["TIMEZONE"]))
+        recent=queries.recent_public(kelurahan.id, current_app.config["TIMEZONE"]),
+    )
 
 
 @bp.route("/pengaduan/cek")
@@ -116,6 +146,13 @@ def status(code: str):
     if complaint is None:
         abort(404)
     just_filed = session.pop("complaint_filed", None) == complaint.code
-    return _private(current_app.make_response(render_template(
-        "complaints/status.html", complaint=complaint, just_filed=just_filed,
-        answers=queries.public_answers(complaint))))
+    return _private(
+        current_app.make_response(
+            render_template(
+                "complaints/status.html",
+                complaint=complaint,
+                just_filed=just_filed,
+                answers=queries.public_answers(complaint),
+            )
+        )
+    )

@@ -3,6 +3,7 @@
 Every function takes the session and the acting user explicitly, adds and flushes; the
 caller commits. Staff changes reach the audit log through the session's actor.
 """
+
 import secrets
 from collections.abc import Collection
 from dataclasses import dataclass
@@ -15,8 +16,16 @@ from sqlalchemy.orm import Session
 
 from nutera.complaints import sla
 from nutera.models import (
-    Complaint, ComplaintNote, ComplaintPhoto, Enrollment, Household, Person, Setting, SurveyTask,
-    TargetingCase, User,
+    Complaint,
+    ComplaintNote,
+    ComplaintPhoto,
+    Enrollment,
+    Household,
+    Person,
+    Setting,
+    SurveyTask,
+    TargetingCase,
+    User,
 )
 from nutera.models.base import utcnow
 from nutera.storage import UploadError, save_image, stored_path
@@ -71,7 +80,7 @@ def normalize_code(text: str | None) -> str | None:
     """The canonical form of a code a resident typed (any case, spaces, dashes), or None."""
     raw = "".join(ch for ch in (text or "").upper() if ch.isalnum())
     if raw.startswith(CODE_PREFIX):
-        raw = raw[len(CODE_PREFIX):]
+        raw = raw[len(CODE_PREFIX) :]
     if len(raw) != CODE_LENGTH or any(ch not in CODE_ALPHABET for ch in raw):
         return None
     half = CODE_LENGTH // 2
@@ -88,7 +97,9 @@ def holidays_for(session: Session, kelurahan_id: int) -> set[date]:
     values = session.scalars(
         sa.select(Setting.value).where(
             Setting.key == HOLIDAY_SETTING,
-            sa.or_(Setting.kelurahan_id.is_(None), Setting.kelurahan_id == kelurahan_id)))
+            sa.or_(Setting.kelurahan_id.is_(None), Setting.kelurahan_id == kelurahan_id),
+        )
+    )
     found: set[date] = set()
     for value in values:
         found |= sla.parse_holidays(value)
@@ -103,8 +114,13 @@ def _unused_code(session: Session) -> str:
     raise RuntimeError("could not draw an unused complaint code")  # 5 collisions: broken RNG
 
 
-def file_complaint(session: Session, data: ComplaintInput, photos: list[BinaryIO],
-                   today: date, holidays: Collection[date] = ()) -> Complaint:
+def file_complaint(
+    session: Session,
+    data: ComplaintInput,
+    photos: list[BinaryIO],
+    today: date,
+    holidays: Collection[date] = (),
+) -> Complaint:
     """Store a resident's complaint and its photos; raises UploadError for a bad photo."""
     if len(photos) > MAX_PHOTOS:
         raise UploadError(f"Paling banyak {MAX_PHOTOS} foto.")
@@ -117,16 +133,31 @@ def file_complaint(session: Session, data: ComplaintInput, photos: list[BinaryIO
             stored_path(image.path).unlink(missing_ok=True)
         raise
     complaint = Complaint(
-        code=_unused_code(session), kelurahan_id=data.kelurahan_id, rt_id=data.rt_id,
-        category=data.category, description=data.description,
-        subject_name=data.subject_name, subject_nik=data.subject_nik,
-        subject_address=data.subject_address, reporter_name=data.reporter_name,
-        reporter_phone=data.reporter_phone, anonymous=data.anonymous,
-        confidential=data.confidential, status="baru",
-        verify_due=sla.verify_deadline(today, holidays))
+        code=_unused_code(session),
+        kelurahan_id=data.kelurahan_id,
+        rt_id=data.rt_id,
+        category=data.category,
+        description=data.description,
+        subject_name=data.subject_name,
+        subject_nik=data.subject_nik,
+        subject_address=data.subject_address,
+        reporter_name=data.reporter_name,
+        reporter_phone=data.reporter_phone,
+        anonymous=data.anonymous,
+        confidential=data.confidential,
+        status="baru",
+        verify_due=sla.verify_deadline(today, holidays),
+    )
     complaint.photos = [
-        ComplaintPhoto(kelurahan_id=data.kelurahan_id, path=image.path, sha256=image.sha256,
-                       width=image.width, height=image.height) for image in stored]
+        ComplaintPhoto(
+            kelurahan_id=data.kelurahan_id,
+            path=image.path,
+            sha256=image.sha256,
+            width=image.width,
+            height=image.height,
+        )
+        for image in stored
+    ]
     session.add(complaint)
     session.flush()
     return complaint
@@ -135,11 +166,13 @@ def file_complaint(session: Session, data: ComplaintInput, photos: list[BinaryIO
 def _require_transition(complaint: Complaint, new_status: str) -> None:
     if new_status not in TRANSITIONS[complaint.status]:
         raise ComplaintError(
-            f"Status tidak dapat diubah dari «{complaint.status_label}» ke yang diminta.")
+            f"Status tidak dapat diubah dari «{complaint.status_label}» ke yang diminta."
+        )
 
 
-def verify(session: Session, complaint: Complaint, today: date,
-           holidays: Collection[date] = ()) -> None:
+def verify(
+    session: Session, complaint: Complaint, today: date, holidays: Collection[date] = ()
+) -> None:
     """Mark the complaint verified and start the answer clock."""
     _require_transition(complaint, "terverifikasi")
     complaint.status = "terverifikasi"
@@ -175,8 +208,9 @@ def close(session: Session, complaint: Complaint) -> None:
     session.flush()
 
 
-def add_note(session: Session, complaint: Complaint, author: User, body: str,
-             public: bool) -> ComplaintNote:
+def add_note(
+    session: Session, complaint: Complaint, author: User, body: str, public: bool
+) -> ComplaintNote:
     """An internal note, or a public answer (which marks the complaint answered)."""
     body = body.strip()
     if not body:
@@ -186,8 +220,13 @@ def add_note(session: Session, complaint: Complaint, author: User, body: str,
             raise ComplaintError("Verifikasi pengaduan dulu sebelum menjawab secara publik.")
         complaint.status = "dijawab"
         complaint.answered_at = complaint.answered_at or utcnow()
-    note = ComplaintNote(kelurahan_id=complaint.kelurahan_id, complaint=complaint,
-                         author_id=author.id, public=public, body=body)
+    note = ComplaintNote(
+        kelurahan_id=complaint.kelurahan_id,
+        complaint=complaint,
+        author_id=author.id,
+        public=public,
+        body=body,
+    )
     session.add(note)
     session.flush()
     return note
@@ -200,18 +239,26 @@ def assign(session: Session, complaint: Complaint, assignee: User | None, actor:
     person who sees an anonymous reporter, so colleagues cannot take it over to look.
     """
     if complaint.assigned_to_id not in (None, actor.id) and not actor.is_admin:
-        raise ComplaintError("Pengaduan ini sudah ditangani petugas lain; hanya dia atau admin "
-                             "yang dapat mengalihkannya.")
+        raise ComplaintError(
+            "Pengaduan ini sudah ditangani petugas lain; hanya dia atau admin "
+            "yang dapat mengalihkannya."
+        )
     if assignee is not None and not (
-            assignee.is_staff and assignee.active
-            and assignee.kelurahan_id == complaint.kelurahan_id):
+        assignee.is_staff and assignee.active and assignee.kelurahan_id == complaint.kelurahan_id
+    ):
         raise ComplaintError("Hanya petugas aktif kelurahan ini yang dapat ditugasi.")
     complaint.assigned_to_id = assignee.id if assignee else None
     session.flush()
 
 
-def link(session: Session, complaint: Complaint, *, person: Person | None = None,
-         household: Household | None = None, enrollment: Enrollment | None = None) -> None:
+def link(
+    session: Session,
+    complaint: Complaint,
+    *,
+    person: Person | None = None,
+    household: Household | None = None,
+    enrollment: Enrollment | None = None,
+) -> None:
     """Link the complaint to the person, household or enrollment it concerns."""
     for record in (person, household, enrollment):
         if record is not None and record.kelurahan_id != complaint.kelurahan_id:
@@ -251,11 +298,17 @@ def convert_usul(session: Session, complaint: Complaint, actor: User, note: str)
         raise ComplaintError("RT usulan belum diketahui.")
     _require_worked_on(complaint)
     task = SurveyTask(
-        kelurahan_id=complaint.kelurahan_id, rt_id=complaint.rt_id,
-        household_id=complaint.household_id, subject_name=complaint.subject_name,
-        subject_nik=complaint.subject_nik, address=complaint.subject_address,
+        kelurahan_id=complaint.kelurahan_id,
+        rt_id=complaint.rt_id,
+        household_id=complaint.household_id,
+        subject_name=complaint.subject_name,
+        subject_nik=complaint.subject_nik,
+        address=complaint.subject_address,
         note=note.strip() or f"Usulan warga melalui pengaduan {complaint.code}.",
-        source="usul", source_ref=complaint.code, created_by_id=actor.id)
+        source="usul",
+        source_ref=complaint.code,
+        created_by_id=actor.id,
+    )
     _attach(session, complaint, task)
     complaint.survey_task_id = task.id
     session.flush()
@@ -273,11 +326,16 @@ def convert_sanggah(session: Session, complaint: Complaint, explanation: str) ->
         raise ComplaintError("Tautkan dulu kepesertaan bantuan yang disanggah.")
     _require_worked_on(complaint)
     case = TargetingCase(
-        kelurahan_id=complaint.kelurahan_id, program_id=enrollment.program_id,
-        enrollment_id=enrollment.id, household_id=enrollment.household_id
-        or complaint.household_id, person_id=enrollment.person_id or complaint.person_id,
-        kind="inclusion", source="sanggah", source_ref=complaint.code,
-        explanation=explanation.strip() or f"Sanggahan warga melalui pengaduan {complaint.code}.")
+        kelurahan_id=complaint.kelurahan_id,
+        program_id=enrollment.program_id,
+        enrollment_id=enrollment.id,
+        household_id=enrollment.household_id or complaint.household_id,
+        person_id=enrollment.person_id or complaint.person_id,
+        kind="inclusion",
+        source="sanggah",
+        source_ref=complaint.code,
+        explanation=explanation.strip() or f"Sanggahan warga melalui pengaduan {complaint.code}.",
+    )
     _attach(session, complaint, case)
     complaint.targeting_case_id = case.id
     session.flush()
@@ -286,8 +344,9 @@ def convert_sanggah(session: Session, complaint: Complaint, explanation: str) ->
 
 def set_holidays(session: Session, days: Collection[date]) -> Setting:
     """Replace the deployment-wide holiday list used by the service-level clock."""
-    setting = session.scalar(sa.select(Setting).where(
-        Setting.kelurahan_id.is_(None), Setting.key == HOLIDAY_SETTING))
+    setting = session.scalar(
+        sa.select(Setting).where(Setting.kelurahan_id.is_(None), Setting.key == HOLIDAY_SETTING)
+    )
     if setting is None:
         setting = Setting(kelurahan_id=None, key=HOLIDAY_SETTING, value="")
         session.add(setting)

@@ -4,6 +4,7 @@ As the national LAPOR! service promises: a complaint is verified within 3 workin
 of its arrival and answered within 5 working days of its verification. A deadline is the
 last day on which the work is still on time; the day a complaint arrives does not count.
 """
+
 from collections.abc import Collection
 from datetime import date, timedelta
 
@@ -31,8 +32,11 @@ def working_days_between(start: date, end: date, holidays: Collection[date] = ()
     """Working days after start up to and including end; negative when end is before start."""
     if end < start:
         return -working_days_between(end, start, holidays)
-    return sum(1 for offset in range(1, (end - start).days + 1)
-               if is_working_day(start + timedelta(days=offset), holidays))
+    return sum(
+        1
+        for offset in range(1, (end - start).days + 1)
+        if is_working_day(start + timedelta(days=offset), holidays)
+    )
 
 
 def verify_deadline(received: date, holidays: Collection[date] = ()) -> date:

@@ -1,4 +1,5 @@
 """flask demo ...: the demo kelurahan."""
+
 import time
 from pathlib import Path
 
@@ -28,12 +29,16 @@ def seed_command(if_empty: bool) -> None:
             if accounts_file.exists():
                 click.echo(accounts_file.read_text())
             return
-        raise click.ClickException("Database sudah berisi data; demo hanya dibuat di database kosong.")
+        raise click.ClickException(
+            "Database sudah berisi data; demo hanya dibuat di database kosong."
+        )
     started = time.perf_counter()
     accounts = seed_demo(db.session)
     db.session.commit()
-    lines = [f"Demo Kelurahan Tamansari dibuat dalam {time.perf_counter() - started:.1f} detik.",
-             "Akun demo (simpan; kata sandi dibuat acak):"]
+    lines = [
+        f"Demo Kelurahan Tamansari dibuat dalam {time.perf_counter() - started:.1f} detik.",
+        "Akun demo (simpan; kata sandi dibuat acak):",
+    ]
     lines += [f"  {a.username:<9} {a.password:<14} {a.note}" for a in accounts]
     text = "\n".join(lines)
     accounts_file.write_text(text + "\n")

@@ -1,4 +1,5 @@
 """Proof of distribution: events, handovers with photo and signature, receipts and reports."""
+
 from flask import Blueprint
 
 bp = Blueprint("distribution", __name__)

@@ -1,4 +1,5 @@
 """flask distribution ...: checks of the handover evidence."""
+
 import click
 from flask.cli import with_appcontext
 
@@ -22,8 +23,10 @@ def verify_command(event_id: int) -> None:
         raise click.ClickException(f"Acara {event_id} tidak ada.")
     breaks = verify_event(event)
     if not breaks:
-        click.echo(f"Acara {event_id}: rantai utuh, {event.chain_length} serah terima, "
-                   f"semua berkas cocok. Hash terakhir {event.chain_head}.")
+        click.echo(
+            f"Acara {event_id}: rantai utuh, {event.chain_length} serah terima, "
+            f"semua berkas cocok. Hash terakhir {event.chain_head}."
+        )
         return
     for problem in breaks:
         click.echo(problem.message)

@@ -1,9 +1,17 @@
 """Forms for distribution events and handovers."""
+
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import (
-    BooleanField, DateField, HiddenField, IntegerField, SelectField, SelectMultipleField,
-    StringField, SubmitField, TextAreaField,
+    BooleanField,
+    DateField,
+    HiddenField,
+    IntegerField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    SubmitField,
+    TextAreaField,
 )
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, Regexp
@@ -15,16 +23,24 @@ class EventForm(FlaskForm):
     """Plan a distribution event."""
 
     program_id = SelectField("Program", coerce=int)
-    period = StringField("Tahap", validators=[DataRequired("Tahap wajib diisi."), Length(max=60)],
-                         description="Misalnya: Tahap 4 2026")
+    period = StringField(
+        "Tahap",
+        validators=[DataRequired("Tahap wajib diisi."), Length(max=60)],
+        description="Misalnya: Tahap 4 2026",
+    )
     event_date = DateField("Tanggal", validators=[DataRequired("Tanggal wajib diisi.")])
-    place = StringField("Tempat", validators=[DataRequired("Tempat wajib diisi."),
-                                              Length(max=200)])
-    goods = StringField("Bantuan per penerima", validators=[
-        DataRequired("Isi barang atau uang yang diterima."), Length(max=200)],
-        description="Misalnya: Beras 10 kg, atau Uang tunai")
-    amount = IntegerField("Nilai uang per penerima (Rp)", validators=[
-        Optional(), NumberRange(min=0, message="Nilai tidak boleh negatif.")])
+    place = StringField(
+        "Tempat", validators=[DataRequired("Tempat wajib diisi."), Length(max=200)]
+    )
+    goods = StringField(
+        "Bantuan per penerima",
+        validators=[DataRequired("Isi barang atau uang yang diterima."), Length(max=200)],
+        description="Misalnya: Beras 10 kg, atau Uang tunai",
+    )
+    amount = IntegerField(
+        "Nilai uang per penerima (Rp)",
+        validators=[Optional(), NumberRange(min=0, message="Nilai tidak boleh negatif.")],
+    )
     volunteer_ids = SelectMultipleField("Relawan yang bertugas", coerce=int)
     submit = SubmitField("Buat acara dan daftar penerima")
 
@@ -32,21 +48,25 @@ class EventForm(FlaskForm):
 class HandoverForm(FlaskForm):
     """One handover as captured on the phone (files are checked by the service)."""
 
-    idempotency_key = HiddenField(validators=[Regexp(r"^[A-Za-z0-9-]{16,64}$",
-                                                     message="Kunci pengiriman tidak sah.")])
+    idempotency_key = HiddenField(
+        validators=[Regexp(r"^[A-Za-z0-9-]{16,64}$", message="Kunci pengiriman tidak sah.")]
+    )
     identity_checked = BooleanField(
         "KTP/KK penerima (atau wakilnya) sudah dicocokkan",
-        validators=[DataRequired("Cocokkan dulu identitas dengan KTP/KK.")])
+        validators=[DataRequired("Cocokkan dulu identitas dengan KTP/KK.")],
+    )
     photo = FileField("Foto serah terima")
     signature = FileField("Tanda tangan")
     thumbprint = BooleanField("Penerima tidak dapat menandatangani (cap jempol)")
     proxy = BooleanField("Diwakilkan")
     proxy_name = StringField("Nama wakil", validators=[Length(max=120)])
     proxy_nik = StringField("NIK wakil", validators=[Length(max=40)])
-    proxy_relation = SelectField("Hubungan dengan penerima",
-                                 choices=[SelectChoice("", "- pilih -")] + [
-                                     SelectChoice(k, v) for k, v in PROXY_RELATIONS.items()],
-                                 validate_choice=False)  # the service checks it
+    proxy_relation = SelectField(
+        "Hubungan dengan penerima",
+        choices=[SelectChoice("", "- pilih -")]
+        + [SelectChoice(k, v) for k, v in PROXY_RELATIONS.items()],
+        validate_choice=False,
+    )  # the service checks it
     latitude = HiddenField()
     longitude = HiddenField()
     gps_accuracy_m = HiddenField()

@@ -1,6 +1,7 @@
 """PDFs of a distribution: invitations with QR codes, handover receipts, the event report."""
+
 from collections.abc import Iterable
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import qrcode
 from fpdf import FPDF
@@ -25,7 +26,7 @@ def when(value: datetime | None) -> str:
     if value is None:
         return "-"
     if value.tzinfo is None:
-        value = value.replace(tzinfo=timezone.utc)
+        value = value.replace(tzinfo=UTC)
     return date_id(value)
 
 
@@ -41,9 +42,13 @@ def _new_pdf(orientation: str = "P", page_format: str | tuple = "A4") -> FPDF:
 def _event_lines(event: DistributionEvent) -> list[tuple[str, str]]:
     """The event details as (label, value) pairs."""
     goods = event.goods + (f" ({rupiah(event.amount)})" if event.amount else "")
-    return [("Program", event.program.name), ("Tahap", event.period),
-            ("Tanggal", date_id(event.event_date)), ("Tempat", event.place),
-            ("Bantuan", goods)]
+    return [
+        ("Program", event.program.name),
+        ("Tahap", event.period),
+        ("Tanggal", date_id(event.event_date)),
+        ("Tempat", event.place),
+        ("Bantuan", goods),
+    ]
 
 
 def _title(pdf: FPDF, title: str, subtitle: str, size: int) -> None:
@@ -62,8 +67,9 @@ def _pairs(pdf: FPDF, pairs: list[tuple[str, str]], label_width: float = 32) -> 
         pdf.multi_cell(0, 5, _t(f": {value}"), **NEXT_LINE)
 
 
-def invitations_pdf(event: DistributionEvent, kelurahan_name: str,
-                    recipients: Iterable[tuple[str, str, str]]) -> bytes:
+def invitations_pdf(
+    event: DistributionEvent, kelurahan_name: str, recipients: Iterable[tuple[str, str, str]]
+) -> bytes:
     """Four invitations per A4 page: masked name, RT/RW, event details and a QR of the token."""
     pdf = _new_pdf()
     pdf.set_auto_page_break(auto=False)
@@ -91,9 +97,13 @@ def invitations_pdf(event: DistributionEvent, kelurahan_name: str,
         qr = qrcode.make(token, box_size=6, border=2).get_image()
         pdf.image(qr, x=x + (width - 5 - 45) / 2, y=y + 70, w=45, h=45)
         pdf.set_xy(x + 4, y + 117)
-        pdf.multi_cell(width - 13, 4, "Tunjukkan undangan ini beserta KTP atau KK kepada "
-                                      "petugas. Undangan tidak boleh dipindahtangankan.",
-                       align="C")
+        pdf.multi_cell(
+            width - 13,
+            4,
+            "Tunjukkan undangan ini beserta KTP atau KK kepada "
+            "petugas. Undangan tidak boleh dipindahtangankan.",
+            align="C",
+        )
         pdf.set_left_margin(10)
     if pdf.page == 0:
         pdf.add_page()
@@ -101,33 +111,58 @@ def invitations_pdf(event: DistributionEvent, kelurahan_name: str,
     return bytes(pdf.output())
 
 
-def receipt_pdf(handover: Handover, event: DistributionEvent, recipient_name: str,
-                recipient_nik: str | None, officer_name: str) -> bytes:
+def receipt_pdf(
+    handover: Handover,
+    event: DistributionEvent,
+    recipient_name: str,
+    recipient_nik: str | None,
+    officer_name: str,
+) -> bytes:
     """The tanda terima of one handover, with photo, signature and its chain hash."""
     pdf = _new_pdf(page_format=(148, 210))  # A5
     pdf.add_page()
     _title(pdf, "TANDA TERIMA BANTUAN", f"Nomor: {event.id}-{handover.seq}", 13)
     _pairs(pdf, _event_lines(event))
-    _pairs(pdf, [("Penerima", recipient_name),
-                 ("NIK", mask_nik(recipient_nik) if recipient_nik else "-"),
-                 ("Diterima pada", when(handover.received_at) + " WIB"),
-                 ("Petugas", officer_name)])
+    _pairs(
+        pdf,
+        [
+            ("Penerima", recipient_name),
+            ("NIK", mask_nik(recipient_nik) if recipient_nik else "-"),
+            ("Diterima pada", when(handover.received_at) + " WIB"),
+            ("Petugas", officer_name),
+        ],
+    )
     if handover.proxy_name:
         relation = PROXY_RELATIONS.get(handover.proxy_relation or "", "-")
-        _pairs(pdf, [("Diwakilkan", f"{handover.proxy_name} ({relation}), NIK "
-                                    f"{mask_nik(handover.proxy_nik or '')}")])
+        _pairs(
+            pdf,
+            [
+                (
+                    "Diwakilkan",
+                    f"{handover.proxy_name} ({relation}), NIK "
+                    f"{mask_nik(handover.proxy_nik or '')}",
+                )
+            ],
+        )
     if handover.latitude is not None:
         _pairs(pdf, [("Lokasi GPS", f"{handover.latitude}, {handover.longitude}")])
     if handover.corrects_id:
         _pairs(pdf, [("Koreksi", f"atas catatan #{handover.corrects_id}: {handover.note}")])
     top = pdf.get_y() + 3
-    pdf.image(str(stored_path(handover.photo_path)), x=12, y=top, h=45, keep_aspect_ratio=True,
-              w=60)
+    pdf.image(
+        str(stored_path(handover.photo_path)), x=12, y=top, h=45, keep_aspect_ratio=True, w=60
+    )
     pdf.set_xy(78, top)
     if handover.signature_path:
         pdf.cell(55, 5, "Tanda tangan penerima:", **NEXT_LINE)
-        pdf.image(str(stored_path(handover.signature_path)), x=78, y=top + 6, w=55, h=25,
-                  keep_aspect_ratio=True)
+        pdf.image(
+            str(stored_path(handover.signature_path)),
+            x=78,
+            y=top + 6,
+            w=55,
+            h=25,
+            keep_aspect_ratio=True,
+        )
     else:
         pdf.multi_cell(55, 5, "Penerima tidak dapat menandatangani: cap jempol dicatat.")
     pdf.set_xy(12, top + 50)
@@ -139,9 +174,17 @@ def receipt_pdf(handover: Handover, event: DistributionEvent, recipient_name: st
 class _ReportPdf(FPDF):
     """Landscape report with a repeated table header."""
 
-    columns = (("No", 9), ("Nama penerima", 52), ("NIK", 32), ("RT/RW", 14),
-               ("Diterima pada", 32), ("Petugas", 36), ("Keterangan", 40), ("Foto", 22),
-               ("Tanda tangan", 40))
+    columns = (
+        ("No", 9),
+        ("Nama penerima", 52),
+        ("NIK", 32),
+        ("RT/RW", 14),
+        ("Diterima pada", 32),
+        ("Petugas", 36),
+        ("Keterangan", 40),
+        ("Foto", 22),
+        ("Tanda tangan", 40),
+    )
     title_text = ""
 
     def header(self) -> None:
@@ -164,8 +207,9 @@ class _ReportPdf(FPDF):
         self.cell(0, 5, f"Halaman {self.page_no()}/{{nb}}", align="C")
 
 
-def report_pdf(event: DistributionEvent, kelurahan_name: str, totals: Progress,
-               rows: Iterable[ReportRow]) -> bytes:
+def report_pdf(
+    event: DistributionEvent, kelurahan_name: str, totals: Progress, rows: Iterable[ReportRow]
+) -> bytes:
     """The berita acara serah terima: totals, every recipient with time, photo and signature."""
     pdf = _ReportPdf(orientation="L", unit="mm", format="A4")
     pdf.title_text = f"Berita acara {event.program.name} - {event.period}"
@@ -173,10 +217,15 @@ def report_pdf(event: DistributionEvent, kelurahan_name: str, totals: Progress,
     pdf.alias_nb_pages()
     pdf.add_page()
     _title(pdf, "BERITA ACARA SERAH TERIMA BANTUAN", f"Kelurahan {kelurahan_name}", 14)
-    _pairs(pdf, _event_lines(event) + [
-        ("Penerima terdaftar", number_id(totals.total)),
-        ("Sudah menerima", number_id(totals.received)),
-        ("Belum menerima", number_id(totals.total - totals.received))])
+    _pairs(
+        pdf,
+        _event_lines(event)
+        + [
+            ("Penerima terdaftar", number_id(totals.total)),
+            ("Sudah menerima", number_id(totals.received)),
+            ("Belum menerima", number_id(totals.total - totals.received)),
+        ],
+    )
     pdf.ln(2)
     pdf.table_header()
     row_height = 12
@@ -193,9 +242,16 @@ def report_pdf(event: DistributionEvent, kelurahan_name: str, totals: Progress,
             remark.append("Dikoreksi")
         if row.received_at is None:
             remark.append("Belum menerima")
-        values = (str(row.number), row.name, mask_nik(row.nik) if row.nik else "-", row.rt_label,
-                  when(row.received_at), row.officer or "-", "; ".join(remark))
-        for (_, width), value in zip(pdf.columns, values):
+        values = (
+            str(row.number),
+            row.name,
+            mask_nik(row.nik) if row.nik else "-",
+            row.rt_label,
+            when(row.received_at),
+            row.officer or "-",
+            "; ".join(remark),
+        )
+        for (_, width), value in zip(pdf.columns, values, strict=False):
             pdf.cell(width, row_height, _t(value)[:60], border=1)
         photo_x = x + sum(width for _, width in pdf.columns[:7])
         pdf.cell(pdf.columns[7][1], row_height, "", border=1)
@@ -207,9 +263,16 @@ def report_pdf(event: DistributionEvent, kelurahan_name: str, totals: Progress,
         pdf.set_xy(x, y + row_height)
     pdf.ln(4)
     pdf.set_font("Helvetica", size=8)
-    pdf.multi_cell(0, 4, _t(f"Rantai bukti: {event.chain_length} catatan, hash terakhir "
-                            f"{event.chain_head}. Periksa dengan: flask --app nutera "
-                            f"distribution verify {event.id}"), **NEXT_LINE)
+    pdf.multi_cell(
+        0,
+        4,
+        _t(
+            f"Rantai bukti: {event.chain_length} catatan, hash terakhir "
+            f"{event.chain_head}. Periksa dengan: flask --app nutera "
+            f"distribution verify {event.id}"
+        ),
+        **NEXT_LINE,
+    )
     pdf.ln(6)
     pdf.set_font("Helvetica", size=9)
     pdf.cell(130, 5, "Petugas penyalur,")

@@ -1,4 +1,5 @@
 """Scoped reads for distribution: events, recipients, progress, report rows, last handovers."""
+
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -9,8 +10,16 @@ from sqlalchemy.orm import aliased, selectinload
 from nutera.extensions import db
 from nutera.identity import mask_nik
 from nutera.models import (
-    DistributionEvent, DistributionRecipient, Handover, Household, Kelurahan, Person,
-    Rt, Rw, User, event_volunteer,
+    DistributionEvent,
+    DistributionRecipient,
+    Handover,
+    Household,
+    Kelurahan,
+    Person,
+    Rt,
+    Rw,
+    User,
+    event_volunteer,
 )
 from nutera.scoping import visible_to
 
@@ -21,8 +30,11 @@ def visible_events(user: User) -> sa.Select:
     """Events the user may open: staff their kelurahan; volunteers only events assigned to them."""
     stmt = sa.select(DistributionEvent).where(visible_to(DistributionEvent, user))
     if user.is_volunteer:
-        stmt = stmt.where(DistributionEvent.id.in_(
-            sa.select(event_volunteer.c.event_id).where(event_volunteer.c.user_id == user.id)))
+        stmt = stmt.where(
+            DistributionEvent.id.in_(
+                sa.select(event_volunteer.c.event_id).where(event_volunteer.c.user_id == user.id)
+            )
+        )
     return stmt
 
 
@@ -36,15 +48,21 @@ def get_event_or_404(event_id: int, user: User) -> DistributionEvent:
 
 def event_page(user: User, page: int):
     """Newest events first, one page."""
-    stmt = (visible_events(user).options(selectinload(DistributionEvent.program))
-            .order_by(DistributionEvent.event_date.desc(), DistributionEvent.id.desc()))
+    stmt = (
+        visible_events(user)
+        .options(selectinload(DistributionEvent.program))
+        .order_by(DistributionEvent.event_date.desc(), DistributionEvent.id.desc())
+    )
     return db.paginate(stmt, page=page, per_page=20, error_out=False)
 
 
 def get_recipient_or_404(event: DistributionEvent, recipient_id: int) -> DistributionRecipient:
     """A recipient of this event (the event was scope-checked), else 404."""
-    recipient = db.session.scalar(sa.select(DistributionRecipient).where(
-        DistributionRecipient.id == recipient_id, DistributionRecipient.event_id == event.id))
+    recipient = db.session.scalar(
+        sa.select(DistributionRecipient).where(
+            DistributionRecipient.id == recipient_id, DistributionRecipient.event_id == event.id
+        )
+    )
     if recipient is None:
         abort(404)
     return recipient
@@ -52,9 +70,12 @@ def get_recipient_or_404(event: DistributionEvent, recipient_id: int) -> Distrib
 
 def get_handover_or_404(handover_id: int, user: User) -> Handover:
     """A handover of an event the user may open, else 404."""
-    handover = db.session.scalar(sa.select(Handover).where(
-        Handover.id == handover_id,
-        Handover.event_id.in_(visible_events(user).with_only_columns(DistributionEvent.id))))
+    handover = db.session.scalar(
+        sa.select(Handover).where(
+            Handover.id == handover_id,
+            Handover.event_id.in_(visible_events(user).with_only_columns(DistributionEvent.id)),
+        )
+    )
     if handover is None:
         abort(404)
     return handover
@@ -74,12 +95,16 @@ class Progress:
 
 def progress(event_id: int) -> Progress:
     """Received / total for an event, in one query."""
-    received = (sa.select(sa.func.count(Handover.id))
-                .where(Handover.event_id == event_id, Handover.corrects_id.is_(None))
-                .scalar_subquery())
+    received = (
+        sa.select(sa.func.count(Handover.id))
+        .where(Handover.event_id == event_id, Handover.corrects_id.is_(None))
+        .scalar_subquery()
+    )
     total, done = db.session.execute(
-        sa.select(sa.func.count(DistributionRecipient.id), received)
-        .where(DistributionRecipient.event_id == event_id)).one()
+        sa.select(sa.func.count(DistributionRecipient.id), received).where(
+            DistributionRecipient.event_id == event_id
+        )
+    ).one()
     return Progress(done, total)
 
 
@@ -100,16 +125,30 @@ def _recipient_rows_stmt(event_id: int, status: str | None = None) -> sa.Select:
     """Recipients of an event with their original handover and its officer."""
     original = aliased(Handover)
     stmt = (
-        sa.select(DistributionRecipient.id, Person.name, Person.nik, Rw.number, Rt.number,
-                  original.received_at, User.full_name, original.id)
+        sa.select(
+            DistributionRecipient.id,
+            Person.name,
+            Person.nik,
+            Rw.number,
+            Rt.number,
+            original.received_at,
+            User.full_name,
+            original.id,
+        )
         .select_from(DistributionRecipient)
         .outerjoin(Person, Person.id == DistributionRecipient.person_id)
         .outerjoin(Household, Household.id == DistributionRecipient.household_id)
-        .outerjoin(Rt, Rt.id == Household.rt_id).outerjoin(Rw, Rw.id == Rt.rw_id)
-        .outerjoin(original, sa.and_(original.recipient_id == DistributionRecipient.id,
-                                     original.corrects_id.is_(None)))
+        .outerjoin(Rt, Rt.id == Household.rt_id)
+        .outerjoin(Rw, Rw.id == Rt.rw_id)
+        .outerjoin(
+            original,
+            sa.and_(
+                original.recipient_id == DistributionRecipient.id, original.corrects_id.is_(None)
+            ),
+        )
         .outerjoin(User, User.id == original.officer_id)
-        .where(DistributionRecipient.event_id == event_id))
+        .where(DistributionRecipient.event_id == event_id)
+    )
     if status == "sudah":
         stmt = stmt.where(original.id.is_not(None))
     elif status == "belum":
@@ -121,15 +160,23 @@ def _row(values) -> RecipientRow:
     """A result row as a RecipientRow with a masked NIK."""
     rid, name, nik, rw, rt, received_at, officer, handover_id = values
     label = f"RT {rt:02d}/RW {rw:02d}" if rt is not None else "-"
-    return RecipientRow(rid, name or "(tanpa nama)", mask_nik(nik) if nik else None, label,
-                        received_at, officer, handover_id)
+    return RecipientRow(
+        rid,
+        name or "(tanpa nama)",
+        mask_nik(nik) if nik else None,
+        label,
+        received_at,
+        officer,
+        handover_id,
+    )
 
 
 def recipient_page(event_id: int, page: int, status: str | None = None):
     """One page of an event's recipients with their handover, if any (two queries)."""
     stmt = _recipient_rows_stmt(event_id, status).order_by(Person.name, DistributionRecipient.id)
-    result = db.paginate(stmt.with_only_columns(DistributionRecipient.id), page=page,
-                         per_page=25, error_out=False)
+    result = db.paginate(
+        stmt.with_only_columns(DistributionRecipient.id), page=page, per_page=25, error_out=False
+    )
     ids = list(result.items)
     rows = db.session.execute(stmt.where(DistributionRecipient.id.in_(ids))) if ids else []
     result.items = [_row(values) for values in rows]
@@ -156,8 +203,12 @@ def search_recipients(event_id: int, query: str) -> list[RecipientRow]:
 
 def recipient_by_token(event_id: int, token: str) -> DistributionRecipient | None:
     """The event's recipient holding this invitation token."""
-    return db.session.scalar(sa.select(DistributionRecipient).where(
-        DistributionRecipient.event_id == event_id, DistributionRecipient.token == token.strip()))
+    return db.session.scalar(
+        sa.select(DistributionRecipient).where(
+            DistributionRecipient.event_id == event_id,
+            DistributionRecipient.token == token.strip(),
+        )
+    )
 
 
 def kelurahan_name(event: DistributionEvent) -> str:
@@ -167,14 +218,22 @@ def kelurahan_name(event: DistributionEvent) -> str:
 
 def invitation_rows(event_id: int, recipient_id: int | None = None):
     """(name, RT/RW label, token) per recipient (or just one), by RW, RT and name, streamed."""
-    stmt = (sa.select(sa.func.coalesce(Person.name, Household.kk_number), Rw.number, Rt.number,
-                      DistributionRecipient.token)
-            .select_from(DistributionRecipient)
-            .outerjoin(Person, Person.id == DistributionRecipient.person_id)
-            .outerjoin(Household, Household.id == DistributionRecipient.household_id)
-            .outerjoin(Rt, Rt.id == Household.rt_id).outerjoin(Rw, Rw.id == Rt.rw_id)
-            .where(DistributionRecipient.event_id == event_id)
-            .order_by(Rw.number, Rt.number, Person.name).execution_options(yield_per=500))
+    stmt = (
+        sa.select(
+            sa.func.coalesce(Person.name, Household.kk_number),
+            Rw.number,
+            Rt.number,
+            DistributionRecipient.token,
+        )
+        .select_from(DistributionRecipient)
+        .outerjoin(Person, Person.id == DistributionRecipient.person_id)
+        .outerjoin(Household, Household.id == DistributionRecipient.household_id)
+        .outerjoin(Rt, Rt.id == Household.rt_id)
+        .outerjoin(Rw, Rw.id == Rt.rw_id)
+        .where(DistributionRecipient.event_id == event_id)
+        .order_by(Rw.number, Rt.number, Person.name)
+        .execution_options(yield_per=500)
+    )
     if recipient_id is not None:
         stmt = stmt.where(DistributionRecipient.id == recipient_id)
     for name, rw, rt, token in db.session.execute(stmt):
@@ -201,32 +260,67 @@ class ReportRow:
 def report_rows(event_id: int):
     """Every recipient with its latest handover record, streamed in name order."""
     ranked = (
-        sa.select(Handover.recipient_id, Handover.officer_id, Handover.proxy_name,
-                  Handover.thumbprint, Handover.photo_thumb_path,
-                  Handover.signature_thumb_path, Handover.corrects_id,
-                  sa.func.row_number().over(partition_by=Handover.recipient_id,
-                                            order_by=Handover.seq.desc()).label("rank"))
-        .where(Handover.event_id == event_id).subquery())
+        sa.select(
+            Handover.recipient_id,
+            Handover.officer_id,
+            Handover.proxy_name,
+            Handover.thumbprint,
+            Handover.photo_thumb_path,
+            Handover.signature_thumb_path,
+            Handover.corrects_id,
+            sa.func.row_number()
+            .over(partition_by=Handover.recipient_id, order_by=Handover.seq.desc())
+            .label("rank"),
+        )
+        .where(Handover.event_id == event_id)
+        .subquery()
+    )
     original = aliased(Handover)
     stmt = (
-        sa.select(Person.name, Person.nik, Rw.number, Rt.number, original.received_at,
-                  User.full_name, ranked.c.proxy_name, ranked.c.thumbprint,
-                  ranked.c.corrects_id, ranked.c.photo_thumb_path,
-                  ranked.c.signature_thumb_path)
+        sa.select(
+            Person.name,
+            Person.nik,
+            Rw.number,
+            Rt.number,
+            original.received_at,
+            User.full_name,
+            ranked.c.proxy_name,
+            ranked.c.thumbprint,
+            ranked.c.corrects_id,
+            ranked.c.photo_thumb_path,
+            ranked.c.signature_thumb_path,
+        )
         .select_from(DistributionRecipient)
         .outerjoin(Person, Person.id == DistributionRecipient.person_id)
         .outerjoin(Household, Household.id == DistributionRecipient.household_id)
-        .outerjoin(Rt, Rt.id == Household.rt_id).outerjoin(Rw, Rw.id == Rt.rw_id)
-        .outerjoin(ranked, sa.and_(ranked.c.recipient_id == DistributionRecipient.id,
-                                   ranked.c.rank == 1))
-        .outerjoin(original, sa.and_(original.recipient_id == DistributionRecipient.id,
-                                     original.corrects_id.is_(None)))
+        .outerjoin(Rt, Rt.id == Household.rt_id)
+        .outerjoin(Rw, Rw.id == Rt.rw_id)
+        .outerjoin(
+            ranked, sa.and_(ranked.c.recipient_id == DistributionRecipient.id, ranked.c.rank == 1)
+        )
+        .outerjoin(
+            original,
+            sa.and_(
+                original.recipient_id == DistributionRecipient.id, original.corrects_id.is_(None)
+            ),
+        )
         .outerjoin(User, User.id == ranked.c.officer_id)
         .where(DistributionRecipient.event_id == event_id)
         .order_by(Person.name, DistributionRecipient.id)
-        .execution_options(yield_per=500))
+        .execution_options(yield_per=500)
+    )
     for number, values in enumerate(db.session.execute(stmt), start=1):
         name, nik, rw, rt, received_at, officer, proxy, thumb, corrects, photo, signature = values
-        yield ReportRow(number, name or "(tanpa nama)", nik,
-                        f"{rt:02d}/{rw:02d}" if rt is not None else "-", received_at, officer,
-                        proxy, bool(thumb), corrects is not None, photo, signature)
+        yield ReportRow(
+            number,
+            name or "(tanpa nama)",
+            nik,
+            f"{rt:02d}/{rw:02d}" if rt is not None else "-",
+            received_at,
+            officer,
+            proxy,
+            bool(thumb),
+            corrects is not None,
+            photo,
+            signature,
+        )

@@ -1,4 +1,5 @@
 """Distribution views: events, phone capture of handovers, evidence and PDFs."""
+
 import secrets
 
 import sqlalchemy as sa
@@ -11,11 +12,24 @@ from nutera.distribution import bp
 from nutera.distribution.forms import EventForm, HandoverForm
 from nutera.distribution.pdfs import invitations_pdf, receipt_pdf, report_pdf, when
 from nutera.distribution.queries import (
-    event_page, get_event_or_404, get_handover_or_404, get_recipient_or_404, invitation_rows,
-    kelurahan_name, progress, recipient_by_token, recipient_page, report_rows, search_recipients,
+    event_page,
+    get_event_or_404,
+    get_handover_or_404,
+    get_recipient_or_404,
+    invitation_rows,
+    kelurahan_name,
+    progress,
+    recipient_by_token,
+    recipient_page,
+    report_rows,
+    search_recipients,
 )
 from nutera.distribution.services import (
-    DuplicateHandover, HandoverError, HandoverInput, create_event, original_handover,
+    DuplicateHandover,
+    HandoverError,
+    HandoverInput,
+    create_event,
+    original_handover,
     record_handover,
 )
 from nutera.extensions import db
@@ -46,18 +60,32 @@ def events():
 def new_event():
     """Plan an event; its recipients are the program's active enrollments."""
     form = EventForm()
-    programs = db.session.scalars(scoped_select(AidProgram, current_user)
-                                  .where(AidProgram.active.is_(True)).order_by(AidProgram.code))
+    programs = db.session.scalars(
+        scoped_select(AidProgram, current_user)
+        .where(AidProgram.active.is_(True))
+        .order_by(AidProgram.code)
+    )
     form.program_id.choices = [SelectChoice(p.id, f"{p.code} - {p.name}") for p in programs]
-    form.volunteer_ids.choices = [SelectChoice(u.id, u.full_name) for u in db.session.scalars(
-        scoped_select(User, current_user).where(User.role == "volunteer", User.active.is_(True))
-        .order_by(User.full_name))]
+    form.volunteer_ids.choices = [
+        SelectChoice(u.id, u.full_name)
+        for u in db.session.scalars(
+            scoped_select(User, current_user)
+            .where(User.role == "volunteer", User.active.is_(True))
+            .order_by(User.full_name)
+        )
+    ]
     if form.validate_on_submit():
         program = get_visible_or_404(AidProgram, form.program_id.data, current_user)
-        event = create_event(current_user, program, period=form.period.data,
-                             event_date=form.event_date.data, place=form.place.data,
-                             goods=form.goods.data, amount=form.amount.data,
-                             volunteer_ids=form.volunteer_ids.data or [])
+        event = create_event(
+            current_user,
+            program,
+            period=form.period.data,
+            event_date=form.event_date.data,
+            place=form.place.data,
+            goods=form.goods.data,
+            amount=form.amount.data,
+            volunteer_ids=form.volunteer_ids.data or [],
+        )
         db.session.commit()
         flash(f"Acara dibuat dengan {progress(event.id).total} penerima.", "success")
         return redirect(url_for("distribution.event", event_id=event.id))
@@ -69,11 +97,17 @@ def new_event():
 def event(event_id: int):
     """Event details, live progress and the recipient list."""
     event = get_event_or_404(event_id, current_user)
-    status = request.args.get("status") if request.args.get("status") in ("sudah", "belum") \
-        else None
+    status = (
+        request.args.get("status") if request.args.get("status") in ("sudah", "belum") else None
+    )
     page = recipient_page(event.id, request.args.get("page", 1, type=int), status)
-    return render_template("distribution/event.html", event=event, page=page, status=status,
-                           progress=progress(event.id))
+    return render_template(
+        "distribution/event.html",
+        event=event,
+        page=page,
+        status=status,
+        progress=progress(event.id),
+    )
 
 
 @bp.route("/<int:event_id>/progres")
@@ -94,8 +128,10 @@ def invitations(event_id: int, recipient_id: int | None = None):
     if recipient_id is not None:
         get_recipient_or_404(event, recipient_id)
     rows = invitation_rows(event.id, recipient_id)
-    return _pdf(invitations_pdf(event, kelurahan_name(event), rows),
-                f"undangan-{event.id}-{recipient_id or 'semua'}.pdf")
+    return _pdf(
+        invitations_pdf(event, kelurahan_name(event), rows),
+        f"undangan-{event.id}-{recipient_id or 'semua'}.pdf",
+    )
 
 
 def _pdf(payload: bytes, filename: str) -> Response:
@@ -111,8 +147,10 @@ def _pdf(payload: bytes, filename: str) -> Response:
 def report(event_id: int):
     """The event report (berita acara serah terima)."""
     event = get_event_or_404(event_id, current_user)
-    return _pdf(report_pdf(event, kelurahan_name(event), progress(event.id),
-                           report_rows(event.id)), f"berita-acara-{event.id}.pdf")
+    return _pdf(
+        report_pdf(event, kelurahan_name(event), progress(event.id), report_rows(event.id)),
+        f"berita-acara-{event.id}.pdf",
+    )
 
 
 @bp.route("/<int:event_id>/serah-terima")
@@ -124,13 +162,19 @@ def capture(event_id: int):
     if token:
         recipient = recipient_by_token(event.id, token)
         if recipient is not None:
-            return redirect(url_for("distribution.handover_form", event_id=event.id,
-                                    recipient_id=recipient.id))
+            return redirect(
+                url_for("distribution.handover_form", event_id=event.id, recipient_id=recipient.id)
+            )
         flash("Kode QR tidak dikenal untuk acara ini.", "danger")
     query = request.args.get("q", "").strip()
     results = search_recipients(event.id, query) if query else None
-    return render_template("distribution/capture.html", event=event, query=query,
-                           results=results, progress=progress(event.id))
+    return render_template(
+        "distribution/capture.html",
+        event=event,
+        query=query,
+        results=results,
+        progress=progress(event.id),
+    )
 
 
 @bp.route("/<int:event_id>/serah-terima/<int:recipient_id>", methods=["GET", "POST"])
@@ -143,23 +187,37 @@ def handover_form(event_id: int, recipient_id: int):
     if request.method == "POST":
         return _submit(form, recipient)
     form.idempotency_key.data = secrets.token_hex(16)
-    return render_template("distribution/handover_form.html", event=event, recipient=recipient,
-                           form=form, existing=original_handover(recipient.id), corrects=None,
-                           progress=progress(event.id), mask_nik=mask_nik)
+    return render_template(
+        "distribution/handover_form.html",
+        event=event,
+        recipient=recipient,
+        form=form,
+        existing=original_handover(recipient.id),
+        corrects=None,
+        progress=progress(event.id),
+        mask_nik=mask_nik,
+    )
 
 
-def _submit(form: HandoverForm, recipient: DistributionRecipient, corrects: Handover | None = None):
+def _submit(
+    form: HandoverForm, recipient: DistributionRecipient, corrects: Handover | None = None
+):
     """Validate and record a posted handover; answers JSON for the capture script."""
     if not form.validate():
         return jsonify(status="invalid", errors=form.errors), 422
     data = HandoverInput(
-        idempotency_key=form.idempotency_key.data, photo=_file("photo"),
-        signature=_file("signature"), thumbprint=form.thumbprint.data,
+        idempotency_key=form.idempotency_key.data,
+        photo=_file("photo"),
+        signature=_file("signature"),
+        thumbprint=form.thumbprint.data,
         proxy_name=form.proxy_name.data or "" if form.proxy.data else "",
         proxy_nik=form.proxy_nik.data or "" if form.proxy.data else "",
         proxy_relation=form.proxy_relation.data or "" if form.proxy.data else "",
-        latitude=form.latitude.data, longitude=form.longitude.data,
-        gps_accuracy_m=_number(form.gps_accuracy_m.data), note=form.note.data or "")
+        latitude=form.latitude.data,
+        longitude=form.longitude.data,
+        gps_accuracy_m=_number(form.gps_accuracy_m.data),
+        note=form.note.data or "",
+    )
     try:
         handover, created = record_handover(current_user, recipient, data, corrects=corrects)
     except HandoverError as error:
@@ -167,18 +225,28 @@ def _submit(form: HandoverForm, recipient: DistributionRecipient, corrects: Hand
         return jsonify(status="invalid", errors={error.field: [str(error)]}), 422
     except DuplicateHandover as duplicate:
         earlier = duplicate.existing
-        message = (f"Ditolak: bantuan sudah diterima pada {when(earlier.received_at)} WIB, "
-                   f"dicatat oleh {earlier.officer.full_name}.")
-        return jsonify(status="duplicate", message=message, handover_id=earlier.id,
-                       received_at=when(earlier.received_at),
-                       officer=earlier.officer.full_name), 409
+        message = (
+            f"Ditolak: bantuan sudah diterima pada {when(earlier.received_at)} WIB, "
+            f"dicatat oleh {earlier.officer.full_name}."
+        )
+        return jsonify(
+            status="duplicate",
+            message=message,
+            handover_id=earlier.id,
+            received_at=when(earlier.received_at),
+            officer=earlier.officer.full_name,
+        ), 409
     db.session.commit()
     figures = progress(handover.event_id)
-    return jsonify(status="recorded" if created else "already_recorded",
-                   message=f"Serah terima tercatat pada {when(handover.received_at)} WIB.",
-                   handover_id=handover.id, received_at=when(handover.received_at),
-                   received=figures.received, total=figures.total,
-                   percent=figures.percent), 201 if created else 200
+    return jsonify(
+        status="recorded" if created else "already_recorded",
+        message=f"Serah terima tercatat pada {when(handover.received_at)} WIB.",
+        handover_id=handover.id,
+        received_at=when(handover.received_at),
+        received=figures.received,
+        total=figures.total,
+        percent=figures.percent,
+    ), 201 if created else 200
 
 
 def _file(name: str):
@@ -200,12 +268,19 @@ def _number(text: str | None) -> float | None:
 def handover(handover_id: int):
     """A recorded handover with its evidence and any corrections."""
     record = get_handover_or_404(handover_id, current_user)
-    corrections = db.session.scalars(sa.select(Handover).where(
-        Handover.recipient_id == record.recipient_id, Handover.id != record.id)
-        .order_by(Handover.seq))
-    return render_template("distribution/handover.html", handover=record,
-                           recipient=record.recipient, corrections=list(corrections),
-                           mask_nik=mask_nik, relations=PROXY_RELATIONS)
+    corrections = db.session.scalars(
+        sa.select(Handover)
+        .where(Handover.recipient_id == record.recipient_id, Handover.id != record.id)
+        .order_by(Handover.seq)
+    )
+    return render_template(
+        "distribution/handover.html",
+        handover=record,
+        recipient=record.recipient,
+        corrections=list(corrections),
+        mask_nik=mask_nik,
+        relations=PROXY_RELATIONS,
+    )
 
 
 @bp.route("/catatan/<int:handover_id>/<any(foto, ttd):kind>")
@@ -226,9 +301,16 @@ def receipt(handover_id: int):
     record = get_handover_or_404(handover_id, current_user)
     person = record.recipient.person
     event = get_event_or_404(record.event_id, current_user)
-    return _pdf(receipt_pdf(record, event, person.name if person else "-",
-                            person.nik if person else None, record.officer.full_name),
-                f"tanda-terima-{event.id}-{record.seq}.pdf")
+    return _pdf(
+        receipt_pdf(
+            record,
+            event,
+            person.name if person else "-",
+            person.nik if person else None,
+            record.officer.full_name,
+        ),
+        f"tanda-terima-{event.id}-{record.seq}.pdf",
+    )
 
 
 @bp.route("/catatan/<int:handover_id>/koreksi", methods=["GET", "POST"])
@@ -241,6 +323,13 @@ def correction(handover_id: int):
     if request.method == "POST":
         return _submit(form, record.recipient, corrects=record)
     form.idempotency_key.data = secrets.token_hex(16)
-    return render_template("distribution/handover_form.html", event=event,
-                           recipient=record.recipient, form=form, existing=None,
-                           corrects=record, progress=progress(event.id), mask_nik=mask_nik)
+    return render_template(
+        "distribution/handover_form.html",
+        event=event,
+        recipient=record.recipient,
+        form=form,
+        existing=None,
+        corrects=record,
+        progress=progress(event.id),
+        mask_nik=mask_nik,
+    )

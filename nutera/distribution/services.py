@@ -4,6 +4,7 @@ Functions add and flush; the view or CLI command commits. ``record_handover`` is
 exception that rolls back: a refused insert (the same recipient twice) leaves the session
 unusable until rolled back, and the caller needs the earlier handover afterwards.
 """
+
 import io
 import secrets
 from dataclasses import dataclass
@@ -21,8 +22,14 @@ from nutera.distribution.chain import handover_hash
 from nutera.extensions import db
 from nutera.identity import IdentityError, parse_nik
 from nutera.models import (
-    PROXY_RELATIONS, AidProgram, DistributionEvent, DistributionRecipient, Enrollment, Handover,
-    Person, User,
+    PROXY_RELATIONS,
+    AidProgram,
+    DistributionEvent,
+    DistributionRecipient,
+    Enrollment,
+    Handover,
+    Person,
+    User,
 )
 from nutera.models.base import utcnow
 from nutera.storage import UploadError, reencode_image, save_image, stored_path
@@ -70,48 +77,104 @@ class HandoverInput:
 
 # --- events -------------------------------------------------------------------------------
 
-def create_event(actor: User, program: AidProgram, *, period: str, event_date: date, place: str,
-                 goods: str, amount: int | None, volunteer_ids: list[int]) -> DistributionEvent:
+
+def create_event(
+    actor: User,
+    program: AidProgram,
+    *,
+    period: str,
+    event_date: date,
+    place: str,
+    goods: str,
+    amount: int | None,
+    volunteer_ids: list[int],
+) -> DistributionEvent:
     """A new event inviting every active enrollment of program; volunteers may capture."""
-    event = DistributionEvent(kelurahan_id=program.kelurahan_id, program_id=program.id,
-                              period=period.strip(), event_date=event_date, place=place.strip(),
-                              goods=goods.strip(), amount=amount, created_by_id=actor.id)
-    event.volunteers = list(db.session.scalars(sa.select(User).where(
-        User.id.in_(volunteer_ids), User.role == "volunteer",
-        User.kelurahan_id == program.kelurahan_id)))
+    event = DistributionEvent(
+        kelurahan_id=program.kelurahan_id,
+        program_id=program.id,
+        period=period.strip(),
+        event_date=event_date,
+        place=place.strip(),
+        goods=goods.strip(),
+        amount=amount,
+        created_by_id=actor.id,
+    )
+    event.volunteers = list(
+        db.session.scalars(
+            sa.select(User).where(
+                User.id.in_(volunteer_ids),
+                User.role == "volunteer",
+                User.kelurahan_id == program.kelurahan_id,
+            )
+        )
+    )
     db.session.add(event)
     db.session.flush()
     count = add_recipients(event)
-    audit_bulk(db.session, Actor(actor.id), "create", "distribution_recipient", event.id,
-               event.kelurahan_id, {"event_id": event.id, "recipients": count})
+    audit_bulk(
+        db.session,
+        Actor(actor.id),
+        "create",
+        "distribution_recipient",
+        event.id,
+        event.kelurahan_id,
+        {"event_id": event.id, "recipients": count},
+    )
     return event
 
 
 def add_recipients(event: DistributionEvent) -> int:
     """Invite the program's active enrollments (bulk, in batches); returns how many."""
-    head = (sa.select(Person.id)
-            .where(Person.household_id == Enrollment.household_id, Person.relation == "kepala",
-                   Person.status == "hidup")
-            .order_by(Person.id).limit(1).correlate(Enrollment).scalar_subquery())
+    head = (
+        sa.select(Person.id)
+        .where(
+            Person.household_id == Enrollment.household_id,
+            Person.relation == "kepala",
+            Person.status == "hidup",
+        )
+        .order_by(Person.id)
+        .limit(1)
+        .correlate(Enrollment)
+        .scalar_subquery()
+    )
     rows = db.session.execute(
-        sa.select(Enrollment.id, sa.func.coalesce(Enrollment.collector_id, Enrollment.person_id,
-                                                  head), Enrollment.household_id)
-        .where(Enrollment.program_id == event.program_id, Enrollment.status == "aktif",
-               Enrollment.kelurahan_id == event.kelurahan_id)
-        .order_by(Enrollment.id).execution_options(yield_per=_BATCH))
+        sa.select(
+            Enrollment.id,
+            sa.func.coalesce(Enrollment.collector_id, Enrollment.person_id, head),
+            Enrollment.household_id,
+        )
+        .where(
+            Enrollment.program_id == event.program_id,
+            Enrollment.status == "aktif",
+            Enrollment.kelurahan_id == event.kelurahan_id,
+        )
+        .order_by(Enrollment.id)
+        .execution_options(yield_per=_BATCH)
+    )
     count = 0
     for batch in rows.partitions(_BATCH):
         # render_nulls keeps rows with and without a household in one batched statement.
-        db.session.execute(sa.insert(DistributionRecipient).execution_options(render_nulls=True), [
-            {"event_id": event.id, "kelurahan_id": event.kelurahan_id, "enrollment_id": eid,
-             "person_id": person_id, "household_id": household_id,
-             "token": secrets.token_urlsafe(16)}
-            for eid, person_id, household_id in batch])
+        db.session.execute(
+            sa.insert(DistributionRecipient).execution_options(render_nulls=True),
+            [
+                {
+                    "event_id": event.id,
+                    "kelurahan_id": event.kelurahan_id,
+                    "enrollment_id": eid,
+                    "person_id": person_id,
+                    "household_id": household_id,
+                    "token": secrets.token_urlsafe(16),
+                }
+                for eid, person_id, household_id in batch
+            ],
+        )
         count += len(batch)
     return count
 
 
 # --- evidence -----------------------------------------------------------------------------
+
 
 def _ink_pixels(image: Image.Image) -> int:
     """Pixels that carry ink: visible (alpha) and darker than the paper."""
@@ -146,36 +209,56 @@ def _store_evidence(data: HandoverInput) -> dict:
     signature_payload = None
     if not data.thumbprint:
         if data.signature is None:
-            raise HandoverError("signature", "Tanda tangan penerima wajib diisi "
-                                             "(atau tandai cap jempol).")
+            raise HandoverError(
+                "signature", "Tanda tangan penerima wajib diisi (atau tandai cap jempol)."
+            )
         try:
             signature_payload, _, _, _ = reencode_image(
-                data.signature, max_bytes=SIGNATURE_MAX_BYTES, max_side=1000, keep_alpha=True)
+                data.signature, max_bytes=SIGNATURE_MAX_BYTES, max_side=1000, keep_alpha=True
+            )
         except UploadError as error:
             raise HandoverError("signature", str(error)) from None
         with Image.open(io.BytesIO(signature_payload)) as image:
             if _ink_pixels(image) < MIN_SIGNATURE_PIXELS:
-                raise HandoverError("signature", "Tanda tangan kosong: minta penerima "
-                                                 "menandatangani di kotak yang tersedia.")
+                raise HandoverError(
+                    "signature",
+                    "Tanda tangan kosong: minta penerima menandatangani di kotak yang tersedia.",
+                )
     saved: list[str] = []
     try:
-        photo = save_image(data.photo, EVIDENCE_KIND, max_side=1280,
-                           max_bytes=config.get("DISTRIBUTION_PHOTO_MAX_BYTES", PHOTO_MAX_BYTES))
+        photo = save_image(
+            data.photo,
+            EVIDENCE_KIND,
+            max_side=1280,
+            max_bytes=config.get("DISTRIBUTION_PHOTO_MAX_BYTES", PHOTO_MAX_BYTES),
+        )
         saved.append(photo.path)
         with stored_path(photo.path).open("rb") as stream:
             photo_thumb = save_image(stream, THUMB_KIND, max_side=160)
         saved.append(photo_thumb.path)
-        columns = {"photo_path": photo.path, "photo_sha256": photo.sha256,
-                   "photo_thumb_path": photo_thumb.path}
+        columns = {
+            "photo_path": photo.path,
+            "photo_sha256": photo.sha256,
+            "photo_thumb_path": photo_thumb.path,
+        }
         if signature_payload is not None:
-            signature = save_image(io.BytesIO(signature_payload), EVIDENCE_KIND,
-                                   max_bytes=SIGNATURE_MAX_BYTES, max_side=1000, keep_alpha=True)
+            signature = save_image(
+                io.BytesIO(signature_payload),
+                EVIDENCE_KIND,
+                max_bytes=SIGNATURE_MAX_BYTES,
+                max_side=1000,
+                keep_alpha=True,
+            )
             saved.append(signature.path)
-            signature_thumb = save_image(io.BytesIO(_flatten_jpeg(signature_payload)),
-                                         THUMB_KIND, max_side=240)
+            signature_thumb = save_image(
+                io.BytesIO(_flatten_jpeg(signature_payload)), THUMB_KIND, max_side=240
+            )
             saved.append(signature_thumb.path)
-            columns.update(signature_path=signature.path, signature_sha256=signature.sha256,
-                           signature_thumb_path=signature_thumb.path)
+            columns.update(
+                signature_path=signature.path,
+                signature_sha256=signature.sha256,
+                signature_thumb_path=signature_thumb.path,
+            )
     except UploadError as error:
         _discard(saved)
         raise HandoverError("photo", str(error)) from None
@@ -183,6 +266,7 @@ def _store_evidence(data: HandoverInput) -> dict:
 
 
 # --- handovers ----------------------------------------------------------------------------
+
 
 def _coordinate(value: str | float | None, limit: int) -> Decimal | None:
     """A GPS coordinate rounded to 6 decimals, or None when missing or impossible."""
@@ -218,12 +302,19 @@ def _by_key(key: str) -> Handover | None:
 
 def original_handover(recipient_id: int) -> Handover | None:
     """The first (non-correction) handover of a recipient, if any."""
-    return db.session.scalar(sa.select(Handover).where(
-        Handover.recipient_id == recipient_id, Handover.corrects_id.is_(None)))
+    return db.session.scalar(
+        sa.select(Handover).where(
+            Handover.recipient_id == recipient_id, Handover.corrects_id.is_(None)
+        )
+    )
 
 
-def record_handover(officer: User, recipient: DistributionRecipient, data: HandoverInput,
-                    corrects: Handover | None = None) -> tuple[Handover, bool]:
+def record_handover(
+    officer: User,
+    recipient: DistributionRecipient,
+    data: HandoverInput,
+    corrects: Handover | None = None,
+) -> tuple[Handover, bool]:
     """Append a handover (or a correction) to the event's chain; returns (handover, created).
 
     A retry carrying an idempotency key already recorded returns that handover with
@@ -244,16 +335,29 @@ def record_handover(officer: User, recipient: DistributionRecipient, data: Hando
     try:
         # The row lock serialises appends to the chain of one event (PostgreSQL).
         event = db.session.execute(
-            sa.select(DistributionEvent).where(DistributionEvent.id == event_id)
-            .with_for_update().execution_options(populate_existing=True)).scalar_one()
+            sa.select(DistributionEvent)
+            .where(DistributionEvent.id == event_id)
+            .with_for_update()
+            .execution_options(populate_existing=True)
+        ).scalar_one()
         handover = Handover(
-            event_id=event_id, recipient_id=recipient_id, kelurahan_id=event.kelurahan_id,
-            officer_id=officer.id, received_at=utcnow(), idempotency_key=key,
-            corrects_id=corrects.id if corrects else None, note=data.note.strip()[:500],
-            thumbprint=bool(data.thumbprint), **proxy,
-            latitude=_coordinate(data.latitude, 90), longitude=_coordinate(data.longitude, 180),
+            event_id=event_id,
+            recipient_id=recipient_id,
+            kelurahan_id=event.kelurahan_id,
+            officer_id=officer.id,
+            received_at=utcnow(),
+            idempotency_key=key,
+            corrects_id=corrects.id if corrects else None,
+            note=data.note.strip()[:500],
+            thumbprint=bool(data.thumbprint),
+            **proxy,
+            latitude=_coordinate(data.latitude, 90),
+            longitude=_coordinate(data.longitude, 180),
             gps_accuracy_m=int(data.gps_accuracy_m) if data.gps_accuracy_m else None,
-            seq=event.chain_length + 1, prev_hash=event.chain_head, **evidence)
+            seq=event.chain_length + 1,
+            prev_hash=event.chain_head,
+            **evidence,
+        )
         handover.hash = handover_hash(handover.prev_hash, handover)
         event.chain_length, event.chain_head = handover.seq, handover.hash
         db.session.add(handover)

@@ -1,4 +1,5 @@
 """Error pages a resident can understand, and JSON problem documents under /api."""
+
 from flask import jsonify, render_template, request
 from werkzeug.exceptions import HTTPException
 
@@ -10,25 +11,29 @@ MESSAGES = {
     404: ("Halaman tidak ditemukan", "Alamat yang Anda buka tidak ada atau sudah dipindahkan."),
     405: ("Metode tidak diizinkan", "Cara membuka halaman ini tidak didukung."),
     413: ("Berkas terlalu besar", "Ukuran berkas melebihi batas yang diizinkan."),
-    429: ("Terlalu banyak permintaan",
-          "Anda sudah terlalu sering mencoba. Tunggu beberapa saat lalu coba lagi."),
-    500: ("Terjadi kesalahan pada server",
-          "Maaf, ada gangguan di pihak kami. Petugas sudah dapat melihat catatannya; "
-          "silakan coba lagi nanti."),
+    429: (
+        "Terlalu banyak permintaan",
+        "Anda sudah terlalu sering mencoba. Tunggu beberapa saat lalu coba lagi.",
+    ),
+    500: (
+        "Terjadi kesalahan pada server",
+        "Maaf, ada gangguan di pihak kami. Petugas sudah dapat melihat catatannya; "
+        "silakan coba lagi nanti.",
+    ),
 }
 
 
 def _respond(code: int, detail: str | None = None):
     title, message = MESSAGES.get(code, (f"Kesalahan {code}", ""))
     if request.path.startswith("/api/"):
-        body = {"type": "about:blank", "title": title, "status": code,
-                "detail": detail or message}
+        body = {"type": "about:blank", "title": title, "status": code, "detail": detail or message}
         response = jsonify(body)
         response.status_code = code
         response.mimetype = "application/problem+json"
         return response
-    return render_template("errors/error.html", code=code, title=title,
-                           message=detail or message), code
+    return render_template(
+        "errors/error.html", code=code, title=title, message=detail or message
+    ), code
 
 
 def init_app(app) -> None:
@@ -44,4 +49,3 @@ def init_app(app) -> None:
         elif error.code == 400 and error.description and "CSRF" in str(error.description):
             detail = "Formulir sudah kedaluwarsa. Muat ulang halaman lalu kirim lagi."
         return _respond(error.code or 500, detail)
-

@@ -1,4 +1,5 @@
 """Public checks for residents: the NIK lookup (cek bansos) and the eligibility self-check."""
+
 import hashlib
 import logging
 from logging.handlers import WatchedFileHandler
@@ -17,7 +18,8 @@ def _log_lookups_to_a_file(state) -> None:
     benchmarks) each keep writing to their own instance/ folder.
     """
     path = state.app.config.get("LOOKUP_LOG_FILE") or str(
-        Path(state.app.instance_path) / "lookup.log")
+        Path(state.app.instance_path) / "lookup.log"
+    )
     logger = logging.getLogger("nutera.lookup." + hashlib.sha256(path.encode()).hexdigest()[:12])
     logger.setLevel(logging.INFO)
     logger.propagate = False  # its own file only, not whatever handlers the root logger has

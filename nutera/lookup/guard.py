@@ -5,13 +5,14 @@ need no request. On Redis one lookup costs one round trip: every limit is counte
 failed tries are read in a single pipeline. Each round trip costs about 0.1 ms of CPU and a
 wake-up of another process here, as much as the lookup's own database query.
 """
+
 from dataclasses import dataclass
 from functools import lru_cache
 
 from limits import RateLimitItem, parse_many
-from redis.exceptions import NoScriptError
 from limits.storage import RedisStorage, Storage
 from limits.strategies import FixedWindowRateLimiter, RateLimiter
+from redis.exceptions import NoScriptError
 
 FAILURE_WINDOW_SECONDS = 3600
 _SCOPE = "cek"
@@ -40,8 +41,9 @@ def _one_round_trip(storage: Storage, strategy: RateLimiter) -> bool:
     return type(storage) is RedisStorage and type(strategy) is FixedWindowRateLimiter
 
 
-def admit(storage: Storage, strategy: RateLimiter, limits: tuple[RateLimitItem, ...],
-          address: str) -> Admission:
+def admit(
+    storage: Storage, strategy: RateLimiter, limits: tuple[RateLimitItem, ...], address: str
+) -> Admission:
     """Count one lookup from address against every limit and read its failed tries."""
     if _one_round_trip(storage, strategy):
         try:
@@ -52,17 +54,23 @@ def admit(storage: Storage, strategy: RateLimiter, limits: tuple[RateLimitItem, 
     return Admission(allowed, storage.get(_failure_key(address)))
 
 
-def _admit_in_one_round_trip(storage: RedisStorage, limits: tuple[RateLimitItem, ...],
-                             address: str) -> Admission:
+def _admit_in_one_round_trip(
+    storage: RedisStorage, limits: tuple[RateLimitItem, ...], address: str
+) -> Admission:
     # What FixedWindowRateLimiter.hit asks of RedisStorage.incr, pipelined. EVALSHA by hand:
     # redis-py would send SCRIPT EXISTS first for a Script object in a pipeline.
     pipe = storage.get_connection().pipeline(transaction=False)
     for item in limits:
-        pipe.evalsha(storage.lua_incr_expire.sha, 1,
-                     storage.prefixed_key(item.key_for(_SCOPE, address)), item.get_expiry(), 1)
+        pipe.evalsha(
+            storage.lua_incr_expire.sha,
+            1,
+            storage.prefixed_key(item.key_for(_SCOPE, address)),
+            item.get_expiry(),
+            1,
+        )
     pipe.get(storage.prefixed_key(_failure_key(address)))
     *counts, failures = pipe.execute()
-    allowed = all(int(count) <= item.amount for count, item in zip(counts, limits))
+    allowed = all(int(count) <= item.amount for count, item in zip(counts, limits, strict=False))
     return Admission(allowed, int(failures or 0))
 
 

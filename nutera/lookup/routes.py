@@ -1,4 +1,5 @@
 """/cek (NIK lookup) and /cek-syarat (self-check): hot public pages with hand-written forms."""
+
 from flask import abort, current_app, render_template, request, session
 
 from nutera import captcha
@@ -6,8 +7,14 @@ from nutera.extensions import db, limiter
 from nutera.identity import IdentityError, parse_nik
 from nutera.lookup import bp, guard
 from nutera.lookup.services import (
-    ELECTRICITY, OCCUPATIONS, electricity_label, lookup as find_status, nik_digest,
+    ELECTRICITY,
+    OCCUPATIONS,
+    electricity_label,
+    nik_digest,
     self_check_context,
+)
+from nutera.lookup.services import (
+    lookup as find_status,
 )
 from nutera.models import FLOORS, HOUSE_OWNERSHIP
 from nutera.programs import rules
@@ -61,8 +68,13 @@ def _needs_captcha(failures: int) -> bool:
 def _form(failures: int, template: str = "lookup/form.html", **context):
     """The lookup form, with a fresh captcha once there were a few failed tries."""
     image = captcha.new_challenge("cek") if _needs_captcha(failures) else None
-    return render_template(template, captcha_image=image, errors=context.pop("errors", {}),
-                           values=context.pop("values", {}), **context)
+    return render_template(
+        template,
+        captcha_image=image,
+        errors=context.pop("errors", {}),
+        values=context.pop("values", {}),
+        **context,
+    )
 
 
 def _checked_input(failures: int) -> tuple[str | None, str, dict[str, str], dict[str, str]]:
@@ -76,8 +88,11 @@ def _checked_input(failures: int) -> tuple[str | None, str, dict[str, str], dict
         errors["nik"] = str(error)
     if len(name.strip()) < 2:
         errors["nama"] = "Isi nama lengkap sesuai KTP."
-    if not errors and _needs_captcha(failures) \
-            and not captcha.check_answer("cek", request.form.get("captcha")):
+    if (
+        not errors
+        and _needs_captcha(failures)
+        and not captcha.check_answer("cek", request.form.get("captcha"))
+    ):
         errors["captcha"] = "Jawaban kode pada gambar salah. Coba lagi."
     return nik, name, values, errors
 
@@ -91,13 +106,18 @@ def lookup():
     nik, name, values, errors = _checked_input(failures)
     log = current_app.extensions["lookup_log"]
     if errors:
-        log.info("cek outcome=invalid fields=%s ip=%s", ",".join(sorted(errors)),
-                 request.remote_addr)
+        log.info(
+            "cek outcome=invalid fields=%s ip=%s", ",".join(sorted(errors)), request.remote_addr
+        )
         return _form(failures, values=values, errors=errors)
     with db.engine.connect() as connection:  # no ORM session: this page only reads
         result = find_status(connection, nik, name)
-    log.info("cek nik_hmac=%s outcome=%s ip=%s", nik_digest(nik, current_app.config["SECRET_KEY"]),
-             "found" if result else "not_found", request.remote_addr)
+    log.info(
+        "cek nik_hmac=%s outcome=%s ip=%s",
+        nik_digest(nik, current_app.config["SECRET_KEY"]),
+        "found" if result else "not_found",
+        request.remote_addr,
+    )
     if result is None:
         return _form(_count_failure(failures), "lookup/not_found.html")
     return render_template("lookup/found.html", result=result)
@@ -115,15 +135,25 @@ def self_check():
         context, errors = self_check_context(answers)
         if not errors:
             results = _evaluate_programs(kelurahan.id, context)
-    return render_template("lookup/self_check.html", kelurahan=kelurahan, values=answers,
-                           errors=errors, results=results, occupations=OCCUPATIONS,
-                           ownership=HOUSE_OWNERSHIP, floors=FLOORS,
-                           electricity=[(v, electricity_label(v)) for v in ELECTRICITY])
+    return render_template(
+        "lookup/self_check.html",
+        kelurahan=kelurahan,
+        values=answers,
+        errors=errors,
+        results=results,
+        occupations=OCCUPATIONS,
+        ownership=HOUSE_OWNERSHIP,
+        floors=FLOORS,
+        electricity=[(v, electricity_label(v)) for v in ELECTRICITY],
+    )
 
 
 def _evaluate_programs(kelurahan_id: int, context: dict) -> list[tuple]:
     programs = [p for p, _ in programs_with_info(db.session, kelurahan_id)]
     current = current_rules(db.session, [p.id for p in programs])
     settings = settings_for(db.session, kelurahan_id)
-    return [(p, rules.evaluate(current[p.id].tree, context, settings))
-            for p in programs if p.id in current]
+    return [
+        (p, rules.evaluate(current[p.id].tree, context, settings))
+        for p in programs
+        if p.id in current
+    ]

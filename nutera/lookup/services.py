@@ -1,11 +1,13 @@
 """The resident's NIK lookup (cek bansos) and self-check: plain functions, no request."""
+
 import hashlib
 import hmac
 import re
 import unicodedata
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import Any, Mapping
+from typing import Any
 
 import sqlalchemy as sa
 from rapidfuzz.distance import Levenshtein
@@ -13,8 +15,17 @@ from rapidfuzz.distance import Levenshtein
 from nutera.formatting import number_id
 from nutera.identity import mask_name
 from nutera.models import (
-    ENROLLMENT_STATUSES, FLOORS, HOUSE_OWNERSHIP, AidProgram, DistributionRecipient, Enrollment,
-    Handover, Household, Person, Rt, Rw,
+    ENROLLMENT_STATUSES,
+    FLOORS,
+    HOUSE_OWNERSHIP,
+    AidProgram,
+    DistributionRecipient,
+    Enrollment,
+    Handover,
+    Household,
+    Person,
+    Rt,
+    Rw,
 )
 
 _JOINING = re.compile(r"['`\u2018\u2019]")
@@ -35,8 +46,7 @@ def names_match(typed: str, registered: str) -> bool:
     typed, registered = normalise_name(typed), normalise_name(registered)
     if not typed or not registered:
         return False
-    if len(registered.split()) > 1 and " " not in typed \
-            and typed != registered.replace(" ", ""):
+    if len(registered.split()) > 1 and " " not in typed and typed != registered.replace(" ", ""):
         return False  # one word for a several-word name: only the words run together
     allowed_typos = len(registered) // 8
     return Levenshtein.distance(typed, registered, score_cutoff=allowed_typos) <= allowed_typos
@@ -84,24 +94,40 @@ _RECEIVED_AT = (
     sa.select(sa.func.max(_handover.c.received_at))
     .select_from(_handover.join(_recipient, _recipient.c.id == _handover.c.recipient_id))
     .where(_recipient.c.enrollment_id == _enrollment.c.id, _handover.c.corrects_id.is_(None))
-    .scalar_subquery())
+    .scalar_subquery()
+)
 # Built once: the lookup is a hot public page and building a statement costs more than
 # running it. Plain Core tables skip the ORM layer. One query by the uniquely indexed NIK
 # brings the person, RT/RW and enrollments (one row per enrollment, or one row of NULLs),
 # whether or not the name will match, so both "not found" cases cost the same.
 _LOOKUP = (
-    sa.select(_person.c.name, _rt.c.number, _rw.c.number, _program.c.code, _program.c.name,
-              _enrollment.c.status, _enrollment.c.period_start, _enrollment.c.period_end,
-              _RECEIVED_AT)
+    sa.select(
+        _person.c.name,
+        _rt.c.number,
+        _rw.c.number,
+        _program.c.code,
+        _program.c.name,
+        _enrollment.c.status,
+        _enrollment.c.period_start,
+        _enrollment.c.period_end,
+        _RECEIVED_AT,
+    )
     .select_from(
         _person.outerjoin(_household, _household.c.id == _person.c.household_id)
         .outerjoin(_rt, _rt.c.id == _household.c.rt_id)
         .outerjoin(_rw, _rw.c.id == _rt.c.rw_id)
-        .outerjoin(_enrollment, sa.or_(_enrollment.c.person_id == _person.c.id,
-                                       _enrollment.c.household_id == _person.c.household_id))
-        .outerjoin(_program, _program.c.id == _enrollment.c.program_id))
+        .outerjoin(
+            _enrollment,
+            sa.or_(
+                _enrollment.c.person_id == _person.c.id,
+                _enrollment.c.household_id == _person.c.household_id,
+            ),
+        )
+        .outerjoin(_program, _program.c.id == _enrollment.c.program_id)
+    )
     .where(_person.c.nik == sa.bindparam("nik"))
-    .order_by(_enrollment.c.period_start.desc(), _program.c.code))
+    .order_by(_enrollment.c.period_start.desc(), _program.c.code)
+)
 
 
 def lookup(connection: sa.Connection, nik: str, name: str) -> LookupResult | None:
@@ -114,20 +140,35 @@ def lookup(connection: sa.Connection, nik: str, name: str) -> LookupResult | Non
     if not rows or not names_match(name, rows[0][0]):
         return None
     registered, rt, rw = rows[0][:3]
-    programs = [ProgramStatus(code, pname, status, ENROLLMENT_STATUSES.get(status, status),
-                              start, end, received_at)
-                for _, _, _, code, pname, status, start, end, received_at in rows
-                if code is not None]
+    programs = [
+        ProgramStatus(
+            code, pname, status, ENROLLMENT_STATUSES.get(status, status), start, end, received_at
+        )
+        for _, _, _, code, pname, status, start, end, received_at in rows
+        if code is not None
+    ]
     rt_label = f"RT {rt:02d}/RW {rw:02d}" if rt is not None else "-"
     return LookupResult(mask_name(normalise_name(registered)), rt_label, programs)
 
 
-OCCUPATIONS = ["pedagang kecil", "buruh harian", "ojek/pengemudi", "karyawan swasta",
-               "asn/tni/polri", "tidak bekerja", "lainnya"]
+OCCUPATIONS = [
+    "pedagang kecil",
+    "buruh harian",
+    "ojek/pengemudi",
+    "karyawan swasta",
+    "asn/tni/polri",
+    "tidak bekerja",
+    "lainnya",
+]
 ELECTRICITY = [450, 900, 1300, 2200]
-_BOOLEANS = {"has_asn_tni_polri": "asn", "has_disability": "disabilitas",
-             "has_elderly": "lansia", "has_school_child": "sekolah", "has_toddler": "balita",
-             "has_ktp": "ktp"}
+_BOOLEANS = {
+    "has_asn_tni_polri": "asn",
+    "has_disability": "disabilitas",
+    "has_elderly": "lansia",
+    "has_school_child": "sekolah",
+    "has_toddler": "balita",
+    "has_ktp": "ktp",
+}
 
 
 def _amount(text: str) -> int | None:
@@ -153,12 +194,18 @@ def self_check_context(answers: Mapping[str, str]) -> tuple[dict[str, Any], dict
             errors["usia"] = "Isi usia dalam tahun, atau kosongkan."
     occupation = answers.get("pekerjaan") if answers.get("pekerjaan") in OCCUPATIONS else None
     context: dict[str, Any] = {
-        "member_count": members, "household_income": income, "monthly_income": None,
+        "member_count": members,
+        "household_income": income,
+        "monthly_income": None,
         "income_per_capita": round(income / members) if income is not None and members else None,
-        "head_occupation": occupation, "occupation": occupation, "age": age,
+        "head_occupation": occupation,
+        "occupation": occupation,
+        "age": age,
         "ownership": answers.get("rumah") if answers.get("rumah") in HOUSE_OWNERSHIP else None,
         "floor": answers.get("lantai") if answers.get("lantai") in FLOORS else None,
-        "electricity_va": int(answers["listrik"]) if answers.get("listrik", "").isdigit() else None,
+        "electricity_va": int(answers["listrik"])
+        if answers.get("listrik", "").isdigit()
+        else None,
     }
     for key, name in _BOOLEANS.items():
         answer = answers.get(name)

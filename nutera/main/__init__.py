@@ -1,4 +1,5 @@
 """Public home page and the signed-in dashboard."""
+
 from flask import Blueprint
 
 bp = Blueprint("main", __name__)

@@ -1,4 +1,5 @@
 """Links of the page layout (navigation, stylesheets, scripts) that every page repeats."""
+
 from flask import current_app, request, url_for
 
 from nutera.main import bp

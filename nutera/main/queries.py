@@ -1,4 +1,5 @@
 """Figures for the public home page."""
+
 from dataclasses import dataclass
 
 import sqlalchemy as sa
@@ -20,8 +21,11 @@ def recipients_per_program() -> list[ProgramFigure]:
     """Active recipients per program code, largest first, in one query."""
     rows = db.session.execute(
         sa.select(AidProgram.code, sa.func.min(AidProgram.name), sa.func.count(Enrollment.id))
-        .join(Enrollment, sa.and_(Enrollment.program_id == AidProgram.id,
-                                  Enrollment.status == "aktif"), isouter=True)
+        .join(
+            Enrollment,
+            sa.and_(Enrollment.program_id == AidProgram.id, Enrollment.status == "aktif"),
+            isouter=True,
+        )
         .where(AidProgram.active.is_(True))
         .group_by(AidProgram.code)
         .order_by(sa.func.count(Enrollment.id).desc(), AidProgram.code)

@@ -1,4 +1,5 @@
 """Home page and dashboard."""
+
 from flask import render_template
 from flask_login import current_user, login_required
 

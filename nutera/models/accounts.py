@@ -1,6 +1,6 @@
 """Accounts, roles and volunteer assignments."""
+
 from datetime import datetime
-from typing import Optional
 
 import sqlalchemy as sa
 from flask_login import UserMixin
@@ -35,11 +35,11 @@ class User(UserMixin, TimestampMixin, db.Model):
     full_name: Mapped[str] = mapped_column(sa.String(120))
     password_hash: Mapped[str] = mapped_column(sa.String(255))
     role: Mapped[str] = mapped_column(sa.String(10))
-    kelurahan_id: Mapped[Optional[int]] = mapped_column(sa.ForeignKey("kelurahan.id"), index=True)
+    kelurahan_id: Mapped[int | None] = mapped_column(sa.ForeignKey("kelurahan.id"), index=True)
     active: Mapped[bool] = mapped_column(default=True)
-    last_login_at: Mapped[Optional[datetime]] = mapped_column(sa.DateTime(timezone=True))
+    last_login_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
 
-    kelurahan: Mapped[Optional[Kelurahan]] = relationship()
+    kelurahan: Mapped[Kelurahan | None] = relationship()
     assigned_rts: Mapped[list[Rt]] = relationship(secondary=volunteer_rt, order_by=Rt.id)
 
     audit_exclude = frozenset({"password_hash", "last_login_at"})

@@ -1,6 +1,7 @@
 """The audit log: who changed what, when, from where."""
+
 from datetime import datetime
-from typing import Any, Optional
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -21,14 +22,14 @@ class AuditLog(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow)
-    user_id: Mapped[Optional[int]] = mapped_column(
+    user_id: Mapped[int | None] = mapped_column(
         sa.ForeignKey("user_account.id", ondelete="SET NULL")
     )
-    kelurahan_id: Mapped[Optional[int]] = mapped_column(sa.ForeignKey("kelurahan.id"))
+    kelurahan_id: Mapped[int | None] = mapped_column(sa.ForeignKey("kelurahan.id"))
     action: Mapped[str] = mapped_column(sa.String(10))
     entity: Mapped[str] = mapped_column(sa.String(50))
-    entity_id: Mapped[Optional[int]]
+    entity_id: Mapped[int | None]
     changes: Mapped[dict[str, Any]] = mapped_column(sa.JSON, default=dict)
-    ip: Mapped[Optional[str]] = mapped_column(sa.String(45))
+    ip: Mapped[str | None] = mapped_column(sa.String(45))
 
-    user: Mapped[Optional[User]] = relationship()
+    user: Mapped[User | None] = relationship()

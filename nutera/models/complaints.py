@@ -4,8 +4,8 @@ The reporter's name and phone are kept out of the audit log (``audit_exclude``):
 reporter who chose *anonim* is visible only to the assigned staff member, and the audit
 log is read by every staff member of the kelurahan.
 """
+
 from datetime import date, datetime
-from typing import Optional
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -42,21 +42,23 @@ class Complaint(TimestampMixin, db.Model):
     __tablename__ = "complaint"
     __table_args__ = (
         sa.CheckConstraint(
-            "category IN ('tidak_terima', 'sanggah', 'usul', 'data_salah', 'petugas', "
-            "'lainnya')", name="category"),
+            "category IN ('tidak_terima', 'sanggah', 'usul', 'data_salah', 'petugas', 'lainnya')",
+            name="category",
+        ),
         sa.CheckConstraint(
-            "status IN ('baru', 'terverifikasi', 'diproses', 'dijawab', 'selesai', "
-            "'ditolak')", name="status"),
+            "status IN ('baru', 'terverifikasi', 'diproses', 'dijawab', 'selesai', 'ditolak')",
+            name="status",
+        ),
         sa.Index("ix_complaint_kelurahan_status", "kelurahan_id", "status"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     code: Mapped[str] = mapped_column(sa.String(16), unique=True)
     kelurahan_id: Mapped[int] = mapped_column(sa.ForeignKey("kelurahan.id"), index=True)
-    rt_id: Mapped[Optional[int]] = mapped_column(sa.ForeignKey("rt.id"), index=True)
+    rt_id: Mapped[int | None] = mapped_column(sa.ForeignKey("rt.id"), index=True)
     category: Mapped[str] = mapped_column(sa.String(15))
     subject_name: Mapped[str] = mapped_column(sa.String(120), default="")
-    subject_nik: Mapped[Optional[str]] = mapped_column(sa.String(16))
+    subject_nik: Mapped[str | None] = mapped_column(sa.String(16))
     subject_address: Mapped[str] = mapped_column(sa.String(255), default="")
     description: Mapped[str] = mapped_column(sa.Text)
     reporter_name: Mapped[str] = mapped_column(sa.String(120), default="")
@@ -65,31 +67,32 @@ class Complaint(TimestampMixin, db.Model):
     confidential: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
     status: Mapped[str] = mapped_column(sa.String(15), default="baru")
     reject_reason: Mapped[str] = mapped_column(sa.Text, default="")
-    assigned_to_id: Mapped[Optional[int]] = mapped_column(sa.ForeignKey("user_account.id"))
+    assigned_to_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user_account.id"))
     # Service-level deadlines in working days, fixed when the clock starts.
     verify_due: Mapped[date]
-    answer_due: Mapped[Optional[date]]
-    verified_at: Mapped[Optional[datetime]] = mapped_column(sa.DateTime(timezone=True))
-    answered_at: Mapped[Optional[datetime]] = mapped_column(sa.DateTime(timezone=True))
-    closed_at: Mapped[Optional[datetime]] = mapped_column(sa.DateTime(timezone=True))
+    answer_due: Mapped[date | None]
+    verified_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
+    answered_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
+    closed_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
     # What the complaint concerns, linked by staff after a scoped search.
-    person_id: Mapped[Optional[int]] = mapped_column(sa.ForeignKey("person.id"))
-    household_id: Mapped[Optional[int]] = mapped_column(sa.ForeignKey("household.id"))
-    enrollment_id: Mapped[Optional[int]] = mapped_column(sa.ForeignKey("enrollment.id"))
+    person_id: Mapped[int | None] = mapped_column(sa.ForeignKey("person.id"))
+    household_id: Mapped[int | None] = mapped_column(sa.ForeignKey("household.id"))
+    enrollment_id: Mapped[int | None] = mapped_column(sa.ForeignKey("enrollment.id"))
     # Work items made from it (usul -> survey task, sanggah -> targeting case).
-    survey_task_id: Mapped[Optional[int]] = mapped_column(sa.ForeignKey("survey_task.id"))
-    targeting_case_id: Mapped[Optional[int]] = mapped_column(
-        sa.ForeignKey("targeting_case.id"))
+    survey_task_id: Mapped[int | None] = mapped_column(sa.ForeignKey("survey_task.id"))
+    targeting_case_id: Mapped[int | None] = mapped_column(sa.ForeignKey("targeting_case.id"))
 
-    rt: Mapped[Optional[Rt]] = relationship()
-    assigned_to: Mapped[Optional[User]] = relationship()
-    person: Mapped[Optional[Person]] = relationship()
-    household: Mapped[Optional[Household]] = relationship()
-    enrollment: Mapped[Optional[Enrollment]] = relationship()
+    rt: Mapped[Rt | None] = relationship()
+    assigned_to: Mapped[User | None] = relationship()
+    person: Mapped[Person | None] = relationship()
+    household: Mapped[Household | None] = relationship()
+    enrollment: Mapped[Enrollment | None] = relationship()
     photos: Mapped[list["ComplaintPhoto"]] = relationship(
-        back_populates="complaint", order_by="ComplaintPhoto.id")
+        back_populates="complaint", order_by="ComplaintPhoto.id"
+    )
     notes: Mapped[list["ComplaintNote"]] = relationship(
-        back_populates="complaint", order_by="ComplaintNote.id")
+        back_populates="complaint", order_by="ComplaintNote.id"
+    )
 
     audit_exclude = frozenset({"reporter_name", "reporter_phone"})
 
@@ -131,10 +134,10 @@ class ComplaintNote(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     kelurahan_id: Mapped[int] = mapped_column(sa.ForeignKey("kelurahan.id"))
     complaint_id: Mapped[int] = mapped_column(sa.ForeignKey("complaint.id"), index=True)
-    author_id: Mapped[Optional[int]] = mapped_column(sa.ForeignKey("user_account.id"))
+    author_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user_account.id"))
     public: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
     body: Mapped[str] = mapped_column(sa.Text)
     created_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow)
 
     complaint: Mapped[Complaint] = relationship(back_populates="notes")
-    author: Mapped[Optional[User]] = relationship()
+    author: Mapped[User | None] = relationship()

@@ -1,7 +1,7 @@
 """Distribution events, their recipients and the handovers recorded with evidence."""
+
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Optional
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -12,15 +12,23 @@ from nutera.models.base import TimestampMixin, utcnow
 from nutera.models.people import Household, Person
 from nutera.models.programs import AidProgram, Enrollment
 
-PROXY_RELATIONS = {"suami": "Suami", "istri": "Istri", "anak": "Anak", "orang_tua": "Orang tua",
-                   "saudara": "Saudara", "tetangga": "Tetangga/ketua RT", "lainnya": "Lainnya"}
+PROXY_RELATIONS = {
+    "suami": "Suami",
+    "istri": "Istri",
+    "anak": "Anak",
+    "orang_tua": "Orang tua",
+    "saudara": "Saudara",
+    "tetangga": "Tetangga/ketua RT",
+    "lainnya": "Lainnya",
+}
 GENESIS_HASH = "0" * 64
 
 event_volunteer = sa.Table(
     "distribution_event_volunteer",
     db.metadata,
-    sa.Column("event_id", sa.ForeignKey("distribution_event.id", ondelete="CASCADE"),
-              primary_key=True),
+    sa.Column(
+        "event_id", sa.ForeignKey("distribution_event.id", ondelete="CASCADE"), primary_key=True
+    ),
     sa.Column("user_id", sa.ForeignKey("user_account.id", ondelete="CASCADE"), primary_key=True),
 )
 
@@ -37,16 +45,18 @@ class DistributionEvent(TimestampMixin, db.Model):
     event_date: Mapped[date]
     place: Mapped[str] = mapped_column(sa.String(200))
     goods: Mapped[str] = mapped_column(sa.String(200))  # what each recipient receives
-    amount: Mapped[Optional[int]]  # rupiah per recipient, when cash
-    created_by_id: Mapped[Optional[int]] = mapped_column(sa.ForeignKey("user_account.id"))
+    amount: Mapped[int | None]  # rupiah per recipient, when cash
+    created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user_account.id"))
     # Head of the handover hash chain; moved under a row lock by every handover.
     chain_length: Mapped[int] = mapped_column(default=0, server_default="0")
-    chain_head: Mapped[str] = mapped_column(sa.String(64), default=GENESIS_HASH,
-                                            server_default=GENESIS_HASH)
+    chain_head: Mapped[str] = mapped_column(
+        sa.String(64), default=GENESIS_HASH, server_default=GENESIS_HASH
+    )
 
     program: Mapped[AidProgram] = relationship()
-    volunteers: Mapped[list[User]] = relationship(secondary=event_volunteer,
-                                                  order_by=User.full_name)
+    volunteers: Mapped[list[User]] = relationship(
+        secondary=event_volunteer, order_by=User.full_name
+    )
 
     audit_exclude = frozenset({"chain_length", "chain_head"})
 
@@ -62,13 +72,13 @@ class DistributionRecipient(db.Model):
     kelurahan_id: Mapped[int] = mapped_column(sa.ForeignKey("kelurahan.id"), index=True)
     enrollment_id: Mapped[int] = mapped_column(sa.ForeignKey("enrollment.id"), index=True)
     # Who is expected to collect: the enrollment's collector, the person, or the KK head.
-    person_id: Mapped[Optional[int]] = mapped_column(sa.ForeignKey("person.id"), index=True)
-    household_id: Mapped[Optional[int]] = mapped_column(sa.ForeignKey("household.id"))
+    person_id: Mapped[int | None] = mapped_column(sa.ForeignKey("person.id"), index=True)
+    household_id: Mapped[int | None] = mapped_column(sa.ForeignKey("household.id"))
     token: Mapped[str] = mapped_column(sa.String(32), unique=True)
 
     enrollment: Mapped[Enrollment] = relationship()
-    person: Mapped[Optional[Person]] = relationship()
-    household: Mapped[Optional[Household]] = relationship()
+    person: Mapped[Person | None] = relationship()
+    household: Mapped[Household | None] = relationship()
 
 
 class Handover(db.Model):
@@ -77,37 +87,43 @@ class Handover(db.Model):
     __tablename__ = "handover"
     __table_args__ = (
         # Exactly once: one original handover per recipient per event.
-        sa.Index("ux_handover_event_recipient_original", "event_id", "recipient_id",
-                 unique=True, sqlite_where=sa.text("corrects_id IS NULL"),
-                 postgresql_where=sa.text("corrects_id IS NULL")),
+        sa.Index(
+            "ux_handover_event_recipient_original",
+            "event_id",
+            "recipient_id",
+            unique=True,
+            sqlite_where=sa.text("corrects_id IS NULL"),
+            postgresql_where=sa.text("corrects_id IS NULL"),
+        ),
         sa.UniqueConstraint("event_id", "seq"),
         sa.CheckConstraint("signature_sha256 IS NOT NULL OR thumbprint", name="signed"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     event_id: Mapped[int] = mapped_column(sa.ForeignKey("distribution_event.id"))
-    recipient_id: Mapped[int] = mapped_column(sa.ForeignKey("distribution_recipient.id"),
-                                              index=True)
+    recipient_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("distribution_recipient.id"), index=True
+    )
     kelurahan_id: Mapped[int] = mapped_column(sa.ForeignKey("kelurahan.id"), index=True)
     officer_id: Mapped[int] = mapped_column(sa.ForeignKey("user_account.id"))
     received_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow)
     idempotency_key: Mapped[str] = mapped_column(sa.String(64), unique=True)
-    corrects_id: Mapped[Optional[int]] = mapped_column(sa.ForeignKey("handover.id"))
+    corrects_id: Mapped[int | None] = mapped_column(sa.ForeignKey("handover.id"))
     note: Mapped[str] = mapped_column(sa.String(500), default="")
     thumbprint: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
-    proxy_name: Mapped[Optional[str]] = mapped_column(sa.String(120))
-    proxy_nik: Mapped[Optional[str]] = mapped_column(sa.String(16))
-    proxy_relation: Mapped[Optional[str]] = mapped_column(sa.String(20))
-    latitude: Mapped[Optional[Decimal]] = mapped_column(sa.Numeric(9, 6))
-    longitude: Mapped[Optional[Decimal]] = mapped_column(sa.Numeric(9, 6))
-    gps_accuracy_m: Mapped[Optional[int]]
+    proxy_name: Mapped[str | None] = mapped_column(sa.String(120))
+    proxy_nik: Mapped[str | None] = mapped_column(sa.String(16))
+    proxy_relation: Mapped[str | None] = mapped_column(sa.String(20))
+    latitude: Mapped[Decimal | None] = mapped_column(sa.Numeric(9, 6))
+    longitude: Mapped[Decimal | None] = mapped_column(sa.Numeric(9, 6))
+    gps_accuracy_m: Mapped[int | None]
     photo_path: Mapped[str] = mapped_column(sa.String(255))
     photo_sha256: Mapped[str] = mapped_column(sa.String(64))
-    signature_path: Mapped[Optional[str]] = mapped_column(sa.String(255))
-    signature_sha256: Mapped[Optional[str]] = mapped_column(sa.String(64))
+    signature_path: Mapped[str | None] = mapped_column(sa.String(255))
+    signature_sha256: Mapped[str | None] = mapped_column(sa.String(64))
     # Small JPEGs derived from the evidence, for the PDFs (not part of the chain).
     photo_thumb_path: Mapped[str] = mapped_column(sa.String(255))
-    signature_thumb_path: Mapped[Optional[str]] = mapped_column(sa.String(255))
+    signature_thumb_path: Mapped[str | None] = mapped_column(sa.String(255))
     seq: Mapped[int]  # position in the event's hash chain, from 1
     prev_hash: Mapped[str] = mapped_column(sa.String(64))
     hash: Mapped[str] = mapped_column(sa.String(64))

@@ -1,6 +1,7 @@
 """What residents read about each aid program, and its eligibility rules, versioned."""
+
 from datetime import datetime
-from typing import Any, Optional
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -41,9 +42,10 @@ class ProgramRule(db.Model):
     version: Mapped[int]
     tree: Mapped[dict[str, Any]] = mapped_column(sa.JSON)
     note: Mapped[str] = mapped_column(sa.String(255), default="")
-    created_by_id: Mapped[Optional[int]] = mapped_column(
-        sa.ForeignKey("user_account.id", ondelete="SET NULL"))
+    created_by_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("user_account.id", ondelete="SET NULL")
+    )
     created_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow)
 
     program: Mapped[AidProgram] = relationship()
-    created_by: Mapped[Optional[User]] = relationship()
+    created_by: Mapped[User | None] = relationship()

@@ -1,7 +1,7 @@
 """Households (KK) and the persons in them."""
+
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Optional
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -31,18 +31,37 @@ PERSON_STATUSES = {"hidup": "Tinggal di sini", "pindah": "Pindah", "meninggal": 
 # (kos, kontrakan) with a KTP issued elsewhere and is often missing from every list.
 RESIDENCES = {"tetap": "Warga tetap", "pendatang": "Pendatang (KTP luar daerah)"}
 
-DISABILITIES = {"fisik": "Fisik", "netra": "Netra", "rungu_wicara": "Rungu/wicara",
-                "intelektual": "Intelektual", "mental": "Mental/psikososial", "ganda": "Ganda"}
+DISABILITIES = {
+    "fisik": "Fisik",
+    "netra": "Netra",
+    "rungu_wicara": "Rungu/wicara",
+    "intelektual": "Intelektual",
+    "mental": "Mental/psikososial",
+    "ganda": "Ganda",
+}
 
-HOUSE_OWNERSHIP = {"milik": "Milik sendiri", "sewa": "Sewa/kontrak", "kos": "Kos",
-                   "menumpang": "Menumpang", "dinas": "Rumah dinas"}
+HOUSE_OWNERSHIP = {
+    "milik": "Milik sendiri",
+    "sewa": "Sewa/kontrak",
+    "kos": "Kos",
+    "menumpang": "Menumpang",
+    "dinas": "Rumah dinas",
+}
 FLOORS = {"keramik": "Keramik/ubin", "semen": "Semen", "kayu": "Kayu/papan", "tanah": "Tanah"}
-WALLS = {"tembok": "Tembok", "setengah": "Setengah tembok", "kayu": "Kayu/papan",
-         "bambu": "Bambu/anyaman"}
+WALLS = {
+    "tembok": "Tembok",
+    "setengah": "Setengah tembok",
+    "kayu": "Kayu/papan",
+    "bambu": "Bambu/anyaman",
+}
 ROOFS = {"genteng": "Genteng", "beton": "Beton", "seng": "Seng/asbes", "rumbia": "Ijuk/rumbia"}
-WATER_SOURCES = {"pdam": "PDAM/ledeng", "sumur_bor": "Sumur bor/pompa",
-                 "sumur": "Sumur gali", "isi_ulang": "Air isi ulang/kemasan",
-                 "lainnya": "Lainnya"}
+WATER_SOURCES = {
+    "pdam": "PDAM/ledeng",
+    "sumur_bor": "Sumur bor/pompa",
+    "sumur": "Sumur gali",
+    "isi_ulang": "Air isi ulang/kemasan",
+    "lainnya": "Lainnya",
+}
 TOILETS = {"sendiri": "Milik sendiri", "bersama": "Bersama/umum", "tidak_ada": "Tidak ada"}
 
 
@@ -52,17 +71,17 @@ class HouseObservation:
     On a Household these are the values of the last verified survey (None: never surveyed).
     """
 
-    latitude: Mapped[Optional[Decimal]] = mapped_column(sa.Numeric(9, 6))
-    longitude: Mapped[Optional[Decimal]] = mapped_column(sa.Numeric(9, 6))
-    gps_accuracy_m: Mapped[Optional[int]]
-    ownership: Mapped[Optional[str]] = mapped_column(sa.String(12))
-    floor: Mapped[Optional[str]] = mapped_column(sa.String(12))
-    wall: Mapped[Optional[str]] = mapped_column(sa.String(12))
-    roof: Mapped[Optional[str]] = mapped_column(sa.String(12))
-    water_source: Mapped[Optional[str]] = mapped_column(sa.String(12))
-    toilet: Mapped[Optional[str]] = mapped_column(sa.String(12))
-    electricity_va: Mapped[Optional[int]]
-    house_photo: Mapped[Optional[str]] = mapped_column(sa.String(255))
+    latitude: Mapped[Decimal | None] = mapped_column(sa.Numeric(9, 6))
+    longitude: Mapped[Decimal | None] = mapped_column(sa.Numeric(9, 6))
+    gps_accuracy_m: Mapped[int | None]
+    ownership: Mapped[str | None] = mapped_column(sa.String(12))
+    floor: Mapped[str | None] = mapped_column(sa.String(12))
+    wall: Mapped[str | None] = mapped_column(sa.String(12))
+    roof: Mapped[str | None] = mapped_column(sa.String(12))
+    water_source: Mapped[str | None] = mapped_column(sa.String(12))
+    toilet: Mapped[str | None] = mapped_column(sa.String(12))
+    electricity_va: Mapped[int | None]
+    house_photo: Mapped[str | None] = mapped_column(sa.String(255))
 
 
 class Household(TimestampMixin, HouseObservation, db.Model):
@@ -76,7 +95,7 @@ class Household(TimestampMixin, HouseObservation, db.Model):
     kk_number: Mapped[str] = mapped_column(sa.String(16), unique=True)
     address: Mapped[str] = mapped_column(sa.String(255))
     kode_pos: Mapped[str] = mapped_column(sa.String(5))
-    verified_at: Mapped[Optional[datetime]] = mapped_column(sa.DateTime(timezone=True))
+    verified_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
 
     rt: Mapped[Rt] = relationship()
     members: Mapped[list["Person"]] = relationship(
@@ -95,25 +114,22 @@ class Person(TimestampMixin, db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     kelurahan_id: Mapped[int] = mapped_column(sa.ForeignKey("kelurahan.id"), index=True)
-    household_id: Mapped[Optional[int]] = mapped_column(
-        sa.ForeignKey("household.id"), index=True
-    )
+    household_id: Mapped[int | None] = mapped_column(sa.ForeignKey("household.id"), index=True)
     # NULL for a person recorded without any NIK (flagged, still counted).
-    nik: Mapped[Optional[str]] = mapped_column(sa.String(16), unique=True)
+    nik: Mapped[str | None] = mapped_column(sa.String(16), unique=True)
     name: Mapped[str] = mapped_column(sa.String(120))
     sex: Mapped[str] = mapped_column(sa.String(1))
     birth_date: Mapped[date]
     relation: Mapped[str] = mapped_column(sa.String(20), default="lainnya")
     status: Mapped[str] = mapped_column(sa.String(10), default="hidup")
-    status_changed_at: Mapped[Optional[datetime]] = mapped_column(sa.DateTime(timezone=True))
+    status_changed_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
     # What surveys record about a person (None: not known yet).
-    occupation: Mapped[Optional[str]] = mapped_column(sa.String(80))
-    monthly_income: Mapped[Optional[int]]  # rupiah per month
-    disability: Mapped[Optional[str]] = mapped_column(sa.String(20))
+    occupation: Mapped[str | None] = mapped_column(sa.String(80))
+    monthly_income: Mapped[int | None]  # rupiah per month
+    disability: Mapped[str | None] = mapped_column(sa.String(20))
     is_asn_tni_polri: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
     has_ktp: Mapped[bool] = mapped_column(default=True, server_default=sa.true())
-    residence: Mapped[str] = mapped_column(sa.String(10), default="tetap",
-                                           server_default="tetap")
-    verified_at: Mapped[Optional[datetime]] = mapped_column(sa.DateTime(timezone=True))
+    residence: Mapped[str] = mapped_column(sa.String(10), default="tetap", server_default="tetap")
+    verified_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
 
-    household: Mapped[Optional[Household]] = relationship(back_populates="members")
+    household: Mapped[Household | None] = relationship(back_populates="members")

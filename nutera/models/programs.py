@@ -1,6 +1,6 @@
 """Aid programs and who is enrolled in them."""
+
 from datetime import date, datetime
-from typing import Optional
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -39,27 +39,23 @@ class Enrollment(TimestampMixin, db.Model):
         sa.CheckConstraint(
             "(person_id IS NULL) <> (household_id IS NULL)", name="one_beneficiary"
         ),
-        sa.CheckConstraint(
-            "status IN ('aktif', 'ditangguhkan', 'berakhir')", name="status"
-        ),
+        sa.CheckConstraint("status IN ('aktif', 'ditangguhkan', 'berakhir')", name="status"),
         sa.Index("ix_enrollment_program_status", "program_id", "status"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     kelurahan_id: Mapped[int] = mapped_column(sa.ForeignKey("kelurahan.id"), index=True)
     program_id: Mapped[int] = mapped_column(sa.ForeignKey("aid_program.id"))
-    person_id: Mapped[Optional[int]] = mapped_column(sa.ForeignKey("person.id"), index=True)
-    household_id: Mapped[Optional[int]] = mapped_column(
-        sa.ForeignKey("household.id"), index=True
-    )
-    collector_id: Mapped[Optional[int]] = mapped_column(sa.ForeignKey("person.id"))
+    person_id: Mapped[int | None] = mapped_column(sa.ForeignKey("person.id"), index=True)
+    household_id: Mapped[int | None] = mapped_column(sa.ForeignKey("household.id"), index=True)
+    collector_id: Mapped[int | None] = mapped_column(sa.ForeignKey("person.id"))
     period_start: Mapped[date]
-    period_end: Mapped[Optional[date]]
+    period_end: Mapped[date | None]
     status: Mapped[str] = mapped_column(sa.String(12), default="aktif")
     status_reason: Mapped[str] = mapped_column(sa.String(255), default="")
-    status_changed_at: Mapped[Optional[datetime]] = mapped_column(sa.DateTime(timezone=True))
+    status_changed_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
 
     program: Mapped[AidProgram] = relationship()
-    person: Mapped[Optional[Person]] = relationship(foreign_keys=[person_id])
-    household: Mapped[Optional[Household]] = relationship()
-    collector: Mapped[Optional[Person]] = relationship(foreign_keys=[collector_id])
+    person: Mapped[Person | None] = relationship(foreign_keys=[person_id])
+    household: Mapped[Household | None] = relationship()
+    collector: Mapped[Person | None] = relationship(foreign_keys=[collector_id])

@@ -4,8 +4,9 @@ A refresh stages every row of a kelurahan extract in ``refresh_row`` (valid or r
 diffs it against the registry with set-based SQL, and on commit records the previous values
 of every record it changes in ``refresh_change`` so the last refresh can be reverted.
 """
+
 from datetime import date, datetime
-from typing import Any, Optional
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -23,8 +24,12 @@ REFRESH_STATUSES = {
     "gagal": "Gagal",
     "usang": "Digantikan unggahan lain",
 }
-JOB_STATUSES = {"menunggu": "Menunggu", "berjalan": "Berjalan", "selesai": "Selesai",
-                "gagal": "Gagal"}
+JOB_STATUSES = {
+    "menunggu": "Menunggu",
+    "berjalan": "Berjalan",
+    "selesai": "Selesai",
+    "gagal": "Gagal",
+}
 CONFLICT_CHOICES = {"survei": "Pertahankan hasil survei", "kelurahan": "Pakai data kelurahan"}
 
 
@@ -41,10 +46,10 @@ class Refresh(db.Model):
     stored_path: Mapped[str] = mapped_column(sa.String(255), default="")
     sha256: Mapped[str] = mapped_column(sa.String(64), index=True)
     # A hash of the accepted rows' content, so a re-saved but identical file is recognised.
-    content_hash: Mapped[Optional[str]] = mapped_column(sa.String(64))
+    content_hash: Mapped[str | None] = mapped_column(sa.String(64))
     # Its staged rows have ids in this range (another staging may have interleaved).
-    first_row_id: Mapped[Optional[int]]
-    last_row_id: Mapped[Optional[int]]
+    first_row_id: Mapped[int | None]
+    last_row_id: Mapped[int | None]
     complete: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
     status: Mapped[str] = mapped_column(sa.String(12), default="pemetaan")
     mapping: Mapped[dict[str, Any]] = mapped_column(sa.JSON, default=dict)
@@ -52,18 +57,20 @@ class Refresh(db.Model):
     counts: Mapped[dict[str, Any]] = mapped_column(sa.JSON, default=dict)
     conflict_default: Mapped[str] = mapped_column(sa.String(10), default="survei")
     message: Mapped[str] = mapped_column(sa.Text, default="")
-    created_by_id: Mapped[Optional[int]] = mapped_column(
-        sa.ForeignKey("user_account.id", ondelete="SET NULL"))
+    created_by_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("user_account.id", ondelete="SET NULL")
+    )
     created_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow)
     # When its rows were last matched with the registry (the preview describes that moment).
-    analysed_at: Mapped[Optional[datetime]] = mapped_column(sa.DateTime(timezone=True))
-    committed_by_id: Mapped[Optional[int]] = mapped_column(
-        sa.ForeignKey("user_account.id", ondelete="SET NULL"))
-    committed_at: Mapped[Optional[datetime]] = mapped_column(sa.DateTime(timezone=True))
-    reverted_at: Mapped[Optional[datetime]] = mapped_column(sa.DateTime(timezone=True))
+    analysed_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
+    committed_by_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("user_account.id", ondelete="SET NULL")
+    )
+    committed_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
+    reverted_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
 
-    created_by: Mapped[Optional[User]] = relationship(foreign_keys=[created_by_id])
-    committed_by: Mapped[Optional[User]] = relationship(foreign_keys=[committed_by_id])
+    created_by: Mapped[User | None] = relationship(foreign_keys=[created_by_id])
+    committed_by: Mapped[User | None] = relationship(foreign_keys=[committed_by_id])
 
     @property
     def status_label(self) -> str:
@@ -82,18 +89,18 @@ class RefreshRow(db.Model):
     refresh_id: Mapped[int] = mapped_column(sa.ForeignKey("refresh.id", ondelete="CASCADE"))
     sheet: Mapped[str] = mapped_column(sa.String(60), default="")
     row_number: Mapped[int]  # data row, 1-based, within its sheet
-    nik: Mapped[Optional[str]] = mapped_column(sa.String(16))
-    kk: Mapped[Optional[str]] = mapped_column(sa.String(16))
+    nik: Mapped[str | None] = mapped_column(sa.String(16))
+    kk: Mapped[str | None] = mapped_column(sa.String(16))
     name: Mapped[str] = mapped_column(sa.String(120), default="")
-    sex: Mapped[Optional[str]] = mapped_column(sa.String(1))
-    birth_date: Mapped[Optional[date]]
+    sex: Mapped[str | None] = mapped_column(sa.String(1))
+    birth_date: Mapped[date | None]
     address: Mapped[str] = mapped_column(sa.String(255), default="")
-    rt_id: Mapped[Optional[int]]
+    rt_id: Mapped[int | None]
     programs: Mapped[str] = mapped_column(sa.String(120), default="")  # ",PKH,BST,"
-    error: Mapped[Optional[str]] = mapped_column(sa.Text)
-    raw: Mapped[Optional[list[Any]]] = mapped_column(sa.JSON)  # original cells, rejected rows
-    person_id: Mapped[Optional[int]]
-    household_id: Mapped[Optional[int]]
+    error: Mapped[str | None] = mapped_column(sa.Text)
+    raw: Mapped[list[Any] | None] = mapped_column(sa.JSON)  # original cells, rejected rows
+    person_id: Mapped[int | None]
+    household_id: Mapped[int | None]
     skip: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
     # The first accepted row of its KK: the household's address and RT come from it.
     is_first: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
@@ -111,17 +118,17 @@ class RefreshChange(db.Model):
     entity_id: Mapped[int]
     # create: the records entity_id..last_entity_id (one range per commit and kind) that
     # carry the refresh's commit time; update: entity_id alone, with its previous values.
-    last_entity_id: Mapped[Optional[int]]
+    last_entity_id: Mapped[int | None]
     action: Mapped[str] = mapped_column(sa.String(8))  # create / update
-    old_name: Mapped[Optional[str]] = mapped_column(sa.String(120))
-    old_sex: Mapped[Optional[str]] = mapped_column(sa.String(1))
-    old_birth_date: Mapped[Optional[date]]
-    old_household_id: Mapped[Optional[int]]
-    old_address: Mapped[Optional[str]] = mapped_column(sa.String(255))
-    old_rt_id: Mapped[Optional[int]]
-    old_status: Mapped[Optional[str]] = mapped_column(sa.String(12))
-    old_status_reason: Mapped[Optional[str]] = mapped_column(sa.String(255))
-    old_status_changed_at: Mapped[Optional[datetime]] = mapped_column(sa.DateTime(timezone=True))
+    old_name: Mapped[str | None] = mapped_column(sa.String(120))
+    old_sex: Mapped[str | None] = mapped_column(sa.String(1))
+    old_birth_date: Mapped[date | None]
+    old_household_id: Mapped[int | None]
+    old_address: Mapped[str | None] = mapped_column(sa.String(255))
+    old_rt_id: Mapped[int | None]
+    old_status: Mapped[str | None] = mapped_column(sa.String(12))
+    old_status_reason: Mapped[str | None] = mapped_column(sa.String(255))
+    old_status_changed_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
 
 
 class RefreshDecision(db.Model):
@@ -145,18 +152,20 @@ class RefreshJob(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     kelurahan_id: Mapped[int] = mapped_column(sa.ForeignKey("kelurahan.id"), index=True)
-    refresh_id: Mapped[int] = mapped_column(sa.ForeignKey("refresh.id", ondelete="CASCADE"),
-                                            index=True)
+    refresh_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("refresh.id", ondelete="CASCADE"), index=True
+    )
     kind: Mapped[str] = mapped_column(sa.String(12))  # analisis / terapkan / batalkan
     lock_key: Mapped[str] = mapped_column(sa.String(80))
     status: Mapped[str] = mapped_column(sa.String(10), default="menunggu")
     progress: Mapped[int] = mapped_column(default=0)
     message: Mapped[str] = mapped_column(sa.Text, default="")
-    user_id: Mapped[Optional[int]] = mapped_column(
-        sa.ForeignKey("user_account.id", ondelete="SET NULL"))
+    user_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("user_account.id", ondelete="SET NULL")
+    )
     created_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow)
-    finished_at: Mapped[Optional[datetime]] = mapped_column(sa.DateTime(timezone=True))
+    finished_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
 
 
 class RefreshLock(db.Model):

@@ -1,4 +1,5 @@
 """Administrative regions: kelurahan, RW and RT."""
+
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 

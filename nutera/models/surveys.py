@@ -1,6 +1,7 @@
 """Household surveys brought back by volunteers, their members and their status history."""
+
 from datetime import date, datetime
-from typing import Any, Optional
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -8,16 +9,24 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from nutera.extensions import db
 from nutera.models.accounts import User
 from nutera.models.base import TimestampMixin, utcnow
-from nutera.models.people import HouseObservation, Household
+from nutera.models.people import Household, HouseObservation
 from nutera.models.region import Rt
 from nutera.models.work import SurveyTask
 
-SURVEY_STATUSES = {"draft": "Draf", "submitted": "Menunggu verifikasi",
-                   "returned": "Dikembalikan untuk perbaikan", "verified": "Terverifikasi",
-                   "rejected": "Ditolak"}
+SURVEY_STATUSES = {
+    "draft": "Draf",
+    "submitted": "Menunggu verifikasi",
+    "returned": "Dikembalikan untuk perbaikan",
+    "verified": "Terverifikasi",
+    "rejected": "Ditolak",
+}
 # Where a surveyed member stands; maps onto Person.status and Person.residence on approval.
-PRESENCES = {"tinggal": "Tinggal di sini", "pendatang": "Pendatang (KTP luar daerah)",
-             "pindah": "Sudah pindah", "meninggal": "Meninggal"}
+PRESENCES = {
+    "tinggal": "Tinggal di sini",
+    "pendatang": "Pendatang (KTP luar daerah)",
+    "pindah": "Sudah pindah",
+    "meninggal": "Meninggal",
+}
 
 
 class Survey(TimestampMixin, HouseObservation, db.Model):
@@ -26,10 +35,9 @@ class Survey(TimestampMixin, HouseObservation, db.Model):
     __tablename__ = "survey"
     __table_args__ = (
         sa.CheckConstraint(
-            "status IN ('draft', 'submitted', 'returned', 'verified', 'rejected')",
-            name="status"),
-        sa.Index("ix_survey_kelurahan_status_submitted", "kelurahan_id", "status",
-                 "submitted_at"),
+            "status IN ('draft', 'submitted', 'returned', 'verified', 'rejected')", name="status"
+        ),
+        sa.Index("ix_survey_kelurahan_status_submitted", "kelurahan_id", "status", "submitted_at"),
         # Lists filter within a kelurahan and page by id: these keep SQLite off a full scan.
         sa.Index("ix_survey_kelurahan_status", "kelurahan_id", "status"),
         sa.Index("ix_survey_kelurahan_volunteer", "kelurahan_id", "volunteer_id"),
@@ -41,37 +49,36 @@ class Survey(TimestampMixin, HouseObservation, db.Model):
     kelurahan_id: Mapped[int] = mapped_column(sa.ForeignKey("kelurahan.id"), index=True)
     rt_id: Mapped[int] = mapped_column(sa.ForeignKey("rt.id"))
     volunteer_id: Mapped[int] = mapped_column(sa.ForeignKey("user_account.id"))
-    task_id: Mapped[Optional[int]] = mapped_column(sa.ForeignKey("survey_task.id"), index=True)
+    task_id: Mapped[int | None] = mapped_column(sa.ForeignKey("survey_task.id"), index=True)
     # The registry household this survey was matched to (by KK) when submitted.
-    household_id: Mapped[Optional[int]] = mapped_column(sa.ForeignKey("household.id"),
-                                                        index=True)
+    household_id: Mapped[int | None] = mapped_column(sa.ForeignKey("household.id"), index=True)
     period: Mapped[str] = mapped_column(sa.String(7))  # e.g. "2026-Q4"
     status: Mapped[str] = mapped_column(sa.String(10), default="draft")
-    kk_number: Mapped[Optional[str]] = mapped_column(sa.String(16))
+    kk_number: Mapped[str | None] = mapped_column(sa.String(16))
     address: Mapped[str] = mapped_column(sa.String(255), default="")
     kode_pos: Mapped[str] = mapped_column(sa.String(5), default="")
     member_count: Mapped[int] = mapped_column(default=0, server_default="0")
     # Warnings found on submit (NIK elsewhere, no KTP, confirmed mismatch...); 0 = clean.
     flag_count: Mapped[int] = mapped_column(default=0, server_default="0")
     # Unsaved form state as [name, value] pairs, kept until the survey is submitted.
-    draft: Mapped[Optional[list[Any]]] = mapped_column(sa.JSON)
-    draft_saved_at: Mapped[Optional[datetime]] = mapped_column(sa.DateTime(timezone=True))
-    submitted_at: Mapped[Optional[datetime]] = mapped_column(sa.DateTime(timezone=True))
-    decided_at: Mapped[Optional[datetime]] = mapped_column(sa.DateTime(timezone=True))
-    decided_by_id: Mapped[Optional[int]] = mapped_column(sa.ForeignKey("user_account.id"))
+    draft: Mapped[list[Any] | None] = mapped_column(sa.JSON)
+    draft_saved_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
+    submitted_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
+    decided_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
+    decided_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user_account.id"))
     staff_note: Mapped[str] = mapped_column(sa.Text, default="")
 
     rt: Mapped[Rt] = relationship()
     volunteer: Mapped[User] = relationship(foreign_keys=[volunteer_id])
-    decided_by: Mapped[Optional[User]] = relationship(foreign_keys=[decided_by_id])
-    task: Mapped[Optional[SurveyTask]] = relationship()
-    household: Mapped[Optional[Household]] = relationship()
+    decided_by: Mapped[User | None] = relationship(foreign_keys=[decided_by_id])
+    task: Mapped[SurveyTask | None] = relationship()
+    household: Mapped[Household | None] = relationship()
     members: Mapped[list["SurveyMember"]] = relationship(
-        back_populates="survey", order_by="SurveyMember.position",
-        cascade="all, delete-orphan")
+        back_populates="survey", order_by="SurveyMember.position", cascade="all, delete-orphan"
+    )
     events: Mapped[list["SurveyStatusEvent"]] = relationship(
-        back_populates="survey", order_by="SurveyStatusEvent.id",
-        cascade="all, delete-orphan")
+        back_populates="survey", order_by="SurveyStatusEvent.id", cascade="all, delete-orphan"
+    )
 
     audit_exclude = frozenset({"draft", "draft_saved_at"})
 
@@ -92,18 +99,19 @@ class SurveyMember(db.Model):
     __table_args__ = (sa.Index("ix_survey_member_nik", "nik"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    survey_id: Mapped[int] = mapped_column(sa.ForeignKey("survey.id", ondelete="CASCADE"),
-                                           index=True)
+    survey_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("survey.id", ondelete="CASCADE"), index=True
+    )
     position: Mapped[int]
-    nik: Mapped[Optional[str]] = mapped_column(sa.String(16))
+    nik: Mapped[str | None] = mapped_column(sa.String(16))
     has_ktp: Mapped[bool] = mapped_column(default=True, server_default=sa.true())
     name: Mapped[str] = mapped_column(sa.String(120))
     relation: Mapped[str] = mapped_column(sa.String(20))
     sex: Mapped[str] = mapped_column(sa.String(1))
     birth_date: Mapped[date]
     occupation: Mapped[str] = mapped_column(sa.String(80), default="")
-    monthly_income: Mapped[Optional[int]]
-    disability: Mapped[Optional[str]] = mapped_column(sa.String(20))
+    monthly_income: Mapped[int | None]
+    disability: Mapped[str | None] = mapped_column(sa.String(20))
     is_asn_tni_polri: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
     presence: Mapped[str] = mapped_column(sa.String(10), default="tinggal")
     # The volunteer confirmed a sex/birth date that differs from what the NIK encodes.
@@ -120,14 +128,15 @@ class SurveyStatusEvent(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     survey_id: Mapped[int] = mapped_column(sa.ForeignKey("survey.id", ondelete="CASCADE"))
-    user_id: Mapped[Optional[int]] = mapped_column(
-        sa.ForeignKey("user_account.id", ondelete="SET NULL"))
+    user_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("user_account.id", ondelete="SET NULL")
+    )
     status: Mapped[str] = mapped_column(sa.String(10))
     note: Mapped[str] = mapped_column(sa.Text, default="")
     at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow)
 
     survey: Mapped[Survey] = relationship(back_populates="events")
-    user: Mapped[Optional[User]] = relationship()
+    user: Mapped[User | None] = relationship()
 
     @property
     def status_label(self) -> str:

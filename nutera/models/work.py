@@ -4,8 +4,8 @@ Survey tasks are created by staff or from a resident's proposal (usul) and done 
 volunteers of that RT; targeting cases are possible exclusion/inclusion errors raised by
 the eligibility rules or by a resident's rebuttal (sanggah) and decided by staff.
 """
+
 from datetime import datetime
-from typing import Optional
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -16,11 +16,21 @@ from nutera.models.people import Household, Person
 from nutera.models.programs import AidProgram, Enrollment
 from nutera.models.region import Rt
 
-SURVEY_TASK_STATUSES = {"terbuka": "Belum didata", "selesai": "Sudah didata", "batal": "Dibatalkan"}
-TARGETING_KINDS = {"exclusion": "Memenuhi syarat tapi belum menerima",
-                   "inclusion": "Menerima tapi tidak lagi memenuhi syarat"}
-TARGETING_DECISIONS = {"terbuka": "Belum diputuskan", "usul_tambah": "Diusulkan masuk",
-                       "usul_hapus": "Diusulkan keluar", "tetap": "Tidak diubah"}
+SURVEY_TASK_STATUSES = {
+    "terbuka": "Belum didata",
+    "selesai": "Sudah didata",
+    "batal": "Dibatalkan",
+}
+TARGETING_KINDS = {
+    "exclusion": "Memenuhi syarat tapi belum menerima",
+    "inclusion": "Menerima tapi tidak lagi memenuhi syarat",
+}
+TARGETING_DECISIONS = {
+    "terbuka": "Belum diputuskan",
+    "usul_tambah": "Diusulkan masuk",
+    "usul_hapus": "Diusulkan keluar",
+    "tetap": "Tidak diubah",
+}
 
 
 class SurveyTask(TimestampMixin, db.Model):
@@ -32,19 +42,19 @@ class SurveyTask(TimestampMixin, db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     kelurahan_id: Mapped[int] = mapped_column(sa.ForeignKey("kelurahan.id"), index=True)
     rt_id: Mapped[int] = mapped_column(sa.ForeignKey("rt.id"))
-    household_id: Mapped[Optional[int]] = mapped_column(sa.ForeignKey("household.id"))
+    household_id: Mapped[int | None] = mapped_column(sa.ForeignKey("household.id"))
     subject_name: Mapped[str] = mapped_column(sa.String(120), default="")
-    subject_nik: Mapped[Optional[str]] = mapped_column(sa.String(16))
+    subject_nik: Mapped[str | None] = mapped_column(sa.String(16))
     address: Mapped[str] = mapped_column(sa.String(255), default="")
     note: Mapped[str] = mapped_column(sa.Text, default="")
     source: Mapped[str] = mapped_column(sa.String(20), default="petugas")  # petugas / usul
-    source_ref: Mapped[Optional[str]] = mapped_column(sa.String(40))  # e.g. complaint code
+    source_ref: Mapped[str | None] = mapped_column(sa.String(40))  # e.g. complaint code
     status: Mapped[str] = mapped_column(sa.String(10), default="terbuka")
-    created_by_id: Mapped[Optional[int]] = mapped_column(sa.ForeignKey("user_account.id"))
-    completed_at: Mapped[Optional[datetime]] = mapped_column(sa.DateTime(timezone=True))
+    created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user_account.id"))
+    completed_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
 
     rt: Mapped[Rt] = relationship()
-    household: Mapped[Optional[Household]] = relationship()
+    household: Mapped[Household | None] = relationship()
 
 
 class TargetingCase(TimestampMixin, db.Model):
@@ -59,22 +69,24 @@ class TargetingCase(TimestampMixin, db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     kelurahan_id: Mapped[int] = mapped_column(sa.ForeignKey("kelurahan.id"), index=True)
     program_id: Mapped[int] = mapped_column(sa.ForeignKey("aid_program.id"))
-    household_id: Mapped[Optional[int]] = mapped_column(sa.ForeignKey("household.id"))
-    person_id: Mapped[Optional[int]] = mapped_column(sa.ForeignKey("person.id"))
-    enrollment_id: Mapped[Optional[int]] = mapped_column(sa.ForeignKey("enrollment.id"))
+    household_id: Mapped[int | None] = mapped_column(sa.ForeignKey("household.id"))
+    person_id: Mapped[int | None] = mapped_column(sa.ForeignKey("person.id"))
+    enrollment_id: Mapped[int | None] = mapped_column(sa.ForeignKey("enrollment.id"))
     kind: Mapped[str] = mapped_column(sa.String(10))
-    source: Mapped[str] = mapped_column(sa.String(20), default="aturan")  # aturan/sanggah/usul/petugas
-    source_ref: Mapped[Optional[str]] = mapped_column(sa.String(40))
+    source: Mapped[str] = mapped_column(
+        sa.String(20), default="aturan"
+    )  # aturan/sanggah/usul/petugas
+    source_ref: Mapped[str | None] = mapped_column(sa.String(40))
     explanation: Mapped[str] = mapped_column(sa.Text, default="")
     decision: Mapped[str] = mapped_column(sa.String(12), default="terbuka")
     decision_reason: Mapped[str] = mapped_column(sa.Text, default="")
-    decided_by_id: Mapped[Optional[int]] = mapped_column(sa.ForeignKey("user_account.id"))
-    decided_at: Mapped[Optional[datetime]] = mapped_column(sa.DateTime(timezone=True))
+    decided_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user_account.id"))
+    decided_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
 
     program: Mapped[AidProgram] = relationship()
-    household: Mapped[Optional[Household]] = relationship()
-    person: Mapped[Optional[Person]] = relationship()
-    enrollment: Mapped[Optional[Enrollment]] = relationship()
+    household: Mapped[Household | None] = relationship()
+    person: Mapped[Person | None] = relationship()
+    enrollment: Mapped[Enrollment | None] = relationship()
 
 
 class Setting(db.Model):
@@ -84,8 +96,9 @@ class Setting(db.Model):
     __table_args__ = (sa.UniqueConstraint("kelurahan_id", "key"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    kelurahan_id: Mapped[Optional[int]] = mapped_column(sa.ForeignKey("kelurahan.id"))
+    kelurahan_id: Mapped[int | None] = mapped_column(sa.ForeignKey("kelurahan.id"))
     key: Mapped[str] = mapped_column(sa.String(60))
     value: Mapped[str] = mapped_column(sa.Text)
-    updated_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow,
-                                                 onupdate=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(
+        sa.DateTime(timezone=True), default=utcnow, onupdate=utcnow
+    )

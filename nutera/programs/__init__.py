@@ -1,4 +1,5 @@
 """Aid programs: public pages and statistics, staff editing of pages and eligibility rules."""
+
 from flask import Blueprint
 
 bp = Blueprint("programs", __name__)

@@ -1,12 +1,17 @@
 """Turn a household and its members (registry + surveys) into the attributes rules compare."""
+
+from collections.abc import Iterable
 from datetime import date
-from typing import Any, Iterable
+from typing import Any
 
 
 def age_on(birth_date: date, today: date) -> int:
     """Completed years of age on today."""
-    return today.year - birth_date.year - ((today.month, today.day) < (birth_date.month,
-                                                                        birth_date.day))
+    return (
+        today.year
+        - birth_date.year
+        - ((today.month, today.day) < (birth_date.month, birth_date.day))
+    )
 
 
 def household_context(household: Any, members: Iterable[Any], today: date) -> dict[str, Any]:
@@ -56,8 +61,9 @@ def person_context(person: Any, household: dict[str, Any], today: date) -> dict[
     }
 
 
-def inclusion_flags(members: Iterable[Any], collector_id: int | None = None,
-                    person_id: int | None = None) -> list[str]:
+def inclusion_flags(
+    members: Iterable[Any], collector_id: int | None = None, person_id: int | None = None
+) -> list[str]:
     """Why an enrolled household or person should be reviewed whatever the rules say."""
     members = list(members)
     flags = []

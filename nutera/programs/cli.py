@@ -1,4 +1,5 @@
 """`flask programs ...`: give the demo programs their pages and first rules."""
+
 import click
 import sqlalchemy as sa
 from flask.cli import with_appcontext

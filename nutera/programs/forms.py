@@ -1,9 +1,19 @@
 """Staff forms: program pages, a rule editor made of rows, the UMR figure."""
+
 import re
 from typing import Any
 
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, FieldList, Form, FormField, SelectField, StringField, SubmitField, TextAreaField
+from wtforms import (
+    BooleanField,
+    FieldList,
+    Form,
+    FormField,
+    SelectField,
+    StringField,
+    SubmitField,
+    TextAreaField,
+)
 from wtforms.fields import SelectChoice
 from wtforms.validators import DataRequired, Length, Regexp
 
@@ -26,12 +36,15 @@ _NO = {"tidak", "t", "false", "0", "tidak ada", "bukan"}
 class ProgramForm(FlaskForm):
     """What residents read on a program's page."""
 
-    name = StringField("Nama program", validators=[DataRequired("Nama wajib diisi."), Length(max=120)])
+    name = StringField(
+        "Nama program", validators=[DataRequired("Nama wajib diisi."), Length(max=120)]
+    )
     description = TextAreaField("Ringkasan singkat", validators=[Length(max=500)])
     benefit = TextAreaField("Apa yang diberikan", validators=[Length(max=2000)])
     audience = TextAreaField("Untuk siapa", validators=[Length(max=2000)])
-    criteria_html = TextAreaField("Syarat (boleh memakai <ul>, <li>, <strong>)",
-                                  validators=[Length(max=10000)])
+    criteria_html = TextAreaField(
+        "Syarat (boleh memakai <ul>, <li>, <strong>)", validators=[Length(max=10000)]
+    )
     documents_html = TextAreaField("Dokumen yang diperlukan", validators=[Length(max=10000)])
     schedule = TextAreaField("Jadwal", validators=[Length(max=2000)])
     contact = TextAreaField("Tempat bertanya", validators=[Length(max=2000)])
@@ -42,10 +55,16 @@ class ProgramForm(FlaskForm):
 class NewProgramForm(FlaskForm):
     """A program the kelurahan adds."""
 
-    code = StringField("Kode", validators=[
-        DataRequired("Kode wajib diisi."),
-        Regexp(r"^[A-Za-z0-9-]{2,20}$", message="Kode 2-20 huruf, angka atau tanda minus.")])
-    name = StringField("Nama program", validators=[DataRequired("Nama wajib diisi."), Length(max=120)])
+    code = StringField(
+        "Kode",
+        validators=[
+            DataRequired("Kode wajib diisi."),
+            Regexp(r"^[A-Za-z0-9-]{2,20}$", message="Kode 2-20 huruf, angka atau tanda minus."),
+        ],
+    )
+    name = StringField(
+        "Nama program", validators=[DataRequired("Nama wajib diisi."), Length(max=120)]
+    )
     target = SelectField("Sasaran", choices=choices(TARGETS.items()))
     submit = SubmitField("Tambah program")
 
@@ -55,8 +74,11 @@ class RuleRowForm(Form):
 
     # Choices are checked in RuleForm.to_tree, so that unused rows may stay empty.
     group = SelectField("Kelompok", choices=choices(GROUPS), default="", validate_choice=False)
-    attr = SelectField("Data", choices=choices([("", "—")] + [(k, a.label) for k, a in ATTRIBUTES.items()]),
-                       validate_choice=False)
+    attr = SelectField(
+        "Data",
+        choices=choices([("", "—")] + [(k, a.label) for k, a in ATTRIBUTES.items()]),
+        validate_choice=False,
+    )
     op = SelectField("Pembanding", choices=choices(OPERATORS.items()), validate_choice=False)
     value = StringField("Nilai")
 
@@ -64,8 +86,12 @@ class RuleRowForm(Form):
 class RuleForm(FlaskForm):
     """A rule without code: rows of conditions, combined with all or any."""
 
-    mode = SelectField("Gabungan syarat utama", choices=choices([
-        ("all", "Semua syarat harus terpenuhi"), ("any", "Cukup salah satu syarat")]))
+    mode = SelectField(
+        "Gabungan syarat utama",
+        choices=choices(
+            [("all", "Semua syarat harus terpenuhi"), ("any", "Cukup salah satu syarat")]
+        ),
+    )
     rows = FieldList(FormField(RuleRowForm), min_entries=RULE_ROWS, max_entries=RULE_ROWS)
     note = StringField("Catatan perubahan", validators=[Length(max=255)])
     submit = SubmitField("Simpan versi baru")
@@ -78,8 +104,11 @@ class RuleForm(FlaskForm):
         for row in self.rows:
             if not row.attr.data:
                 continue
-            if row.attr.data not in ATTRIBUTES or row.op.data not in OPERATORS \
-                    or row.group.data not in dict(GROUPS):
+            if (
+                row.attr.data not in ATTRIBUTES
+                or row.op.data not in OPERATORS
+                or row.group.data not in dict(GROUPS)
+            ):
                 row.attr.errors = ["Pilihan tidak dikenal."]
                 ok = False
                 continue
@@ -116,7 +145,7 @@ class RuleForm(FlaskForm):
                     flat = False
                     continue
                 rows.append((letter, leaf))
-        for entry, (group, leaf) in zip(self.rows, rows):
+        for entry, (group, leaf) in zip(self.rows, rows, strict=False):
             entry.group.data, entry.attr.data, entry.op.data = group, leaf["attr"], leaf["op"]
             entry.value.data = format_row_value(leaf)
         return flat and len(rows) <= RULE_ROWS
@@ -184,8 +213,9 @@ def format_row_value(leaf: dict[str, Any]) -> str:
 class UmrForm(FlaskForm):
     """The UMR figure rules compare incomes with."""
 
-    amount = StringField("UMR Kota Bandung (rupiah per bulan)",
-                         validators=[DataRequired("UMR wajib diisi.")])
+    amount = StringField(
+        "UMR Kota Bandung (rupiah per bulan)", validators=[DataRequired("UMR wajib diisi.")]
+    )
     submit_umr = SubmitField("Simpan UMR")
 
     def value(self) -> int | None:

@@ -1,4 +1,5 @@
 """Read-only queries behind the public program pages and the statistics."""
+
 from dataclasses import dataclass, field
 
 import sqlalchemy as sa
@@ -7,7 +8,9 @@ from sqlalchemy.orm import Session
 from nutera.models import AidProgram, Enrollment, Household, Kelurahan, Person, ProgramInfo, Rt, Rw
 
 
-def public_kelurahan(session: Session, code: str | None) -> tuple[Kelurahan | None, list[Kelurahan]]:
+def public_kelurahan(
+    session: Session, code: str | None
+) -> tuple[Kelurahan | None, list[Kelurahan]]:
     """The kelurahan a public page is about, and the choices when it cannot be decided.
 
     With ?kel=<code> that kelurahan (None and no choices if unknown); with a single
@@ -21,12 +24,16 @@ def public_kelurahan(session: Session, code: str | None) -> tuple[Kelurahan | No
     return None, list(found)
 
 
-def programs_with_info(session: Session, kelurahan_id: int,
-                       active_only: bool = True) -> list[tuple[AidProgram, ProgramInfo | None]]:
+def programs_with_info(
+    session: Session, kelurahan_id: int, active_only: bool = True
+) -> list[tuple[AidProgram, ProgramInfo | None]]:
     """The kelurahan's programs with their public page, in one query."""
-    stmt = (sa.select(AidProgram, ProgramInfo)
-            .join(ProgramInfo, ProgramInfo.program_id == AidProgram.id, isouter=True)
-            .where(AidProgram.kelurahan_id == kelurahan_id).order_by(AidProgram.code))
+    stmt = (
+        sa.select(AidProgram, ProgramInfo)
+        .join(ProgramInfo, ProgramInfo.program_id == AidProgram.id, isouter=True)
+        .where(AidProgram.kelurahan_id == kelurahan_id)
+        .order_by(AidProgram.code)
+    )
     if active_only:
         stmt = stmt.where(AidProgram.active.is_(True))
     return [(p, i) for p, i in session.execute(stmt)]
@@ -34,9 +41,13 @@ def programs_with_info(session: Session, kelurahan_id: int,
 
 def program_by_code(session: Session, kelurahan_id: int, code: str) -> AidProgram | None:
     """An active program of the kelurahan by its code."""
-    return session.scalar(sa.select(AidProgram).where(
-        AidProgram.kelurahan_id == kelurahan_id, AidProgram.code == code.upper(),
-        AidProgram.active.is_(True)))
+    return session.scalar(
+        sa.select(AidProgram).where(
+            AidProgram.kelurahan_id == kelurahan_id,
+            AidProgram.code == code.upper(),
+            AidProgram.active.is_(True),
+        )
+    )
 
 
 @dataclass
@@ -56,10 +67,15 @@ def recipient_statistics(session: Session, kelurahan_id: int) -> Statistics:
         .join(AidProgram, AidProgram.id == Enrollment.program_id)
         .join(Person, Person.id == Enrollment.person_id, isouter=True)
         .join(Household, Household.id == household_id)
-        .join(Rt, Rt.id == Household.rt_id).join(Rw, Rw.id == Rt.rw_id)
-        .where(Enrollment.kelurahan_id == kelurahan_id, Enrollment.status == "aktif",
-               AidProgram.active.is_(True))
-        .group_by(AidProgram.code, AidProgram.name, Rw.number))
+        .join(Rt, Rt.id == Household.rt_id)
+        .join(Rw, Rw.id == Rt.rw_id)
+        .where(
+            Enrollment.kelurahan_id == kelurahan_id,
+            Enrollment.status == "aktif",
+            AidProgram.active.is_(True),
+        )
+        .group_by(AidProgram.code, AidProgram.name, Rw.number)
+    )
     stats = Statistics()
     names: dict[str, str] = {}
     rws: set[int] = set()
@@ -68,6 +84,7 @@ def recipient_statistics(session: Session, kelurahan_id: int) -> Statistics:
         stats.by_rw.setdefault(code, {})[rw] = count
         rws.add(rw)
     stats.rws = sorted(rws)
-    stats.programs = sorted(((c, names[c], sum(stats.by_rw[c].values())) for c in names),
-                            key=lambda p: (-p[2], p[0]))
+    stats.programs = sorted(
+        ((c, names[c], sum(stats.by_rw[c].values())) for c in names), key=lambda p: (-p[2], p[0])
+    )
     return stats

@@ -1,4 +1,5 @@
 """Public program pages and statistics; staff editing of program pages and rules."""
+
 import sqlalchemy as sa
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
@@ -10,7 +11,10 @@ from nutera.models import AidProgram, ProgramInfo, ProgramRule
 from nutera.programs import bp, rules, services
 from nutera.programs.forms import NewProgramForm, ProgramForm, RuleForm, UmrForm
 from nutera.programs.queries import (
-    program_by_code, programs_with_info, public_kelurahan, recipient_statistics,
+    program_by_code,
+    programs_with_info,
+    public_kelurahan,
+    recipient_statistics,
 )
 from nutera.scoping import get_visible_or_404, scoped_select
 
@@ -27,8 +31,9 @@ def kelurahan_or_chooser():
     if kelurahan is None and not choices:
         abort(404)
     if kelurahan is None:
-        return None, render_template("programs/choose_kelurahan.html", choices=choices,
-                                     target=request.endpoint)
+        return None, render_template(
+            "programs/choose_kelurahan.html", choices=choices, target=request.endpoint
+        )
     return kelurahan, None
 
 
@@ -42,8 +47,9 @@ def program_list():
     current = services.current_rules(db.session, [p.id for p, _ in programs])
     settings = services.settings_for(db.session, kelurahan.id)
     described = {pid: rules.describe(rule.tree, settings) for pid, rule in current.items()}
-    return render_template("programs/list.html", kelurahan=kelurahan, programs=programs,
-                           described=described)
+    return render_template(
+        "programs/list.html", kelurahan=kelurahan, programs=programs, described=described
+    )
 
 
 @bp.route("/program/<code>")
@@ -57,8 +63,13 @@ def program_detail(code: str):
     rule = services.current_rules(db.session, [program.id]).get(program.id)
     settings = services.settings_for(db.session, kelurahan.id)
     described = rules.describe(rule.tree, settings) if rule else []
-    return render_template("programs/detail.html", kelurahan=kelurahan, program=program,
-                           info=info, described=described)
+    return render_template(
+        "programs/detail.html",
+        kelurahan=kelurahan,
+        program=program,
+        info=info,
+        described=described,
+    )
 
 
 @bp.route("/statistik")
@@ -67,8 +78,11 @@ def statistics():
     kelurahan, chooser = kelurahan_or_chooser()
     if chooser:
         return chooser
-    return render_template("programs/statistics.html", kelurahan=kelurahan,
-                           stats=recipient_statistics(db.session, kelurahan.id))
+    return render_template(
+        "programs/statistics.html",
+        kelurahan=kelurahan,
+        stats=recipient_statistics(db.session, kelurahan.id),
+    )
 
 
 @bp.route("/kelola/program", methods=["GET", "POST"])
@@ -81,8 +95,9 @@ def manage():
         if _code_taken(kelurahan_id, form.code.data):
             form.code.errors = ["Kode ini sudah dipakai program lain."]
         else:
-            program = services.create_program(db.session, kelurahan_id, form.code.data,
-                                              form.name.data, form.target.data)
+            program = services.create_program(
+                db.session, kelurahan_id, form.code.data, form.name.data, form.target.data
+            )
             db.session.commit()
             flash(f"Program {program.code} ditambahkan. Lengkapi halamannya.", "success")
             return redirect(url_for(".edit", program_id=program.id))
@@ -93,18 +108,30 @@ def manage():
             db.session.commit()
             flash("UMR disimpan.", "success")
             return redirect(url_for(".manage"))
-    programs = db.session.scalars(scoped_select(AidProgram, current_user)
-                                  .order_by(AidProgram.kelurahan_id, AidProgram.code)).all()
+    programs = db.session.scalars(
+        scoped_select(AidProgram, current_user).order_by(AidProgram.kelurahan_id, AidProgram.code)
+    ).all()
     settings = services.settings_for(db.session, kelurahan_id) if kelurahan_id else {}
     if request.method == "GET" and settings.get("umr"):
         umr_form.amount.data = str(settings["umr"])
-    return render_template("programs/manage.html", programs=programs, form=form,
-                           umr_form=umr_form, kelurahan_id=kelurahan_id)
+    return render_template(
+        "programs/manage.html",
+        programs=programs,
+        form=form,
+        umr_form=umr_form,
+        kelurahan_id=kelurahan_id,
+    )
 
 
 def _code_taken(kelurahan_id: int, code: str) -> bool:
-    return db.session.scalar(sa.select(AidProgram.id).where(
-        AidProgram.kelurahan_id == kelurahan_id, AidProgram.code == code.strip().upper())) is not None
+    return (
+        db.session.scalar(
+            sa.select(AidProgram.id).where(
+                AidProgram.kelurahan_id == kelurahan_id, AidProgram.code == code.strip().upper()
+            )
+        )
+        is not None
+    )
 
 
 @bp.route("/kelola/program/<int:program_id>", methods=["GET", "POST"])
@@ -134,18 +161,29 @@ def edit_rules(program_id: int):
     if form.validate_on_submit():
         tree = form.to_tree()
         if tree is not None:
-            rule = services.save_rule(db.session, program, tree, current_user, form.note.data or "")
+            rule = services.save_rule(
+                db.session, program, tree, current_user, form.note.data or ""
+            )
             db.session.commit()
             flash(f"Aturan versi {rule.version} disimpan.", "success")
             return redirect(url_for(".edit_rules", program_id=program.id))
     versions = db.session.scalars(
-        sa.select(ProgramRule).where(ProgramRule.program_id == program.id)
+        sa.select(ProgramRule)
+        .where(ProgramRule.program_id == program.id)
         .options(sa.orm.selectinload(ProgramRule.created_by))
-        .order_by(ProgramRule.version.desc()).limit(20)).all()
+        .order_by(ProgramRule.version.desc())
+        .limit(20)
+    ).all()
     editable = True
     if request.method == "GET" and versions:
         editable = form.load_tree(versions[0].tree)
     settings = services.settings_for(db.session, program.kelurahan_id)
-    return render_template("programs/rules.html", program=program, form=form,
-                           versions=versions, editable=editable, settings=settings,
-                           describe=rules.describe)
+    return render_template(
+        "programs/rules.html",
+        program=program,
+        form=form,
+        versions=versions,
+        editable=editable,
+        settings=settings,
+        describe=rules.describe,
+    )

@@ -5,12 +5,19 @@ A tree is {"all": [node, ...]} or {"any": [node, ...]}; a leaf is
 three-valued: an attribute nobody recorded yet gives "belum diketahui", never a guess.
 Plain functions only: no request, no database.
 """
+
 from dataclasses import dataclass, field
 from typing import Any
 
 from nutera.formatting import number_id, rupiah
 from nutera.models import (
-    FLOORS, HOUSE_OWNERSHIP, RESIDENCES, ROOFS, TOILETS, WALLS, WATER_SOURCES,
+    FLOORS,
+    HOUSE_OWNERSHIP,
+    RESIDENCES,
+    ROOFS,
+    TOILETS,
+    WALLS,
+    WATER_SOURCES,
 )
 
 MET, NOT_MET, UNKNOWN = "memenuhi", "tidak memenuhi", "belum diketahui"
@@ -31,16 +38,30 @@ ATTRIBUTES: dict[str, Attribute] = {
     "income_per_capita": Attribute("penghasilan per kapita", "rupiah"),
     "household_income": Attribute("penghasilan keluarga per bulan", "rupiah"),
     "member_count": Attribute("jumlah anggota keluarga", "number"),
-    "has_asn_tni_polri": Attribute("anggota ASN/TNI/POLRI", "bool",
-                                   yes="ada anggota keluarga ASN/TNI/POLRI",
-                                   no="tidak ada anggota keluarga ASN/TNI/POLRI"),
-    "has_disability": Attribute("anggota penyandang disabilitas", "bool",
-                                yes="ada anggota keluarga penyandang disabilitas",
-                                no="tidak ada anggota keluarga penyandang disabilitas"),
-    "has_elderly": Attribute("anggota lansia (60 tahun ke atas)", "bool",
-                             yes="ada anggota keluarga lansia", no="tidak ada anggota lansia"),
-    "has_school_child": Attribute("anak usia sekolah (6-18 tahun)", "bool",
-                                  yes="ada anak usia sekolah", no="tidak ada anak usia sekolah"),
+    "has_asn_tni_polri": Attribute(
+        "anggota ASN/TNI/POLRI",
+        "bool",
+        yes="ada anggota keluarga ASN/TNI/POLRI",
+        no="tidak ada anggota keluarga ASN/TNI/POLRI",
+    ),
+    "has_disability": Attribute(
+        "anggota penyandang disabilitas",
+        "bool",
+        yes="ada anggota keluarga penyandang disabilitas",
+        no="tidak ada anggota keluarga penyandang disabilitas",
+    ),
+    "has_elderly": Attribute(
+        "anggota lansia (60 tahun ke atas)",
+        "bool",
+        yes="ada anggota keluarga lansia",
+        no="tidak ada anggota lansia",
+    ),
+    "has_school_child": Attribute(
+        "anak usia sekolah (6-18 tahun)",
+        "bool",
+        yes="ada anak usia sekolah",
+        no="tidak ada anak usia sekolah",
+    ),
     "has_toddler": Attribute("balita", "bool", yes="ada balita", no="tidak ada balita"),
     "head_occupation": Attribute("pekerjaan kepala keluarga", "text"),
     "head_residence": Attribute("status tinggal kepala keluarga", "choice", RESIDENCES),
@@ -54,17 +75,26 @@ ATTRIBUTES: dict[str, Attribute] = {
     "age": Attribute("usia", "years"),
     "occupation": Attribute("pekerjaan", "text"),
     "monthly_income": Attribute("penghasilan pribadi per bulan", "rupiah"),
-    "disability": Attribute("disabilitas", "bool", yes="penyandang disabilitas",
-                            no="bukan penyandang disabilitas"),
-    "is_asn_tni_polri": Attribute("ASN/TNI/POLRI", "bool", yes="ASN/TNI/POLRI",
-                                  no="bukan ASN/TNI/POLRI"),
+    "disability": Attribute(
+        "disabilitas", "bool", yes="penyandang disabilitas", no="bukan penyandang disabilitas"
+    ),
+    "is_asn_tni_polri": Attribute(
+        "ASN/TNI/POLRI", "bool", yes="ASN/TNI/POLRI", no="bukan ASN/TNI/POLRI"
+    ),
     "has_ktp": Attribute("KTP", "bool", yes="memiliki KTP", no="belum memiliki KTP"),
     "residence": Attribute("status tinggal", "choice", RESIDENCES),
 }
 
-OPERATORS = {"lt": "kurang dari", "le": "paling banyak", "gt": "lebih dari",
-             "ge": "paling sedikit", "eq": "sama dengan", "ne": "bukan", "in": "salah satu dari",
-             "not_in": "bukan salah satu dari"}
+OPERATORS = {
+    "lt": "kurang dari",
+    "le": "paling banyak",
+    "gt": "lebih dari",
+    "ge": "paling sedikit",
+    "eq": "sama dengan",
+    "ne": "bukan",
+    "in": "salah satu dari",
+    "not_in": "bukan salah satu dari",
+}
 NUMERIC_KINDS = {"rupiah", "number", "years", "va"}
 SETTING_LABELS = {"umr": "UMR Kota Bandung"}
 
@@ -153,9 +183,14 @@ def _compare(op: str, actual: Any, limit: Any) -> bool:
         found = _normal(actual) in {_normal(v) for v in limit}
         return found if op == "in" else not found
     actual, limit = _normal(actual), _normal(limit)
-    return {"lt": lambda: actual < limit, "le": lambda: actual <= limit,
-            "gt": lambda: actual > limit, "ge": lambda: actual >= limit,
-            "eq": lambda: actual == limit, "ne": lambda: actual != limit}[op]()
+    return {
+        "lt": lambda: actual < limit,
+        "le": lambda: actual <= limit,
+        "gt": lambda: actual > limit,
+        "ge": lambda: actual >= limit,
+        "eq": lambda: actual == limit,
+        "ne": lambda: actual != limit,
+    }[op]()
 
 
 def _check(leaf: dict[str, Any], context: dict[str, Any], settings: dict[str, Any]) -> Check:
@@ -177,14 +212,16 @@ def _check(leaf: dict[str, Any], context: dict[str, Any], settings: dict[str, An
         return Check(status, f"{attr.label} {shown} {phrase} {bound}")
     if op in ("in", "not_in"):
         inside = met if op == "in" else not met
-        return Check(status, f"{attr.label} {shown} {'termasuk' if inside else 'tidak termasuk'} "
-                             f"({bound})")
+        return Check(
+            status, f"{attr.label} {shown} {'termasuk' if inside else 'tidak termasuk'} ({bound})"
+        )
     equal = met if op == "eq" else not met
     return Check(status, f"{attr.label} {shown}" + ("" if equal else f", bukan {bound}"))
 
 
-def evaluate(tree: dict[str, Any], context: dict[str, Any],
-             settings: dict[str, Any] | None = None) -> Verdict:
+def evaluate(
+    tree: dict[str, Any], context: dict[str, Any], settings: dict[str, Any] | None = None
+) -> Verdict:
     """Evaluate a rule tree against one household's or person's attributes."""
     settings = settings or {}
     if "attr" in tree:

@@ -1,4 +1,5 @@
 """Program pages, settings and rule versions: state changes that add and flush, never commit."""
+
 from typing import Any
 
 import nh3
@@ -9,8 +10,22 @@ from nutera.models import AidProgram, Kelurahan, ProgramInfo, ProgramRule, Setti
 from nutera.programs import rules
 
 # Formatting staff may use in program texts; everything else is stripped.
-ALLOWED_TAGS = {"p", "br", "strong", "b", "em", "i", "u", "ul", "ol", "li", "h3", "h4", "a",
-                "blockquote"}
+ALLOWED_TAGS = {
+    "p",
+    "br",
+    "strong",
+    "b",
+    "em",
+    "i",
+    "u",
+    "ul",
+    "ol",
+    "li",
+    "h3",
+    "h4",
+    "a",
+    "blockquote",
+}
 ALLOWED_ATTRIBUTES = {"a": {"href", "title"}}
 UMR_KEY = "umr"
 # UMK Kota Bandung 2025 (Kepgub Jabar 561.7/Kep.798-Kesra/2024): a starting value staff update.
@@ -19,16 +34,22 @@ DEFAULT_UMR = 4_482_914
 
 def sanitize_html(text: str | None) -> str:
     """Keep a small safe subset of HTML; links get rel=noopener and only http(s)/mailto."""
-    return nh3.clean(text or "", tags=ALLOWED_TAGS, attributes=ALLOWED_ATTRIBUTES,
-                     url_schemes={"http", "https", "mailto"}, link_rel="noopener noreferrer")
+    return nh3.clean(
+        text or "",
+        tags=ALLOWED_TAGS,
+        attributes=ALLOWED_ATTRIBUTES,
+        url_schemes={"http", "https", "mailto"},
+        link_rel="noopener noreferrer",
+    )
 
 
 def settings_for(session: Session, kelurahan_id: int) -> dict[str, Any]:
     """Rule settings (the UMR) for a kelurahan, falling back to the deployment-wide value."""
     rows = session.execute(
-        sa.select(Setting.kelurahan_id, Setting.value)
-        .where(Setting.key == UMR_KEY,
-               sa.or_(Setting.kelurahan_id == kelurahan_id, Setting.kelurahan_id.is_(None)))
+        sa.select(Setting.kelurahan_id, Setting.value).where(
+            Setting.key == UMR_KEY,
+            sa.or_(Setting.kelurahan_id == kelurahan_id, Setting.kelurahan_id.is_(None)),
+        )
     ).all()
     values = {k: v for k, v in rows}
     raw = values.get(kelurahan_id, values.get(None))
@@ -37,8 +58,9 @@ def settings_for(session: Session, kelurahan_id: int) -> dict[str, Any]:
 
 def set_umr(session: Session, kelurahan_id: int, amount: int) -> Setting:
     """Store the UMR figure rules compare incomes with, for one kelurahan."""
-    setting = session.scalar(sa.select(Setting).where(Setting.kelurahan_id == kelurahan_id,
-                                                      Setting.key == UMR_KEY))
+    setting = session.scalar(
+        sa.select(Setting).where(Setting.kelurahan_id == kelurahan_id, Setting.key == UMR_KEY)
+    )
     if setting is None:
         setting = Setting(kelurahan_id=kelurahan_id, key=UMR_KEY, value="")
         session.add(setting)
@@ -49,24 +71,42 @@ def set_umr(session: Session, kelurahan_id: int, amount: int) -> Setting:
 
 def current_rules(session: Session, program_ids: list[int]) -> dict[int, ProgramRule]:
     """The newest rule version of each program, in one query."""
-    newest = (sa.select(ProgramRule.program_id, sa.func.max(ProgramRule.version).label("v"))
-              .where(ProgramRule.program_id.in_(program_ids))
-              .group_by(ProgramRule.program_id).subquery())
-    found = session.scalars(sa.select(ProgramRule).join(
-        newest, sa.and_(ProgramRule.program_id == newest.c.program_id,
-                        ProgramRule.version == newest.c.v)))
+    newest = (
+        sa.select(ProgramRule.program_id, sa.func.max(ProgramRule.version).label("v"))
+        .where(ProgramRule.program_id.in_(program_ids))
+        .group_by(ProgramRule.program_id)
+        .subquery()
+    )
+    found = session.scalars(
+        sa.select(ProgramRule).join(
+            newest,
+            sa.and_(
+                ProgramRule.program_id == newest.c.program_id, ProgramRule.version == newest.c.v
+            ),
+        )
+    )
     return {rule.program_id: rule for rule in found}
 
 
-def save_rule(session: Session, program: AidProgram, tree: dict[str, Any], user: User | None,
-              note: str = "") -> ProgramRule:
+def save_rule(
+    session: Session, program: AidProgram, tree: dict[str, Any], user: User | None, note: str = ""
+) -> ProgramRule:
     """Add a new version of the program's rule (earlier versions stay, for the record)."""
     rules.validate(tree)
-    last = session.scalar(sa.select(sa.func.max(ProgramRule.version))
-                          .where(ProgramRule.program_id == program.id)) or 0
-    rule = ProgramRule(program_id=program.id, kelurahan_id=program.kelurahan_id,
-                       version=last + 1, tree=tree, note=note[:255],
-                       created_by_id=user.id if user else None)
+    last = (
+        session.scalar(
+            sa.select(sa.func.max(ProgramRule.version)).where(ProgramRule.program_id == program.id)
+        )
+        or 0
+    )
+    rule = ProgramRule(
+        program_id=program.id,
+        kelurahan_id=program.kelurahan_id,
+        version=last + 1,
+        tree=tree,
+        note=note[:255],
+        created_by_id=user.id if user else None,
+    )
     session.add(rule)
     session.flush()
     return rule
@@ -76,9 +116,16 @@ def info_for(session: Session, program: AidProgram) -> ProgramInfo:
     """The program's page, created empty if it has none yet."""
     info = session.scalar(sa.select(ProgramInfo).where(ProgramInfo.program_id == program.id))
     if info is None:
-        info = ProgramInfo(program_id=program.id, kelurahan_id=program.kelurahan_id,
-                           benefit="", audience="", criteria_html="", documents_html="",
-                           schedule="", contact="")
+        info = ProgramInfo(
+            program_id=program.id,
+            kelurahan_id=program.kelurahan_id,
+            benefit="",
+            audience="",
+            criteria_html="",
+            documents_html="",
+            schedule="",
+            contact="",
+        )
         session.add(info)
     return info
 
@@ -100,11 +147,18 @@ def save_program(session: Session, program: AidProgram, data: dict[str, Any]) ->
     return program
 
 
-def create_program(session: Session, kelurahan_id: int, code: str, name: str,
-                   target: str) -> AidProgram:
+def create_program(
+    session: Session, kelurahan_id: int, code: str, name: str, target: str
+) -> AidProgram:
     """A new program in a kelurahan (code is unique there)."""
-    program = AidProgram(kelurahan_id=kelurahan_id, code=code.strip().upper(), name=name.strip(),
-                         target=target, description="", active=True)
+    program = AidProgram(
+        kelurahan_id=kelurahan_id,
+        code=code.strip().upper(),
+        name=name.strip(),
+        target=target,
+        description="",
+        active=True,
+    )
     session.add(program)
     session.flush()
     return program
@@ -120,25 +174,34 @@ DEFAULTS: dict[str, dict[str, Any]] = {
     "PKH": {
         "benefit": "Bantuan tunai bersyarat yang dibayarkan bertahap melalui bank Himbara.",
         "audience": "Keluarga miskin dengan ibu hamil, balita, anak sekolah, lansia atau "
-                    "penyandang disabilitas berat.",
+        "penyandang disabilitas berat.",
         "criteria_html": "<ul><li>Penghasilan per kapita di bawah UMR Kota Bandung</li>"
-                         "<li>Tidak ada anggota keluarga ASN/TNI/POLRI</li>"
-                         "<li>Ada balita, anak sekolah, lansia atau penyandang disabilitas</li></ul>",
+        "<li>Tidak ada anggota keluarga ASN/TNI/POLRI</li>"
+        "<li>Ada balita, anak sekolah, lansia atau penyandang disabilitas</li></ul>",
         "documents_html": "<ul><li>KTP dan Kartu Keluarga</li><li>Surat keterangan tidak "
-                          "mampu dari kelurahan (bila diminta)</li></ul>",
+        "mampu dari kelurahan (bila diminta)</li></ul>",
         "schedule": "Pencairan per triwulan (Januari, April, Juli, Oktober).",
         "contact": "Pendamping PKH di kantor Kelurahan, Senin-Jumat 08.00-15.00.",
-        "tree": {"all": [_POOR, _NOT_ASN, {"any": [
-            {"attr": "has_toddler", "op": "eq", "value": True},
-            {"attr": "has_school_child", "op": "eq", "value": True},
-            {"attr": "has_elderly", "op": "eq", "value": True},
-            {"attr": "has_disability", "op": "eq", "value": True}]}]},
+        "tree": {
+            "all": [
+                _POOR,
+                _NOT_ASN,
+                {
+                    "any": [
+                        {"attr": "has_toddler", "op": "eq", "value": True},
+                        {"attr": "has_school_child", "op": "eq", "value": True},
+                        {"attr": "has_elderly", "op": "eq", "value": True},
+                        {"attr": "has_disability", "op": "eq", "value": True},
+                    ]
+                },
+            ]
+        },
     },
     "BPNT": {
         "benefit": "Bahan pangan bulanan (beras, telur, protein) melalui kartu di e-warong.",
         "audience": "Keluarga berpenghasilan rendah.",
         "criteria_html": "<ul><li>Penghasilan per kapita di bawah UMR Kota Bandung</li>"
-                         "<li>Tidak ada anggota keluarga ASN/TNI/POLRI</li></ul>",
+        "<li>Tidak ada anggota keluarga ASN/TNI/POLRI</li></ul>",
         "documents_html": "<ul><li>KTP dan Kartu Keluarga</li></ul>",
         "schedule": "Setiap bulan di e-warong yang ditunjuk.",
         "contact": "Petugas kesejahteraan sosial kelurahan.",
@@ -148,21 +211,33 @@ DEFAULTS: dict[str, dict[str, Any]] = {
         "benefit": "Bantuan uang tunai untuk keluarga yang penghasilannya turun.",
         "audience": "Pedagang kecil, buruh harian dan penyandang disabilitas.",
         "criteria_html": "<ul><li>Penghasilan per kapita di bawah UMR Kota Bandung</li>"
-                         "<li>Kepala keluarga pedagang kecil atau buruh harian, atau ada "
-                         "penyandang disabilitas</li><li>Bukan keluarga ASN/TNI/POLRI</li></ul>",
+        "<li>Kepala keluarga pedagang kecil atau buruh harian, atau ada "
+        "penyandang disabilitas</li><li>Bukan keluarga ASN/TNI/POLRI</li></ul>",
         "documents_html": "<ul><li>KTP dan Kartu Keluarga</li></ul>",
         "schedule": "Sesuai pengumuman Dinas Sosial.",
         "contact": "Kantor Kelurahan, loket pelayanan.",
-        "tree": {"all": [_POOR, _NOT_ASN, {"any": [
-            {"attr": "head_occupation", "op": "in",
-             "value": ["pedagang kecil", "buruh harian", "tidak bekerja"]},
-            {"attr": "has_disability", "op": "eq", "value": True}]}]},
+        "tree": {
+            "all": [
+                _POOR,
+                _NOT_ASN,
+                {
+                    "any": [
+                        {
+                            "attr": "head_occupation",
+                            "op": "in",
+                            "value": ["pedagang kecil", "buruh harian", "tidak bekerja"],
+                        },
+                        {"attr": "has_disability", "op": "eq", "value": True},
+                    ]
+                },
+            ]
+        },
     },
     "ATM-BERAS": {
         "benefit": "Beras gratis dari mesin ATM Beras kelurahan.",
         "audience": "Keluarga rentan, terutama dengan lansia.",
         "criteria_html": "<ul><li>Penghasilan per kapita di bawah UMR Kota Bandung</li>"
-                         "<li>Bukan keluarga ASN/TNI/POLRI</li></ul>",
+        "<li>Bukan keluarga ASN/TNI/POLRI</li></ul>",
         "documents_html": "<ul><li>Kartu ATM Beras dari kelurahan</li></ul>",
         "schedule": "Setiap minggu, Selasa dan Jumat.",
         "contact": "Kantor Kelurahan.",
@@ -175,8 +250,11 @@ def install_defaults(session: Session, kelurahan: Kelurahan) -> int:
     """Give the kelurahan's known programs a page and a first rule; set the UMR if unset."""
     if settings_for(session, kelurahan.id)[UMR_KEY] is None:
         set_umr(session, kelurahan.id, DEFAULT_UMR)
-    programs = session.scalars(sa.select(AidProgram).where(
-        AidProgram.kelurahan_id == kelurahan.id, AidProgram.code.in_(list(DEFAULTS)))).all()
+    programs = session.scalars(
+        sa.select(AidProgram).where(
+            AidProgram.kelurahan_id == kelurahan.id, AidProgram.code.in_(list(DEFAULTS))
+        )
+    ).all()
     existing = current_rules(session, [p.id for p in programs])
     done = 0
     for program in programs:

@@ -1,4 +1,5 @@
 """Weekly data refresh with the kelurahan: import, match, preview, commit, revert, export."""
+
 from flask import Blueprint
 
 bp = Blueprint("refresh", __name__)

@@ -1,4 +1,5 @@
 """flask refresh ...: the weekly refresh for scheduled use (dry run unless --commit)."""
+
 import shutil
 import sys
 from pathlib import Path
@@ -14,11 +15,16 @@ from nutera.models import Kelurahan, User
 from nutera.refresh import commit, export, jobs, reader, services, staging
 
 COUNT_LABELS = {
-    "rows": "Baris dibaca", "rejected": "Baris ditolak", "persons_new": "Warga baru",
-    "persons_changed": "Warga berubah", "households_new": "KK baru",
-    "households_changed": "KK berubah", "absent": "Tidak ada di berkas (pindah? meninggal?)",
+    "rows": "Baris dibaca",
+    "rejected": "Baris ditolak",
+    "persons_new": "Warga baru",
+    "persons_changed": "Warga berubah",
+    "households_new": "KK baru",
+    "households_changed": "KK berubah",
+    "absent": "Tidak ada di berkas (pindah? meninggal?)",
     "enrollments_added": "Kepesertaan program ditambah",
-    "enrollments_ended": "Kepesertaan program diakhiri", "conflicts": "Konflik dengan survei",
+    "enrollments_ended": "Kepesertaan program diakhiri",
+    "conflicts": "Konflik dengan survei",
     "duplicates": "Kemungkinan data ganda",
 }
 
@@ -34,8 +40,11 @@ def _kelurahan(code: str | None) -> Kelurahan:
         query = query.where(Kelurahan.code == code)
     found = db.session.scalars(query.limit(2)).all()
     if len(found) != 1:
-        raise click.ClickException("Sebutkan kelurahan dengan --kelurahan KODE." if found
-                                   else "Kelurahan tidak ditemukan.")
+        raise click.ClickException(
+            "Sebutkan kelurahan dengan --kelurahan KODE."
+            if found
+            else "Kelurahan tidak ditemukan."
+        )
     return found[0]
 
 
@@ -72,13 +81,16 @@ class _Bar:
 @refresh_cli.command("import")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False))
 @click.option("--source", required=True, help='Sumber data, mis. "DTKS Kemensos".')
-@click.option("--commit", "do_commit", is_flag=True, help="Terapkan ke registri (bawaan: uji coba).")
+@click.option(
+    "--commit", "do_commit", is_flag=True, help="Terapkan ke registri (bawaan: uji coba)."
+)
 @click.option("--kelurahan", "code", help="Kode kelurahan (wajib bila ada lebih dari satu).")
 @click.option("--complete", is_flag=True, help="Berkas berisi seluruh warga kelurahan.")
 @click.option("--user", "username", help="Dicatat sebagai pelaku di log audit.")
 @with_appcontext
-def import_command(file: str, source: str, do_commit: bool, code: str | None, complete: bool,
-                   username: str | None) -> None:
+def import_command(
+    file: str, source: str, do_commit: bool, code: str | None, complete: bool, username: str | None
+) -> None:
     """Check FILE against the registry and print the counts; --commit writes it."""
     kelurahan = _kelurahan(code)
     actor = _actor(username)
@@ -88,8 +100,9 @@ def import_command(file: str, source: str, do_commit: bool, code: str | None, co
     with open(file, "rb") as handle:
         stored = services.store_upload(handle, file, str(folder))
     try:
-        refresh, same = services.open_upload(db.session, kelurahan.id, actor.user_id, source,
-                                             stored, Path(file).name, complete)
+        refresh, same = services.open_upload(
+            db.session, kelurahan.id, actor.user_id, source, stored, Path(file).name, complete
+        )
     except reader.ReadError as error:
         stored.unlink()
         raise click.ClickException(str(error)) from None
@@ -137,10 +150,10 @@ def export_command(out: str, code: str | None) -> None:
     """Write the workbook for the kelurahan to OUT.xlsx."""
     kelurahan = _kelurahan(code)
     partial = Path(out).with_suffix(".partial.xlsx")
-    with click.progressbar(length=0, label="Menulis", file=sys.stderr,
-                           show_pos=True) as bar:
-        counts = export.export_workbook(db.session, kelurahan.id, str(partial),
-                                        tick=lambda: bar.update(1000))
+    with click.progressbar(length=0, label="Menulis", file=sys.stderr, show_pos=True) as bar:
+        counts = export.export_workbook(
+            db.session, kelurahan.id, str(partial), tick=lambda: bar.update(1000)
+        )
     shutil.move(partial, out)
     for key, title in export.EXPORT_SHEETS.items():
         click.echo(f"{title:<32} {counts[key]:>8}")

@@ -3,6 +3,7 @@
 Previous values go to refresh_change before each bulk statement, so a revert restores
 every record the refresh touched. The caller commits once (or rolls back on any error).
 """
+
 from collections import Counter
 from datetime import date
 
@@ -15,7 +16,9 @@ from nutera.models.base import as_utc, utcnow
 from nutera.refresh import diff
 from nutera.refresh.diff import ENROLLMENT, HOUSEHOLD, PERSON, ROW
 from nutera.refresh.staging import (
-    Progress, _no_progress, tune_connection,
+    Progress,
+    _no_progress,
+    tune_connection,
 )
 
 CHANGE = RefreshChange.__table__
@@ -31,17 +34,29 @@ def _inserted(session: Session, insert: sa.Insert) -> int:
     return session.execute(insert, execution_options={"preserve_rowcount": True}).rowcount
 
 
-def _insert_created(session: Session, refresh: Refresh, table: sa.Table, entity: str,
-                    insert: sa.Insert, applied: Counter) -> None:
+def _insert_created(
+    session: Session,
+    refresh: Refresh,
+    table: sa.Table,
+    entity: str,
+    insert: sa.Insert,
+    applied: Counter,
+) -> None:
     """Run an INSERT ... SELECT of new records and record their ids for revert as one range."""
     before = session.scalar(sa.select(sa.func.max(table.c.id))) or 0
     created = _inserted(session, insert)
     if not created:
         return
     last = session.scalar(sa.select(sa.func.max(table.c.id)))
-    session.execute(sa.insert(CHANGE).values(
-        refresh_id=refresh.id, entity=entity, action="create", entity_id=before + 1,
-        last_entity_id=last))
+    session.execute(
+        sa.insert(CHANGE).values(
+            refresh_id=refresh.id,
+            entity=entity,
+            action="create",
+            entity_id=before + 1,
+            last_entity_id=last,
+        )
+    )
     applied[entity] += created
 
 
@@ -53,41 +68,84 @@ def _record_updates(session: Session, entity: str, insert: sa.Insert, applied: C
 def _matched(session: Session, refresh: Refresh) -> tuple[bool, bool]:
     """Whether accepted rows matched registered persons, and households."""
     # A first import matches none: the passes comparing and updating them would find nothing.
-    persons, households = session.execute(sa.select(
-        sa.func.count(ROW.c.person_id), sa.func.count(ROW.c.household_id))
-        .where(diff.valid_rows(refresh.id))).one()
+    persons, households = session.execute(
+        sa.select(sa.func.count(ROW.c.person_id), sa.func.count(ROW.c.household_id)).where(
+            diff.valid_rows(refresh.id)
+        )
+    ).one()
     return persons > 0, households > 0
 
 
 def _update_households(session: Session, refresh: Refresh, since, now, applied: Counter) -> None:
     """Record and apply the file's address and RT/RW of matched households."""
     first = diff.first_rows(refresh)
-    _record_updates(session, "household", sa.insert(CHANGE).from_select(
-        ["refresh_id", "entity", "entity_id", "action", "old_address", "old_rt_id"],
-        sa.select(sa.literal(refresh.id), sa.literal("household"), HOUSEHOLD.c.id,
-                  sa.literal("update"), HOUSEHOLD.c.address, HOUSEHOLD.c.rt_id)
-        .select_from(HOUSEHOLD.join(ROW, ROW.c.household_id == HOUSEHOLD.c.id))
-        .where(first, diff.household_changes(refresh))), applied)
+    _record_updates(
+        session,
+        "household",
+        sa.insert(CHANGE).from_select(
+            ["refresh_id", "entity", "entity_id", "action", "old_address", "old_rt_id"],
+            sa.select(
+                sa.literal(refresh.id),
+                sa.literal("household"),
+                HOUSEHOLD.c.id,
+                sa.literal("update"),
+                HOUSEHOLD.c.address,
+                HOUSEHOLD.c.rt_id,
+            )
+            .select_from(HOUSEHOLD.join(ROW, ROW.c.household_id == HOUSEHOLD.c.id))
+            .where(first, diff.household_changes(refresh)),
+        ),
+        applied,
+    )
     for field in diff.household_fields(refresh):
-        session.execute(sa.update(HOUSEHOLD).where(
-            ROW.c.household_id == HOUSEHOLD.c.id, first, diff.household_field_changed(field),
-            diff.take_file_value(refresh, "household", HOUSEHOLD.c.id, field,
-                                 HOUSEHOLD.c.verified_at, since),
-        ).values({field: ROW.c[field], "updated_at": now}))
+        session.execute(
+            sa.update(HOUSEHOLD)
+            .where(
+                ROW.c.household_id == HOUSEHOLD.c.id,
+                first,
+                diff.household_field_changed(field),
+                diff.take_file_value(
+                    refresh, "household", HOUSEHOLD.c.id, field, HOUSEHOLD.c.verified_at, since
+                ),
+            )
+            .values({field: ROW.c[field], "updated_at": now})
+        )
 
 
 def _insert_households(session: Session, refresh: Refresh, now, applied: Counter) -> None:
     """Create the households of the file's new KK numbers."""
     first = diff.first_rows(refresh)
-    kode_pos = session.scalar(sa.select(Kelurahan.kode_pos).where(
-        Kelurahan.id == refresh.kelurahan_id))
+    kode_pos = session.scalar(
+        sa.select(Kelurahan.kode_pos).where(Kelurahan.id == refresh.kelurahan_id)
+    )
     new_households = sa.and_(first, ROW.c.household_id.is_(None))
-    _insert_created(session, refresh, HOUSEHOLD, "household", sa.insert(HOUSEHOLD).from_select(
-        ["kelurahan_id", "rt_id", "kk_number", "address", "kode_pos", "created_at", "updated_at"],
-        sa.select(sa.literal(refresh.kelurahan_id), ROW.c.rt_id, ROW.c.kk, ROW.c.address,
-                  sa.literal(kode_pos), sa.literal(now, HOUSEHOLD.c.created_at.type),
-                  sa.literal(now, HOUSEHOLD.c.updated_at.type))
-        .where(new_households)), applied)
+    _insert_created(
+        session,
+        refresh,
+        HOUSEHOLD,
+        "household",
+        sa.insert(HOUSEHOLD).from_select(
+            [
+                "kelurahan_id",
+                "rt_id",
+                "kk_number",
+                "address",
+                "kode_pos",
+                "created_at",
+                "updated_at",
+            ],
+            sa.select(
+                sa.literal(refresh.kelurahan_id),
+                ROW.c.rt_id,
+                ROW.c.kk,
+                ROW.c.address,
+                sa.literal(kode_pos),
+                sa.literal(now, HOUSEHOLD.c.created_at.type),
+                sa.literal(now, HOUSEHOLD.c.updated_at.type),
+            ).where(new_households),
+        ),
+        applied,
+    )
 
 
 def _household_of_row():
@@ -104,90 +162,217 @@ def _update_persons(session: Session, refresh: Refresh, since, now, applied: Cou
     """Record and apply the file's values of matched persons, conflicts as decided."""
     # Matched persons moving to a new KK need its id for the field comparison; new persons
     # look theirs up while being inserted.
-    session.execute(sa.update(ROW).where(
-        diff.valid_rows(refresh.id), ROW.c.household_id.is_(None), ROW.c.person_id.is_not(None))
-        .values(household_id=_household_of_row()))
+    session.execute(
+        sa.update(ROW)
+        .where(
+            diff.valid_rows(refresh.id), ROW.c.household_id.is_(None), ROW.c.person_id.is_not(None)
+        )
+        .values(household_id=_household_of_row())
+    )
     matched = diff.valid_rows(refresh.id), ROW.c.person_id == PERSON.c.id
     any_change = sa.or_(*(diff.person_field_changed(f) for f in diff.PERSON_FIELDS))
-    _record_updates(session, "person", sa.insert(CHANGE).from_select(
-        ["refresh_id", "entity", "entity_id", "action", "old_name", "old_sex",
-         "old_birth_date", "old_household_id"],
-        sa.select(sa.literal(refresh.id), sa.literal("person"), PERSON.c.id, sa.literal("update"),
-                  PERSON.c.name, PERSON.c.sex, PERSON.c.birth_date, PERSON.c.household_id)
-        .select_from(PERSON.join(ROW, ROW.c.person_id == PERSON.c.id))
-        .where(diff.valid_rows(refresh.id), any_change)), applied)
+    _record_updates(
+        session,
+        "person",
+        sa.insert(CHANGE).from_select(
+            [
+                "refresh_id",
+                "entity",
+                "entity_id",
+                "action",
+                "old_name",
+                "old_sex",
+                "old_birth_date",
+                "old_household_id",
+            ],
+            sa.select(
+                sa.literal(refresh.id),
+                sa.literal("person"),
+                PERSON.c.id,
+                sa.literal("update"),
+                PERSON.c.name,
+                PERSON.c.sex,
+                PERSON.c.birth_date,
+                PERSON.c.household_id,
+            )
+            .select_from(PERSON.join(ROW, ROW.c.person_id == PERSON.c.id))
+            .where(diff.valid_rows(refresh.id), any_change),
+        ),
+        applied,
+    )
     # One UPDATE ... FROM for all fields; a conflicting field keeps its value unless chosen.
-    values = {field: sa.case((sa.and_(diff.person_field_changed(field), diff.take_file_value(
-        refresh, "person", PERSON.c.id, field, PERSON.c.verified_at, since)), ROW.c[field]),
-        else_=PERSON.c[field]) for field in diff.PERSON_FIELDS}
-    session.execute(sa.update(PERSON).where(*matched, any_change).values(
-        {**values, "updated_at": now}))
+    values = {
+        field: sa.case(
+            (
+                sa.and_(
+                    diff.person_field_changed(field),
+                    diff.take_file_value(
+                        refresh, "person", PERSON.c.id, field, PERSON.c.verified_at, since
+                    ),
+                ),
+                ROW.c[field],
+            ),
+            else_=PERSON.c[field],
+        )
+        for field in diff.PERSON_FIELDS
+    }
+    session.execute(
+        sa.update(PERSON).where(*matched, any_change).values({**values, "updated_at": now})
+    )
 
 
 def _insert_persons(session: Session, refresh: Refresh, now, applied: Counter) -> None:
     """Create the persons of the file's new NIKs."""
     new_rows = sa.and_(diff.valid_rows(refresh.id), ROW.c.person_id.is_(None))
-    _insert_created(session, refresh, PERSON, "person", sa.insert(PERSON).from_select(
-        ["kelurahan_id", "household_id", "nik", "name", "sex", "birth_date", "relation",
-         "status", "is_asn_tni_polri", "has_ktp", "residence", "created_at", "updated_at"],
-        sa.select(sa.literal(refresh.kelurahan_id),
-                  sa.func.coalesce(ROW.c.household_id, _household_of_row()), ROW.c.nik, ROW.c.name,
-                  ROW.c.sex, ROW.c.birth_date, sa.literal("lainnya"), sa.literal("hidup"),
-                  sa.false(), sa.true(), sa.literal("tetap"),
-                  sa.literal(now, PERSON.c.created_at.type),
-                  sa.literal(now, PERSON.c.updated_at.type))
-        .where(new_rows)), applied)
+    _insert_created(
+        session,
+        refresh,
+        PERSON,
+        "person",
+        sa.insert(PERSON).from_select(
+            [
+                "kelurahan_id",
+                "household_id",
+                "nik",
+                "name",
+                "sex",
+                "birth_date",
+                "relation",
+                "status",
+                "is_asn_tni_polri",
+                "has_ktp",
+                "residence",
+                "created_at",
+                "updated_at",
+            ],
+            sa.select(
+                sa.literal(refresh.kelurahan_id),
+                sa.func.coalesce(ROW.c.household_id, _household_of_row()),
+                ROW.c.nik,
+                ROW.c.name,
+                ROW.c.sex,
+                ROW.c.birth_date,
+                sa.literal("lainnya"),
+                sa.literal("hidup"),
+                sa.false(),
+                sa.true(),
+                sa.literal("tetap"),
+                sa.literal(now, PERSON.c.created_at.type),
+                sa.literal(now, PERSON.c.updated_at.type),
+            ).where(new_rows),
+        ),
+        applied,
+    )
 
 
 def _apply_enrollments(session: Session, refresh: Refresh, now, applied: Counter) -> None:
     if not refresh.mapping.get("programs"):
         return
     reason = f"Tidak tercantum lagi di {refresh.source} ({refresh.filename})"
-    programs = list(session.scalars(sa.select(AidProgram).where(
-        AidProgram.kelurahan_id == refresh.kelurahan_id, AidProgram.active.is_(True))))
+    programs = list(
+        session.scalars(
+            sa.select(AidProgram).where(
+                AidProgram.kelurahan_id == refresh.kelurahan_id, AidProgram.active.is_(True)
+            )
+        )
+    )
     for program in programs:
         # Only the previous values are recorded here; ending them all at once below reads
         # that list instead of comparing every staged row with the enrollments again.
         # Rows of households and persons this commit created have no id in refresh_row:
         # they had no enrollment to end, and the additions look their ids up.
         ending = diff.enrollments_to_end(refresh, program, diff.is_postgres(session))
-        _record_updates(session, "enrollment", sa.insert(CHANGE).from_select(
-            ["refresh_id", "entity", "entity_id", "action", "old_status", "old_status_reason",
-             "old_status_changed_at"],
-            sa.select(sa.literal(refresh.id), sa.literal("enrollment"), ENROLLMENT.c.id,
-                      sa.literal("update"), ENROLLMENT.c.status, ENROLLMENT.c.status_reason,
-                      ENROLLMENT.c.status_changed_at).where(ENROLLMENT.c.id.in_(ending))),
-            applied)
+        _record_updates(
+            session,
+            "enrollment",
+            sa.insert(CHANGE).from_select(
+                [
+                    "refresh_id",
+                    "entity",
+                    "entity_id",
+                    "action",
+                    "old_status",
+                    "old_status_reason",
+                    "old_status_changed_at",
+                ],
+                sa.select(
+                    sa.literal(refresh.id),
+                    sa.literal("enrollment"),
+                    ENROLLMENT.c.id,
+                    sa.literal("update"),
+                    ENROLLMENT.c.status,
+                    ENROLLMENT.c.status_reason,
+                    ENROLLMENT.c.status_changed_at,
+                ).where(ENROLLMENT.c.id.in_(ending)),
+            ),
+            applied,
+        )
         key, column = diff.beneficiary_column(program)
         of_row = _household_of_row() if key == "household_id" else _person_of_row()
         # DISTINCT inside keeps SQLite from flattening the subquery, which would look each
         # row's id up again for every place the outer query names it.
-        listed = sa.select(sa.func.coalesce(column, of_row).label("beneficiary")).where(
-            diff.valid_rows(refresh.id), diff.programs_listed(refresh, program)
-        ).distinct().subquery("listed")
+        listed = (
+            sa.select(sa.func.coalesce(column, of_row).label("beneficiary"))
+            .where(diff.valid_rows(refresh.id), diff.programs_listed(refresh, program))
+            .distinct()
+            .subquery("listed")
+        )
         active = sa.select(ENROLLMENT.c.id).where(
-            ENROLLMENT.c.program_id == program.id, ENROLLMENT.c[key] == listed.c.beneficiary,
-            ENROLLMENT.c.status.in_(diff.ACTIVE))
-        _insert_created(session, refresh, ENROLLMENT, "enrollment", sa.insert(ENROLLMENT)
-                        .from_select(
-            ["kelurahan_id", "program_id", key, "period_start", "status", "status_reason",
-             "created_at", "updated_at"],
-            sa.select(sa.literal(refresh.kelurahan_id), sa.literal(program.id),
-                      listed.c.beneficiary, sa.literal(date.today()), sa.literal("aktif"),
-                      sa.literal(""), sa.literal(now, ENROLLMENT.c.created_at.type),
-                      sa.literal(now, ENROLLMENT.c.updated_at.type))
-            .where(listed.c.beneficiary.is_not(None), ~sa.exists(active))), applied)
+            ENROLLMENT.c.program_id == program.id,
+            ENROLLMENT.c[key] == listed.c.beneficiary,
+            ENROLLMENT.c.status.in_(diff.ACTIVE),
+        )
+        _insert_created(
+            session,
+            refresh,
+            ENROLLMENT,
+            "enrollment",
+            sa.insert(ENROLLMENT).from_select(
+                [
+                    "kelurahan_id",
+                    "program_id",
+                    key,
+                    "period_start",
+                    "status",
+                    "status_reason",
+                    "created_at",
+                    "updated_at",
+                ],
+                sa.select(
+                    sa.literal(refresh.kelurahan_id),
+                    sa.literal(program.id),
+                    listed.c.beneficiary,
+                    sa.literal(date.today()),
+                    sa.literal("aktif"),
+                    sa.literal(""),
+                    sa.literal(now, ENROLLMENT.c.created_at.type),
+                    sa.literal(now, ENROLLMENT.c.updated_at.type),
+                ).where(listed.c.beneficiary.is_not(None), ~sa.exists(active)),
+            ),
+            applied,
+        )
     # Ending one program's enrollments changes nothing another program's statements read,
     # and the ones added above are never among them (their beneficiaries are listed).
-    session.execute(sa.update(ENROLLMENT).where(ENROLLMENT.c.id.in_(
-        sa.select(CHANGE.c.entity_id).where(CHANGE.c.refresh_id == refresh.id,
-                                            CHANGE.c.entity == "enrollment",
-                                            CHANGE.c.action == "update"))).values(
-        status="berakhir", status_reason=reason[:255], status_changed_at=now, updated_at=now))
+    session.execute(
+        sa.update(ENROLLMENT)
+        .where(
+            ENROLLMENT.c.id.in_(
+                sa.select(CHANGE.c.entity_id).where(
+                    CHANGE.c.refresh_id == refresh.id,
+                    CHANGE.c.entity == "enrollment",
+                    CHANGE.c.action == "update",
+                )
+            )
+        )
+        .values(
+            status="berakhir", status_reason=reason[:255], status_changed_at=now, updated_at=now
+        )
+    )
 
 
-def commit_refresh(session: Session, refresh: Refresh, actor: Actor,
-                   progress: Progress = _no_progress) -> dict:
+def commit_refresh(
+    session: Session, refresh: Refresh, actor: Actor, progress: Progress = _no_progress
+) -> dict:
     """Write a previewed refresh to the registry; the caller commits the transaction."""
     if refresh.status != "pratinjau":
         raise RefreshStateError("Hanya pratinjau yang belum diterapkan yang dapat diterapkan.")
@@ -199,7 +384,8 @@ def commit_refresh(session: Session, refresh: Refresh, actor: Actor,
         raise RefreshStateError(
             "Registri sudah berubah sejak pratinjau ini dibuat (pemutakhiran lain diterapkan "
             "atau dibatalkan). Jalankan analisis lagi lewat Ubah pemetaan, periksa "
-            "pratinjaunya, lalu terapkan.")
+            "pratinjaunya, lalu terapkan."
+        )
     since = diff.last_refresh_at(session, refresh.kelurahan_id, before=refresh)
     applied: Counter = Counter()
     persons_matched, households_matched = _matched(session, refresh)
@@ -215,14 +401,30 @@ def commit_refresh(session: Session, refresh: Refresh, actor: Actor,
     _apply_enrollments(session, refresh, now, applied)
     refresh.status, refresh.committed_at = "diterapkan", now
     refresh.committed_by_id = actor.user_id
-    refresh.counts = {**refresh.counts, "applied": {
-        entity: applied[entity] for entity in ("household", "person", "enrollment")
-        if applied[entity]}}
+    refresh.counts = {
+        **refresh.counts,
+        "applied": {
+            entity: applied[entity]
+            for entity in ("household", "person", "enrollment")
+            if applied[entity]
+        },
+    }
     # The staged copy of accepted rows is no longer needed; rejected rows stay for the export.
     session.execute(sa.delete(ROW).where(diff.valid_rows(refresh.id)))
-    audit_bulk(session, actor, "refresh", "refresh", refresh.id, refresh.kelurahan_id,
-               {"source": refresh.source, "filename": refresh.filename,
-                "sha256": refresh.sha256, "counts": refresh.counts})
+    audit_bulk(
+        session,
+        actor,
+        "refresh",
+        "refresh",
+        refresh.id,
+        refresh.kelurahan_id,
+        {
+            "source": refresh.source,
+            "filename": refresh.filename,
+            "sha256": refresh.sha256,
+            "counts": refresh.counts,
+        },
+    )
     session.flush()
     progress(1.0, "Selesai diterapkan")
     return refresh.counts

@@ -3,21 +3,32 @@
 Every function here builds or runs one statement over refresh_row joined to the registry;
 nothing is loaded row by row. Preview counts, drill-down lists and the commit share them.
 """
+
 from datetime import datetime
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from nutera.models import (
-    AidProgram, Enrollment, Household, Person, Refresh, RefreshDecision, RefreshRow,
+    AidProgram,
+    Enrollment,
+    Household,
+    Person,
+    Refresh,
+    RefreshDecision,
+    RefreshRow,
 )
 from nutera.models.base import as_utc
 
 ROW, PERSON, HOUSEHOLD = RefreshRow.__table__, Person.__table__, Household.__table__
 REFRESH = Refresh.__table__
 ENROLLMENT, DECISION = Enrollment.__table__, RefreshDecision.__table__
-PERSON_FIELDS = {"name": "Nama", "sex": "Jenis kelamin", "birth_date": "Tanggal lahir",
-                 "household_id": "Pindah KK"}
+PERSON_FIELDS = {
+    "name": "Nama",
+    "sex": "Jenis kelamin",
+    "birth_date": "Tanggal lahir",
+    "household_id": "Pindah KK",
+}
 HOUSEHOLD_FIELDS = {"address": "Alamat", "rt_id": "RT/RW"}
 ACTIVE = ("aktif", "ditangguhkan")
 
@@ -26,20 +37,29 @@ def staged(refresh_id: int) -> sa.ColumnElement[bool]:
     """Rows staged for this refresh: the id range its staging recorded, read along the key."""
     # refresh_id tells apart rows another staging interleaved into the range.
     bounds = sa.select(REFRESH.c.first_row_id, REFRESH.c.last_row_id).where(
-        REFRESH.c.id == refresh_id)
-    return sa.and_(ROW.c.refresh_id == refresh_id, ROW.c.id.between(
-        bounds.with_only_columns(REFRESH.c.first_row_id).scalar_subquery(),
-        bounds.with_only_columns(REFRESH.c.last_row_id).scalar_subquery()))
+        REFRESH.c.id == refresh_id
+    )
+    return sa.and_(
+        ROW.c.refresh_id == refresh_id,
+        ROW.c.id.between(
+            bounds.with_only_columns(REFRESH.c.first_row_id).scalar_subquery(),
+            bounds.with_only_columns(REFRESH.c.last_row_id).scalar_subquery(),
+        ),
+    )
 
 
 def rejected_in_file_order(refresh_id: int, *columns) -> sa.Select:
     """columns of the refresh's rejected rows in file order (sheets as staged, then rows)."""
     # Rows rejected after staging (another kelurahan's NIK) have later ids than their place.
     sheet_start = sa.func.min(ROW.c.id).over(partition_by=ROW.c.sheet).label("sheet_start")
-    rows = sa.select(*columns, ROW.c.row_number.label("file_row"), sheet_start).where(
-        staged(refresh_id), ROW.c.error.is_not(None)).subquery()
+    rows = (
+        sa.select(*columns, ROW.c.row_number.label("file_row"), sheet_start)
+        .where(staged(refresh_id), ROW.c.error.is_not(None))
+        .subquery()
+    )
     return sa.select(*(rows.c[i] for i in range(len(columns)))).order_by(
-        rows.c.sheet_start, rows.c.file_row)
+        rows.c.sheet_start, rows.c.file_row
+    )
 
 
 def valid_rows(refresh_id: int) -> sa.ColumnElement[bool]:
@@ -51,10 +71,18 @@ def mark_first_rows(session: Session, refresh: Refresh, kk: str | None = None) -
     """Flag the first accepted row of each KK (or of one): it carries the household's values."""
     # Staging flags them as rows stream in; this is for rows rejected or left out afterwards.
     rows = sa.and_(staged(refresh.id), ROW.c.kk == kk) if kk is not None else staged(refresh.id)
-    first_ids = (sa.select(sa.func.min(ROW.c.id)).where(
-        rows, ROW.c.error.is_(None), ROW.c.skip.is_(False)).group_by(ROW.c.kk))
-    session.execute(sa.update(ROW).where(rows).values(
-        is_first=sa.and_(ROW.c.error.is_(None), ROW.c.skip.is_(False), ROW.c.id.in_(first_ids))))
+    first_ids = (
+        sa.select(sa.func.min(ROW.c.id))
+        .where(rows, ROW.c.error.is_(None), ROW.c.skip.is_(False))
+        .group_by(ROW.c.kk)
+    )
+    session.execute(
+        sa.update(ROW)
+        .where(rows)
+        .values(
+            is_first=sa.and_(ROW.c.error.is_(None), ROW.c.skip.is_(False), ROW.c.id.in_(first_ids))
+        )
+    )
 
 
 def first_rows(refresh: Refresh) -> sa.ColumnElement[bool]:
@@ -84,10 +112,13 @@ def household_changes(refresh: Refresh) -> sa.ColumnElement[bool]:
     return sa.or_(*(household_field_changed(f) for f in household_fields(refresh)))
 
 
-def last_refresh_at(session: Session, kelurahan_id: int, before: Refresh | None = None) -> datetime | None:
+def last_refresh_at(
+    session: Session, kelurahan_id: int, before: Refresh | None = None
+) -> datetime | None:
     """When the registry of this kelurahan was last refreshed (other than before)."""
     query = sa.select(sa.func.max(Refresh.committed_at)).where(
-        Refresh.kelurahan_id == kelurahan_id, Refresh.status == "diterapkan")
+        Refresh.kelurahan_id == kelurahan_id, Refresh.status == "diterapkan"
+    )
     if before is not None:
         query = query.where(Refresh.id != before.id)
     return session.scalar(query)
@@ -95,9 +126,11 @@ def last_refresh_at(session: Session, kelurahan_id: int, before: Refresh | None 
 
 def registry_changed_at(session: Session, refresh: Refresh) -> datetime | None:
     """When another refresh of this kelurahan last changed the registry (commit or revert)."""
-    moments = session.execute(sa.select(sa.func.max(Refresh.committed_at),
-                                        sa.func.max(Refresh.reverted_at)).where(
-        Refresh.kelurahan_id == refresh.kelurahan_id, Refresh.id != refresh.id)).one()
+    moments = session.execute(
+        sa.select(sa.func.max(Refresh.committed_at), sa.func.max(Refresh.reverted_at)).where(
+            Refresh.kelurahan_id == refresh.kelurahan_id, Refresh.id != refresh.id
+        )
+    ).one()
     return max((as_utc(moment) for moment in moments if moment), default=None)
 
 
@@ -107,14 +140,24 @@ def verified_since(column: sa.Column, since: datetime | None) -> sa.ColumnElemen
     return sa.and_(condition, column > since) if since is not None else condition
 
 
-def take_file_value(refresh: Refresh, entity: str, id_column, field: str,
-                    verified_column, since) -> sa.ColumnElement[bool]:
+def take_file_value(
+    refresh: Refresh, entity: str, id_column, field: str, verified_column, since
+) -> sa.ColumnElement[bool]:
     """Whether the file's value of field may overwrite: no conflict, or staff chose the file."""
-    chosen = sa.select(DECISION.c.choice).where(
-        DECISION.c.refresh_id == refresh.id, DECISION.c.entity == entity,
-        DECISION.c.entity_id == id_column, DECISION.c.field == field).scalar_subquery()
-    return sa.or_(sa.not_(verified_since(verified_column, since)),
-                  sa.func.coalesce(chosen, refresh.conflict_default) == "kelurahan")
+    chosen = (
+        sa.select(DECISION.c.choice)
+        .where(
+            DECISION.c.refresh_id == refresh.id,
+            DECISION.c.entity == entity,
+            DECISION.c.entity_id == id_column,
+            DECISION.c.field == field,
+        )
+        .scalar_subquery()
+    )
+    return sa.or_(
+        sa.not_(verified_since(verified_column, since)),
+        sa.func.coalesce(chosen, refresh.conflict_default) == "kelurahan",
+    )
 
 
 def programs_listed(refresh: Refresh, program: AidProgram) -> sa.ColumnElement[bool]:
@@ -122,25 +165,41 @@ def programs_listed(refresh: Refresh, program: AidProgram) -> sa.ColumnElement[b
 
 
 def _program_rows(session: Session, refresh: Refresh) -> list[AidProgram]:
-    return list(session.scalars(sa.select(AidProgram).where(
-        AidProgram.kelurahan_id == refresh.kelurahan_id, AidProgram.active.is_(True))))
+    return list(
+        session.scalars(
+            sa.select(AidProgram).where(
+                AidProgram.kelurahan_id == refresh.kelurahan_id, AidProgram.active.is_(True)
+            )
+        )
+    )
 
 
 def beneficiary_column(program: AidProgram):
-    return ("household_id", ROW.c.household_id) if program.target == "household" \
+    return (
+        ("household_id", ROW.c.household_id)
+        if program.target == "household"
         else ("person_id", ROW.c.person_id)
+    )
 
 
 def enrollments_to_add(refresh: Refresh, program: AidProgram) -> sa.Select:
     """Distinct staged beneficiaries listed for program without an active enrollment."""
     key, column = beneficiary_column(program)
     active = sa.select(ENROLLMENT.c.id).where(
-        ENROLLMENT.c.program_id == program.id, ENROLLMENT.c[key] == column,
-        ENROLLMENT.c.status.in_(ACTIVE))
+        ENROLLMENT.c.program_id == program.id,
+        ENROLLMENT.c[key] == column,
+        ENROLLMENT.c.status.in_(ACTIVE),
+    )
     group = ROW.c.kk if key == "household_id" else ROW.c.nik
-    return (sa.select(group).where(valid_rows(refresh.id), programs_listed(refresh, program),
-                                   sa.or_(column.is_(None), ~sa.exists(active)))
-            .group_by(group))
+    return (
+        sa.select(group)
+        .where(
+            valid_rows(refresh.id),
+            programs_listed(refresh, program),
+            sa.or_(column.is_(None), ~sa.exists(active)),
+        )
+        .group_by(group)
+    )
 
 
 def excluded(column, candidates: sa.Select, postgres: bool) -> sa.ColumnElement[bool]:
@@ -156,24 +215,30 @@ def enrollments_to_end(refresh: Refresh, program: AidProgram, postgres: bool = F
     """Active enrollments of beneficiaries in the file that the file no longer lists."""
     key, column = beneficiary_column(program)
     in_file = sa.select(column).where(valid_rows(refresh.id), column.is_not(None))
-    listed = sa.select(column).where(valid_rows(refresh.id), column.is_not(None),
-                                     programs_listed(refresh, program))
+    listed = sa.select(column).where(
+        valid_rows(refresh.id), column.is_not(None), programs_listed(refresh, program)
+    )
     return sa.select(ENROLLMENT.c.id).where(
-        ENROLLMENT.c.program_id == program.id, ENROLLMENT.c.status.in_(ACTIVE),
-        ENROLLMENT.c[key].in_(in_file), excluded(ENROLLMENT.c[key], listed, postgres))
+        ENROLLMENT.c.program_id == program.id,
+        ENROLLMENT.c.status.in_(ACTIVE),
+        ENROLLMENT.c[key].in_(in_file),
+        excluded(ENROLLMENT.c[key], listed, postgres),
+    )
 
 
 def absent_persons(refresh: Refresh, postgres: bool = False) -> sa.Select:
     """Living persons of the kelurahan missing from the extract (only within its KKs unless
     the file is the complete population)."""
-    in_file = sa.select(ROW.c.person_id).where(staged(refresh.id),
-                                                ROW.c.person_id.is_not(None))
+    in_file = sa.select(ROW.c.person_id).where(staged(refresh.id), ROW.c.person_id.is_not(None))
     query = sa.select(PERSON.c.id).where(
-        PERSON.c.kelurahan_id == refresh.kelurahan_id, PERSON.c.status == "hidup",
-        excluded(PERSON.c.id, in_file, postgres))
+        PERSON.c.kelurahan_id == refresh.kelurahan_id,
+        PERSON.c.status == "hidup",
+        excluded(PERSON.c.id, in_file, postgres),
+    )
     if not refresh.complete:
-        households = sa.select(ROW.c.household_id).where(valid_rows(refresh.id),
-                                                         ROW.c.household_id.is_not(None))
+        households = sa.select(ROW.c.household_id).where(
+            valid_rows(refresh.id), ROW.c.household_id.is_not(None)
+        )
         query = query.where(PERSON.c.household_id.in_(households))
     return query
 
@@ -188,30 +253,46 @@ def same_name_and_birth(refresh: Refresh) -> sa.Select:
     # First the (few) registry persons sharing a name and birth date with a new row, found
     # in one pass with a row-value IN; then pair them with the rows. person has no index on
     # (name, birth_date), and joining directly would scan it once per new row.
-    candidates = (sa.select(PERSON.c.id, PERSON.c.name, PERSON.c.birth_date, PERSON.c.nik)
-                  .where(PERSON.c.kelurahan_id == refresh.kelurahan_id,
-                         sa.tuple_(PERSON.c.name, PERSON.c.birth_date).in_(
-                             sa.select(ROW.c.name, ROW.c.birth_date).where(new_rows)))
-                  .subquery("candidate"))
-    return (sa.select(ROW.c.id.label("row_id"), candidates.c.id.label("person_id"))
-            .join(candidates, sa.and_(candidates.c.name == ROW.c.name,
-                                      candidates.c.birth_date == ROW.c.birth_date,
-                                      candidates.c.nik != ROW.c.nik))
-            .where(new_rows))
+    candidates = (
+        sa.select(PERSON.c.id, PERSON.c.name, PERSON.c.birth_date, PERSON.c.nik)
+        .where(
+            PERSON.c.kelurahan_id == refresh.kelurahan_id,
+            sa.tuple_(PERSON.c.name, PERSON.c.birth_date).in_(
+                sa.select(ROW.c.name, ROW.c.birth_date).where(new_rows)
+            ),
+        )
+        .subquery("candidate")
+    )
+    return (
+        sa.select(ROW.c.id.label("row_id"), candidates.c.id.label("person_id"))
+        .join(
+            candidates,
+            sa.and_(
+                candidates.c.name == ROW.c.name,
+                candidates.c.birth_date == ROW.c.birth_date,
+                candidates.c.nik != ROW.c.nik,
+            ),
+        )
+        .where(new_rows)
+    )
 
 
 def same_nik_other_name(refresh: Refresh) -> sa.Select:
     """Rows whose NIK is registered under a different name."""
-    return (sa.select(ROW.c.id.label("row_id"), PERSON.c.id.label("person_id"))
-            .join(PERSON, PERSON.c.id == ROW.c.person_id)
-            .where(staged(refresh.id), ROW.c.error.is_(None),
-                   PERSON.c.name != ROW.c.name))
+    return (
+        sa.select(ROW.c.id.label("row_id"), PERSON.c.id.label("person_id"))
+        .join(PERSON, PERSON.c.id == ROW.c.person_id)
+        .where(staged(refresh.id), ROW.c.error.is_(None), PERSON.c.name != ROW.c.name)
+    )
 
 
 def same_name_in_file(refresh: Refresh) -> sa.Select:
     """(name, birth date) pairs appearing under more than one NIK in the file itself."""
-    return _same_name_groups(refresh, sa.func.min(ROW.c.name).label("name"),
-                             sa.func.min(ROW.c.birth_date).label("birth_date"))
+    return _same_name_groups(
+        refresh,
+        sa.func.min(ROW.c.name).label("name"),
+        sa.func.min(ROW.c.birth_date).label("birth_date"),
+    )
 
 
 def _same_name_groups(refresh: Refresh, *columns) -> sa.Select:
@@ -220,8 +301,9 @@ def _same_name_groups(refresh: Refresh, *columns) -> sa.Select:
     # has a fixed length, so no two pairs share a key. Accepted rows carry distinct NIKs
     # (staging rejects a NIK's second row), so two rows are two NIKs.
     key = sa.cast(ROW.c.birth_date, sa.String) + ROW.c.name
-    return (sa.select(*columns).where(valid_rows(refresh.id)).group_by(key)
-            .having(sa.func.count() > 1))
+    return (
+        sa.select(*columns).where(valid_rows(refresh.id)).group_by(key).having(sa.func.count() > 1)
+    )
 
 
 def _count(session: Session, query: sa.Select) -> int:
@@ -244,46 +326,70 @@ def preview_counts(session: Session, refresh: Refresh) -> dict:
     def matched_count(condition):
         return sa.func.count(sa.case((sa.and_(matched, condition), 1)))
 
-    measures = [sa.func.count(), sa.func.count(ROW.c.error),
-                sa.func.count(sa.case((sa.and_(valid, ROW.c.person_id.is_(None)), 1))),
-                sa.func.count(ROW.c.person_id)]
+    measures = [
+        sa.func.count(),
+        sa.func.count(ROW.c.error),
+        sa.func.count(sa.case((sa.and_(valid, ROW.c.person_id.is_(None)), 1))),
+        sa.func.count(ROW.c.person_id),
+    ]
     measures += [matched_count(person_field_changed(f)) for f in PERSON_FIELDS]
     measures.append(matched_count(sa.or_(*(person_field_changed(f) for f in PERSON_FIELDS))))
     measures.append(matched_count(sa.or_(*(conflict_filter(f, since) for f in PERSON_FIELDS))))
-    result = session.execute(sa.select(*measures).select_from(
-        ROW.outerjoin(PERSON, PERSON.c.id == ROW.c.person_id)).where(staged(rid))).one()
+    result = session.execute(
+        sa.select(*measures)
+        .select_from(ROW.outerjoin(PERSON, PERSON.c.id == ROW.c.person_id))
+        .where(staged(rid))
+    ).one()
     totals, figures = result[:4], result[4:]
-    person_counts = dict(zip(PERSON_FIELDS, figures[:len(PERSON_FIELDS)]))
+    person_counts = dict(zip(PERSON_FIELDS, figures[: len(PERSON_FIELDS)], strict=False))
     person_changed, person_conflicts = figures[-2:]
     # One pass over the first row of each KK: new, changed and conflicting households.
     matched = sa.and_(HOUSEHOLD.c.id.is_not(None), household_changes(refresh))
-    households_new, households_changed, household_conflicts = session.execute(sa.select(
-        sa.func.count(sa.case((ROW.c.household_id.is_(None), 1))),
-        sa.func.count(sa.case((matched, 1))),
-        sa.func.count(sa.case((sa.and_(matched, verified_since(HOUSEHOLD.c.verified_at, since)),
-                               1))),
-    ).select_from(ROW.outerjoin(HOUSEHOLD, HOUSEHOLD.c.id == ROW.c.household_id))
-        .where(first_rows(refresh))).one()
+    households_new, households_changed, household_conflicts = session.execute(
+        sa.select(
+            sa.func.count(sa.case((ROW.c.household_id.is_(None), 1))),
+            sa.func.count(sa.case((matched, 1))),
+            sa.func.count(
+                sa.case((sa.and_(matched, verified_since(HOUSEHOLD.c.verified_at, since)), 1))
+            ),
+        )
+        .select_from(ROW.outerjoin(HOUSEHOLD, HOUSEHOLD.c.id == ROW.c.household_id))
+        .where(first_rows(refresh))
+    ).one()
     added = ended = 0
     if refresh.mapping.get("programs"):
         for program in _program_rows(session, refresh):
             added += _count(session, enrollments_to_add(refresh, program))
             ended += _count(session, enrollments_to_end(refresh, program, is_postgres(session)))
     counts = {
-        "rows": totals[0], "rejected": totals[1], "valid": totals[0] - totals[1],
-        "persons_new": totals[2], "persons_changed": person_changed,
+        "rows": totals[0],
+        "rejected": totals[1],
+        "valid": totals[0] - totals[1],
+        "persons_new": totals[2],
+        "persons_changed": person_changed,
         "fields": {f: person_counts[f] for f in PERSON_FIELDS},
-        "households_new": households_new, "households_changed": households_changed,
+        "households_new": households_new,
+        "households_changed": households_changed,
         "absent": _count(session, absent_persons(refresh, is_postgres(session))),
-        "enrollments_added": added, "enrollments_ended": ended,
+        "enrollments_added": added,
+        "enrollments_ended": ended,
         # Records waiting for a decision (each person or KK once, however many fields).
         "conflicts": person_conflicts + household_conflicts,
-        "conflicts_persons": person_conflicts, "conflicts_households": household_conflicts,
+        "conflicts_persons": person_conflicts,
+        "conflicts_households": household_conflicts,
         "duplicates": _count(session, same_name_and_birth(refresh))
         + _count(session, _same_name_groups(refresh, sa.literal(1)))
         + (_count(session, same_nik_other_name(refresh)) if totals[3] else 0),
     }
-    counts["no_change"] = not any(counts[k] for k in (
-        "persons_new", "persons_changed", "households_new", "households_changed",
-        "enrollments_added", "enrollments_ended"))
+    counts["no_change"] = not any(
+        counts[k]
+        for k in (
+            "persons_new",
+            "persons_changed",
+            "households_new",
+            "households_changed",
+            "enrollments_added",
+            "enrollments_ended",
+        )
+    )
     return counts

@@ -6,12 +6,18 @@ KK numbers, so a clean row needs no parsing of its own. The fast path only ever 
 a messy NIK, a mismatch, an unknown code) returns None and goes through check_row, which
 alone writes the messages. tests/test_refresh_fastpath.py proves both give the same values.
 """
+
 import sys
 from typing import Any
 
 from nutera.identity import is_known_region, is_plain_number, is_valid_kk_issue, nik_birth_facts
 from nutera.refresh.validate import (
-    RowContext, check_row, parse_date, program_list, sex_code, whole_number,
+    RowContext,
+    check_row,
+    parse_date,
+    program_list,
+    sex_code,
+    whole_number,
 )
 
 _ORDER = ("nik", "kk", "name", "sex", "birth_date", "address", "rt", "rw", "programs")
@@ -24,8 +30,9 @@ _UNSURE = object()
 class FastCheck:
     """Staged values (in STAGED order) of rows of one sheet that are certainly valid, else None."""
 
-    def __init__(self, ctx: RowContext, dates_as_text: bool = False,
-                 valid_kks: set[str] | None = None):
+    def __init__(
+        self, ctx: RowContext, dates_as_text: bool = False, valid_kks: set[str] | None = None
+    ):
         self.ctx = ctx
         # KK numbers already accepted (staging's set of the file's KKs): a family's next
         # member needs no check of its KK.
@@ -44,15 +51,20 @@ class FastCheck:
         self._rt: dict[tuple[str, str], Any] = {}
         self._programs: dict[str, Any] = {}
 
-    def values(self, cells: list[Any]) -> tuple | None:
+    def values(self, cells: list[Any]) -> tuple | None:  # noqa: C901 (hot path, inlined)
         """The staged values check_row would give this row with no error, or None."""
         # Runs per row: cache hits are looked up inline and misses go to the helpers.
         if len(cells) < self.width:
             return None
         i_nik, i_kk, i_name, i_sex, i_born, i_address, i_rt, i_rw, i_programs = self.index
         nik, kk, name, rt, rw = cells[i_nik], cells[i_kk], cells[i_name], cells[i_rt], cells[i_rw]
-        if not (type(nik) is str and type(kk) is str and type(name) is str
-                and type(rt) is str and type(rw) is str):
+        if not (
+            type(nik) is str
+            and type(kk) is str
+            and type(name) is str
+            and type(rt) is str
+            and type(rw) is str
+        ):
             return None
         nik, kk = nik.strip(), kk.strip()
         if not is_plain_number(nik):
@@ -131,7 +143,10 @@ class FastCheck:
         if raw:
             born = self._plausible_date(raw)
             if born is None or (born.day, born.month, born.year % 100) != (
-                    nik_born.day, nik_born.month, nik_born.year % 100):
+                nik_born.day,
+                nik_born.month,
+                nik_born.year % 100,
+            ):
                 return None
         return nik_sex, born.isoformat() if self.dates_as_text else born
 
@@ -155,8 +170,11 @@ class FastCheck:
 
     def _rt_id(self, rt: str, rw: str) -> int | None:
         rt_number, rw_number = whole_number(rt.strip()), whole_number(rw.strip())
-        rt_id = None if rt_number is None or rw_number is None else \
-            self.ctx.rts.get((rw_number, rt_number))
+        rt_id = (
+            None
+            if rt_number is None or rw_number is None
+            else self.ctx.rts.get((rw_number, rt_number))
+        )
         return _remember(self._rt, (rt, rw), rt_id)
 
     def _program_text(self, raw: Any) -> str | None:

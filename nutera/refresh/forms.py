@@ -1,4 +1,5 @@
 """Forms for uploading an extract and confirming its column mapping."""
+
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileAllowed, FileField, FileRequired
 from wtforms import BooleanField, SelectField, StringField, SubmitField
@@ -11,14 +12,25 @@ from nutera.refresh.reader import FIELDS, REQUIRED_FIELDS
 class UploadForm(FlaskForm):
     """A kelurahan extract and the source it comes from."""
 
-    source = StringField("Sumber data", validators=[
-        DataRequired("Sumber data wajib diisi, misalnya DTKS Kemensos."), Length(max=48)])
+    source = StringField(
+        "Sumber data",
+        validators=[
+            DataRequired("Sumber data wajib diisi, misalnya DTKS Kemensos."),
+            Length(max=48),
+        ],
+    )
     kelurahan_id = SelectField("Kelurahan", coerce=int)
-    file = FileField("Berkas CSV atau XLSX", validators=[
-        FileRequired("Pilih berkas yang akan diunggah."),
-        FileAllowed(["csv", "xlsx", "txt"], "Hanya berkas CSV atau XLSX.")])
-    complete = BooleanField("Berkas ini berisi seluruh warga kelurahan "
-                            "(warga yang tidak tercantum didaftar sebagai pindah/meninggal?)")
+    file = FileField(
+        "Berkas CSV atau XLSX",
+        validators=[
+            FileRequired("Pilih berkas yang akan diunggah."),
+            FileAllowed(["csv", "xlsx", "txt"], "Hanya berkas CSV atau XLSX."),
+        ],
+    )
+    complete = BooleanField(
+        "Berkas ini berisi seluruh warga kelurahan "
+        "(warga yang tidak tercantum didaftar sebagai pindah/meninggal?)"
+    )
     submit = SubmitField("Unggah dan periksa")
 
 
@@ -31,7 +43,14 @@ def mapping_form(headers: list[str], proposed: dict[str, str], formdata=None) ->
     choices = [SelectChoice("", "— tidak ada —")] + [SelectChoice(h, h) for h in headers if h]
     for field, label in FIELDS.items():
         required = field in REQUIRED_FIELDS
-        setattr(MappingForm, field, SelectField(
-            label + (" *" if required else ""), choices=choices, default=proposed.get(field, ""),
-            validators=[DataRequired(f"Pilih kolom untuk {label}.")] if required else []))
+        setattr(
+            MappingForm,
+            field,
+            SelectField(
+                label + (" *" if required else ""),
+                choices=choices,
+                default=proposed.get(field, ""),
+                validators=[DataRequired(f"Pilih kolom untuk {label}.")] if required else [],
+            ),
+        )
     return MappingForm(formdata=formdata)

@@ -5,10 +5,11 @@ the same source of the same kelurahan waits until the lock row of the first is r
 Threads live in the process that started them (see README: under gunicorn a recycled
 worker ends its jobs, which are then reported as failed by the stale-lock check).
 """
+
 import threading
 import time
+from collections.abc import Callable
 from datetime import timedelta
-from typing import Callable
 
 import sqlalchemy as sa
 from flask import Flask, current_app
@@ -28,10 +29,16 @@ def lock_key(refresh: Refresh) -> str:
 
 def create_job(session, refresh: Refresh, kind: str, user_id: int | None) -> RefreshJob:
     """A job row waiting to run (the caller commits, then calls start)."""
-    job = RefreshJob(kelurahan_id=refresh.kelurahan_id,
-                     refresh_id=refresh.id, kind=kind, lock_key=lock_key(refresh),
-                     status="menunggu", progress=0, user_id=user_id,
-                     message="Menunggu giliran")
+    job = RefreshJob(
+        kelurahan_id=refresh.kelurahan_id,
+        refresh_id=refresh.id,
+        kind=kind,
+        lock_key=lock_key(refresh),
+        status="menunggu",
+        progress=0,
+        user_id=user_id,
+        message="Menunggu giliran",
+    )
     session.add(job)
     session.flush()
     return job
@@ -42,19 +49,26 @@ def start(app: Flask, job_id: int) -> None:
     if app.config.get("REFRESH_JOBS_INLINE"):
         run_job(app, job_id)
         return
-    threading.Thread(target=run_job, args=(app, job_id), daemon=True,
-                     name=f"refresh-job-{job_id}").start()
+    threading.Thread(
+        target=run_job, args=(app, job_id), daemon=True, name=f"refresh-job-{job_id}"
+    ).start()
 
 
 def finish(job_id: int, status: str, message: str) -> None:
     """Record a job's outcome."""
-    _update(job_id, status=status, message=message, finished_at=utcnow(),
-            **({"progress": 100} if status == "selesai" else {}))
+    _update(
+        job_id,
+        status=status,
+        message=message,
+        finished_at=utcnow(),
+        **({"progress": 100} if status == "selesai" else {}),
+    )
 
 
 def _update(job_id: int, **values) -> None:
-    db.session.execute(sa.update(RefreshJob).where(RefreshJob.id == job_id)
-                       .values(updated_at=utcnow(), **values))
+    db.session.execute(
+        sa.update(RefreshJob).where(RefreshJob.id == job_id).values(updated_at=utcnow(), **values)
+    )
     db.session.commit()
 
 
@@ -62,24 +76,34 @@ def acquire(job: RefreshJob) -> None:
     """Insert the lock row for the job's source, waiting while another job holds it."""
     while True:
         try:
-            db.session.execute(sa.insert(RefreshLock).values(
-                key=job.lock_key, job_id=job.id, acquired_at=utcnow()))
+            db.session.execute(
+                sa.insert(RefreshLock).values(
+                    key=job.lock_key, job_id=job.id, acquired_at=utcnow()
+                )
+            )
             db.session.commit()
             return
         except sa.exc.IntegrityError:
             db.session.rollback()
         holder = db.session.execute(
-            sa.select(RefreshLock.job_id, RefreshJob).outerjoin(
-                RefreshJob, RefreshJob.id == RefreshLock.job_id)
-            .where(RefreshLock.key == job.lock_key)).first()
+            sa.select(RefreshLock.job_id, RefreshJob)
+            .outerjoin(RefreshJob, RefreshJob.id == RefreshLock.job_id)
+            .where(RefreshLock.key == job.lock_key)
+        ).first()
         if holder is not None:
             holder_id, holder_job = holder
-            if holder_job is None or holder_job.status in ("selesai", "gagal") or \
-                    as_utc(holder_job.updated_at) < utcnow() - STALE_AFTER:
+            if (
+                holder_job is None
+                or holder_job.status in ("selesai", "gagal")
+                or as_utc(holder_job.updated_at) < utcnow() - STALE_AFTER
+            ):
                 if holder_job is not None and holder_job.status not in ("selesai", "gagal"):
                     holder_job.status, holder_job.message = "gagal", "Terhenti (proses mati)"
-                db.session.execute(sa.delete(RefreshLock).where(
-                    RefreshLock.key == job.lock_key, RefreshLock.job_id == holder_id))
+                db.session.execute(
+                    sa.delete(RefreshLock).where(
+                        RefreshLock.key == job.lock_key, RefreshLock.job_id == holder_id
+                    )
+                )
                 db.session.commit()
                 continue
         _update(job.id, message="Menunggu unggahan lain dari sumber yang sama selesai")
@@ -89,8 +113,9 @@ def acquire(job: RefreshJob) -> None:
 
 def release(job_id: int, key: str) -> None:
     db.session.rollback()
-    db.session.execute(sa.delete(RefreshLock).where(RefreshLock.key == key,
-                                                     RefreshLock.job_id == job_id))
+    db.session.execute(
+        sa.delete(RefreshLock).where(RefreshLock.key == key, RefreshLock.job_id == job_id)
+    )
     db.session.commit()
 
 
@@ -112,8 +137,11 @@ def _side_progress(job_id: int) -> Callable[[float, str], None]:
 
     def report(fraction: float, message: str) -> None:
         with db.engine.begin() as conn:
-            conn.execute(sa.update(RefreshJob).where(RefreshJob.id == job_id).values(
-                progress=int(fraction * 100), message=message, updated_at=utcnow()))
+            conn.execute(
+                sa.update(RefreshJob)
+                .where(RefreshJob.id == job_id)
+                .values(progress=int(fraction * 100), message=message, updated_at=utcnow())
+            )
 
     return report
 
@@ -138,16 +166,23 @@ def run_job(app: Flask, job_id: int) -> None:
             elif job.kind == "batalkan":
                 revert.revert_refresh(db.session, refresh, actor)
             db.session.commit()
-            _update(job_id, status="selesai", progress=100, message="Selesai",
-                    finished_at=utcnow())
+            _update(
+                job_id, status="selesai", progress=100, message="Selesai", finished_at=utcnow()
+            )
         except Exception as error:  # the job's outcome is shown to staff, never lost
             db.session.rollback()
             current_app.logger.exception("refresh job %s failed", job_id)
-            message = str(error) if isinstance(error, commit.RefreshStateError) else \
-                "Terjadi kesalahan; tidak ada data registri yang berubah."
+            message = (
+                str(error)
+                if isinstance(error, commit.RefreshStateError)
+                else "Terjadi kesalahan; tidak ada data registri yang berubah."
+            )
             if job.kind == "analisis":
-                db.session.execute(sa.update(Refresh).where(Refresh.id == job.refresh_id)
-                                   .values(status="gagal", message=message))
+                db.session.execute(
+                    sa.update(Refresh)
+                    .where(Refresh.id == job.refresh_id)
+                    .values(status="gagal", message=message)
+                )
             _update(job_id, status="gagal", message=message, finished_at=utcnow())
         finally:
             release(job_id, key)
@@ -156,6 +191,11 @@ def run_job(app: Flask, job_id: int) -> None:
 
 def running_job(session, refresh_id: int) -> RefreshJob | None:
     """The unfinished job of a refresh, if any."""
-    return session.scalar(sa.select(RefreshJob).where(
-        RefreshJob.refresh_id == refresh_id, RefreshJob.status.in_(("menunggu", "berjalan")))
-        .order_by(RefreshJob.created_at.desc()).limit(1))
+    return session.scalar(
+        sa.select(RefreshJob)
+        .where(
+            RefreshJob.refresh_id == refresh_id, RefreshJob.status.in_(("menunggu", "berjalan"))
+        )
+        .order_by(RefreshJob.created_at.desc())
+        .limit(1)
+    )

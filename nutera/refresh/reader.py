@@ -4,6 +4,7 @@ CSV: UTF-8 with or without BOM, else Windows-1252; ``;`` or ``,`` separated. XLS
 sheet with a recognisable header, read with python-calamine. Title rows above the header
 are skipped; the header is the first row where several known column names appear.
 """
+
 import codecs
 import csv
 import hashlib
@@ -12,9 +13,10 @@ import itertools
 import json
 import operator
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 FIELDS = {
     "nik": "NIK",
@@ -33,15 +35,30 @@ REQUIRED_FIELDS = ("nik", "kk", "name", "rt", "rw")
 ALIASES = {
     "nik": {"NIK", "NONIK", "NOMORNIK", "NOMORINDUKKEPENDUDUKAN", "NIKKTP", "NONIKKTP"},
     "kk": {"NOKK", "NOMORKK", "KK", "NKK", "NOMORKARTUKELUARGA", "NOKARTUKELUARGA", "NIKKK"},
-    "name": {"NAMA", "NAMALENGKAP", "NAMAWARGA", "NAMAPENERIMA", "NAMAKTP", "NAMAANGGOTA",
-             "NAMAANGGOTAKELUARGA", "NAMAPENDUDUK"},
+    "name": {
+        "NAMA",
+        "NAMALENGKAP",
+        "NAMAWARGA",
+        "NAMAPENERIMA",
+        "NAMAKTP",
+        "NAMAANGGOTA",
+        "NAMAANGGOTAKELUARGA",
+        "NAMAPENDUDUK",
+    },
     "sex": {"JENISKELAMIN", "JK", "LP", "KELAMIN", "SEX", "GENDER", "JNSKELAMIN"},
     "birth_date": {"TGLLAHIR", "TANGGALLAHIR", "TGLLHR", "TANGGALLHR", "TGLLAHIRDDMMYYYY"},
     "address": {"ALAMAT", "ALAMATLENGKAP", "ALAMATRUMAH", "JALAN", "ALAMATDOMISILI"},
     "rt": {"RT", "NORT", "NOMORRT"},
     "rw": {"RW", "NORW", "NOMORRW"},
-    "programs": {"BANSOS", "PROGRAM", "PROGRAMBANSOS", "JENISBANSOS", "BANTUAN",
-                 "JENISBANTUAN", "PROGRAMBANTUAN"},
+    "programs": {
+        "BANSOS",
+        "PROGRAM",
+        "PROGRAMBANSOS",
+        "JENISBANSOS",
+        "BANTUAN",
+        "JENISBANTUAN",
+        "PROGRAMBANTUAN",
+    },
 }
 _HEADER_SCAN_ROWS = 25
 FOOTER_WORDS = ("JUMLAH", "TOTAL", "GRAND TOTAL")
@@ -166,7 +183,9 @@ def _text(cell: object) -> str:
     return "" if cell is None else str(cell).strip()
 
 
-def propose_mapping(headers: list[str], remembered: dict[str, str] | None = None) -> dict[str, str]:
+def propose_mapping(
+    headers: list[str], remembered: dict[str, str] | None = None
+) -> dict[str, str]:
     """field -> header label, preferring what was confirmed for this source last time."""
     by_norm = {_norm(h): h for h in headers if _norm(h)}
     mapping: dict[str, str] = {}
@@ -184,8 +203,11 @@ def propose_mapping(headers: list[str], remembered: dict[str, str] | None = None
 def column_indexes(headers: list[str], mapping: dict[str, str]) -> dict[str, int]:
     """field -> column index in this sheet for the mapped header labels."""
     positions = {_norm(h): i for i, h in reversed(list(enumerate(headers)))}
-    return {f: positions[_norm(label)] for f, label in mapping.items()
-            if label and _norm(label) in positions}
+    return {
+        f: positions[_norm(label)]
+        for f, label in mapping.items()
+        if label and _norm(label) in positions
+    }
 
 
 def is_footer(cells: list[Any]) -> bool:
@@ -196,22 +218,25 @@ def is_footer(cells: list[Any]) -> bool:
     return False
 
 
-def iter_row_chunks(path: str | Path, info: FileInfo,
-                    size: int) -> Iterator[tuple[SheetLayout, int, list[list[Any]]]]:
+def iter_row_chunks(
+    path: str | Path, info: FileInfo, size: int
+) -> Iterator[tuple[SheetLayout, int, list[list[Any]]]]:
     """(sheet, number of the first, rows of cells) under each header, size rows at a time."""
     # Data rows are numbered from 1 in every sheet.
     path = Path(path)
     if info.kind == "csv":
         with open(path, encoding=info.encoding, newline="") as handle:
-            yield from _chunks_under_header(info.sheets[0], csv.reader(
-                handle, delimiter=info.delimiter), size)
+            yield from _chunks_under_header(
+                info.sheets[0], csv.reader(handle, delimiter=info.delimiter), size
+            )
         return
     from python_calamine import CalamineWorkbook
 
     workbook = CalamineWorkbook.from_path(str(path))
     for sheet in info.sheets:
         yield from _chunks_under_header(
-            sheet, workbook.get_sheet_by_name(sheet.name).iter_rows(), size)
+            sheet, workbook.get_sheet_by_name(sheet.name).iter_rows(), size
+        )
 
 
 def _chunks_under_header(sheet: SheetLayout, rows: Iterator[list[Any]], size: int):
@@ -251,13 +276,19 @@ class ContentDigest:
         # \x1e opens a plain row, \x1f separates its cells; a row holding either (or \x1d)
         # itself is written like a typed one, as the repr of its cells, so no two differ
         # yet hash alike.
-        if line is not None and line.count("\x1f") == len(self._indexes) - 1 \
-                and "\x1e" not in line and "\x1d" not in line:
+        if (
+            line is not None
+            and line.count("\x1f") == len(self._indexes) - 1
+            and "\x1e" not in line
+            and "\x1d" not in line
+        ):
             self._pending.append("\x1e" + line)
         else:
             size = len(cells)
-            typed = tuple((type(cells[i]).__name__, cells[i]) if i is not None and i < size
-                          else None for i in self._indexes)
+            typed = tuple(
+                (type(cells[i]).__name__, cells[i]) if i is not None and i < size else None
+                for i in self._indexes
+            )
             self._pending.append("\x1d" + repr(typed))
         if len(self._pending) >= 4096:
             self._flush()
@@ -275,8 +306,12 @@ class ContentDigest:
                 joined = "\x1e".join(["\x1f".join(cells_of(cells)) for cells in rows])
             except (TypeError, IndexError):  # a typed cell or a short row: one by one
                 joined = None
-            if joined is not None and joined.count("\x1f") == len(rows) * (width - 1) \
-                    and joined.count("\x1e") == len(rows) - 1 and "\x1d" not in joined:
+            if (
+                joined is not None
+                and joined.count("\x1f") == len(rows) * (width - 1)
+                and joined.count("\x1e") == len(rows) - 1
+                and "\x1d" not in joined
+            ):
                 self._pending.append("\x1e" + joined)
                 self._flush()
                 return

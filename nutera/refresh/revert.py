@@ -3,6 +3,7 @@
 A commit recorded the previous values of every record it changed and the id ranges of the
 records it created (refresh_change); the caller commits once or rolls back.
 """
+
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
@@ -15,39 +16,64 @@ from nutera.refresh.staging import last_committed
 
 _CREATED = {"household": HOUSEHOLD, "person": PERSON, "enrollment": ENROLLMENT}
 _TABLE_LABELS = {  # every table that refers to a person, a household or an enrollment
-    "person": "warga", "household": "KK", "enrollment": "kepesertaan program",
-    "survey": "survei", "survey_task": "tugas survei",
-    "distribution_recipient": "penerima penyaluran", "targeting_case": "kasus penetapan sasaran",
-    "complaint": "pengaduan"}
+    "person": "warga",
+    "household": "KK",
+    "enrollment": "kepesertaan program",
+    "survey": "survei",
+    "survey_task": "tugas survei",
+    "distribution_recipient": "penerima penyaluran",
+    "targeting_case": "kasus penetapan sasaran",
+    "complaint": "pengaduan",
+}
 
 
-def _created_by(session: Session, refresh: Refresh, table: sa.Table,
-                entity: str) -> sa.ColumnElement[bool]:
+def _created_by(
+    session: Session, refresh: Refresh, table: sa.Table, entity: str
+) -> sa.ColumnElement[bool]:
     """Records of table this refresh created (ids others took inside a range fall out)."""
     # A range is read through the primary key; the commit time and kelurahan tell the
     # refresh's records from ids another writer took meanwhile (PostgreSQL sequences hand
     # them out across transactions, in order as long as the sequence caches none).
-    creates = sa.and_(CHANGE.c.refresh_id == refresh.id, CHANGE.c.entity == entity,
-                      CHANGE.c.action == "create")
-    ranges = session.execute(sa.select(CHANGE.c.entity_id, CHANGE.c.last_entity_id).where(
-        creates, CHANGE.c.last_entity_id.is_not(None))).all()
+    creates = sa.and_(
+        CHANGE.c.refresh_id == refresh.id, CHANGE.c.entity == entity, CHANGE.c.action == "create"
+    )
+    ranges = session.execute(
+        sa.select(CHANGE.c.entity_id, CHANGE.c.last_entity_id).where(
+            creates, CHANGE.c.last_entity_id.is_not(None)
+        )
+    ).all()
     in_range = [table.c.id.between(first, last) for first, last in ranges]
     # Refreshes committed before ranges were kept recorded one row per created record.
-    in_range.append(table.c.id.in_(sa.select(CHANGE.c.entity_id).where(
-        creates, CHANGE.c.last_entity_id.is_(None))))
-    return sa.and_(sa.or_(*in_range), table.c.kelurahan_id == refresh.kelurahan_id,
-                   table.c.created_at == sa.literal(refresh.committed_at, table.c.created_at.type))
+    in_range.append(
+        table.c.id.in_(
+            sa.select(CHANGE.c.entity_id).where(creates, CHANGE.c.last_entity_id.is_(None))
+        )
+    )
+    return sa.and_(
+        sa.or_(*in_range),
+        table.c.kelurahan_id == refresh.kelurahan_id,
+        table.c.created_at == sa.literal(refresh.committed_at, table.c.created_at.type),
+    )
 
 
-def _restore(session: Session, refresh: Refresh, table: sa.Table, entity: str,
-             fields: dict[str, str]) -> None:
+def _restore(
+    session: Session, refresh: Refresh, table: sa.Table, entity: str, fields: dict[str, str]
+) -> None:
     """Put back the previous values the refresh recorded for the records it updated."""
-    changes = sa.and_(CHANGE.c.refresh_id == refresh.id, CHANGE.c.entity == entity,
-                      CHANGE.c.action == "update")
-    old = {field: sa.select(CHANGE.c[old_name]).where(changes, CHANGE.c.entity_id == table.c.id)
-           .scalar_subquery() for field, old_name in fields.items()}
-    session.execute(sa.update(table).where(
-        table.c.id.in_(sa.select(CHANGE.c.entity_id).where(changes))).values(old))
+    changes = sa.and_(
+        CHANGE.c.refresh_id == refresh.id, CHANGE.c.entity == entity, CHANGE.c.action == "update"
+    )
+    old = {
+        field: sa.select(CHANGE.c[old_name])
+        .where(changes, CHANGE.c.entity_id == table.c.id)
+        .scalar_subquery()
+        for field, old_name in fields.items()
+    }
+    session.execute(
+        sa.update(table)
+        .where(table.c.id.in_(sa.select(CHANGE.c.entity_id).where(changes)))
+        .values(old)
+    )
 
 
 def _delete_created(session: Session, refresh: Refresh, table: sa.Table, entity: str) -> None:
@@ -65,7 +91,8 @@ def _used_since(session: Session, refresh: Refresh) -> str | None:
                 continue
             created = sa.select(target.c.id).where(_created_by(session, refresh, target, entity))
             users = sa.select(table.c[foreign_key.parent.name]).where(
-                table.c[foreign_key.parent.name].in_(created))
+                table.c[foreign_key.parent.name].in_(created)
+            )
             own = next((e for e, t in _CREATED.items() if t is table), None)
             if own is not None:
                 users = users.where(~_created_by(session, refresh, table, own))
@@ -78,11 +105,14 @@ def _changed_since(session: Session, refresh: Refresh) -> str | None:
     """What kind of record the refresh updated was changed again after it, if any."""
     for entity, table in _CREATED.items():
         updated = sa.select(CHANGE.c.entity_id).where(
-            CHANGE.c.refresh_id == refresh.id, CHANGE.c.entity == entity,
-            CHANGE.c.action == "update")
+            CHANGE.c.refresh_id == refresh.id,
+            CHANGE.c.entity == entity,
+            CHANGE.c.action == "update",
+        )
         later = sa.select(table.c.id).where(
             table.c.id.in_(updated),
-            table.c.updated_at > sa.literal(refresh.committed_at, table.c.updated_at.type))
+            table.c.updated_at > sa.literal(refresh.committed_at, table.c.updated_at.type),
+        )
         if session.scalar(sa.select(sa.exists(later))):
             return _TABLE_LABELS[table.name]
     return None
@@ -92,33 +122,64 @@ def revert_refresh(session: Session, refresh: Refresh, actor: Actor) -> None:
     """Restore the previous values of every record the last refresh changed or created."""
     last = last_committed(session, refresh.kelurahan_id)
     if refresh.status != "diterapkan" or last is None or last.id != refresh.id:
-        raise RefreshStateError("Hanya pemutakhiran terakhir yang sudah diterapkan yang dapat "
-                                "dibatalkan.")
+        raise RefreshStateError(
+            "Hanya pemutakhiran terakhir yang sudah diterapkan yang dapat dibatalkan."
+        )
     # Restoring would overwrite what staff or a survey changed since.
     changed = _changed_since(session, refresh)
     if changed is not None:
         raise RefreshStateError(
             f"Pemutakhiran ini tidak dapat dibatalkan: data {changed} yang diubahnya sudah "
-            f"diubah lagi sesudahnya. Perbaiki data itu satu per satu.")
-    _restore(session, refresh, ENROLLMENT, "enrollment", {
-        "status": "old_status", "status_reason": "old_status_reason",
-        "status_changed_at": "old_status_changed_at"})
-    _restore(session, refresh, PERSON, "person", {
-        "name": "old_name", "sex": "old_sex", "birth_date": "old_birth_date",
-        "household_id": "old_household_id"})
-    _restore(session, refresh, HOUSEHOLD, "household", {"address": "old_address",
-                                                         "rt_id": "old_rt_id"})
+            f"diubah lagi sesudahnya. Perbaiki data itu satu per satu."
+        )
+    _restore(
+        session,
+        refresh,
+        ENROLLMENT,
+        "enrollment",
+        {
+            "status": "old_status",
+            "status_reason": "old_status_reason",
+            "status_changed_at": "old_status_changed_at",
+        },
+    )
+    _restore(
+        session,
+        refresh,
+        PERSON,
+        "person",
+        {
+            "name": "old_name",
+            "sex": "old_sex",
+            "birth_date": "old_birth_date",
+            "household_id": "old_household_id",
+        },
+    )
+    _restore(
+        session, refresh, HOUSEHOLD, "household", {"address": "old_address", "rt_id": "old_rt_id"}
+    )
     # Checked once the refresh's own changes are undone: a resident it moved into a KK it
     # created points back to the old KK by now. The caller rolls back on the refusal.
     used_by = _used_since(session, refresh)
     if used_by is not None:
         raise RefreshStateError(
             f"Pemutakhiran ini tidak dapat dibatalkan: data yang dibuatnya sudah dipakai oleh "
-            f"data {used_by} yang dibuat sesudahnya. Perbaiki data itu satu per satu.")
+            f"data {used_by} yang dibuat sesudahnya. Perbaiki data itu satu per satu."
+        )
     for entity in ("enrollment", "person", "household"):
         _delete_created(session, refresh, _CREATED[entity], entity)
     refresh.status, refresh.reverted_at = "dibatalkan", utcnow()
-    audit_bulk(session, actor, "revert", "refresh", refresh.id, refresh.kelurahan_id,
-               {"source": refresh.source, "filename": refresh.filename,
-                "applied": refresh.counts.get("applied", {})})
+    audit_bulk(
+        session,
+        actor,
+        "revert",
+        "refresh",
+        refresh.id,
+        refresh.kelurahan_id,
+        {
+            "source": refresh.source,
+            "filename": refresh.filename,
+            "applied": refresh.counts.get("applied", {}),
+        },
+    )
     session.flush()

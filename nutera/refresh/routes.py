@@ -1,8 +1,17 @@
 """Staff pages: upload, mapping, preview with drill-down, commit, revert, export."""
+
 import io
 
 from flask import (
-    abort, current_app, flash, jsonify, redirect, render_template, request, send_file, url_for,
+    abort,
+    current_app,
+    flash,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    send_file,
+    url_for,
 )
 from flask_login import current_user
 from wtforms.fields.choices import SelectChoice
@@ -43,19 +52,27 @@ def _start(refresh: Refresh, kind: str) -> RefreshJob:
 def index():
     """Upload form and the history of refreshes."""
     if request.method == "POST":  # city extracts are larger than other uploads
-        request.max_content_length = current_app.config.get("REFRESH_MAX_UPLOAD_BYTES",
-                                                            300 * 1024 * 1024)
+        request.max_content_length = current_app.config.get(
+            "REFRESH_MAX_UPLOAD_BYTES", 300 * 1024 * 1024
+        )
     form = _upload_form()
     if form.validate_on_submit():
         if not may_manage_kelurahan(current_user, form.kelurahan_id.data):
             abort(404)
         source = " ".join(form.source.data.split())
-        path = services.store_upload(form.file.data.stream, form.file.data.filename,
-                                     current_app.config["UPLOAD_FOLDER"])
+        path = services.store_upload(
+            form.file.data.stream, form.file.data.filename, current_app.config["UPLOAD_FOLDER"]
+        )
         try:
             refresh, same = services.open_upload(
-                db.session, form.kelurahan_id.data, current_user.id, source, path,
-                form.file.data.filename, form.complete.data)
+                db.session,
+                form.kelurahan_id.data,
+                current_user.id,
+                source,
+                path,
+                form.file.data.filename,
+                form.complete.data,
+            )
         except reader.ReadError as error:
             path.unlink()
             form.file.errors.append(str(error))
@@ -64,15 +81,27 @@ def index():
                 db.session.commit()
                 return redirect(url_for("refresh.mapping", refresh_id=refresh.id))
             path.unlink()
-            flash(f"Berkas ini identik dengan pemutakhiran terakhir dari {source} "
-                  f"({same.filename}): tidak ada perubahan.", "info")
+            flash(
+                f"Berkas ini identik dengan pemutakhiran terakhir dari {source} "
+                f"({same.filename}): tidak ada perubahan.",
+                "info",
+            )
             return redirect(url_for("refresh.index"))
     page = request.args.get("page", 1, type=int)
     refreshes, total = queries.refresh_page(db.session, current_user, page)
-    sources = staging.known_sources(db.session, current_user.kelurahan_id) \
-        if current_user.kelurahan_id else []
-    return render_template("refresh/index.html", form=form, refreshes=refreshes, total=total,
-                           page=page, sources=sources)
+    sources = (
+        staging.known_sources(db.session, current_user.kelurahan_id)
+        if current_user.kelurahan_id
+        else []
+    )
+    return render_template(
+        "refresh/index.html",
+        form=form,
+        refreshes=refreshes,
+        total=total,
+        page=page,
+        sources=sources,
+    )
 
 
 @bp.route("/<int:refresh_id>/pemetaan", methods=["GET", "POST"])
@@ -83,8 +112,9 @@ def mapping(refresh_id: int):
     if refresh.status not in ("pemetaan", "pratinjau", "gagal"):
         return redirect(url_for("refresh.show", refresh_id=refresh.id))
     headers = refresh.layout["sheets"][0]["headers"]
-    form = mapping_form(headers, refresh.mapping,
-                        formdata=request.form if request.method == "POST" else None)
+    form = mapping_form(
+        headers, refresh.mapping, formdata=request.form if request.method == "POST" else None
+    )
     if form.validate_on_submit():
         chosen = {f: getattr(form, f).data for f in reader.FIELDS if getattr(form, f).data}
         refresh.mapping = chosen
@@ -92,8 +122,13 @@ def mapping(refresh_id: int):
         staging.remember_mapping(db.session, refresh.kelurahan_id, refresh.source, chosen)
         _start(refresh, "analisis")
         return redirect(url_for("refresh.show", refresh_id=refresh.id))
-    return render_template("refresh/mapping.html", refresh=refresh, form=form,
-                           fields=reader.FIELDS, sheets=refresh.layout["sheets"])
+    return render_template(
+        "refresh/mapping.html",
+        refresh=refresh,
+        form=form,
+        fields=reader.FIELDS,
+        sheets=refresh.layout["sheets"],
+    )
 
 
 @bp.route("/<int:refresh_id>")
@@ -103,9 +138,15 @@ def show(refresh_id: int):
     refresh = get_visible_or_404(Refresh, refresh_id, current_user)
     job = jobs.running_job(db.session, refresh.id)
     last = staging.last_committed(db.session, refresh.kelurahan_id)
-    return render_template("refresh/show.html", refresh=refresh, job=job, details=queries.DETAILS,
-                           counts=refresh.counts or {}, is_last=last is not None and last.id == refresh.id,
-                           person_fields=PERSON_FIELDS)
+    return render_template(
+        "refresh/show.html",
+        refresh=refresh,
+        job=job,
+        details=queries.DETAILS,
+        counts=refresh.counts or {},
+        is_last=last is not None and last.id == refresh.id,
+        person_fields=PERSON_FIELDS,
+    )
 
 
 @bp.route("/<int:refresh_id>/rincian/<kind>", methods=["GET", "POST"])
@@ -117,9 +158,12 @@ def detail(refresh_id: int, kind: str):
         abort(404)
     if request.method == "POST":
         try:
-            saved = services.decide_conflicts(db.session, refresh,
-                                              services.parse_choices(request.form.to_dict()),
-                                              request.form.get("bulk") or None)
+            saved = services.decide_conflicts(
+                db.session,
+                refresh,
+                services.parse_choices(request.form.to_dict()),
+                request.form.get("bulk") or None,
+            )
         except RefreshStateError as error:
             flash(str(error), "danger")
         else:
@@ -128,11 +172,16 @@ def detail(refresh_id: int, kind: str):
         return redirect(url_for("refresh.detail", refresh_id=refresh.id, kind=kind))
     page = queries.detail_page(db.session, refresh, kind, request.args.get("page", 1, type=int))
     decisions = services.decisions_of(db.session, refresh)
-    return render_template("refresh/detail.html", refresh=refresh, page=page,
-                           title=queries.DETAILS[kind], decisions=decisions,
-                           choices=CONFLICT_CHOICES, person_fields=PERSON_FIELDS,
-                           household_fields={f: HOUSEHOLD_FIELDS[f]
-                                             for f in diff.household_fields(refresh)})
+    return render_template(
+        "refresh/detail.html",
+        refresh=refresh,
+        page=page,
+        title=queries.DETAILS[kind],
+        decisions=decisions,
+        choices=CONFLICT_CHOICES,
+        person_fields=PERSON_FIELDS,
+        household_fields={f: HOUSEHOLD_FIELDS[f] for f in diff.household_fields(refresh)},
+    )
 
 
 @bp.post("/<int:refresh_id>/lewati/<int:row_id>")
@@ -156,8 +205,12 @@ def skip_row(refresh_id: int, row_id: int):
 def commit(refresh_id: int):
     """Write the previewed refresh to the registry (in the background)."""
     refresh = get_visible_or_404(Refresh, refresh_id, current_user)
-    return _start_or_refuse(refresh, "terapkan", refresh.status == "pratinjau",
-                            "Pemutakhiran ini tidak dapat diterapkan sekarang.")
+    return _start_or_refuse(
+        refresh,
+        "terapkan",
+        refresh.status == "pratinjau",
+        "Pemutakhiran ini tidak dapat diterapkan sekarang.",
+    )
 
 
 @bp.post("/<int:refresh_id>/batalkan")
@@ -166,9 +219,12 @@ def revert(refresh_id: int):
     """Restore every record the last refresh changed (in the background)."""
     refresh = get_visible_or_404(Refresh, refresh_id, current_user)
     last = staging.last_committed(db.session, refresh.kelurahan_id)
-    return _start_or_refuse(refresh, "batalkan", last is not None and last.id == refresh.id,
-                            "Hanya pemutakhiran terakhir yang sudah diterapkan yang dapat "
-                            "dibatalkan.")
+    return _start_or_refuse(
+        refresh,
+        "batalkan",
+        last is not None and last.id == refresh.id,
+        "Hanya pemutakhiran terakhir yang sudah diterapkan yang dapat dibatalkan.",
+    )
 
 
 def _start_or_refuse(refresh: Refresh, kind: str, allowed: bool, refusal: str):
@@ -187,8 +243,12 @@ def job_status(job_id: int):
     job = db.session.get(RefreshJob, job_id)
     if job is None or not may_manage_kelurahan(current_user, job.kelurahan_id):
         abort(404)
-    return jsonify(status=job.status, progress=job.progress, message=job.message,
-                   done=job.status in ("selesai", "gagal"))
+    return jsonify(
+        status=job.status,
+        progress=job.progress,
+        message=job.message,
+        done=job.status in ("selesai", "gagal"),
+    )
 
 
 @bp.route("/<int:refresh_id>/ditolak.xlsx")
@@ -196,8 +256,10 @@ def job_status(job_id: int):
 def rejected_report(refresh_id: int):
     """The rejected rows with a reason column, to send back to the kelurahan."""
     refresh = get_visible_or_404(Refresh, refresh_id, current_user)
-    return _xlsx(lambda buffer: export.rejected_rows_report(db.session, refresh, buffer),
-                 f"baris-ditolak-{refresh.id}.xlsx")
+    return _xlsx(
+        lambda buffer: export.rejected_rows_report(db.session, refresh, buffer),
+        f"baris-ditolak-{refresh.id}.xlsx",
+    )
 
 
 def _xlsx(write, filename: str):
@@ -215,8 +277,10 @@ def export_xlsx():
     kelurahan_id = request.args.get("kelurahan_id", type=int) or current_user.kelurahan_id
     if kelurahan_id is None or not may_manage_kelurahan(current_user, kelurahan_id):
         abort(404)
-    return _xlsx(lambda buffer: export.export_workbook(db.session, kelurahan_id, buffer),
-                 "nutera-untuk-kelurahan.xlsx")
+    return _xlsx(
+        lambda buffer: export.export_workbook(db.session, kelurahan_id, buffer),
+        "nutera-untuk-kelurahan.xlsx",
+    )
 
 
 @bp.app_template_global()

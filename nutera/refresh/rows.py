@@ -1,4 +1,5 @@
 """Stream the data rows of an extract in chunks (no app needed)."""
+
 import gc
 import threading
 from contextlib import contextmanager
@@ -43,10 +44,13 @@ def data_chunks(path: Path, info: reader.FileInfo, mapping: dict[str, str], size
         # Nearly always every row has a NIK starting with a digit: kept without a look
         # at each row's cells. A chunk with any other row is sorted row by row.
         if nik_index is None or not all(
-                [len(cells) > nik_index and str(cells[nik_index])[:1].isdigit()
-                 for cells in chunk]):
-            kept = [(number, cells) for number, cells in zip(numbers, chunk)
-                    if _looks_like_data(cells, nik_index)]
+            [len(cells) > nik_index and str(cells[nik_index])[:1].isdigit() for cells in chunk]
+        ):
+            kept = [
+                (number, cells)
+                for number, cells in zip(numbers, chunk, strict=False)
+                if _looks_like_data(cells, nik_index)
+            ]
             if not kept:
                 continue
             numbers, chunk = [n for n, _ in kept], [cells for _, cells in kept]

@@ -1,4 +1,5 @@
 """Operations the views and the CLI share: store and open uploads, decide conflicts, skip rows."""
+
 import secrets
 from pathlib import Path
 from typing import BinaryIO
@@ -29,17 +30,22 @@ def store_upload(stream: BinaryIO, filename: str, upload_folder: str) -> Path:
     return target
 
 
-def open_upload(session: Session, kelurahan_id: int, user_id: int | None, source: str,
-                path: Path, filename: str,
-                complete: bool = False) -> tuple[Refresh | None, Refresh | None]:
+def open_upload(
+    session: Session,
+    kelurahan_id: int,
+    user_id: int | None,
+    source: str,
+    path: Path,
+    filename: str,
+    complete: bool = False,
+) -> tuple[Refresh | None, Refresh | None]:
     """(new refresh, None) for a stored upload, or (None, last refresh) when the file is the
     one last committed from source: the same bytes, or a re-saved copy with the same cells
     under the same column mapping. Raises reader.ReadError for an unreadable file."""
     same = staging.identical_to_last(session, kelurahan_id, source, reader.file_sha256(path))
     if same is not None:
         return None, same
-    refresh = staging.new_refresh(session, kelurahan_id, user_id, source, path, filename,
-                                  complete)
+    refresh = staging.new_refresh(session, kelurahan_id, user_id, source, path, filename, complete)
     same = staging.content_identical_to_last(session, refresh)
     if same is not None:
         return None, same
@@ -53,8 +59,12 @@ def _require_preview(refresh: Refresh) -> None:
         raise RefreshStateError("Keputusan hanya dapat diubah sebelum pemutakhiran diterapkan.")
 
 
-def decide_conflicts(session: Session, refresh: Refresh, choices: dict[tuple[str, int, str], str],
-                     default: str | None = None) -> int:
+def decide_conflicts(
+    session: Session,
+    refresh: Refresh,
+    choices: dict[tuple[str, int, str], str],
+    default: str | None = None,
+) -> int:
     """Record per-field choices (keep survey / take file); default applies to the rest.
 
     Choosing a default (the bulk decision) clears earlier per-field choices."""
@@ -69,12 +79,24 @@ def decide_conflicts(session: Session, refresh: Refresh, choices: dict[tuple[str
         fields = PERSON_FIELDS if entity == "person" else HOUSEHOLD_FIELDS
         if field not in fields or choice not in CONFLICT_CHOICES:
             continue
-        decision = session.scalar(sa.select(RefreshDecision).where(
-            RefreshDecision.refresh_id == refresh.id, RefreshDecision.entity == entity,
-            RefreshDecision.entity_id == entity_id, RefreshDecision.field == field))
+        decision = session.scalar(
+            sa.select(RefreshDecision).where(
+                RefreshDecision.refresh_id == refresh.id,
+                RefreshDecision.entity == entity,
+                RefreshDecision.entity_id == entity_id,
+                RefreshDecision.field == field,
+            )
+        )
         if decision is None:
-            session.add(RefreshDecision(refresh_id=refresh.id, entity=entity,
-                                        entity_id=entity_id, field=field, choice=choice))
+            session.add(
+                RefreshDecision(
+                    refresh_id=refresh.id,
+                    entity=entity,
+                    entity_id=entity_id,
+                    field=field,
+                    choice=choice,
+                )
+            )
         else:
             decision.choice = choice
         saved += 1
@@ -95,8 +117,9 @@ def parse_choices(form: dict[str, str]) -> dict[tuple[str, int, str], str]:
 def toggle_skip(session: Session, refresh: Refresh, row_id: int) -> bool:
     """Leave a possible duplicate row out of the commit (or take it back in)."""
     _require_preview(refresh)
-    row = session.scalar(sa.select(RefreshRow).where(RefreshRow.id == row_id,
-                                                     RefreshRow.refresh_id == refresh.id))
+    row = session.scalar(
+        sa.select(RefreshRow).where(RefreshRow.id == row_id, RefreshRow.refresh_id == refresh.id)
+    )
     if row is None or row.error is not None:
         raise RefreshStateError("Baris tidak ditemukan.")
     row.skip = not row.skip
@@ -107,8 +130,12 @@ def toggle_skip(session: Session, refresh: Refresh, row_id: int) -> bool:
 
 def decisions_of(session: Session, refresh: Refresh) -> dict[tuple[str, int, str], str]:
     """The per-field choices recorded so far."""
-    return {(d.entity, d.entity_id, d.field): d.choice for d in session.scalars(
-        sa.select(RefreshDecision).where(RefreshDecision.refresh_id == refresh.id))}
+    return {
+        (d.entity, d.entity_id, d.field): d.choice
+        for d in session.scalars(
+            sa.select(RefreshDecision).where(RefreshDecision.refresh_id == refresh.id)
+        )
+    }
 
 
 def recount(session: Session, refresh: Refresh) -> None:

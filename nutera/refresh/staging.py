@@ -1,8 +1,9 @@
 """Upload and analysis: remember the file, stream its rows into refresh_row, match them."""
+
 import json
+from collections.abc import Callable
 from datetime import date
 from pathlib import Path
-from typing import Callable
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
@@ -25,16 +26,23 @@ def _no_progress(fraction: float, message: str) -> None:
 
 def remembered_mapping(session: Session, kelurahan_id: int, source: str) -> dict[str, str]:
     """The column mapping confirmed for this source last time."""
-    value = session.scalar(sa.select(Setting.value).where(
-        Setting.kelurahan_id == kelurahan_id, Setting.key == _MAPPING_KEY + source))
+    value = session.scalar(
+        sa.select(Setting.value).where(
+            Setting.kelurahan_id == kelurahan_id, Setting.key == _MAPPING_KEY + source
+        )
+    )
     return json.loads(value) if value else {}
 
 
-def remember_mapping(session: Session, kelurahan_id: int, source: str,
-                     mapping: dict[str, str]) -> None:
+def remember_mapping(
+    session: Session, kelurahan_id: int, source: str, mapping: dict[str, str]
+) -> None:
     """Keep the confirmed mapping for next week's file from the same source."""
-    setting = session.scalar(sa.select(Setting).where(
-        Setting.kelurahan_id == kelurahan_id, Setting.key == _MAPPING_KEY + source))
+    setting = session.scalar(
+        sa.select(Setting).where(
+            Setting.kelurahan_id == kelurahan_id, Setting.key == _MAPPING_KEY + source
+        )
+    )
     if setting is None:
         setting = Setting(kelurahan_id=kelurahan_id, key=_MAPPING_KEY + source, value="{}")
         session.add(setting)
@@ -43,21 +51,29 @@ def remember_mapping(session: Session, kelurahan_id: int, source: str,
 
 def known_sources(session: Session, kelurahan_id: int) -> list[str]:
     """Sources with a remembered mapping in this kelurahan."""
-    keys = session.scalars(sa.select(Setting.key).where(
-        Setting.kelurahan_id == kelurahan_id, Setting.key.startswith(_MAPPING_KEY)))
-    return sorted(k[len(_MAPPING_KEY):] for k in keys)
+    keys = session.scalars(
+        sa.select(Setting.key).where(
+            Setting.kelurahan_id == kelurahan_id, Setting.key.startswith(_MAPPING_KEY)
+        )
+    )
+    return sorted(k[len(_MAPPING_KEY) :] for k in keys)
 
 
-def last_committed(session: Session, kelurahan_id: int, source: str | None = None) -> Refresh | None:
+def last_committed(
+    session: Session, kelurahan_id: int, source: str | None = None
+) -> Refresh | None:
     """The newest refresh still in force (of one source, or any)."""
-    query = sa.select(Refresh).where(Refresh.kelurahan_id == kelurahan_id,
-                                     Refresh.status == "diterapkan")
+    query = sa.select(Refresh).where(
+        Refresh.kelurahan_id == kelurahan_id, Refresh.status == "diterapkan"
+    )
     if source is not None:
         query = query.where(Refresh.source == source)
     return session.scalar(query.order_by(Refresh.committed_at.desc()).limit(1))
 
 
-def identical_to_last(session: Session, kelurahan_id: int, source: str, sha256: str) -> Refresh | None:
+def identical_to_last(
+    session: Session, kelurahan_id: int, source: str, sha256: str
+) -> Refresh | None:
     """The last committed refresh of source when it imported exactly this file."""
     last = last_committed(session, kelurahan_id, source)
     return last if last is not None and last.sha256 == sha256 else None
@@ -73,26 +89,51 @@ def content_identical_to_last(session: Session, refresh: Refresh) -> Refresh | N
     return last if digest == last.content_hash else None
 
 
-def new_refresh(session: Session, kelurahan_id: int, user_id: int | None, source: str,
-                path: str | Path, filename: str, complete: bool = False) -> Refresh:
+def new_refresh(
+    session: Session,
+    kelurahan_id: int,
+    user_id: int | None,
+    source: str,
+    path: str | Path,
+    filename: str,
+    complete: bool = False,
+) -> Refresh:
     """An unsaved refresh of an uploaded file: its layout and proposed column mapping
     (raises reader.ReadError)."""
     info = reader.inspect_file(path, filename)
     headers = info.sheets[0].headers
     refresh = Refresh(
-        kelurahan_id=kelurahan_id, source=source, filename=Path(filename).name[:255],
-        stored_path=str(path), sha256=info.sha256, complete=complete, status="pemetaan",
+        kelurahan_id=kelurahan_id,
+        source=source,
+        filename=Path(filename).name[:255],
+        stored_path=str(path),
+        sha256=info.sha256,
+        complete=complete,
+        status="pemetaan",
         created_by_id=user_id,
-        layout={"kind": info.kind, "encoding": info.encoding, "delimiter": info.delimiter,
-                "sheets": [{"name": s.name, "header_index": s.header_index,
-                            "headers": s.headers} for s in info.sheets]},
+        layout={
+            "kind": info.kind,
+            "encoding": info.encoding,
+            "delimiter": info.delimiter,
+            "sheets": [
+                {"name": s.name, "header_index": s.header_index, "headers": s.headers}
+                for s in info.sheets
+            ],
+        },
         mapping=reader.propose_mapping(headers, remembered_mapping(session, kelurahan_id, source)),
     )
     return refresh
 
 
-def create_refresh(session: Session, kelurahan_id: int, user_id: int | None, source: str,
-                   path: str | Path, filename: str, complete: bool = False) -> Refresh:
+def create_refresh(
+    session: Session,
+    kelurahan_id: int,
+    user_id: int | None,
+    source: str,
+    path: str | Path,
+    filename: str,
+    complete: bool = False,
+) -> Refresh:
     """new_refresh, saved (raises reader.ReadError)."""
     refresh = new_refresh(session, kelurahan_id, user_id, source, path, filename, complete)
     session.add(refresh)
@@ -108,31 +149,60 @@ def missing_fields(mapping: dict[str, str]) -> list[str]:
 def _file_info(refresh: Refresh) -> reader.FileInfo:
     layout = refresh.layout
     return reader.FileInfo(
-        kind=layout["kind"], sha256=refresh.sha256, encoding=layout.get("encoding", ""),
+        kind=layout["kind"],
+        sha256=refresh.sha256,
+        encoding=layout.get("encoding", ""),
         delimiter=layout.get("delimiter", ""),
-        sheets=[reader.SheetLayout(s["name"], s["header_index"], s["headers"])
-                for s in layout["sheets"]])
+        sheets=[
+            reader.SheetLayout(s["name"], s["header_index"], s["headers"])
+            for s in layout["sheets"]
+        ],
+    )
 
 
 def _row_context(session: Session, kelurahan_id: int) -> RowContext:
-    rts = {(rw, rt): rt_id for rt_id, rt, rw in session.execute(
-        sa.select(Rt.id, Rt.number, Rw.number).join(Rw, Rt.rw_id == Rw.id)
-        .where(Rt.kelurahan_id == kelurahan_id))}
-    programs = set(session.scalars(sa.select(AidProgram.code).where(
-        AidProgram.kelurahan_id == kelurahan_id, AidProgram.active.is_(True))))
+    rts = {
+        (rw, rt): rt_id
+        for rt_id, rt, rw in session.execute(
+            sa.select(Rt.id, Rt.number, Rw.number)
+            .join(Rw, Rt.rw_id == Rw.id)
+            .where(Rt.kelurahan_id == kelurahan_id)
+        )
+    }
+    programs = set(
+        session.scalars(
+            sa.select(AidProgram.code).where(
+                AidProgram.kelurahan_id == kelurahan_id, AidProgram.active.is_(True)
+            )
+        )
+    )
     return RowContext(columns={}, rts=rts, programs={p.upper() for p in programs})
 
 
 def _count_rows(path: Path, info: reader.FileInfo) -> int:
     if info.kind == "csv":
         with open(path, "rb") as handle:
-            return max(1, sum(chunk.count(b"\n") for chunk in iter(lambda: handle.read(1 << 20), b"")))
+            return max(
+                1, sum(chunk.count(b"\n") for chunk in iter(lambda: handle.read(1 << 20), b""))
+            )
     return 0
 
 
 CHUNK = rows.CHUNK
-_ACCEPTED = ("refresh_id", "sheet", "row_number", "nik", "kk", "name", "sex", "birth_date",
-             "address", "rt_id", "programs", "is_first")
+_ACCEPTED = (
+    "refresh_id",
+    "sheet",
+    "row_number",
+    "nik",
+    "kk",
+    "name",
+    "sex",
+    "birth_date",
+    "address",
+    "rt_id",
+    "programs",
+    "is_first",
+)
 _REJECTED = _ACCEPTED + ("error", "raw")
 
 
@@ -172,7 +242,7 @@ def _stage(session: Session, refresh: Refresh, progress: Progress) -> None:
             fast = FastCheck(ctx, dates_as_text, first_of_kk)
         fast_values, sheet_name = fast.values, sheet.name[:60]
         base = sheet_code(ctx, sheet.name)
-        for number, cells in zip(numbers, chunk):
+        for number, cells in zip(numbers, chunk, strict=False):
             values = fast_values(cells)
             if values is None:
                 values, errors = fast.checked(cells, number)
@@ -185,10 +255,17 @@ def _stage(session: Session, refresh: Refresh, progress: Progress) -> None:
                 if first != code:
                     errors = [(nik_label, duplicate_nik_message(ctx, first)), *(errors or ())]
             if errors:
-                rejected.append((refresh_id, sheet_name, number, *values, False,
-                                 " | ".join(f"{column}: {message}" for column, message in errors),
-                                 json.dumps([c if isinstance(c, str) else reader._text(c)
-                                             for c in cells])))
+                rejected.append(
+                    (
+                        refresh_id,
+                        sheet_name,
+                        number,
+                        *values,
+                        False,
+                        " | ".join(f"{column}: {message}" for column, message in errors),
+                        json.dumps([c if isinstance(c, str) else reader._text(c) for c in cells]),
+                    )
+                )
             elif values[1] in first_of_kk:
                 accepted.append((refresh_id, sheet_name, number, *values, False))
             else:
@@ -201,8 +278,10 @@ def _stage(session: Session, refresh: Refresh, progress: Progress) -> None:
             # A background job commits with its progress: the range covers every row it
             # committed, so analysing again after a crash deletes them all.
             refresh.last_row_id = session.scalar(sa.select(sa.func.max(RefreshRow.id)))
-            progress(min(0.7, 0.7 * seen / total) if total else 0.35,
-                     f"{seen:,} baris dibaca".replace(",", "."))
+            progress(
+                min(0.7, 0.7 * seen / total) if total else 0.35,
+                f"{seen:,} baris dibaca".replace(",", "."),
+            )
     _insert_rows(session, rejected, accepted)
     refresh.content_hash = digest.hexdigest()
     progress(0.7, f"{seen:,} baris dibaca; mencocokkan dengan registri".replace(",", "."))
@@ -218,14 +297,19 @@ def _insert_rows(session: Session, rejected: list[tuple], accepted: list[tuple])
         if not batch:
             continue
         if connection.dialect.driver == "psycopg":  # COPY is psycopg 3's
-            with connection.connection.dbapi_connection.cursor() as cursor, cursor.copy(
-                    f"COPY refresh_row ({', '.join(columns)}) FROM STDIN") as copy:
+            with (
+                connection.connection.dbapi_connection.cursor() as cursor,
+                cursor.copy(f"COPY refresh_row ({', '.join(columns)}) FROM STDIN") as copy,
+            ):
                 for row in batch:
                     copy.write_row(row)
         else:
             marker = "?" if connection.dialect.paramstyle == "qmark" else "%s"
-            connection.exec_driver_sql(f"INSERT INTO refresh_row ({', '.join(columns)}) "
-                                       f"VALUES ({', '.join([marker] * len(columns))})", batch)
+            connection.exec_driver_sql(
+                f"INSERT INTO refresh_row ({', '.join(columns)}) "
+                f"VALUES ({', '.join([marker] * len(columns))})",
+                batch,
+            )
         batch.clear()
 
 
@@ -235,10 +319,14 @@ def match_rows(session: Session, refresh: Refresh) -> None:
     person, household = Person.__table__, Household.__table__
     mine = staged(refresh.id)
     # UPDATE ... FROM joins (PostgreSQL hashes them; SQLite probes the unique indexes).
-    matched = session.execute(sa.update(row).where(mine, person.c.nik == row.c.nik)
-                              .values(person_id=person.c.id)).rowcount
-    matched += session.execute(sa.update(row).where(mine, household.c.kk_number == row.c.kk)
-                               .values(household_id=household.c.id)).rowcount
+    matched = session.execute(
+        sa.update(row).where(mine, person.c.nik == row.c.nik).values(person_id=person.c.id)
+    ).rowcount
+    matched += session.execute(
+        sa.update(row)
+        .where(mine, household.c.kk_number == row.c.kk)
+        .values(household_id=household.c.id)
+    ).rowcount
     if matched:  # (a first import matches nothing, and has nothing to check here)
         _reject_other_kelurahan(session, refresh)
     session.flush()
@@ -249,15 +337,29 @@ def _reject_other_kelurahan(session: Session, refresh: Refresh) -> None:
     """A NIK or KK registered in another kelurahan is not ours to change (the NIK is named
     when both are); one pass over the rows."""
     row, person, household = RefreshRow.__table__, Person.__table__, Household.__table__
-    person_elsewhere = sa.exists().where(person.c.id == row.c.person_id,
-                                         person.c.kelurahan_id != refresh.kelurahan_id)
-    household_elsewhere = sa.exists().where(household.c.id == row.c.household_id,
-                                            household.c.kelurahan_id != refresh.kelurahan_id)
-    flagged = session.execute(sa.update(row).where(
-        staged(refresh.id), row.c.error.is_(None), sa.or_(person_elsewhere, household_elsewhere),
-    ).values(error=sa.case(
-        (person_elsewhere, "NIK: NIK ini terdaftar di kelurahan lain; tidak diubah dari sini."),
-        else_="Nomor KK: KK ini terdaftar di kelurahan lain; tidak diubah dari sini."))).rowcount
+    person_elsewhere = sa.exists().where(
+        person.c.id == row.c.person_id, person.c.kelurahan_id != refresh.kelurahan_id
+    )
+    household_elsewhere = sa.exists().where(
+        household.c.id == row.c.household_id, household.c.kelurahan_id != refresh.kelurahan_id
+    )
+    flagged = session.execute(
+        sa.update(row)
+        .where(
+            staged(refresh.id),
+            row.c.error.is_(None),
+            sa.or_(person_elsewhere, household_elsewhere),
+        )
+        .values(
+            error=sa.case(
+                (
+                    person_elsewhere,
+                    "NIK: NIK ini terdaftar di kelurahan lain; tidak diubah dari sini.",
+                ),
+                else_="Nomor KK: KK ini terdaftar di kelurahan lain; tidak diubah dari sini.",
+            )
+        )
+    ).rowcount
     if flagged:
         mark_first_rows(session, refresh)
 

@@ -1,4 +1,5 @@
 """Check one extract row with nutera.identity and turn it into staged values (no app needed)."""
+
 import re
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
@@ -7,14 +8,24 @@ from typing import Any
 from nutera.identity import IdentityError, KkInfo, parse_kk, parse_nik
 from nutera.refresh.reader import FIELDS
 
-EXACT_FLOAT_LIMIT = 2 ** 53  # above this a number cell has already lost digits
+EXACT_FLOAT_LIMIT = 2**53  # above this a number cell has already lost digits
 _EXCEL_EPOCH = date(1899, 12, 30)
 _DATE_FORMATS = (re.compile(r"^(\d{1,2})[/\-.](\d{1,2})[/\-.](\d{4})$"),)
 _ISO_DATE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})")
 _NOT_ALNUM = re.compile(r"[^A-Z0-9]")
 _PROGRAM_SEPARATORS = re.compile(r"[,;/\s]+")
-_SEX_VALUES = {"L": "L", "LAKILAKI": "L", "LK": "L", "PRIA": "L", "1": "L",
-               "P": "P", "PR": "P", "PEREMPUAN": "P", "WANITA": "P", "2": "P"}
+_SEX_VALUES = {
+    "L": "L",
+    "LAKILAKI": "L",
+    "LK": "L",
+    "PRIA": "L",
+    "1": "L",
+    "P": "P",
+    "PR": "P",
+    "PEREMPUAN": "P",
+    "WANITA": "P",
+    "2": "P",
+}
 
 
 @dataclass
@@ -64,7 +75,8 @@ def identity_text(value: Any, label: str) -> str:
         if value >= EXACT_FLOAT_LIMIT or (isinstance(value, float) and not value.is_integer()):
             raise IdentityError(
                 f"{label} tersimpan sebagai angka di Excel ({value:.0f}); angka sebesar ini sudah "
-                f"kehilangan digit terakhirnya. Format kolom {label} sebagai Teks lalu ketik ulang."
+                "kehilangan digit terakhirnya. "
+                f"Format kolom {label} sebagai Teks lalu ketik ulang."
             )
         return str(int(value))
     return "" if value is None else str(value)
@@ -108,12 +120,19 @@ def whole_number(value: Any) -> int | None:
     return int(text) if text.isdigit() else None
 
 
-def check_row(cells: list[Any], ctx: RowContext, row_number: int,
-              sheet: str = "") -> tuple[dict, list[tuple[str, str]]]:
+def check_row(
+    cells: list[Any], ctx: RowContext, row_number: int, sheet: str = ""
+) -> tuple[dict, list[tuple[str, str]]]:
     """Staged values of a row and its problems as (column, Indonesian message) pairs."""
     errors: list[tuple[str, str]] = []
-    values: dict[str, Any] = {"nik": None, "kk": None, "sex": None, "birth_date": None,
-                              "rt_id": None, "programs": ""}
+    values: dict[str, Any] = {
+        "nik": None,
+        "kk": None,
+        "sex": None,
+        "birth_date": None,
+        "rt_id": None,
+        "programs": "",
+    }
     nik_info = None
     cells = _extract(cells, ctx.columns)
     try:
@@ -141,14 +160,15 @@ def sheet_code(ctx: RowContext, sheet: str) -> int:
     """What is added to a row number of this sheet to remember where a NIK was first seen."""
     if not ctx.sheets or ctx.sheets[-1] != sheet:
         ctx.sheets.append(sheet)
-    return (len(ctx.sheets) - 1) * 10 ** 9
+    return (len(ctx.sheets) - 1) * 10**9
 
 
 def duplicate_nik_message(ctx: RowContext, first: int) -> str:
     """The message for a NIK first seen at `first` (sheet code + row number)."""
-    sheet_index, first_row = divmod(first, 10 ** 9)
+    sheet_index, first_row = divmod(first, 10**9)
     where = f"baris {first_row}" + (
-        f" lembar {ctx.sheets[sheet_index]}" if ctx.sheets[sheet_index] else "")
+        f" lembar {ctx.sheets[sheet_index]}" if ctx.sheets[sheet_index] else ""
+    )
     return f"NIK yang sama sudah ada di {where} berkas ini."
 
 
@@ -161,8 +181,12 @@ def _check_sex(cells, ctx, nik_info, values, errors) -> None:
     if sex is None:
         errors.append((FIELDS["sex"], f"Jenis kelamin tidak dikenal: {raw} (isi L atau P)."))
     elif nik_info is not None and nik_info.sex != sex:
-        errors.append((FIELDS["sex"], f"Jenis kelamin {sex} tidak sesuai dengan NIK "
-                                      f"(NIK menunjukkan {nik_info.sex})."))
+        errors.append(
+            (
+                FIELDS["sex"],
+                f"Jenis kelamin {sex} tidak sesuai dengan NIK (NIK menunjukkan {nik_info.sex}).",
+            )
+        )
     values["sex"] = sex or (nik_info.sex if nik_info else None)
 
 
@@ -174,15 +198,27 @@ def _check_birth_date(cells, ctx, nik_info, values, errors) -> None:
     try:
         born = parse_date(raw)
     except ValueError:
-        errors.append((FIELDS["birth_date"], f"Tanggal lahir tidak dapat dibaca: {raw} "
-                                             "(gunakan dd/mm/yyyy)."))
+        errors.append(
+            (
+                FIELDS["birth_date"],
+                f"Tanggal lahir tidak dapat dibaca: {raw} (gunakan dd/mm/yyyy).",
+            )
+        )
         return
     if born > ctx.today or born.year < 1880:
         errors.append((FIELDS["birth_date"], f"Tanggal lahir tidak mungkin: {born:%d/%m/%Y}."))
     elif nik_info is not None and (born.day, born.month, born.year % 100) != (
-            nik_info.birth_date.day, nik_info.birth_date.month, nik_info.birth_date.year % 100):
-        errors.append((FIELDS["birth_date"], f"Tanggal lahir {born:%d/%m/%Y} tidak sesuai "
-                                             f"dengan NIK ({nik_info.birth_date:%d/%m/%y})."))
+        nik_info.birth_date.day,
+        nik_info.birth_date.month,
+        nik_info.birth_date.year % 100,
+    ):
+        errors.append(
+            (
+                FIELDS["birth_date"],
+                f"Tanggal lahir {born:%d/%m/%Y} tidak sesuai "
+                f"dengan NIK ({nik_info.birth_date:%d/%m/%y}).",
+            )
+        )
     values["birth_date"] = born
 
 
@@ -209,7 +245,8 @@ def _check_programs(cells, ctx, values, errors) -> None:
 def sex_code(raw: object) -> str | None:
     """L or P for the ways offices write sex, else None."""
     return _SEX_VALUES.get(str(raw).upper()) or _SEX_VALUES.get(
-        _NOT_ALNUM.sub("", str(raw).upper()))
+        _NOT_ALNUM.sub("", str(raw).upper())
+    )
 
 
 def program_list(raw: str, known: set[str]) -> tuple[str, list[str]]:

@@ -1,4 +1,5 @@
 """The population registry as staff and volunteers see it: households and members."""
+
 from flask import Blueprint
 
 bp = Blueprint("registry", __name__)

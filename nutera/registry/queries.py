@@ -1,4 +1,5 @@
 """Scoped queries over households and persons."""
+
 import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
 
@@ -7,12 +8,16 @@ from nutera.models import Household, Person, Rt, Rw, User
 from nutera.scoping import scoped_select
 
 
-def household_page(viewer: User, page: int, rw: int | None = None, rt: int | None = None,
-                   kk: str | None = None):
+def household_page(
+    viewer: User, page: int, rw: int | None = None, rt: int | None = None, kk: str | None = None
+):
     """A page of the households the viewer may see, filtered by RW/RT or KK prefix."""
-    stmt = (scoped_select(Household, viewer)
-            .join(Rt, Household.rt_id == Rt.id).join(Rw, Rt.rw_id == Rw.id)
-            .options(selectinload(Household.rt).selectinload(Rt.rw)))
+    stmt = (
+        scoped_select(Household, viewer)
+        .join(Rt, Household.rt_id == Rt.id)
+        .join(Rw, Rt.rw_id == Rw.id)
+        .options(selectinload(Household.rt).selectinload(Rt.rw))
+    )
     if rw:
         stmt = stmt.where(Rw.number == rw)
     if rt:
@@ -28,5 +33,6 @@ def member_counts(household_ids: list[int]) -> dict[int, int]:
     rows = db.session.execute(
         sa.select(Person.household_id, sa.func.count(Person.id))
         .where(Person.household_id.in_(household_ids), Person.status == "hidup")
-        .group_by(Person.household_id))
+        .group_by(Person.household_id)
+    )
     return dict(rows.all())

@@ -1,4 +1,5 @@
 """Household list and detail, limited to what the viewer may see."""
+
 from flask import render_template, request
 from flask_login import current_user
 
@@ -13,9 +14,13 @@ from nutera.scoping import get_visible_or_404
 @roles_required("admin", "staff", "volunteer")
 def households():
     """Households in the viewer's scope."""
-    page = household_page(current_user, request.args.get("page", 1, type=int),
-                          rw=request.args.get("rw", type=int), rt=request.args.get("rt", type=int),
-                          kk=request.args.get("kk") or None)
+    page = household_page(
+        current_user,
+        request.args.get("page", 1, type=int),
+        rw=request.args.get("rw", type=int),
+        rt=request.args.get("rt", type=int),
+        kk=request.args.get("kk") or None,
+    )
     counts = member_counts([h.id for h in page.items])
     return render_template("registry/households.html", page=page, counts=counts)
 

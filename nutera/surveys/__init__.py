@@ -1,4 +1,5 @@
 """Household surveys: volunteers survey at the door, staff verify one by one."""
+
 from flask import Blueprint
 
 from nutera.models import DISABILITIES, PRESENCES

@@ -1,4 +1,5 @@
 """Approving a survey: the registry takes over what the volunteer found, in one transaction."""
+
 from datetime import datetime
 
 import sqlalchemy as sa
@@ -7,18 +8,28 @@ from sqlalchemy.orm import Session
 from nutera.models import Household, Person, Survey, SurveyMember, User
 from nutera.surveys.services import HOUSEHOLD_FIELDS, SurveyError, record_event, require_submitted
 
-_PRESENCE = {"tinggal": ("hidup", "tetap"), "pendatang": ("hidup", "pendatang"),
-             "pindah": ("pindah", None), "meninggal": ("meninggal", None)}
+_PRESENCE = {
+    "tinggal": ("hidup", "tetap"),
+    "pendatang": ("hidup", "pendatang"),
+    "pindah": ("pindah", None),
+    "meninggal": ("meninggal", None),
+}
 
 
 def _household_for(session: Session, survey: Survey) -> Household:
     household = session.scalar(sa.select(Household).where(Household.kk_number == survey.kk_number))
     if household is not None and household.kelurahan_id != survey.kelurahan_id:
-        raise SurveyError("Nomor KK ini terdaftar di kelurahan lain; survei tidak dapat disetujui.")
+        raise SurveyError(
+            "Nomor KK ini terdaftar di kelurahan lain; survei tidak dapat disetujui."
+        )
     if household is None:
-        household = Household(kelurahan_id=survey.kelurahan_id, rt_id=survey.rt_id,
-                              kk_number=survey.kk_number, address=survey.address,
-                              kode_pos=survey.kode_pos)
+        household = Household(
+            kelurahan_id=survey.kelurahan_id,
+            rt_id=survey.rt_id,
+            kk_number=survey.kk_number,
+            address=survey.address,
+            kode_pos=survey.kode_pos,
+        )
         session.add(household)
     household.rt_id = survey.rt_id
     for key in HOUSEHOLD_FIELDS:
@@ -32,8 +43,9 @@ def _household_for(session: Session, survey: Survey) -> Household:
     return household
 
 
-def _apply_member(person: Person, member: SurveyMember, household: Household,
-                  now: datetime) -> None:
+def _apply_member(
+    person: Person, member: SurveyMember, household: Household, now: datetime
+) -> None:
     status, residence = _PRESENCE[member.presence]
     if person.status != status:
         person.status, person.status_changed_at = status, now
@@ -56,11 +68,18 @@ def approve_survey(session: Session, survey: Survey, staff: User, now: datetime)
     household = _household_for(session, survey)
     niks = [m.nik for m in survey.members if m.nik]
     by_nik = {p.nik: p for p in session.scalars(sa.select(Person).where(Person.nik.in_(niks)))}
-    without_nik = {(p.name.upper(), p.birth_date): p for p in session.scalars(
-        sa.select(Person).where(Person.household_id == household.id, Person.nik.is_(None)))}
+    without_nik = {
+        (p.name.upper(), p.birth_date): p
+        for p in session.scalars(
+            sa.select(Person).where(Person.household_id == household.id, Person.nik.is_(None))
+        )
+    }
     for member in survey.members:
-        person = by_nik.get(member.nik) if member.nik else without_nik.get(
-            (member.name.upper(), member.birth_date))
+        person = (
+            by_nik.get(member.nik)
+            if member.nik
+            else without_nik.get((member.name.upper(), member.birth_date))
+        )
         if person is None:
             person = Person(kelurahan_id=survey.kelurahan_id, nik=member.nik)
             session.add(person)

@@ -1,4 +1,5 @@
 """Checks on what a volunteer typed that need no database: NIK against birth date and sex."""
+
 from datetime import date
 
 from nutera.identity import IdentityError, parse_nik
@@ -21,8 +22,9 @@ def member_problems(member: dict, today: date | None = None) -> dict[str, str]:
     nik = (member.get("nik") or "").strip()
     if not nik:
         if not member.get("no_ktp"):
-            problems["nik"] = ("NIK wajib diisi. Bila warga tidak punya KTP/NIK, centang "
-                               "'Tidak punya KTP'.")
+            problems["nik"] = (
+                "NIK wajib diisi. Bila warga tidak punya KTP/NIK, centang 'Tidak punya KTP'."
+            )
         return problems
     try:
         info = parse_nik(nik, today)
@@ -35,11 +37,14 @@ def member_problems(member: dict, today: date | None = None) -> dict[str, str]:
     if birth_date is not None and birth_date != info.birth_date:
         problems["birth_date"] = (
             f"Tidak cocok dengan NIK (NIK menunjukkan lahir {info.birth_date:%d-%m-%Y}). "
-            "Perbaiki, atau centang konfirmasi bila KTP memang tertulis demikian.")
+            "Perbaiki, atau centang konfirmasi bila KTP memang tertulis demikian."
+        )
     if sex and sex != info.sex:
         shown = "laki-laki" if info.sex == "L" else "perempuan"
-        problems["sex"] = (f"Tidak cocok dengan NIK (NIK menunjukkan {shown}). Perbaiki, atau "
-                           "centang konfirmasi bila KTP memang tertulis demikian.")
+        problems["sex"] = (
+            f"Tidak cocok dengan NIK (NIK menunjukkan {shown}). Perbaiki, atau "
+            "centang konfirmasi bila KTP memang tertulis demikian."
+        )
     return problems
 
 
@@ -61,8 +66,9 @@ def duplicate_niks(members: list[dict]) -> dict[int, str]:
         if not nik:
             continue
         if nik in seen:
-            duplicates[index] = (f"NIK ini sudah diisi untuk anggota ke-{seen[nik] + 1} "
-                                 "pada survei ini.")
+            duplicates[index] = (
+                f"NIK ini sudah diisi untuk anggota ke-{seen[nik] + 1} pada survei ini."
+            )
         else:
             seen[nik] = index
     return duplicates

@@ -1,16 +1,43 @@
 """Forms of the survey feature; cross-field checks live in checks.py."""
+
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
-from wtforms import (BooleanField, DateField, DecimalField, FieldList, Form, FormField,
-                     IntegerField, SelectField, StringField, TextAreaField)
-from wtforms.validators import (DataRequired, InputRequired, Length, NumberRange, Optional, Regexp,
-                                ValidationError)
+from wtforms import (
+    BooleanField,
+    DateField,
+    DecimalField,
+    FieldList,
+    Form,
+    FormField,
+    IntegerField,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.validators import (
+    DataRequired,
+    InputRequired,
+    Length,
+    NumberRange,
+    Optional,
+    Regexp,
+    ValidationError,
+)
 
 from nutera.identity import IdentityError, parse_kk
-from nutera.models import (DISABILITIES, FLOORS, HOUSE_OWNERSHIP, PRESENCES, RELATIONS, ROOFS,
-                           SEXES, TOILETS, WALLS, WATER_SOURCES)
+from nutera.models import (
+    DISABILITIES,
+    FLOORS,
+    HOUSE_OWNERSHIP,
+    PRESENCES,
+    RELATIONS,
+    ROOFS,
+    SEXES,
+    TOILETS,
+    WALLS,
+    WATER_SOURCES,
+)
 from nutera.surveys.checks import duplicate_niks, member_problems
-
 
 _MESSAGES = {
     "Not a valid date value.": "Tanggal tidak sah (gunakan pemilih tanggal).",
@@ -57,30 +84,52 @@ class MemberForm(Form):
 
     nik = StringField("NIK", filters=[_digits_only])
     no_ktp = BooleanField("Tidak punya KTP/NIK")
-    name = StringField("Nama sesuai KTP", filters=[_strip], validators=[
-        DataRequired("Nama wajib diisi."), Length(max=120, message="Nama terlalu panjang.")])
-    relation = SelectField("Hubungan dengan kepala keluarga", choices=_choices(RELATIONS),
-                           validators=[DataRequired("Pilih hubungan dengan kepala keluarga.")])
-    sex = SelectField("Jenis kelamin", choices=_choices(SEXES),
-                      validators=[DataRequired("Pilih jenis kelamin.")])
-    birth_date = DateField("Tanggal lahir", validators=[
-        InputRequired("Tanggal lahir wajib diisi.")])
+    name = StringField(
+        "Nama sesuai KTP",
+        filters=[_strip],
+        validators=[
+            DataRequired("Nama wajib diisi."),
+            Length(max=120, message="Nama terlalu panjang."),
+        ],
+    )
+    relation = SelectField(
+        "Hubungan dengan kepala keluarga",
+        choices=_choices(RELATIONS),
+        validators=[DataRequired("Pilih hubungan dengan kepala keluarga.")],
+    )
+    sex = SelectField(
+        "Jenis kelamin", choices=_choices(SEXES), validators=[DataRequired("Pilih jenis kelamin.")]
+    )
+    birth_date = DateField(
+        "Tanggal lahir", validators=[InputRequired("Tanggal lahir wajib diisi.")]
+    )
     confirm_mismatch = BooleanField("Data sudah sesuai KTP walau tidak cocok dengan NIK")
     occupation = StringField("Pekerjaan", filters=[_strip], validators=[Length(max=80)])
-    monthly_income = IntegerField("Penghasilan per bulan (Rp)", validators=[
-        Optional(), NumberRange(min=0, max=1_000_000_000, message="Penghasilan tidak wajar.")])
-    disability = SelectField("Disabilitas", choices=_choices(DISABILITIES, "Tidak ada"), default="")
+    monthly_income = IntegerField(
+        "Penghasilan per bulan (Rp)",
+        validators=[
+            Optional(),
+            NumberRange(min=0, max=1_000_000_000, message="Penghasilan tidak wajar."),
+        ],
+    )
+    disability = SelectField(
+        "Disabilitas", choices=_choices(DISABILITIES, "Tidak ada"), default=""
+    )
     is_asn_tni_polri = BooleanField("ASN/TNI/POLRI")
-    presence = SelectField("Status tinggal", choices=list(PRESENCES.items()),
-                           default="tinggal")
+    presence = SelectField("Status tinggal", choices=list(PRESENCES.items()), default="tinggal")
 
     def validate(self, extra_validators=None) -> bool:
         valid = super().validate(extra_validators)
         birth_date = self.birth_date.data if not self.birth_date.errors else None
-        for field_name, message in member_problems({
-            "nik": self.nik.data, "no_ktp": self.no_ktp.data, "sex": self.sex.data,
-            "birth_date": birth_date, "confirm_mismatch": self.confirm_mismatch.data,
-        }).items():
+        for field_name, message in member_problems(
+            {
+                "nik": self.nik.data,
+                "no_ktp": self.no_ktp.data,
+                "sex": self.sex.data,
+                "birth_date": birth_date,
+                "confirm_mismatch": self.confirm_mismatch.data,
+            }
+        ).items():
             getattr(self, field_name).errors.append(message)
             valid = False
         return valid
@@ -94,30 +143,52 @@ class SurveyForm(FlaskForm):
 
     kk_number = StringField("Nomor KK", filters=[_digits_only])
     rt_id = SelectField("RT/RW", coerce=int)
-    address = StringField("Alamat", filters=[_strip], validators=[
-        DataRequired("Alamat wajib diisi."), Length(max=255)])
-    kode_pos = StringField("Kode pos", filters=[_strip], validators=[
-        Regexp(r"^\d{5}$", message="Kode pos harus 5 digit angka.")])
-    latitude = DecimalField("Lintang", places=6, validators=[
-        Optional(), NumberRange(-90, 90, "Lintang tidak sah.")])
-    longitude = DecimalField("Bujur", places=6, validators=[
-        Optional(), NumberRange(-180, 180, "Bujur tidak sah.")])
+    address = StringField(
+        "Alamat",
+        filters=[_strip],
+        validators=[DataRequired("Alamat wajib diisi."), Length(max=255)],
+    )
+    kode_pos = StringField(
+        "Kode pos",
+        filters=[_strip],
+        validators=[Regexp(r"^\d{5}$", message="Kode pos harus 5 digit angka.")],
+    )
+    latitude = DecimalField(
+        "Lintang", places=6, validators=[Optional(), NumberRange(-90, 90, "Lintang tidak sah.")]
+    )
+    longitude = DecimalField(
+        "Bujur", places=6, validators=[Optional(), NumberRange(-180, 180, "Bujur tidak sah.")]
+    )
     gps_accuracy_m = IntegerField("Akurasi GPS (m)", validators=[Optional(), NumberRange(0)])
-    ownership = SelectField("Status rumah", choices=_choices(HOUSE_OWNERSHIP),
-                            validators=[DataRequired("Pilih status kepemilikan rumah.")])
-    floor = SelectField("Lantai", choices=_choices(FLOORS),
-                        validators=[DataRequired("Pilih jenis lantai.")])
-    wall = SelectField("Dinding", choices=_choices(WALLS),
-                       validators=[DataRequired("Pilih jenis dinding.")])
-    roof = SelectField("Atap", choices=_choices(ROOFS),
-                       validators=[DataRequired("Pilih jenis atap.")])
-    water_source = SelectField("Air minum", choices=_choices(WATER_SOURCES),
-                               validators=[DataRequired("Pilih sumber air minum.")])
-    toilet = SelectField("Jamban", choices=_choices(TOILETS),
-                         validators=[DataRequired("Pilih fasilitas jamban.")])
-    electricity_va = IntegerField("Daya listrik (VA, 0 bila tidak ada)", validators=[
-        InputRequired("Daya listrik wajib diisi (0 bila tidak ada listrik)."),
-        NumberRange(0, 200_000, "Daya listrik tidak wajar.")])
+    ownership = SelectField(
+        "Status rumah",
+        choices=_choices(HOUSE_OWNERSHIP),
+        validators=[DataRequired("Pilih status kepemilikan rumah.")],
+    )
+    floor = SelectField(
+        "Lantai", choices=_choices(FLOORS), validators=[DataRequired("Pilih jenis lantai.")]
+    )
+    wall = SelectField(
+        "Dinding", choices=_choices(WALLS), validators=[DataRequired("Pilih jenis dinding.")]
+    )
+    roof = SelectField(
+        "Atap", choices=_choices(ROOFS), validators=[DataRequired("Pilih jenis atap.")]
+    )
+    water_source = SelectField(
+        "Air minum",
+        choices=_choices(WATER_SOURCES),
+        validators=[DataRequired("Pilih sumber air minum.")],
+    )
+    toilet = SelectField(
+        "Jamban", choices=_choices(TOILETS), validators=[DataRequired("Pilih fasilitas jamban.")]
+    )
+    electricity_va = IntegerField(
+        "Daya listrik (VA, 0 bila tidak ada)",
+        validators=[
+            InputRequired("Daya listrik wajib diisi (0 bila tidak ada listrik)."),
+            NumberRange(0, 200_000, "Daya listrik tidak wajar."),
+        ],
+    )
     photo = FileField("Foto rumah (boleh dilewati)")
     members = FieldList(FormField(MemberForm), min_entries=1)
 
@@ -135,7 +206,8 @@ class SurveyForm(FlaskForm):
             valid = False
         if not any(entry.form.relation.data == "kepala" for entry in self.members):
             self.members[0].form.relation.errors.append(
-                "Satu anggota harus tercatat sebagai kepala keluarga.")
+                "Satu anggota harus tercatat sebagai kepala keluarga."
+            )
             valid = False
         return valid
 
@@ -143,8 +215,11 @@ class SurveyForm(FlaskForm):
 class DecisionForm(FlaskForm):
     """Return or reject a survey: the note is required."""
 
-    note = TextAreaField("Catatan", filters=[_strip], validators=[
-        DataRequired("Tulis alasan atau catatan untuk relawan."), Length(max=2000)])
+    note = TextAreaField(
+        "Catatan",
+        filters=[_strip],
+        validators=[DataRequired("Tulis alasan atau catatan untuk relawan."), Length(max=2000)],
+    )
 
 
 class TaskForm(FlaskForm):
@@ -153,8 +228,11 @@ class TaskForm(FlaskForm):
     rt_id = SelectField("RT/RW", coerce=int)
     kk_number = StringField("Nomor KK (bila diketahui)", filters=[_digits_only])
     subject_name = StringField("Nama warga", filters=[_strip], validators=[Length(max=120)])
-    address = StringField("Alamat", filters=[_strip], validators=[
-        DataRequired("Alamat wajib diisi."), Length(max=255)])
+    address = StringField(
+        "Alamat",
+        filters=[_strip],
+        validators=[DataRequired("Alamat wajib diisi."), Length(max=255)],
+    )
     note = TextAreaField("Catatan untuk relawan", filters=[_strip], validators=[Length(max=2000)])
 
     def validate_kk_number(self, field) -> None:

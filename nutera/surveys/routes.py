@@ -1,5 +1,6 @@
 """Volunteer pages: assignments, the survey form with autosave, a survey's detail and photo."""
-from datetime import date, datetime, timezone
+
+from datetime import UTC, date, datetime
 
 from flask import abort, current_app, flash, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user
@@ -15,12 +16,19 @@ from nutera.surveys.checks import period_label, period_of
 from nutera.surveys.comparison import compare
 from nutera.surveys.forms import MemberForm, SurveyForm
 from nutera.surveys.queries import open_tasks, resumable, rt_choices, rt_progress, survey_for
-from nutera.surveys.services import (SurveyError, blocking_problems, duplicate_survey,
-                                     pairs_from_survey, save_draft, start_survey, submit_survey)
+from nutera.surveys.services import (
+    SurveyError,
+    blocking_problems,
+    duplicate_survey,
+    pairs_from_survey,
+    save_draft,
+    start_survey,
+    submit_survey,
+)
 
 
 def _now() -> datetime:
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 @bp.route("/")
@@ -30,9 +38,13 @@ def assignments():
     if not current_user.is_volunteer:
         return redirect(url_for("surveys.survey_list"))
     period = period_of(date.today())
-    return render_template("surveys/assignments.html", progress=rt_progress(current_user, period),
-                           period=period_label(period), tasks=open_tasks(current_user),
-                           drafts=resumable(current_user))
+    return render_template(
+        "surveys/assignments.html",
+        progress=rt_progress(current_user, period),
+        period=period_label(period),
+        tasks=open_tasks(current_user),
+        drafts=resumable(current_user),
+    )
 
 
 @bp.route("/mulai", methods=["POST"])
@@ -48,13 +60,16 @@ def start():
             return redirect(url_for("surveys.assignments"))
         rt = task.rt
     else:
-        rt = next((r for r in current_user.assigned_rts
-                   if r.id == request.form.get("rt_id", type=int)), None)
+        rt = next(
+            (r for r in current_user.assigned_rts if r.id == request.form.get("rt_id", type=int)),
+            None,
+        )
         if rt is None:
             abort(404)
         if kk:
-            household = db.session.scalar(scoped_select(Household, current_user)
-                                          .where(Household.kk_number == kk))
+            household = db.session.scalar(
+                scoped_select(Household, current_user).where(Household.kk_number == kk)
+            )
     survey = start_survey(db.session, current_user, rt, date.today(), task, household, kk)
     db.session.commit()
     return redirect(url_for("surveys.fill", survey_id=survey.id))
@@ -65,8 +80,11 @@ def _store_photo(form: SurveyForm, survey) -> None:
     if not upload or not getattr(upload, "filename", ""):
         return
     try:
-        stored = save_image(upload.stream, "survey", max_bytes=current_app.config.get(
-            "SURVEY_PHOTO_MAX_BYTES", DEFAULT_MAX_BYTES))
+        stored = save_image(
+            upload.stream,
+            "survey",
+            max_bytes=current_app.config.get("SURVEY_PHOTO_MAX_BYTES", DEFAULT_MAX_BYTES),
+        )
     except UploadError as error:
         form.photo.errors = [str(error)]
     else:
@@ -90,11 +108,16 @@ def _kk_link(form: SurveyForm, survey) -> tuple[str, str] | None:
         return None
     other = duplicate_survey(db.session, survey, form.kk_number.data)
     if other is not None and db.session.scalar(
-            scoped_select(Survey, current_user).where(Survey.id == other.id,
-                                                      Survey.volunteer_id == current_user.id)):
+        scoped_select(Survey, current_user).where(
+            Survey.id == other.id, Survey.volunteer_id == current_user.id
+        )
+    ):
         return url_for("surveys.detail", survey_id=other.id), f"Lihat survei #{other.id}"
-    household_id = db.session.scalar(scoped_select(Household, current_user).with_only_columns(
-        Household.id).where(Household.kk_number == form.kk_number.data))
+    household_id = db.session.scalar(
+        scoped_select(Household, current_user)
+        .with_only_columns(Household.id)
+        .where(Household.kk_number == form.kk_number.data)
+    )
     if household_id is not None:
         return url_for("registry.household", household_id=household_id), "Lihat KK di registri"
     return None
@@ -125,9 +148,13 @@ def fill(survey_id: int):
         db.session.commit()
         flash("Survei belum terkirim: periksa isian yang ditandai merah.", "danger")
     status = 422 if form.errors or form.photo.errors else 200
-    return render_template("surveys/form.html", form=form, survey=survey,
-                           kk_link=_kk_link(form, survey) if request.method == "POST" else None,
-                           member_template=MemberForm(prefix="members-__index__-")), status
+    return render_template(
+        "surveys/form.html",
+        form=form,
+        survey=survey,
+        kk_link=_kk_link(form, survey) if request.method == "POST" else None,
+        member_template=MemberForm(prefix="members-__index__-"),
+    ), status
 
 
 @bp.route("/<int:survey_id>/draf", methods=["POST"])
@@ -170,6 +197,11 @@ def registered_households(rt_id: int):
     rt = next((r for r in current_user.assigned_rts if r.id == rt_id), None)
     if rt is None:
         abort(404)
-    page = db.paginate(scoped_select(Household, current_user).where(Household.rt_id == rt.id)
-                       .order_by(Household.address, Household.id), per_page=25, error_out=False)
+    page = db.paginate(
+        scoped_select(Household, current_user)
+        .where(Household.rt_id == rt.id)
+        .order_by(Household.address, Household.id),
+        per_page=25,
+        error_out=False,
+    )
     return render_template("surveys/rt_households.html", rt=rt, page=page)

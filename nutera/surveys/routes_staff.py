@@ -1,5 +1,6 @@
 """Staff pages: the survey list and export, the verification queue and decisions, tasks."""
-from datetime import datetime, timezone
+
+from datetime import UTC, datetime
 
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
@@ -13,13 +14,21 @@ from nutera.surveys.approval import approve_many, approve_survey
 from nutera.surveys.comparison import compare
 from nutera.surveys.export import send_surveys_xlsx
 from nutera.surveys.forms import DecisionForm, TaskForm
-from nutera.surveys.queries import (SurveyFilters, clean_page, queue_page, rt_choices, survey_for,
-                                    survey_page, surveys_by_ids, volunteer_choices)
+from nutera.surveys.queries import (
+    SurveyFilters,
+    clean_page,
+    queue_page,
+    rt_choices,
+    survey_for,
+    survey_page,
+    surveys_by_ids,
+    volunteer_choices,
+)
 from nutera.surveys.services import SurveyError, create_task, reject_survey, return_survey
 
 
 def _now() -> datetime:
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 @bp.route("/daftar")
@@ -29,8 +38,13 @@ def survey_list():
     filters = SurveyFilters.from_args(request.args)
     page = survey_page(current_user, filters, request.args.get("page", 1, type=int))
     volunteers = volunteer_choices(current_user) if not current_user.is_volunteer else []
-    return render_template("surveys/list.html", page=page, filters=filters,
-                           statuses=SURVEY_STATUSES, volunteers=volunteers)
+    return render_template(
+        "surveys/list.html",
+        page=page,
+        filters=filters,
+        statuses=SURVEY_STATUSES,
+        volunteers=volunteers,
+    )
 
 
 @bp.route("/daftar.xlsx")
@@ -47,8 +61,9 @@ def queue():
     page = queue_page(current_user, request.args.get("page", 1, type=int))
     survey = page.items[0] if page.items else None
     comparison = compare(db.session, survey, current_user) if survey else None
-    return render_template("surveys/queue.html", page=page, survey=survey,
-                           comparison=comparison, form=DecisionForm())
+    return render_template(
+        "surveys/queue.html", page=page, survey=survey, comparison=comparison, form=DecisionForm()
+    )
 
 
 def _back_to_queue():
@@ -85,7 +100,8 @@ def decide(survey_id: int):
         return _back_to_queue()
     try:
         (return_survey if action == "return" else reject_survey)(
-            db.session, survey, current_user, form.note.data, _now())
+            db.session, survey, current_user, form.note.data, _now()
+        )
     except SurveyError as error:
         db.session.rollback()
         flash(str(error), "danger")
@@ -103,8 +119,9 @@ def clean():
     if request.method == "POST":
         ids = [int(i) for i in request.form.getlist("survey_id") if i.isdigit()]
         try:
-            count = approve_many(db.session, surveys_by_ids(current_user, ids), current_user,
-                                 _now())
+            count = approve_many(
+                db.session, surveys_by_ids(current_user, ids), current_user, _now()
+            )
         except SurveyError as error:
             db.session.rollback()
             flash(str(error), "danger")
@@ -120,10 +137,12 @@ def clean():
 @roles_required("admin", "staff")
 def tasks():
     """Survey tasks of the kelurahan, open ones first."""
-    stmt = (scoped_select(SurveyTask, current_user)
-            .order_by(SurveyTask.status != "terbuka", SurveyTask.created_at.desc()))
-    page = db.paginate(stmt, page=request.args.get("page", 1, type=int), per_page=25,
-                       error_out=False)
+    stmt = scoped_select(SurveyTask, current_user).order_by(
+        SurveyTask.status != "terbuka", SurveyTask.created_at.desc()
+    )
+    page = db.paginate(
+        stmt, page=request.args.get("page", 1, type=int), per_page=25, error_out=False
+    )
     return render_template("surveys/tasks.html", page=page, statuses=SURVEY_TASK_STATUSES)
 
 
@@ -137,13 +156,23 @@ def new_task():
         rt = get_visible_or_404(Rt, form.rt_id.data, current_user)
         household = None
         if form.kk_number.data:
-            household = db.session.scalar(scoped_select(Household, current_user)
-                                          .where(Household.kk_number == form.kk_number.data))
+            household = db.session.scalar(
+                scoped_select(Household, current_user).where(
+                    Household.kk_number == form.kk_number.data
+                )
+            )
             if household is None:
                 form.kk_number.errors.append("Nomor KK tidak ada di data kelurahan Anda.")
         if not form.kk_number.errors:
-            create_task(db.session, current_user, rt, form.address.data,
-                        form.subject_name.data, form.note.data, household)
+            create_task(
+                db.session,
+                current_user,
+                rt,
+                form.address.data,
+                form.subject_name.data,
+                form.note.data,
+                household,
+            )
             db.session.commit()
             flash("Tugas pendataan dibuat.", "success")
             return redirect(url_for("surveys.tasks"))

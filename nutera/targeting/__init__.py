@@ -1,4 +1,5 @@
 """Targeting review for staff: possible exclusion and inclusion errors per program."""
+
 from flask import Blueprint
 
 bp = Blueprint("targeting", __name__)

@@ -1,4 +1,5 @@
 """The staff decision on one targeting case."""
+
 from flask_wtf import FlaskForm
 from wtforms import SelectField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, Length
@@ -10,8 +11,11 @@ from nutera.programs.forms import choices
 class DecisionForm(FlaskForm):
     """Propose adding, removing or keeping, and say why."""
 
-    decision = SelectField("Keputusan", choices=choices(
-        (k, v) for k, v in TARGETING_DECISIONS.items() if k != "terbuka"))
-    reason = TextAreaField("Alasan", validators=[
-        DataRequired("Tuliskan alasan keputusan."), Length(max=2000)])
+    decision = SelectField(
+        "Keputusan",
+        choices=choices((k, v) for k, v in TARGETING_DECISIONS.items() if k != "terbuka"),
+    )
+    reason = TextAreaField(
+        "Alasan", validators=[DataRequired("Tuliskan alasan keputusan."), Length(max=2000)]
+    )
     submit = SubmitField("Simpan keputusan")

@@ -1,4 +1,5 @@
 """Targeting review pages: the case list, recomputation, decisions, XLSX export."""
+
 from datetime import date
 
 from flask import Response, flash, redirect, render_template, request, url_for
@@ -16,11 +17,13 @@ from nutera.targeting.services import decide, sync_cases
 
 def _filters() -> dict:
     args = request.args
-    return {"rw": args.get("rw", type=int), "rt": args.get("rt", type=int),
-            "kind": args.get("kind") if args.get("kind") in TARGETING_KINDS else None,
-            "decision": args.get("decision") if args.get("decision") in TARGETING_DECISIONS
-            else None,
-            "source": args.get("source") if args.get("source") in SOURCES else None}
+    return {
+        "rw": args.get("rw", type=int),
+        "rt": args.get("rt", type=int),
+        "kind": args.get("kind") if args.get("kind") in TARGETING_KINDS else None,
+        "decision": args.get("decision") if args.get("decision") in TARGETING_DECISIONS else None,
+        "source": args.get("source") if args.get("source") in SOURCES else None,
+    }
 
 
 @bp.route("/kelola/sasaran/<int:program_id>")
@@ -31,10 +34,19 @@ def review(program_id: int):
     page = max(request.args.get("page", 1, type=int), 1)
     filters = _filters()
     rows, total = case_page(current_user, program, filters, page)
-    return render_template("targeting/review.html", program=program, rows=rows, total=total,
-                           page=page, filters=filters, counts=case_counts(current_user, program),
-                           query={k: v for k, v in filters.items() if v},
-                           kinds=TARGETING_KINDS, decisions=TARGETING_DECISIONS, sources=SOURCES)
+    return render_template(
+        "targeting/review.html",
+        program=program,
+        rows=rows,
+        total=total,
+        page=page,
+        filters=filters,
+        counts=case_counts(current_user, program),
+        query={k: v for k, v in filters.items() if v},
+        kinds=TARGETING_KINDS,
+        decisions=TARGETING_DECISIONS,
+        sources=SOURCES,
+    )
 
 
 @bp.route("/kelola/sasaran/<int:program_id>/hitung", methods=["POST"])
@@ -44,8 +56,11 @@ def recompute(program_id: int):
     program = get_visible_or_404(AidProgram, program_id, current_user)
     counts = sync_cases(db.session, program, current_user, date.today(), request.remote_addr)
     db.session.commit()
-    flash(f"Daftar diperbarui: {counts.added} baru, {counts.updated} diperbarui, "
-          f"{counts.removed} tidak lagi terdeteksi.", "success")
+    flash(
+        f"Daftar diperbarui: {counts.added} baru, {counts.updated} diperbarui, "
+        f"{counts.removed} tidak lagi terdeteksi.",
+        "success",
+    )
     return redirect(url_for(".review", program_id=program.id))
 
 
@@ -54,8 +69,9 @@ def recompute(program_id: int):
 def decision(case_id: int):
     """Decide one case: propose addition or removal, or keep, with a reason."""
     case = get_visible_or_404(TargetingCase, case_id, current_user)
-    form = DecisionForm(obj=case if request.method == "GET" and case.decision != "terbuka"
-                        else None)
+    form = DecisionForm(
+        obj=case if request.method == "GET" and case.decision != "terbuka" else None
+    )
     if request.method == "GET" and case.decision == "terbuka":
         form.decision.data = "usul_tambah" if case.kind == "exclusion" else "usul_hapus"
     if form.validate_on_submit():
@@ -65,8 +81,9 @@ def decision(case_id: int):
         return redirect(url_for(".review", program_id=case.program_id))
     if request.method == "GET" and case.decision != "terbuka":
         form.reason.data = case.decision_reason
-    return render_template("targeting/decision.html", case=case, form=form, kinds=TARGETING_KINDS,
-                           sources=SOURCES)
+    return render_template(
+        "targeting/decision.html", case=case, form=form, kinds=TARGETING_KINDS, sources=SOURCES
+    )
 
 
 @bp.route("/kelola/sasaran/<int:program_id>/ekspor.xlsx")
@@ -75,7 +92,8 @@ def export(program_id: int):
     """The filtered list as XLSX for the musyawarah kelurahan."""
     program = get_visible_or_404(AidProgram, program_id, current_user)
     body = export_xlsx(current_user, program, _filters())
-    return Response(body, mimetype="application/vnd.openxmlformats-officedocument."
-                                   "spreadsheetml.sheet",
-                    headers={"Content-Disposition":
-                             f'attachment; filename="sasaran-{program.code}.xlsx"'})
+    return Response(
+        body,
+        mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        headers={"Content-Disposition": f'attachment; filename="sasaran-{program.code}.xlsx"'},
+    )

@@ -1,8 +1,10 @@
 """Possible targeting errors per program, found by the rules, and staff decisions on them."""
+
 from collections import defaultdict
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
-from typing import Any, Iterator
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
@@ -33,14 +35,18 @@ class Candidate:
         return self.kind, self.household_id, self.person_id
 
 
-def _household_chunks(session: Session, kelurahan_id: int, rt_ids: list[int] | None,
-                      size: int) -> Iterator[list[Household]]:
+def _household_chunks(
+    session: Session, kelurahan_id: int, rt_ids: list[int] | None, size: int
+) -> Iterator[list[Household]]:
     """The kelurahan's households in id order, size at a time (keyset pagination)."""
     last = 0
     while True:
-        stmt = (sa.select(Household).where(Household.kelurahan_id == kelurahan_id,
-                                           Household.id > last)
-                .order_by(Household.id).limit(size))
+        stmt = (
+            sa.select(Household)
+            .where(Household.kelurahan_id == kelurahan_id, Household.id > last)
+            .order_by(Household.id)
+            .limit(size)
+        )
         if rt_ids is not None:
             stmt = stmt.where(Household.rt_id.in_(rt_ids))
         chunk = session.scalars(stmt).all()
@@ -50,8 +56,13 @@ def _household_chunks(session: Session, kelurahan_id: int, rt_ids: list[int] | N
         last = chunk[-1].id
 
 
-def _judge(enrollment: Enrollment | None, verdict: rules.Verdict, flags: list[str],
-           household_id: int, person_id: int | None) -> Candidate | None:
+def _judge(
+    enrollment: Enrollment | None,
+    verdict: rules.Verdict,
+    flags: list[str],
+    household_id: int,
+    person_id: int | None,
+) -> Candidate | None:
     if enrollment is None:
         if verdict.eligible is True:
             return Candidate("exclusion", household_id, person_id, None, verdict.explanation)
@@ -66,8 +77,13 @@ def _judge(enrollment: Enrollment | None, verdict: rules.Verdict, flags: list[st
     return None
 
 
-def find_candidates(session: Session, program: AidProgram, today: date,
-                    rt_ids: list[int] | None = None, size: int = CHUNK) -> Iterator[Candidate]:
+def find_candidates(
+    session: Session,
+    program: AidProgram,
+    today: date,
+    rt_ids: list[int] | None = None,
+    size: int = CHUNK,
+) -> Iterator[Candidate]:
     """Evaluate the program's current rule on every household (or person) of its kelurahan.
 
     Three queries per chunk of households (households, their persons, their enrollments),
@@ -79,14 +95,23 @@ def find_candidates(session: Session, program: AidProgram, today: date,
     for households in _household_chunks(session, program.kelurahan_id, rt_ids, size):
         ids = [h.id for h in households]
         members: dict[int, list[Person]] = defaultdict(list)
-        for person in session.scalars(sa.select(Person).where(Person.household_id.in_(ids))
-                                      .order_by(Person.id)):
+        for person in session.scalars(
+            sa.select(Person).where(Person.household_id.in_(ids)).order_by(Person.id)
+        ):
             members[person.household_id].append(person)
         enrollments: dict[Any, Enrollment] = {}
-        for e in session.scalars(sa.select(Enrollment).where(
-                Enrollment.program_id == program.id, Enrollment.status.in_(ENROLLED),
-                sa.or_(Enrollment.household_id.in_(ids), Enrollment.person_id.in_(
-                    sa.select(Person.id).where(Person.household_id.in_(ids)))))):
+        for e in session.scalars(
+            sa.select(Enrollment).where(
+                Enrollment.program_id == program.id,
+                Enrollment.status.in_(ENROLLED),
+                sa.or_(
+                    Enrollment.household_id.in_(ids),
+                    Enrollment.person_id.in_(
+                        sa.select(Person.id).where(Person.household_id.in_(ids))
+                    ),
+                ),
+            )
+        ):
             enrollments[e.person_id or ("kk", e.household_id)] = e
         for household in households:
             people = members[household.id]
@@ -112,7 +137,9 @@ def find_candidates(session: Session, program: AidProgram, today: date,
 
 def _verdict(tree: dict | None, context: dict, settings: dict) -> rules.Verdict:
     if tree is None:
-        return rules.Verdict(rules.UNKNOWN, [rules.Check(rules.UNKNOWN, "program belum punya aturan")])
+        return rules.Verdict(
+            rules.UNKNOWN, [rules.Check(rules.UNKNOWN, "program belum punya aturan")]
+        )
     return rules.evaluate(tree, context, settings)
 
 
@@ -125,8 +152,9 @@ class SyncCounts:
     removed: int
 
 
-def sync_cases(session: Session, program: AidProgram, user: User, today: date,
-               ip: str | None = None) -> SyncCounts:
+def sync_cases(
+    session: Session, program: AidProgram, user: User, today: date, ip: str | None = None
+) -> SyncCounts:
     """Bring the program's rule-sourced review cases in line with the current rule.
 
     New candidates become open cases; open cases keep their decision history but get the
@@ -136,27 +164,46 @@ def sync_cases(session: Session, program: AidProgram, user: User, today: date,
     existing = {
         (kind, hid, pid): (cid, decision, explanation)
         for cid, kind, hid, pid, decision, explanation in session.execute(
-            sa.select(TargetingCase.id, TargetingCase.kind, TargetingCase.household_id,
-                      TargetingCase.person_id, TargetingCase.decision, TargetingCase.explanation)
-            .where(TargetingCase.program_id == program.id, TargetingCase.source == "aturan"))
+            sa.select(
+                TargetingCase.id,
+                TargetingCase.kind,
+                TargetingCase.household_id,
+                TargetingCase.person_id,
+                TargetingCase.decision,
+                TargetingCase.explanation,
+            ).where(TargetingCase.program_id == program.id, TargetingCase.source == "aturan")
+        )
     }
     new_rows, updates, seen = [], [], set()
     for candidate in find_candidates(session, program, today):
         seen.add(candidate.key)
         found = existing.get(candidate.key)
         if found is None:
-            new_rows.append({
-                "kelurahan_id": program.kelurahan_id, "program_id": program.id,
-                "household_id": candidate.household_id, "person_id": candidate.person_id,
-                "enrollment_id": candidate.enrollment_id, "kind": candidate.kind,
-                "source": "aturan", "explanation": candidate.explanation,
-                "decision": "terbuka", "decision_reason": "",
-                "created_at": utcnow(), "updated_at": utcnow()})
+            new_rows.append(
+                {
+                    "kelurahan_id": program.kelurahan_id,
+                    "program_id": program.id,
+                    "household_id": candidate.household_id,
+                    "person_id": candidate.person_id,
+                    "enrollment_id": candidate.enrollment_id,
+                    "kind": candidate.kind,
+                    "source": "aturan",
+                    "explanation": candidate.explanation,
+                    "decision": "terbuka",
+                    "decision_reason": "",
+                    "created_at": utcnow(),
+                    "updated_at": utcnow(),
+                }
+            )
         elif found[1] == "terbuka" and found[2] != candidate.explanation:
-            updates.append({"id": found[0], "explanation": candidate.explanation,
-                            "updated_at": utcnow()})
-    stale = [cid for key, (cid, decision, _) in existing.items()
-             if key not in seen and decision == "terbuka"]
+            updates.append(
+                {"id": found[0], "explanation": candidate.explanation, "updated_at": utcnow()}
+            )
+    stale = [
+        cid
+        for key, (cid, decision, _) in existing.items()
+        if key not in seen and decision == "terbuka"
+    ]
     if new_rows:
         session.execute(sa.insert(TargetingCase), new_rows)
     if updates:
@@ -164,15 +211,27 @@ def sync_cases(session: Session, program: AidProgram, user: User, today: date,
     if stale:
         session.execute(sa.delete(TargetingCase).where(TargetingCase.id.in_(stale)))
     counts = SyncCounts(len(new_rows), len(updates), len(stale))
-    audit_bulk(session, Actor(user.id, ip), "update", "targeting_case", program.id,
-               program.kelurahan_id, {"program": program.code, "added": counts.added,
-                                      "updated": counts.updated, "removed": counts.removed})
+    audit_bulk(
+        session,
+        Actor(user.id, ip),
+        "update",
+        "targeting_case",
+        program.id,
+        program.kelurahan_id,
+        {
+            "program": program.code,
+            "added": counts.added,
+            "updated": counts.updated,
+            "removed": counts.removed,
+        },
+    )
     session.flush()
     return counts
 
 
-def decide(session: Session, case: TargetingCase, decision: str, reason: str,
-           user: User) -> TargetingCase:
+def decide(
+    session: Session, case: TargetingCase, decision: str, reason: str, user: User
+) -> TargetingCase:
     """Record a staff decision on a case: who, when and why (audited by the flush hook)."""
     case.decision = decision
     case.decision_reason = reason.strip()

@@ -1,4 +1,5 @@
 """Real headless Chromium (Debian's package) against a live server with the full demo."""
+
 import threading
 
 import pytest
@@ -9,9 +10,15 @@ from nutera.demo.services import seed_demo
 from nutera.extensions import db
 from tests.dbutil import reset_to_migrated_schema
 
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run",
-                 "--disable-quic"]
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+]
 PHONE = {"viewport": {"width": 360, "height": 740}, "is_mobile": True, "has_touch": True}
 
 
@@ -23,17 +30,25 @@ def pytest_collection_modifyitems(items):
 
 @pytest.fixture(scope="session")
 def browser_type_launch_args(browser_type_launch_args):
-    return {**browser_type_launch_args, "executable_path": "/usr/bin/chromium",
-            "args": CHROMIUM_ARGS}
+    return {
+        **browser_type_launch_args,
+        "executable_path": "/usr/bin/chromium",
+        "args": CHROMIUM_ARGS,
+    }
 
 
 @pytest.fixture(scope="session")
 def live_app(tmp_path_factory):
     """The app on its own SQLite file, migrated and seeded with the full demo kelurahan."""
     folder = tmp_path_factory.mktemp("e2e")
-    app = create_app({"SECRET_KEY": "e2e", "INSTANCE_PATH": str(folder),
-                      "SQLALCHEMY_DATABASE_URI": f"sqlite:///{folder / 'e2e.sqlite3'}",
-                      "RATELIMIT_STORAGE_URI": "memory://"})
+    app = create_app(
+        {
+            "SECRET_KEY": "e2e",
+            "INSTANCE_PATH": str(folder),
+            "SQLALCHEMY_DATABASE_URI": f"sqlite:///{folder / 'e2e.sqlite3'}",
+            "RATELIMIT_STORAGE_URI": "memory://",
+        }
+    )
     reset_to_migrated_schema(app)
     with app.app_context():
         app.demo_accounts = {a.username: a.password for a in seed_demo(db.session)}

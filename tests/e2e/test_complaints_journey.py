@@ -1,4 +1,5 @@
 """Real Chromium: an anonymous sanggah from a phone, answered by staff; payloads never run."""
+
 import re
 
 import pytest
@@ -9,8 +10,10 @@ from tests.factories_complaints import jpeg_with_gps
 REPORTER = "Ujang Pelapor Anonim"
 INTERNAL = "Catatan internal: pelapor tetangga sebelah, jangan disebut."
 ANSWER = "Terima kasih. Kepesertaan keluarga tersebut sedang kami tinjau ulang."
-PAYLOAD = ('<script>window.__pwned=1</script><img src=x onerror="window.__pwned=1;alert(1)">'
-           '"><svg onload="window.__pwned=1">')
+PAYLOAD = (
+    '<script>window.__pwned=1</script><img src=x onerror="window.__pwned=1;alert(1)">'
+    '"><svg onload="window.__pwned=1">'
+)
 
 
 @pytest.fixture
@@ -37,8 +40,9 @@ def staff_page(browser, live_server, live_app):
     return page
 
 
-def test_anonymous_sanggah_from_a_phone_is_answered_by_code(phone, browser, live_server,
-                                                            complaint_box):
+def test_anonymous_sanggah_from_a_phone_is_answered_by_code(
+    phone, browser, live_server, complaint_box
+):
     app = complaint_box
     phone.goto(live_server + "/pengaduan")
     assert phone.evaluate("document.documentElement.scrollWidth") <= 360
@@ -46,9 +50,11 @@ def test_anonymous_sanggah_from_a_phone_is_answered_by_code(phone, browser, live
     phone.get_by_label("RT/RW").select_option(label="RT 02/RW 01")
     phone.get_by_label("Nama orang yang dimaksud").fill("BAPAK PEMILIK MOBIL")
     phone.get_by_label("Uraian pengaduan").fill(
-        "Keluarga ini menerima PKH padahal punya dua mobil dan toko besar.")
+        "Keluarga ini menerima PKH padahal punya dua mobil dan toko besar."
+    )
     phone.get_by_label("Foto pendukung (paling banyak 3)").set_input_files(
-        files=[{"name": "mobil.jpg", "mimeType": "image/jpeg", "buffer": jpeg_with_gps()}])
+        files=[{"name": "mobil.jpg", "mimeType": "image/jpeg", "buffer": jpeg_with_gps()}]
+    )
     phone.get_by_label("Nama Anda (boleh dikosongkan)").fill(REPORTER)
     phone.get_by_label("Nomor HP Anda (boleh dikosongkan)").fill("081355556666")
     phone.get_by_label(re.compile("^Anonim")).check()
@@ -99,8 +105,9 @@ def test_anonymous_sanggah_from_a_phone_is_answered_by_code(phone, browser, live
             assert secret not in body and secret not in html, (page_url, secret)
 
 
-def test_script_payloads_never_run_on_public_or_staff_pages(phone, browser, live_server,
-                                                           complaint_box):
+def test_script_payloads_never_run_on_public_or_staff_pages(
+    phone, browser, live_server, complaint_box
+):
     app = complaint_box
     dialogs = []
     phone.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
@@ -122,7 +129,10 @@ def test_script_payloads_never_run_on_public_or_staff_pages(phone, browser, live
     # Each form posts and comes back: wait for its message before filling the new page.
     staff.get_by_role("button", name="Verifikasi").click()
     expect(staff.get_by_text("Pengaduan diverifikasi.")).to_be_visible()
-    for public, saved in ((False, "Catatan internal disimpan."), (True, "Jawaban publik terkirim.")):
+    for public, saved in (
+        (False, "Catatan internal disimpan."),
+        (True, "Jawaban publik terkirim."),
+    ):
         staff.get_by_label("Tulis catatan atau jawaban").fill(PAYLOAD)
         if public:
             staff.get_by_label("Jawaban publik (dapat dibaca pelapor lewat kode)").check()
@@ -132,7 +142,7 @@ def test_script_payloads_never_run_on_public_or_staff_pages(phone, browser, live
     staff.wait_for_load_state("load")  # images (onerror) and svg (onload) had their chance
     assert staff.evaluate("typeof window.__pwned") == "undefined"
     # The payload is shown as text where staff read it, and did nothing.
-    expect(staff.locator("#description")).to_contain_text('<script>window.__pwned=1</script>')
+    expect(staff.locator("#description")).to_contain_text("<script>window.__pwned=1</script>")
     expect(staff.locator("#reporter")).to_contain_text("<script>")
     staff.goto(live_server + "/meja-pengaduan")
     expect(staff.locator(f'[data-complaint="{code}"]')).to_contain_text("<script>")

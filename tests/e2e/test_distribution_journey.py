@@ -1,5 +1,6 @@
 """On a phone: plan an event, find recipients by NIK and by the invitation's QR code, record a
 handover with a photo and a drawn signature, watch progress go up, and be refused a second time."""
+
 import io
 import os
 import re
@@ -67,19 +68,25 @@ def test_officer_records_a_handover_once(phone, live_server, live_app):
     assert phone.evaluate("document.documentElement.scrollWidth") <= 360
 
     with live_app.app_context():
-        event_id = db.session.scalar(sa.select(DistributionEvent.id)
-                                     .where(DistributionEvent.period == "Tahap uji e2e"))
+        event_id = db.session.scalar(
+            sa.select(DistributionEvent.id).where(DistributionEvent.period == "Tahap uji e2e")
+        )
         (name, nik), (qr_name, qr_recipient_id, token) = (
-            db.session.execute(sa.select(Person.name, Person.nik).join(
-                DistributionRecipient, DistributionRecipient.person_id == Person.id)
+            db.session.execute(
+                sa.select(Person.name, Person.nik)
+                .join(DistributionRecipient, DistributionRecipient.person_id == Person.id)
                 .where(DistributionRecipient.event_id == event_id)
-                .order_by(DistributionRecipient.id).limit(1)).one(),
-            db.session.execute(sa.select(Person.name, DistributionRecipient.id,
-                                         DistributionRecipient.token)
-                               .join(DistributionRecipient,
-                                     DistributionRecipient.person_id == Person.id)
-                               .where(DistributionRecipient.event_id == event_id)
-                               .order_by(DistributionRecipient.id.desc()).limit(1)).one())
+                .order_by(DistributionRecipient.id)
+                .limit(1)
+            ).one(),
+            db.session.execute(
+                sa.select(Person.name, DistributionRecipient.id, DistributionRecipient.token)
+                .join(DistributionRecipient, DistributionRecipient.person_id == Person.id)
+                .where(DistributionRecipient.event_id == event_id)
+                .order_by(DistributionRecipient.id.desc())
+                .limit(1)
+            ).one(),
+        )
 
     # Find the first recipient by NIK, record the handover.
     phone.get_by_role("link", name="Mulai serah terima").click()
@@ -105,7 +112,9 @@ def test_officer_records_a_handover_once(phone, live_server, live_app):
     phone.goto(form_url)
     capture(phone)
     expect(phone.locator("[data-result]")).to_contain_text(
-        f"Ditolak: bantuan sudah diterima pada {received_at} WIB, dicatat oleh Rina Petugas Tamansari.")
+        f"Ditolak: bantuan sudah diterima pada {received_at} WIB, "
+        "dicatat oleh Rina Petugas Tamansari."
+    )
 
     # Another recipient is found by photographing the QR code of the invitation.
     phone.goto(f"{live_server}/penyaluran/{event_id}/serah-terima")
@@ -114,12 +123,17 @@ def test_officer_records_a_handover_once(phone, live_server, live_app):
     assert phone.url.endswith(f"/penyaluran/{event_id}/serah-terima/{qr_recipient_id}")
 
     with live_app.app_context():
-        assert db.session.scalar(sa.select(sa.func.count(Handover.id))
-                                 .where(Handover.event_id == event_id)) == 1
+        assert (
+            db.session.scalar(
+                sa.select(sa.func.count(Handover.id)).where(Handover.event_id == event_id)
+            )
+            == 1
+        )
 
 
-def test_a_handover_captured_offline_is_kept_and_sent_when_back_online(phone, live_server,
-                                                                      live_app):
+def test_a_handover_captured_offline_is_kept_and_sent_when_back_online(
+    phone, live_server, live_app
+):
     from datetime import date
 
     from nutera.distribution.services import create_event
@@ -128,13 +142,23 @@ def test_a_handover_captured_offline_is_kept_and_sent_when_back_online(phone, li
     with live_app.app_context():
         staff = db.session.scalar(sa.select(User).where(User.username == "petugas"))
         program = db.session.scalar(sa.select(AidProgram).where(AidProgram.code == "BST"))
-        event_id = create_event(staff, program, period="Tahap uji luring",
-                                event_date=date(2026, 11, 23), place="Balai RW 02",
-                                goods="Uang tunai", amount=600_000, volunteer_ids=[]).id
+        event_id = create_event(
+            staff,
+            program,
+            period="Tahap uji luring",
+            event_date=date(2026, 11, 23),
+            place="Balai RW 02",
+            goods="Uang tunai",
+            amount=600_000,
+            volunteer_ids=[],
+        ).id
         db.session.commit()
-        recipient_id = db.session.scalar(sa.select(DistributionRecipient.id)
-                                         .where(DistributionRecipient.event_id == event_id)
-                                         .order_by(DistributionRecipient.id).limit(1))
+        recipient_id = db.session.scalar(
+            sa.select(DistributionRecipient.id)
+            .where(DistributionRecipient.event_id == event_id)
+            .order_by(DistributionRecipient.id)
+            .limit(1)
+        )
     phone.goto(live_server + "/login")
     phone.get_by_label("Nama pengguna").fill("petugas")
     phone.get_by_label("Kata sandi").fill(live_app.demo_accounts["petugas"])
@@ -145,7 +169,8 @@ def test_a_handover_captured_offline_is_kept_and_sent_when_back_online(phone, li
     photo = big_camera_jpeg()
     capture(phone, photo)
     expect(phone.locator("[data-result]")).to_contain_text(
-        "Belum terkirim: data disimpan di ponsel dan akan dikirim ulang otomatis.")
+        "Belum terkirim: data disimpan di ponsel dan akan dikirim ulang otomatis."
+    )
     # Kept on the phone, shrunk to at most 1600 px before it was stored.
     kept = phone.evaluate("""() => new Promise(resolve => {
         const r = indexedDB.open('nutera-distribution', 1);
@@ -162,5 +187,9 @@ def test_a_handover_captured_offline_is_kept_and_sent_when_back_online(phone, li
     phone.evaluate("window.dispatchEvent(new Event('online'))")
     expect(phone.locator('[data-progress="received"]')).to_have_text("1")
     with live_app.app_context():
-        assert db.session.scalar(sa.select(sa.func.count(Handover.id))
-                                 .where(Handover.event_id == event_id)) == 1
+        assert (
+            db.session.scalar(
+                sa.select(sa.func.count(Handover.id)).where(Handover.event_id == event_id)
+            )
+            == 1
+        )

@@ -1,4 +1,5 @@
 """A visitor on a phone sees the program figures; staff sign in and out."""
+
 from playwright.sync_api import expect
 
 

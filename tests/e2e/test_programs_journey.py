@@ -1,4 +1,5 @@
 """A resident on a phone reads the programs, self-checks, looks up a NIK, and is rate limited."""
+
 import pytest
 import sqlalchemy as sa
 from playwright.sync_api import expect
@@ -20,7 +21,9 @@ def enrolled_person(live_app):
             .join(Enrollment, Enrollment.household_id == Person.household_id)
             .join(AidProgram, AidProgram.id == Enrollment.program_id)
             .where(AidProgram.code == "PKH", Person.relation == "kepala")
-            .order_by(Person.id).limit(1)).one()
+            .order_by(Person.id)
+            .limit(1)
+        ).one()
         return nik, name
 
 

@@ -1,5 +1,6 @@
 """Staff upload a semicolon CSV with title rows on a phone, confirm the mapping, read the
 preview, commit in the background, and find the registry updated."""
+
 from datetime import date
 
 from playwright.sync_api import expect
@@ -14,16 +15,44 @@ def _nik(born: date, sex: str, serial: int) -> str:
     return f"{PREFIX}{born.day + (40 if sex == 'P' else 0):02d}{born:%m%y}{serial:04d}"
 
 
-def test_semicolon_csv_upload_preview_commit_and_registry_updated(phone, live_server, live_app,
-                                                                 tmp_path):
+def test_semicolon_csv_upload_preview_commit_and_registry_updated(
+    phone, live_server, live_app, tmp_path
+):
     kk = f"{PREFIX}010619{9101:04d}"
     rows = [
-        [_nik(date(1984, 4, 12), "P", 9101), kk, "Nyai Sartika", "P", "12/04/1984",
-         "Gg. Sukamaju No. 7", "001", "001", ""],
-        [_nik(date(1980, 1, 3), "L", 9102), kk, "ujang   permana", "L", "03/01/1980",
-         "Gg. Sukamaju No. 7", "001", "001", ""],
-        ["3.27309E+15", kk, "BAYU PERMANA", "L", "05/05/2010", "Gg. Sukamaju No. 7", "001",
-         "001", ""],
+        [
+            _nik(date(1984, 4, 12), "P", 9101),
+            kk,
+            "Nyai Sartika",
+            "P",
+            "12/04/1984",
+            "Gg. Sukamaju No. 7",
+            "001",
+            "001",
+            "",
+        ],
+        [
+            _nik(date(1980, 1, 3), "L", 9102),
+            kk,
+            "ujang   permana",
+            "L",
+            "03/01/1980",
+            "Gg. Sukamaju No. 7",
+            "001",
+            "001",
+            "",
+        ],
+        [
+            "3.27309E+15",
+            kk,
+            "BAYU PERMANA",
+            "L",
+            "05/05/2010",
+            "Gg. Sukamaju No. 7",
+            "001",
+            "001",
+            "",
+        ],
     ]
     path = write_csv(tmp_path / "dtks_minggu_ini.csv", rows, delimiter=";", title_rows=2)
 
@@ -53,7 +82,9 @@ def test_semicolon_csv_upload_preview_commit_and_registry_updated(phone, live_se
     expect(phone.locator('[data-count="ditolak"]')).to_have_text("1")
     expect(phone.locator('[data-count="kk_baru"]')).to_have_text("1")
     assert phone.evaluate("document.documentElement.scrollWidth") <= 360
-    phone.locator('[data-count="ditolak"]').locator("xpath=..").get_by_role("link", name="Rincian").click()
+    phone.locator('[data-count="ditolak"]').locator("xpath=..").get_by_role(
+        "link", name="Rincian"
+    ).click()
     expect(phone.get_by_text("notasi ilmiah")).to_be_visible()
     phone.go_back()
 

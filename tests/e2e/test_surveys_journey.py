@@ -1,4 +1,5 @@
 """A volunteer surveys a household on a phone through a dropped connection; staff verify it."""
+
 import io
 import re
 from datetime import date
@@ -100,7 +101,9 @@ def test_survey_offline_resume_mismatch_return_and_approve(browser, live_server,
 
     phone.get_by_label("Foto rumah (boleh dilewati)").set_input_files(house_photo())
     phone.get_by_role("button", name="Kirim survei").click()
-    expect(phone.get_by_text("Tidak cocok dengan NIK (NIK menunjukkan lahir 30-04-2016)")).to_be_visible()
+    expect(
+        phone.get_by_text("Tidak cocok dengan NIK (NIK menunjukkan lahir 30-04-2016)")
+    ).to_be_visible()
     expect(phone.locator(".member")).to_have_count(4)
     phone.fill("#members-3-birth_date", "2016-04-30")
     phone.get_by_role("button", name="Kirim survei").click()
