@@ -17,7 +17,7 @@ def users_cli() -> None:
 @users_cli.command("create")
 @click.option("--username", required=True, help="Login name.")
 @click.option("--name", "full_name", required=True, help="Full name shown in the site.")
-@click.option("--role", type=click.Choice(list(ROLES)), required=True)
+@click.option("--role", type=click.Choice([str(role) for role in ROLES]), required=True)
 @click.option("--kelurahan", "kelurahan_code", help="Kelurahan code (staff and volunteers).")
 @click.password_option(help="Password (at least 10 characters); prompted when omitted.")
 @with_appcontext

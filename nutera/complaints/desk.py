@@ -12,6 +12,7 @@ from nutera.models import (
     COMPLAINT_STATUSES,
     Complaint,
     ComplaintPhoto,
+    ComplaintStatus,
     Enrollment,
     Household,
     Person,
@@ -33,7 +34,7 @@ def _filters() -> queries.QueueFilters:
     return queries.QueueFilters(
         category=args.get("kategori") if args.get("kategori") in COMPLAINT_CATEGORIES else None,
         status=args.get("status")
-        if args.get("status") in {*COMPLAINT_STATUSES, "terbuka"}
+        if args.get("status") in {*COMPLAINT_STATUSES, queries.OPEN_FILTER}
         else None,
         rw=args.get("rw", type=int),
         rt=args.get("rt", type=int),
@@ -127,10 +128,10 @@ def _act(complaint: Complaint, action, message: str):
 
 
 STATUS_ACTIONS = {
-    "terverifikasi": "Pengaduan diverifikasi.",
-    "diproses": "Pengaduan diproses.",
-    "ditolak": "Pengaduan ditolak.",
-    "selesai": "Pengaduan ditutup.",
+    ComplaintStatus.TERVERIFIKASI: "Pengaduan diverifikasi.",
+    ComplaintStatus.DIPROSES: "Pengaduan diproses.",
+    ComplaintStatus.DITOLAK: "Pengaduan ditolak.",
+    ComplaintStatus.SELESAI: "Pengaduan ditutup.",
 }
 
 
@@ -144,15 +145,17 @@ def change_status(complaint_id: int):
     if not form.validate_on_submit() or target not in STATUS_ACTIONS:
         return _refused(complaint, "Perubahan status tidak valid.")
     actions = {
-        "terverifikasi": lambda: services.verify(
+        ComplaintStatus.TERVERIFIKASI: lambda: services.verify(
             db.session,
             complaint,
             _today(),
             services.holidays_for(db.session, complaint.kelurahan_id),
         ),
-        "diproses": lambda: services.start_processing(db.session, complaint),
-        "ditolak": lambda: services.reject(db.session, complaint, form.reason.data or ""),
-        "selesai": lambda: services.close(db.session, complaint),
+        ComplaintStatus.DIPROSES: lambda: services.start_processing(db.session, complaint),
+        ComplaintStatus.DITOLAK: lambda: services.reject(
+            db.session, complaint, form.reason.data or ""
+        ),
+        ComplaintStatus.SELESAI: lambda: services.close(db.session, complaint),
     }
     return _act(complaint, actions[target], STATUS_ACTIONS[target])
 

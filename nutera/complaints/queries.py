@@ -12,6 +12,7 @@ from nutera.extensions import db
 from nutera.models import (
     Complaint,
     ComplaintNote,
+    ComplaintStatus,
     Enrollment,
     Household,
     Kelurahan,
@@ -23,6 +24,9 @@ from nutera.models import (
 from nutera.models.base import utcnow
 from nutera.models.complaints import OPEN_STATUSES
 from nutera.scoping import scoped_select
+
+# The queue's filter for every complaint still waiting on staff (not a stored status).
+OPEN_FILTER = "terbuka"
 
 AGE_FILTERS = {3: "Lebih dari 3 hari", 7: "Lebih dari 7 hari", 30: "Lebih dari 30 hari"}
 
@@ -93,8 +97,11 @@ def recent_public(kelurahan_id: int, tz: str, limit: int = 10) -> list[PublicRow
 def overdue_condition(today: date) -> sa.ColumnElement[bool]:
     """Complaints past their verification or answer deadline on that day."""
     return sa.or_(
-        sa.and_(Complaint.status == "baru", Complaint.verify_due < today),
-        sa.and_(Complaint.status.in_(("terverifikasi", "diproses")), Complaint.answer_due < today),
+        sa.and_(Complaint.status == ComplaintStatus.BARU, Complaint.verify_due < today),
+        sa.and_(
+            Complaint.status.in_((ComplaintStatus.TERVERIFIKASI, ComplaintStatus.DIPROSES)),
+            Complaint.answer_due < today,
+        ),
     )
 
 
@@ -123,7 +130,7 @@ def complaint_queue(viewer: User, filters: QueueFilters, today: date, page: int)
     )
     if filters.category:
         stmt = stmt.where(Complaint.category == filters.category)
-    if filters.status == "terbuka":
+    if filters.status == OPEN_FILTER:
         stmt = stmt.where(Complaint.status.in_(OPEN_STATUSES))
     elif filters.status:
         stmt = stmt.where(Complaint.status == filters.status)
@@ -145,9 +152,12 @@ def complaint_queue(viewer: User, filters: QueueFilters, today: date, page: int)
 
 def is_overdue(complaint: Complaint, today: date) -> bool:
     """The Python twin of overdue_condition, for one loaded complaint."""
-    if complaint.status == "baru":
+    if complaint.status == ComplaintStatus.BARU:
         return complaint.verify_due < today
-    if complaint.status in ("terverifikasi", "diproses") and complaint.answer_due:
+    if (
+        complaint.status in (ComplaintStatus.TERVERIFIKASI, ComplaintStatus.DIPROSES)
+        and complaint.answer_due
+    ):
         return complaint.answer_due < today
     return False
 
@@ -222,9 +232,9 @@ def search_registry(viewer: User, kelurahan_id: int, number: str) -> RegistryMat
 
 def working_days_left(complaint: Complaint, today: date, holidays: set[date]) -> int | None:
     """Working days until the running deadline (negative: that many late); None when none runs."""
-    if complaint.status == "baru":
+    if complaint.status == ComplaintStatus.BARU:
         due = complaint.verify_due
-    elif complaint.status in ("terverifikasi", "diproses"):
+    elif complaint.status in (ComplaintStatus.TERVERIFIKASI, ComplaintStatus.DIPROSES):
         due = complaint.answer_due
     else:
         return None

@@ -17,14 +17,17 @@ from sqlalchemy.orm import Session
 from nutera.complaints import sla
 from nutera.models import (
     Complaint,
+    ComplaintCategory,
     ComplaintNote,
     ComplaintPhoto,
+    ComplaintStatus,
     Enrollment,
     Household,
     Person,
     Setting,
     SurveyTask,
     TargetingCase,
+    TargetingKind,
     User,
 )
 from nutera.models.base import utcnow
@@ -38,14 +41,14 @@ HOLIDAY_SETTING = "hari_libur"
 
 # Status changes staff may make directly; 'dijawab' is reached only by a public answer.
 TRANSITIONS = {
-    "baru": {"terverifikasi", "ditolak"},
-    "terverifikasi": {"diproses", "ditolak"},
-    "diproses": {"ditolak"},
-    "dijawab": {"selesai", "diproses"},
-    "selesai": set(),
-    "ditolak": set(),
+    ComplaintStatus.BARU: {ComplaintStatus.TERVERIFIKASI, ComplaintStatus.DITOLAK},
+    ComplaintStatus.TERVERIFIKASI: {ComplaintStatus.DIPROSES, ComplaintStatus.DITOLAK},
+    ComplaintStatus.DIPROSES: {ComplaintStatus.DITOLAK},
+    ComplaintStatus.DIJAWAB: {ComplaintStatus.SELESAI, ComplaintStatus.DIPROSES},
+    ComplaintStatus.SELESAI: set(),
+    ComplaintStatus.DITOLAK: set(),
 }
-ANSWERABLE = {"terverifikasi", "diproses", "dijawab"}
+ANSWERABLE = {ComplaintStatus.TERVERIFIKASI, ComplaintStatus.DIPROSES, ComplaintStatus.DIJAWAB}
 
 
 class ComplaintError(ValueError):
@@ -145,7 +148,7 @@ def file_complaint(
         reporter_phone=data.reporter_phone,
         anonymous=data.anonymous,
         confidential=data.confidential,
-        status="baru",
+        status=ComplaintStatus.BARU,
         verify_due=sla.verify_deadline(today, holidays),
     )
     complaint.photos = [
@@ -174,8 +177,8 @@ def verify(
     session: Session, complaint: Complaint, today: date, holidays: Collection[date] = ()
 ) -> None:
     """Mark the complaint verified and start the answer clock."""
-    _require_transition(complaint, "terverifikasi")
-    complaint.status = "terverifikasi"
+    _require_transition(complaint, ComplaintStatus.TERVERIFIKASI)
+    complaint.status = ComplaintStatus.TERVERIFIKASI
     complaint.verified_at = utcnow()
     complaint.answer_due = sla.answer_deadline(today, holidays)
     session.flush()
@@ -183,8 +186,8 @@ def verify(
 
 def start_processing(session: Session, complaint: Complaint) -> None:
     """Mark the complaint in progress (also reopens an answered one)."""
-    _require_transition(complaint, "diproses")
-    complaint.status = "diproses"
+    _require_transition(complaint, ComplaintStatus.DIPROSES)
+    complaint.status = ComplaintStatus.DIPROSES
     session.flush()
 
 
@@ -193,8 +196,8 @@ def reject(session: Session, complaint: Complaint, reason: str) -> None:
     reason = reason.strip()
     if not reason:
         raise ComplaintError("Alasan penolakan wajib diisi.")
-    _require_transition(complaint, "ditolak")
-    complaint.status = "ditolak"
+    _require_transition(complaint, ComplaintStatus.DITOLAK)
+    complaint.status = ComplaintStatus.DITOLAK
     complaint.reject_reason = reason
     complaint.closed_at = utcnow()
     session.flush()
@@ -202,8 +205,8 @@ def reject(session: Session, complaint: Complaint, reason: str) -> None:
 
 def close(session: Session, complaint: Complaint) -> None:
     """Close an answered complaint."""
-    _require_transition(complaint, "selesai")
-    complaint.status = "selesai"
+    _require_transition(complaint, ComplaintStatus.SELESAI)
+    complaint.status = ComplaintStatus.SELESAI
     complaint.closed_at = utcnow()
     session.flush()
 
@@ -218,7 +221,7 @@ def add_note(
     if public:
         if complaint.status not in ANSWERABLE:
             raise ComplaintError("Verifikasi pengaduan dulu sebelum menjawab secara publik.")
-        complaint.status = "dijawab"
+        complaint.status = ComplaintStatus.DIJAWAB
         complaint.answered_at = complaint.answered_at or utcnow()
     note = ComplaintNote(
         kelurahan_id=complaint.kelurahan_id,
@@ -279,18 +282,22 @@ def _attach(session: Session, complaint: Complaint, work_item) -> None:
     """Store the work item made from the complaint; a verified complaint is now in progress."""
     session.add(work_item)
     session.flush()
-    if complaint.status == "terverifikasi":
-        complaint.status = "diproses"
+    if complaint.status == ComplaintStatus.TERVERIFIKASI:
+        complaint.status = ComplaintStatus.DIPROSES
 
 
 def _require_worked_on(complaint: Complaint) -> None:
-    if complaint.status in ("baru", "selesai", "ditolak"):
+    if complaint.status in (
+        ComplaintStatus.BARU,
+        ComplaintStatus.SELESAI,
+        ComplaintStatus.DITOLAK,
+    ):
         raise ComplaintError("Pengaduan harus sudah diverifikasi dan belum ditutup.")
 
 
 def convert_usul(session: Session, complaint: Complaint, actor: User, note: str) -> SurveyTask:
     """Turn a proposal (usul) into a survey task for the volunteers of its RT."""
-    if complaint.category != "usul":
+    if complaint.category != ComplaintCategory.USUL:
         raise ComplaintError("Hanya usulan (usul) yang dapat dijadikan tugas pendataan.")
     if complaint.survey_task_id is not None:
         raise ComplaintError("Usulan ini sudah menjadi tugas pendataan.")
@@ -317,7 +324,7 @@ def convert_usul(session: Session, complaint: Complaint, actor: User, note: str)
 
 def convert_sanggah(session: Session, complaint: Complaint, explanation: str) -> TargetingCase:
     """Put the linked enrollment of a rebuttal (sanggah) on the targeting review list."""
-    if complaint.category != "sanggah":
+    if complaint.category != ComplaintCategory.SANGGAH:
         raise ComplaintError("Hanya sanggahan yang dapat masuk daftar tinjauan sasaran.")
     if complaint.targeting_case_id is not None:
         raise ComplaintError("Sanggahan ini sudah ada di daftar tinjauan sasaran.")
@@ -331,7 +338,7 @@ def convert_sanggah(session: Session, complaint: Complaint, explanation: str) ->
         enrollment_id=enrollment.id,
         household_id=enrollment.household_id or complaint.household_id,
         person_id=enrollment.person_id or complaint.person_id,
-        kind="inclusion",
+        kind=TargetingKind.INCLUSION,
         source="sanggah",
         source_ref=complaint.code,
         explanation=explanation.strip() or f"Sanggahan warga melalui pengaduan {complaint.code}.",

@@ -14,7 +14,18 @@ from faker import Faker
 from sqlalchemy.orm import Session
 
 from nutera.auth.services import assign_rts, create_user
-from nutera.models import AidProgram, Enrollment, Household, Kelurahan, Person, Rt, Rw, User
+from nutera.models import (
+    AidProgram,
+    Enrollment,
+    EnrollmentStatus,
+    Household,
+    Kelurahan,
+    Person,
+    PersonStatus,
+    Rt,
+    Rw,
+    User,
+)
 from nutera.programs.services import install_defaults as install_program_defaults
 
 
@@ -239,7 +250,7 @@ def seed_demo(
         row["name"] = f"{first} {row.pop('family')}".upper()
         row["nik"] = mint.nik(row["birth_date"], row["sex"])
         row["kelurahan_id"] = kelurahan.id
-        row["status"] = "hidup"
+        row["status"] = PersonStatus.HIDUP
         row.update(_registry_attributes(row, rng, today))
     session.execute(sa.insert(Person).execution_options(render_nulls=True), person_rows)
 
@@ -352,7 +363,7 @@ def _seed_programs(
                     "household_id": household_id,
                     "period_start": start,
                     "collector_id": collectors.get(household_id, heads[household_id]),
-                    "status": "aktif",
+                    "status": EnrollmentStatus.AKTIF,
                     "status_reason": "",
                 }
             )

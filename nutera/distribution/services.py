@@ -27,8 +27,10 @@ from nutera.models import (
     DistributionEvent,
     DistributionRecipient,
     Enrollment,
+    EnrollmentStatus,
     Handover,
     Person,
+    PersonStatus,
     User,
 )
 from nutera.models.base import utcnow
@@ -131,7 +133,7 @@ def add_recipients(event: DistributionEvent) -> int:
         .where(
             Person.household_id == Enrollment.household_id,
             Person.relation == "kepala",
-            Person.status == "hidup",
+            Person.status == PersonStatus.HIDUP,
         )
         .order_by(Person.id)
         .limit(1)
@@ -146,7 +148,7 @@ def add_recipients(event: DistributionEvent) -> int:
         )
         .where(
             Enrollment.program_id == event.program_id,
-            Enrollment.status == "aktif",
+            Enrollment.status == EnrollmentStatus.AKTIF,
             Enrollment.kelurahan_id == event.kelurahan_id,
         )
         .order_by(Enrollment.id)

@@ -5,7 +5,7 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 
 from nutera.extensions import db
-from nutera.models import AidProgram, Enrollment
+from nutera.models import AidProgram, Enrollment, EnrollmentStatus
 
 
 @dataclass(frozen=True)
@@ -23,7 +23,9 @@ def recipients_per_program() -> list[ProgramFigure]:
         sa.select(AidProgram.code, sa.func.min(AidProgram.name), sa.func.count(Enrollment.id))
         .join(
             Enrollment,
-            sa.and_(Enrollment.program_id == AidProgram.id, Enrollment.status == "aktif"),
+            sa.and_(
+                Enrollment.program_id == AidProgram.id, Enrollment.status == EnrollmentStatus.AKTIF
+            ),
             isouter=True,
         )
         .where(AidProgram.active.is_(True))

@@ -119,3 +119,47 @@ __all__ = [
     "Handover",
     "event_volunteer",
 ]
+
+# Typed statuses and kinds (StrEnum: members equal the stored strings).
+from nutera.models.accounts import Role  # noqa: E402
+from nutera.models.complaints import OPEN_STATUSES, ComplaintCategory, ComplaintStatus  # noqa: E402
+from nutera.models.people import PersonStatus, Residence  # noqa: E402
+from nutera.models.programs import ENROLLED, EnrollmentStatus, Target  # noqa: E402
+from nutera.models.refresh import (  # noqa: E402
+    JOB_FINISHED,
+    JOB_RUNNING,
+    ChangeAction,
+    ConflictChoice,
+    Entity,
+    JobKind,
+    JobStatus,
+    RefreshStatus,
+)
+from nutera.models.surveys import EDITABLE, SENT, SurveyStatus  # noqa: E402
+from nutera.models.work import TargetingDecision, TargetingKind, TaskStatus  # noqa: E402
+
+__all__ += [
+    "Role",
+    "OPEN_STATUSES",
+    "ComplaintCategory",
+    "ComplaintStatus",
+    "PersonStatus",
+    "Residence",
+    "ENROLLED",
+    "EnrollmentStatus",
+    "Target",
+    "ChangeAction",
+    "ConflictChoice",
+    "Entity",
+    "JOB_FINISHED",
+    "JOB_RUNNING",
+    "JobKind",
+    "JobStatus",
+    "RefreshStatus",
+    "EDITABLE",
+    "SENT",
+    "SurveyStatus",
+    "TargetingDecision",
+    "TargetingKind",
+    "TaskStatus",
+]

@@ -1,6 +1,7 @@
 """Accounts, roles and volunteer assignments."""
 
 from datetime import datetime
+from enum import StrEnum
 
 import sqlalchemy as sa
 from flask_login import UserMixin
@@ -11,7 +12,14 @@ from nutera.extensions import db
 from nutera.models.base import TimestampMixin
 from nutera.models.region import Kelurahan, Rt
 
-ROLES = {"admin": "Admin", "staff": "Petugas kelurahan", "volunteer": "Relawan"}
+
+class Role(StrEnum):
+    ADMIN = "admin"
+    STAFF = "staff"
+    VOLUNTEER = "volunteer"
+
+
+ROLES = {Role.ADMIN: "Admin", Role.STAFF: "Petugas kelurahan", Role.VOLUNTEER: "Relawan"}
 
 volunteer_rt = sa.Table(
     "volunteer_rt",
@@ -58,15 +66,15 @@ class User(UserMixin, TimestampMixin, db.Model):
 
     @property
     def is_admin(self) -> bool:
-        return self.role == "admin"
+        return self.role == Role.ADMIN
 
     @property
     def is_staff(self) -> bool:
-        return self.role == "staff"
+        return self.role == Role.STAFF
 
     @property
     def is_volunteer(self) -> bool:
-        return self.role == "volunteer"
+        return self.role == Role.VOLUNTEER
 
     @property
     def role_label(self) -> str:

@@ -6,6 +6,7 @@ log is read by every staff member of the kelurahan.
 """
 
 from datetime import date, datetime
+from enum import StrEnum
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -17,23 +18,42 @@ from nutera.models.people import Household, Person
 from nutera.models.programs import Enrollment
 from nutera.models.region import Rt
 
+
+class ComplaintCategory(StrEnum):
+    TIDAK_TERIMA = "tidak_terima"
+    SANGGAH = "sanggah"
+    USUL = "usul"
+    DATA_SALAH = "data_salah"
+    PETUGAS = "petugas"
+    LAINNYA = "lainnya"
+
+
+class ComplaintStatus(StrEnum):
+    BARU = "baru"
+    TERVERIFIKASI = "terverifikasi"
+    DIPROSES = "diproses"
+    DIJAWAB = "dijawab"
+    SELESAI = "selesai"
+    DITOLAK = "ditolak"
+
+
 COMPLAINT_CATEGORIES = {
-    "tidak_terima": "Bantuan tidak saya terima",
-    "sanggah": "Penerima tidak tepat (sanggah)",
-    "usul": "Usulan penerima baru (usul)",
-    "data_salah": "Data salah",
-    "petugas": "Perilaku petugas",
-    "lainnya": "Lainnya",
+    ComplaintCategory.TIDAK_TERIMA: "Bantuan tidak saya terima",
+    ComplaintCategory.SANGGAH: "Penerima tidak tepat (sanggah)",
+    ComplaintCategory.USUL: "Usulan penerima baru (usul)",
+    ComplaintCategory.DATA_SALAH: "Data salah",
+    ComplaintCategory.PETUGAS: "Perilaku petugas",
+    ComplaintCategory.LAINNYA: "Lainnya",
 }
 COMPLAINT_STATUSES = {
-    "baru": "Baru",
-    "terverifikasi": "Terverifikasi",
-    "diproses": "Sedang diproses",
-    "dijawab": "Sudah dijawab",
-    "selesai": "Selesai",
-    "ditolak": "Ditolak",
+    ComplaintStatus.BARU: "Baru",
+    ComplaintStatus.TERVERIFIKASI: "Terverifikasi",
+    ComplaintStatus.DIPROSES: "Sedang diproses",
+    ComplaintStatus.DIJAWAB: "Sudah dijawab",
+    ComplaintStatus.SELESAI: "Selesai",
+    ComplaintStatus.DITOLAK: "Ditolak",
 }
-OPEN_STATUSES = ("baru", "terverifikasi", "diproses")
+OPEN_STATUSES = (ComplaintStatus.BARU, ComplaintStatus.TERVERIFIKASI, ComplaintStatus.DIPROSES)
 
 
 class Complaint(TimestampMixin, db.Model):
@@ -65,7 +85,7 @@ class Complaint(TimestampMixin, db.Model):
     reporter_phone: Mapped[str] = mapped_column(sa.String(20), default="")
     anonymous: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
     confidential: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
-    status: Mapped[str] = mapped_column(sa.String(15), default="baru")
+    status: Mapped[str] = mapped_column(sa.String(15), default=ComplaintStatus.BARU)
     reject_reason: Mapped[str] = mapped_column(sa.Text, default="")
     assigned_to_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user_account.id"))
     # Service-level deadlines in working days, fixed when the clock starts.

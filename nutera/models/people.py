@@ -2,6 +2,7 @@
 
 from datetime import date, datetime
 from decimal import Decimal
+from enum import StrEnum
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -25,11 +26,27 @@ RELATIONS = {
     "lainnya": "Lainnya",
 }
 
-PERSON_STATUSES = {"hidup": "Tinggal di sini", "pindah": "Pindah", "meninggal": "Meninggal"}
+
+class PersonStatus(StrEnum):
+    HIDUP = "hidup"
+    PINDAH = "pindah"
+    MENINGGAL = "meninggal"
+
+
+class Residence(StrEnum):
+    TETAP = "tetap"
+    PENDATANG = "pendatang"
+
+
+PERSON_STATUSES = {
+    PersonStatus.HIDUP: "Tinggal di sini",
+    PersonStatus.PINDAH: "Pindah",
+    PersonStatus.MENINGGAL: "Meninggal",
+}
 
 # Where a living person stands: 'tetap' is a registered resident; 'pendatang' lives here
 # (kos, kontrakan) with a KTP issued elsewhere and is often missing from every list.
-RESIDENCES = {"tetap": "Warga tetap", "pendatang": "Pendatang (KTP luar daerah)"}
+RESIDENCES = {Residence.TETAP: "Warga tetap", Residence.PENDATANG: "Pendatang (KTP luar daerah)"}
 
 DISABILITIES = {
     "fisik": "Fisik",
@@ -121,7 +138,7 @@ class Person(TimestampMixin, db.Model):
     sex: Mapped[str] = mapped_column(sa.String(1))
     birth_date: Mapped[date]
     relation: Mapped[str] = mapped_column(sa.String(20), default="lainnya")
-    status: Mapped[str] = mapped_column(sa.String(10), default="hidup")
+    status: Mapped[str] = mapped_column(sa.String(10), default=PersonStatus.HIDUP)
     status_changed_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
     # What surveys record about a person (None: not known yet).
     occupation: Mapped[str | None] = mapped_column(sa.String(80))
@@ -129,7 +146,9 @@ class Person(TimestampMixin, db.Model):
     disability: Mapped[str | None] = mapped_column(sa.String(20))
     is_asn_tni_polri: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
     has_ktp: Mapped[bool] = mapped_column(default=True, server_default=sa.true())
-    residence: Mapped[str] = mapped_column(sa.String(10), default="tetap", server_default="tetap")
+    residence: Mapped[str] = mapped_column(
+        sa.String(10), default=Residence.TETAP, server_default="tetap"
+    )
     verified_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
 
     household: Mapped[Household | None] = relationship(back_populates="members")

@@ -1,6 +1,7 @@
 """Aid programs and who is enrolled in them."""
 
 from datetime import date, datetime
+from enum import StrEnum
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -9,8 +10,26 @@ from nutera.extensions import db
 from nutera.models.base import TimestampMixin
 from nutera.models.people import Household, Person
 
-TARGETS = {"person": "Perorangan", "household": "Keluarga (KK)"}
-ENROLLMENT_STATUSES = {"aktif": "Aktif", "ditangguhkan": "Ditangguhkan", "berakhir": "Berakhir"}
+
+class Target(StrEnum):
+    PERSON = "person"
+    HOUSEHOLD = "household"
+
+
+class EnrollmentStatus(StrEnum):
+    AKTIF = "aktif"
+    DITANGGUHKAN = "ditangguhkan"
+    BERAKHIR = "berakhir"
+
+
+TARGETS = {Target.PERSON: "Perorangan", Target.HOUSEHOLD: "Keluarga (KK)"}
+ENROLLMENT_STATUSES = {
+    EnrollmentStatus.AKTIF: "Aktif",
+    EnrollmentStatus.DITANGGUHKAN: "Ditangguhkan",
+    EnrollmentStatus.BERAKHIR: "Berakhir",
+}
+# Enrollments that still count as receiving (a suspension is not an end).
+ENROLLED = (EnrollmentStatus.AKTIF, EnrollmentStatus.DITANGGUHKAN)
 
 
 class AidProgram(TimestampMixin, db.Model):
@@ -51,7 +70,7 @@ class Enrollment(TimestampMixin, db.Model):
     collector_id: Mapped[int | None] = mapped_column(sa.ForeignKey("person.id"))
     period_start: Mapped[date]
     period_end: Mapped[date | None]
-    status: Mapped[str] = mapped_column(sa.String(12), default="aktif")
+    status: Mapped[str] = mapped_column(sa.String(12), default=EnrollmentStatus.AKTIF)
     status_reason: Mapped[str] = mapped_column(sa.String(255), default="")
     status_changed_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
 

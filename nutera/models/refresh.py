@@ -6,6 +6,7 @@ of every record it changes in ``refresh_change`` so the last refresh can be reve
 """
 
 from datetime import date, datetime
+from enum import StrEnum
 from typing import Any
 
 import sqlalchemy as sa
@@ -15,22 +16,74 @@ from nutera.extensions import db
 from nutera.models.accounts import User
 from nutera.models.base import utcnow
 
+
+# The workflow's rules over these live in nutera/refresh/states.py; the types are here so
+# the columns' defaults can name them without the models importing the refresh package.
+class RefreshStatus(StrEnum):
+    PEMETAAN = "pemetaan"
+    ANALISIS = "analisis"
+    PRATINJAU = "pratinjau"
+    DITERAPKAN = "diterapkan"
+    DIBATALKAN = "dibatalkan"
+    GAGAL = "gagal"
+    USANG = "usang"
+
+
+class JobStatus(StrEnum):
+    MENUNGGU = "menunggu"
+    BERJALAN = "berjalan"
+    SELESAI = "selesai"
+    GAGAL = "gagal"
+
+
+JOB_RUNNING = (JobStatus.MENUNGGU, JobStatus.BERJALAN)
+JOB_FINISHED = (JobStatus.SELESAI, JobStatus.GAGAL)
+
+
+class JobKind(StrEnum):
+    ANALISIS = "analisis"
+    TERAPKAN = "terapkan"
+    BATALKAN = "batalkan"
+    CLI = "cli"  # a whole `flask refresh import` run
+
+
+class Entity(StrEnum):
+    """What a refresh_change or refresh_decision row is about."""
+
+    PERSON = "person"
+    HOUSEHOLD = "household"
+    ENROLLMENT = "enrollment"
+
+
+class ChangeAction(StrEnum):
+    CREATE = "create"
+    UPDATE = "update"
+
+
+class ConflictChoice(StrEnum):
+    SURVEI = "survei"
+    KELURAHAN = "kelurahan"
+
+
 REFRESH_STATUSES = {
-    "pemetaan": "Menunggu pemetaan kolom",
-    "analisis": "Sedang dianalisis",
-    "pratinjau": "Pratinjau (belum diterapkan)",
-    "diterapkan": "Diterapkan",
-    "dibatalkan": "Dibatalkan (revert)",
-    "gagal": "Gagal",
-    "usang": "Digantikan unggahan lain",
+    RefreshStatus.PEMETAAN: "Menunggu pemetaan kolom",
+    RefreshStatus.ANALISIS: "Sedang dianalisis",
+    RefreshStatus.PRATINJAU: "Pratinjau (belum diterapkan)",
+    RefreshStatus.DITERAPKAN: "Diterapkan",
+    RefreshStatus.DIBATALKAN: "Dibatalkan (revert)",
+    RefreshStatus.GAGAL: "Gagal",
+    RefreshStatus.USANG: "Digantikan unggahan lain",
 }
 JOB_STATUSES = {
-    "menunggu": "Menunggu",
-    "berjalan": "Berjalan",
-    "selesai": "Selesai",
-    "gagal": "Gagal",
+    JobStatus.MENUNGGU: "Menunggu",
+    JobStatus.BERJALAN: "Berjalan",
+    JobStatus.SELESAI: "Selesai",
+    JobStatus.GAGAL: "Gagal",
 }
-CONFLICT_CHOICES = {"survei": "Pertahankan hasil survei", "kelurahan": "Pakai data kelurahan"}
+CONFLICT_CHOICES = {
+    ConflictChoice.SURVEI: "Pertahankan hasil survei",
+    ConflictChoice.KELURAHAN: "Pakai data kelurahan",
+}
 
 
 class Refresh(db.Model):
@@ -51,11 +104,11 @@ class Refresh(db.Model):
     first_row_id: Mapped[int | None]
     last_row_id: Mapped[int | None]
     complete: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
-    status: Mapped[str] = mapped_column(sa.String(12), default="pemetaan")
+    status: Mapped[str] = mapped_column(sa.String(12), default=RefreshStatus.PEMETAAN)
     mapping: Mapped[dict[str, Any]] = mapped_column(sa.JSON, default=dict)
     layout: Mapped[dict[str, Any]] = mapped_column(sa.JSON, default=dict)
     counts: Mapped[dict[str, Any]] = mapped_column(sa.JSON, default=dict)
-    conflict_default: Mapped[str] = mapped_column(sa.String(10), default="survei")
+    conflict_default: Mapped[str] = mapped_column(sa.String(10), default=ConflictChoice.SURVEI)
     message: Mapped[str] = mapped_column(sa.Text, default="")
     created_by_id: Mapped[int | None] = mapped_column(
         sa.ForeignKey("user_account.id", ondelete="SET NULL")
@@ -157,7 +210,7 @@ class RefreshJob(db.Model):
     )
     kind: Mapped[str] = mapped_column(sa.String(12))  # analisis / terapkan / batalkan
     lock_key: Mapped[str] = mapped_column(sa.String(80))
-    status: Mapped[str] = mapped_column(sa.String(10), default="menunggu")
+    status: Mapped[str] = mapped_column(sa.String(10), default=JobStatus.MENUNGGU)
     progress: Mapped[int] = mapped_column(default=0)
     message: Mapped[str] = mapped_column(sa.Text, default="")
     user_id: Mapped[int | None] = mapped_column(

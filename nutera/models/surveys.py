@@ -1,6 +1,7 @@
 """Household surveys brought back by volunteers, their members and their status history."""
 
 from datetime import date, datetime
+from enum import StrEnum
 from typing import Any
 
 import sqlalchemy as sa
@@ -13,13 +14,26 @@ from nutera.models.people import Household, HouseObservation
 from nutera.models.region import Rt
 from nutera.models.work import SurveyTask
 
+
+class SurveyStatus(StrEnum):
+    DRAFT = "draft"
+    SUBMITTED = "submitted"
+    RETURNED = "returned"
+    VERIFIED = "verified"
+    REJECTED = "rejected"
+
+
 SURVEY_STATUSES = {
-    "draft": "Draf",
-    "submitted": "Menunggu verifikasi",
-    "returned": "Dikembalikan untuk perbaikan",
-    "verified": "Terverifikasi",
-    "rejected": "Ditolak",
+    SurveyStatus.DRAFT: "Draf",
+    SurveyStatus.SUBMITTED: "Menunggu verifikasi",
+    SurveyStatus.RETURNED: "Dikembalikan untuk perbaikan",
+    SurveyStatus.VERIFIED: "Terverifikasi",
+    SurveyStatus.REJECTED: "Ditolak",
 }
+# Surveys a volunteer may still edit.
+EDITABLE = (SurveyStatus.DRAFT, SurveyStatus.RETURNED)
+# Surveys sent in and not rejected: they count as the household surveyed.
+SENT = (SurveyStatus.SUBMITTED, SurveyStatus.RETURNED, SurveyStatus.VERIFIED)
 # Where a surveyed member stands; maps onto Person.status and Person.residence on approval.
 PRESENCES = {
     "tinggal": "Tinggal di sini",
@@ -53,7 +67,7 @@ class Survey(TimestampMixin, HouseObservation, db.Model):
     # The registry household this survey was matched to (by KK) when submitted.
     household_id: Mapped[int | None] = mapped_column(sa.ForeignKey("household.id"), index=True)
     period: Mapped[str] = mapped_column(sa.String(7))  # e.g. "2026-Q4"
-    status: Mapped[str] = mapped_column(sa.String(10), default="draft")
+    status: Mapped[str] = mapped_column(sa.String(10), default=SurveyStatus.DRAFT)
     kk_number: Mapped[str | None] = mapped_column(sa.String(16))
     address: Mapped[str] = mapped_column(sa.String(255), default="")
     kode_pos: Mapped[str] = mapped_column(sa.String(5), default="")
@@ -89,7 +103,7 @@ class Survey(TimestampMixin, HouseObservation, db.Model):
     @property
     def editable(self) -> bool:
         """Whether the volunteer may still change it."""
-        return self.status in ("draft", "returned")
+        return self.status in EDITABLE
 
 
 class SurveyMember(db.Model):

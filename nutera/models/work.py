@@ -6,6 +6,7 @@ the eligibility rules or by a resident's rebuttal (sanggah) and decided by staff
 """
 
 from datetime import datetime
+from enum import StrEnum
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -16,20 +17,39 @@ from nutera.models.people import Household, Person
 from nutera.models.programs import AidProgram, Enrollment
 from nutera.models.region import Rt
 
+
+class TaskStatus(StrEnum):
+    TERBUKA = "terbuka"
+    SELESAI = "selesai"
+    BATAL = "batal"
+
+
+class TargetingKind(StrEnum):
+    EXCLUSION = "exclusion"
+    INCLUSION = "inclusion"
+
+
+class TargetingDecision(StrEnum):
+    TERBUKA = "terbuka"
+    USUL_TAMBAH = "usul_tambah"
+    USUL_HAPUS = "usul_hapus"
+    TETAP = "tetap"
+
+
 SURVEY_TASK_STATUSES = {
-    "terbuka": "Belum didata",
-    "selesai": "Sudah didata",
-    "batal": "Dibatalkan",
+    TaskStatus.TERBUKA: "Belum didata",
+    TaskStatus.SELESAI: "Sudah didata",
+    TaskStatus.BATAL: "Dibatalkan",
 }
 TARGETING_KINDS = {
-    "exclusion": "Memenuhi syarat tapi belum menerima",
-    "inclusion": "Menerima tapi tidak lagi memenuhi syarat",
+    TargetingKind.EXCLUSION: "Memenuhi syarat tapi belum menerima",
+    TargetingKind.INCLUSION: "Menerima tapi tidak lagi memenuhi syarat",
 }
 TARGETING_DECISIONS = {
-    "terbuka": "Belum diputuskan",
-    "usul_tambah": "Diusulkan masuk",
-    "usul_hapus": "Diusulkan keluar",
-    "tetap": "Tidak diubah",
+    TargetingDecision.TERBUKA: "Belum diputuskan",
+    TargetingDecision.USUL_TAMBAH: "Diusulkan masuk",
+    TargetingDecision.USUL_HAPUS: "Diusulkan keluar",
+    TargetingDecision.TETAP: "Tidak diubah",
 }
 
 
@@ -49,7 +69,7 @@ class SurveyTask(TimestampMixin, db.Model):
     note: Mapped[str] = mapped_column(sa.Text, default="")
     source: Mapped[str] = mapped_column(sa.String(20), default="petugas")  # petugas / usul
     source_ref: Mapped[str | None] = mapped_column(sa.String(40))  # e.g. complaint code
-    status: Mapped[str] = mapped_column(sa.String(10), default="terbuka")
+    status: Mapped[str] = mapped_column(sa.String(10), default=TaskStatus.TERBUKA)
     created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user_account.id"))
     completed_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
 
@@ -78,7 +98,7 @@ class TargetingCase(TimestampMixin, db.Model):
     )  # aturan/sanggah/usul/petugas
     source_ref: Mapped[str | None] = mapped_column(sa.String(40))
     explanation: Mapped[str] = mapped_column(sa.Text, default="")
-    decision: Mapped[str] = mapped_column(sa.String(12), default="terbuka")
+    decision: Mapped[str] = mapped_column(sa.String(12), default=TargetingDecision.TERBUKA)
     decision_reason: Mapped[str] = mapped_column(sa.Text, default="")
     decided_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user_account.id"))
     decided_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))

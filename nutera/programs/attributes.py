@@ -4,6 +4,8 @@ from collections.abc import Iterable
 from datetime import date
 from typing import Any
 
+from nutera.models import PersonStatus
+
 
 def age_on(birth_date: date, today: date) -> int:
     """Completed years of age on today."""
@@ -21,7 +23,7 @@ def household_context(household: Any, members: Iterable[Any], today: date) -> di
     when no living member has an income recorded it is unknown (None), not zero.
     """
     members = list(members)
-    living = [m for m in members if m.status == "hidup"]
+    living = [m for m in members if m.status == PersonStatus.HIDUP]
     head = next((m for m in living if m.relation == "kepala"), None)
     ages = [age_on(m.birth_date, today) for m in living]
     incomes = [m.monthly_income for m in living if m.monthly_income is not None]
@@ -69,15 +71,15 @@ def inclusion_flags(
     flags = []
     if person_id is not None:
         person = next((m for m in members if m.id == person_id), None)
-        if person is not None and person.status != "hidup":
+        if person is not None and person.status != PersonStatus.HIDUP:
             flags.append(f"penerima sudah {person.status}")
         return flags
-    if members and not any(m.status == "hidup" for m in members):
+    if members and not any(m.status == PersonStatus.HIDUP for m in members):
         return ["semua anggota keluarga sudah meninggal atau pindah"]
     head = next((m for m in members if m.relation == "kepala"), None)
-    if head is not None and head.status != "hidup":
+    if head is not None and head.status != PersonStatus.HIDUP:
         flags.append(f"kepala keluarga sudah {head.status}")
     collector = next((m for m in members if m.id == collector_id), None)
-    if collector is not None and collector is not head and collector.status != "hidup":
+    if collector is not None and collector is not head and collector.status != PersonStatus.HIDUP:
         flags.append(f"pengambil bantuan sudah {collector.status}")
     return flags

@@ -5,7 +5,17 @@ from dataclasses import dataclass, field
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from nutera.models import AidProgram, Enrollment, Household, Kelurahan, Person, ProgramInfo, Rt, Rw
+from nutera.models import (
+    AidProgram,
+    Enrollment,
+    EnrollmentStatus,
+    Household,
+    Kelurahan,
+    Person,
+    ProgramInfo,
+    Rt,
+    Rw,
+)
 
 
 def public_kelurahan(
@@ -71,7 +81,7 @@ def recipient_statistics(session: Session, kelurahan_id: int) -> Statistics:
         .join(Rw, Rw.id == Rt.rw_id)
         .where(
             Enrollment.kelurahan_id == kelurahan_id,
-            Enrollment.status == "aktif",
+            Enrollment.status == EnrollmentStatus.AKTIF,
             AidProgram.active.is_(True),
         )
         .group_by(AidProgram.code, AidProgram.name, Rw.number)

@@ -11,7 +11,7 @@ from flask.cli import with_appcontext
 
 from nutera.audit import Actor, set_actor
 from nutera.extensions import db
-from nutera.models import Kelurahan, User
+from nutera.models import JobKind, JobStatus, Kelurahan, User
 from nutera.refresh import commit, export, jobs, reader, services, staging
 
 COUNT_LABELS = {
@@ -116,10 +116,10 @@ def import_command(
         raise click.ClickException(f"Kolom tidak ditemukan: {', '.join(missing)}.")
     staging.remember_mapping(db.session, kelurahan.id, source, refresh.mapping)
     db.session.commit()
-    job = jobs.create_job(db.session, refresh, "cli", actor.user_id)
+    job = jobs.create_job(db.session, refresh, JobKind.CLI, actor.user_id)
     db.session.commit()
     jobs.acquire(job)  # waits, like a web upload, while another job works on this source
-    outcome = ("gagal", "Gagal")
+    outcome = (JobStatus.GAGAL, "Gagal")
     try:
         with _Bar("Memeriksa") as bar:
             counts = staging.analyse(db.session, refresh, bar)
@@ -135,7 +135,7 @@ def import_command(
             click.echo(f"Pemutakhiran #{refresh.id} diterapkan.")
         elif not do_commit:
             click.echo(f"Uji coba (pratinjau #{refresh.id}); tambahkan --commit untuk menerapkan.")
-        outcome = ("selesai", "Selesai")
+        outcome = (JobStatus.SELESAI, "Selesai")
     finally:
         db.session.rollback()
         jobs.finish(job.id, *outcome)

@@ -11,7 +11,19 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from nutera.audit import Actor, audit_bulk
-from nutera.models import AidProgram, Kelurahan, Refresh, RefreshChange
+from nutera.models import (
+    ENROLLED,
+    AidProgram,
+    ChangeAction,
+    EnrollmentStatus,
+    Entity,
+    Kelurahan,
+    PersonStatus,
+    Refresh,
+    RefreshChange,
+    RefreshStatus,
+    Residence,
+)
 from nutera.models.base import as_utc, utcnow
 from nutera.refresh import diff
 from nutera.refresh.diff import ENROLLMENT, HOUSEHOLD, PERSON, ROW
@@ -52,7 +64,7 @@ def _insert_created(
         sa.insert(CHANGE).values(
             refresh_id=refresh.id,
             entity=entity,
-            action="create",
+            action=ChangeAction.CREATE,
             entity_id=before + 1,
             last_entity_id=last,
         )
@@ -81,14 +93,14 @@ def _update_households(session: Session, refresh: Refresh, since, now, applied: 
     first = diff.first_rows(refresh)
     _record_updates(
         session,
-        "household",
+        Entity.HOUSEHOLD,
         sa.insert(CHANGE).from_select(
             ["refresh_id", "entity", "entity_id", "action", "old_address", "old_rt_id"],
             sa.select(
                 sa.literal(refresh.id),
-                sa.literal("household"),
+                sa.literal(Entity.HOUSEHOLD, sa.String),
                 HOUSEHOLD.c.id,
-                sa.literal("update"),
+                sa.literal(ChangeAction.UPDATE, sa.String),
                 HOUSEHOLD.c.address,
                 HOUSEHOLD.c.rt_id,
             )
@@ -105,7 +117,12 @@ def _update_households(session: Session, refresh: Refresh, since, now, applied: 
                 first,
                 diff.household_field_changed(field),
                 diff.take_file_value(
-                    refresh, "household", HOUSEHOLD.c.id, field, HOUSEHOLD.c.verified_at, since
+                    refresh,
+                    Entity.HOUSEHOLD,
+                    HOUSEHOLD.c.id,
+                    field,
+                    HOUSEHOLD.c.verified_at,
+                    since,
                 ),
             )
             .values({field: ROW.c[field], "updated_at": now})
@@ -123,7 +140,7 @@ def _insert_households(session: Session, refresh: Refresh, now, applied: Counter
         session,
         refresh,
         HOUSEHOLD,
-        "household",
+        Entity.HOUSEHOLD,
         sa.insert(HOUSEHOLD).from_select(
             [
                 "kelurahan_id",
@@ -173,7 +190,7 @@ def _update_persons(session: Session, refresh: Refresh, since, now, applied: Cou
     any_change = sa.or_(*(diff.person_field_changed(f) for f in diff.PERSON_FIELDS))
     _record_updates(
         session,
-        "person",
+        Entity.PERSON,
         sa.insert(CHANGE).from_select(
             [
                 "refresh_id",
@@ -187,9 +204,9 @@ def _update_persons(session: Session, refresh: Refresh, since, now, applied: Cou
             ],
             sa.select(
                 sa.literal(refresh.id),
-                sa.literal("person"),
+                sa.literal(Entity.PERSON, sa.String),
                 PERSON.c.id,
-                sa.literal("update"),
+                sa.literal(ChangeAction.UPDATE, sa.String),
                 PERSON.c.name,
                 PERSON.c.sex,
                 PERSON.c.birth_date,
@@ -207,7 +224,7 @@ def _update_persons(session: Session, refresh: Refresh, since, now, applied: Cou
                 sa.and_(
                     diff.person_field_changed(field),
                     diff.take_file_value(
-                        refresh, "person", PERSON.c.id, field, PERSON.c.verified_at, since
+                        refresh, Entity.PERSON, PERSON.c.id, field, PERSON.c.verified_at, since
                     ),
                 ),
                 ROW.c[field],
@@ -228,7 +245,7 @@ def _insert_persons(session: Session, refresh: Refresh, now, applied: Counter) -
         session,
         refresh,
         PERSON,
-        "person",
+        Entity.PERSON,
         sa.insert(PERSON).from_select(
             [
                 "kelurahan_id",
@@ -253,10 +270,10 @@ def _insert_persons(session: Session, refresh: Refresh, now, applied: Counter) -
                 ROW.c.sex,
                 ROW.c.birth_date,
                 sa.literal("lainnya"),
-                sa.literal("hidup"),
+                sa.literal(PersonStatus.HIDUP, sa.String),
                 sa.false(),
                 sa.true(),
-                sa.literal("tetap"),
+                sa.literal(Residence.TETAP, sa.String),
                 sa.literal(now, PERSON.c.created_at.type),
                 sa.literal(now, PERSON.c.updated_at.type),
             ).where(new_rows),
@@ -284,7 +301,7 @@ def _apply_enrollments(session: Session, refresh: Refresh, now, applied: Counter
         ending = diff.enrollments_to_end(refresh, program, diff.is_postgres(session))
         _record_updates(
             session,
-            "enrollment",
+            Entity.ENROLLMENT,
             sa.insert(CHANGE).from_select(
                 [
                     "refresh_id",
@@ -297,9 +314,9 @@ def _apply_enrollments(session: Session, refresh: Refresh, now, applied: Counter
                 ],
                 sa.select(
                     sa.literal(refresh.id),
-                    sa.literal("enrollment"),
+                    sa.literal(Entity.ENROLLMENT, sa.String),
                     ENROLLMENT.c.id,
-                    sa.literal("update"),
+                    sa.literal(ChangeAction.UPDATE, sa.String),
                     ENROLLMENT.c.status,
                     ENROLLMENT.c.status_reason,
                     ENROLLMENT.c.status_changed_at,
@@ -320,13 +337,13 @@ def _apply_enrollments(session: Session, refresh: Refresh, now, applied: Counter
         active = sa.select(ENROLLMENT.c.id).where(
             ENROLLMENT.c.program_id == program.id,
             ENROLLMENT.c[key] == listed.c.beneficiary,
-            ENROLLMENT.c.status.in_(diff.ACTIVE),
+            ENROLLMENT.c.status.in_(ENROLLED),
         )
         _insert_created(
             session,
             refresh,
             ENROLLMENT,
-            "enrollment",
+            Entity.ENROLLMENT,
             sa.insert(ENROLLMENT).from_select(
                 [
                     "kelurahan_id",
@@ -343,7 +360,7 @@ def _apply_enrollments(session: Session, refresh: Refresh, now, applied: Counter
                     sa.literal(program.id),
                     listed.c.beneficiary,
                     sa.literal(date.today()),
-                    sa.literal("aktif"),
+                    sa.literal(EnrollmentStatus.AKTIF, sa.String),
                     sa.literal(""),
                     sa.literal(now, ENROLLMENT.c.created_at.type),
                     sa.literal(now, ENROLLMENT.c.updated_at.type),
@@ -359,13 +376,16 @@ def _apply_enrollments(session: Session, refresh: Refresh, now, applied: Counter
             ENROLLMENT.c.id.in_(
                 sa.select(CHANGE.c.entity_id).where(
                     CHANGE.c.refresh_id == refresh.id,
-                    CHANGE.c.entity == "enrollment",
-                    CHANGE.c.action == "update",
+                    CHANGE.c.entity == Entity.ENROLLMENT,
+                    CHANGE.c.action == ChangeAction.UPDATE,
                 )
             )
         )
         .values(
-            status="berakhir", status_reason=reason[:255], status_changed_at=now, updated_at=now
+            status=EnrollmentStatus.BERAKHIR,
+            status_reason=reason[:255],
+            status_changed_at=now,
+            updated_at=now,
         )
     )
 
@@ -374,7 +394,7 @@ def commit_refresh(
     session: Session, refresh: Refresh, actor: Actor, progress: Progress = _no_progress
 ) -> dict:
     """Write a previewed refresh to the registry; the caller commits the transaction."""
-    if refresh.status != "pratinjau":
+    if refresh.status != RefreshStatus.PRATINJAU:
         raise RefreshStateError("Hanya pratinjau yang belum diterapkan yang dapat diterapkan.")
     now = utcnow()
     tune_connection(session)
@@ -399,13 +419,13 @@ def commit_refresh(
     _insert_persons(session, refresh, now, applied)
     progress(0.8, "Memperbarui kepesertaan program")
     _apply_enrollments(session, refresh, now, applied)
-    refresh.status, refresh.committed_at = "diterapkan", now
+    refresh.status, refresh.committed_at = RefreshStatus.DITERAPKAN, now
     refresh.committed_by_id = actor.user_id
     refresh.counts = {
         **refresh.counts,
         "applied": {
             entity: applied[entity]
-            for entity in ("household", "person", "enrollment")
+            for entity in (Entity.HOUSEHOLD, Entity.PERSON, Entity.ENROLLMENT)
             if applied[entity]
         },
     }

@@ -10,13 +10,17 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from nutera.models import (
+    ENROLLED,
     AidProgram,
     Enrollment,
     Household,
     Person,
+    PersonStatus,
     Refresh,
     RefreshDecision,
     RefreshRow,
+    RefreshStatus,
+    Target,
 )
 from nutera.models.base import as_utc
 
@@ -30,7 +34,6 @@ PERSON_FIELDS = {
     "household_id": "Pindah KK",
 }
 HOUSEHOLD_FIELDS = {"address": "Alamat", "rt_id": "RT/RW"}
-ACTIVE = ("aktif", "ditangguhkan")
 
 
 def staged(refresh_id: int) -> sa.ColumnElement[bool]:
@@ -117,7 +120,7 @@ def last_refresh_at(
 ) -> datetime | None:
     """When the registry of this kelurahan was last refreshed (other than before)."""
     query = sa.select(sa.func.max(Refresh.committed_at)).where(
-        Refresh.kelurahan_id == kelurahan_id, Refresh.status == "diterapkan"
+        Refresh.kelurahan_id == kelurahan_id, Refresh.status == RefreshStatus.DITERAPKAN
     )
     if before is not None:
         query = query.where(Refresh.id != before.id)
@@ -177,7 +180,7 @@ def _program_rows(session: Session, refresh: Refresh) -> list[AidProgram]:
 def beneficiary_column(program: AidProgram):
     return (
         ("household_id", ROW.c.household_id)
-        if program.target == "household"
+        if program.target == Target.HOUSEHOLD
         else ("person_id", ROW.c.person_id)
     )
 
@@ -188,7 +191,7 @@ def enrollments_to_add(refresh: Refresh, program: AidProgram) -> sa.Select:
     active = sa.select(ENROLLMENT.c.id).where(
         ENROLLMENT.c.program_id == program.id,
         ENROLLMENT.c[key] == column,
-        ENROLLMENT.c.status.in_(ACTIVE),
+        ENROLLMENT.c.status.in_(ENROLLED),
     )
     group = ROW.c.kk if key == "household_id" else ROW.c.nik
     return (
@@ -220,7 +223,7 @@ def enrollments_to_end(refresh: Refresh, program: AidProgram, postgres: bool = F
     )
     return sa.select(ENROLLMENT.c.id).where(
         ENROLLMENT.c.program_id == program.id,
-        ENROLLMENT.c.status.in_(ACTIVE),
+        ENROLLMENT.c.status.in_(ENROLLED),
         ENROLLMENT.c[key].in_(in_file),
         excluded(ENROLLMENT.c[key], listed, postgres),
     )
@@ -232,7 +235,7 @@ def absent_persons(refresh: Refresh, postgres: bool = False) -> sa.Select:
     in_file = sa.select(ROW.c.person_id).where(staged(refresh.id), ROW.c.person_id.is_not(None))
     query = sa.select(PERSON.c.id).where(
         PERSON.c.kelurahan_id == refresh.kelurahan_id,
-        PERSON.c.status == "hidup",
+        PERSON.c.status == PersonStatus.HIDUP,
         excluded(PERSON.c.id, in_file, postgres),
     )
     if not refresh.complete:

@@ -15,11 +15,14 @@ from nutera.models import (
     AidProgram,
     Household,
     Person,
+    PersonStatus,
     Refresh,
     RefreshRow,
+    RefreshStatus,
     Rt,
     Rw,
     TargetingCase,
+    TargetingDecision,
 )
 from nutera.refresh.diff import last_refresh_at, rejected_in_file_order
 
@@ -215,7 +218,9 @@ def export_workbook(
         .outerjoin(Person, Person.id == TargetingCase.person_id)
         .where(
             TargetingCase.kelurahan_id == kelurahan_id,
-            TargetingCase.decision.in_(("usul_tambah", "usul_hapus")),
+            TargetingCase.decision.in_(
+                (TargetingDecision.USUL_TAMBAH, TargetingDecision.USUL_HAPUS)
+            ),
         )
         .order_by(TargetingCase.id)
         .execution_options(**STREAM)
@@ -236,7 +241,7 @@ def export_workbook(
         .outerjoin(Household, Household.id == Person.household_id)
         .where(
             Person.kelurahan_id == kelurahan_id,
-            Person.status.in_(("pindah", "meninggal")),
+            Person.status.in_((PersonStatus.PINDAH, PersonStatus.MENINGGAL)),
             Person.status_changed_at.is_not(None)
             if since is None
             else Person.status_changed_at > since,
@@ -273,7 +278,8 @@ def _last_rejections(kelurahan_id: int) -> sa.Select:
     newest = (
         sa.select(sa.func.max(Refresh.id))
         .where(
-            Refresh.kelurahan_id == kelurahan_id, Refresh.status.in_(("pratinjau", "diterapkan"))
+            Refresh.kelurahan_id == kelurahan_id,
+            Refresh.status.in_((RefreshStatus.PRATINJAU, RefreshStatus.DITERAPKAN)),
         )
         .group_by(Refresh.source)
     )

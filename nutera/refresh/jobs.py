@@ -16,7 +16,16 @@ from flask import Flask, current_app
 
 from nutera.audit import Actor, set_actor
 from nutera.extensions import db
-from nutera.models import Refresh, RefreshJob, RefreshLock
+from nutera.models import (
+    JOB_FINISHED,
+    JOB_RUNNING,
+    JobKind,
+    JobStatus,
+    Refresh,
+    RefreshJob,
+    RefreshLock,
+    RefreshStatus,
+)
 from nutera.models.base import as_utc, utcnow
 
 STALE_AFTER = timedelta(minutes=30)  # a lock whose job has not reported for this long is dead
@@ -34,7 +43,7 @@ def create_job(session, refresh: Refresh, kind: str, user_id: int | None) -> Ref
         refresh_id=refresh.id,
         kind=kind,
         lock_key=lock_key(refresh),
-        status="menunggu",
+        status=JobStatus.MENUNGGU,
         progress=0,
         user_id=user_id,
         message="Menunggu giliran",
@@ -61,7 +70,7 @@ def finish(job_id: int, status: str, message: str) -> None:
         status=status,
         message=message,
         finished_at=utcnow(),
-        **({"progress": 100} if status == "selesai" else {}),
+        **({"progress": 100} if status == JobStatus.SELESAI else {}),
     )
 
 
@@ -94,11 +103,14 @@ def acquire(job: RefreshJob) -> None:
             holder_id, holder_job = holder
             if (
                 holder_job is None
-                or holder_job.status in ("selesai", "gagal")
+                or holder_job.status in JOB_FINISHED
                 or as_utc(holder_job.updated_at) < utcnow() - STALE_AFTER
             ):
-                if holder_job is not None and holder_job.status not in ("selesai", "gagal"):
-                    holder_job.status, holder_job.message = "gagal", "Terhenti (proses mati)"
+                if holder_job is not None and holder_job.status not in JOB_FINISHED:
+                    holder_job.status, holder_job.message = (
+                        JobStatus.GAGAL,
+                        "Terhenti (proses mati)",
+                    )
                 db.session.execute(
                     sa.delete(RefreshLock).where(
                         RefreshLock.key == job.lock_key, RefreshLock.job_id == holder_id
@@ -155,19 +167,23 @@ def run_job(app: Flask, job_id: int) -> None:
         key = job.lock_key
         acquire(job)
         try:
-            _update(job_id, status="berjalan", message="Berjalan")
+            _update(job_id, status=JobStatus.BERJALAN, message="Berjalan")
             refresh = db.session.get(Refresh, job.refresh_id)
             actor = Actor(job.user_id)
             set_actor(db.session, None)  # bulk work is audited once, by audit_bulk
-            if job.kind == "analisis":
+            if job.kind == JobKind.ANALISIS:
                 staging.analyse(db.session, refresh, _committing_progress(job_id))
-            elif job.kind == "terapkan":
+            elif job.kind == JobKind.TERAPKAN:
                 commit.commit_refresh(db.session, refresh, actor, _side_progress(job_id))
-            elif job.kind == "batalkan":
+            elif job.kind == JobKind.BATALKAN:
                 revert.revert_refresh(db.session, refresh, actor)
             db.session.commit()
             _update(
-                job_id, status="selesai", progress=100, message="Selesai", finished_at=utcnow()
+                job_id,
+                status=JobStatus.SELESAI,
+                progress=100,
+                message="Selesai",
+                finished_at=utcnow(),
             )
         except Exception as error:  # the job's outcome is shown to staff, never lost
             db.session.rollback()
@@ -177,13 +193,13 @@ def run_job(app: Flask, job_id: int) -> None:
                 if isinstance(error, commit.RefreshStateError)
                 else "Terjadi kesalahan; tidak ada data registri yang berubah."
             )
-            if job.kind == "analisis":
+            if job.kind == JobKind.ANALISIS:
                 db.session.execute(
                     sa.update(Refresh)
                     .where(Refresh.id == job.refresh_id)
-                    .values(status="gagal", message=message)
+                    .values(status=RefreshStatus.GAGAL, message=message)
                 )
-            _update(job_id, status="gagal", message=message, finished_at=utcnow())
+            _update(job_id, status=JobStatus.GAGAL, message=message, finished_at=utcnow())
         finally:
             release(job_id, key)
             db.session.remove()
@@ -194,7 +210,8 @@ def running_job(session, refresh_id: int) -> RefreshJob | None:
     return session.scalar(
         sa.select(RefreshJob)
         .where(
-            RefreshJob.refresh_id == refresh_id, RefreshJob.status.in_(("menunggu", "berjalan"))
+            RefreshJob.refresh_id == refresh_id,
+            RefreshJob.status.in_(JOB_RUNNING),
         )
         .order_by(RefreshJob.created_at.desc())
         .limit(1)

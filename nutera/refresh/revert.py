@@ -8,17 +8,17 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from nutera.audit import Actor, audit_bulk
-from nutera.models import Refresh, RefreshChange
+from nutera.models import ChangeAction, Entity, Refresh, RefreshChange, RefreshStatus
 from nutera.models.base import utcnow
 from nutera.refresh.commit import CHANGE, RefreshStateError
 from nutera.refresh.diff import ENROLLMENT, HOUSEHOLD, PERSON
 from nutera.refresh.staging import last_committed
 
-_CREATED = {"household": HOUSEHOLD, "person": PERSON, "enrollment": ENROLLMENT}
+_CREATED = {Entity.HOUSEHOLD: HOUSEHOLD, Entity.PERSON: PERSON, Entity.ENROLLMENT: ENROLLMENT}
 _TABLE_LABELS = {  # every table that refers to a person, a household or an enrollment
-    "person": "warga",
-    "household": "KK",
-    "enrollment": "kepesertaan program",
+    Entity.PERSON: "warga",
+    Entity.HOUSEHOLD: "KK",
+    Entity.ENROLLMENT: "kepesertaan program",
     "survey": "survei",
     "survey_task": "tugas survei",
     "distribution_recipient": "penerima penyaluran",
@@ -35,7 +35,9 @@ def _created_by(
     # refresh's records from ids another writer took meanwhile (PostgreSQL sequences hand
     # them out across transactions, in order as long as the sequence caches none).
     creates = sa.and_(
-        CHANGE.c.refresh_id == refresh.id, CHANGE.c.entity == entity, CHANGE.c.action == "create"
+        CHANGE.c.refresh_id == refresh.id,
+        CHANGE.c.entity == entity,
+        CHANGE.c.action == ChangeAction.CREATE,
     )
     ranges = session.execute(
         sa.select(CHANGE.c.entity_id, CHANGE.c.last_entity_id).where(
@@ -61,7 +63,9 @@ def _restore(
 ) -> None:
     """Put back the previous values the refresh recorded for the records it updated."""
     changes = sa.and_(
-        CHANGE.c.refresh_id == refresh.id, CHANGE.c.entity == entity, CHANGE.c.action == "update"
+        CHANGE.c.refresh_id == refresh.id,
+        CHANGE.c.entity == entity,
+        CHANGE.c.action == ChangeAction.UPDATE,
     )
     old = {
         field: sa.select(CHANGE.c[old_name])
@@ -107,7 +111,7 @@ def _changed_since(session: Session, refresh: Refresh) -> str | None:
         updated = sa.select(CHANGE.c.entity_id).where(
             CHANGE.c.refresh_id == refresh.id,
             CHANGE.c.entity == entity,
-            CHANGE.c.action == "update",
+            CHANGE.c.action == ChangeAction.UPDATE,
         )
         later = sa.select(table.c.id).where(
             table.c.id.in_(updated),
@@ -121,7 +125,7 @@ def _changed_since(session: Session, refresh: Refresh) -> str | None:
 def revert_refresh(session: Session, refresh: Refresh, actor: Actor) -> None:
     """Restore the previous values of every record the last refresh changed or created."""
     last = last_committed(session, refresh.kelurahan_id)
-    if refresh.status != "diterapkan" or last is None or last.id != refresh.id:
+    if refresh.status != RefreshStatus.DITERAPKAN or last is None or last.id != refresh.id:
         raise RefreshStateError(
             "Hanya pemutakhiran terakhir yang sudah diterapkan yang dapat dibatalkan."
         )
@@ -136,7 +140,7 @@ def revert_refresh(session: Session, refresh: Refresh, actor: Actor) -> None:
         session,
         refresh,
         ENROLLMENT,
-        "enrollment",
+        Entity.ENROLLMENT,
         {
             "status": "old_status",
             "status_reason": "old_status_reason",
@@ -147,7 +151,7 @@ def revert_refresh(session: Session, refresh: Refresh, actor: Actor) -> None:
         session,
         refresh,
         PERSON,
-        "person",
+        Entity.PERSON,
         {
             "name": "old_name",
             "sex": "old_sex",
@@ -156,7 +160,11 @@ def revert_refresh(session: Session, refresh: Refresh, actor: Actor) -> None:
         },
     )
     _restore(
-        session, refresh, HOUSEHOLD, "household", {"address": "old_address", "rt_id": "old_rt_id"}
+        session,
+        refresh,
+        HOUSEHOLD,
+        Entity.HOUSEHOLD,
+        {"address": "old_address", "rt_id": "old_rt_id"},
     )
     # Checked once the refresh's own changes are undone: a resident it moved into a KK it
     # created points back to the old KK by now. The caller rolls back on the refusal.
@@ -166,9 +174,9 @@ def revert_refresh(session: Session, refresh: Refresh, actor: Actor) -> None:
             f"Pemutakhiran ini tidak dapat dibatalkan: data yang dibuatnya sudah dipakai oleh "
             f"data {used_by} yang dibuat sesudahnya. Perbaiki data itu satu per satu."
         )
-    for entity in ("enrollment", "person", "household"):
+    for entity in (Entity.ENROLLMENT, Entity.PERSON, Entity.HOUSEHOLD):
         _delete_created(session, refresh, _CREATED[entity], entity)
-    refresh.status, refresh.reverted_at = "dibatalkan", utcnow()
+    refresh.status, refresh.reverted_at = RefreshStatus.DIBATALKAN, utcnow()
     audit_bulk(
         session,
         actor,

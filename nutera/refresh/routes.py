@@ -18,7 +18,15 @@ from wtforms.fields.choices import SelectChoice
 
 from nutera.auth.decorators import roles_required
 from nutera.extensions import db
-from nutera.models import CONFLICT_CHOICES, Kelurahan, Refresh, RefreshJob
+from nutera.models import (
+    CONFLICT_CHOICES,
+    JOB_FINISHED,
+    JobKind,
+    Kelurahan,
+    Refresh,
+    RefreshJob,
+    RefreshStatus,
+)
 from nutera.refresh import bp, diff, export, jobs, queries, reader, services, staging
 from nutera.refresh.commit import RefreshStateError
 from nutera.refresh.diff import HOUSEHOLD_FIELDS, PERSON_FIELDS
@@ -109,7 +117,11 @@ def index():
 def mapping(refresh_id: int):
     """Confirm which column is which; remembered for the next file from this source."""
     refresh = get_visible_or_404(Refresh, refresh_id, current_user)
-    if refresh.status not in ("pemetaan", "pratinjau", "gagal"):
+    if refresh.status not in (
+        RefreshStatus.PEMETAAN,
+        RefreshStatus.PRATINJAU,
+        RefreshStatus.GAGAL,
+    ):
         return redirect(url_for("refresh.show", refresh_id=refresh.id))
     headers = refresh.layout["sheets"][0]["headers"]
     form = mapping_form(
@@ -118,9 +130,9 @@ def mapping(refresh_id: int):
     if form.validate_on_submit():
         chosen = {f: getattr(form, f).data for f in reader.FIELDS if getattr(form, f).data}
         refresh.mapping = chosen
-        refresh.status = "analisis"
+        refresh.status = RefreshStatus.ANALISIS
         staging.remember_mapping(db.session, refresh.kelurahan_id, refresh.source, chosen)
-        _start(refresh, "analisis")
+        _start(refresh, JobKind.ANALISIS)
         return redirect(url_for("refresh.show", refresh_id=refresh.id))
     return render_template(
         "refresh/mapping.html",
@@ -207,8 +219,8 @@ def commit(refresh_id: int):
     refresh = get_visible_or_404(Refresh, refresh_id, current_user)
     return _start_or_refuse(
         refresh,
-        "terapkan",
-        refresh.status == "pratinjau",
+        JobKind.TERAPKAN,
+        refresh.status == RefreshStatus.PRATINJAU,
         "Pemutakhiran ini tidak dapat diterapkan sekarang.",
     )
 
@@ -221,7 +233,7 @@ def revert(refresh_id: int):
     last = staging.last_committed(db.session, refresh.kelurahan_id)
     return _start_or_refuse(
         refresh,
-        "batalkan",
+        JobKind.BATALKAN,
         last is not None and last.id == refresh.id,
         "Hanya pemutakhiran terakhir yang sudah diterapkan yang dapat dibatalkan.",
     )
@@ -247,7 +259,7 @@ def job_status(job_id: int):
         status=job.status,
         progress=job.progress,
         message=job.message,
-        done=job.status in ("selesai", "gagal"),
+        done=job.status in JOB_FINISHED,
     )
 
 

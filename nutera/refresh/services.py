@@ -7,7 +7,14 @@ from typing import BinaryIO
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from nutera.models import CONFLICT_CHOICES, Refresh, RefreshDecision, RefreshRow
+from nutera.models import (
+    CONFLICT_CHOICES,
+    Entity,
+    Refresh,
+    RefreshDecision,
+    RefreshRow,
+    RefreshStatus,
+)
 from nutera.refresh import reader, staging
 from nutera.refresh.commit import RefreshStateError
 from nutera.refresh.diff import HOUSEHOLD_FIELDS, PERSON_FIELDS, mark_first_rows, preview_counts
@@ -55,7 +62,7 @@ def open_upload(
 
 
 def _require_preview(refresh: Refresh) -> None:
-    if refresh.status != "pratinjau":
+    if refresh.status != RefreshStatus.PRATINJAU:
         raise RefreshStateError("Keputusan hanya dapat diubah sebelum pemutakhiran diterapkan.")
 
 
@@ -76,7 +83,7 @@ def decide_conflicts(
         session.execute(sa.delete(RefreshDecision).where(RefreshDecision.refresh_id == refresh.id))
     saved = 0
     for (entity, entity_id, field), choice in choices.items():
-        fields = PERSON_FIELDS if entity == "person" else HOUSEHOLD_FIELDS
+        fields = PERSON_FIELDS if entity == Entity.PERSON else HOUSEHOLD_FIELDS
         if field not in fields or choice not in CONFLICT_CHOICES:
             continue
         decision = session.scalar(

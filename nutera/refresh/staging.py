@@ -8,7 +8,17 @@ from pathlib import Path
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from nutera.models import AidProgram, Household, Person, Refresh, RefreshRow, Rt, Rw, Setting
+from nutera.models import (
+    AidProgram,
+    Household,
+    Person,
+    Refresh,
+    RefreshRow,
+    RefreshStatus,
+    Rt,
+    Rw,
+    Setting,
+)
 from nutera.models.base import utcnow
 from nutera.refresh import reader, rows
 from nutera.refresh.diff import mark_first_rows, preview_counts, staged
@@ -64,7 +74,7 @@ def last_committed(
 ) -> Refresh | None:
     """The newest refresh still in force (of one source, or any)."""
     query = sa.select(Refresh).where(
-        Refresh.kelurahan_id == kelurahan_id, Refresh.status == "diterapkan"
+        Refresh.kelurahan_id == kelurahan_id, Refresh.status == RefreshStatus.DITERAPKAN
     )
     if source is not None:
         query = query.where(Refresh.source == source)
@@ -109,7 +119,7 @@ def new_refresh(
         stored_path=str(path),
         sha256=info.sha256,
         complete=complete,
-        status="pemetaan",
+        status=RefreshStatus.PEMETAAN,
         created_by_id=user_id,
         layout={
             "kind": info.kind,
@@ -381,7 +391,7 @@ def refresh_statistics(session: Session) -> None:
 
 def analyse(session: Session, refresh: Refresh, progress: Progress = _no_progress) -> dict:
     """Stage, match and count: the dry run. Returns the preview counts."""
-    refresh.status, refresh.analysed_at = "analisis", utcnow()
+    refresh.status, refresh.analysed_at = RefreshStatus.ANALISIS, utcnow()
     tune_connection(session)
     session.execute(sa.delete(RefreshRow.__table__).where(staged(refresh.id)))
     stage_rows(session, refresh, progress)
@@ -389,7 +399,7 @@ def analyse(session: Session, refresh: Refresh, progress: Progress = _no_progres
     match_rows(session, refresh)
     progress(0.85, "Menghitung perbedaan")
     refresh.counts = preview_counts(session, refresh)
-    refresh.status = "pratinjau"
+    refresh.status = RefreshStatus.PRATINJAU
     refresh.message = ""
     session.flush()
     progress(1.0, "Pratinjau siap")

@@ -4,7 +4,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
 
 from nutera.extensions import db
-from nutera.models import Household, Person, Rt, Rw, User
+from nutera.models import Household, Person, PersonStatus, Rt, Rw, User
 from nutera.scoping import scoped_select
 
 
@@ -32,7 +32,7 @@ def member_counts(household_ids: list[int]) -> dict[int, int]:
     """Living members per household, in one query."""
     rows = db.session.execute(
         sa.select(Person.household_id, sa.func.count(Person.id))
-        .where(Person.household_id.in_(household_ids), Person.status == "hidup")
+        .where(Person.household_id.in_(household_ids), Person.status == PersonStatus.HIDUP)
         .group_by(Person.household_id)
     )
     return dict(rows.all())

@@ -5,14 +5,24 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from nutera.models import Household, Person, Survey, SurveyMember, User
+from nutera.models import (
+    Household,
+    Person,
+    PersonStatus,
+    Residence,
+    Survey,
+    SurveyMember,
+    SurveyStatus,
+    TaskStatus,
+    User,
+)
 from nutera.surveys.services import HOUSEHOLD_FIELDS, SurveyError, record_event, require_submitted
 
 _PRESENCE = {
-    "tinggal": ("hidup", "tetap"),
-    "pendatang": ("hidup", "pendatang"),
-    "pindah": ("pindah", None),
-    "meninggal": ("meninggal", None),
+    "tinggal": (PersonStatus.HIDUP, Residence.TETAP),
+    "pendatang": (PersonStatus.HIDUP, Residence.PENDATANG),
+    "pindah": (PersonStatus.PINDAH, None),
+    "meninggal": (PersonStatus.MENINGGAL, None),
 }
 
 
@@ -64,7 +74,7 @@ def _apply_member(
 
 def approve_survey(session: Session, survey: Survey, staff: User, now: datetime) -> Household:
     """Write the survey into the registry (previous values go to the audit log) and verify it."""
-    require_submitted(session, survey, "verified")
+    require_submitted(session, survey, SurveyStatus.VERIFIED)
     household = _household_for(session, survey)
     niks = [m.nik for m in survey.members if m.nik]
     by_nik = {p.nik: p for p in session.scalars(sa.select(Person).where(Person.nik.in_(niks)))}
@@ -89,9 +99,9 @@ def approve_survey(session: Session, survey: Survey, staff: User, now: datetime)
     household.verified_at = now
     survey.household_id = household.id
     survey.decided_at, survey.decided_by_id = now, staff.id
-    record_event(survey, staff, "verified", "", now)
-    if survey.task is not None and survey.task.status == "terbuka":
-        survey.task.status, survey.task.completed_at = "selesai", now
+    record_event(survey, staff, SurveyStatus.VERIFIED, "", now)
+    if survey.task is not None and survey.task.status == TaskStatus.TERBUKA:
+        survey.task.status, survey.task.completed_at = TaskStatus.SELESAI, now
         survey.task.household_id = household.id
     session.flush()
     return household
@@ -101,7 +111,7 @@ def approve_many(session: Session, surveys: list[Survey], staff: User, now: date
     """Approve the clean (unflagged, submitted) surveys among those given; returns how many."""
     approved = 0
     for survey in surveys:
-        if survey.status == "submitted" and survey.flag_count == 0:
+        if survey.status == SurveyStatus.SUBMITTED and survey.flag_count == 0:
             approve_survey(session, survey, staff, now)
             approved += 1
     return approved

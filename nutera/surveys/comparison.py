@@ -12,11 +12,14 @@ from nutera.models import (
     HOUSE_OWNERSHIP,
     PRESENCES,
     ROOFS,
+    SENT,
     TOILETS,
     WALLS,
     WATER_SOURCES,
     Household,
     Person,
+    PersonStatus,
+    Residence,
     Rt,
     Survey,
     SurveyMember,
@@ -34,7 +37,6 @@ HOUSING = [
     ("water_source", "Air minum", WATER_SOURCES),
     ("toilet", "Jamban", TOILETS),
 ]
-ACTIVE_STATUSES = ("submitted", "returned", "verified")
 
 
 @dataclass
@@ -76,9 +78,9 @@ class Comparison:
 
 
 def _presence_of(person: Person) -> str:
-    if person.status != "hidup":
+    if person.status != PersonStatus.HIDUP:
         return person.status
-    return "pendatang" if person.residence == "pendatang" else "tinggal"
+    return "pendatang" if person.residence == Residence.PENDATANG else "tinggal"
 
 
 def _label(mapping: dict, value) -> str:
@@ -152,7 +154,7 @@ def _member_row(
         )
     if _presence_of(person) != member.presence:
         row.changed.add("presence")
-        kinds = {"pindah": "moved", "meninggal": "deceased"}
+        kinds = {PersonStatus.PINDAH: "moved", PersonStatus.MENINGGAL: "deceased"}
         findings.append(
             Finding(
                 kinds.get(member.presence, "presence_changed"),
@@ -213,7 +215,7 @@ def compare(session: Session, survey: Survey, viewer: User | None = None) -> Com
         list(
             session.scalars(
                 sa.select(Person)
-                .where(Person.household_id == household.id, Person.status == "hidup")
+                .where(Person.household_id == household.id, Person.status == PersonStatus.HIDUP)
                 .order_by(Person.id)
             )
         )
@@ -241,7 +243,7 @@ def _kk_surveyed_elsewhere(session: Session, survey: Survey) -> list[Finding]:
             Survey.kk_number == survey.kk_number,
             Survey.period == survey.period,
             Survey.id != survey.id,
-            Survey.status.in_(ACTIVE_STATUSES),
+            Survey.status.in_(SENT),
         )
     ).all()
     return [

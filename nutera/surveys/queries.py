@@ -9,7 +9,18 @@ from flask import abort
 from sqlalchemy.orm import selectinload
 
 from nutera.extensions import db
-from nutera.models import Household, Rt, Rw, Survey, SurveyTask, User
+from nutera.models import (
+    EDITABLE,
+    SENT,
+    Household,
+    Rt,
+    Rw,
+    Survey,
+    SurveyStatus,
+    SurveyTask,
+    TaskStatus,
+    User,
+)
 from nutera.scoping import get_visible_or_404, scoped_select, visible_to
 
 PER_PAGE = 25
@@ -50,7 +61,7 @@ def rt_progress(volunteer: User, period: str) -> list[RtProgress]:
         .where(
             Survey.rt_id.in_(rt_ids),
             Survey.period == period,
-            Survey.status.in_(("submitted", "returned", "verified")),
+            Survey.status.in_(SENT),
         )
         .group_by(Survey.rt_id, Survey.status)
     )
@@ -60,9 +71,9 @@ def rt_progress(volunteer: User, period: str) -> list[RtProgress]:
         RtProgress(
             rt,
             known.get(rt.id, 0),
-            sum(counts.get((rt.id, s), 0) for s in ("submitted", "returned", "verified")),
-            counts.get((rt.id, "verified"), 0),
-            counts.get((rt.id, "returned"), 0),
+            sum(counts.get((rt.id, s), 0) for s in SENT),
+            counts.get((rt.id, SurveyStatus.VERIFIED), 0),
+            counts.get((rt.id, SurveyStatus.RETURNED), 0),
         )
         for rt in volunteer.assigned_rts
     ]
@@ -73,7 +84,7 @@ def open_tasks(viewer: User, limit: int = 50) -> list[SurveyTask]:
     return list(
         db.session.scalars(
             scoped_select(SurveyTask, viewer)
-            .where(SurveyTask.status == "terbuka")
+            .where(SurveyTask.status == TaskStatus.TERBUKA)
             .options(selectinload(SurveyTask.rt).selectinload(Rt.rw))
             .order_by(SurveyTask.created_at, SurveyTask.id)
             .limit(limit)
@@ -86,7 +97,7 @@ def resumable(volunteer: User) -> list[Survey]:
     return list(
         db.session.scalars(
             scoped_select(Survey, volunteer)
-            .where(Survey.volunteer_id == volunteer.id, Survey.status.in_(("draft", "returned")))
+            .where(Survey.volunteer_id == volunteer.id, Survey.status.in_(EDITABLE))
             .options(selectinload(Survey.rt).selectinload(Rt.rw))
             .order_by(Survey.updated_at.desc())
             .limit(100)
@@ -186,7 +197,7 @@ def rt_choices(viewer: User) -> list[tuple[int, str]]:
 def _submitted(viewer: User) -> sa.Select:
     return (
         scoped_select(Survey, viewer)
-        .where(Survey.status == "submitted")
+        .where(Survey.status == SurveyStatus.SUBMITTED)
         .order_by(Survey.submitted_at, Survey.id)
     )
 

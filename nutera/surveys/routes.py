@@ -8,7 +8,7 @@ from werkzeug.datastructures import MultiDict
 
 from nutera.auth.decorators import roles_required
 from nutera.extensions import db
-from nutera.models import Household, Survey, SurveyTask
+from nutera.models import Household, Survey, SurveyStatus, SurveyTask, TaskStatus
 from nutera.scoping import get_visible_or_404, scoped_select
 from nutera.storage import DEFAULT_MAX_BYTES, UploadError, save_image, send_stored
 from nutera.surveys import bp
@@ -55,7 +55,7 @@ def start():
     kk = "".join(ch for ch in request.form.get("kk", "") if ch.isdigit())[:16]
     if request.form.get("task_id", type=int):
         task = get_visible_or_404(SurveyTask, request.form.get("task_id", type=int), current_user)
-        if task.status != "terbuka":
+        if task.status != TaskStatus.TERBUKA:
             flash("Tugas ini sudah selesai atau dibatalkan.", "info")
             return redirect(url_for("surveys.assignments"))
         rt = task.rt
@@ -176,7 +176,9 @@ def autosave(survey_id: int):
 def detail(survey_id: int):
     """A survey, its differences with the registry and its status history."""
     survey = survey_for(current_user, survey_id)
-    comparison = compare(db.session, survey, current_user) if survey.status != "draft" else None
+    comparison = (
+        compare(db.session, survey, current_user) if survey.status != SurveyStatus.DRAFT else None
+    )
     return render_template("surveys/detail.html", survey=survey, comparison=comparison)
 
 

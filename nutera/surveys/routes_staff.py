@@ -7,7 +7,14 @@ from flask_login import current_user
 
 from nutera.auth.decorators import roles_required
 from nutera.extensions import db
-from nutera.models import SURVEY_STATUSES, SURVEY_TASK_STATUSES, Household, Rt, SurveyTask
+from nutera.models import (
+    SURVEY_STATUSES,
+    SURVEY_TASK_STATUSES,
+    Household,
+    Rt,
+    SurveyTask,
+    TaskStatus,
+)
 from nutera.scoping import get_visible_or_404, scoped_select
 from nutera.surveys import bp
 from nutera.surveys.approval import approve_many, approve_survey
@@ -138,7 +145,7 @@ def clean():
 def tasks():
     """Survey tasks of the kelurahan, open ones first."""
     stmt = scoped_select(SurveyTask, current_user).order_by(
-        SurveyTask.status != "terbuka", SurveyTask.created_at.desc()
+        SurveyTask.status != TaskStatus.TERBUKA, SurveyTask.created_at.desc()
     )
     page = db.paginate(
         stmt, page=request.args.get("page", 1, type=int), per_page=25, error_out=False

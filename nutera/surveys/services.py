@@ -7,18 +7,24 @@ from sqlalchemy.orm import Session
 
 from nutera.identity import mask_nik
 from nutera.models import (
+    EDITABLE,
+    SENT,
     Household,
     Person,
+    PersonStatus,
+    Residence,
     Rt,
     Survey,
     SurveyMember,
+    SurveyStatus,
     SurveyStatusEvent,
     SurveyTask,
+    TaskStatus,
     User,
 )
 from nutera.models.base import utcnow
 from nutera.surveys.checks import period_of
-from nutera.surveys.comparison import ACTIVE_STATUSES, compare
+from nutera.surveys.comparison import compare
 
 HOUSEHOLD_FIELDS = (
     "address",
@@ -59,9 +65,9 @@ def record_event(survey: Survey, user: User | None, status: str, note: str, now:
 
 
 def _presence(person: Person) -> str:
-    if person.status != "hidup":
+    if person.status != PersonStatus.HIDUP:
         return person.status
-    return "pendatang" if person.residence == "pendatang" else "tinggal"
+    return "pendatang" if person.residence == Residence.PENDATANG else "tinggal"
 
 
 def pairs_from_household(household: Household) -> list[list[str]]:
@@ -71,7 +77,7 @@ def pairs_from_household(household: Household) -> list[list[str]]:
         value = getattr(household, key)
         if value is not None:
             pairs.append([key, str(value)])
-    living = [p for p in household.members if p.status == "hidup"]
+    living = [p for p in household.members if p.status == PersonStatus.HIDUP]
     for index, person in enumerate(living):
         prefix = f"members-{index}-"
         for key in MEMBER_FIELDS:
@@ -120,7 +126,7 @@ def start_survey(
                 [["members-0-name", task.subject_name]] if task.subject_name else []
             )
     session.add(survey)
-    record_event(survey, volunteer, "draft", "", utcnow())
+    record_event(survey, volunteer, SurveyStatus.DRAFT, "", utcnow())
     session.flush()
     return survey
 
@@ -155,7 +161,7 @@ def duplicate_survey(session: Session, survey: Survey, kk_number: str):
             Survey.kk_number == kk_number,
             Survey.period == survey.period,
             Survey.id != survey.id,
-            Survey.status.in_(ACTIVE_STATUSES),
+            Survey.status.in_(SENT),
         )
         .order_by(Survey.id)
     ).first()
@@ -199,7 +205,7 @@ def submit_survey(
     session: Session, survey: Survey, volunteer: User, data: dict, now: datetime
 ) -> None:
     """Store the validated form data on the survey and queue it for verification."""
-    claim(session, survey, ("draft", "returned"), "submitted", "Survei ini sudah dikirim.")
+    claim(session, survey, EDITABLE, SurveyStatus.SUBMITTED, "Survei ini sudah dikirim.")
     survey.kk_number, survey.rt_id = data["kk_number"], data["rt_id"]
     for key in HOUSEHOLD_FIELDS + ("latitude", "longitude", "gps_accuracy_m"):
         setattr(survey, key, data[key])
@@ -228,7 +234,7 @@ def submit_survey(
     survey.flag_count = comparison.flag_count
     survey.draft, survey.draft_saved_at = None, None
     survey.submitted_at = now
-    record_event(survey, volunteer, "submitted", "", now)
+    record_event(survey, volunteer, SurveyStatus.SUBMITTED, "", now)
     session.flush()
 
 
@@ -255,7 +261,7 @@ def require_submitted(session: Session, survey: Survey, to_status: str) -> None:
     claim(
         session,
         survey,
-        ("submitted",),
+        (SurveyStatus.SUBMITTED,),
         to_status,
         f"Survei #{survey.id} tidak sedang menunggu verifikasi.",
     )
@@ -273,13 +279,13 @@ def _decide(
 
 def return_survey(session: Session, survey: Survey, staff: User, note: str, now: datetime) -> None:
     """Send a survey back to its volunteer for correction."""
-    _decide(session, survey, staff, "returned", note, now)
+    _decide(session, survey, staff, SurveyStatus.RETURNED, note, now)
 
 
 def reject_survey(session: Session, survey: Survey, staff: User, note: str, now: datetime) -> None:
     """Refuse a survey for good, with the reason."""
-    _decide(session, survey, staff, "rejected", note, now)
-    if survey.task is not None and survey.task.status == "terbuka":
+    _decide(session, survey, staff, SurveyStatus.REJECTED, note, now)
+    if survey.task is not None and survey.task.status == TaskStatus.TERBUKA:
         survey.task.note = (survey.task.note + f"\nSurvei #{survey.id} ditolak: {note}").strip()
 
 

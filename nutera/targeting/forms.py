@@ -4,7 +4,7 @@ from flask_wtf import FlaskForm
 from wtforms import SelectField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, Length
 
-from nutera.models import TARGETING_DECISIONS
+from nutera.models import TARGETING_DECISIONS, TargetingDecision
 from nutera.programs.forms import choices
 
 
@@ -13,7 +13,9 @@ class DecisionForm(FlaskForm):
 
     decision = SelectField(
         "Keputusan",
-        choices=choices((k, v) for k, v in TARGETING_DECISIONS.items() if k != "terbuka"),
+        choices=choices(
+            (k, v) for k, v in TARGETING_DECISIONS.items() if k != TargetingDecision.TERBUKA
+        ),
     )
     reason = TextAreaField(
         "Alasan", validators=[DataRequired("Tuliskan alasan keputusan."), Length(max=2000)]

@@ -7,7 +7,14 @@ from flask_login import current_user
 
 from nutera.auth.decorators import roles_required
 from nutera.extensions import db
-from nutera.models import TARGETING_DECISIONS, TARGETING_KINDS, AidProgram, TargetingCase
+from nutera.models import (
+    TARGETING_DECISIONS,
+    TARGETING_KINDS,
+    AidProgram,
+    TargetingCase,
+    TargetingDecision,
+    TargetingKind,
+)
 from nutera.scoping import get_visible_or_404
 from nutera.targeting import bp
 from nutera.targeting.forms import DecisionForm
@@ -70,16 +77,22 @@ def decision(case_id: int):
     """Decide one case: propose addition or removal, or keep, with a reason."""
     case = get_visible_or_404(TargetingCase, case_id, current_user)
     form = DecisionForm(
-        obj=case if request.method == "GET" and case.decision != "terbuka" else None
+        obj=case
+        if request.method == "GET" and case.decision != TargetingDecision.TERBUKA
+        else None
     )
-    if request.method == "GET" and case.decision == "terbuka":
-        form.decision.data = "usul_tambah" if case.kind == "exclusion" else "usul_hapus"
+    if request.method == "GET" and case.decision == TargetingDecision.TERBUKA:
+        form.decision.data = (
+            TargetingDecision.USUL_TAMBAH
+            if case.kind == TargetingKind.EXCLUSION
+            else TargetingDecision.USUL_HAPUS
+        )
     if form.validate_on_submit():
         decide(db.session, case, form.decision.data, form.reason.data, current_user)
         db.session.commit()
         flash("Keputusan disimpan.", "success")
         return redirect(url_for(".review", program_id=case.program_id))
-    if request.method == "GET" and case.decision != "terbuka":
+    if request.method == "GET" and case.decision != TargetingDecision.TERBUKA:
         form.reason.data = case.decision_reason
     return render_template(
         "targeting/decision.html", case=case, form=form, kinds=TARGETING_KINDS, sources=SOURCES

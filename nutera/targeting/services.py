@@ -10,14 +10,25 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from nutera.audit import Actor, audit_bulk
-from nutera.models import AidProgram, Enrollment, Household, Person, TargetingCase, User
+from nutera.models import (
+    ENROLLED,
+    AidProgram,
+    Enrollment,
+    EnrollmentStatus,
+    Household,
+    Person,
+    PersonStatus,
+    TargetingCase,
+    TargetingDecision,
+    TargetingKind,
+    User,
+)
 from nutera.models.base import utcnow
 from nutera.programs import rules
 from nutera.programs.attributes import household_context, inclusion_flags, person_context
 from nutera.programs.services import current_rules, settings_for
 
 CHUNK = 1000
-ENROLLED = ("aktif", "ditangguhkan")
 
 
 @dataclass(frozen=True)
@@ -65,15 +76,19 @@ def _judge(
 ) -> Candidate | None:
     if enrollment is None:
         if verdict.eligible is True:
-            return Candidate("exclusion", household_id, person_id, None, verdict.explanation)
+            return Candidate(
+                TargetingKind.EXCLUSION, household_id, person_id, None, verdict.explanation
+            )
         return None
-    if enrollment.status != "aktif":
+    if enrollment.status != EnrollmentStatus.AKTIF:
         return None
     reasons = list(flags)
     if verdict.eligible is False:
         reasons.append(verdict.explanation)
     if reasons:
-        return Candidate("inclusion", household_id, person_id, enrollment.id, "; ".join(reasons))
+        return Candidate(
+            TargetingKind.INCLUSION, household_id, person_id, enrollment.id, "; ".join(reasons)
+        )
     return None
 
 
@@ -126,7 +141,7 @@ def find_candidates(
                 continue
             for person in people:
                 enrollment = enrollments.get(person.id)
-                if person.status != "hidup" and enrollment is None:
+                if person.status != PersonStatus.HIDUP and enrollment is None:
                     continue
                 verdict = _verdict(tree, person_context(person, context, today), settings)
                 flags = inclusion_flags(people, person_id=person.id) if enrollment else []
@@ -189,20 +204,20 @@ def sync_cases(
                     "kind": candidate.kind,
                     "source": "aturan",
                     "explanation": candidate.explanation,
-                    "decision": "terbuka",
+                    "decision": TargetingDecision.TERBUKA,
                     "decision_reason": "",
                     "created_at": utcnow(),
                     "updated_at": utcnow(),
                 }
             )
-        elif found[1] == "terbuka" and found[2] != candidate.explanation:
+        elif found[1] == TargetingDecision.TERBUKA and found[2] != candidate.explanation:
             updates.append(
                 {"id": found[0], "explanation": candidate.explanation, "updated_at": utcnow()}
             )
     stale = [
         cid
         for key, (cid, decision, _) in existing.items()
-        if key not in seen and decision == "terbuka"
+        if key not in seen and decision == TargetingDecision.TERBUKA
     ]
     if new_rows:
         session.execute(sa.insert(TargetingCase), new_rows)
