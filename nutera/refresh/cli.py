@@ -11,8 +11,9 @@ from flask.cli import with_appcontext
 
 from nutera.audit import Actor, set_actor
 from nutera.extensions import db
-from nutera.models import JobKind, JobStatus, Kelurahan, User
-from nutera.refresh import commit, export, jobs, reader, services, staging
+from nutera.models import Kelurahan, User
+from nutera.refresh import export, jobs, reader, services
+from nutera.refresh.states import JobKind, RefreshStateError
 
 COUNT_LABELS = {
     "rows": "Baris dibaca",
@@ -95,51 +96,52 @@ def import_command(
     kelurahan = _kelurahan(code)
     actor = _actor(username)
     set_actor(db.session, None)  # audited once per refresh with audit_bulk
-    source = " ".join(source.split())
-    folder = Path(current_app.config["UPLOAD_FOLDER"])
-    with open(file, "rb") as handle:
-        stored = services.store_upload(handle, file, str(folder))
     try:
-        refresh, same = services.open_upload(
-            db.session, kelurahan.id, actor.user_id, source, stored, Path(file).name, complete
-        )
-    except reader.ReadError as error:
-        stored.unlink()
+        with open(file, "rb") as handle:
+            upload = services.start_upload(
+                db.session,
+                kelurahan.id,
+                actor.user_id,
+                source,
+                handle,
+                file,
+                current_app.config["UPLOAD_FOLDER"],
+                complete,
+            )
+        if upload.same is not None:
+            click.echo(
+                f"Berkas identik dengan pemutakhiran #{upload.same.id}: tidak ada perubahan."
+            )
+            return
+        refresh = upload.refresh
+        services.confirm_mapping(db.session, refresh, refresh.mapping)
+        job = services.request_analysis(db.session, refresh, actor.user_id, JobKind.CLI)
+    except (reader.ReadError, RefreshStateError) as error:
+        db.session.rollback()
         raise click.ClickException(str(error)) from None
-    if same is not None:
-        stored.unlink()
-        click.echo(f"Berkas identik dengan pemutakhiran #{same.id}: tidak ada perubahan.")
-        return
-    missing = staging.missing_fields(refresh.mapping)
-    if missing:
-        db.session.rollback()
-        raise click.ClickException(f"Kolom tidak ditemukan: {', '.join(missing)}.")
-    staging.remember_mapping(db.session, kelurahan.id, source, refresh.mapping)
     db.session.commit()
-    job = jobs.create_job(db.session, refresh, JobKind.CLI, actor.user_id)
-    db.session.commit()
-    jobs.acquire(job)  # waits, like a web upload, while another job works on this source
-    outcome = (JobStatus.GAGAL, "Gagal")
-    try:
-        with _Bar("Memeriksa") as bar:
-            counts = staging.analyse(db.session, refresh, bar)
+    # Like a web job: waits while another job works on this source, then records the outcome.
+    failure = jobs.run(job, lambda: _analyse_and_commit(refresh, actor, do_commit))
+    if failure is not None:
+        raise click.ClickException(failure)
+
+
+def _analyse_and_commit(refresh, actor: Actor, do_commit: bool) -> None:
+    """The CLI job's work: analyse (one transaction), print the counts, apply if asked."""
+    with _Bar("Memeriksa") as bar:
+        counts = services.analyse(db.session, refresh, bar)
+    db.session.commit()  # the preview stands even if applying it fails
+    for key, label in COUNT_LABELS.items():
+        click.echo(f"{label:<42} {counts[key]:>10,}".replace(",", "."))
+    if counts["no_change"]:
+        click.echo("Tidak ada perubahan.")
+    if do_commit and not counts["no_change"]:
+        with _Bar("Menerapkan") as bar:
+            services.apply(db.session, refresh, actor, bar)
         db.session.commit()
-        for key, label in COUNT_LABELS.items():
-            click.echo(f"{label:<42} {counts[key]:>10,}".replace(",", "."))
-        if counts["no_change"]:
-            click.echo("Tidak ada perubahan.")
-        if do_commit and not counts["no_change"]:
-            with _Bar("Menerapkan") as bar:
-                commit.commit_refresh(db.session, refresh, actor, bar)
-            db.session.commit()
-            click.echo(f"Pemutakhiran #{refresh.id} diterapkan.")
-        elif not do_commit:
-            click.echo(f"Uji coba (pratinjau #{refresh.id}); tambahkan --commit untuk menerapkan.")
-        outcome = (JobStatus.SELESAI, "Selesai")
-    finally:
-        db.session.rollback()
-        jobs.finish(job.id, *outcome)
-        jobs.release(job.id, job.lock_key)
+        click.echo(f"Pemutakhiran #{refresh.id} diterapkan.")
+    elif not do_commit:
+        click.echo(f"Uji coba (pratinjau #{refresh.id}); tambahkan --commit untuk menerapkan.")
 
 
 @refresh_cli.command("export")

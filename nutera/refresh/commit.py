@@ -20,24 +20,16 @@ from nutera.models import (
     Kelurahan,
     PersonStatus,
     Refresh,
-    RefreshChange,
     RefreshStatus,
     Residence,
 )
 from nutera.models.base import as_utc, utcnow
 from nutera.refresh import diff
-from nutera.refresh.diff import ENROLLMENT, HOUSEHOLD, PERSON, ROW
-from nutera.refresh.staging import (
-    Progress,
-    _no_progress,
-    tune_connection,
-)
+from nutera.refresh.staging import tune_connection
+from nutera.refresh.states import Progress, RefreshStateError, no_progress, require_preview
+from nutera.refresh.tables import CHANGE, ENROLLMENT, HOUSEHOLD, PERSON, ROW
 
-CHANGE = RefreshChange.__table__
-
-
-class RefreshStateError(ValueError):
-    """The refresh cannot do this now; the message is Indonesian."""
+__all__ = ["RefreshStateError", "commit_refresh"]
 
 
 def _inserted(session: Session, insert: sa.Insert) -> int:
@@ -391,11 +383,10 @@ def _apply_enrollments(session: Session, refresh: Refresh, now, applied: Counter
 
 
 def commit_refresh(
-    session: Session, refresh: Refresh, actor: Actor, progress: Progress = _no_progress
+    session: Session, refresh: Refresh, actor: Actor, progress: Progress = no_progress
 ) -> dict:
     """Write a previewed refresh to the registry; the caller commits the transaction."""
-    if refresh.status != RefreshStatus.PRATINJAU:
-        raise RefreshStateError("Hanya pratinjau yang belum diterapkan yang dapat diterapkan.")
+    require_preview(refresh)
     now = utcnow()
     tune_connection(session)
     changed = diff.registry_changed_at(session, refresh)

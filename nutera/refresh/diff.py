@@ -12,21 +12,14 @@ from sqlalchemy.orm import Session
 from nutera.models import (
     ENROLLED,
     AidProgram,
-    Enrollment,
-    Household,
-    Person,
     PersonStatus,
     Refresh,
-    RefreshDecision,
-    RefreshRow,
     RefreshStatus,
     Target,
 )
 from nutera.models.base import as_utc
+from nutera.refresh.tables import DECISION, ENROLLMENT, HOUSEHOLD, PERSON, REFRESH, ROW
 
-ROW, PERSON, HOUSEHOLD = RefreshRow.__table__, Person.__table__, Household.__table__
-REFRESH = Refresh.__table__
-ENROLLMENT, DECISION = Enrollment.__table__, RefreshDecision.__table__
 PERSON_FIELDS = {
     "name": "Nama",
     "sex": "Jenis kelamin",

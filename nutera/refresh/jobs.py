@@ -14,12 +14,10 @@ from datetime import timedelta
 import sqlalchemy as sa
 from flask import Flask, current_app
 
-from nutera.audit import Actor, set_actor
 from nutera.extensions import db
 from nutera.models import (
     JOB_FINISHED,
     JOB_RUNNING,
-    JobKind,
     JobStatus,
     Refresh,
     RefreshJob,
@@ -27,6 +25,7 @@ from nutera.models import (
     RefreshStatus,
 )
 from nutera.models.base import as_utc, utcnow
+from nutera.refresh.states import Progress, RefreshStateError, no_progress
 
 STALE_AFTER = timedelta(minutes=30)  # a lock whose job has not reported for this long is dead
 POLL_SECONDS = 0.5
@@ -131,21 +130,21 @@ def release(job_id: int, key: str) -> None:
     db.session.commit()
 
 
-def _committing_progress(job_id: int) -> Callable[[float, str], None]:
-    """For analysis: staged batches are scratch data, committed with each progress step."""
+def record_progress(session, job_id: int, fraction: float, message: str) -> None:
+    """Write a job's progress in the given session; its owner decides when that commits."""
+    session.execute(
+        sa.update(RefreshJob)
+        .where(RefreshJob.id == job_id)
+        .values(progress=int(fraction * 100), message=message, updated_at=utcnow())
+    )
 
-    def report(fraction: float, message: str) -> None:
-        _update(job_id, progress=int(fraction * 100), message=message)
 
-    return report
-
-
-def _side_progress(job_id: int) -> Callable[[float, str], None]:
-    """For the all-or-nothing commit: progress on a separate connection, never the work's.
+def side_progress(job_id: int) -> Progress:
+    """Progress on a separate connection, never the work's (for the all-or-nothing commit).
 
     SQLite allows one writer, so there the page shows the commit as one step."""
     if db.engine.dialect.name == "sqlite":
-        return lambda fraction, message: None
+        return no_progress
 
     def report(fraction: float, message: str) -> None:
         with db.engine.begin() as conn:
@@ -158,50 +157,48 @@ def _side_progress(job_id: int) -> Callable[[float, str], None]:
     return report
 
 
+def run(job: RefreshJob, work: Callable[[], None]) -> str | None:
+    """Hold the source lock while work runs in db.session, commit it, record the outcome.
+
+    Returns None on success, else the Indonesian message the job was failed with."""
+    key = job.lock_key
+    acquire(job)
+    try:
+        _update(job.id, status=JobStatus.BERJALAN, message="Berjalan")
+        work()
+        db.session.commit()
+        finish(job.id, JobStatus.SELESAI, "Selesai")
+        return None
+    except Exception as error:  # the job's outcome is shown to staff, never lost
+        db.session.rollback()
+        current_app.logger.exception("refresh job %s failed", job.id)
+        message = (
+            str(error)
+            if isinstance(error, RefreshStateError)
+            else "Terjadi kesalahan; tidak ada data registri yang berubah."
+        )
+        # An analysis that failed leaves a refresh to map again (a failed commit or revert
+        # leaves its refresh as it was: the registry is untouched).
+        db.session.execute(
+            sa.update(Refresh)
+            .where(Refresh.id == job.refresh_id, Refresh.status == RefreshStatus.ANALISIS)
+            .values(status=RefreshStatus.GAGAL, message=message)
+        )
+        finish(job.id, JobStatus.GAGAL, message)
+        return message
+    finally:
+        release(job.id, key)
+
+
 def run_job(app: Flask, job_id: int) -> None:
-    """Acquire the source lock, do the work, record the outcome, release the lock."""
-    from nutera.refresh import commit, revert, staging
+    """A background job's thread: the work the workflow service names for its kind."""
+    from nutera.refresh import services
 
     with app.app_context():
         job = db.session.get(RefreshJob, job_id)
-        key = job.lock_key
-        acquire(job)
         try:
-            _update(job_id, status=JobStatus.BERJALAN, message="Berjalan")
-            refresh = db.session.get(Refresh, job.refresh_id)
-            actor = Actor(job.user_id)
-            set_actor(db.session, None)  # bulk work is audited once, by audit_bulk
-            if job.kind == JobKind.ANALISIS:
-                staging.analyse(db.session, refresh, _committing_progress(job_id))
-            elif job.kind == JobKind.TERAPKAN:
-                commit.commit_refresh(db.session, refresh, actor, _side_progress(job_id))
-            elif job.kind == JobKind.BATALKAN:
-                revert.revert_refresh(db.session, refresh, actor)
-            db.session.commit()
-            _update(
-                job_id,
-                status=JobStatus.SELESAI,
-                progress=100,
-                message="Selesai",
-                finished_at=utcnow(),
-            )
-        except Exception as error:  # the job's outcome is shown to staff, never lost
-            db.session.rollback()
-            current_app.logger.exception("refresh job %s failed", job_id)
-            message = (
-                str(error)
-                if isinstance(error, commit.RefreshStateError)
-                else "Terjadi kesalahan; tidak ada data registri yang berubah."
-            )
-            if job.kind == JobKind.ANALISIS:
-                db.session.execute(
-                    sa.update(Refresh)
-                    .where(Refresh.id == job.refresh_id)
-                    .values(status=RefreshStatus.GAGAL, message=message)
-                )
-            _update(job_id, status=JobStatus.GAGAL, message=message, finished_at=utcnow())
+            run(job, lambda: services.perform(db.session, job))
         finally:
-            release(job_id, key)
             db.session.remove()
 
 

@@ -10,8 +10,8 @@ from sqlalchemy.orm import Session
 from nutera.identity import mask_nik
 from nutera.models import AidProgram, Refresh, Rt, Rw, User
 from nutera.models.base import as_utc
-from nutera.refresh import diff
-from nutera.refresh.diff import ENROLLMENT, HOUSEHOLD, PERSON, ROW
+from nutera.refresh import diff, staging
+from nutera.refresh.tables import ENROLLMENT, HOUSEHOLD, PERSON, ROW
 from nutera.scoping import visible_to
 
 PER_PAGE = 50
@@ -304,3 +304,14 @@ def overdue(session: Session, kelurahan_id: int | None) -> tuple[bool, datetime 
     last = last and as_utc(last)
     now = datetime.now(UTC)
     return last is None or now - last > OVERDUE_AFTER, last
+
+
+def known_sources(session: Session, kelurahan_id: int) -> list[str]:
+    """Sources with a remembered column mapping in this kelurahan (upload suggestions)."""
+    return staging.known_sources(session, kelurahan_id)
+
+
+def is_last_committed(session: Session, refresh: Refresh) -> bool:
+    """Whether refresh is the kelurahan's last one still in force (the one a revert undoes)."""
+    last = staging.last_committed(session, refresh.kelurahan_id)
+    return last is not None and last.id == refresh.id

@@ -154,7 +154,7 @@ def inspect_file(path: str | Path, filename: str) -> FileInfo:
         for name, rows in _xlsx_sheets(path, limit=_HEADER_SCAN_ROWS):
             index = find_header(rows)
             if index is not None:
-                info.sheets.append(SheetLayout(name, index, [_text(c) for c in rows[index]]))
+                info.sheets.append(SheetLayout(name, index, [cell_text(c) for c in rows[index]]))
     if not info.sheets:
         raise ReadError("Baris judul kolom (NIK, No. KK, Nama, ...) tidak ditemukan di berkas.")
     return info
@@ -177,7 +177,7 @@ def _xlsx_sheets(path: Path, limit: int | None = None) -> Iterator[tuple[str, li
         yield name, rows
 
 
-def _text(cell: object) -> str:
+def cell_text(cell: object) -> str:
     if isinstance(cell, float) and cell.is_integer():
         return str(int(cell))
     return "" if cell is None else str(cell).strip()

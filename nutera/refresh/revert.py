@@ -10,15 +10,15 @@ from sqlalchemy.orm import Session
 from nutera.audit import Actor, audit_bulk
 from nutera.models import ChangeAction, Entity, Refresh, RefreshChange, RefreshStatus
 from nutera.models.base import utcnow
-from nutera.refresh.commit import CHANGE, RefreshStateError
-from nutera.refresh.diff import ENROLLMENT, HOUSEHOLD, PERSON
 from nutera.refresh.staging import last_committed
+from nutera.refresh.states import RefreshStateError, require_last_committed
+from nutera.refresh.tables import CHANGE, ENROLLMENT, HOUSEHOLD, PERSON
 
 _CREATED = {Entity.HOUSEHOLD: HOUSEHOLD, Entity.PERSON: PERSON, Entity.ENROLLMENT: ENROLLMENT}
 _TABLE_LABELS = {  # every table that refers to a person, a household or an enrollment
-    Entity.PERSON: "warga",
-    Entity.HOUSEHOLD: "KK",
-    Entity.ENROLLMENT: "kepesertaan program",
+    "person": "warga",
+    "household": "KK",
+    "enrollment": "kepesertaan program",
     "survey": "survei",
     "survey_task": "tugas survei",
     "distribution_recipient": "penerima penyaluran",
@@ -125,10 +125,7 @@ def _changed_since(session: Session, refresh: Refresh) -> str | None:
 def revert_refresh(session: Session, refresh: Refresh, actor: Actor) -> None:
     """Restore the previous values of every record the last refresh changed or created."""
     last = last_committed(session, refresh.kelurahan_id)
-    if refresh.status != RefreshStatus.DITERAPKAN or last is None or last.id != refresh.id:
-        raise RefreshStateError(
-            "Hanya pemutakhiran terakhir yang sudah diterapkan yang dapat dibatalkan."
-        )
+    require_last_committed(refresh, last)
     # Restoring would overwrite what staff or a survey changed since.
     changed = _changed_since(session, refresh)
     if changed is not None:

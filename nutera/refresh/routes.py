@@ -21,16 +21,14 @@ from nutera.extensions import db
 from nutera.models import (
     CONFLICT_CHOICES,
     JOB_FINISHED,
-    JobKind,
     Kelurahan,
     Refresh,
     RefreshJob,
-    RefreshStatus,
 )
-from nutera.refresh import bp, diff, export, jobs, queries, reader, services, staging
-from nutera.refresh.commit import RefreshStateError
+from nutera.refresh import bp, diff, export, jobs, queries, reader, services
 from nutera.refresh.diff import HOUSEHOLD_FIELDS, PERSON_FIELDS
 from nutera.refresh.forms import UploadForm, mapping_form
+from nutera.refresh.states import MAPPABLE, RefreshStateError
 from nutera.scoping import get_visible_or_404, may_manage_kelurahan
 
 STAFF = ("admin", "staff")
@@ -48,11 +46,16 @@ def _upload_form() -> UploadForm:
     return form
 
 
-def _start(refresh: Refresh, kind: str) -> RefreshJob:
-    job = jobs.create_job(db.session, refresh, kind, current_user.id)
+def _launch(request_job, refresh: Refresh) -> None:
+    """Ask the workflow for a job; commit and start it, or show why it was refused."""
+    try:
+        job = request_job(db.session, refresh, current_user.id)
+    except RefreshStateError as error:
+        db.session.rollback()
+        flash(str(error), "warning")
+        return
     db.session.commit()
     jobs.start(current_app._get_current_object(), job.id)
-    return job
 
 
 @bp.route("/", methods=["GET", "POST"])
@@ -67,38 +70,33 @@ def index():
     if form.validate_on_submit():
         if not may_manage_kelurahan(current_user, form.kelurahan_id.data):
             abort(404)
-        source = " ".join(form.source.data.split())
-        path = services.store_upload(
-            form.file.data.stream, form.file.data.filename, current_app.config["UPLOAD_FOLDER"]
-        )
         try:
-            refresh, same = services.open_upload(
+            upload = services.start_upload(
                 db.session,
                 form.kelurahan_id.data,
                 current_user.id,
-                source,
-                path,
+                form.source.data,
+                form.file.data.stream,
                 form.file.data.filename,
+                current_app.config["UPLOAD_FOLDER"],
                 form.complete.data,
             )
         except reader.ReadError as error:
-            path.unlink()
             form.file.errors.append(str(error))
         else:
-            if same is None:
+            if upload.same is None:
                 db.session.commit()
-                return redirect(url_for("refresh.mapping", refresh_id=refresh.id))
-            path.unlink()
+                return redirect(url_for("refresh.mapping", refresh_id=upload.refresh.id))
             flash(
-                f"Berkas ini identik dengan pemutakhiran terakhir dari {source} "
-                f"({same.filename}): tidak ada perubahan.",
+                f"Berkas ini identik dengan pemutakhiran terakhir dari {upload.source} "
+                f"({upload.same.filename}): tidak ada perubahan.",
                 "info",
             )
             return redirect(url_for("refresh.index"))
     page = request.args.get("page", 1, type=int)
     refreshes, total = queries.refresh_page(db.session, current_user, page)
     sources = (
-        staging.known_sources(db.session, current_user.kelurahan_id)
+        queries.known_sources(db.session, current_user.kelurahan_id)
         if current_user.kelurahan_id
         else []
     )
@@ -117,11 +115,7 @@ def index():
 def mapping(refresh_id: int):
     """Confirm which column is which; remembered for the next file from this source."""
     refresh = get_visible_or_404(Refresh, refresh_id, current_user)
-    if refresh.status not in (
-        RefreshStatus.PEMETAAN,
-        RefreshStatus.PRATINJAU,
-        RefreshStatus.GAGAL,
-    ):
+    if refresh.status not in MAPPABLE:
         return redirect(url_for("refresh.show", refresh_id=refresh.id))
     headers = refresh.layout["sheets"][0]["headers"]
     form = mapping_form(
@@ -129,10 +123,13 @@ def mapping(refresh_id: int):
     )
     if form.validate_on_submit():
         chosen = {f: getattr(form, f).data for f in reader.FIELDS if getattr(form, f).data}
-        refresh.mapping = chosen
-        refresh.status = RefreshStatus.ANALISIS
-        staging.remember_mapping(db.session, refresh.kelurahan_id, refresh.source, chosen)
-        _start(refresh, JobKind.ANALISIS)
+        try:
+            services.confirm_mapping(db.session, refresh, chosen)
+        except RefreshStateError as error:
+            db.session.rollback()
+            flash(str(error), "warning")
+        else:
+            _launch(services.request_analysis, refresh)
         return redirect(url_for("refresh.show", refresh_id=refresh.id))
     return render_template(
         "refresh/mapping.html",
@@ -149,14 +146,13 @@ def show(refresh_id: int):
     """Progress while a job runs; then the preview counts or the outcome."""
     refresh = get_visible_or_404(Refresh, refresh_id, current_user)
     job = jobs.running_job(db.session, refresh.id)
-    last = staging.last_committed(db.session, refresh.kelurahan_id)
     return render_template(
         "refresh/show.html",
         refresh=refresh,
         job=job,
         details=queries.DETAILS,
         counts=refresh.counts or {},
-        is_last=last is not None and last.id == refresh.id,
+        is_last=queries.is_last_committed(db.session, refresh),
         person_fields=PERSON_FIELDS,
     )
 
@@ -217,12 +213,8 @@ def skip_row(refresh_id: int, row_id: int):
 def commit(refresh_id: int):
     """Write the previewed refresh to the registry (in the background)."""
     refresh = get_visible_or_404(Refresh, refresh_id, current_user)
-    return _start_or_refuse(
-        refresh,
-        JobKind.TERAPKAN,
-        refresh.status == RefreshStatus.PRATINJAU,
-        "Pemutakhiran ini tidak dapat diterapkan sekarang.",
-    )
+    _launch(services.request_commit, refresh)
+    return redirect(url_for("refresh.show", refresh_id=refresh.id))
 
 
 @bp.post("/<int:refresh_id>/batalkan")
@@ -230,21 +222,7 @@ def commit(refresh_id: int):
 def revert(refresh_id: int):
     """Restore every record the last refresh changed (in the background)."""
     refresh = get_visible_or_404(Refresh, refresh_id, current_user)
-    last = staging.last_committed(db.session, refresh.kelurahan_id)
-    return _start_or_refuse(
-        refresh,
-        JobKind.BATALKAN,
-        last is not None and last.id == refresh.id,
-        "Hanya pemutakhiran terakhir yang sudah diterapkan yang dapat dibatalkan.",
-    )
-
-
-def _start_or_refuse(refresh: Refresh, kind: str, allowed: bool, refusal: str):
-    """Start a background job unless it is not allowed or one is already running."""
-    if not allowed or jobs.running_job(db.session, refresh.id):
-        flash(refusal, "warning")
-    else:
-        _start(refresh, kind)
+    _launch(services.request_revert, refresh)
     return redirect(url_for("refresh.show", refresh_id=refresh.id))
 
 
@@ -252,9 +230,7 @@ def _start_or_refuse(refresh: Refresh, kind: str, allowed: bool, refusal: str):
 @roles_required(*STAFF)
 def job_status(job_id: int):
     """Progress of a background job, polled by the page."""
-    job = db.session.get(RefreshJob, job_id)
-    if job is None or not may_manage_kelurahan(current_user, job.kelurahan_id):
-        abort(404)
+    job = get_visible_or_404(RefreshJob, job_id, current_user)
     return jsonify(
         status=job.status,
         progress=job.progress,

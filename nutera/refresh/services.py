@@ -1,23 +1,34 @@
-"""Operations the views and the CLI share: store and open uploads, decide conflicts, skip rows."""
+"""The refresh workflow, as the web pages, the CLI and the background jobs drive it.
+
+upload -> confirm_mapping -> request_analysis -> (decide, skip) -> request_commit, and
+request_revert for the last one committed. Each takes the session and flushes; the caller
+commits once, then starts the job it was given (jobs.start, or jobs.run in the CLI).
+"""
 
 import secrets
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from nutera.models import (
-    CONFLICT_CHOICES,
-    Entity,
-    Refresh,
-    RefreshDecision,
-    RefreshRow,
-    RefreshStatus,
-)
-from nutera.refresh import reader, staging
-from nutera.refresh.commit import RefreshStateError
+from nutera.audit import Actor, set_actor
+from nutera.models import CONFLICT_CHOICES, Refresh, RefreshDecision, RefreshJob, RefreshRow
+from nutera.refresh import commit, jobs, reader, revert, staging
 from nutera.refresh.diff import HOUSEHOLD_FIELDS, PERSON_FIELDS, mark_first_rows, preview_counts
+from nutera.refresh.states import (
+    MAPPABLE,
+    Entity,
+    JobKind,
+    Progress,
+    RefreshStateError,
+    RefreshStatus,
+    no_progress,
+    require_last_committed,
+    require_preview,
+)
 
 UPLOAD_SUBFOLDER = "refresh"
 CHUNK = 1 << 20
@@ -61,9 +72,127 @@ def open_upload(
     return refresh, None
 
 
-def _require_preview(refresh: Refresh) -> None:
-    if refresh.status != RefreshStatus.PRATINJAU:
-        raise RefreshStateError("Keputusan hanya dapat diubah sebelum pemutakhiran diterapkan.")
+@dataclass
+class Upload:
+    """A started upload: the new refresh to map, or the last committed one it repeats."""
+
+    refresh: Refresh | None
+    same: Refresh | None
+    source: str
+
+
+def start_upload(
+    session: Session,
+    kelurahan_id: int,
+    user_id: int | None,
+    source: str,
+    stream: BinaryIO,
+    filename: str,
+    upload_folder: str,
+    complete: bool = False,
+) -> Upload:
+    """Store an extract and open a refresh of it; a repeat of the source's last committed
+    file is not kept. Raises reader.ReadError (nothing kept) for an unreadable file."""
+    source = " ".join(source.split())
+    path = store_upload(stream, filename, upload_folder)
+    try:
+        refresh, same = open_upload(
+            session, kelurahan_id, user_id, source, path, Path(filename).name, complete
+        )
+    except reader.ReadError:
+        path.unlink()
+        raise
+    if same is not None:
+        path.unlink()
+    return Upload(refresh, same, source)
+
+
+def _refuse_while_running(session: Session, refresh: Refresh) -> None:
+    if jobs.running_job(session, refresh.id) is not None:
+        raise RefreshStateError("Pemutakhiran ini sedang diproses; tunggu sampai selesai.")
+
+
+def confirm_mapping(session: Session, refresh: Refresh, mapping: dict[str, str]) -> None:
+    """Take the staff's column mapping, remembered for the next file from this source."""
+    if refresh.status not in MAPPABLE:
+        raise RefreshStateError("Pemetaan kolom pemutakhiran ini tidak dapat diubah lagi.")
+    missing = staging.missing_fields(mapping)
+    if missing:
+        raise RefreshStateError(f"Kolom tidak ditemukan: {', '.join(missing)}.")
+    refresh.mapping = mapping
+    staging.remember_mapping(session, refresh.kelurahan_id, refresh.source, mapping)
+    session.flush()
+
+
+def request_analysis(
+    session: Session, refresh: Refresh, user_id: int | None, kind: str = JobKind.ANALISIS
+) -> RefreshJob:
+    """Queue the analysis (stage, match, count) of a mapped refresh."""
+    if refresh.status not in MAPPABLE:
+        raise RefreshStateError("Pemutakhiran ini tidak dapat dianalisis sekarang.")
+    _refuse_while_running(session, refresh)
+    refresh.status = RefreshStatus.ANALISIS
+    return jobs.create_job(session, refresh, kind, user_id)
+
+
+def request_commit(session: Session, refresh: Refresh, user_id: int | None) -> RefreshJob:
+    """Queue writing a previewed refresh to the registry."""
+    require_preview(refresh)
+    _refuse_while_running(session, refresh)
+    return jobs.create_job(session, refresh, JobKind.TERAPKAN, user_id)
+
+
+def request_revert(session: Session, refresh: Refresh, user_id: int | None) -> RefreshJob:
+    """Queue restoring every record the kelurahan's last committed refresh changed."""
+    require_last_committed(refresh, staging.last_committed(session, refresh.kelurahan_id))
+    _refuse_while_running(session, refresh)
+    return jobs.create_job(session, refresh, JobKind.BATALKAN, user_id)
+
+
+def analyse(session: Session, refresh: Refresh, progress: Progress = no_progress) -> dict:
+    """Stage, match and count the file's rows: the preview. Returns its counts."""
+    return staging.analyse(session, refresh, progress)
+
+
+def apply(
+    session: Session, refresh: Refresh, actor: Actor, progress: Progress = no_progress
+) -> dict:
+    """Write a previewed refresh to the registry in the caller's transaction."""
+    return commit.commit_refresh(session, refresh, actor, progress)
+
+
+def undo(session: Session, refresh: Refresh, actor: Actor) -> None:
+    """Revert the kelurahan's last committed refresh in the caller's transaction."""
+    revert.revert_refresh(session, refresh, actor)
+
+
+def _committing_progress(session: Session, job_id: int) -> Progress:
+    """An analysis job's progress, committed with the rows staged so far."""
+
+    def report(fraction: float, message: str) -> None:
+        jobs.record_progress(session, job_id, fraction, message)
+        # Committed on purpose mid-analysis: staged rows are scratch data, the page sees the
+        # progress, and the refresh's recorded row range covers every committed batch, so
+        # analysing again after a crash deletes them all. The registry is not touched.
+        session.commit()
+
+    return report
+
+
+def perform(session: Session, job: RefreshJob) -> None:
+    """The work of a background job; jobs.run holds the lock and commits at the end."""
+    refresh = session.get(Refresh, job.refresh_id)
+    actor = Actor(job.user_id)
+    set_actor(session, None)  # bulk work is audited once, by audit_bulk
+    work: dict[str, Callable[[], object]] = {
+        JobKind.ANALISIS: lambda: analyse(session, refresh, _committing_progress(session, job.id)),
+        JobKind.TERAPKAN: lambda: apply(session, refresh, actor, jobs.side_progress(job.id)),
+        JobKind.BATALKAN: lambda: undo(session, refresh, actor),
+    }
+    work[job.kind]()
+
+
+_DECIDE_BEFORE_COMMIT = "Keputusan hanya dapat diubah sebelum pemutakhiran diterapkan."
 
 
 def decide_conflicts(
@@ -75,7 +204,7 @@ def decide_conflicts(
     """Record per-field choices (keep survey / take file); default applies to the rest.
 
     Choosing a default (the bulk decision) clears earlier per-field choices."""
-    _require_preview(refresh)
+    require_preview(refresh, _DECIDE_BEFORE_COMMIT)
     if default is not None:
         if default not in CONFLICT_CHOICES:
             raise RefreshStateError("Pilihan tidak dikenal.")
@@ -123,7 +252,7 @@ def parse_choices(form: dict[str, str]) -> dict[tuple[str, int, str], str]:
 
 def toggle_skip(session: Session, refresh: Refresh, row_id: int) -> bool:
     """Leave a possible duplicate row out of the commit (or take it back in)."""
-    _require_preview(refresh)
+    require_preview(refresh, _DECIDE_BEFORE_COMMIT)
     row = session.scalar(
         sa.select(RefreshRow).where(RefreshRow.id == row_id, RefreshRow.refresh_id == refresh.id)
     )

@@ -1,7 +1,6 @@
 """Upload and analysis: remember the file, stream its rows into refresh_row, match them."""
 
 import json
-from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 
@@ -23,15 +22,11 @@ from nutera.models.base import utcnow
 from nutera.refresh import reader, rows
 from nutera.refresh.diff import mark_first_rows, preview_counts, staged
 from nutera.refresh.fastpath import FastCheck
+from nutera.refresh.states import Progress, no_progress
 from nutera.refresh.validate import RowContext, duplicate_nik_message, sheet_code
 
-Progress = Callable[[float, str], None]
 BATCH = 5000
 _MAPPING_KEY = "refresh_map:"
-
-
-def _no_progress(fraction: float, message: str) -> None:
-    """Progress sink for callers that do not report."""
 
 
 def remembered_mapping(session: Session, kelurahan_id: int, source: str) -> dict[str, str]:
@@ -216,7 +211,7 @@ _ACCEPTED = (
 _REJECTED = _ACCEPTED + ("error", "raw")
 
 
-def stage_rows(session: Session, refresh: Refresh, progress: Progress = _no_progress) -> None:
+def stage_rows(session: Session, refresh: Refresh, progress: Progress = no_progress) -> None:
     """Validate every row and insert it into refresh_row in batches (rejected rows too)."""
     # Plain tuples: at a million rows the ORM or per-row dicts would cost more than the checks.
     last_id = sa.select(sa.func.max(RefreshRow.id))
@@ -273,7 +268,9 @@ def _stage(session: Session, refresh: Refresh, progress: Progress) -> None:
                         *values,
                         False,
                         " | ".join(f"{column}: {message}" for column, message in errors),
-                        json.dumps([c if isinstance(c, str) else reader._text(c) for c in cells]),
+                        json.dumps(
+                            [c if isinstance(c, str) else reader.cell_text(c) for c in cells]
+                        ),
                     )
                 )
             elif values[1] in first_of_kk:
@@ -389,7 +386,7 @@ def refresh_statistics(session: Session) -> None:
             session.execute(sa.text(f"ANALYZE {table}"))
 
 
-def analyse(session: Session, refresh: Refresh, progress: Progress = _no_progress) -> dict:
+def analyse(session: Session, refresh: Refresh, progress: Progress = no_progress) -> dict:
     """Stage, match and count: the dry run. Returns the preview counts."""
     refresh.status, refresh.analysed_at = RefreshStatus.ANALISIS, utcnow()
     tune_connection(session)
