@@ -17,7 +17,7 @@ from nutera.models import (
     RefreshChange,
     RefreshRow,
 )
-from nutera.refresh import commit, queries, revert, services, staging
+from nutera.refresh import commit, details, revert, services, staging
 from tests import factories
 from tests.factories_refresh import copy_sample, make_sample_kelurahan, write_csv
 
@@ -444,11 +444,13 @@ def test_household_conflicts_are_listed_and_decided_per_field(family, kelurahan,
         row[5], row[6], row[7] = "Jl. Kelurahan 2", "002", "003"  # address and RT/RW
     refresh = preview(kelurahan, write_csv(tmp_path / "b.csv", rows))
     assert refresh.counts["conflicts_households"] == 1
-    page = queries.detail_page(db.session, refresh, "konflik_kk")
-    assert [row[:4] for row in page.rows] == [
-        [family.id, family.kk_number, "Jl. Survei 9", "Jl. Kelurahan 2"]
-    ]
-    assert page.rows[0][4:8] == [1, 1, 2, 3]  # RT/RW in the registry, then in the file
+    page = details.detail_page(db.session, refresh, "konflik_kk")
+    assert [
+        (row["household_id"], row["kk"], row["registry_address"], row["file_address"])
+        for row in page.rows
+    ] == [(family.id, family.kk_number, "Jl. Survei 9", "Jl. Kelurahan 2")]
+    row = page.rows[0]  # RT/RW in the registry, then in the file
+    assert (row["registry_rt"], row["registry_rw"], row["file_rt"], row["file_rw"]) == (1, 1, 2, 3)
     services.decide_conflicts(
         db.session,
         refresh,

@@ -8,7 +8,7 @@ import sqlalchemy as sa
 from nutera.extensions import db
 from nutera.identity import IdentityError
 from nutera.models import Household, Person, Refresh, RefreshRow, Setting
-from nutera.refresh import diff, queries, reader, staging
+from nutera.refresh import details, diff, reader, staging
 from nutera.refresh.validate import identity_text, parse_date
 from tests import factories
 from tests.factories_refresh import DATA, copy_sample, make_sample_kelurahan, write_csv
@@ -279,8 +279,11 @@ def test_same_name_and_birth_date_under_two_niks_in_the_file_is_a_possible_dupli
     )
     refresh, counts = analyse_file(kelurahan, path)
     assert counts["duplicates"] == 1 and counts["persons_new"] == 3
-    page = queries.detail_page(db.session, refresh, "duplikat")
-    assert [(r[1], r[5]) for r in page.rows] == [(1, "(di berkas ini)"), (2, "(di berkas ini)")]
+    page = details.detail_page(db.session, refresh, "duplikat")
+    assert [(r["row_number"], r["note"]) for r in page.rows] == [
+        (1, "(di berkas ini)"),
+        (2, "(di berkas ini)"),
+    ]
 
 
 def test_staged_rows_are_exactly_the_refresh_s_own_when_stagings_interleave(kelurahan):
@@ -396,8 +399,11 @@ def test_rejected_rows_of_several_sheets_are_listed_sheet_by_sheet(kelurahan, tm
     path = tmp_path / "dua.xlsx"
     book.save(path)
     refresh, _ = analyse_file(kelurahan, path)
-    listed = [row[:2] for row in queries.detail_page(db.session, refresh, "ditolak").rows]
-    assert listed == [["RW01", 1], ["RW02", 1]]
+    listed = [
+        (row["sheet"], row["row_number"])
+        for row in details.detail_page(db.session, refresh, "ditolak").rows
+    ]
+    assert listed == [("RW01", 1), ("RW02", 1)]
 
 
 def test_rows_staged_in_small_chunks_are_the_rows_staged_at_once(kelurahan, tmp_path, monkeypatch):
@@ -505,7 +511,9 @@ def test_nik_or_kk_registered_in_another_kelurahan_is_rejected_naming_the_nik_fi
     assert errors[3].startswith("NIK: NIK yang sama sudah ada di baris 1")
     assert set(errors) == {1, 2, 3} and counts["rejected"] == 3 and counts["persons_new"] == 1
     # Listed in file order, though row 3 was rejected while staging and rows 1-2 after.
-    assert [row[1] for row in queries.detail_page(db.session, refresh, "ditolak").rows] == [
+    assert [
+        row["row_number"] for row in details.detail_page(db.session, refresh, "ditolak").rows
+    ] == [
         1,
         2,
         3,

@@ -383,7 +383,7 @@ def test_duplicates_list_offers_to_skip_a_row(client, login_as, world, tmp_path,
 
 
 def test_every_drill_down_list_renders(client, login_as, world, tmp_path, app):
-    from nutera.refresh.queries import DETAILS
+    from nutera.refresh.details import DETAILS
 
     with app.app_context():
         head = db.session.get(Person, world.person_ids["assigned"])
@@ -536,3 +536,46 @@ def test_staff_revert_the_last_refresh_from_its_page(
     with app.app_context():
         assert db.session.get(Refresh, refresh_id).status == "dibatalkan"
         assert db.session.scalar(sa.select(Person.id).where(Person.name == "SUAMI BARU")) is None
+
+
+def test_nik_masking_follows_the_column_not_its_label(
+    client, login_as, world, tmp_path, app, monkeypatch
+):
+    """Renaming the NIK column's header keeps the list masked: masking is the column's."""
+    from dataclasses import replace
+
+    from nutera.identity import mask_nik
+    from nutera.refresh import details
+
+    renamed = replace(
+        details.DETAILS["baru"],
+        columns=tuple(
+            replace(c, label="Nomor Induk Kependudukan") if c.name == "nik" else c
+            for c in details.DETAILS["baru"].columns
+        ),
+    )
+    monkeypatch.setitem(details.DETAILS, "baru", renamed)
+    rows = world_rows()
+    login_as("staff")
+    response = upload(client, write_csv(tmp_path / "w.csv", rows))
+    client.post(
+        response.location,
+        data={"nik": "NIK", "kk": "NO KK", "name": "NAMA", "rt": "RT", "rw": "RW"},
+    )
+    page = client.get(f"/pemutakhiran/{db_refresh_id(app)}/rincian/baru").get_data(as_text=True)
+    assert "Nomor Induk Kependudukan" in page and "KEPALA BARU" in page
+    for row in rows:
+        assert row[0] not in page and mask_nik(row[0]) in page
+
+
+def test_every_list_masks_every_nik_column():
+    """Each drill-down column holding NIKs is declared masked; ids are never shown."""
+    from nutera.refresh.details import DETAILS, shown_value
+
+    for kind, detail in DETAILS.items():
+        for column in detail.columns:
+            if column.name == "nik":
+                assert column.masked, kind
+                assert shown_value(column, "3273020101900001") == "327302******0001"
+            if column.name.endswith("_id") and column.name in ("person_id", "household_id"):
+                assert column.hidden, kind

@@ -25,7 +25,7 @@ from nutera.models import (
     Refresh,
     RefreshJob,
 )
-from nutera.refresh import bp, diff, export, jobs, queries, reader, services
+from nutera.refresh import bp, details, diff, export, jobs, queries, reader, services
 from nutera.refresh.diff import HOUSEHOLD_FIELDS, PERSON_FIELDS
 from nutera.refresh.forms import UploadForm, mapping_form
 from nutera.refresh.states import MAPPABLE, RefreshStateError
@@ -93,8 +93,7 @@ def index():
                 "info",
             )
             return redirect(url_for("refresh.index"))
-    page = request.args.get("page", 1, type=int)
-    refreshes, total = queries.refresh_page(db.session, current_user, page)
+    history = queries.refresh_page(db.session, current_user, request.args.get("page", 1, type=int))
     sources = (
         queries.known_sources(db.session, current_user.kelurahan_id)
         if current_user.kelurahan_id
@@ -103,9 +102,9 @@ def index():
     return render_template(
         "refresh/index.html",
         form=form,
-        refreshes=refreshes,
-        total=total,
-        page=page,
+        refreshes=history.items,
+        total=history.total,
+        page=history.page,
         sources=sources,
     )
 
@@ -150,7 +149,6 @@ def show(refresh_id: int):
         "refresh/show.html",
         refresh=refresh,
         job=job,
-        details=queries.DETAILS,
         counts=refresh.counts or {},
         is_last=queries.is_last_committed(db.session, refresh),
         person_fields=PERSON_FIELDS,
@@ -162,7 +160,7 @@ def show(refresh_id: int):
 def detail(refresh_id: int, kind: str):
     """One drill-down list of the preview; conflicts take per-field and bulk decisions."""
     refresh = get_visible_or_404(Refresh, refresh_id, current_user)
-    if kind not in queries.DETAILS:
+    if kind not in details.DETAILS:
         abort(404)
     if request.method == "POST":
         try:
@@ -178,13 +176,13 @@ def detail(refresh_id: int, kind: str):
             db.session.commit()
             flash(f"Keputusan disimpan ({saved} kolom).", "success")
         return redirect(url_for("refresh.detail", refresh_id=refresh.id, kind=kind))
-    page = queries.detail_page(db.session, refresh, kind, request.args.get("page", 1, type=int))
+    page = details.detail_page(db.session, refresh, kind, request.args.get("page", 1, type=int))
     decisions = services.decisions_of(db.session, refresh)
     return render_template(
         "refresh/detail.html",
         refresh=refresh,
         page=page,
-        title=queries.DETAILS[kind],
+        title=details.DETAILS[kind].title,
         decisions=decisions,
         choices=CONFLICT_CHOICES,
         person_fields=PERSON_FIELDS,
