@@ -128,6 +128,7 @@ def build(app) -> int:
         ],
     )
     event = create_event(
+        db.session,
         staff,
         program,
         period="Tahap 4 2026",
@@ -143,6 +144,7 @@ def build(app) -> int:
     ).all()
     for n, recipient in enumerate(recipients):
         record_handover(
+            db.session,
             staff,
             recipient,
             HandoverInput(

@@ -40,6 +40,7 @@ def make_event(
         factories.enroll(session, program, session.get(Household, world.household_ids[key]))
     staff = session.get(User, world.user_ids["staff"])
     event = create_event(
+        session,
         staff,
         program,
         period="Tahap 4 2026",

@@ -32,6 +32,7 @@ def chain(app, world, tmp_path):
         ).all()
         for number, recipient in enumerate(recipients):
             record_handover(
+                db.session,
                 staff,
                 recipient,
                 HandoverInput(

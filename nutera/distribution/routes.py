@@ -77,6 +77,7 @@ def new_event():
     if form.validate_on_submit():
         program = get_visible_or_404(AidProgram, form.program_id.data, current_user)
         event = create_event(
+            db.session,
             current_user,
             program,
             period=form.period.data,
@@ -192,7 +193,7 @@ def handover_form(event_id: int, recipient_id: int):
         event=event,
         recipient=recipient,
         form=form,
-        existing=original_handover(recipient.id),
+        existing=original_handover(db.session, recipient.id),
         corrects=None,
         progress=progress(event.id),
         mask_nik=mask_nik,
@@ -219,7 +220,9 @@ def _submit(
         note=form.note.data or "",
     )
     try:
-        handover, created = record_handover(current_user, recipient, data, corrects=corrects)
+        handover, created = record_handover(
+            db.session, current_user, recipient, data, corrects=corrects
+        )
     except HandoverError as error:
         db.session.rollback()
         return jsonify(status="invalid", errors={error.field: [str(error)]}), 422

@@ -16,10 +16,10 @@ import sqlalchemy as sa
 from flask import current_app
 from PIL import Image
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
 
 from nutera.audit import Actor, audit_bulk
 from nutera.distribution.chain import handover_hash
-from nutera.extensions import db
 from nutera.identity import IdentityError, parse_nik
 from nutera.models import (
     PROXY_RELATIONS,
@@ -31,6 +31,7 @@ from nutera.models import (
     Handover,
     Person,
     PersonStatus,
+    Role,
     User,
 )
 from nutera.models.base import utcnow
@@ -81,6 +82,7 @@ class HandoverInput:
 
 
 def create_event(
+    session: Session,
     actor: User,
     program: AidProgram,
     *,
@@ -103,19 +105,19 @@ def create_event(
         created_by_id=actor.id,
     )
     event.volunteers = list(
-        db.session.scalars(
+        session.scalars(
             sa.select(User).where(
                 User.id.in_(volunteer_ids),
-                User.role == "volunteer",
+                User.role == Role.VOLUNTEER,
                 User.kelurahan_id == program.kelurahan_id,
             )
         )
     )
-    db.session.add(event)
-    db.session.flush()
-    count = add_recipients(event)
+    session.add(event)
+    session.flush()
+    count = add_recipients(session, event)
     audit_bulk(
-        db.session,
+        session,
         Actor(actor.id),
         "create",
         "distribution_recipient",
@@ -126,7 +128,7 @@ def create_event(
     return event
 
 
-def add_recipients(event: DistributionEvent) -> int:
+def add_recipients(session: Session, event: DistributionEvent) -> int:
     """Invite the program's active enrollments (bulk, in batches); returns how many."""
     head = (
         sa.select(Person.id)
@@ -140,7 +142,7 @@ def add_recipients(event: DistributionEvent) -> int:
         .correlate(Enrollment)
         .scalar_subquery()
     )
-    rows = db.session.execute(
+    rows = session.execute(
         sa.select(
             Enrollment.id,
             sa.func.coalesce(Enrollment.collector_id, Enrollment.person_id, head),
@@ -157,7 +159,7 @@ def add_recipients(event: DistributionEvent) -> int:
     count = 0
     for batch in rows.partitions(_BATCH):
         # render_nulls keeps rows with and without a household in one batched statement.
-        db.session.execute(
+        session.execute(
             sa.insert(DistributionRecipient).execution_options(render_nulls=True),
             [
                 {
@@ -297,14 +299,14 @@ def _proxy_columns(data: HandoverInput) -> dict:
     return {"proxy_name": name[:120], "proxy_nik": nik, "proxy_relation": data.proxy_relation}
 
 
-def _by_key(key: str) -> Handover | None:
+def _by_key(session: Session, key: str) -> Handover | None:
     """The handover recorded under this idempotency key, if any."""
-    return db.session.scalar(sa.select(Handover).where(Handover.idempotency_key == key))
+    return session.scalar(sa.select(Handover).where(Handover.idempotency_key == key))
 
 
-def original_handover(recipient_id: int) -> Handover | None:
+def original_handover(session: Session, recipient_id: int) -> Handover | None:
     """The first (non-correction) handover of a recipient, if any."""
-    return db.session.scalar(
+    return session.scalar(
         sa.select(Handover).where(
             Handover.recipient_id == recipient_id, Handover.corrects_id.is_(None)
         )
@@ -312,6 +314,7 @@ def original_handover(recipient_id: int) -> Handover | None:
 
 
 def record_handover(
+    session: Session,
     officer: User,
     recipient: DistributionRecipient,
     data: HandoverInput,
@@ -324,7 +327,7 @@ def record_handover(
     database refuses it (unique index), and the session is rolled back.
     """
     key = data.idempotency_key
-    replay = _by_key(key)
+    replay = _by_key(session, key)
     if replay is not None:
         if replay.recipient_id != recipient.id:
             raise HandoverError("idempotency_key", "Kunci pengiriman sudah dipakai.")
@@ -336,7 +339,7 @@ def record_handover(
     event_id, recipient_id = recipient.event_id, recipient.id
     try:
         # The row lock serialises appends to the chain of one event (PostgreSQL).
-        event = db.session.execute(
+        event = session.execute(
             sa.select(DistributionEvent)
             .where(DistributionEvent.id == event_id)
             .with_for_update()
@@ -362,15 +365,15 @@ def record_handover(
         )
         handover.hash = handover_hash(handover.prev_hash, handover)
         event.chain_length, event.chain_head = handover.seq, handover.hash
-        db.session.add(handover)
-        db.session.flush()
+        session.add(handover)
+        session.flush()
     except IntegrityError:
-        db.session.rollback()
+        session.rollback()
         _discard([p for k, p in evidence.items() if k.endswith("_path")])
-        replay = _by_key(key)
+        replay = _by_key(session, key)
         if replay is not None:
             return replay, False
-        existing = original_handover(recipient_id)
+        existing = original_handover(session, recipient_id)
         if existing is None:
             raise
         raise DuplicateHandover(existing) from None

@@ -19,6 +19,7 @@ from nutera.models import (
     TargetingCase,
     User,
 )
+from nutera.pagination import paginate_rows
 from nutera.scoping import scoped_select
 
 SOURCES = {
@@ -69,12 +70,8 @@ def case_page(
     viewer: User, program: AidProgram, filters: dict[str, Any], page: int, per_page: int = 25
 ):
     """One page of the review list (rows of case and its RT/RW/KK/head columns)."""
-    stmt = case_select(viewer, program, filters)
-    total = db.session.scalar(
-        sa.select(sa.func.count()).select_from(stmt.order_by(None).subquery())
-    )
-    rows = db.session.execute(stmt.limit(per_page).offset((page - 1) * per_page)).all()
-    return rows, total
+    found = paginate_rows(db.session, case_select(viewer, program, filters), page, per_page)
+    return found.items, found.total
 
 
 def case_counts(viewer: User, program: AidProgram) -> dict[str, int]:

@@ -143,6 +143,7 @@ def test_a_handover_captured_offline_is_kept_and_sent_when_back_online(
         staff = db.session.scalar(sa.select(User).where(User.username == "petugas"))
         program = db.session.scalar(sa.select(AidProgram).where(AidProgram.code == "BST"))
         event_id = create_event(
+            db.session,
             staff,
             program,
             period="Tahap uji luring",
