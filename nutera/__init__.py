@@ -83,7 +83,7 @@ BLUEPRINTS = (
     ("nutera.surveys", "/survei"),
     ("nutera.programs", None),
     ("nutera.lookup", None),
-    ("nutera.targeting", None),
+    ("nutera.targeting", "/kelola/sasaran"),
     ("nutera.refresh", "/pemutakhiran"),
     ("nutera.complaints", None),
     ("nutera.distribution", "/penyaluran"),

@@ -42,3 +42,21 @@ def test_environment_prefixed_settings_are_read(tmp_path, monkeypatch):
     app = create_app({"INSTANCE_PATH": str(tmp_path), "SQLALCHEMY_DATABASE_URI": "sqlite://"})
     assert app.config["SESSION_COOKIE_SECURE"] is True
     assert Path(app.config["UPLOAD_FOLDER"]).parent == tmp_path
+
+
+def test_blueprint_prefixes_keep_the_public_urls(app):
+    """Prefixed blueprints answer the same URLs under the same endpoints as before."""
+    adapter = app.url_map.bind("localhost")
+    expected = {
+        "/kelola/sasaran/3": "targeting.review",
+        "/kelola/sasaran/3/hitung": "targeting.recompute",
+        "/kelola/sasaran/kasus/5": "targeting.decision",
+        "/kelola/sasaran/3/ekspor.xlsx": "targeting.export",
+        "/meja-pengaduan": "complaints.queue",
+        "/meja-pengaduan/7": "complaints.detail",
+        "/pengaduan": "complaints.new_complaint",
+        "/pemutakhiran/tugas/2": "refresh.job_status",
+    }
+    for url, endpoint in expected.items():
+        method = "POST" if url.endswith("hitung") else "GET"
+        assert adapter.match(url, method=method)[0] == endpoint, url

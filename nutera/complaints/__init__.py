@@ -19,4 +19,4 @@ def _set_defaults(state) -> None:
         state.app.config.setdefault(key, value)
 
 
-from nutera.complaints import desk, routes  # noqa: E402,F401
+from nutera.complaints import routes, routes_staff  # noqa: E402,F401

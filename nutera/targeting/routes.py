@@ -33,7 +33,7 @@ def _filters() -> dict:
     }
 
 
-@bp.route("/kelola/sasaran/<int:program_id>")
+@bp.route("/<int:program_id>")
 @roles_required("admin", "staff")
 def review(program_id: int):
     """Possible exclusion and inclusion errors of one program, filterable by RT/RW."""
@@ -56,7 +56,7 @@ def review(program_id: int):
     )
 
 
-@bp.route("/kelola/sasaran/<int:program_id>/hitung", methods=["POST"])
+@bp.route("/<int:program_id>/hitung", methods=["POST"])
 @roles_required("admin", "staff")
 def recompute(program_id: int):
     """Run the program's rule over the kelurahan and refresh the open rule cases."""
@@ -71,7 +71,7 @@ def recompute(program_id: int):
     return redirect(url_for(".review", program_id=program.id))
 
 
-@bp.route("/kelola/sasaran/kasus/<int:case_id>", methods=["GET", "POST"])
+@bp.route("/kasus/<int:case_id>", methods=["GET", "POST"])
 @roles_required("admin", "staff")
 def decision(case_id: int):
     """Decide one case: propose addition or removal, or keep, with a reason."""
@@ -99,7 +99,7 @@ def decision(case_id: int):
     )
 
 
-@bp.route("/kelola/sasaran/<int:program_id>/ekspor.xlsx")
+@bp.route("/<int:program_id>/ekspor.xlsx")
 @roles_required("admin", "staff")
 def export(program_id: int):
     """The filtered list as XLSX for the musyawarah kelurahan."""
