@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from flask import abort
 
 from nutera.extensions import db
-from nutera.models import Household, Person, User, volunteer_rt
+from nutera.models import Household, Kelurahan, Person, User, volunteer_rt
 
 M = TypeVar("M")
 
@@ -64,3 +64,9 @@ def get_visible_or_404(model: type[M], ident: int, user: User) -> M:
 def may_manage_kelurahan(user: User, kelurahan_id: int) -> bool:
     """Whether user administers records of that kelurahan (admin, or its staff)."""
     return user.is_admin or (user.is_staff and user.kelurahan_id == kelurahan_id)
+
+
+def visible_kelurahans(user: User) -> sa.Select:
+    """SELECT the kelurahan user works in: every one for an admin, else their own."""
+    stmt = sa.select(Kelurahan)
+    return stmt if user.is_admin else stmt.where(Kelurahan.id == user.kelurahan_id)

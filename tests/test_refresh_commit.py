@@ -597,3 +597,27 @@ def test_programs_for_persons_enrol_the_listed_persons(family, kelurahan, tmp_pa
         .where(AidProgram.code == "PKH", Enrollment.household_id == family.id)
     )
     assert pkh == "aktif"
+
+
+def test_the_workflow_refuses_out_of_order_requests(family, kelurahan, tmp_path):
+    """services.request_* hold the state rules the pages and the CLI share."""
+    refresh = preview(kelurahan, write_csv(tmp_path / "a.csv", family_rows(family)))
+    with pytest.raises(commit.RefreshStateError, match="terakhir"):
+        services.request_revert(db.session, refresh, None)
+    job = services.request_commit(db.session, refresh, None)
+    db.session.commit()
+    # A job already queued: neither a second commit nor a new analysis may start.
+    with pytest.raises(commit.RefreshStateError, match="sedang diproses"):
+        services.request_commit(db.session, refresh, None)
+    with pytest.raises(commit.RefreshStateError, match="sedang diproses"):
+        services.request_analysis(db.session, refresh, None)
+    services.perform(db.session, job)
+    db.session.commit()
+    db.session.delete(job)
+    db.session.commit()
+    assert refresh.status == "diterapkan"
+    with pytest.raises(commit.RefreshStateError, match="Hanya pratinjau"):
+        services.request_commit(db.session, refresh, None)
+    with pytest.raises(commit.RefreshStateError, match="tidak dapat diubah"):
+        services.confirm_mapping(db.session, refresh, refresh.mapping)
+    assert services.request_revert(db.session, refresh, None).kind == "batalkan"

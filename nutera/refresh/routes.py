@@ -29,7 +29,7 @@ from nutera.refresh import bp, details, diff, export, jobs, queries, reader, ser
 from nutera.refresh.diff import HOUSEHOLD_FIELDS, PERSON_FIELDS
 from nutera.refresh.forms import UploadForm, mapping_form
 from nutera.refresh.states import MAPPABLE, RefreshStateError
-from nutera.scoping import get_visible_or_404, may_manage_kelurahan
+from nutera.scoping import get_visible_or_404, may_manage_kelurahan, visible_kelurahans
 
 STAFF = ("admin", "staff")
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -37,9 +37,7 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 def _upload_form() -> UploadForm:
     form = UploadForm()
-    query = db.select(Kelurahan).order_by(Kelurahan.name)
-    if not current_user.is_admin:
-        query = query.where(Kelurahan.id == current_user.kelurahan_id)
+    query = visible_kelurahans(current_user).order_by(Kelurahan.name)
     form.kelurahan_id.choices = [SelectChoice(k.id, k.name) for k in db.session.scalars(query)]
     if not current_user.is_admin or (request.method == "GET" and current_user.kelurahan_id):
         form.kelurahan_id.data = current_user.kelurahan_id
