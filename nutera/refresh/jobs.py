@@ -2,7 +2,7 @@
 
 The page polls the job row, so closing the page does not stop the work. A second job for
 the same source of the same kelurahan waits until the lock row of the first is released.
-Threads live in the process that started them (see README: under gunicorn a recycled
+Threads live in the process that started them (see docs/refresh.md: under gunicorn a recycled
 worker ends its jobs, which are then reported as failed by the stale-lock check).
 """
 
