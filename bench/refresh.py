@@ -27,7 +27,7 @@ from _common import scratch_app
 from nutera.audit import Actor  # noqa: E402
 from nutera.extensions import db  # noqa: E402
 from nutera.models import AidProgram, Kelurahan, Rt, Rw  # noqa: E402
-from nutera.refresh import commit, services, staging  # noqa: E402
+from nutera.refresh import services  # noqa: E402
 
 RWS, RTS = 40, 25
 HEADER = "NO;NIK;NO KK;NAMA;JENIS KELAMIN;TGL LAHIR;ALAMAT;RT;RW;BANSOS\n"
@@ -177,10 +177,10 @@ def run_import(app, path: Path, kelurahan_id: int, source: str = "Kota") -> tupl
         if same is not None:
             db.session.commit()
             return time.perf_counter() - started, {"identical": True}
-        counts = staging.analyse(db.session, refresh)
+        counts = services.analyse(db.session, refresh)
         db.session.commit()
         if not counts["no_change"]:
-            commit.commit_refresh(db.session, refresh, Actor(None, "bench"))
+            services.apply(db.session, refresh, Actor(None, "bench"))
             db.session.commit()
         return time.perf_counter() - started, counts
 
