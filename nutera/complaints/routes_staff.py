@@ -216,18 +216,23 @@ def link(complaint_id: int):
     )
 
 
-@bp.route(f"{DESK}/<int:complaint_id>/jadikan-tugas", methods=["POST"])
-@roles_required(*STAFF)
-def convert_usul(complaint_id: int):
-    """One click: a proposal (usul) becomes a survey task for the RT's volunteers."""
+def _convert(complaint_id: int, convert, done: str):
+    """Turn the complaint into a work item with convert(complaint, note), or say why not."""
     complaint = _complaint(complaint_id)
     form = ConvertForm()
     if not form.validate_on_submit():
         return _refused(complaint, "Catatan paling panjang 2.000 huruf.")
     note = form.note.data or ""
-    return _act(
-        complaint,
-        lambda: services.convert_usul(db.session, complaint, current_user, note),
+    return _act(complaint, lambda: convert(complaint, note), done)
+
+
+@bp.route(f"{DESK}/<int:complaint_id>/jadikan-tugas", methods=["POST"])
+@roles_required(*STAFF)
+def convert_usul(complaint_id: int):
+    """One click: a proposal (usul) becomes a survey task for the RT's volunteers."""
+    return _convert(
+        complaint_id,
+        lambda complaint, note: services.convert_usul(db.session, complaint, current_user, note),
         "Usulan menjadi tugas pendataan untuk relawan RT tersebut.",
     )
 
@@ -236,14 +241,9 @@ def convert_usul(complaint_id: int):
 @roles_required(*STAFF)
 def convert_sanggah(complaint_id: int):
     """One click: a rebuttal (sanggah) puts the enrollment on the targeting review list."""
-    complaint = _complaint(complaint_id)
-    form = ConvertForm()
-    if not form.validate_on_submit():
-        return _refused(complaint, "Catatan paling panjang 2.000 huruf.")
-    note = form.note.data or ""
-    return _act(
-        complaint,
-        lambda: services.convert_sanggah(db.session, complaint, note),
+    return _convert(
+        complaint_id,
+        lambda complaint, note: services.convert_sanggah(db.session, complaint, note),
         "Kepesertaan masuk daftar tinjauan ketepatan sasaran.",
     )
 

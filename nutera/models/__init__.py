@@ -125,16 +125,6 @@ from nutera.models.accounts import Role  # noqa: E402
 from nutera.models.complaints import OPEN_STATUSES, ComplaintCategory, ComplaintStatus  # noqa: E402
 from nutera.models.people import PersonStatus, Residence  # noqa: E402
 from nutera.models.programs import ENROLLED, EnrollmentStatus, Target  # noqa: E402
-from nutera.models.refresh import (  # noqa: E402
-    JOB_FINISHED,
-    JOB_RUNNING,
-    ChangeAction,
-    ConflictChoice,
-    Entity,
-    JobKind,
-    JobStatus,
-    RefreshStatus,
-)
 from nutera.models.surveys import EDITABLE, SENT, SurveyStatus  # noqa: E402
 from nutera.models.work import TargetingDecision, TargetingKind, TaskStatus  # noqa: E402
 
@@ -148,14 +138,6 @@ __all__ += [
     "ENROLLED",
     "EnrollmentStatus",
     "Target",
-    "ChangeAction",
-    "ConflictChoice",
-    "Entity",
-    "JOB_FINISHED",
-    "JOB_RUNNING",
-    "JobKind",
-    "JobStatus",
-    "RefreshStatus",
     "EDITABLE",
     "SENT",
     "SurveyStatus",

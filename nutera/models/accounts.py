@@ -1,7 +1,6 @@
 """Accounts, roles and volunteer assignments."""
 
 from datetime import datetime
-from enum import StrEnum
 
 import sqlalchemy as sa
 from flask_login import UserMixin
@@ -10,16 +9,17 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from nutera.extensions import db
 from nutera.models.base import TimestampMixin
+from nutera.models.labels import LabelledEnum
 from nutera.models.region import Kelurahan, Rt
 
 
-class Role(StrEnum):
-    ADMIN = "admin"
-    STAFF = "staff"
-    VOLUNTEER = "volunteer"
+class Role(LabelledEnum):
+    ADMIN = "admin", "Admin"
+    STAFF = "staff", "Petugas kelurahan"
+    VOLUNTEER = "volunteer", "Relawan"
 
 
-ROLES = {Role.ADMIN: "Admin", Role.STAFF: "Petugas kelurahan", Role.VOLUNTEER: "Relawan"}
+ROLES = Role.labels()
 
 volunteer_rt = sa.Table(
     "volunteer_rt",

@@ -6,7 +6,6 @@ log is read by every staff member of the kelurahan.
 """
 
 from datetime import date, datetime
-from enum import StrEnum
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -14,45 +13,32 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from nutera.extensions import db
 from nutera.models.accounts import User
 from nutera.models.base import TimestampMixin, utcnow
+from nutera.models.labels import LabelledEnum
 from nutera.models.people import Household, Person
 from nutera.models.programs import Enrollment
 from nutera.models.region import Rt
 
 
-class ComplaintCategory(StrEnum):
-    TIDAK_TERIMA = "tidak_terima"
-    SANGGAH = "sanggah"
-    USUL = "usul"
-    DATA_SALAH = "data_salah"
-    PETUGAS = "petugas"
-    LAINNYA = "lainnya"
+class ComplaintCategory(LabelledEnum):
+    TIDAK_TERIMA = "tidak_terima", "Bantuan tidak saya terima"
+    SANGGAH = "sanggah", "Penerima tidak tepat (sanggah)"
+    USUL = "usul", "Usulan penerima baru (usul)"
+    DATA_SALAH = "data_salah", "Data salah"
+    PETUGAS = "petugas", "Perilaku petugas"
+    LAINNYA = "lainnya", "Lainnya"
 
 
-class ComplaintStatus(StrEnum):
-    BARU = "baru"
-    TERVERIFIKASI = "terverifikasi"
-    DIPROSES = "diproses"
-    DIJAWAB = "dijawab"
-    SELESAI = "selesai"
-    DITOLAK = "ditolak"
+class ComplaintStatus(LabelledEnum):
+    BARU = "baru", "Baru"
+    TERVERIFIKASI = "terverifikasi", "Terverifikasi"
+    DIPROSES = "diproses", "Sedang diproses"
+    DIJAWAB = "dijawab", "Sudah dijawab"
+    SELESAI = "selesai", "Selesai"
+    DITOLAK = "ditolak", "Ditolak"
 
 
-COMPLAINT_CATEGORIES = {
-    ComplaintCategory.TIDAK_TERIMA: "Bantuan tidak saya terima",
-    ComplaintCategory.SANGGAH: "Penerima tidak tepat (sanggah)",
-    ComplaintCategory.USUL: "Usulan penerima baru (usul)",
-    ComplaintCategory.DATA_SALAH: "Data salah",
-    ComplaintCategory.PETUGAS: "Perilaku petugas",
-    ComplaintCategory.LAINNYA: "Lainnya",
-}
-COMPLAINT_STATUSES = {
-    ComplaintStatus.BARU: "Baru",
-    ComplaintStatus.TERVERIFIKASI: "Terverifikasi",
-    ComplaintStatus.DIPROSES: "Sedang diproses",
-    ComplaintStatus.DIJAWAB: "Sudah dijawab",
-    ComplaintStatus.SELESAI: "Selesai",
-    ComplaintStatus.DITOLAK: "Ditolak",
-}
+COMPLAINT_CATEGORIES = ComplaintCategory.labels()
+COMPLAINT_STATUSES = ComplaintStatus.labels()
 OPEN_STATUSES = (ComplaintStatus.BARU, ComplaintStatus.TERVERIFIKASI, ComplaintStatus.DIPROSES)
 
 

@@ -2,13 +2,13 @@
 
 from datetime import date, datetime
 from decimal import Decimal
-from enum import StrEnum
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from nutera.extensions import db
 from nutera.models.base import TimestampMixin
+from nutera.models.labels import LabelledEnum
 from nutera.models.region import Rt
 
 SEXES = {"L": "Laki-laki", "P": "Perempuan"}
@@ -27,26 +27,22 @@ RELATIONS = {
 }
 
 
-class PersonStatus(StrEnum):
-    HIDUP = "hidup"
-    PINDAH = "pindah"
-    MENINGGAL = "meninggal"
+class PersonStatus(LabelledEnum):
+    HIDUP = "hidup", "Tinggal di sini"
+    PINDAH = "pindah", "Pindah"
+    MENINGGAL = "meninggal", "Meninggal"
 
 
-class Residence(StrEnum):
-    TETAP = "tetap"
-    PENDATANG = "pendatang"
+class Residence(LabelledEnum):
+    TETAP = "tetap", "Warga tetap"
+    PENDATANG = "pendatang", "Pendatang (KTP luar daerah)"
 
 
-PERSON_STATUSES = {
-    PersonStatus.HIDUP: "Tinggal di sini",
-    PersonStatus.PINDAH: "Pindah",
-    PersonStatus.MENINGGAL: "Meninggal",
-}
+PERSON_STATUSES = PersonStatus.labels()
 
 # Where a living person stands: 'tetap' is a registered resident; 'pendatang' lives here
 # (kos, kontrakan) with a KTP issued elsewhere and is often missing from every list.
-RESIDENCES = {Residence.TETAP: "Warga tetap", Residence.PENDATANG: "Pendatang (KTP luar daerah)"}
+RESIDENCES = Residence.labels()
 
 DISABILITIES = {
     "fisik": "Fisik",

@@ -1,33 +1,29 @@
 """Aid programs and who is enrolled in them."""
 
 from datetime import date, datetime
-from enum import StrEnum
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from nutera.extensions import db
 from nutera.models.base import TimestampMixin
+from nutera.models.labels import LabelledEnum
 from nutera.models.people import Household, Person
 
 
-class Target(StrEnum):
-    PERSON = "person"
-    HOUSEHOLD = "household"
+class Target(LabelledEnum):
+    PERSON = "person", "Perorangan"
+    HOUSEHOLD = "household", "Keluarga (KK)"
 
 
-class EnrollmentStatus(StrEnum):
-    AKTIF = "aktif"
-    DITANGGUHKAN = "ditangguhkan"
-    BERAKHIR = "berakhir"
+class EnrollmentStatus(LabelledEnum):
+    AKTIF = "aktif", "Aktif"
+    DITANGGUHKAN = "ditangguhkan", "Ditangguhkan"
+    BERAKHIR = "berakhir", "Berakhir"
 
 
-TARGETS = {Target.PERSON: "Perorangan", Target.HOUSEHOLD: "Keluarga (KK)"}
-ENROLLMENT_STATUSES = {
-    EnrollmentStatus.AKTIF: "Aktif",
-    EnrollmentStatus.DITANGGUHKAN: "Ditangguhkan",
-    EnrollmentStatus.BERAKHIR: "Berakhir",
-}
+TARGETS = Target.labels()
+ENROLLMENT_STATUSES = EnrollmentStatus.labels()
 # Enrollments that still count as receiving (a suspension is not an end).
 ENROLLED = (EnrollmentStatus.AKTIF, EnrollmentStatus.DITANGGUHKAN)
 

@@ -15,25 +15,26 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from nutera.extensions import db
 from nutera.models.accounts import User
 from nutera.models.base import utcnow
+from nutera.models.labels import LabelledEnum
 
 
 # The workflow's rules over these live in nutera/refresh/states.py; the types are here so
 # the columns' defaults can name them without the models importing the refresh package.
-class RefreshStatus(StrEnum):
-    PEMETAAN = "pemetaan"
-    ANALISIS = "analisis"
-    PRATINJAU = "pratinjau"
-    DITERAPKAN = "diterapkan"
-    DIBATALKAN = "dibatalkan"
-    GAGAL = "gagal"
-    USANG = "usang"
+class RefreshStatus(LabelledEnum):
+    PEMETAAN = "pemetaan", "Menunggu pemetaan kolom"
+    ANALISIS = "analisis", "Sedang dianalisis"
+    PRATINJAU = "pratinjau", "Pratinjau (belum diterapkan)"
+    DITERAPKAN = "diterapkan", "Diterapkan"
+    DIBATALKAN = "dibatalkan", "Dibatalkan (revert)"
+    GAGAL = "gagal", "Gagal"
+    USANG = "usang", "Digantikan unggahan lain"
 
 
-class JobStatus(StrEnum):
-    MENUNGGU = "menunggu"
-    BERJALAN = "berjalan"
-    SELESAI = "selesai"
-    GAGAL = "gagal"
+class JobStatus(LabelledEnum):
+    MENUNGGU = "menunggu", "Menunggu"
+    BERJALAN = "berjalan", "Berjalan"
+    SELESAI = "selesai", "Selesai"
+    GAGAL = "gagal", "Gagal"
 
 
 JOB_RUNNING = (JobStatus.MENUNGGU, JobStatus.BERJALAN)
@@ -60,30 +61,14 @@ class ChangeAction(StrEnum):
     UPDATE = "update"
 
 
-class ConflictChoice(StrEnum):
-    SURVEI = "survei"
-    KELURAHAN = "kelurahan"
+class ConflictChoice(LabelledEnum):
+    SURVEI = "survei", "Pertahankan hasil survei"
+    KELURAHAN = "kelurahan", "Pakai data kelurahan"
 
 
-REFRESH_STATUSES = {
-    RefreshStatus.PEMETAAN: "Menunggu pemetaan kolom",
-    RefreshStatus.ANALISIS: "Sedang dianalisis",
-    RefreshStatus.PRATINJAU: "Pratinjau (belum diterapkan)",
-    RefreshStatus.DITERAPKAN: "Diterapkan",
-    RefreshStatus.DIBATALKAN: "Dibatalkan (revert)",
-    RefreshStatus.GAGAL: "Gagal",
-    RefreshStatus.USANG: "Digantikan unggahan lain",
-}
-JOB_STATUSES = {
-    JobStatus.MENUNGGU: "Menunggu",
-    JobStatus.BERJALAN: "Berjalan",
-    JobStatus.SELESAI: "Selesai",
-    JobStatus.GAGAL: "Gagal",
-}
-CONFLICT_CHOICES = {
-    ConflictChoice.SURVEI: "Pertahankan hasil survei",
-    ConflictChoice.KELURAHAN: "Pakai data kelurahan",
-}
+REFRESH_STATUSES = RefreshStatus.labels()
+JOB_STATUSES = JobStatus.labels()
+CONFLICT_CHOICES = ConflictChoice.labels()
 
 
 class Refresh(db.Model):

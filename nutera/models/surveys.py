@@ -1,7 +1,6 @@
 """Household surveys brought back by volunteers, their members and their status history."""
 
 from datetime import date, datetime
-from enum import StrEnum
 from typing import Any
 
 import sqlalchemy as sa
@@ -10,26 +9,21 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from nutera.extensions import db
 from nutera.models.accounts import User
 from nutera.models.base import TimestampMixin, utcnow
+from nutera.models.labels import LabelledEnum
 from nutera.models.people import Household, HouseObservation
 from nutera.models.region import Rt
 from nutera.models.work import SurveyTask
 
 
-class SurveyStatus(StrEnum):
-    DRAFT = "draft"
-    SUBMITTED = "submitted"
-    RETURNED = "returned"
-    VERIFIED = "verified"
-    REJECTED = "rejected"
+class SurveyStatus(LabelledEnum):
+    DRAFT = "draft", "Draf"
+    SUBMITTED = "submitted", "Menunggu verifikasi"
+    RETURNED = "returned", "Dikembalikan untuk perbaikan"
+    VERIFIED = "verified", "Terverifikasi"
+    REJECTED = "rejected", "Ditolak"
 
 
-SURVEY_STATUSES = {
-    SurveyStatus.DRAFT: "Draf",
-    SurveyStatus.SUBMITTED: "Menunggu verifikasi",
-    SurveyStatus.RETURNED: "Dikembalikan untuk perbaikan",
-    SurveyStatus.VERIFIED: "Terverifikasi",
-    SurveyStatus.REJECTED: "Ditolak",
-}
+SURVEY_STATUSES = SurveyStatus.labels()
 # Surveys a volunteer may still edit.
 EDITABLE = (SurveyStatus.DRAFT, SurveyStatus.RETURNED)
 # Surveys sent in and not rejected: they count as the household surveyed.

@@ -6,51 +6,39 @@ the eligibility rules or by a resident's rebuttal (sanggah) and decided by staff
 """
 
 from datetime import datetime
-from enum import StrEnum
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from nutera.extensions import db
 from nutera.models.base import TimestampMixin, utcnow
+from nutera.models.labels import LabelledEnum
 from nutera.models.people import Household, Person
 from nutera.models.programs import AidProgram, Enrollment
 from nutera.models.region import Rt
 
 
-class TaskStatus(StrEnum):
-    TERBUKA = "terbuka"
-    SELESAI = "selesai"
-    BATAL = "batal"
+class TaskStatus(LabelledEnum):
+    TERBUKA = "terbuka", "Belum didata"
+    SELESAI = "selesai", "Sudah didata"
+    BATAL = "batal", "Dibatalkan"
 
 
-class TargetingKind(StrEnum):
-    EXCLUSION = "exclusion"
-    INCLUSION = "inclusion"
+class TargetingKind(LabelledEnum):
+    EXCLUSION = "exclusion", "Memenuhi syarat tapi belum menerima"
+    INCLUSION = "inclusion", "Menerima tapi tidak lagi memenuhi syarat"
 
 
-class TargetingDecision(StrEnum):
-    TERBUKA = "terbuka"
-    USUL_TAMBAH = "usul_tambah"
-    USUL_HAPUS = "usul_hapus"
-    TETAP = "tetap"
+class TargetingDecision(LabelledEnum):
+    TERBUKA = "terbuka", "Belum diputuskan"
+    USUL_TAMBAH = "usul_tambah", "Diusulkan masuk"
+    USUL_HAPUS = "usul_hapus", "Diusulkan keluar"
+    TETAP = "tetap", "Tidak diubah"
 
 
-SURVEY_TASK_STATUSES = {
-    TaskStatus.TERBUKA: "Belum didata",
-    TaskStatus.SELESAI: "Sudah didata",
-    TaskStatus.BATAL: "Dibatalkan",
-}
-TARGETING_KINDS = {
-    TargetingKind.EXCLUSION: "Memenuhi syarat tapi belum menerima",
-    TargetingKind.INCLUSION: "Menerima tapi tidak lagi memenuhi syarat",
-}
-TARGETING_DECISIONS = {
-    TargetingDecision.TERBUKA: "Belum diputuskan",
-    TargetingDecision.USUL_TAMBAH: "Diusulkan masuk",
-    TargetingDecision.USUL_HAPUS: "Diusulkan keluar",
-    TargetingDecision.TETAP: "Tidak diubah",
-}
+SURVEY_TASK_STATUSES = TaskStatus.labels()
+TARGETING_KINDS = TargetingKind.labels()
+TARGETING_DECISIONS = TargetingDecision.labels()
 
 
 class SurveyTask(TimestampMixin, db.Model):

@@ -8,7 +8,6 @@ from sqlalchemy.orm import Session
 from nutera.models import (
     AidProgram,
     Enrollment,
-    EnrollmentStatus,
     Household,
     Kelurahan,
     Person,
@@ -16,6 +15,7 @@ from nutera.models import (
     Rt,
     Rw,
 )
+from nutera.models.programs import EnrollmentStatus
 
 
 def public_kelurahan(

@@ -14,19 +14,24 @@ from nutera.audit import Actor, audit_bulk
 from nutera.models import (
     ENROLLED,
     AidProgram,
-    ChangeAction,
     EnrollmentStatus,
-    Entity,
     Kelurahan,
     PersonStatus,
     Refresh,
-    RefreshStatus,
     Residence,
 )
 from nutera.models.base import as_utc, utcnow
 from nutera.refresh import diff
 from nutera.refresh.staging import tune_connection
-from nutera.refresh.states import Progress, RefreshStateError, no_progress, require_preview
+from nutera.refresh.states import (
+    ChangeAction,
+    Entity,
+    Progress,
+    RefreshStateError,
+    RefreshStatus,
+    no_progress,
+    require_preview,
+)
 from nutera.refresh.tables import CHANGE, ENROLLMENT, HOUSEHOLD, PERSON, ROW
 
 __all__ = ["RefreshStateError", "commit_refresh"]

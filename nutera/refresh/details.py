@@ -158,44 +158,46 @@ def _new_households(ctx: Context) -> sa.Select:
     )
 
 
-def _changed_households(ctx: Context) -> sa.Select:
+def _changed_households(ctx: Context, *columns, join=None, verified_since=False) -> sa.Select:
+    """Matched households whose address or RT differs in the file (first row of each KK)."""
+    base = ROW.join(HOUSEHOLD, HOUSEHOLD.c.id == ROW.c.household_id)
+    where = [diff.first_rows(ctx.refresh), diff.household_changes(ctx.refresh)]
+    if verified_since:
+        where.append(diff.verified_since(HOUSEHOLD.c.verified_at, ctx.since))
     return (
-        sa.select(
-            HOUSEHOLD.c.kk_number.label("kk"),
-            HOUSEHOLD.c.address.label("registry_address"),
-            ROW.c.address.label("file_address"),
-            HOUSEHOLD.c.rt_id.label("registry_rt_id"),
-            ROW.c.rt_id.label("file_rt_id"),
-            HOUSEHOLD.c.verified_at,
-        )
-        .select_from(ROW.join(HOUSEHOLD, HOUSEHOLD.c.id == ROW.c.household_id))
-        .where(diff.first_rows(ctx.refresh), diff.household_changes(ctx.refresh))
+        sa.select(*columns, HOUSEHOLD.c.verified_at)
+        .select_from(join(base) if join else base)
+        .where(*where)
         .order_by(ROW.c.id)
     )
+
+
+# The KK and its address in the registry and in the file.
+_KK_ADDRESS = (
+    HOUSEHOLD.c.kk_number.label("kk"),
+    HOUSEHOLD.c.address.label("registry_address"),
+    ROW.c.address.label("file_address"),
+)
+
+
+def _households_compared(ctx: Context) -> sa.Select:
+    rt_ids = HOUSEHOLD.c.rt_id.label("registry_rt_id"), ROW.c.rt_id.label("file_rt_id")
+    return _changed_households(ctx, *_KK_ADDRESS, *rt_ids)
 
 
 def _household_conflicts(ctx: Context) -> sa.Select:
     join_now, now_rt, now_rw = _rt_rw(HOUSEHOLD.c.rt_id, "now_")
     join_new, new_rt, new_rw = _rt_rw(ROW.c.rt_id, "new_")
-    return (
-        sa.select(
-            HOUSEHOLD.c.id.label("household_id"),
-            HOUSEHOLD.c.kk_number.label("kk"),
-            HOUSEHOLD.c.address.label("registry_address"),
-            ROW.c.address.label("file_address"),
-            now_rt.label("registry_rt"),
-            now_rw.label("registry_rw"),
-            new_rt.label("file_rt"),
-            new_rw.label("file_rw"),
-            HOUSEHOLD.c.verified_at,
-        )
-        .select_from(join_new(join_now(ROW.join(HOUSEHOLD, HOUSEHOLD.c.id == ROW.c.household_id))))
-        .where(
-            diff.first_rows(ctx.refresh),
-            diff.household_changes(ctx.refresh),
-            diff.verified_since(HOUSEHOLD.c.verified_at, ctx.since),
-        )
-        .order_by(ROW.c.id)
+    return _changed_households(
+        ctx,
+        HOUSEHOLD.c.id.label("household_id"),
+        *_KK_ADDRESS,
+        now_rt.label("registry_rt"),
+        now_rw.label("registry_rw"),
+        new_rt.label("file_rt"),
+        new_rw.label("file_rw"),
+        join=lambda base: join_new(join_now(base)),
+        verified_since=True,
     )
 
 
@@ -327,7 +329,7 @@ DETAILS: dict[str, Detail] = {
             *_registry_and_file("rt_id", "RT id"),
             VERIFIED,
         ),
-        _changed_households,
+        _households_compared,
     ),
     DetailKind.ABSEN: Detail("Tidak ada di berkas (pindah? meninggal?)", (NIK, NAME, KK), _absent),
     DetailKind.PROGRAM_TAMBAH: Detail(

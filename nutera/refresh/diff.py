@@ -9,15 +9,9 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from nutera.models import (
-    ENROLLED,
-    AidProgram,
-    PersonStatus,
-    Refresh,
-    RefreshStatus,
-    Target,
-)
+from nutera.models import ENROLLED, AidProgram, PersonStatus, Refresh, Target
 from nutera.models.base import as_utc
+from nutera.refresh.states import RefreshStatus
 from nutera.refresh.tables import DECISION, ENROLLMENT, HOUSEHOLD, PERSON, REFRESH, ROW
 
 PERSON_FIELDS = {

@@ -18,13 +18,13 @@ from nutera.models import (
     PersonStatus,
     Refresh,
     RefreshRow,
-    RefreshStatus,
     Rt,
     Rw,
     TargetingCase,
     TargetingDecision,
 )
 from nutera.refresh.diff import last_refresh_at, rejected_in_file_order
+from nutera.refresh.states import RefreshStatus
 
 EXPORT_SHEETS = {
     "survey_households": "Survei KK terverifikasi",

@@ -15,17 +15,17 @@ import sqlalchemy as sa
 from flask import Flask, current_app
 
 from nutera.extensions import db
-from nutera.models import (
+from nutera.models import Refresh, RefreshJob, RefreshLock
+from nutera.models.base import as_utc, utcnow
+from nutera.refresh.states import (
     JOB_FINISHED,
     JOB_RUNNING,
     JobStatus,
-    Refresh,
-    RefreshJob,
-    RefreshLock,
+    Progress,
+    RefreshStateError,
     RefreshStatus,
+    no_progress,
 )
-from nutera.models.base import as_utc, utcnow
-from nutera.refresh.states import Progress, RefreshStateError, no_progress
 
 STALE_AFTER = timedelta(minutes=30)  # a lock whose job has not reported for this long is dead
 POLL_SECONDS = 0.5

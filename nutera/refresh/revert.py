@@ -8,10 +8,16 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from nutera.audit import Actor, audit_bulk
-from nutera.models import ChangeAction, Entity, Refresh, RefreshChange, RefreshStatus
+from nutera.models import Refresh, RefreshChange
 from nutera.models.base import utcnow
 from nutera.refresh.staging import last_committed
-from nutera.refresh.states import RefreshStateError, require_last_committed
+from nutera.refresh.states import (
+    ChangeAction,
+    Entity,
+    RefreshStateError,
+    RefreshStatus,
+    require_last_committed,
+)
 from nutera.refresh.tables import CHANGE, ENROLLMENT, HOUSEHOLD, PERSON
 
 _CREATED = {Entity.HOUSEHOLD: HOUSEHOLD, Entity.PERSON: PERSON, Entity.ENROLLMENT: ENROLLMENT}

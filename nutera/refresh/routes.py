@@ -18,17 +18,11 @@ from wtforms.fields.choices import SelectChoice
 
 from nutera.auth.decorators import roles_required
 from nutera.extensions import db
-from nutera.models import (
-    CONFLICT_CHOICES,
-    JOB_FINISHED,
-    Kelurahan,
-    Refresh,
-    RefreshJob,
-)
+from nutera.models import CONFLICT_CHOICES, Kelurahan, Refresh, RefreshJob
 from nutera.refresh import bp, details, diff, export, jobs, queries, reader, services
 from nutera.refresh.diff import HOUSEHOLD_FIELDS, PERSON_FIELDS
 from nutera.refresh.forms import UploadForm, mapping_form
-from nutera.refresh.states import MAPPABLE, RefreshStateError
+from nutera.refresh.states import JOB_FINISHED, MAPPABLE, RefreshStateError
 from nutera.scoping import get_visible_or_404, may_manage_kelurahan, visible_kelurahans
 
 STAFF = ("admin", "staff")

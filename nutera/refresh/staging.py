@@ -7,22 +7,12 @@ from pathlib import Path
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from nutera.models import (
-    AidProgram,
-    Household,
-    Person,
-    Refresh,
-    RefreshRow,
-    RefreshStatus,
-    Rt,
-    Rw,
-    Setting,
-)
+from nutera.models import AidProgram, Household, Person, Refresh, RefreshRow, Rt, Rw, Setting
 from nutera.models.base import utcnow
 from nutera.refresh import reader, rows
 from nutera.refresh.diff import mark_first_rows, preview_counts, staged
 from nutera.refresh.fastpath import FastCheck
-from nutera.refresh.states import Progress, no_progress
+from nutera.refresh.states import Progress, RefreshStatus, no_progress
 from nutera.refresh.validate import RowContext, duplicate_nik_message, sheet_code
 
 BATCH = 5000
