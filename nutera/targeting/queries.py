@@ -115,7 +115,7 @@ def export_xlsx(viewer: User, program: AidProgram, filters: dict[str, Any]) -> b
         case_select(viewer, program, filters).execution_options(yield_per=500)
     )
     for n, row in enumerate(result, start=1):
-        case = row[0]
+        case = row.TargetingCase
         values = [
             n,
             row.rw,
