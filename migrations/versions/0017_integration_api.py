@@ -51,6 +51,12 @@ def upgrade():
         sa.Column("webhook_url", sa.String(length=500), server_default="", nullable=False),
         sa.Column("webhook_secret", sa.String(length=80), server_default="", nullable=False),
         sa.Column("webhook_kinds", sa.String(length=200), server_default="", nullable=False),
+        sa.Column(
+            "webhook_position",
+            sa.BigInteger().with_variant(sa.Integer(), "sqlite"),
+            server_default="0",
+            nullable=False,
+        ),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(

@@ -34,6 +34,7 @@ class Api(SmorestApi):
 def init_app(app: Flask) -> None:
     """Mount every API resource, the token endpoint and the OpenAPI document."""
     from nutera.api import auth, docs, pages, resources
+    from nutera.api.cli import api_cli
     from nutera.extensions import csrf
 
     for key, value in DEFAULTS.items():
@@ -67,6 +68,7 @@ def init_app(app: Flask) -> None:
     auth.init_app(app)
     app.register_blueprint(docs.bp)
     app.register_blueprint(pages.bp)
+    app.cli.add_command(api_cli)
     for blueprint in resources.BLUEPRINTS:
         csrf.exempt(blueprint)
         api.register_blueprint(blueprint)

@@ -74,6 +74,10 @@ class ApiClient(TimestampMixin, db.Model):
     webhook_url: Mapped[str] = mapped_column(sa.String(500), default="", server_default="")
     webhook_secret: Mapped[str] = mapped_column(sa.String(80), default="", server_default="")
     webhook_kinds: Mapped[str] = mapped_column(sa.String(200), default="", server_default="")
+    # The feed position up to which this client's webhook deliveries have been queued.
+    webhook_position: Mapped[int] = mapped_column(
+        sa.BigInteger().with_variant(sa.Integer, "sqlite"), default=0, server_default="0"
+    )
 
     kelurahan: Mapped[list[Kelurahan]] = relationship(
         secondary=api_client_kelurahan, order_by=Kelurahan.name
