@@ -25,10 +25,22 @@ DEFAULTS = {
 
 class Api(SmorestApi):
     """flask-smorest without its app-wide error handler: nutera.errors answers problem+json
-    under /api and Indonesian pages elsewhere."""
+    under /api and Indonesian pages elsewhere; errors are documented as such."""
 
     def _register_error_handlers(self) -> None:
         """Leave error handling to nutera.errors."""
+
+    def _register_responses(self) -> None:
+        """Every error response is an RFC 9457 problem document."""
+        from nutera.api.schemas import Problem
+
+        self.ERROR_SCHEMA = Problem
+        default_type = self.DEFAULT_RESPONSE_CONTENT_TYPE
+        self.DEFAULT_RESPONSE_CONTENT_TYPE = "application/problem+json"
+        try:
+            super()._register_responses()
+        finally:
+            self.DEFAULT_RESPONSE_CONTENT_TYPE = default_type
 
 
 def init_app(app: Flask) -> None:

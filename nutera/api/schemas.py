@@ -5,6 +5,26 @@ import binascii
 
 from marshmallow import Schema, ValidationError, fields, validate
 
+from nutera.models.base import as_utc
+
+
+class UtcDateTime(fields.DateTime):
+    """An instant in ISO 8601 with its UTC offset (SQLite hands stored times back naive)."""
+
+    def _serialize(self, value, attr, obj, **kwargs):
+        return super()._serialize(as_utc(value) if value else value, attr, obj, **kwargs)
+
+
+class Problem(Schema):
+    """An RFC 9457 problem document with Indonesian title and detail."""
+
+    type = fields.String()
+    title = fields.String()
+    status = fields.Integer()
+    detail = fields.String()
+    errors = fields.Dict()
+
+
 NIK = fields.String(
     required=True,
     validate=validate.Regexp(r"^\d{16}$", error="NIK harus 16 digit angka."),
@@ -35,7 +55,7 @@ class ProgramStatusOut(Schema):
     status_label = fields.String()
     period_start = fields.Date()
     period_end = fields.Date(allow_none=True)
-    received_at = fields.DateTime(allow_none=True)
+    received_at = UtcDateTime(allow_none=True)
 
 
 class StatusOut(Schema):
@@ -133,7 +153,7 @@ class RecipientOut(Schema):
     period_start = fields.Date()
     period_end = fields.Date(allow_none=True)
     reason = fields.String()
-    updated_at = fields.DateTime()
+    updated_at = UtcDateTime()
 
 
 class PersonOut(Schema):
@@ -148,7 +168,7 @@ class PersonOut(Schema):
     kk_number = fields.String(allow_none=True)
     rt = fields.Integer(allow_none=True)
     rw = fields.Integer(allow_none=True)
-    updated_at = fields.DateTime()
+    updated_at = UtcDateTime()
 
 
 class HouseholdOut(Schema):
@@ -160,7 +180,7 @@ class HouseholdOut(Schema):
     rw = fields.Integer()
     kode_pos = fields.String()
     members = fields.Integer()
-    updated_at = fields.DateTime()
+    updated_at = UtcDateTime()
 
 
 def page_of(item_schema: type[Schema], name: str) -> type[Schema]:
@@ -188,7 +208,7 @@ class HandoverOut(Schema):
     id = fields.Integer()
     event_id = fields.Integer()
     recipient_id = fields.Integer()
-    received_at = fields.DateTime()
+    received_at = UtcDateTime()
     officer = fields.String()
     proxy = fields.Boolean()
     proxy_relation = fields.String(allow_none=True)
@@ -227,7 +247,7 @@ class ComplaintStatusOut(Schema):
     category = fields.String()
     status = fields.String()
     status_label = fields.String()
-    filed_at = fields.DateTime()
+    filed_at = UtcDateTime()
     public_answers = fields.List(fields.String())
 
 
@@ -237,7 +257,7 @@ class ChangeOut(Schema):
     id = fields.Integer()
     op = fields.String()
     version = fields.Integer()
-    at = fields.DateTime()
+    at = UtcDateTime()
 
 
 class ChangesQuery(Schema):
