@@ -1,6 +1,9 @@
 """changes:read: what changed, in commit order, without personal data (kind, id, version)."""
 
+import json
+
 import sqlalchemy as sa
+from flask import current_app
 from flask_smorest import Blueprint
 
 from nutera.api.auth import ApiScope, client_required, current_client
@@ -8,6 +11,7 @@ from nutera.api.schemas import ChangesOut, ChangesQuery, encode_cursor
 from nutera.changes import publish
 from nutera.extensions import db
 from nutera.models.api import ChangeEvent, ChangeKind
+from nutera.models.base import as_utc
 from nutera.scoping import visible_to_kelurahan
 
 bp = Blueprint(
@@ -58,8 +62,18 @@ def changes(query: dict):
     more = len(rows) > query["limit"]
     rows = rows[: query["limit"]]
     items = [
-        {"cursor": encode_cursor(p), "kind": k, "id": e, "op": op, "version": v, "at": at}
+        {
+            "cursor": encode_cursor(p),
+            "kind": k,
+            "id": e,
+            "op": op,
+            "version": v,
+            "at": as_utc(at).isoformat(),
+        }
         for p, v, k, e, op, at in rows
     ]
     last = encode_cursor(rows[-1][0]) if rows else None
-    return {"items": items, "next_cursor": last if more else None}
+    # Serialised here rather than by the schema (which documents it): a feed page of 5,000
+    # entries took a second through marshmallow, a few milliseconds as plain JSON.
+    body = json.dumps({"items": items, "next_cursor": last if more else None})
+    return current_app.response_class(body, mimetype="application/json")
