@@ -1,10 +1,12 @@
 """The integration API: clients, tokens, scopes, kelurahan scoping, audited reads, feed."""
 
 import base64
+import io
 from datetime import date, timedelta
 
 import pytest
 import sqlalchemy as sa
+from PIL import Image
 
 from nutera.api.clients import ClientInput, register_client, revoke_client, rotate_secret
 from nutera.extensions import db
@@ -430,3 +432,43 @@ def _rate_limited_calls(app, world):
         ).status_code
         for i in range(4)
     ]
+
+
+def _photo(size=(64, 48)) -> io.BytesIO:
+    buffer = io.BytesIO()
+    Image.new("RGB", size, (200, 120, 40)).save(buffer, "JPEG")
+    buffer.seek(0)
+    return buffer
+
+
+def test_complaint_photo_is_validated_and_stored_like_the_public_forms(app, world, api):
+    token = api.login([ApiScope.COMPLAINTS_WRITE.value])
+    fields = {
+        "kelurahan": "3273021003",
+        "category": "lainnya",
+        "description": "Jalan menuju balai warga rusak, foto terlampir sebagai bukti.",
+    }
+    filed = api.call(
+        "POST",
+        "/api/v1/complaints",
+        token,
+        data={**fields, "photos": (_photo(), "jalan.jpg")},
+        content_type="multipart/form-data",
+    )
+    assert filed.status_code == 201, filed.get_data(as_text=True)
+    with app.app_context():
+        from nutera.models import Complaint
+
+        complaint = db.session.scalar(
+            sa.select(Complaint).where(Complaint.code == filed.get_json()["code"])
+        )
+        assert len(complaint.photos) == 1 and len(complaint.photos[0].sha256) == 64
+    fake = api.call(
+        "POST",
+        "/api/v1/complaints",
+        token,
+        data={**fields, "photos": (io.BytesIO(b"<html>not an image</html>"), "x.jpg")},
+        content_type="multipart/form-data",
+    )
+    assert fake.status_code == 422
+    assert fake.mimetype == "application/problem+json" and "photos" in fake.get_json()["errors"]
