@@ -70,3 +70,11 @@ def visible_kelurahans(user: User) -> sa.Select:
     """SELECT the kelurahan user works in: every one for an admin, else their own."""
     stmt = sa.select(Kelurahan)
     return stmt if user.is_admin else stmt.where(Kelurahan.id == user.kelurahan_id)
+
+
+def visible_to_kelurahan(model: Any, kelurahan_ids: list[int] | None) -> sa.ColumnElement[bool]:
+    """A WHERE condition for a machine client limited to kelurahan_ids (None: whole city)."""
+    if kelurahan_ids is None:
+        return sa.true()
+    column = model.id if model.__tablename__ == "kelurahan" else model.kelurahan_id
+    return column.in_(kelurahan_ids)
