@@ -54,7 +54,7 @@ def configure(app: Flask, test_config: dict | None) -> None:
 
 def register_extensions(app: Flask) -> None:
     """Bind every extension to the app."""
-    from nutera import audit, formatting  # noqa: F401  (importing audit registers its hook)
+    from nutera import audit, formatting, headers  # noqa: F401  (audit registers its hook)
     from nutera.extensions import bootstrap, csrf, db, limiter, login_manager, migrate
 
     db.init_app(app)
@@ -72,6 +72,7 @@ def register_extensions(app: Flask) -> None:
     # cookie is HttpOnly, SameSite=Lax and, behind HTTPS, Secure.
     login_manager.session_protection = None
     formatting.init_app(app)
+    headers.init_app(app)
 
 
 # (module, URL prefix): one blueprint per feature, each module exposing `bp`.
