@@ -54,9 +54,10 @@ def configure(app: Flask, test_config: dict | None) -> None:
 
 def register_extensions(app: Flask) -> None:
     """Bind every extension to the app."""
-    from nutera import audit, formatting, headers  # noqa: F401  (audit registers its hook)
+    from nutera import audit, bounds, formatting, headers  # noqa: F401  (audit: its hook)
     from nutera.extensions import bootstrap, csrf, db, limiter, login_manager, migrate
 
+    bounds.init_app(app)  # before any route is added: it replaces the int converter
     db.init_app(app)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"))
     csrf.init_app(app)

@@ -1,5 +1,6 @@
 """Distribution views: events, phone capture of handovers, evidence and PDFs."""
 
+import math
 import secrets
 
 import sqlalchemy as sa
@@ -258,9 +259,10 @@ def _file(name: str):
 def _number(text: str | None) -> float | None:
     """A number from a hidden field, or None."""
     try:
-        return float(text) if text else None
+        number = float(text) if text else None
     except ValueError:
         return None
+    return number if number is not None and math.isfinite(number) and abs(number) < 1e9 else None
 
 
 @bp.route("/catatan/<int:handover_id>")
