@@ -1,29 +1,30 @@
 """Integers from URLs, query strings and forms stay within what the database can compare.
 
-Python integers have no limit, SQLite and PostgreSQL stop at 2^63 - 1: an id or page number
-beyond it made the driver raise, and the visitor got a 500. Here an id beyond the range
-matches no route (404), an integer query or form value beyond it reads as missing, and a
-page number beyond MAX_PAGE is a 404, so no view has to remember the limit.
+Python integers have no limit; every id column is an INTEGER, which PostgreSQL stops at
+2^31 - 1 (SQLite at 2^63 - 1): a larger id or page number made the driver raise, and the
+visitor got a 500. Here an id beyond the range matches no route (404), an integer query or
+form value beyond it reads as missing, and a page number beyond MAX_PAGE is a 404, so no
+view has to remember the limit.
 """
 
 from flask import Flask, Request, abort
 from werkzeug.datastructures import ImmutableMultiDict
 from werkzeug.routing import IntegerConverter
 
-INT64_MAX = 2**63 - 1
+INT_MAX = 2**31 - 1  # PostgreSQL INTEGER, the type of every id column
 # Far beyond any real list, small enough that (page - 1) * per_page stays in range.
 MAX_PAGE = 1_000_000
 
 
 def in_range(value: int) -> bool:
-    """Whether value fits a signed 64-bit column."""
-    return -INT64_MAX <= value <= INT64_MAX
+    """Whether value fits an INTEGER column."""
+    return -INT_MAX - 1 <= value <= INT_MAX
 
 
 class BoundedIntegerConverter(IntegerConverter):
-    """The <int:...> converter, refusing numbers a 64-bit column cannot hold."""
+    """The <int:...> converter, refusing numbers an INTEGER column cannot hold."""
 
-    def __init__(self, map, fixed_digits=0, min=None, max=INT64_MAX, signed=False):
+    def __init__(self, map, fixed_digits=0, min=None, max=INT_MAX, signed=False):
         super().__init__(map, fixed_digits=fixed_digits, min=min, max=max, signed=signed)
 
 
