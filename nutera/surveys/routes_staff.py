@@ -5,6 +5,7 @@ from datetime import UTC, datetime
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
+from nutera.audit import current_actor
 from nutera.auth.decorators import roles_required
 from nutera.extensions import db
 from nutera.models import SURVEY_STATUSES, SURVEY_TASK_STATUSES, Household, Rt, SurveyTask
@@ -60,7 +61,10 @@ def queue():
     """One submitted survey at a time, next to the registry."""
     page = queue_page(current_user, request.args.get("page", 1, type=int))
     survey = page.items[0] if page.items else None
-    comparison = compare(db.session, survey, current_user) if survey else None
+    comparison = (
+        compare(db.session, survey, current_user, current_actor(db.session)) if survey else None
+    )
+    db.session.commit()  # what staff were told about records elsewhere is logged
     return render_template(
         "surveys/queue.html", page=page, survey=survey, comparison=comparison, form=DecisionForm()
     )
