@@ -19,31 +19,20 @@ from nutera.models import (
     Rt,
     Rw,
     User,
-    event_volunteer,
 )
-from nutera.scoping import visible_to
+from nutera.scoping import get_visible_or_404, scoped_select
 
 SEARCH_LIMIT = 20
 
 
 def visible_events(user: User) -> sa.Select:
     """Events the user may open: staff their kelurahan; volunteers only events assigned to them."""
-    stmt = sa.select(DistributionEvent).where(visible_to(DistributionEvent, user))
-    if user.is_volunteer:
-        stmt = stmt.where(
-            DistributionEvent.id.in_(
-                sa.select(event_volunteer.c.event_id).where(event_volunteer.c.user_id == user.id)
-            )
-        )
-    return stmt
+    return scoped_select(DistributionEvent, user)
 
 
 def get_event_or_404(event_id: int, user: User) -> DistributionEvent:
     """The event if user may open it, else 404."""
-    event = db.session.scalar(visible_events(user).where(DistributionEvent.id == event_id))
-    if event is None:
-        abort(404)
-    return event
+    return get_visible_or_404(DistributionEvent, event_id, user)
 
 
 def event_page(user: User, page: int):
@@ -56,29 +45,19 @@ def event_page(user: User, page: int):
     return db.paginate(stmt, page=page, per_page=20, error_out=False)
 
 
-def get_recipient_or_404(event: DistributionEvent, recipient_id: int) -> DistributionRecipient:
-    """A recipient of this event (the event was scope-checked), else 404."""
-    recipient = db.session.scalar(
-        sa.select(DistributionRecipient).where(
-            DistributionRecipient.id == recipient_id, DistributionRecipient.event_id == event.id
-        )
-    )
-    if recipient is None:
+def get_recipient_or_404(
+    event: DistributionEvent, recipient_id: int, user: User
+) -> DistributionRecipient:
+    """A recipient of this event that user may see, else 404."""
+    recipient = get_visible_or_404(DistributionRecipient, recipient_id, user)
+    if recipient.event_id != event.id:
         abort(404)
     return recipient
 
 
 def get_handover_or_404(handover_id: int, user: User) -> Handover:
     """A handover of an event the user may open, else 404."""
-    handover = db.session.scalar(
-        sa.select(Handover).where(
-            Handover.id == handover_id,
-            Handover.event_id.in_(visible_events(user).with_only_columns(DistributionEvent.id)),
-        )
-    )
-    if handover is None:
-        abort(404)
-    return handover
+    return get_visible_or_404(Handover, handover_id, user)
 
 
 @dataclass(frozen=True)

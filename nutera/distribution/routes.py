@@ -127,7 +127,7 @@ def invitations(event_id: int, recipient_id: int | None = None):
     """Printable invitations with QR codes, four per page (or one recipient's)."""
     event = get_event_or_404(event_id, current_user)
     if recipient_id is not None:
-        get_recipient_or_404(event, recipient_id)
+        get_recipient_or_404(event, recipient_id, current_user)
     rows = invitation_rows(event.id, recipient_id)
     return _pdf(
         invitations_pdf(event, kelurahan_name(event), rows),
@@ -183,7 +183,7 @@ def capture(event_id: int):
 def handover_form(event_id: int, recipient_id: int):
     """Capture a handover: photo, signature or thumbprint, proxy, GPS."""
     event = get_event_or_404(event_id, current_user)
-    recipient = get_recipient_or_404(event, recipient_id)
+    recipient = get_recipient_or_404(event, recipient_id, current_user)
     form = HandoverForm()
     if request.method == "POST":
         return _submit(form, recipient)
