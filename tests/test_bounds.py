@@ -82,6 +82,8 @@ def test_page_numbers_and_filters_out_of_range_are_not_a_500(app, client, login_
         for number in HUGE + LARGE + [-(10**20), -(2**31) - 1]:
             response = client.get(path, query_string=dict.fromkeys(INT_QUERY_ARGS, number))
             assert response.status_code in (200, 302, 403, 404), (role, path, number)
+        response = client.get(path, query_string={"dari": "0001-01-01", "sampai": "9999-12-31"})
+        assert response.status_code in (200, 302, 403, 404), (role, path, "dates")
 
 
 def test_page_beyond_the_limit_is_404_and_below_one_is_the_first(client, login_as):
@@ -101,3 +103,10 @@ def test_form_ids_beyond_the_range_are_ignored(client, login_as, auth):
     login_as("staff")
     response = client.post("/survei/verifikasi/bersih", data={"survey_id": [str(10**20), "1"]})
     assert response.status_code == 302
+
+
+@pytest.mark.parametrize("query", ["sampai=9999-12-31", "dari=0001-01-01", "dari=9999-12-31"])
+def test_dates_at_the_edge_of_the_calendar_are_ignored(client, login_as, query):
+    login_as("staff")
+    assert client.get("/survei/daftar?" + query).status_code == 200
+    assert client.get("/survei/daftar.xlsx?" + query).status_code == 200
