@@ -247,3 +247,53 @@ def test_staff_of_another_kelurahan_see_no_values_of_ours(app, world, secrets_):
         assert seen_by_staff.household.id == secrets_["rw2"]["household_id"]
         assert seen_by_staff.members[0].person.id == secrets_["rw2"]["person_id"]
         assert db.session.get(Person, secrets_["rw2"]["person_id"]) is not None
+
+
+def test_distribution_records_are_scoped_by_the_one_helper(app, world, client, login_as):
+    """Events, recipients and handovers: staff their kelurahan, volunteers their events."""
+    from nutera.distribution.services import create_event
+    from nutera.models import DistributionEvent, DistributionRecipient, event_volunteer
+    from nutera.scoping import scoped_select
+    from tests import factories
+    from tests.factories_distribution import make_event
+
+    with app.app_context():
+        first = make_event(db.session, world, households=("assigned",))
+        program = factories.make_program(
+            db.session, db.session.get(Kelurahan, world.kelurahan_id), code="BST"
+        )
+        factories.enroll(
+            db.session, program, db.session.get(Household, world.household_ids["unassigned"])
+        )
+        second = create_event(
+            db.session.get(User, world.user_ids["staff"]),
+            program,
+            period="Tahap 1",
+            event_date=date(2026, 11, 23),
+            place="Aula",
+            goods="Beras",
+            amount=None,
+            volunteer_ids=[world.user_ids["volunteer"]],
+        ).id
+        db.session.commit()
+        volunteer = db.session.get(User, world.user_ids["volunteer"])
+        other_staff = db.session.get(User, world.user_ids["other_staff"])
+        staff = db.session.get(User, world.user_ids["staff"])
+
+        def ids(model, user):
+            return set(db.session.scalars(scoped_select(model, user).with_only_columns(model.id)))
+
+        assert ids(DistributionEvent, volunteer) == {second}
+        assert ids(DistributionEvent, staff) == {first, second}
+        assert ids(DistributionEvent, other_staff) == set()
+        recipients = {
+            r.event_id: r.id for r in db.session.scalars(sa.select(DistributionRecipient))
+        }
+        assert ids(DistributionRecipient, volunteer) == {recipients[second]}
+        assert db.session.execute(sa.select(event_volunteer)).all()
+    login_as("volunteer")
+    # A recipient id of an event the volunteer does not work is not found, even through
+    # the URL of the event they do work.
+    assert client.get(f"/penyaluran/{second}/serah-terima/{recipients[first]}").status_code == 404
+    assert client.get(f"/penyaluran/{second}/serah-terima/{recipients[second]}").status_code == 200
+    assert client.get(f"/penyaluran/{first}/serah-terima/{recipients[first]}").status_code == 404
