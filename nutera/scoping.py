@@ -1,8 +1,9 @@
 """What a signed-in user may see: the one place every list and lookup goes through.
 
 Admins see the whole deployment, staff their kelurahan, volunteers the RTs assigned to
-them (and, for distribution, the events assigned to them). A record outside the user's
-scope does not exist for them (404, never 403), so its existence is not revealed.
+them (and, for distribution, those RTs' recipients at the events assigned to them). A
+record outside the user's scope does not exist for them (404, never 403), so its existence
+is not revealed.
 """
 
 from typing import Any, TypeVar
@@ -29,8 +30,8 @@ M = TypeVar("M")
 _RT_COLUMN = {Household: Household.rt_id}
 
 
-# Distribution records, by the event they belong to: a volunteer works the events they are
-# assigned to (at the hall, for recipients of every RT), and no other.
+# Distribution records, by the event they belong to: a volunteer works only the events they
+# are assigned to, and among an event's recipients sees those of their own RTs.
 _EVENT_COLUMN = {
     DistributionEvent: DistributionEvent.id,
     DistributionRecipient: DistributionRecipient.event_id,
@@ -39,11 +40,19 @@ _EVENT_COLUMN = {
 
 
 def _rt_condition(model: Any, user: User) -> sa.ColumnElement[bool] | None:
+    assigned = sa.select(volunteer_rt.c.rt_id).where(volunteer_rt.c.user_id == user.id)
     if model in _EVENT_COLUMN:
-        return _EVENT_COLUMN[model].in_(
+        condition = _EVENT_COLUMN[model].in_(
             sa.select(event_volunteer.c.event_id).where(event_volunteer.c.user_id == user.id)
         )
-    assigned = sa.select(volunteer_rt.c.rt_id).where(volunteer_rt.c.user_id == user.id)
+        if model is DistributionRecipient:
+            condition = sa.and_(
+                condition,
+                DistributionRecipient.household_id.in_(
+                    sa.select(Household.id).where(Household.rt_id.in_(assigned))
+                ),
+            )
+        return condition
     if model in _RT_COLUMN:
         return _RT_COLUMN[model].in_(assigned)
     if model is Person:

@@ -250,7 +250,8 @@ def test_staff_of_another_kelurahan_see_no_values_of_ours(app, world, secrets_):
 
 
 def test_distribution_records_are_scoped_by_the_one_helper(app, world, client, login_as):
-    """Events, recipients and handovers: staff their kelurahan, volunteers their events."""
+    """Events, recipients and handovers: staff their kelurahan, volunteers their events and,
+    there, the recipients of their RTs (search, list, QR code, form)."""
     from nutera.distribution.services import create_event
     from nutera.models import DistributionEvent, DistributionRecipient, event_volunteer
     from nutera.scoping import scoped_select
@@ -289,11 +290,26 @@ def test_distribution_records_are_scoped_by_the_one_helper(app, world, client, l
         recipients = {
             r.event_id: r.id for r in db.session.scalars(sa.select(DistributionRecipient))
         }
-        assert ids(DistributionRecipient, volunteer) == {recipients[second]}
-        assert db.session.execute(sa.select(event_volunteer)).all()
+        # The second event's only recipient lives in RW 02: outside the volunteer's RT.
+        assert ids(DistributionRecipient, volunteer) == set()
+        db.session.execute(sa.insert(event_volunteer).values(event_id=first, user_id=volunteer.id))
+        db.session.commit()
+        assert ids(DistributionRecipient, volunteer) == {recipients[first]}
+        outsider = db.session.get(DistributionRecipient, recipients[second])
+        outsider_name, outsider_nik = outsider.person.name, outsider.person.nik
+        outsider_token = outsider.token
     login_as("volunteer")
     # A recipient id of an event the volunteer does not work is not found, even through
-    # the URL of the event they do work.
+    # the URL of the event they do work; nor is one outside their RTs.
     assert client.get(f"/penyaluran/{second}/serah-terima/{recipients[first]}").status_code == 404
-    assert client.get(f"/penyaluran/{second}/serah-terima/{recipients[second]}").status_code == 200
-    assert client.get(f"/penyaluran/{first}/serah-terima/{recipients[first]}").status_code == 404
+    assert client.get(f"/penyaluran/{first}/serah-terima/{recipients[first]}").status_code == 200
+    assert client.get(f"/penyaluran/{second}/serah-terima/{recipients[second]}").status_code == 404
+    for query in (outsider_nik, outsider_name[:5]):
+        page = client.get(f"/penyaluran/{second}/serah-terima", query_string={"q": query})
+        assert page.status_code == 200 and outsider_name not in page.get_data(as_text=True)
+    listing = client.get(f"/penyaluran/{second}").get_data(as_text=True)
+    assert outsider_name not in listing and outsider_nik[12:] not in listing
+    scanned = client.get(
+        f"/penyaluran/{second}/serah-terima", query_string={"token": outsider_token}
+    )
+    assert scanned.status_code == 200 and "Kode QR tidak dikenal" in scanned.get_data(as_text=True)

@@ -20,7 +20,7 @@ from nutera.models import (
     Rw,
     User,
 )
-from nutera.scoping import get_visible_or_404, scoped_select
+from nutera.scoping import get_visible_or_404, scoped_select, visible_to
 
 SEARCH_LIMIT = 20
 
@@ -100,8 +100,8 @@ class RecipientRow:
     handover_id: int | None
 
 
-def _recipient_rows_stmt(event_id: int, status: str | None = None) -> sa.Select:
-    """Recipients of an event with their original handover and its officer."""
+def _recipient_rows_stmt(event_id: int, viewer: User, status: str | None = None) -> sa.Select:
+    """Recipients of an event the viewer may see, with their original handover and officer."""
     original = aliased(Handover)
     stmt = (
         sa.select(
@@ -126,7 +126,10 @@ def _recipient_rows_stmt(event_id: int, status: str | None = None) -> sa.Select:
             ),
         )
         .outerjoin(User, User.id == original.officer_id)
-        .where(DistributionRecipient.event_id == event_id)
+        .where(
+            DistributionRecipient.event_id == event_id,
+            visible_to(DistributionRecipient, viewer),
+        )
     )
     if status == "sudah":
         stmt = stmt.where(original.id.is_not(None))
@@ -150,9 +153,11 @@ def _row(values) -> RecipientRow:
     )
 
 
-def recipient_page(event_id: int, page: int, status: str | None = None):
+def recipient_page(event_id: int, page: int, viewer: User, status: str | None = None):
     """One page of an event's recipients with their handover, if any (two queries)."""
-    stmt = _recipient_rows_stmt(event_id, status).order_by(Person.name, DistributionRecipient.id)
+    stmt = _recipient_rows_stmt(event_id, viewer, status).order_by(
+        Person.name, DistributionRecipient.id
+    )
     result = db.paginate(
         stmt.with_only_columns(DistributionRecipient.id), page=page, per_page=25, error_out=False
     )
@@ -162,10 +167,10 @@ def recipient_page(event_id: int, page: int, status: str | None = None):
     return result
 
 
-def search_recipients(event_id: int, query: str) -> list[RecipientRow]:
-    """Recipients of the event matching a full NIK exactly, or a part of the name."""
+def search_recipients(event_id: int, query: str, viewer: User) -> list[RecipientRow]:
+    """Recipients of the event the viewer may see matching a full NIK or part of the name."""
     query = " ".join(query.split())
-    stmt = _recipient_rows_stmt(event_id)
+    stmt = _recipient_rows_stmt(event_id, viewer)
     digits = query.replace(" ", "")
     if digits.isdigit():
         if len(digits) != 16:
@@ -180,10 +185,10 @@ def search_recipients(event_id: int, query: str) -> list[RecipientRow]:
     return [_row(values) for values in rows]
 
 
-def recipient_by_token(event_id: int, token: str) -> DistributionRecipient | None:
-    """The event's recipient holding this invitation token."""
+def recipient_by_token(event_id: int, token: str, viewer: User) -> DistributionRecipient | None:
+    """The event's recipient holding this invitation token, if the viewer may see them."""
     return db.session.scalar(
-        sa.select(DistributionRecipient).where(
+        scoped_select(DistributionRecipient, viewer).where(
             DistributionRecipient.event_id == event_id,
             DistributionRecipient.token == token.strip(),
         )

@@ -101,7 +101,7 @@ def event(event_id: int):
     status = (
         request.args.get("status") if request.args.get("status") in ("sudah", "belum") else None
     )
-    page = recipient_page(event.id, request.args.get("page", 1, type=int), status)
+    page = recipient_page(event.id, request.args.get("page", 1, type=int), current_user, status)
     return render_template(
         "distribution/event.html",
         event=event,
@@ -161,14 +161,14 @@ def capture(event_id: int):
     event = get_event_or_404(event_id, current_user)
     token = request.args.get("token", "").strip()
     if token:
-        recipient = recipient_by_token(event.id, token)
+        recipient = recipient_by_token(event.id, token, current_user)
         if recipient is not None:
             return redirect(
                 url_for("distribution.handover_form", event_id=event.id, recipient_id=recipient.id)
             )
         flash("Kode QR tidak dikenal untuk acara ini.", "danger")
     query = request.args.get("q", "").strip()
-    results = search_recipients(event.id, query) if query else None
+    results = search_recipients(event.id, query, current_user) if query else None
     return render_template(
         "distribution/capture.html",
         event=event,
