@@ -54,7 +54,7 @@ def configure(app: Flask, test_config: dict | None) -> None:
 
 def register_extensions(app: Flask) -> None:
     """Bind every extension to the app."""
-    from nutera import audit, bounds, formatting, headers  # noqa: F401  (audit: its hook)
+    from nutera import audit, bounds, changes, formatting, headers  # noqa: F401  (hooks)
     from nutera.extensions import bootstrap, csrf, db, limiter, login_manager, migrate
 
     bounds.init_app(app)  # before any route is added: it replaces the int converter
@@ -93,11 +93,14 @@ BLUEPRINTS = (
 
 
 def register_blueprints(app: Flask) -> None:
-    """Mount one blueprint per feature."""
+    """Mount one blueprint per feature, then the integration API."""
     from importlib import import_module
+
+    from nutera import api
 
     for module_name, prefix in BLUEPRINTS:
         app.register_blueprint(import_module(module_name).bp, url_prefix=prefix)
+    api.init_app(app)
 
 
 def register_errors(app: Flask) -> None:
