@@ -54,9 +54,10 @@ def configure(app: Flask, test_config: dict | None) -> None:
 
 def register_extensions(app: Flask) -> None:
     """Bind every extension to the app."""
-    from nutera import audit, changes, formatting  # noqa: F401  (importing registers hooks)
+    from nutera import audit, bounds, changes, formatting, headers  # noqa: F401  (hooks)
     from nutera.extensions import bootstrap, csrf, db, limiter, login_manager, migrate
 
+    bounds.init_app(app)  # before any route is added: it replaces the int converter
     db.init_app(app)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"))
     csrf.init_app(app)
@@ -72,6 +73,7 @@ def register_extensions(app: Flask) -> None:
     # cookie is HttpOnly, SameSite=Lax and, behind HTTPS, Secure.
     login_manager.session_protection = None
     formatting.init_app(app)
+    headers.init_app(app)
 
 
 # (module, URL prefix): one blueprint per feature, each module exposing `bp`.

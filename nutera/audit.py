@@ -53,6 +53,11 @@ def _current_actor(session: Session) -> Actor | None:
     return Actor(current_user.id, request.remote_addr)
 
 
+def current_actor(session: Session) -> Actor | None:
+    """Who the session's changes and logged reads are attributed to, if anyone."""
+    return _current_actor(session)
+
+
 def _jsonable(value: Any) -> Any:
     """Turn a column value into something JSON can hold."""
     if isinstance(value, (date, datetime)):

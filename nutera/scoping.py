@@ -1,8 +1,9 @@
 """What a signed-in user may see: the one place every list and lookup goes through.
 
 Admins see the whole deployment, staff their kelurahan, volunteers the RTs assigned to
-them. A record outside the user's scope does not exist for them (404, never 403), so its
-existence is not revealed.
+them (and, for distribution, those RTs' recipients at the events assigned to them). A
+record outside the user's scope does not exist for them (404, never 403), so its existence
+is not revealed.
 """
 
 from typing import Any, TypeVar
@@ -11,7 +12,17 @@ import sqlalchemy as sa
 from flask import abort
 
 from nutera.extensions import db
-from nutera.models import Household, Kelurahan, Person, User, volunteer_rt
+from nutera.models import (
+    DistributionEvent,
+    DistributionRecipient,
+    Handover,
+    Household,
+    Kelurahan,
+    Person,
+    User,
+    event_volunteer,
+    volunteer_rt,
+)
 
 M = TypeVar("M")
 
@@ -20,8 +31,29 @@ M = TypeVar("M")
 _RT_COLUMN = {Household: Household.rt_id}
 
 
+# Distribution records, by the event they belong to: a volunteer works only the events they
+# are assigned to, and among an event's recipients sees those of their own RTs.
+_EVENT_COLUMN = {
+    DistributionEvent: DistributionEvent.id,
+    DistributionRecipient: DistributionRecipient.event_id,
+    Handover: Handover.event_id,
+}
+
+
 def _rt_condition(model: Any, user: User) -> sa.ColumnElement[bool] | None:
     assigned = sa.select(volunteer_rt.c.rt_id).where(volunteer_rt.c.user_id == user.id)
+    if model in _EVENT_COLUMN:
+        condition = _EVENT_COLUMN[model].in_(
+            sa.select(event_volunteer.c.event_id).where(event_volunteer.c.user_id == user.id)
+        )
+        if model is DistributionRecipient:
+            condition = sa.and_(
+                condition,
+                DistributionRecipient.household_id.in_(
+                    sa.select(Household.id).where(Household.rt_id.in_(assigned))
+                ),
+            )
+        return condition
     if model in _RT_COLUMN:
         return _RT_COLUMN[model].in_(assigned)
     if model is Person:

@@ -399,7 +399,12 @@ def test_an_assigned_volunteer_records_a_handover(client, login_as, app, world, 
         )
         db.session.commit()
     login_as("volunteer")
-    recipient = recipient_ids(app, event_id)[world.person_ids["unassigned"]]
+    # Volunteers serve the recipients of their own RTs (#12: one scoping rule): the RW 02
+    # recipient does not exist for the RT 01/RW 01 volunteer.
+    outside = recipient_ids(app, event_id)[world.person_ids["unassigned"]]
+    assert post_handover(client, event_id, outside).status_code == 404
+    assert client.get(f"/penyaluran/{event_id}/serah-terima/{outside}").status_code == 404
+    recipient = recipient_ids(app, event_id)[world.person_ids["assigned"]]
     response = post_handover(client, event_id, recipient)
     assert response.status_code == 201
     [record] = handovers(app)

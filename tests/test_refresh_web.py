@@ -309,7 +309,7 @@ def test_export_workbook_contents(runner, world, app, tmp_path):
     ]
     assert [
         r[5] for r in book["Survei KK terverifikasi"].iter_rows(min_row=2, values_only=True)
-    ] == ["tanah"]
+    ] == ["Tanah"]  # the label the pages show, not the stored code
     assert [
         r[5] for r in book["Survei warga terverifikasi"].iter_rows(min_row=2, values_only=True)
     ] == ["Buruh cuci"]

@@ -159,8 +159,10 @@ def test_kk_surveyed_this_period_by_someone_else_is_refused(client, fill_url, rt
         earlier_id = earlier.id
     data = form_data(rt_id, two_members(), kk="3273020106150042")
     page = client.post(fill_url, data=data).get_data(as_text=True)
-    assert f"KK ini sudah didata periode ini oleh Petugas (survei #{earlier_id})." in page
-    assert f'href="/survei/{earlier_id}"' not in page  # not theirs: named, not linked
+    assert "KK ini sudah didata periode ini. Hubungi petugas kelurahan" in page
+    # Not theirs: neither the other person's name nor the survey number reaches them.
+    assert "Petugas (" not in page and f"#{earlier_id}" not in page
+    assert f'href="/survei/{earlier_id}"' not in page
 
 
 def test_kk_surveyed_twice_by_the_same_volunteer_links_to_the_first(
@@ -241,19 +243,28 @@ def test_nik_in_a_household_outside_the_volunteers_rts_is_masked(
     )
     response = client.post(fill_url, data=form_data(rt_id, members))
     page = client.get(response.headers["Location"]).get_data(as_text=True)
-    assert (
-        f"NIK {nik[:6]}******{nik[12:]} sudah terdaftar di KK lain di luar wilayah Anda." in page
-    )
+    # To the volunteer it reads like any NIK the registry of their RTs does not hold.
+    assert "Anggota baru: WARGA LAIN." in page
+    assert nik[:6] + "******" not in page.replace(nik, "")  # only where they typed it
+    assert "terdaftar" not in page and "luar wilayah" not in page
     assert other_kk not in page and f"/registri/kk/{household_id}" not in page
 
 
-def test_nik_of_another_kelurahan_is_refused(client, fill_url, rt_id, app, world):
+def test_nik_of_another_kelurahan_goes_to_staff_unmentioned(
+    client, fill_url, rt_id, app, world, auth, login_as
+):
     with app.app_context():
         person = db.session.get(Person, world.person_ids["other"])
         nik, birth, sex = person.nik, person.birth_date, person.sex
     members = two_members()
     members[1].update(nik=nik, birth_date=birth.isoformat(), sex=sex, relation="anak")
-    page = client.post(fill_url, data=form_data(rt_id, members)).get_data(as_text=True)
+    response = client.post(fill_url, data=form_data(rt_id, members))
+    assert response.status_code == 302
+    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "kelurahan lain" not in page
+    auth.logout()
+    login_as("staff")
+    page = client.get(response.headers["Location"]).get_data(as_text=True)
     assert f"NIK {nik[:6]}******{nik[12:]} terdaftar di kelurahan lain." in page
 
 

@@ -39,7 +39,11 @@ class EventForm(FlaskForm):
     )
     amount = IntegerField(
         "Nilai uang per penerima (Rp)",
-        validators=[Optional(), NumberRange(min=0, message="Nilai tidak boleh negatif.")],
+        validators=[
+            Optional(),
+            NumberRange(min=0, message="Nilai tidak boleh negatif."),
+            NumberRange(max=1_000_000_000, message="Nilai terlalu besar."),
+        ],
     )
     volunteer_ids = SelectMultipleField("Relawan yang bertugas", coerce=int)
     submit = SubmitField("Buat acara dan daftar penerima")

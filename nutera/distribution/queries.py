@@ -19,31 +19,20 @@ from nutera.models import (
     Rt,
     Rw,
     User,
-    event_volunteer,
 )
-from nutera.scoping import visible_to
+from nutera.scoping import get_visible_or_404, scoped_select, visible_to
 
 SEARCH_LIMIT = 20
 
 
 def visible_events(user: User) -> sa.Select:
     """Events the user may open: staff their kelurahan; volunteers only events assigned to them."""
-    stmt = sa.select(DistributionEvent).where(visible_to(DistributionEvent, user))
-    if user.is_volunteer:
-        stmt = stmt.where(
-            DistributionEvent.id.in_(
-                sa.select(event_volunteer.c.event_id).where(event_volunteer.c.user_id == user.id)
-            )
-        )
-    return stmt
+    return scoped_select(DistributionEvent, user)
 
 
 def get_event_or_404(event_id: int, user: User) -> DistributionEvent:
     """The event if user may open it, else 404."""
-    event = db.session.scalar(visible_events(user).where(DistributionEvent.id == event_id))
-    if event is None:
-        abort(404)
-    return event
+    return get_visible_or_404(DistributionEvent, event_id, user)
 
 
 def event_page(user: User, page: int):
@@ -56,29 +45,19 @@ def event_page(user: User, page: int):
     return db.paginate(stmt, page=page, per_page=20, error_out=False)
 
 
-def get_recipient_or_404(event: DistributionEvent, recipient_id: int) -> DistributionRecipient:
-    """A recipient of this event (the event was scope-checked), else 404."""
-    recipient = db.session.scalar(
-        sa.select(DistributionRecipient).where(
-            DistributionRecipient.id == recipient_id, DistributionRecipient.event_id == event.id
-        )
-    )
-    if recipient is None:
+def get_recipient_or_404(
+    event: DistributionEvent, recipient_id: int, user: User
+) -> DistributionRecipient:
+    """A recipient of this event that user may see, else 404."""
+    recipient = get_visible_or_404(DistributionRecipient, recipient_id, user)
+    if recipient.event_id != event.id:
         abort(404)
     return recipient
 
 
 def get_handover_or_404(handover_id: int, user: User) -> Handover:
     """A handover of an event the user may open, else 404."""
-    handover = db.session.scalar(
-        sa.select(Handover).where(
-            Handover.id == handover_id,
-            Handover.event_id.in_(visible_events(user).with_only_columns(DistributionEvent.id)),
-        )
-    )
-    if handover is None:
-        abort(404)
-    return handover
+    return get_visible_or_404(Handover, handover_id, user)
 
 
 @dataclass(frozen=True)
@@ -121,8 +100,8 @@ class RecipientRow:
     handover_id: int | None
 
 
-def _recipient_rows_stmt(event_id: int, status: str | None = None) -> sa.Select:
-    """Recipients of an event with their original handover and its officer."""
+def _recipient_rows_stmt(event_id: int, viewer: User, status: str | None = None) -> sa.Select:
+    """Recipients of an event the viewer may see, with their original handover and officer."""
     original = aliased(Handover)
     stmt = (
         sa.select(
@@ -147,7 +126,10 @@ def _recipient_rows_stmt(event_id: int, status: str | None = None) -> sa.Select:
             ),
         )
         .outerjoin(User, User.id == original.officer_id)
-        .where(DistributionRecipient.event_id == event_id)
+        .where(
+            DistributionRecipient.event_id == event_id,
+            visible_to(DistributionRecipient, viewer),
+        )
     )
     if status == "sudah":
         stmt = stmt.where(original.id.is_not(None))
@@ -171,9 +153,11 @@ def _row(values) -> RecipientRow:
     )
 
 
-def recipient_page(event_id: int, page: int, status: str | None = None):
+def recipient_page(event_id: int, page: int, viewer: User, status: str | None = None):
     """One page of an event's recipients with their handover, if any (two queries)."""
-    stmt = _recipient_rows_stmt(event_id, status).order_by(Person.name, DistributionRecipient.id)
+    stmt = _recipient_rows_stmt(event_id, viewer, status).order_by(
+        Person.name, DistributionRecipient.id
+    )
     result = db.paginate(
         stmt.with_only_columns(DistributionRecipient.id), page=page, per_page=25, error_out=False
     )
@@ -183,10 +167,10 @@ def recipient_page(event_id: int, page: int, status: str | None = None):
     return result
 
 
-def search_recipients(event_id: int, query: str) -> list[RecipientRow]:
-    """Recipients of the event matching a full NIK exactly, or a part of the name."""
+def search_recipients(event_id: int, query: str, viewer: User) -> list[RecipientRow]:
+    """Recipients of the event the viewer may see matching a full NIK or part of the name."""
     query = " ".join(query.split())
-    stmt = _recipient_rows_stmt(event_id)
+    stmt = _recipient_rows_stmt(event_id, viewer)
     digits = query.replace(" ", "")
     if digits.isdigit():
         if len(digits) != 16:
@@ -201,10 +185,10 @@ def search_recipients(event_id: int, query: str) -> list[RecipientRow]:
     return [_row(values) for values in rows]
 
 
-def recipient_by_token(event_id: int, token: str) -> DistributionRecipient | None:
-    """The event's recipient holding this invitation token."""
+def recipient_by_token(event_id: int, token: str, viewer: User) -> DistributionRecipient | None:
+    """The event's recipient holding this invitation token, if the viewer may see them."""
     return db.session.scalar(
-        sa.select(DistributionRecipient).where(
+        scoped_select(DistributionRecipient, viewer).where(
             DistributionRecipient.event_id == event_id,
             DistributionRecipient.token == token.strip(),
         )

@@ -1,5 +1,6 @@
 """Distribution views: events, phone capture of handovers, evidence and PDFs."""
 
+import math
 import secrets
 
 import sqlalchemy as sa
@@ -101,7 +102,7 @@ def event(event_id: int):
     status = (
         request.args.get("status") if request.args.get("status") in ("sudah", "belum") else None
     )
-    page = recipient_page(event.id, request.args.get("page", 1, type=int), status)
+    page = recipient_page(event.id, request.args.get("page", 1, type=int), current_user, status)
     return render_template(
         "distribution/event.html",
         event=event,
@@ -127,7 +128,7 @@ def invitations(event_id: int, recipient_id: int | None = None):
     """Printable invitations with QR codes, four per page (or one recipient's)."""
     event = get_event_or_404(event_id, current_user)
     if recipient_id is not None:
-        get_recipient_or_404(event, recipient_id)
+        get_recipient_or_404(event, recipient_id, current_user)
     rows = invitation_rows(event.id, recipient_id)
     return _pdf(
         invitations_pdf(event, kelurahan_name(event), rows),
@@ -161,14 +162,14 @@ def capture(event_id: int):
     event = get_event_or_404(event_id, current_user)
     token = request.args.get("token", "").strip()
     if token:
-        recipient = recipient_by_token(event.id, token)
+        recipient = recipient_by_token(event.id, token, current_user)
         if recipient is not None:
             return redirect(
                 url_for("distribution.handover_form", event_id=event.id, recipient_id=recipient.id)
             )
         flash("Kode QR tidak dikenal untuk acara ini.", "danger")
     query = request.args.get("q", "").strip()
-    results = search_recipients(event.id, query) if query else None
+    results = search_recipients(event.id, query, current_user) if query else None
     return render_template(
         "distribution/capture.html",
         event=event,
@@ -183,7 +184,7 @@ def capture(event_id: int):
 def handover_form(event_id: int, recipient_id: int):
     """Capture a handover: photo, signature or thumbprint, proxy, GPS."""
     event = get_event_or_404(event_id, current_user)
-    recipient = get_recipient_or_404(event, recipient_id)
+    recipient = get_recipient_or_404(event, recipient_id, current_user)
     form = HandoverForm()
     if request.method == "POST":
         return _submit(form, recipient)
@@ -261,9 +262,10 @@ def _file(name: str):
 def _number(text: str | None) -> float | None:
     """A number from a hidden field, or None."""
     try:
-        return float(text) if text else None
+        number = float(text) if text else None
     except ValueError:
         return None
+    return number if number is not None and math.isfinite(number) and abs(number) < 1e9 else None
 
 
 @bp.route("/catatan/<int:handover_id>")

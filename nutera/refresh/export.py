@@ -1,17 +1,22 @@
-"""Workbooks sent back to the kelurahan, written row by row with XlsxWriter (constant memory)."""
+"""Workbooks sent back to the kelurahan, through the one spreadsheet writer (constant memory)."""
 
-from collections.abc import Callable, Iterable
-from datetime import date, datetime
-from pathlib import Path
-from typing import IO, Any
+from collections.abc import Callable
 
 import sqlalchemy as sa
-import xlsxwriter
 from sqlalchemy.orm import Session
 
 from nutera.models import (
+    DISABILITIES,
+    FLOORS,
+    HOUSE_OWNERSHIP,
     PERSON_STATUSES,
+    RESIDENCES,
+    ROOFS,
+    SEXES,
     TARGETING_DECISIONS,
+    TOILETS,
+    WALLS,
+    WATER_SOURCES,
     AidProgram,
     Household,
     Person,
@@ -25,6 +30,7 @@ from nutera.models import (
 )
 from nutera.refresh.diff import last_refresh_at, rejected_in_file_order
 from nutera.refresh.states import RefreshStatus
+from nutera.spreadsheet import Column, Kind, Workbook
 
 EXPORT_SHEETS = {
     "survey_households": "Survei KK terverifikasi",
@@ -34,76 +40,73 @@ EXPORT_SHEETS = {
     "rejected": "Baris ditolak",
 }
 STREAM = {"yield_per": 2000}
-
-
-def _cell(value: Any) -> Any:
-    if isinstance(value, datetime):
-        return value.strftime("%d/%m/%Y %H:%M")
-    if isinstance(value, date):
-        return value.strftime("%d/%m/%Y")
-    if isinstance(value, bool):
-        return "Ya" if value else "Tidak"
-    return value
-
-
-class _Sheets:
-    """Writes sheets of a constant-memory workbook, NIK and KK as text."""
-
-    def __init__(self, target: str | Path | IO[bytes]):
-        self.book = xlsxwriter.Workbook(
-            target,
-            {
-                "constant_memory": True,
-                "strings_to_numbers": False,
-                "in_memory": not isinstance(target, (str, Path)),
-            },
-        )
-        self.bold = self.book.add_format({"bold": True, "bg_color": "#D9EAD3"})
-
-    def write(
-        self,
-        title: str,
-        headers: list[str],
-        rows: Iterable[Iterable[Any]],
-        tick: Callable[[], None] = lambda: None,
-    ) -> int:
-        sheet = self.book.add_worksheet(title[:31])
-        sheet.write_row(0, 0, headers, self.bold)
-        sheet.freeze_panes(1, 0)
-        count = 0
-        for count, row in enumerate(rows, start=1):
-            for column, value in enumerate(row):
-                value = _cell(value)
-                if isinstance(value, str):
-                    sheet.write_string(count, column, value)
-                elif value is not None:
-                    sheet.write(count, column, value)
-            if count % 1000 == 0:
-                tick()
-        return count
-
-    def close(self) -> None:
-        self.book.close()
+HOUSEHOLD_COLUMNS = [
+    Column("No. KK", Kind.ID, min_width=18),
+    Column("Alamat"),
+    Column("RT", Kind.NUMBER),
+    Column("RW", Kind.NUMBER),
+    Column("Kepemilikan rumah", labels=HOUSE_OWNERSHIP),
+    Column("Lantai", labels=FLOORS),
+    Column("Dinding", labels=WALLS),
+    Column("Atap", labels=ROOFS),
+    Column("Sumber air", labels=WATER_SOURCES),
+    Column("Jamban", labels=TOILETS),
+    Column("Daya listrik (VA)", Kind.NUMBER),
+    Column("Diverifikasi", Kind.TIME),
+]
+PERSON_COLUMNS = [
+    Column("NIK", Kind.ID, min_width=18),
+    Column("Nama"),
+    Column("No. KK", Kind.ID, min_width=18),
+    Column("Jenis kelamin", labels=SEXES),
+    Column("Tgl lahir", Kind.DATE),
+    Column("Pekerjaan"),
+    Column("Penghasilan/bulan", Kind.MONEY),
+    Column("Disabilitas", labels=DISABILITIES),
+    Column("ASN/TNI/Polri", Kind.YES_NO),
+    Column("Punya KTP", Kind.YES_NO),
+    Column("Status tinggal", labels=RESIDENCES),
+    Column("Diverifikasi", Kind.TIME),
+]
+TARGETING_COLUMNS = [
+    Column("Program"),
+    Column("Usulan", labels=TARGETING_DECISIONS),
+    Column("No. KK", Kind.ID, min_width=18),
+    Column("NIK", Kind.ID, min_width=18),
+    Column("Nama"),
+    Column("Temuan"),
+    Column("Alasan keputusan"),
+    Column("Diputuskan", Kind.TIME),
+]
+MOVED_COLUMNS = [
+    Column("NIK", Kind.ID, min_width=18),
+    Column("Nama"),
+    Column("No. KK", Kind.ID, min_width=18),
+    Column("Status", labels=PERSON_STATUSES),
+    Column("Sejak", Kind.TIME),
+]
 
 
 def rejected_rows_report(session: Session, refresh: Refresh, target) -> int:
     """The rejected rows with their original cells and a reason column, to send back."""
-    sheets = _Sheets(target)
+    book = Workbook(target)
     headers = refresh.layout["sheets"][0]["headers"] if refresh.layout.get("sheets") else []
     rows = session.execute(
         rejected_in_file_order(
             refresh.id, RefreshRow.sheet, RefreshRow.row_number, RefreshRow.raw, RefreshRow.error
         ).execution_options(**STREAM)
     )
-    count = sheets.write(
+    count = book.write_sheet(
         "Baris ditolak",
-        ["Lembar", "Baris data"] + headers + ["Alasan"],
+        [Column("Lembar"), Column("Baris data", Kind.NUMBER)]
+        + [Column(str(header)) for header in headers]  # the file's own cells, as text
+        + [Column("Alasan")],
         (
             [s, n] + (raw or []) + [""] * (len(headers) - len(raw or [])) + [e]
             for s, n, raw, e in rows
         ),
     )
-    sheets.close()
+    book.close()
     return count
 
 
@@ -116,7 +119,7 @@ def export_workbook(
 ) -> dict[str, int]:
     """The weekly workbook for the kelurahan; returns the row count of each sheet."""
     since = last_refresh_at(session, kelurahan_id)
-    sheets = _Sheets(target)
+    book = Workbook(target)
     counts = {}
 
     def newer(column):
@@ -144,24 +147,8 @@ def export_workbook(
         .order_by(Household.id)
         .execution_options(**STREAM)
     )
-    counts["survey_households"] = sheets.write(
-        EXPORT_SHEETS["survey_households"],
-        [
-            "No. KK",
-            "Alamat",
-            "RT",
-            "RW",
-            "Kepemilikan rumah",
-            "Lantai",
-            "Dinding",
-            "Atap",
-            "Sumber air",
-            "Jamban",
-            "Daya listrik (VA)",
-            "Diverifikasi",
-        ],
-        session.execute(households),
-        tick,
+    counts["survey_households"] = book.write_sheet(
+        EXPORT_SHEETS["survey_households"], HOUSEHOLD_COLUMNS, session.execute(households), tick
     )
     persons = (
         sa.select(
@@ -183,24 +170,8 @@ def export_workbook(
         .order_by(Person.id)
         .execution_options(**STREAM)
     )
-    counts["survey_persons"] = sheets.write(
-        EXPORT_SHEETS["survey_persons"],
-        [
-            "NIK",
-            "Nama",
-            "No. KK",
-            "JK",
-            "Tgl lahir",
-            "Pekerjaan",
-            "Penghasilan/bulan",
-            "Disabilitas",
-            "ASN/TNI/Polri",
-            "Punya KTP",
-            "Status tinggal",
-            "Diverifikasi",
-        ],
-        session.execute(persons),
-        tick,
+    counts["survey_persons"] = book.write_sheet(
+        EXPORT_SHEETS["survey_persons"], PERSON_COLUMNS, session.execute(persons), tick
     )
     cases = (
         sa.select(
@@ -225,14 +196,8 @@ def export_workbook(
         .order_by(TargetingCase.id)
         .execution_options(**STREAM)
     )
-    counts["targeting"] = sheets.write(
-        EXPORT_SHEETS["targeting"],
-        ["Program", "Usulan", "No. KK", "NIK", "Nama", "Temuan", "Alasan keputusan", "Diputuskan"],
-        (
-            [code, TARGETING_DECISIONS.get(d, d), *rest]
-            for code, d, *rest in session.execute(cases)
-        ),
-        tick,
+    counts["targeting"] = book.write_sheet(
+        EXPORT_SHEETS["targeting"], TARGETING_COLUMNS, session.execute(cases), tick
     )
     moved = (
         sa.select(
@@ -249,18 +214,19 @@ def export_workbook(
         .order_by(Person.id)
         .execution_options(**STREAM)
     )
-    counts["moved"] = sheets.write(
-        EXPORT_SHEETS["moved"],
-        ["NIK", "Nama", "No. KK", "Status", "Sejak"],
-        (
-            [nik, name, kk, PERSON_STATUSES.get(s, s), at]
-            for nik, name, kk, s, at in session.execute(moved)
-        ),
-        tick,
+    counts["moved"] = book.write_sheet(
+        EXPORT_SHEETS["moved"], MOVED_COLUMNS, session.execute(moved), tick
     )
-    counts["rejected"] = sheets.write(
+    counts["rejected"] = book.write_sheet(
         EXPORT_SHEETS["rejected"],
-        ["Sumber", "Berkas", "Lembar", "Baris data", "Isi baris asli", "Alasan"],
+        [
+            Column("Sumber"),
+            Column("Berkas"),
+            Column("Lembar"),
+            Column("Baris data", Kind.NUMBER),
+            Column("Isi baris asli"),
+            Column("Alasan"),
+        ],
         (
             [source, filename, sheet, number, " ; ".join(str(c) for c in raw or []), error]
             for source, filename, sheet, number, raw, error in session.execute(
@@ -269,7 +235,7 @@ def export_workbook(
         ),
         tick,
     )
-    sheets.close()
+    book.close()
     return counts
 
 

@@ -5,6 +5,7 @@ from dataclasses import dataclass, field
 import sqlalchemy as sa
 from sqlalchemy.orm import Session, selectinload
 
+from nutera.audit import Actor
 from nutera.formatting import rupiah
 from nutera.identity import mask_nik
 from nutera.models import (
@@ -12,7 +13,6 @@ from nutera.models import (
     HOUSE_OWNERSHIP,
     PRESENCES,
     ROOFS,
-    SENT,
     TOILETS,
     WALLS,
     WATER_SOURCES,
@@ -25,10 +25,20 @@ from nutera.models import (
     SurveyMember,
     User,
 )
-from nutera.scoping import visible_to
+from nutera.surveys.findings import (
+    ACTIVE_STATUSES,
+    FLAG_KINDS,
+    Finding,
+    describe_links,
+    kk_elsewhere_id,
+    log_elsewhere,
+    registry_household,
+    surveyed_elsewhere,
+    visible_ids,
+)
 
-# Findings that make a survey need a careful look (it cannot be approved in bulk).
-FLAG_KINDS = {"nik_elsewhere", "no_nik", "mismatch_confirmed", "kk_elsewhere", "kk_surveyed"}
+__all__ = ["ACTIVE_STATUSES", "FLAG_KINDS", "Comparison", "Finding", "MemberRow", "compare"]
+
 HOUSING = [
     ("ownership", "Status rumah", HOUSE_OWNERSHIP),
     ("floor", "Lantai", FLOORS),
@@ -37,20 +47,6 @@ HOUSING = [
     ("water_source", "Air minum", WATER_SOURCES),
     ("toilet", "Jamban", TOILETS),
 ]
-
-
-@dataclass
-class Finding:
-    """One difference or duplicate, in words, with the record it points at."""
-
-    kind: str
-    text: str
-    household_id: int | None = None  # link target in the registry, when visible
-    survey_id: int | None = None  # link target among surveys, when visible
-
-    @property
-    def is_flag(self) -> bool:
-        return self.kind in FLAG_KINDS
 
 
 @dataclass
@@ -165,19 +161,32 @@ def _member_row(
     return row
 
 
-def compare(session: Session, survey: Survey, viewer: User | None = None) -> Comparison:
-    """Differences and duplicates of survey against the registry, in a handful of queries."""
+def compare(
+    session: Session, survey: Survey, viewer: User | None = None, actor: Actor | None = None
+) -> Comparison:
+    """Differences and duplicates of survey against the registry, in a handful of queries.
+
+    Only records the viewer may see lend their values: a KK or NIK outside a volunteer's
+    RTs reads as new to them (the same words as a KK nobody registered), and a record of
+    another kelurahan is, even for staff, only named as being there. Staff are told about
+    those (and each telling is logged with actor); without a viewer (at submission) the
+    comparison sees everything, for the stored flags.
+    """
     findings: list[Finding] = []
-    household = (
-        session.scalar(sa.select(Household).where(Household.kk_number == survey.kk_number))
-        if survey.kk_number
-        else None
-    )
-    if household is not None and household.kelurahan_id != survey.kelurahan_id:
-        findings.append(Finding("kk_elsewhere", "Nomor KK ini terdaftar di kelurahan lain."))
+    volunteer = viewer is not None and viewer.is_volunteer
+    household = registry_household(session, survey)
+    if household is not None and household.id not in visible_ids(
+        session, Household, {household.id}, viewer
+    ):
         household = None
+    elsewhere_id = None if volunteer else kk_elsewhere_id(session, survey)
+    if elsewhere_id is not None and household is None:
+        findings.append(Finding("kk_elsewhere", "Nomor KK ini terdaftar di kelurahan lain."))
     niks = [m.nik for m in survey.members if m.nik]
-    persons = {p.nik: p for p in session.scalars(sa.select(Person).where(Person.nik.in_(niks)))}
+    everyone = list(session.scalars(sa.select(Person).where(Person.nik.in_(niks))))
+    visible = visible_ids(session, Person, {p.id for p in everyone}, viewer)
+    persons = {p.nik: p for p in everyone if p.id in visible}
+    foreign = [] if volunteer else [p for p in everyone if p.id not in visible]
     rt_ids = {survey.rt_id} | ({household.rt_id} if household else set())
     rt_labels = {
         rt.id: rt.label
@@ -186,7 +195,14 @@ def compare(session: Session, survey: Survey, viewer: User | None = None) -> Com
         )
     }
     if household is None and survey.kk_number:
-        findings.append(Finding("new_household", "KK baru: belum ada di registri."))
+        findings.append(
+            Finding(
+                "new_household",
+                "KK baru: belum ada di registri wilayah Anda."
+                if volunteer
+                else "KK baru: belum ada di registri.",
+            )
+        )
     elif household is not None and household.rt_id != survey.rt_id:
         findings.append(
             Finding(
@@ -200,6 +216,13 @@ def compare(session: Session, survey: Survey, viewer: User | None = None) -> Com
         _member_row(m, persons.get(m.nik) if m.nik else None, household_id, findings)
         for m in survey.members
     ]
+    for person in foreign:
+        findings.append(
+            Finding(
+                "nik_elsewhere",
+                f"NIK {mask_nik(person.nik or '')} terdaftar di kelurahan lain.",
+            )
+        )
     for member in survey.members:
         if not member.nik:
             findings.append(Finding("no_nik", f"{member.name} tercatat tanpa KTP/NIK."))
@@ -228,69 +251,11 @@ def compare(session: Session, survey: Survey, viewer: User | None = None) -> Com
         findings.append(
             Finding("member_gone", f"Anggota di registri tidak ada di survei: {person.name}.")
         )
-    findings.extend(_kk_surveyed_elsewhere(session, survey))
-    _describe_links(session, findings, viewer)
+    findings.extend(surveyed_elsewhere(session, survey, viewer))
+    describe_links(session, findings, viewer)
+    if viewer is not None and not volunteer and actor is not None:
+        told_kk = elsewhere_id if household is None else None
+        log_elsewhere(session, survey, viewer, actor, told_kk, foreign)
     return Comparison(
         household, _household_rows(survey, household, rt_labels), rows, gone, findings
     )
-
-
-def _kk_surveyed_elsewhere(session: Session, survey: Survey) -> list[Finding]:
-    others = session.execute(
-        sa.select(Survey.id, User.full_name)
-        .join(User, Survey.volunteer_id == User.id)
-        .where(
-            Survey.kk_number == survey.kk_number,
-            Survey.period == survey.period,
-            Survey.id != survey.id,
-            Survey.status.in_(SENT),
-        )
-    ).all()
-    return [
-        Finding(
-            "kk_surveyed",
-            f"KK ini sudah didata periode ini oleh {name} (survei #{other_id}).",
-            survey_id=other_id,
-        )
-        for other_id, name in others
-    ]
-
-
-def _describe_links(session: Session, findings: list[Finding], viewer: User | None) -> None:
-    """Keep links the viewer may follow; mask the other household otherwise."""
-    elsewhere = [f for f in findings if f.kind == "nik_elsewhere"]
-    ids = {f.household_id for f in elsewhere} - {None}
-    households = {
-        h.id: h for h in session.scalars(sa.select(Household).where(Household.id.in_(ids)))
-    }
-    visible = (
-        set(households)
-        if viewer is None
-        else set(
-            session.scalars(
-                sa.select(Household.id).where(Household.id.in_(ids), visible_to(Household, viewer))
-            )
-        )
-    )
-    for finding in elsewhere:
-        other = households.get(finding.household_id)
-        nik = finding.text
-        if other is not None and finding.household_id in visible:
-            finding.text = f"NIK {nik} sudah terdaftar di KK {other.kk_number}."
-        else:
-            finding.household_id = None
-            finding.text = (
-                f"NIK {mask_nik(nik)} sudah terdaftar di KK lain di luar wilayah Anda."
-                if other
-                else f"NIK {mask_nik(nik)} tercatat tanpa KK."
-            )
-    if viewer is not None:
-        survey_ids = {f.survey_id for f in findings if f.survey_id}
-        visible_surveys = set(
-            session.scalars(
-                sa.select(Survey.id).where(Survey.id.in_(survey_ids), visible_to(Survey, viewer))
-            )
-        )
-        for finding in findings:
-            if finding.survey_id and finding.survey_id not in visible_surveys:
-                finding.survey_id = None

@@ -159,7 +159,10 @@ class SurveyForm(FlaskForm):
     longitude = DecimalField(
         "Bujur", places=6, validators=[Optional(), NumberRange(-180, 180, "Bujur tidak sah.")]
     )
-    gps_accuracy_m = IntegerField("Akurasi GPS (m)", validators=[Optional(), NumberRange(0)])
+    gps_accuracy_m = IntegerField(
+        "Akurasi GPS (m)",
+        validators=[Optional(), NumberRange(0, 1_000_000, "Akurasi GPS tidak sah.")],
+    )
     ownership = SelectField(
         "Status rumah",
         choices=_choices(HOUSE_OWNERSHIP),

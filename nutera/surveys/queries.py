@@ -122,9 +122,11 @@ class SurveyFilters:
 
         def day(name):
             try:
-                return date.fromisoformat(args.get(name, ""))
+                value = date.fromisoformat(args.get(name, ""))
             except ValueError:
                 return None
+            # Beyond these, the day bounds (a day added, a zone applied) overflow.
+            return value if 1900 <= value.year <= 2999 else None
 
         return cls(
             args.get("rw", type=int),

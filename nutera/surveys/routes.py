@@ -6,9 +6,10 @@ from flask import abort, current_app, flash, jsonify, redirect, render_template,
 from flask_login import current_user
 from werkzeug.datastructures import MultiDict
 
+from nutera.audit import current_actor
 from nutera.auth.decorators import roles_required
 from nutera.extensions import db
-from nutera.models import Household, Survey, SurveyStatus, SurveyTask, TaskStatus
+from nutera.models import Household, SurveyStatus, SurveyTask, TaskStatus
 from nutera.scoping import get_visible_or_404, scoped_select
 from nutera.storage import DEFAULT_MAX_BYTES, UploadError, save_image, send_stored
 from nutera.surveys import bp
@@ -107,11 +108,7 @@ def _kk_link(form: SurveyForm, survey) -> tuple[str, str] | None:
     if not form.kk_number.errors or not form.kk_number.data:
         return None
     other = duplicate_survey(db.session, survey, form.kk_number.data)
-    if other is not None and db.session.scalar(
-        scoped_select(Survey, current_user).where(
-            Survey.id == other.id, Survey.volunteer_id == current_user.id
-        )
-    ):
+    if other is not None and other.volunteer_id == current_user.id:
         return url_for("surveys.detail", survey_id=other.id), f"Lihat survei #{other.id}"
     household_id = db.session.scalar(
         scoped_select(Household, current_user)
@@ -177,8 +174,11 @@ def detail(survey_id: int):
     """A survey, its differences with the registry and its status history."""
     survey = survey_for(current_user, survey_id)
     comparison = (
-        compare(db.session, survey, current_user) if survey.status != SurveyStatus.DRAFT else None
+        compare(db.session, survey, current_user, current_actor(db.session))
+        if survey.status != SurveyStatus.DRAFT
+        else None
     )
+    db.session.commit()  # what staff were told about records elsewhere is logged
     return render_template("surveys/detail.html", survey=survey, comparison=comparison)
 
 

@@ -5,6 +5,7 @@ from datetime import UTC, datetime
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
+from nutera.audit import current_actor
 from nutera.auth.decorators import roles_required
 from nutera.extensions import db
 from nutera.models import (
@@ -67,7 +68,10 @@ def queue():
     """One submitted survey at a time, next to the registry."""
     page = queue_page(current_user, request.args.get("page", 1, type=int))
     survey = page.items[0] if page.items else None
-    comparison = compare(db.session, survey, current_user) if survey else None
+    comparison = (
+        compare(db.session, survey, current_user, current_actor(db.session)) if survey else None
+    )
+    db.session.commit()  # what staff were told about records elsewhere is logged
     return render_template(
         "surveys/queue.html", page=page, survey=survey, comparison=comparison, form=DecisionForm()
     )
@@ -124,7 +128,7 @@ def decide(survey_id: int):
 def clean():
     """Submitted surveys with no warning; staff tick several and approve them together."""
     if request.method == "POST":
-        ids = [int(i) for i in request.form.getlist("survey_id") if i.isdigit()]
+        ids = request.form.getlist("survey_id", type=int)
         try:
             count = approve_many(
                 db.session, surveys_by_ids(current_user, ids), current_user, _now()

@@ -5,7 +5,6 @@ from datetime import date, datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from nutera.identity import mask_nik
 from nutera.models import (
     EDITABLE,
     SENT,
@@ -113,6 +112,8 @@ def start_survey(
         task_id=task.id if task else None,
     )
     household = household or (task.household if task else None)
+    if household is not None and household.rt_id not in {r.id for r in volunteer.assigned_rts}:
+        household = None  # a task may point outside the volunteer's RTs: no registry values
     if household is not None:
         survey.draft = pairs_from_household(household)
     else:
@@ -153,10 +154,9 @@ def save_draft(survey: Survey, pairs: object, now: datetime) -> None:
 
 
 def duplicate_survey(session: Session, survey: Survey, kk_number: str):
-    """(id, volunteer's full_name) of another active survey of this KK this period, or None."""
+    """(id, volunteer_id) of another active survey of this KK this period, or None."""
     return session.execute(
-        sa.select(Survey.id, User.full_name)
-        .join(User, Survey.volunteer_id == User.id)
+        sa.select(Survey.id, Survey.volunteer_id)
         .where(
             Survey.kk_number == kk_number,
             Survey.period == survey.period,
@@ -170,34 +170,21 @@ def duplicate_survey(session: Session, survey: Survey, kk_number: str):
 def blocking_problems(
     session: Session, survey: Survey, kk_number: str, niks: list[str]
 ) -> dict[str, str]:
-    """Duplicates that stop a submission: KK surveyed this period, KK or NIK of another kelurahan.
+    """What stops a volunteer's submission: the KK already surveyed this period.
 
-    Keys are 'kk_number' or 'members-<index>-nik' (index into niks).
+    Keys are 'kk_number'. A KK or NIK registered outside the volunteer's RTs or in another
+    kelurahan does not stop it and is not mentioned: the survey goes to staff, who see the
+    difference. The other survey is named only when it is the volunteer's own.
     """
     problems = {}
     other = duplicate_survey(session, survey, kk_number)
     if other is not None:
         problems["kk_number"] = (
-            f"KK ini sudah didata periode ini oleh {other.full_name} (survei #{other.id})."
+            f"KK ini sudah Anda data periode ini (survei #{other.id})."
+            if other.volunteer_id == survey.volunteer_id
+            else "KK ini sudah didata periode ini. Hubungi petugas kelurahan bila perlu "
+            "didata ulang."
         )
-    kk_kelurahan = session.scalar(
-        sa.select(Household.kelurahan_id).where(Household.kk_number == kk_number)
-    )
-    if kk_kelurahan is not None and kk_kelurahan != survey.kelurahan_id:
-        problems["kk_number"] = "Nomor KK ini terdaftar di kelurahan lain."
-    foreign = set(
-        session.scalars(
-            sa.select(Person.nik).where(
-                Person.nik.in_([n for n in niks if n]), Person.kelurahan_id != survey.kelurahan_id
-            )
-        )
-    )
-    for index, nik in enumerate(niks):
-        if nik in foreign:
-            problems[f"members-{index}-nik"] = (
-                f"NIK {mask_nik(nik)} terdaftar di kelurahan lain. Warga perlu mengurus "
-                "pindah datang terlebih dahulu."
-            )
     return problems
 
 

@@ -1,13 +1,10 @@
 """The review list of targeting cases, filtered and paginated, and its XLSX export."""
 
-import io
 from typing import Any
 
 import sqlalchemy as sa
-import xlsxwriter
 
 from nutera.extensions import db
-from nutera.formatting import date_id
 from nutera.models import (
     TARGETING_DECISIONS,
     TARGETING_KINDS,
@@ -21,6 +18,7 @@ from nutera.models import (
 )
 from nutera.pagination import paginate_rows
 from nutera.scoping import scoped_select
+from nutera.spreadsheet import Column, Kind, xlsx_bytes
 
 SOURCES = {
     "aturan": "Aturan",
@@ -85,56 +83,44 @@ def case_counts(viewer: User, program: AidProgram) -> dict[str, int]:
     return {kind: n for kind, n in rows}
 
 
-HEADERS = [
-    "No",
-    "RW",
-    "RT",
-    "Nomor KK",
-    "Kepala keluarga",
-    "Penerima (perorangan)",
-    "Jenis",
-    "Penjelasan",
-    "Sumber",
-    "Keputusan",
-    "Alasan keputusan",
-    "Diputuskan oleh",
-    "Waktu keputusan",
+COLUMNS = [
+    Column("No", Kind.NUMBER),
+    Column("RW", Kind.NUMBER),
+    Column("RT", Kind.NUMBER),
+    Column("Nomor KK", Kind.ID, min_width=18),
+    Column("Kepala keluarga"),
+    Column("Penerima (perorangan)"),
+    Column("Jenis", labels=TARGETING_KINDS),
+    Column("Penjelasan", min_width=40),
+    Column("Sumber", labels=SOURCES),
+    Column("Keputusan", labels=TARGETING_DECISIONS),
+    Column("Alasan keputusan"),
+    Column("Diputuskan oleh"),
+    Column("Waktu keputusan", Kind.TIME),
 ]
 
 
 def export_xlsx(viewer: User, program: AidProgram, filters: dict[str, Any]) -> bytes:
     """The review list as an XLSX sheet for the musyawarah kelurahan (KK numbers as text)."""
-    buffer = io.BytesIO()
-    book = xlsxwriter.Workbook(buffer, {"constant_memory": True, "in_memory": True})
-    sheet = book.add_worksheet(program.code[:31])
-    bold = book.add_format({"bold": True})
-    sheet.write_row(0, 0, HEADERS, bold)
-    sheet.set_column(3, 3, 19)
-    sheet.set_column(7, 7, 60)
     result = db.session.execute(
         case_select(viewer, program, filters).execution_options(yield_per=500)
     )
-    for n, row in enumerate(result, start=1):
-        case = row.TargetingCase
-        values = [
+    rows = (
+        [
             n,
             row.rw,
             row.rt,
-            row.kk_number or "",
-            row.head_name or "",
-            row.person_name or "",
-            TARGETING_KINDS[case.kind],
-            case.explanation,
-            SOURCES.get(case.source, case.source),
-            TARGETING_DECISIONS[case.decision],
-            case.decision_reason,
-            row.decided_by or "",
-            date_id(case.decided_at) if case.decided_at else "",
+            row.kk_number,
+            row.head_name,
+            row.person_name,
+            row[0].kind,
+            row[0].explanation,
+            row[0].source,
+            row[0].decision,
+            row[0].decision_reason,
+            row.decided_by,
+            row[0].decided_at,
         ]
-        for col, value in enumerate(values):
-            if isinstance(value, int):
-                sheet.write_number(n, col, value)
-            else:
-                sheet.write_string(n, col, str(value) if value is not None else "")
-    book.close()
-    return buffer.getvalue()
+        for n, row in enumerate(result, start=1)
+    )
+    return xlsx_bytes(program.code, COLUMNS, rows)

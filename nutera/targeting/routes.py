@@ -16,6 +16,7 @@ from nutera.models import (
     TargetingKind,
 )
 from nutera.scoping import get_visible_or_404
+from nutera.spreadsheet import XLSX_MIMETYPE
 from nutera.targeting import bp
 from nutera.targeting.forms import DecisionForm
 from nutera.targeting.queries import SOURCES, case_counts, case_page, export_xlsx
@@ -107,6 +108,6 @@ def export(program_id: int):
     body = export_xlsx(current_user, program, _filters())
     return Response(
         body,
-        mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        mimetype=XLSX_MIMETYPE,
         headers={"Content-Disposition": f'attachment; filename="sasaran-{program.code}.xlsx"'},
     )

@@ -73,3 +73,31 @@ def phone(browser):
     page = context.new_page()
     yield page
     context.close()
+
+
+@pytest.fixture(autouse=True)
+def no_csp_violation(browser, monkeypatch):
+    """Fail any journey whose pages log a Content-Security-Policy violation in the console.
+
+    Every context a journey opens (its own or pytest-playwright's) is watched, so a script,
+    style or image the policy blocks shows up here rather than as a silently broken page.
+    """
+    violations: list[str] = []
+    original = type(browser).new_context
+
+    def watched_context(self, *args, **kwargs):
+        context = original(self, *args, **kwargs)
+        context.on(
+            "console",
+            lambda message: (
+                violations.append(f"{message.type}: {message.text}")
+                if "Content Security Policy" in message.text
+                or "Content-Security-Policy" in message.text
+                else None
+            ),
+        )
+        return context
+
+    monkeypatch.setattr(type(browser), "new_context", watched_context)
+    yield violations
+    assert violations == [], violations
