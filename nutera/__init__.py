@@ -50,11 +50,23 @@ def configure(app: Flask, test_config: dict | None) -> None:
         from werkzeug.middleware.proxy_fix import ProxyFix
 
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=int(app.config["PROXY_FIX_X_FOR"]), x_proto=1)
+    warn_if_insecure(app)
+
+
+def warn_if_insecure(app: Flask) -> None:
+    """Say loudly at startup when a production run would send session cookies over HTTP."""
+    if app.debug or app.testing or app.config.get("SESSION_COOKIE_SECURE"):
+        return
+    app.logger.warning(
+        "!!! NUTERA_SESSION_COOKIE_SECURE is off outside DEBUG: session cookies travel over "
+        "plain HTTP and can be stolen on the network. Serve Nutera behind HTTPS and set "
+        "NUTERA_SESSION_COOKIE_SECURE=true. !!!"
+    )
 
 
 def register_extensions(app: Flask) -> None:
     """Bind every extension to the app."""
-    from nutera import audit, formatting  # noqa: F401  (importing audit registers its hook)
+    from nutera import audit, formatting, security, serverstore  # noqa: F401  (audit: its hook)
     from nutera.extensions import bootstrap, csrf, db, limiter, login_manager, migrate
 
     db.init_app(app)
@@ -72,6 +84,8 @@ def register_extensions(app: Flask) -> None:
     # cookie is HttpOnly, SameSite=Lax and, behind HTTPS, Secure.
     login_manager.session_protection = None
     formatting.init_app(app)
+    serverstore.init_app(app)
+    security.init_app(app)
 
 
 # (module, URL prefix): one blueprint per feature, each module exposing `bp`.
@@ -87,6 +101,7 @@ BLUEPRINTS = (
     ("nutera.refresh", "/pemutakhiran"),
     ("nutera.complaints", None),
     ("nutera.distribution", "/penyaluran"),
+    ("nutera.captcha", None),
 )
 
 

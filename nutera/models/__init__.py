@@ -1,6 +1,6 @@
 """Typed SQLAlchemy models, one module per area."""
 
-from nutera.models.accounts import ROLES, User, volunteer_rt
+from nutera.models.accounts import ROLES, RecoveryCode, ServerValue, User, volunteer_rt
 from nutera.models.audit import AuditLog
 from nutera.models.complaints import (
     COMPLAINT_CATEGORIES,
@@ -64,6 +64,8 @@ from nutera.models.work import (
 __all__ = [
     "ROLES",
     "User",
+    "RecoveryCode",
+    "ServerValue",
     "volunteer_rt",
     "AuditLog",
     "PERSON_STATUSES",
