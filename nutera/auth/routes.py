@@ -96,13 +96,15 @@ def _failed(username: str, user: User | None, event: Event = Event.LOGIN_FAILED)
         security.record(Event.LOCKOUT, details={**details, "detik": lock}, **ids)
 
 
-def _complete_sign_in(user: User, next_url: str | None):
+def _complete_sign_in(user: User, next_url: str | None, notice: str | None = None):
     mark_signed_in(user)
     security.record_for(user, Event.LOGIN_OK, session=db.session)
     db.session.commit()
     sessions.start(user)
     throttle.clear(store(), user.username)
     flash(f"Selamat datang, {user.full_name}.", "success")
+    if notice:
+        flash(notice, "warning")
     return redirect(_safe_next(next_url))
 
 
@@ -154,8 +156,8 @@ def second_step():
             security.record_for(
                 user, Event.RECOVERY_USED, details={"sisa": left}, session=db.session
             )
-            flash(f"Kode pemulihan dipakai; tersisa {left} kode.", "warning")
-            return _complete_sign_in(user, pending.get("next"))
+            notice = f"Kode pemulihan dipakai; tersisa {left} kode."
+            return _complete_sign_in(user, pending.get("next"), notice)
         _failed(user.username, user, Event.TOTP_FAILED)
         form.code.errors.append("Kode salah atau sudah dipakai.")
     return render_template("auth/second_step.html", form=form)
