@@ -149,7 +149,9 @@ def _events_of(response: Response) -> tuple[Event, dict[str, Any]] | None:
     status = response.status_code
     if status == 429:
         return Event.RATE_LIMITED, {"path": request.path[:200], "method": request.method}
-    if status in (403, 404) and request.url_rule is not None and request.view_args:
+    # Every refusal by role; a 404 only where the address names a record (an id or a code),
+    # since a mistyped address is no attempt on anyone's data.
+    if status == 403 or (status == 404 and request.url_rule is not None and request.view_args):
         return Event.ACCESS_DENIED, {
             "path": request.path[:200],
             "status": status,

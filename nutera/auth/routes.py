@@ -56,7 +56,9 @@ _ALWAYS_OPEN = {
 @bp.before_app_request
 def _require_account_steps():
     """Send a user to change a one-time password or to enrol two-step sign-in first."""
-    if request.endpoint in _ALWAYS_OPEN or not current_user.is_authenticated:
+    if "_user_id" not in session or request.endpoint in _ALWAYS_OPEN:
+        return None  # public pages skip loading a user at all
+    if not current_user.is_authenticated:
         return None
     if current_user.must_change_password:
         flash("Ganti kata sandi sekali pakai Anda sebelum melanjutkan.", "warning")
@@ -158,6 +160,7 @@ def second_step():
             )
             notice = f"Kode pemulihan dipakai; tersisa {left} kode."
             return _complete_sign_in(user, pending.get("next"), notice)
+        db.session.rollback()  # nothing to keep; frees SQLite for the trace written apart
         _failed(user.username, user, Event.TOTP_FAILED)
         form.code.errors.append("Kode salah atau sudah dipakai.")
     return render_template("auth/second_step.html", form=form)
