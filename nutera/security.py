@@ -8,11 +8,12 @@ written in the request's session, so both land or neither.
 """
 
 import logging
+import time
 from enum import StrEnum
 from typing import Any
 
 import sqlalchemy as sa
-from flask import Flask, Response, has_request_context, request
+from flask import Flask, Response, current_app, has_request_context, request
 from sqlalchemy.orm import Session
 
 from nutera.extensions import db
@@ -139,15 +140,34 @@ def _first_id() -> int | None:
 
 
 def _is_personal_download(response: Response) -> bool:
-    if response.status_code != 200 or request.endpoint in (None, "static"):
+    if response.status_code not in (200, 206) or request.endpoint in (None, "static"):
         return False
     mimetype = response.mimetype or ""
     return mimetype in _PERSONAL_MIMETYPES or mimetype.startswith("image/")
 
 
+_RATE_LIMITED_QUIET_SECONDS = 60
+
+
+def _first_429_in_a_while(now: float | None = None) -> bool:
+    """One rate.limited row per address and page a minute (per worker): a flood of refused
+    requests must not turn into a flood of writes."""
+    now = time.monotonic() if now is None else now
+    recent = current_app.extensions.setdefault("security_recent_429", {})
+    key = (request.remote_addr, request.endpoint)
+    if key in recent and now - recent[key] < _RATE_LIMITED_QUIET_SECONDS:
+        return False
+    if len(recent) > 10_000:
+        recent.clear()
+    recent[key] = now
+    return True
+
+
 def _events_of(response: Response) -> tuple[Event, dict[str, Any]] | None:
     status = response.status_code
     if status == 429:
+        if not _first_429_in_a_while():
+            return None
         return Event.RATE_LIMITED, {"path": request.path[:200], "method": request.method}
     # Every refusal by role; a 404 only where the address names a record (an id or a code),
     # since a mistyped address is no attempt on anyone's data.

@@ -108,3 +108,31 @@ def test_deactivation_and_reset_are_recorded(app, client, login_as, world):
     client.post(f"/admin/pengguna/{world.user_ids['volunteer']}/reset-sandi")
     names = [e.entity for e in _events(app)]
     assert "account.deactivated" in names and "password.reset" in names
+
+
+def test_a_flood_of_429s_is_one_row_a_minute(make_app, world):
+    app = make_app(RATELIMIT_ENABLED=True, LOGIN_RATE_LIMIT="1 per minute")
+    client = app.test_client()
+    for _ in range(6):
+        client.post("/login", data={"username": "tebak", "password": "salah-sekali-123"})
+    assert len(_events(app, "rate.limited")) == 1
+
+
+def test_photo_download_is_recorded(app, client, login_as, world, monkeypatch):
+    from flask import send_file
+
+    import nutera.surveys.routes as survey_routes
+
+    class FakeSurvey:
+        house_photo = "x.jpg"
+
+    monkeypatch.setattr(survey_routes, "survey_for", lambda user, survey_id: FakeSurvey())
+    monkeypatch.setattr(
+        survey_routes,
+        "send_stored",
+        lambda path: send_file(__import__("io").BytesIO(b"\xff\xd8\xff"), mimetype="image/jpeg"),
+    )
+    login_as("staff")
+    assert client.get("/survei/77/foto").status_code == 200
+    [event] = _events(app, "download")
+    assert event.entity_id == 77 and event.changes["type"] == "image/jpeg"

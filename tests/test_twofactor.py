@@ -104,3 +104,13 @@ def test_volunteer_may_enrol_and_turn_it_off(app, client, login_as, world):
     with app.app_context():
         user = db.session.get(User, world.user_ids["volunteer"])
         assert not user.has_2fa and user.totp_secret is None
+
+
+def test_cli_removes_two_step_sign_in(app, client, login_as, runner, world):
+    login_as("staff")
+    _enrol(client)
+    result = runner.invoke(args=["users", "remove-2fa", "--username", "petugas"])
+    assert result.exit_code == 0, result.output
+    with app.app_context():
+        assert not db.session.get(User, world.user_ids["staff"]).has_2fa
+    assert runner.invoke(args=["users", "remove-2fa", "--username", "siapa"]).exit_code != 0
