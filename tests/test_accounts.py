@@ -1,6 +1,8 @@
 """Account management (issue 14 point 1): explicit role, kelurahan, edit, deactivate, reset,
 last sign-in, RT checkboxes grouped by RW."""
 
+import re
+
 import sqlalchemy as sa
 
 from nutera.extensions import db
@@ -57,9 +59,17 @@ def test_kelurahan_is_never_silently_dropped_for_an_admin(app, client, login_as,
 
 def test_new_account_must_change_its_first_password(app, client, login_as, world):
     login_as("admin")
+    page = client.get("/admin/pengguna/baru").text
+    box = re.search(r'<input[^>]*id="must_change_password"[^>]*>', page).group(0)
+    assert "checked" in box  # on by default in the browser
     client.post(
         "/admin/pengguna/baru",
-        data={**NEW, "role": "volunteer", "kelurahan_id": world.kelurahan_id},
+        data={
+            **NEW,
+            "role": "volunteer",
+            "kelurahan_id": world.kelurahan_id,
+            "must_change_password": "y",
+        },
     )
     newcomer = app.test_client()
     newcomer.post("/login", data={"username": "relawan.baru", "password": NEW["password"]})

@@ -2,6 +2,7 @@
 
 from flask_wtf import FlaskForm
 from wtforms import (
+    BooleanField,
     PasswordField,
     SelectField,
     SelectMultipleField,
@@ -52,12 +53,12 @@ class UserForm(AccountFieldsForm):
     )
     password = PasswordField(
         "Kata sandi awal",
-        description="Pengguna wajib menggantinya saat pertama kali masuk.",
         validators=[
             DataRequired("Kata sandi wajib diisi."),
             Length(min=10, message="Minimal 10 karakter."),
         ],
     )
+    must_change_password = BooleanField("Wajib ganti kata sandi saat pertama masuk", default=True)
     submit = SubmitField("Buat akun")
 
 

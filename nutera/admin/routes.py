@@ -72,7 +72,7 @@ def new_user():
                 password=form.password.data,
                 role=form.role.data,
                 kelurahan=_chosen_kelurahan(form),
-                must_change_password=True,  # the admin knows this first password
+                must_change_password=bool(form.must_change_password.data),
             )
         except AccountError as error:
             db.session.rollback()
