@@ -9,7 +9,27 @@ from wtforms import (
     StringField,
     SubmitField,
 )
-from wtforms.validators import DataRequired, Length, Regexp
+from wtforms.validators import DataRequired, Length, Regexp, ValidationError
+
+
+class ChoiceField(SelectField):
+    """A select whose refusal of a value not offered speaks Indonesian."""
+
+    def pre_validate(self, form):
+        try:
+            super().pre_validate(form)
+        except ValidationError:
+            raise ValidationError("Ini bukan pilihan yang tersedia; pilih dari daftar.") from None
+
+
+class MultipleChoiceField(SelectMultipleField):
+    """Checkboxes whose refusal of a value not offered speaks Indonesian."""
+
+    def pre_validate(self, form):
+        try:
+            super().pre_validate(form)
+        except ValidationError:
+            raise ValidationError("Ada yang bukan pilihan yang tersedia untuk akun ini.") from None
 
 
 def optional_int(value) -> int | None:
@@ -25,8 +45,8 @@ class AccountFieldsForm(FlaskForm):
     full_name = StringField(
         "Nama lengkap", validators=[DataRequired("Nama lengkap wajib diisi."), Length(max=120)]
     )
-    role = SelectField("Peran", validators=[DataRequired("Pilih peran akun ini.")])
-    kelurahan_id = SelectField(
+    role = ChoiceField("Peran", validators=[DataRequired("Pilih peran akun ini.")])
+    kelurahan_id = ChoiceField(
         "Kelurahan",
         coerce=optional_int,
         description="Wajib untuk petugas dan relawan; kosongkan hanya untuk admin seluruh kota.",
@@ -75,13 +95,13 @@ class ConfirmForm(FlaskForm):
 class AssignmentForm(FlaskForm):
     """Choose the RTs a volunteer surveys: single RTs, or whole RWs at once."""
 
-    rt_ids = SelectMultipleField("RT yang ditugaskan", coerce=int, validate_choice=True)
-    rw_ids = SelectMultipleField("Seluruh RW", coerce=int, validate_choice=True)
+    rt_ids = MultipleChoiceField("RT yang ditugaskan", coerce=int, validate_choice=True)
+    rw_ids = MultipleChoiceField("Seluruh RW", coerce=int, validate_choice=True)
     submit = SubmitField("Simpan penugasan")
 
 
 class TwoFactorPolicyForm(FlaskForm):
     """Roles that must use two-step sign-in."""
 
-    roles = SelectMultipleField("Wajib verifikasi dua langkah untuk", validate_choice=True)
+    roles = MultipleChoiceField("Wajib verifikasi dua langkah untuk", validate_choice=True)
     submit = SubmitField("Simpan")
