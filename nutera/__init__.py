@@ -55,7 +55,7 @@ def configure(app: Flask, test_config: dict | None) -> None:
 
 def warn_if_insecure(app: Flask) -> None:
     """Say loudly at startup when a production run would send session cookies over HTTP."""
-    if app.debug or app.testing or app.config.get("SESSION_COOKIE_SECURE"):
+    if app.debug or app.config.get("SESSION_COOKIE_SECURE"):
         return
     app.logger.warning(
         "!!! NUTERA_SESSION_COOKIE_SECURE is off outside DEBUG: session cookies travel over "

@@ -144,10 +144,12 @@ def test_session_ends_eight_hours_after_sign_in_however_busy(client, login_as):
 
 
 def test_startup_warns_without_secure_cookies_outside_debug(make_app, caplog):
-    with caplog.at_level(logging.WARNING):
-        make_app(TESTING=False, SESSION_COOKIE_SECURE=False)
-    assert any("NUTERA_SESSION_COOKIE_SECURE" in r.getMessage() for r in caplog.records)
-    caplog.clear()
-    with caplog.at_level(logging.WARNING):
-        make_app(TESTING=False, SESSION_COOKIE_SECURE=True)
-    assert not any("NUTERA_SESSION_COOKIE_SECURE" in r.getMessage() for r in caplog.records)
+    def warned(**config) -> bool:
+        caplog.clear()
+        with caplog.at_level(logging.WARNING):
+            make_app(**config)
+        return any("NUTERA_SESSION_COOKIE_SECURE" in r.getMessage() for r in caplog.records)
+
+    assert warned(TESTING=False, SESSION_COOKIE_SECURE=False)
+    assert not warned(TESTING=False, SESSION_COOKIE_SECURE=True)
+    assert not warned(DEBUG=True, SESSION_COOKIE_SECURE=False)

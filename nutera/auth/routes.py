@@ -39,7 +39,7 @@ def load_user(user_id: str) -> User | None:
             security.record_for(user, Event.SESSION_REFUSED, entity_id=user.id)
         flash(reason, "warning")
         return None
-    sessions.touch()
+    sessions.touch(user)
     return user
 
 

@@ -72,11 +72,11 @@ def refusal(user: User, now: float | None = None) -> str | None:
     return None
 
 
-def touch(now: float | None = None) -> None:
-    """Note this request as activity of the session (to the minute, to spare the cookie)."""
-    now = int(time.time() if now is None else now)
-    if now - session.get(LAST_SEEN, 0) >= 60:
-        session[LAST_SEEN] = now
+def touch(user: User, now: float | None = None) -> None:
+    """Note this request as activity of the session (coarsely, to spare the cookie)."""
+    now = time.time() if now is None else now
+    if now - session.get(LAST_SEEN, 0) >= min(60, idle_timeout(user) / 4):
+        session[LAST_SEEN] = int(now)
 
 
 def begin_second_step(user: User, next_url: str | None) -> None:
