@@ -3,7 +3,8 @@
 Failures are counted per typed username (known or not, so the answer never tells which
 accounts exist) and per client address. After ``after`` failures each further failure locks
 that key for base * 2^(n - after) seconds, up to a cap. Counts live in the server store
-(Redis or the database) and are forgotten a day after the first failure or at a success.
+(Redis or the database) and are forgotten a day (per address: an hour) after the first
+failure, or at a success.
 """
 
 import hashlib
@@ -13,6 +14,8 @@ from dataclasses import dataclass
 from nutera.serverstore import DatabaseStore, RedisStore, StoreUnavailable
 
 FAILURE_WINDOW_SECONDS = 24 * 3600
+# An office behind one address must not stay locked for a day by a few colleagues' typos.
+IP_FAILURE_WINDOW_SECONDS = 3600
 
 
 @dataclass(frozen=True)
@@ -64,11 +67,15 @@ def count_failure(
 ) -> int:
     """Count a failed sign-in; the lock in seconds that it starts (0: none)."""
     lock = 0
-    for key, after in zip(
-        _keys(username, address), (policy.after, policy.after_per_ip), strict=True
-    ):
+    per_key = zip(
+        _keys(username, address),
+        (policy.after, policy.after_per_ip),
+        (FAILURE_WINDOW_SECONDS, IP_FAILURE_WINDOW_SECONDS),
+        strict=True,
+    )
+    for key, after, window in per_key:
         try:
-            failures = store.incr(key, FAILURE_WINDOW_SECONDS)
+            failures = store.incr(key, window)
             delay = policy.delay(failures, after)
             if delay:
                 store.put(key + "/until", str(time.time() + delay), delay)
