@@ -163,24 +163,30 @@ def _first_429_in_a_while(now: float | None = None) -> bool:
     return True
 
 
+def _route() -> str:
+    # The rule, never the path: /persons/<nik> or /pengaduan/<code> would put a NIK or a
+    # complaint's secret code into the log.
+    return request.url_rule.rule[:200] if request.url_rule is not None else "?"
+
+
 def _events_of(response: Response) -> tuple[Event, dict[str, Any]] | None:
     status = response.status_code
     if status == 429:
         if not _first_429_in_a_while():
             return None
-        return Event.RATE_LIMITED, {"path": request.path[:200], "method": request.method}
+        return Event.RATE_LIMITED, {"route": _route(), "method": request.method}
     # Every refusal by role; a 404 only where the address names a record (an id or a code),
     # since a mistyped address is no attempt on anyone's data.
     if status == 403 or (status == 404 and request.url_rule is not None and request.view_args):
         return Event.ACCESS_DENIED, {
-            "path": request.path[:200],
+            "route": _route(),
             "status": status,
             "endpoint": request.endpoint,
         }
     if _is_personal_download(response):
         return Event.DOWNLOAD, {
             "endpoint": request.endpoint,
-            "path": request.path[:200],
+            "route": _route(),
             "type": response.mimetype,
         }
     if status == 200 and request.endpoint in _HOUSEHOLD_ENDPOINTS:

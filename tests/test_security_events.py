@@ -136,3 +136,11 @@ def test_photo_download_is_recorded(app, client, login_as, world, monkeypatch):
     assert client.get("/survei/77/foto").status_code == 200
     [event] = _events(app, "download")
     assert event.entity_id == 77 and event.changes["type"] == "image/jpeg"
+
+
+def test_refusals_log_the_route_never_the_secret_in_the_address(app, client, world):
+    code = "NTR-K7XMA-3PC9R"
+    assert client.get(f"/pengaduan/{code}").status_code == 404
+    [event] = _events(app, "access.denied")
+    assert event.changes["route"] == "/pengaduan/<code>"
+    assert code not in str(event.changes)
