@@ -50,11 +50,31 @@ def configure(app: Flask, test_config: dict | None) -> None:
         from werkzeug.middleware.proxy_fix import ProxyFix
 
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=int(app.config["PROXY_FIX_X_FOR"]), x_proto=1)
+    warn_if_insecure(app)
+
+
+def warn_if_insecure(app: Flask) -> None:
+    """Say loudly at startup when a production run would send session cookies over HTTP."""
+    if app.debug or app.config.get("SESSION_COOKIE_SECURE"):
+        return
+    app.logger.warning(
+        "!!! NUTERA_SESSION_COOKIE_SECURE is off outside DEBUG: session cookies travel over "
+        "plain HTTP and can be stolen on the network. Serve Nutera behind HTTPS and set "
+        "NUTERA_SESSION_COOKIE_SECURE=true. !!!"
+    )
 
 
 def register_extensions(app: Flask) -> None:
     """Bind every extension to the app."""
-    from nutera import audit, bounds, changes, formatting, headers  # noqa: F401  (hooks)
+    from nutera import (  # noqa: F401  (importing registers hooks)
+        audit,
+        bounds,
+        changes,
+        formatting,
+        headers,
+        security,
+        serverstore,
+    )
     from nutera.extensions import bootstrap, csrf, db, limiter, login_manager, migrate
 
     bounds.init_app(app)  # before any route is added: it replaces the int converter
@@ -74,6 +94,8 @@ def register_extensions(app: Flask) -> None:
     login_manager.session_protection = None
     formatting.init_app(app)
     headers.init_app(app)
+    serverstore.init_app(app)
+    security.init_app(app)
 
 
 # (module, URL prefix): one blueprint per feature, each module exposing `bp`.
@@ -89,6 +111,7 @@ BLUEPRINTS = (
     ("nutera.refresh", "/pemutakhiran"),
     ("nutera.complaints", None),
     ("nutera.distribution", "/penyaluran"),
+    ("nutera.captcha", None),
 )
 
 

@@ -26,6 +26,17 @@ class DefaultConfig:
     # script over a list). Switching strategy on a live Redis needs its limit keys cleared.
     RATELIMIT_STRATEGY = "fixed-window"
     LOGIN_RATE_LIMIT = "10 per minute;50 per hour"
+    # Signed-in sessions end after this long without a request, and 8 hours after sign-in
+    # whatever happens (PERMANENT_SESSION_LIFETIME).
+    SESSION_IDLE_TIMEOUT = timedelta(minutes=30)  # admin and staff
+    VOLUNTEER_SESSION_IDLE_TIMEOUT = timedelta(hours=2)  # surveys at the door take a while
+    # Sign-in failures per username (and per address) before each next try waits, doubling
+    # from the base up to the cap; unknown usernames are treated exactly alike.
+    LOGIN_BACKOFF_AFTER = 5
+    LOGIN_BACKOFF_AFTER_PER_IP = 20
+    LOGIN_BACKOFF_BASE_SECONDS = 30
+    LOGIN_BACKOFF_MAX_SECONDS = 15 * 60
+    SERVER_STORE_URI = None  # captcha and sign-in failures: default follows the limiter
     PROXY_FIX_X_FOR = 0  # number of trusted proxies in front (e.g. 1 behind nginx)
     TIMEZONE = "Asia/Jakarta"
 

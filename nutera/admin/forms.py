@@ -1,11 +1,64 @@
 """Forms for account administration."""
 
 from flask_wtf import FlaskForm
-from wtforms import PasswordField, SelectField, SelectMultipleField, StringField, SubmitField
-from wtforms.validators import DataRequired, Length, Regexp
+from wtforms import (
+    BooleanField,
+    PasswordField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    SubmitField,
+)
+from wtforms.validators import DataRequired, Length, Regexp, ValidationError
 
 
-class UserForm(FlaskForm):
+class ChoiceField(SelectField):
+    """A select whose refusal of a value not offered speaks Indonesian."""
+
+    def pre_validate(self, form):
+        try:
+            super().pre_validate(form)
+        except ValidationError:
+            raise ValidationError("Ini bukan pilihan yang tersedia; pilih dari daftar.") from None
+
+
+class MultipleChoiceField(SelectMultipleField):
+    """Checkboxes whose refusal of a value not offered speaks Indonesian."""
+
+    def pre_validate(self, form):
+        try:
+            super().pre_validate(form)
+        except ValidationError:
+            raise ValidationError("Ada yang bukan pilihan yang tersedia untuk akun ini.") from None
+
+
+def optional_int(value) -> int | None:
+    """'' (no choice) as None, else the chosen id."""
+    if value in (None, "", "None", "0", 0):  # 0: the old "seluruh kota" choice
+        return None
+    return int(value)
+
+
+class AccountFieldsForm(FlaskForm):
+    """Name, role and kelurahan: chosen on purpose, never defaulted."""
+
+    full_name = StringField(
+        "Nama lengkap", validators=[DataRequired("Nama lengkap wajib diisi."), Length(max=120)]
+    )
+    role = ChoiceField("Peran", validators=[DataRequired("Pilih peran akun ini.")])
+    kelurahan_id = ChoiceField(
+        "Kelurahan",
+        coerce=optional_int,
+        description="Wajib untuk petugas dan relawan; kosongkan hanya untuk admin seluruh kota.",
+    )
+
+    def set_choices(self, roles: dict[str, str], kelurahans: list[tuple[int, str]]) -> None:
+        """Offer the roles and kelurahan the acting user may give, behind an empty choice."""
+        self.role.choices = [("", "— pilih peran —"), *roles.items()]
+        self.kelurahan_id.choices = [("", "— pilih kelurahan —"), *kelurahans]
+
+
+class UserForm(AccountFieldsForm):
     """Create an account."""
 
     username = StringField(
@@ -18,11 +71,6 @@ class UserForm(FlaskForm):
             ),
         ],
     )
-    full_name = StringField(
-        "Nama lengkap", validators=[DataRequired("Nama lengkap wajib diisi."), Length(max=120)]
-    )
-    role = SelectField("Peran")
-    kelurahan_id = SelectField("Kelurahan", coerce=int)
     password = PasswordField(
         "Kata sandi awal",
         validators=[
@@ -30,11 +78,30 @@ class UserForm(FlaskForm):
             Length(min=10, message="Minimal 10 karakter."),
         ],
     )
+    must_change_password = BooleanField("Wajib ganti kata sandi saat pertama masuk", default=True)
     submit = SubmitField("Buat akun")
 
 
-class AssignmentForm(FlaskForm):
-    """Choose the RTs a volunteer surveys."""
+class EditUserForm(AccountFieldsForm):
+    """Change an account's name, role and kelurahan."""
 
-    rt_ids = SelectMultipleField("RT yang ditugaskan", coerce=int)
+    submit = SubmitField("Simpan perubahan")
+
+
+class ConfirmForm(FlaskForm):
+    """A button that needs only the CSRF token (deactivate, reactivate, reset)."""
+
+
+class AssignmentForm(FlaskForm):
+    """Choose the RTs a volunteer surveys: single RTs, or whole RWs at once."""
+
+    rt_ids = MultipleChoiceField("RT yang ditugaskan", coerce=int, validate_choice=True)
+    rw_ids = MultipleChoiceField("Seluruh RW", coerce=int, validate_choice=True)
     submit = SubmitField("Simpan penugasan")
+
+
+class TwoFactorPolicyForm(FlaskForm):
+    """Roles that must use two-step sign-in."""
+
+    roles = MultipleChoiceField("Wajib verifikasi dua langkah untuk", validate_choice=True)
+    submit = SubmitField("Simpan")

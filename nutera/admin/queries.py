@@ -32,9 +32,27 @@ def rt_choices(kelurahan_id: int) -> list[tuple[int, str]]:
     return [(rt_id, f"RT {rt:02d}/RW {rw:02d}") for rt_id, rt, rw in rows]
 
 
-def audit_page(viewer: User, page: int, entity: str | None = None):
+def rts_by_rw(kelurahan_id: int) -> list[tuple[int, int, list[tuple[int, str]]]]:
+    """The RTs of a kelurahan grouped by RW: (rw id, RW number, [(rt id, 'RT 01')])."""
+    rows = db.session.execute(
+        sa.select(Rw.id, Rw.number, Rt.id, Rt.number)
+        .join(Rt, Rt.rw_id == Rw.id)
+        .where(Rw.kelurahan_id == kelurahan_id)
+        .order_by(Rw.number, Rt.number)
+    )
+    groups: dict[int, tuple[int, int, list[tuple[int, str]]]] = {}
+    for rw_id, rw_number, rt_id, rt_number in rows:
+        groups.setdefault(rw_id, (rw_id, rw_number, []))[2].append((rt_id, f"RT {rt_number:02d}"))
+    return list(groups.values())
+
+
+def audit_page(viewer: User, page: int, entity: str | None = None, security_only: bool = False):
     """A page of the audit log the viewer may read, newest first."""
+    from nutera.security import SECURITY_ACTION
+
     stmt = sa.select(AuditLog).where(visible_to(AuditLog, viewer))
     if entity:
         stmt = stmt.where(AuditLog.entity == entity)
+    if security_only:
+        stmt = stmt.where(AuditLog.action == SECURITY_ACTION)
     return db.paginate(stmt.order_by(AuditLog.id.desc()), page=page, per_page=50, error_out=False)

@@ -42,3 +42,23 @@ def create_command(username, full_name, role, kelurahan_code, password) -> None:
         raise click.ClickException(str(error)) from None
     db.session.commit()
     click.echo(f"Akun {user.username} ({ROLES[role]}) dibuat.")
+
+
+@users_cli.command("remove-2fa")
+@click.option("--username", required=True, help="Login name.")
+@with_appcontext
+def remove_two_factor_command(username) -> None:
+    """Turn off a user's two-step sign-in (lost phone and recovery codes)."""
+    from nutera import security
+    from nutera.auth import twofactor
+    from nutera.models import User
+
+    user = db.session.scalar(sa.select(User).where(User.username == username.strip().lower()))
+    if user is None:
+        raise click.ClickException(f"Pengguna {username} tidak ada.")
+    twofactor.remove(db.session, user)
+    security.record_for(
+        user, security.Event.TOTP_REMOVED, details={"oleh": "cli"}, session=db.session
+    )
+    db.session.commit()
+    click.echo(f"Verifikasi dua langkah {user.username} dihapus.")

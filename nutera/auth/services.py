@@ -33,8 +33,53 @@ def authenticate(session: Session, username: str, password: str) -> User | None:
         return None
     if not user.check_password(password) or not user.active:
         return None
-    user.last_login_at = datetime.now(UTC)
     return user
+
+
+def mark_signed_in(user: User) -> None:
+    """Note a completed sign-in (shown in the account list)."""
+    user.last_login_at = datetime.now(UTC)
+
+
+MIN_PASSWORD_LENGTH = 10
+
+
+def check_new_password(password: str, confirmation: str | None = None) -> None:
+    """Refuse a password that is too short or does not match its confirmation."""
+    if len(password or "") < MIN_PASSWORD_LENGTH:
+        raise AccountError(f"Kata sandi minimal {MIN_PASSWORD_LENGTH} karakter.", "new_password")
+    if confirmation is not None and password != confirmation:
+        raise AccountError("Ulangi kata sandi baru dengan persis sama.", "confirm_password")
+
+
+def change_password(user: User, current: str, new: str, confirmation: str) -> None:
+    """The user's own password change; every other session of theirs ends (caller commits)."""
+    from nutera.auth.sessions import end_all
+
+    if not user.check_password(current):
+        raise AccountError("Kata sandi saat ini salah.", "current_password")
+    check_new_password(new, confirmation)
+    if new == current:
+        raise AccountError("Kata sandi baru harus berbeda dari yang lama.", "new_password")
+    user.set_password(new)
+    user.must_change_password = False
+    end_all(user)
+
+
+def check_role_and_kelurahan(role: str, kelurahan: Kelurahan | None) -> None:
+    """Staff and volunteers belong to one kelurahan; admins to none (never silently)."""
+    if role not in ROLES:
+        raise AccountError("Pilih peran akun ini.", "role")
+    if role != "admin" and kelurahan is None:
+        raise AccountError(
+            "Petugas dan relawan harus terdaftar pada satu kelurahan.", "kelurahan_id"
+        )
+    if role == "admin" and kelurahan is not None:
+        raise AccountError(
+            "Admin berlaku untuk seluruh kota: kosongkan kelurahan, atau pilih peran "
+            "Petugas kelurahan atau Relawan.",
+            "kelurahan_id",
+        )
 
 
 def create_user(
@@ -45,15 +90,11 @@ def create_user(
     password: str,
     role: str,
     kelurahan: Kelurahan | None,
+    must_change_password: bool = False,
 ) -> User:
     """Add a new account; admins belong to no kelurahan, everyone else to one."""
     username = username.strip().lower()
-    if role not in ROLES:
-        raise AccountError(f"Peran '{role}' tidak dikenal.", "role")
-    if role != "admin" and kelurahan is None:
-        raise AccountError(
-            "Petugas dan relawan harus terdaftar pada satu kelurahan.", "kelurahan_id"
-        )
+    check_role_and_kelurahan(role, kelurahan)
     if len(password) < 10:
         raise AccountError("Kata sandi minimal 10 karakter.", "password")
     if session.scalar(sa.select(User.id).where(User.username == username)) is not None:
@@ -63,6 +104,7 @@ def create_user(
         full_name=full_name.strip(),
         role=role,
         kelurahan_id=None if role == "admin" else kelurahan.id,
+        must_change_password=must_change_password,
     )
     user.set_password(password)
     session.add(user)

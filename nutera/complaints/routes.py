@@ -63,7 +63,12 @@ def _submission_is_valid(form: ComplaintForm) -> bool:
     if form.website.data:
         abort(400)  # the honeypot was filled: a bot
     valid = form.validate_on_submit()
-    if not captcha.check_answer(CAPTCHA_PURPOSE, form.captcha.data):
+    try:
+        solved = captcha.check_answer(CAPTCHA_PURPOSE, form.captcha.data)
+    except captcha.CaptchaUnavailable:
+        form.captcha.errors = [*form.captcha.errors, captcha.UNAVAILABLE_MESSAGE]
+        return False
+    if not solved:
         form.captcha.errors = [*form.captcha.errors, "Huruf pada gambar tidak cocok."]
         valid = False
     return valid

@@ -67,9 +67,11 @@ def _needs_captcha(failures: int) -> bool:
 
 def _form(failures: int, template: str = "lookup/form.html", **context):
     """The lookup form, with a fresh captcha once there were a few failed tries."""
-    image = captcha.new_challenge("cek") if _needs_captcha(failures) else None
+    due = _needs_captcha(failures)
+    image = captcha.new_challenge("cek") if due else None
     return render_template(
         template,
+        captcha_due=due,
         captcha_image=image,
         errors=context.pop("errors", {}),
         values=context.pop("values", {}),
@@ -88,12 +90,12 @@ def _checked_input(failures: int) -> tuple[str | None, str, dict[str, str], dict
         errors["nik"] = str(error)
     if len(name.strip()) < 2:
         errors["nama"] = "Isi nama lengkap sesuai KTP."
-    if (
-        not errors
-        and _needs_captcha(failures)
-        and not captcha.check_answer("cek", request.form.get("captcha"))
-    ):
-        errors["captcha"] = "Jawaban kode pada gambar salah. Coba lagi."
+    if not errors and _needs_captcha(failures):
+        try:
+            if not captcha.check_answer("cek", request.form.get("captcha")):
+                errors["captcha"] = "Jawaban kode pada gambar salah. Coba lagi."
+        except captcha.CaptchaUnavailable:
+            errors["captcha"] = captcha.UNAVAILABLE_MESSAGE
     return nik, name, values, errors
 
 

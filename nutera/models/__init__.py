@@ -1,6 +1,6 @@
 """Typed SQLAlchemy models, one module per area."""
 
-from nutera.models.accounts import ROLES, User, volunteer_rt
+from nutera.models.accounts import ROLES, RecoveryCode, ServerValue, User, volunteer_rt
 from nutera.models.api import ApiClient, ApiToken, ChangeEvent, WebhookDelivery
 from nutera.models.audit import AuditLog
 from nutera.models.complaints import (
@@ -69,6 +69,8 @@ __all__ = [
     "WebhookDelivery",
     "ROLES",
     "User",
+    "RecoveryCode",
+    "ServerValue",
     "volunteer_rt",
     "AuditLog",
     "PERSON_STATUSES",

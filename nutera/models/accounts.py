@@ -46,11 +46,20 @@ class User(UserMixin, TimestampMixin, db.Model):
     kelurahan_id: Mapped[int | None] = mapped_column(sa.ForeignKey("kelurahan.id"), index=True)
     active: Mapped[bool] = mapped_column(default=True)
     last_login_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
+    # Bumped to end every open session of the user (sign-out, deactivation, password reset):
+    # a session remembers the generation it was opened in and is refused once it differs.
+    session_generation: Mapped[int] = mapped_column(default=0, server_default="0")
+    must_change_password: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
+    totp_secret: Mapped[str | None] = mapped_column(sa.String(64))
+    totp_enabled_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
+    totp_last_step: Mapped[int | None]  # the last 30-second step used: a code works once
 
     kelurahan: Mapped[Kelurahan | None] = relationship()
     assigned_rts: Mapped[list[Rt]] = relationship(secondary=volunteer_rt, order_by=Rt.id)
 
-    audit_exclude = frozenset({"password_hash", "last_login_at"})
+    audit_exclude = frozenset(
+        {"password_hash", "last_login_at", "session_generation", "totp_secret", "totp_last_step"}
+    )
 
     def set_password(self, password: str) -> None:
         """Store a salted hash of the password."""
@@ -63,6 +72,10 @@ class User(UserMixin, TimestampMixin, db.Model):
     @property
     def is_active(self) -> bool:  # Flask-Login refuses inactive accounts
         return self.active
+
+    @property
+    def has_2fa(self) -> bool:
+        return self.totp_enabled_at is not None
 
     @property
     def is_admin(self) -> bool:
@@ -79,3 +92,29 @@ class User(UserMixin, TimestampMixin, db.Model):
     @property
     def role_label(self) -> str:
         return ROLES[self.role]
+
+
+class RecoveryCode(db.Model):
+    """A one-time code that replaces the authenticator once; only its hash is kept."""
+
+    __tablename__ = "recovery_code"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("user_account.id", ondelete="CASCADE"), index=True
+    )
+    code_hash: Mapped[str] = mapped_column(sa.String(255))
+    used_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
+
+    audit_exclude = frozenset({"code_hash"})
+
+
+class ServerValue(db.Model):
+    """A short-lived value kept on the server (captcha challenges, sign-in failures) when
+    the deployment has no Redis."""
+
+    __tablename__ = "server_value"
+
+    key: Mapped[str] = mapped_column(sa.String(200), primary_key=True)
+    value: Mapped[str] = mapped_column(sa.Text)
+    expires_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), index=True)
