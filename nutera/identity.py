@@ -11,6 +11,7 @@ from datetime import date
 from functools import lru_cache
 
 from nutera import regions
+from nutera.timeutil import local_today
 
 
 class IdentityError(ValueError):
@@ -120,7 +121,7 @@ def _two_digit_year(yy: int, month: int, day: int, today: date) -> date:
 
 def parse_nik(text: object, today: date | None = None) -> NikInfo:
     """Return the normalised NIK with what it encodes, or raise IdentityError."""
-    today = today or date.today()
+    today = today or local_today()
     nik = _digits(text, "NIK")
     region, sex, birth_date = _nik_facts(nik, today)
     return NikInfo(nik, nik[:2], nik[2:4], nik[4:6], birth_date, sex, nik[12:], region)
@@ -199,7 +200,7 @@ def _nik_birth(digits: str, today: date) -> tuple[str, date]:
 
 def parse_kk(text: object, today: date | None = None) -> KkInfo:
     """Return the normalised KK number with what it encodes, or raise IdentityError."""
-    today = today or date.today()
+    today = today or local_today()
     kk = _digits(text, "Nomor KK")
     region, issued_on = _kk_facts(kk, today)
     return KkInfo(kk, kk[:2], kk[2:4], kk[4:6], issued_on, kk[12:], region)

@@ -1,7 +1,6 @@
 """Account operations that need no request."""
 
 import secrets
-from datetime import UTC, datetime
 from functools import cache
 
 import sqlalchemy as sa
@@ -9,6 +8,7 @@ from sqlalchemy.orm import Session
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from nutera.models import ROLES, Kelurahan, Rt, User
+from nutera.timeutil import utcnow
 
 
 class AccountError(ValueError):
@@ -33,7 +33,7 @@ def authenticate(session: Session, username: str, password: str) -> User | None:
         return None
     if not user.check_password(password) or not user.active:
         return None
-    user.last_login_at = datetime.now(UTC)
+    user.last_login_at = utcnow()
     return user
 
 

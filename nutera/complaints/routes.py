@@ -19,11 +19,11 @@ from nutera.complaints.services import (
     ComplaintInput,
     file_complaint,
     holidays_for,
-    local_today,
     normalize_code,
 )
 from nutera.extensions import db, limiter
 from nutera.storage import UploadError
+from nutera.timeutil import local_today
 
 CAPTCHA_PURPOSE = "pengaduan"
 
@@ -92,7 +92,7 @@ def new_complaint():
                 db.session,
                 _complaint_input(form, kelurahan.id),
                 form.photos.data,
-                local_today(current_app.config["TIMEZONE"]),
+                local_today(kelurahan),
                 holidays_for(db.session, kelurahan.id),
             )
         except UploadError as error:
@@ -108,7 +108,7 @@ def new_complaint():
         kelurahan=kelurahan,
         several=len(kelurahans) > 1,
         captcha_image=captcha.new_challenge(CAPTCHA_PURPOSE),
-        recent=queries.recent_public(kelurahan.id, current_app.config["TIMEZONE"]),
+        recent=queries.recent_public(kelurahan.id, kelurahan.time_zone_name),
     )
 
 

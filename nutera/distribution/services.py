@@ -31,8 +31,8 @@ from nutera.models import (
     Person,
     User,
 )
-from nutera.models.base import utcnow
 from nutera.storage import UploadError, reencode_image, save_image, stored_path
+from nutera.timeutil import utcnow
 
 EVIDENCE_KIND = "handover"
 THUMB_KIND = "handover-thumb"

@@ -12,10 +12,11 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from nutera.extensions import db
 from nutera.models.accounts import User
-from nutera.models.base import TimestampMixin, utcnow
+from nutera.models.base import TimestampMixin
 from nutera.models.people import Household, Person
 from nutera.models.programs import Enrollment
 from nutera.models.region import Rt
+from nutera.timeutil import utcnow
 
 COMPLAINT_CATEGORIES = {
     "tidak_terima": "Bantuan tidak saya terima",

@@ -5,14 +5,12 @@ every record the refresh touched. The caller commits once (or rolls back on any 
 """
 
 from collections import Counter
-from datetime import date
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from nutera.audit import Actor, audit_bulk
 from nutera.models import AidProgram, Kelurahan, Refresh, RefreshChange
-from nutera.models.base import as_utc, utcnow
 from nutera.refresh import diff
 from nutera.refresh.diff import ENROLLMENT, HOUSEHOLD, PERSON, ROW
 from nutera.refresh.staging import (
@@ -20,6 +18,7 @@ from nutera.refresh.staging import (
     _no_progress,
     tune_connection,
 )
+from nutera.timeutil import as_utc, local_today, utcnow
 
 CHANGE = RefreshChange.__table__
 
@@ -342,7 +341,7 @@ def _apply_enrollments(session: Session, refresh: Refresh, now, applied: Counter
                     sa.literal(refresh.kelurahan_id),
                     sa.literal(program.id),
                     listed.c.beneficiary,
-                    sa.literal(date.today()),
+                    sa.literal(local_today(session.get(Kelurahan, refresh.kelurahan_id))),
                     sa.literal("aktif"),
                     sa.literal(""),
                     sa.literal(now, ENROLLMENT.c.created_at.type),

@@ -18,7 +18,7 @@ from nutera.models import (
     RefreshDecision,
     RefreshRow,
 )
-from nutera.models.base import as_utc
+from nutera.timeutil import as_utc
 
 ROW, PERSON, HOUSEHOLD = RefreshRow.__table__, Person.__table__, Household.__table__
 REFRESH = Refresh.__table__

@@ -17,7 +17,7 @@ from flask import Flask, current_app
 from nutera.audit import Actor, set_actor
 from nutera.extensions import db
 from nutera.models import Refresh, RefreshJob, RefreshLock
-from nutera.models.base import as_utc, utcnow
+from nutera.timeutil import as_utc, utcnow
 
 STALE_AFTER = timedelta(minutes=30)  # a lock whose job has not reported for this long is dead
 POLL_SECONDS = 0.5

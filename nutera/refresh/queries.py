@@ -1,7 +1,7 @@
 """Drill-down lists of a preview, one page at a time, and the refresh history."""
 
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
@@ -9,10 +9,10 @@ from sqlalchemy.orm import Session
 
 from nutera.identity import mask_nik
 from nutera.models import AidProgram, Refresh, Rt, Rw, User
-from nutera.models.base import as_utc
 from nutera.refresh import diff
 from nutera.refresh.diff import ENROLLMENT, HOUSEHOLD, PERSON, ROW
 from nutera.scoping import visible_to
+from nutera.timeutil import as_utc, utcnow
 
 PER_PAGE = 50
 OVERDUE_AFTER = timedelta(days=7)
@@ -302,5 +302,5 @@ def overdue(session: Session, kelurahan_id: int | None) -> tuple[bool, datetime 
         return False, None
     last = diff.last_refresh_at(session, kelurahan_id)
     last = last and as_utc(last)
-    now = datetime.now(UTC)
+    now = utcnow()
     return last is None or now - last > OVERDUE_AFTER, last

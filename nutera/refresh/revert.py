@@ -9,10 +9,10 @@ from sqlalchemy.orm import Session
 
 from nutera.audit import Actor, audit_bulk
 from nutera.models import Refresh, RefreshChange
-from nutera.models.base import utcnow
 from nutera.refresh.commit import CHANGE, RefreshStateError
 from nutera.refresh.diff import ENROLLMENT, HOUSEHOLD, PERSON
 from nutera.refresh.staging import last_committed
+from nutera.timeutil import utcnow
 
 _CREATED = {"household": HOUSEHOLD, "person": PERSON, "enrollment": ENROLLMENT}
 _TABLE_LABELS = {  # every table that refers to a person, a household or an enrollment

@@ -2,18 +2,33 @@
 
 import json
 from collections.abc import Callable
-from datetime import date
 from pathlib import Path
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from nutera.models import AidProgram, Household, Person, Refresh, RefreshRow, Rt, Rw, Setting
-from nutera.models.base import utcnow
+from nutera.models import (
+    AidProgram,
+    Household,
+    Kelurahan,
+    Person,
+    Refresh,
+    RefreshRow,
+    Rt,
+    Rw,
+    Setting,
+)
 from nutera.refresh import reader, rows
 from nutera.refresh.diff import mark_first_rows, preview_counts, staged
 from nutera.refresh.fastpath import FastCheck
-from nutera.refresh.validate import RowContext, duplicate_nik_message, sheet_code
+from nutera.refresh.validate import (
+    DAY_FIRST,
+    MONTH_FIRST,
+    RowContext,
+    duplicate_nik_message,
+    sheet_code,
+)
+from nutera.timeutil import local_today, utcnow
 
 Progress = Callable[[float, str], None]
 BATCH = 5000
@@ -142,8 +157,21 @@ def create_refresh(
 
 
 def missing_fields(mapping: dict[str, str]) -> list[str]:
-    """Required fields the mapping leaves out, as Indonesian labels."""
-    return [reader.FIELDS[f] for f in reader.REQUIRED_FIELDS if not mapping.get(f)]
+    """Required fields the mapping leaves out (a combined RT/RW column stands in for RT and
+    RW), as Indonesian labels."""
+    return [
+        reader.FIELDS[f]
+        for f in reader.REQUIRED_FIELDS
+        if not mapping.get(f) and not mapping.get(reader.COMBINED.get(f, ""))
+    ]
+
+
+def column_samples(refresh: Refresh) -> dict[str, list[str]]:
+    """A few values under each header of the stored file, for the mapping page."""
+    try:
+        return reader.column_samples(refresh.stored_path, _file_info(refresh))
+    except (OSError, reader.ReadError):  # the file is gone (cleaned up): no samples
+        return {}
 
 
 def _file_info(refresh: Refresh) -> reader.FileInfo:
@@ -176,7 +204,12 @@ def _row_context(session: Session, kelurahan_id: int) -> RowContext:
             )
         )
     )
-    return RowContext(columns={}, rts=rts, programs={p.upper() for p in programs})
+    return RowContext(
+        columns={},
+        rts=rts,
+        programs={p.upper() for p in programs},
+        today=local_today(session.get(Kelurahan, kelurahan_id)),
+    )
 
 
 def _count_rows(path: Path, info: reader.FileInfo) -> int:
@@ -206,22 +239,51 @@ _ACCEPTED = (
 _REJECTED = _ACCEPTED + ("error", "raw")
 
 
-def stage_rows(session: Session, refresh: Refresh, progress: Progress = _no_progress) -> None:
-    """Validate every row and insert it into refresh_row in batches (rejected rows too)."""
+def stage_rows(
+    session: Session,
+    refresh: Refresh,
+    progress: Progress = _no_progress,
+    date_order: str | None = None,
+) -> dict:
+    """Validate every row and insert it into refresh_row in batches (rejected rows too).
+
+    Returns the rule dates such as 03/04/2008 were read by: day first unless most dates of
+    the file that read one way only are month first, in which case the file is staged
+    again month first (rare: Indonesian offices write day first)."""
     # Plain tuples: at a million rows the ORM or per-row dicts would cost more than the checks.
     last_id = sa.select(sa.func.max(RefreshRow.id))
     # New rows get ids above the largest one now (rows of another staging may interleave).
     refresh.first_row_id = (session.scalar(last_id) or 0) + 1
     with rows.rare_garbage_collection():
-        _stage(session, refresh, progress)
+        ctx = _stage(session, refresh, progress, date_order or DAY_FIRST)
     refresh.last_row_id = session.scalar(last_id) or 0
     session.flush()
+    rule = date_rule(ctx)
+    if date_order is None and rule["order"] != ctx.date_order and rule["ambiguous"]:
+        session.execute(sa.delete(RefreshRow.__table__).where(staged(refresh.id)))
+        return stage_rows(session, refresh, progress, rule["order"])
+    return rule
 
 
-def _stage(session: Session, refresh: Refresh, progress: Progress) -> None:
+def date_rule(ctx: RowContext) -> dict:
+    """How ambiguous dates were read and the file's votes (distinct dates of each order)."""
+    votes = ctx.date_votes
+    day_first, month_first = len(votes[DAY_FIRST]), len(votes[MONTH_FIRST])
+    return {
+        "order": MONTH_FIRST if month_first > day_first else DAY_FIRST,
+        "used": ctx.date_order,
+        "day_first": day_first,
+        "month_first": month_first,
+        "ambiguous": len(votes["ambiguous"]),
+        "example": min(votes["ambiguous"], default=""),
+    }
+
+
+def _stage(session: Session, refresh: Refresh, progress: Progress, order: str) -> RowContext:
     path = Path(refresh.stored_path)
     info = _file_info(refresh)
     ctx = _row_context(session, refresh.kelurahan_id)
+    ctx.date_order = order
     total = _count_rows(path, info)
     dates_as_text = session.connection().dialect.name == "sqlite"
     digest = reader.ContentDigest(refresh.mapping)
@@ -285,6 +347,7 @@ def _stage(session: Session, refresh: Refresh, progress: Progress) -> None:
     _insert_rows(session, rejected, accepted)
     refresh.content_hash = digest.hexdigest()
     progress(0.7, f"{seen:,} baris dibaca; mencocokkan dengan registri".replace(",", "."))
+    return ctx
 
 
 def _insert_rows(session: Session, rejected: list[tuple], accepted: list[tuple]) -> None:
@@ -384,18 +447,13 @@ def analyse(session: Session, refresh: Refresh, progress: Progress = _no_progres
     refresh.status, refresh.analysed_at = "analisis", utcnow()
     tune_connection(session)
     session.execute(sa.delete(RefreshRow.__table__).where(staged(refresh.id)))
-    stage_rows(session, refresh, progress)
+    rule = stage_rows(session, refresh, progress)
     tune_connection(session)
     match_rows(session, refresh)
     progress(0.85, "Menghitung perbedaan")
-    refresh.counts = preview_counts(session, refresh)
+    refresh.counts = {**preview_counts(session, refresh), "date_rule": rule}
     refresh.status = "pratinjau"
     refresh.message = ""
     session.flush()
     progress(1.0, "Pratinjau siap")
     return refresh.counts
-
-
-def today() -> date:
-    """Today's date (a seam for tests)."""
-    return date.today()

@@ -16,9 +16,9 @@ from nutera.models import (
     SurveyTask,
     User,
 )
-from nutera.models.base import utcnow
 from nutera.surveys.checks import period_of
 from nutera.surveys.comparison import ACTIVE_STATUSES, compare
+from nutera.timeutil import utcnow
 
 HOUSEHOLD_FIELDS = (
     "address",

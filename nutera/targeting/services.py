@@ -11,10 +11,10 @@ from sqlalchemy.orm import Session
 
 from nutera.audit import Actor, audit_bulk
 from nutera.models import AidProgram, Enrollment, Household, Person, TargetingCase, User
-from nutera.models.base import utcnow
 from nutera.programs import rules
 from nutera.programs.attributes import household_context, inclusion_flags, person_context
 from nutera.programs.services import current_rules, settings_for
+from nutera.timeutil import utcnow
 
 CHUNK = 1000
 ENROLLED = ("aktif", "ditangguhkan")
