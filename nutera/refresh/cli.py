@@ -126,8 +126,10 @@ def import_command(
         db.session.commit()
         for key, label in COUNT_LABELS.items():
             click.echo(f"{label:<42} {counts[key]:>10,}".replace(",", "."))
+        if counts.get("coverage_warning"):
+            click.echo(counts["coverage_warning"])
         if counts["no_change"]:
-            click.echo("Tidak ada perubahan.")
+            click.echo(counts.get("summary") or "Tidak ada perubahan.")
         if do_commit and not counts["no_change"]:
             with _Bar("Menerapkan") as bar:
                 commit.commit_refresh(db.session, refresh, actor, bar)

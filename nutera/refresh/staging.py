@@ -451,9 +451,46 @@ def analyse(session: Session, refresh: Refresh, progress: Progress = _no_progres
     tune_connection(session)
     match_rows(session, refresh)
     progress(0.85, "Menghitung perbedaan")
-    refresh.counts = {**preview_counts(session, refresh), "date_rule": rule}
+    counts = {**preview_counts(session, refresh), "date_rule": rule}
+    refresh.counts = coverage(counts, session, refresh)
     refresh.status = "pratinjau"
     refresh.message = ""
     session.flush()
     progress(1.0, "Pratinjau siap")
     return refresh.counts
+
+
+# A "complete" file holding fewer than this share of the registered residents is called out.
+COMPLETE_SHARE = 0.9
+
+
+def coverage(counts: dict, session: Session, refresh: Refresh) -> dict:
+    """The preview counts with the registry's size and, for a file said to hold every
+    resident, a warning when it holds far fewer; the no-change message agrees with both."""
+    registered = session.scalar(
+        sa.select(sa.func.count(Person.id)).where(
+            Person.kelurahan_id == refresh.kelurahan_id, Person.status == "hidup"
+        )
+    )
+    counts["registered"] = registered
+    counts["coverage_warning"] = ""
+    if refresh.complete and registered and counts["rows"] < COMPLETE_SHARE * registered:
+        counts["coverage_warning"] = (
+            f"Berkas hanya memuat {_id_number(counts['rows'])} dari "
+            f"{_id_number(registered)} warga terdaftar — apakah benar seluruh warga?"
+        )
+    if not counts["no_change"]:
+        counts["summary"] = ""
+    elif counts["absent"]:
+        counts["summary"] = (
+            "Tidak ada warga, KK atau kepesertaan yang baru atau berubah, jadi tidak ada yang "
+            f"dapat diterapkan. {_id_number(counts['absent'])} warga terdaftar tidak ada di "
+            "berkas: pemutakhiran tidak mengubah status mereka; periksa di Rincian."
+        )
+    else:
+        counts["summary"] = "Isi berkas sama dengan registri: tidak ada perubahan."
+    return counts
+
+
+def _id_number(value: int) -> str:
+    return f"{value:,}".replace(",", ".")
