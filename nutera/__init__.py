@@ -87,6 +87,7 @@ BLUEPRINTS = (
     ("nutera.refresh", "/pemutakhiran"),
     ("nutera.complaints", None),
     ("nutera.distribution", "/penyaluran"),
+    ("nutera.regions.routes", "/admin/kelurahan"),
 )
 
 
@@ -113,6 +114,7 @@ def register_cli(app: Flask) -> None:
     from nutera.distribution.cli import distribution_cli
     from nutera.programs.cli import programs_cli
     from nutera.refresh.cli import refresh_cli
+    from nutera.regions.cli import regions_cli
 
     for group in (
         users_cli,
@@ -121,5 +123,6 @@ def register_cli(app: Flask) -> None:
         refresh_cli,
         complaints_cli,
         distribution_cli,
+        regions_cli,
     ):
         app.cli.add_command(group)
