@@ -291,3 +291,34 @@ def test_ambiguous_date_mismatch_names_the_rule(runner, world, app, tmp_path):
     errors = rejected_rows(app, latest_refresh(app).id)
     assert list(errors) == [GOOD + 1]
     assert "04/05/1990 dibaca bulan/hari/tahun" in errors[GOOD + 1]
+
+
+def test_mapping_page_maps_combined_columns_by_hand(client, login_as, world, app, tmp_path):
+    rows = people(960)
+    path = tmp_path / "wilayah.csv"
+    with open(path, "w", encoding="utf-8", newline="") as handle:
+        writer = csv.writer(handle, delimiter=";")
+        writer.writerow(["NIK", "No KK", "Nama", "Lahir di/pada", "Wilayah"])
+        for nik, kk, name, _sex, born, rt, rw, defect in rows[:GOOD]:
+            writer.writerow([nik, kk, name, f"BANDUNG, {born:%d-%m-%Y}", f"{rt:03d}/{rw:03d}"])
+    login_as("staff")
+    with open(path, "rb") as handle:
+        data = {
+            "source": "Wilayah",
+            "file": (io.BytesIO(handle.read()), path.name),
+            "kelurahan_id": str(world.kelurahan_id),
+        }
+    mapping_url = client.post(
+        "/pemutakhiran/", data=data, content_type="multipart/form-data"
+    ).location
+    page = client.get(mapping_url).get_data(as_text=True)
+    # Each column shows what it holds (identity numbers masked), in the list and the choices.
+    assert "BANDUNG, " in page and "001/001" in page
+    assert rows[0][0] not in page and rows[0][0][:6] in page
+    assert '<option value="Wilayah">Wilayah (mis. 001/001)</option>' in page
+    chosen = {"nik": "NIK", "kk": "No KK", "name": "Nama"}
+    refused = client.post(mapping_url, data=chosen).get_data(as_text=True)
+    assert "atau satu kolom RT/RW gabungan" in refused
+    chosen.update(rt_rw="Wilayah", birth_place_date="Lahir di/pada")
+    text = client.post(mapping_url, data=chosen, follow_redirects=True).get_data(as_text=True)
+    assert f'data-count="rows">{GOOD}<' in text and 'data-count="ditolak">0<' in text
