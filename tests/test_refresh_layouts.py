@@ -299,7 +299,7 @@ def test_mapping_page_maps_combined_columns_by_hand(client, login_as, world, app
     with open(path, "w", encoding="utf-8", newline="") as handle:
         writer = csv.writer(handle, delimiter=";")
         writer.writerow(["NIK", "No KK", "Nama", "Lahir di/pada", "Wilayah"])
-        for nik, kk, name, _sex, born, rt, rw, defect in rows[:GOOD]:
+        for nik, kk, name, _sex, born, rt, rw, _defect in rows[:GOOD]:
             writer.writerow([nik, kk, name, f"BANDUNG, {born:%d-%m-%Y}", f"{rt:03d}/{rw:03d}"])
     login_as("staff")
     with open(path, "rb") as handle:
