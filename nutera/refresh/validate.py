@@ -51,6 +51,8 @@ _PROGRAM_SEPARATORS = re.compile(r"[,;/\s]+")
 _SEX_VALUES = {
     "L": "L",
     "LAKILAKI": "L",
+    "LAKI": "L",
+    "LELAKI": "L",
     "LK": "L",
     "PRIA": "L",
     "1": "L",
