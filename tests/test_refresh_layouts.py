@@ -322,3 +322,28 @@ def test_mapping_page_maps_combined_columns_by_hand(client, login_as, world, app
     chosen.update(rt_rw="Wilayah", birth_place_date="Lahir di/pada")
     text = client.post(mapping_url, data=chosen, follow_redirects=True).get_data(as_text=True)
     assert f'data-count="rows">{GOOD}<' in text and 'data-count="ditolak">0<' in text
+
+
+def test_unknown_district_is_a_warning_in_the_preview_not_a_refusal(
+    runner, world, app, tmp_path, client, login_as
+):
+    rows = people(980)[:GOOD]
+    odd = factories.make_nik(date(1990, 1, 5), "L", prefix="327399", serial=981)
+    path = tmp_path / "distrik.csv"
+    with open(path, "w", encoding="utf-8", newline="") as handle:
+        writer = csv.writer(handle, delimiter=";")
+        writer.writerow(["NIK", "No KK", "Nama", "RT", "RW"])
+        for nik, kk, name, _sex, _born, rt, rw, _defect in rows:
+            writer.writerow([nik, kk, name, rt, rw])
+        writer.writerow([odd, rows[0][1], "KECAMATAN ASING", 1, 1])
+    result = runner.invoke(
+        args=["refresh", "import", str(path), "--source", "K", "--kelurahan", "3273021003"]
+    )
+    assert result.exit_code == 0, result.output
+    assert cli_counts(result.output) == (GOOD + 1, 0)
+    assert "Kode kecamatan 32.73.99 tidak ada di daftar Kemendagri: 1 baris" in result.output
+    refresh = latest_refresh(app)
+    assert refresh.counts["unknown_districts"] == [{"code": "32.73.99", "rows": 1}]
+    login_as("staff")
+    page = client.get(f"/pemutakhiran/{refresh.id}").get_data(as_text=True)
+    assert 'id="unknown-districts"' in page and "32.73.99 (1 baris)" in page

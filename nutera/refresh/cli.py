@@ -126,6 +126,11 @@ def import_command(
         db.session.commit()
         for key, label in COUNT_LABELS.items():
             click.echo(f"{label:<42} {counts[key]:>10,}".replace(",", "."))
+        for item in counts.get("unknown_districts", []):
+            click.echo(
+                f"Kode kecamatan {item['code']} tidak ada di daftar Kemendagri: "
+                f"{item['rows']} baris (tetap diterima; periksa NIK-nya)."
+            )
         if counts.get("coverage_warning"):
             click.echo(counts["coverage_warning"])
         if counts["no_change"]:

@@ -7,6 +7,7 @@ from pathlib import Path
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from nutera.identity import district_warning
 from nutera.models import (
     AidProgram,
     Household,
@@ -276,7 +277,28 @@ def date_rule(ctx: RowContext) -> dict:
         "month_first": month_first,
         "ambiguous": len(votes["ambiguous"]),
         "example": min(votes["ambiguous"], default=""),
+        "districts": sorted(ctx.districts),
     }
+
+
+def _note_districts(ctx: RowContext, accepted: list[tuple]) -> None:
+    """Remember the district digits of the accepted NIKs of a batch (few distinct values)."""
+    ctx.districts.update([row[3][:6] for row in accepted])
+
+
+def unknown_districts(session: Session, refresh: Refresh, districts: list[str]) -> list[dict]:
+    """Accepted rows whose NIK names a district the Kemendagri list lacks, per code: a
+    warning staff confirm by committing, not a refusal."""
+    unknown = [d for d in districts if district_warning(d, "NIK")]
+    found = []
+    for code in unknown[:20]:
+        rows_of = session.scalar(
+            sa.select(sa.func.count())
+            .select_from(RefreshRow)
+            .where(staged(refresh.id), RefreshRow.error.is_(None), RefreshRow.nik.startswith(code))
+        )
+        found.append({"code": f"{code[:2]}.{code[2:4]}.{code[4:6]}", "rows": rows_of})
+    return found
 
 
 def _stage(session: Session, refresh: Refresh, progress: Progress, order: str) -> RowContext:
@@ -299,6 +321,7 @@ def _stage(session: Session, refresh: Refresh, progress: Progress, order: str) -
         if columns is not columns_seen:  # a new sheet
             # Its rows get ids above every row of the sheets before: lists of rejected rows
             # show the sheets in file order (accepted rows go in after rejected ones).
+            _note_districts(ctx, accepted)
             _insert_rows(session, rejected, accepted)
             ctx.columns, columns_seen = columns, columns
             fast = FastCheck(ctx, dates_as_text, first_of_kk)
@@ -336,6 +359,7 @@ def _stage(session: Session, refresh: Refresh, progress: Progress, order: str) -
         seen += len(chunk)
         if len(accepted) + len(rejected) >= BATCH:
             # The connection is asked for each time: progress may have committed in between.
+            _note_districts(ctx, accepted)
             _insert_rows(session, rejected, accepted)
             # A background job commits with its progress: the range covers every row it
             # committed, so analysing again after a crash deletes them all.
@@ -344,6 +368,7 @@ def _stage(session: Session, refresh: Refresh, progress: Progress, order: str) -
                 min(0.7, 0.7 * seen / total) if total else 0.35,
                 f"{seen:,} baris dibaca".replace(",", "."),
             )
+    _note_districts(ctx, accepted)
     _insert_rows(session, rejected, accepted)
     refresh.content_hash = digest.hexdigest()
     progress(0.7, f"{seen:,} baris dibaca; mencocokkan dengan registri".replace(",", "."))
@@ -448,10 +473,15 @@ def analyse(session: Session, refresh: Refresh, progress: Progress = _no_progres
     tune_connection(session)
     session.execute(sa.delete(RefreshRow.__table__).where(staged(refresh.id)))
     rule = stage_rows(session, refresh, progress)
+    unknown = unknown_districts(session, refresh, rule.pop("districts"))
     tune_connection(session)
     match_rows(session, refresh)
     progress(0.85, "Menghitung perbedaan")
-    counts = {**preview_counts(session, refresh), "date_rule": rule}
+    counts = {
+        **preview_counts(session, refresh),
+        "date_rule": rule,
+        "unknown_districts": unknown,
+    }
     refresh.counts = coverage(counts, session, refresh)
     refresh.status = "pratinjau"
     refresh.message = ""

@@ -80,6 +80,7 @@ class RowContext:
     )
     seen_niks: dict[int, int] = field(default_factory=dict)  # NIK -> sheet * 10^9 + row
     sheets: list[str] = field(default_factory=list)
+    districts: set[str] = field(default_factory=set)  # district digits of accepted NIKs
     _kk_cache: dict[str, KkInfo | str] = field(default_factory=dict)
 
     def kk(self, text: str) -> KkInfo:
