@@ -73,6 +73,14 @@ def current_zone() -> str:
     return current_app.config.get("TIMEZONE", DEFAULT_ZONE)
 
 
+def show_times_in(place: object) -> None:
+    """Show this request's times in the kelurahan's zone (a public page of one kelurahan,
+    or an admin's page about one)."""
+    from flask import g
+
+    g.time_zone = zone_of(place)
+
+
 def local_now(place: object = None) -> datetime:
     """The current time in the kelurahan's zone."""
     return datetime.now(zone(zone_of(place)))

@@ -83,3 +83,16 @@ def test_receipts_name_the_zone_of_the_event_s_kelurahan(app_ctx):
 
     kelurahan = create_kelurahan(db.session, KelurahanInput("6472011001", rts_per_rw="1"))
     assert when(MOMENT, kelurahan) == "22 November 2026 15.32 WITA"
+
+
+def test_public_complaint_status_shows_the_kelurahan_s_time(app, client):
+    from tests.factories_complaints import make_complaint
+
+    with app.app_context():
+        kelurahan = create_kelurahan(db.session, KelurahanInput("9171011001", rts_per_rw="1"))
+        complaint = make_complaint(db.session, kelurahan.id)
+        complaint.created_at = MOMENT
+        db.session.commit()
+        code = complaint.code
+    page = client.get(f"/pengaduan/{code}").get_data(as_text=True)
+    assert "22 November 2026 16.32" in page  # WIT: UTC+9

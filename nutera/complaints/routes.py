@@ -22,8 +22,9 @@ from nutera.complaints.services import (
     normalize_code,
 )
 from nutera.extensions import db, limiter
+from nutera.models import Kelurahan
 from nutera.storage import UploadError
-from nutera.timeutil import local_today
+from nutera.timeutil import local_today, show_times_in
 
 CAPTCHA_PURPOSE = "pengaduan"
 
@@ -146,6 +147,7 @@ def status(code: str):
     if complaint is None:
         abort(404)
     just_filed = session.pop("complaint_filed", None) == complaint.code
+    show_times_in(db.session.get(Kelurahan, complaint.kelurahan_id))
     return _private(
         current_app.make_response(
             render_template(
