@@ -120,3 +120,23 @@ def test_a_complete_file_of_the_whole_registry_has_no_warning(
     assert runner.invoke(args=[*args, "--commit"]).exit_code == 0
     again = runner.invoke(args=[*args, "--complete"])
     assert "apakah benar seluruh warga" not in again.output
+
+
+def test_disabled_button_says_every_row_was_rejected(client, login_as, world, tmp_path):
+    bad = [["123", "456", "", "L", "", "", "001", "001", ""] for _ in range(3)]
+    login_as("staff")
+    path = write_csv(tmp_path / "bad.csv", bad)
+    with open(path, "rb") as handle:
+        data = {
+            "source": "Rusak",
+            "file": (io.BytesIO(handle.read()), path.name),
+            "kelurahan_id": str(world.kelurahan_id),
+        }
+    mapping_url = client.post(
+        "/pemutakhiran/", data=data, content_type="multipart/form-data"
+    ).location
+    text = client.post(mapping_url, data={}, follow_redirects=True).get_data(as_text=True)
+    if 'id="commit-disabled-reason"' not in text:  # the mapping was not confirmed as proposed
+        mapping = {"nik": "NIK", "kk": "NO KK", "name": "NAMA", "rt": "RT", "rw": "RW"}
+        text = client.post(mapping_url, data=mapping, follow_redirects=True).get_data(as_text=True)
+    assert "semua 3 baris berkas ditolak" in text
