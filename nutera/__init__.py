@@ -112,6 +112,7 @@ BLUEPRINTS = (
     ("nutera.complaints", None),
     ("nutera.distribution", "/penyaluran"),
     ("nutera.captcha", None),
+    ("nutera.regions.routes", "/admin/kelurahan"),
 )
 
 
@@ -141,6 +142,7 @@ def register_cli(app: Flask) -> None:
     from nutera.distribution.cli import distribution_cli
     from nutera.programs.cli import programs_cli
     from nutera.refresh.cli import refresh_cli
+    from nutera.regions.cli import regions_cli
 
     for group in (
         users_cli,
@@ -149,5 +151,6 @@ def register_cli(app: Flask) -> None:
         refresh_cli,
         complaints_cli,
         distribution_cli,
+        regions_cli,
     ):
         app.cli.add_command(group)

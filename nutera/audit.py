@@ -17,7 +17,7 @@ from sqlalchemy import event, inspect
 from sqlalchemy.orm import Session
 
 from nutera.models.audit import AuditLog
-from nutera.models.base import utcnow
+from nutera.timeutil import utcnow
 
 _ACTOR_KEY = "audit_actor"
 _SKIPPED_COLUMNS = {"created_at", "updated_at"}

@@ -12,7 +12,7 @@ from sqlalchemy import event
 from sqlalchemy.orm import Session
 
 from nutera.models.api import ChangeEvent, ChangeKind
-from nutera.models.base import utcnow
+from nutera.timeutil import utcnow
 
 _KIND_OF_TABLE = {
     "person": ChangeKind.PERSON,

@@ -1,22 +1,8 @@
 """Indonesian number and date formatting for templates."""
 
-from datetime import UTC, date, datetime
-from zoneinfo import ZoneInfo
+from datetime import date, datetime
 
-MONTHS = [
-    "Januari",
-    "Februari",
-    "Maret",
-    "April",
-    "Mei",
-    "Juni",
-    "Juli",
-    "Agustus",
-    "September",
-    "Oktober",
-    "November",
-    "Desember",
-]
+from nutera import timeutil
 
 
 def number_id(value: int | float | None) -> str:
@@ -31,16 +17,26 @@ def rupiah(value: int | float | None) -> str:
     return "-" if value is None else "Rp " + number_id(value)
 
 
-def date_id(value: date | datetime | None, tz: str = "Asia/Jakarta") -> str:
-    """A date (or aware datetime, shown in WIB) as '22 November 2026' or with time."""
-    if value is None:
-        return "-"
+def date_id(value: date | datetime | None, tz: object = None) -> str:
+    """A date as '22 November 2026'; a stored time with its hour in the kelurahan's zone."""
     if isinstance(value, datetime):
-        if value.tzinfo is None:  # SQLite drops the zone; every stored time is UTC
-            value = value.replace(tzinfo=UTC)
-        value = value.astimezone(ZoneInfo(tz))
-        return f"{value.day} {MONTHS[value.month - 1]} {value.year} {value:%H.%M}"
-    return f"{value.day} {MONTHS[value.month - 1]} {value.year}"
+        return timeutil.format_datetime(value, tz, with_zone=False)
+    return timeutil.format_date(value, tz)
+
+
+def datetime_local(value: datetime | None, tz: object = None) -> str:
+    """A stored time as '22 November 2026 15.32 WITA' in the kelurahan's zone."""
+    return timeutil.format_datetime(value, tz)
+
+
+def time_local(value: datetime | None, tz: object = None) -> str:
+    """A stored time as '15.32' in the kelurahan's zone."""
+    return timeutil.format_time(value, tz)
+
+
+def zone_label(tz: object = None) -> str:
+    """WIB, WITA or WIT for the kelurahan (or the current page)."""
+    return timeutil.zone_label(tz)
 
 
 def init_app(app) -> None:
@@ -48,6 +44,9 @@ def init_app(app) -> None:
     app.add_template_filter(number_id)
     app.add_template_filter(rupiah)
     app.add_template_filter(date_id)
+    app.add_template_filter(datetime_local)
+    app.add_template_filter(time_local)
+    app.add_template_global(zone_label)
     from nutera.models import PERSON_STATUSES, RELATIONS
 
     app.jinja_env.globals.update(RELATIONS=RELATIONS, PERSON_STATUSES=PERSON_STATUSES)

@@ -10,7 +10,8 @@ from dataclasses import dataclass
 from datetime import date
 from functools import lru_cache
 
-from stdnum import numdb
+from nutera import regions
+from nutera.timeutil import local_today
 
 
 class IdentityError(ValueError):
@@ -30,6 +31,11 @@ class NikInfo:
     serial: str
     region_name: str
 
+    @property
+    def district_warning(self) -> str | None:
+        """A message when the district digits name no kecamatan in the list (not a refusal)."""
+        return district_warning(self.nik, "NIK")
+
 
 @dataclass(frozen=True)
 class KkInfo:
@@ -42,6 +48,11 @@ class KkInfo:
     issued_on: date | None
     serial: str
     region_name: str
+
+    @property
+    def district_warning(self) -> str | None:
+        """A message when the district digits name no kecamatan in the list (not a refusal)."""
+        return district_warning(self.kk, "Nomor KK")
 
 
 _NO_SERIAL = "0000"
@@ -70,23 +81,29 @@ def _digits(text: object, label: str) -> str:
     return number
 
 
-@lru_cache(maxsize=4096)
-def _region_parts(prefix: str) -> tuple:
-    """The numdb entries for a four-digit region prefix (cached: bulk imports repeat them)."""
-    return tuple(numdb.get("id/loc").info(prefix))
-
-
 def _region_name(number: str, label: str) -> str:
-    """Name of the regency/city coded by the first four digits, or raise."""
-    parts = _region_parts(number[:4])
-    province, regency = parts[0], parts[1] if len(parts) > 1 else ("", {})
-    if not province[1]:
-        raise IdentityError(f"Kode provinsi {number[:2]} pada {label} tidak dikenal.")
-    if not regency[1]:
+    """'Kota Tarakan, Kalimantan Utara' for the first four digits, or raise."""
+    place = regions.regency(number[:4])
+    if place is None:
+        if number[:2] not in regions.provinces():
+            raise IdentityError(f"Kode provinsi {number[:2]} pada {label} tidak dikenal.")
         raise IdentityError(
-            f"Kode kabupaten/kota {number[:2]}.{number[2:4]} pada {label} tidak dikenal."
+            f"Kode kabupaten/kota {number[:2]}.{number[2:4]} pada {label} tidak dikenal "
+            f"di provinsi {regions.provinces()[number[:2]]}."
         )
-    return regency[1].get("name_id", "")
+    return place.label
+
+
+def district_warning(number: str, label: str) -> str | None:
+    """A warning when digits 5-6 name no district of the regency in the Kemendagri list."""
+    # Only where the list has districts for the regency: a retired code's districts are
+    # filed under its successor's code, so they cannot be checked.
+    if not regions.has_districts(number[:4]) or regions.district_name(number[:6]):
+        return None
+    return (
+        f"Kode kecamatan {number[:2]}.{number[2:4]}.{number[4:6]} pada {label} tidak ada di "
+        "daftar Kemendagri. Periksa kembali; bila KTP/KK memang tertulis demikian, konfirmasi."
+    )
 
 
 def _two_digit_year(yy: int, month: int, day: int, today: date) -> date:
@@ -104,7 +121,7 @@ def _two_digit_year(yy: int, month: int, day: int, today: date) -> date:
 
 def parse_nik(text: object, today: date | None = None) -> NikInfo:
     """Return the normalised NIK with what it encodes, or raise IdentityError."""
-    today = today or date.today()
+    today = today or local_today()
     nik = _digits(text, "NIK")
     region, sex, birth_date = _nik_facts(nik, today)
     return NikInfo(nik, nik[:2], nik[2:4], nik[4:6], birth_date, sex, nik[12:], region)
@@ -148,8 +165,8 @@ def is_valid_kk_issue(digits: str, today: date) -> bool:
 def _nik_facts(nik: str, today: date) -> tuple[str, str, date]:
     """Region name, sex and birth date of 16 digits, or raise IdentityError.
 
-    Only the region (first four digits), the date digits and the serial decide; the
-    district code is not checked (numdb does not list districts)."""
+    Only the region (first four digits), the date digits and the serial decide; an unknown
+    district code is a warning (district_warning), not a refusal."""
     region = _region_name(nik, "NIK")
     sex, birth_date = _nik_birth(nik[6:12], today)
     if nik[12:] == _NO_SERIAL:
@@ -183,7 +200,7 @@ def _nik_birth(digits: str, today: date) -> tuple[str, date]:
 
 def parse_kk(text: object, today: date | None = None) -> KkInfo:
     """Return the normalised KK number with what it encodes, or raise IdentityError."""
-    today = today or date.today()
+    today = today or local_today()
     kk = _digits(text, "Nomor KK")
     region, issued_on = _kk_facts(kk, today)
     return KkInfo(kk, kk[:2], kk[2:4], kk[4:6], issued_on, kk[12:], region)
@@ -203,8 +220,8 @@ def _kk_issue_date(digits: str, today: date) -> date:
 
 
 def _kk_facts(kk: str, today: date) -> tuple[str, date]:
-    """Region name and issue date of 16 digits, or raise IdentityError (the district code is
-    not checked, as for a NIK)."""
+    """Region name and issue date of 16 digits, or raise IdentityError (an unknown district
+    is a warning, as for a NIK)."""
     region = _region_name(kk, "Nomor KK")
     issued_on = _kk_issue_date(kk[6:12], today)
     if kk[12:] == _NO_SERIAL:

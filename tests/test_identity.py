@@ -28,7 +28,7 @@ def test_valid_female_nik_is_decoded():
     assert info.birth_date == date(1990, 1, 5)
     assert info.sex == "P"
     assert info.serial == "0001"
-    assert info.region_name == "BANDUNG"
+    assert info.region_name == "Kota Bandung, Jawa Barat"
 
 
 def test_valid_male_nik_born_this_century():

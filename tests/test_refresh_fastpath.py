@@ -1,6 +1,6 @@
 """The fast path for clean rows answers exactly as check_row does, or leaves the row to it."""
 
-from datetime import date
+from datetime import date, datetime
 
 import pytest
 from hypothesis import given, settings
@@ -8,7 +8,7 @@ from hypothesis import strategies as st
 
 from nutera.refresh import reader, rows
 from nutera.refresh.fastpath import STAGED, FastCheck, staged_values
-from nutera.refresh.validate import RowContext, check_row
+from nutera.refresh.validate import DAY_FIRST, MONTH_FIRST, RowContext, check_row
 from tests.factories_refresh import DATA, SHARED_DATA
 
 TODAY = date(2026, 11, 22)
@@ -154,6 +154,12 @@ VARIANTS = {
         None,
         1.0,
         "Wanita",
+        "Laki-laki",
+        "laki laki",
+        "LK",
+        "Lk",
+        "pr",
+        "PEREMPUAN ",
     ],
     5: [
         "",
@@ -178,6 +184,20 @@ VARIANTS = {
         "01/01/1979",
         "05/01/1991",
         "05/02/1990",
+        "5 Januari 1990",
+        "05 JAN 1990",
+        "5-Jan-1990",
+        "5 Pebruari 1990",
+        "5 Mei 1990",
+        "5 Foo 1990",
+        "1/5/1990",
+        "01/05/1990",
+        "05.01.1990",
+        "1990/01/05",
+        "17/3/2015",
+        "3/17/2015",
+        datetime(1990, 1, 5),
+        date(1990, 1, 6),
     ],
     6: ["Jl. Tamansari No. 1", "  Gg.  Sukamaju  ", "", None, 7.0, "A" * 300],
     7: ["1", "01", " 2 ", "9", "", "a", "\u0663", "001", None, 1.0, 2, "1.0"],
@@ -207,9 +227,10 @@ ROW = st.tuples(
 
 
 @settings(max_examples=3000, deadline=None)
-@given(st.lists(ROW, min_size=1, max_size=4), st.booleans(), st.data())
-def test_fast_path_gives_check_rows_values_or_steps_aside(rows, dates_as_text, data):
+@given(st.lists(ROW, min_size=1, max_size=4), st.booleans(), st.booleans(), st.data())
+def test_fast_path_gives_check_rows_values_or_steps_aside(rows, dates_as_text, month_first, data):
     ctx = context()
+    ctx.date_order = MONTH_FIRST if month_first else DAY_FIRST
     # Shared, so an answer cached for one row is tested on the next.
     fast = FastCheck(ctx, dates_as_text)
     for base, columns, width in rows:
@@ -306,3 +327,79 @@ def test_every_row_of_the_sample_files_gets_check_rows_answer(path):
             answered += assert_same_answer(fast, ctx, cells)
     if path.suffix == ".csv":
         assert answered > 0  # text files are what the fast path is for
+
+
+# The layouts with combined columns: RT/RW in column 7 (column 8 left empty) and
+# Tempat/Tgl lahir in column 5.
+COMBINED_COLUMNS = {
+    **{k: v for k, v in COLUMNS.items() if k not in ("rt", "rw", "birth_date")},
+    "rt_rw": 7,
+    "birth_place_date": 5,
+}
+COMBINED_CLEAN = [
+    [*row[:5], f"BANDUNG, {row[5]}" if row[5] else "", row[6], f"{row[7]}/{row[8]}", "", row[9]]
+    for row in CLEAN
+]
+COMBINED_VARIANTS = {
+    **VARIANTS,
+    5: [
+        "",
+        "BANDUNG, 05/01/1990",
+        "Bandung / 5 Januari 1990",
+        "BANDUNG 05-01-1990",
+        "KAB. BANDUNG,05/01/1990",
+        "BANDUNG, 1990-01-05",
+        "BANDUNG,",
+        "BANDUNG",
+        "05/01/1990",
+        "BANDUNG, 06/01/1990",
+        "BANDUNG, 01/05/1990",
+        "BANDUNG, 17/03/2015",
+        "BANDUNG, 1 Januari 1979",
+        None,
+        date(1990, 1, 5),
+        32878,
+    ],
+    7: [
+        "001/001",
+        "1/1",
+        "RT 001 RW 001",
+        "RT.01/RW.01",
+        "rt 2 / rw 3",
+        "02/03",
+        "3/2",
+        "2-2",
+        "RT 1",
+        "1/9",
+        "",
+        "x/y",
+        None,
+        "1/1/1",
+        "٣/1",
+    ],
+    8: ["", "1"],
+}
+COMBINED_ROW = st.tuples(
+    st.sampled_from(COMBINED_CLEAN),
+    st.lists(st.sampled_from(sorted(COMBINED_VARIANTS)), max_size=3),
+)
+
+
+@settings(max_examples=2000, deadline=None)
+@given(st.lists(COMBINED_ROW, min_size=1, max_size=4), st.booleans(), st.booleans(), st.data())
+def test_fast_path_agrees_on_combined_rt_rw_and_place_date_columns(
+    rows, dates_as_text, month_first, data
+):
+    ctx = context(COMBINED_COLUMNS)
+    ctx.date_order = MONTH_FIRST if month_first else DAY_FIRST
+    fast = FastCheck(ctx, dates_as_text)
+    for base, columns in rows:
+        cells = list(base)
+        for column in columns:
+            cells[column] = data.draw(st.sampled_from(COMBINED_VARIANTS[column]))
+        assert_same_answer(fast, ctx, cells)
+
+
+def test_clean_combined_rows_take_the_fast_path():
+    ctx = context(COMBINED_COLUMNS)
+    assert all(assert_same_answer(FastCheck(ctx), ctx, row) for row in COMBINED_CLEAN)

@@ -61,3 +61,10 @@ def test_birth_date_is_checked_even_before_sex_is_chosen():
     assert set(member_problems({"nik": nik, "sex": "", "birth_date": date(1985, 3, 15)})) == {
         "birth_date"
     }
+
+
+def test_unknown_district_is_a_warning_the_volunteer_can_confirm():
+    member = {"nik": "3273994501900001", "birth_date": date(1990, 1, 5), "sex": "P"}
+    problems = member_problems(member, today=date(2026, 11, 22))
+    assert "Kode kecamatan 32.73.99" in problems["nik"]
+    assert member_problems({**member, "confirm_mismatch": True}, today=date(2026, 11, 22)) == {}

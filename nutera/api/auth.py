@@ -22,7 +22,7 @@ from limits import parse_many
 
 from nutera.extensions import csrf, db, limiter
 from nutera.models.api import SCOPE_LABELS, ApiClient, ApiScope, ApiToken, token_digest
-from nutera.models.base import utcnow
+from nutera.timeutil import utcnow
 
 __all__ = ["SCOPE_LABELS", "ApiScope", "client_required", "current_client"]
 

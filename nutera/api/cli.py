@@ -1,7 +1,6 @@
 """flask api ...: register clients and run webhook deliveries from the command line."""
 
 import time
-from datetime import date
 
 import click
 import sqlalchemy as sa
@@ -12,6 +11,7 @@ from nutera.api.clients import ClientError, ClientInput, register_client
 from nutera.extensions import db
 from nutera.models import Kelurahan, User
 from nutera.models.api import ApiClient, ApiScope
+from nutera.timeutil import local_today
 
 api_cli = AppGroup("api", help="Klien API dan webhook.")
 
@@ -34,7 +34,7 @@ def create_client(name, scopes, codes, whole_city, ips, expires, admin_username)
         name, list(scopes), ids, whole_city, " ".join(ips), expires.date() if expires else None
     )
     try:
-        client, secret = register_client(db.session, admin, data, date.today())
+        client, secret = register_client(db.session, admin, data, local_today())
     except ClientError as error:
         raise click.ClickException(str(error)) from None
     db.session.commit()

@@ -2,7 +2,7 @@
 
 import secrets
 from dataclasses import dataclass
-from datetime import date, datetime, time
+from datetime import date, timedelta
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
@@ -10,7 +10,7 @@ from werkzeug.security import generate_password_hash
 
 from nutera.models import Kelurahan, User
 from nutera.models.api import ApiClient, ApiScope, ApiToken
-from nutera.models.base import utcnow
+from nutera.timeutil import day_end_utc, utcnow
 
 
 class ClientError(ValueError):
@@ -77,7 +77,7 @@ def register_client(
         whole_city=data.whole_city,
         ip_allowlist=" ".join(data.ip_allowlist.replace(",", " ").split()),
         expires_at=(
-            datetime.combine(data.expires_on, time(23, 59, 59)).astimezone()
+            day_end_utc(data.expires_on) - timedelta(seconds=1)  # 23.59.59 WIB
             if data.expires_on
             else None
         ),

@@ -1,7 +1,7 @@
 """Staff and admin pages for API clients: register, show the secret once, rotate, revoke."""
 
 import sqlalchemy as sa
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_login import current_user
 
 from nutera.api.clients import (
@@ -14,10 +14,10 @@ from nutera.api.clients import (
 )
 from nutera.api.forms import ClientForm
 from nutera.auth.decorators import roles_required
-from nutera.complaints.services import local_today
 from nutera.extensions import db
 from nutera.models import AuditLog, Kelurahan
 from nutera.models.api import ApiClient, WebhookDelivery
+from nutera.timeutil import local_today
 
 bp = Blueprint("api_clients", __name__, url_prefix="/kelola/api-klien")
 
@@ -62,9 +62,7 @@ def new():
             expires_on=form.expires_on.data,
         )
         try:
-            client, secret = register_client(
-                db.session, current_user, data, local_today(current_app.config["TIMEZONE"])
-            )
+            client, secret = register_client(db.session, current_user, data, local_today())
         except ClientError as error:
             form.name.errors = [*form.name.errors, str(error)]
         else:

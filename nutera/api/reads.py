@@ -9,7 +9,7 @@ from nutera.api.auth import current_client
 from nutera.extensions import db
 from nutera.lookup.services import nik_digest
 from nutera.models import AuditLog
-from nutera.models.base import utcnow
+from nutera.timeutil import utcnow
 
 
 def record_read(niks: Iterable[str | None], count: int, purpose: str = "") -> None:

@@ -4,7 +4,7 @@ import re
 
 from marshmallow import Schema, ValidationError, fields, validate
 
-from nutera.models.base import as_utc
+from nutera.timeutil import as_utc
 
 
 class UtcDateTime(fields.DateTime):

@@ -22,7 +22,7 @@ from standardwebhooks.webhooks import Webhook
 from nutera.api.resources.changes import kinds_for
 from nutera.changes import publish
 from nutera.models.api import ApiClient, ChangeEvent, WebhookDelivery
-from nutera.models.base import as_utc, utcnow
+from nutera.timeutil import as_utc, utcnow
 
 BATCH = 500
 MAX_ATTEMPTS = 8

@@ -1,7 +1,6 @@
 """Account operations that need no request."""
 
 import secrets
-from datetime import UTC, datetime
 from functools import cache
 
 import sqlalchemy as sa
@@ -9,6 +8,7 @@ from sqlalchemy.orm import Session
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from nutera.models import ROLES, Kelurahan, Rt, User
+from nutera.timeutil import utcnow
 
 
 class AccountError(ValueError):
@@ -38,7 +38,7 @@ def authenticate(session: Session, username: str, password: str) -> User | None:
 
 def mark_signed_in(user: User) -> None:
     """Note a completed sign-in (shown in the account list)."""
-    user.last_login_at = datetime.now(UTC)
+    user.last_login_at = utcnow()
 
 
 MIN_PASSWORD_LENGTH = 10

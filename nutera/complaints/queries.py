@@ -1,8 +1,7 @@
 """Read-side of complaints: the public lookups and the staff queue, always scoped."""
 
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
-from zoneinfo import ZoneInfo
+from datetime import date, datetime, timedelta
 
 import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
@@ -21,9 +20,9 @@ from nutera.models import (
     Rw,
     User,
 )
-from nutera.models.base import utcnow
 from nutera.models.complaints import OPEN_STATUSES
 from nutera.scoping import scoped_select
+from nutera.timeutil import to_local, utcnow
 
 # The queue's filter for every complaint still waiting on staff (not a stored status).
 OPEN_FILTER = "terbuka"
@@ -68,9 +67,7 @@ class PublicRow:
 
 def _local_day(moment: datetime, tz: str) -> date:
     """The kelurahan's calendar day of a UTC moment (SQLite returns it without a zone)."""
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=UTC)
-    return moment.astimezone(ZoneInfo(tz)).date()
+    return to_local(moment, tz).date()
 
 
 def recent_public(kelurahan_id: int, tz: str, limit: int = 10) -> list[PublicRow]:

@@ -19,11 +19,12 @@ from nutera.complaints.services import (
     ComplaintInput,
     file_complaint,
     holidays_for,
-    local_today,
     normalize_code,
 )
 from nutera.extensions import db, limiter
+from nutera.models import Kelurahan
 from nutera.storage import UploadError
+from nutera.timeutil import local_today, show_times_in
 
 CAPTCHA_PURPOSE = "pengaduan"
 
@@ -97,7 +98,7 @@ def new_complaint():
                 db.session,
                 complaint_input(form, kelurahan.id),
                 form.photos.data,
-                local_today(current_app.config["TIMEZONE"]),
+                local_today(kelurahan),
                 holidays_for(db.session, kelurahan.id),
             )
         except UploadError as error:
@@ -113,7 +114,7 @@ def new_complaint():
         kelurahan=kelurahan,
         several=len(kelurahans) > 1,
         captcha_image=captcha.new_challenge(CAPTCHA_PURPOSE),
-        recent=queries.recent_public(kelurahan.id, current_app.config["TIMEZONE"]),
+        recent=queries.recent_public(kelurahan.id, kelurahan.time_zone_name),
     )
 
 
@@ -151,6 +152,7 @@ def status(code: str):
     if complaint is None:
         abort(404)
     just_filed = session.pop("complaint_filed", None) == complaint.code
+    show_times_in(db.session.get(Kelurahan, complaint.kelurahan_id))
     return _private(
         current_app.make_response(
             render_template(

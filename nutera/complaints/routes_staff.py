@@ -1,6 +1,6 @@
 """The staff desk: queue, one complaint, and the actions on it."""
 
-from flask import current_app, flash, redirect, render_template, request, url_for
+from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from nutera.auth.decorators import roles_required
@@ -20,13 +20,14 @@ from nutera.models import (
 )
 from nutera.scoping import get_visible_or_404
 from nutera.storage import send_stored
+from nutera.timeutil import local_today
 
 DESK = "/meja-pengaduan"
 STAFF = ("admin", "staff")
 
 
 def _today():
-    return services.local_today(current_app.config["TIMEZONE"])
+    return local_today()  # in the signed-in user's kelurahan
 
 
 def _filters() -> queries.QueueFilters:

@@ -7,9 +7,8 @@ caller commits. Staff changes reach the audit log through the session's actor.
 import secrets
 from collections.abc import Collection
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date
 from typing import BinaryIO
-from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
@@ -30,8 +29,8 @@ from nutera.models import (
     TargetingKind,
     User,
 )
-from nutera.models.base import utcnow
 from nutera.storage import UploadError, save_image, stored_path
+from nutera.timeutil import local_today, utcnow  # noqa: F401 (local_today: callers)
 
 CODE_ALPHABET = "ACDEFHJKLMNPRTUVWXY34679"  # no 0/O, 1/I/L, 2/Z, 5/S, 8/B look-alikes
 CODE_LENGTH = 10  # 24**10 ~ 6.3e13 codes: about 46 bits, never guessable by enumeration
@@ -88,11 +87,6 @@ def normalize_code(text: str | None) -> str | None:
         return None
     half = CODE_LENGTH // 2
     return f"{CODE_PREFIX}-{raw[:half]}-{raw[half:]}"
-
-
-def local_today(tz: str = "Asia/Jakarta") -> date:
-    """Today's date where the kelurahan is."""
-    return datetime.now(ZoneInfo(tz)).date()
 
 
 def holidays_for(session: Session, kelurahan_id: int) -> set[date]:

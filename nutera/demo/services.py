@@ -68,13 +68,13 @@ PROGRAMS = {
 }
 
 KELURAHAN = {
-    "code": "3273021003",
+    "code": "3273091002",  # Kemendagri 32.73.09.1002: Taman Sari, Bandung Wetan
     "name": "Tamansari",
     "kecamatan": "Bandung Wetan",
     "kota": "Kota Bandung",
     "kode_pos": "40116",
 }
-REGION_PREFIX = "327302"  # Kota Bandung (32 73), Kecamatan Bandung Wetan
+REGION_PREFIX = "327309"  # Kota Bandung (32 73), Kecamatan Bandung Wetan (09)
 STREETS = [
     "Jl. Tamansari",
     "Jl. Tamansari Bawah",

@@ -1,7 +1,7 @@
 """PDFs of a distribution: invitations with QR codes, handover receipts, the event report."""
 
 from collections.abc import Iterable
-from datetime import UTC, datetime
+from datetime import datetime
 
 import qrcode
 from fpdf import FPDF
@@ -12,6 +12,7 @@ from nutera.formatting import date_id, number_id, rupiah
 from nutera.identity import mask_name, mask_nik
 from nutera.models import PROXY_RELATIONS, DistributionEvent, Handover
 from nutera.storage import stored_path
+from nutera.timeutil import format_datetime
 
 NEXT_LINE = {"new_x": XPos.LMARGIN, "new_y": YPos.NEXT}
 
@@ -21,13 +22,9 @@ def _t(text: object) -> str:
     return str(text if text is not None else "-").encode("latin-1", "replace").decode("latin-1")
 
 
-def when(value: datetime | None) -> str:
-    """A stored instant in WIB; naive values (SQLite) are UTC."""
-    if value is None:
-        return "-"
-    if value.tzinfo is None:
-        value = value.replace(tzinfo=UTC)
-    return date_id(value)
+def when(value: datetime | None, place: object = None) -> str:
+    """A stored instant in the kelurahan's zone, with WIB/WITA/WIT."""
+    return format_datetime(value, place)
 
 
 def _new_pdf(orientation: str = "P", page_format: str | tuple = "A4") -> FPDF:
@@ -128,7 +125,7 @@ def receipt_pdf(
         [
             ("Penerima", recipient_name),
             ("NIK", mask_nik(recipient_nik) if recipient_nik else "-"),
-            ("Diterima pada", when(handover.received_at) + " WIB"),
+            ("Diterima pada", when(handover.received_at, event.kelurahan)),
             ("Petugas", officer_name),
         ],
     )
@@ -247,7 +244,7 @@ def report_pdf(
             row.name,
             mask_nik(row.nik) if row.nik else "-",
             row.rt_label,
-            when(row.received_at),
+            when(row.received_at, event.kelurahan),
             row.officer or "-",
             "; ".join(remark),
         )

@@ -44,7 +44,7 @@ CAPTURERS = ("admin", "staff", "volunteer")
 
 @bp.app_template_filter("wib")
 def wib_filter(value) -> str:
-    """A stored instant shown in WIB (naive SQLite values are UTC)."""
+    """A stored instant in the signed-in user's kelurahan zone, with WIB/WITA/WIT."""
     return when(value)
 
 
@@ -230,7 +230,7 @@ def _submit(
     except DuplicateHandover as duplicate:
         earlier = duplicate.existing
         message = (
-            f"Ditolak: bantuan sudah diterima pada {when(earlier.received_at)} WIB, "
+            f"Ditolak: bantuan sudah diterima pada {when(earlier.received_at)}, "
             f"dicatat oleh {earlier.officer.full_name}."
         )
         return jsonify(
@@ -244,7 +244,7 @@ def _submit(
     figures = progress(handover.event_id)
     return jsonify(
         status="recorded" if created else "already_recorded",
-        message=f"Serah terima tercatat pada {when(handover.received_at)} WIB.",
+        message=f"Serah terima tercatat pada {when(handover.received_at)}.",
         handover_id=handover.id,
         received_at=when(handover.received_at),
         received=figures.received,

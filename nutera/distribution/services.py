@@ -34,8 +34,8 @@ from nutera.models import (
     Role,
     User,
 )
-from nutera.models.base import utcnow
 from nutera.storage import UploadError, reencode_image, save_image, stored_path
+from nutera.timeutil import utcnow
 
 EVIDENCE_KIND = "handover"
 THUMB_KIND = "handover-thumb"

@@ -11,8 +11,9 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash
 
 from nutera.extensions import db
-from nutera.models.base import TimestampMixin, as_utc, utcnow
+from nutera.models.base import TimestampMixin
 from nutera.models.region import Kelurahan
+from nutera.timeutil import as_utc, utcnow
 
 
 class ApiScope(StrEnum):

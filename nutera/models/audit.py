@@ -8,7 +8,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from nutera.extensions import db
 from nutera.models.accounts import User
-from nutera.models.base import utcnow
+from nutera.timeutil import utcnow
 
 
 class AuditLog(db.Model):

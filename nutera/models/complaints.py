@@ -12,11 +12,12 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from nutera.extensions import db
 from nutera.models.accounts import User
-from nutera.models.base import TimestampMixin, utcnow
+from nutera.models.base import TimestampMixin
 from nutera.models.labels import LabelledEnum
 from nutera.models.people import Household, Person
 from nutera.models.programs import Enrollment
 from nutera.models.region import Rt
+from nutera.timeutil import utcnow
 
 
 class ComplaintCategory(LabelledEnum):

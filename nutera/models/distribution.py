@@ -8,9 +8,11 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from nutera.extensions import db
 from nutera.models.accounts import User
-from nutera.models.base import TimestampMixin, utcnow
+from nutera.models.base import TimestampMixin
 from nutera.models.people import Household, Person
 from nutera.models.programs import AidProgram, Enrollment
+from nutera.models.region import Kelurahan
+from nutera.timeutil import utcnow
 
 PROXY_RELATIONS = {
     "suami": "Suami",
@@ -53,6 +55,7 @@ class DistributionEvent(TimestampMixin, db.Model):
         sa.String(64), default=GENESIS_HASH, server_default=GENESIS_HASH
     )
 
+    kelurahan: Mapped[Kelurahan] = relationship()  # its time zone for receipts
     program: Mapped[AidProgram] = relationship()
     volunteers: Mapped[list[User]] = relationship(
         secondary=event_volunteer, order_by=User.full_name

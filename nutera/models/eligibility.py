@@ -8,8 +8,9 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from nutera.extensions import db
 from nutera.models.accounts import User
-from nutera.models.base import TimestampMixin, utcnow
+from nutera.models.base import TimestampMixin
 from nutera.models.programs import AidProgram
+from nutera.timeutil import utcnow
 
 
 class ProgramInfo(TimestampMixin, db.Model):

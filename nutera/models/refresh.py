@@ -14,8 +14,8 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from nutera.extensions import db
 from nutera.models.accounts import User
-from nutera.models.base import utcnow
 from nutera.models.labels import LabelledEnum
+from nutera.timeutil import utcnow
 
 
 # The workflow's rules over these live in nutera/refresh/states.py; the types are here so

@@ -4,6 +4,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from nutera.extensions import db
+from nutera.regions import province_time_zone
 
 
 class Kelurahan(db.Model):
@@ -17,8 +18,15 @@ class Kelurahan(db.Model):
     kecamatan: Mapped[str] = mapped_column(sa.String(100))
     kota: Mapped[str] = mapped_column(sa.String(100))
     kode_pos: Mapped[str] = mapped_column(sa.String(5))
+    # IANA zone; empty means the province's (WIB, WITA or WIT by the code's first digits).
+    time_zone: Mapped[str | None] = mapped_column(sa.String(32))
 
     rws: Mapped[list["Rw"]] = relationship(back_populates="kelurahan", order_by="Rw.number")
+
+    @property
+    def time_zone_name(self) -> str:
+        """The kelurahan's IANA time zone (its own, else its province's)."""
+        return self.time_zone or province_time_zone(self.code or "")
 
     def __repr__(self) -> str:
         return f"<Kelurahan {self.code} {self.name}>"

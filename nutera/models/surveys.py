@@ -8,11 +8,12 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from nutera.extensions import db
 from nutera.models.accounts import User
-from nutera.models.base import TimestampMixin, utcnow
+from nutera.models.base import TimestampMixin
 from nutera.models.labels import LabelledEnum
 from nutera.models.people import Household, HouseObservation
 from nutera.models.region import Rt
 from nutera.models.work import SurveyTask
+from nutera.timeutil import utcnow
 
 
 class SurveyStatus(LabelledEnum):

@@ -133,8 +133,15 @@ def _analyse_and_commit(refresh, actor: Actor, do_commit: bool) -> None:
     db.session.commit()  # the preview stands even if applying it fails
     for key, label in COUNT_LABELS.items():
         click.echo(f"{label:<42} {counts[key]:>10,}".replace(",", "."))
+    for item in counts.get("unknown_districts", []):
+        click.echo(
+            f"Kode kecamatan {item['code']} tidak ada di daftar Kemendagri: "
+            f"{item['rows']} baris (tetap diterima; periksa NIK-nya)."
+        )
+    if counts.get("coverage_warning"):
+        click.echo(counts["coverage_warning"])
     if counts["no_change"]:
-        click.echo("Tidak ada perubahan.")
+        click.echo(counts.get("summary") or "Tidak ada perubahan.")
     if do_commit and not counts["no_change"]:
         with _Bar("Menerapkan") as bar:
             services.apply(db.session, refresh, actor, bar)

@@ -5,7 +5,6 @@ every record the refresh touched. The caller commits once (or rolls back on any 
 """
 
 from collections import Counter
-from datetime import date
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
@@ -20,7 +19,6 @@ from nutera.models import (
     Refresh,
     Residence,
 )
-from nutera.models.base import as_utc, utcnow
 from nutera.refresh import diff
 from nutera.refresh.staging import tune_connection
 from nutera.refresh.states import (
@@ -33,6 +31,7 @@ from nutera.refresh.states import (
     require_preview,
 )
 from nutera.refresh.tables import CHANGE, ENROLLMENT, HOUSEHOLD, PERSON, ROW
+from nutera.timeutil import as_utc, local_today, utcnow
 
 __all__ = ["RefreshStateError", "commit_refresh"]
 
@@ -356,7 +355,7 @@ def _apply_enrollments(session: Session, refresh: Refresh, now, applied: Counter
                     sa.literal(refresh.kelurahan_id),
                     sa.literal(program.id),
                     listed.c.beneficiary,
-                    sa.literal(date.today()),
+                    sa.literal(local_today(session.get(Kelurahan, refresh.kelurahan_id))),
                     sa.literal(EnrollmentStatus.AKTIF, sa.String),
                     sa.literal(""),
                     sa.literal(now, ENROLLMENT.c.created_at.type),

@@ -10,9 +10,9 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from nutera.models import ENROLLED, AidProgram, PersonStatus, Refresh, Target
-from nutera.models.base import as_utc
 from nutera.refresh.states import RefreshStatus
 from nutera.refresh.tables import DECISION, ENROLLMENT, HOUSEHOLD, PERSON, REFRESH, ROW
+from nutera.timeutil import as_utc
 
 PERSON_FIELDS = {
     "name": "Nama",

@@ -8,14 +8,17 @@ alone writes the messages. tests/test_refresh_fastpath.py proves both give the s
 """
 
 import sys
+from datetime import date, datetime
 from typing import Any
 
 from nutera.identity import is_known_region, is_plain_number, is_valid_kk_issue, nik_birth_facts
 from nutera.refresh.validate import (
     RowContext,
     check_row,
-    parse_date,
+    place_date_text,
     program_list,
+    read_date,
+    rt_rw_numbers,
     sex_code,
     whole_number,
 )
@@ -39,7 +42,17 @@ class FastCheck:
         self.valid_kks = valid_kks if valid_kks is not None else set()
         self.today = ctx.today
         self.dates_as_text = dates_as_text  # SQLite stores dates as ISO text
-        self.index = tuple(ctx.columns.get(name) for name in _ORDER)
+        columns = ctx.columns
+        index = [columns.get(name) for name in _ORDER]
+        # Combined columns: the RT/RW cell stands at both RT and RW, the Tempat/Tgl lahir
+        # cell at the birth date, exactly where check_row reads them.
+        self.combined_rt = not ("rt" in columns and "rw" in columns) and "rt_rw" in columns
+        if self.combined_rt:
+            index[6] = index[7] = columns["rt_rw"]
+        self.place_date = "birth_date" not in columns and "birth_place_date" in columns
+        if self.place_date:
+            index[4] = columns["birth_place_date"]
+        self.index = tuple(index)
         mapped = [i for i in self.index if i is not None]
         # Without the required columns every row has an error: nothing to speed up.
         enabled = all(self.index[i] is not None for i in (0, 1, 2, 6, 7))
@@ -135,10 +148,17 @@ class FastCheck:
         """(sex, birth date as staged) when the NIK's date digits agree with the column."""
         # An empty birth date column takes the NIK's date.
         facts = nik_birth_facts(digits, self.today)
-        if facts is None or type(raw) is not str:
+        if facts is None:
             return None
+        if type(raw) is date or type(raw) is datetime:  # a date cell of a workbook
+            raw = raw.date() if type(raw) is datetime else raw
+        elif type(raw) is not str:
+            return None
+        elif self.place_date:
+            raw = place_date_text(raw).strip()
+        else:
+            raw = raw.strip()
         nik_sex, nik_born = facts
-        raw = raw.strip()
         born = nik_born
         if raw:
             born = self._plausible_date(raw)
@@ -161,15 +181,18 @@ class FastCheck:
             sex = _remember(self._sex, raw, sex_code(raw))
         return sex == nik_sex
 
-    def _plausible_date(self, raw: str):
+    def _plausible_date(self, raw: str | date):
         try:
-            born = parse_date(raw)
+            born = read_date(raw, self.ctx)
         except ValueError:
             return None
         return None if born > self.ctx.today or born.year < 1880 else born
 
     def _rt_id(self, rt: str, rw: str) -> int | None:
-        rt_number, rw_number = whole_number(rt.strip()), whole_number(rw.strip())
+        if self.combined_rt:
+            rt_number, rw_number = rt_rw_numbers(rt) or (None, None)
+        else:
+            rt_number, rw_number = whole_number(rt.strip()), whole_number(rw.strip())
         rt_id = (
             None
             if rt_number is None or rw_number is None

@@ -6,7 +6,7 @@ from wtforms import BooleanField, SelectField, StringField, SubmitField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length
 
-from nutera.refresh.reader import FIELDS, REQUIRED_FIELDS
+from nutera.refresh.reader import COMBINED, FIELDS, REQUIRED_FIELDS
 
 
 class UploadForm(FlaskForm):
@@ -34,20 +34,41 @@ class UploadForm(FlaskForm):
     submit = SubmitField("Unggah dan periksa")
 
 
-def mapping_form(headers: list[str], proposed: dict[str, str], formdata=None) -> FlaskForm:
-    """One select per field, choices being the file's column headers."""
+def mapping_form(
+    headers: list[str],
+    proposed: dict[str, str],
+    formdata=None,
+    samples: dict[str, list[str]] | None = None,
+) -> FlaskForm:
+    """One select per field, choices being the file's column headers (with a sample value)."""
 
     class MappingForm(FlaskForm):
         submit = SubmitField("Gunakan pemetaan ini dan periksa berkas")
 
-    choices = [SelectChoice("", "— tidak ada —")] + [SelectChoice(h, h) for h in headers if h]
+        def validate(self, extra_validators=None) -> bool:
+            """RT and RW come from their own columns or from one RT/RW gabungan column."""
+            valid = super().validate(extra_validators)
+            for name in ("rt", "rw"):
+                if not getattr(self, name).data and not self.rt_rw.data:
+                    getattr(self, name).errors.append(
+                        f"Pilih kolom untuk {FIELDS[name]}, atau satu kolom RT/RW gabungan."
+                    )
+                    valid = False
+            return valid
+
+    samples = samples or {}
+    choices = [SelectChoice("", "— tidak ada —")] + [
+        SelectChoice(h, f"{h} (mis. {samples[h][0]})" if samples.get(h) else h)
+        for h in headers
+        if h
+    ]
     for field, label in FIELDS.items():
-        required = field in REQUIRED_FIELDS
+        required = field in REQUIRED_FIELDS and field not in COMBINED
         setattr(
             MappingForm,
             field,
             SelectField(
-                label + (" *" if required else ""),
+                label + (" *" if field in REQUIRED_FIELDS else ""),
                 choices=choices,
                 default=proposed.get(field, ""),
                 validators=[DataRequired(f"Pilih kolom untuk {label}.")] if required else [],

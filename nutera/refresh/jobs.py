@@ -16,7 +16,6 @@ from flask import Flask, current_app
 
 from nutera.extensions import db
 from nutera.models import Refresh, RefreshJob, RefreshLock
-from nutera.models.base import as_utc, utcnow
 from nutera.refresh.states import (
     JOB_FINISHED,
     JOB_RUNNING,
@@ -26,6 +25,7 @@ from nutera.refresh.states import (
     RefreshStatus,
     no_progress,
 )
+from nutera.timeutil import as_utc, utcnow
 
 STALE_AFTER = timedelta(minutes=30)  # a lock whose job has not reported for this long is dead
 POLL_SECONDS = 0.5

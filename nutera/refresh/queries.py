@@ -1,15 +1,15 @@
 """What the refresh pages show besides the drill-down lists: history, overdue, sources."""
 
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from nutera.models import Refresh, User
-from nutera.models.base import as_utc
 from nutera.pagination import Page, paginate_rows
 from nutera.refresh import diff, staging
 from nutera.scoping import visible_to
+from nutera.timeutil import as_utc, utcnow
 
 OVERDUE_AFTER = timedelta(days=7)
 HISTORY_PER_PAGE = 20
@@ -27,7 +27,7 @@ def overdue(session: Session, kelurahan_id: int | None) -> tuple[bool, datetime 
         return False, None
     last = diff.last_refresh_at(session, kelurahan_id)
     last = last and as_utc(last)
-    now = datetime.now(UTC)
+    now = utcnow()
     return last is None or now - last > OVERDUE_AFTER, last
 
 

@@ -28,13 +28,38 @@ FIELDS = {
     "rt": "RT",
     "rw": "RW",
     "programs": "Program bansos",
+    # Combined columns offices use; new fields go last (the content digest hashes in order).
+    "rt_rw": "RT/RW gabungan",
+    "birth_place_date": "Tempat/Tgl lahir",
 }
 REQUIRED_FIELDS = ("nik", "kk", "name", "rt", "rw")
+# A field that one combined column can stand in for.
+COMBINED = {"rt": "rt_rw", "rw": "rt_rw", "birth_date": "birth_place_date"}
 
 # Header spellings seen in kelurahan files, normalised by _norm (upper case, letters/digits).
 ALIASES = {
-    "nik": {"NIK", "NONIK", "NOMORNIK", "NOMORINDUKKEPENDUDUKAN", "NIKKTP", "NONIKKTP"},
-    "kk": {"NOKK", "NOMORKK", "KK", "NKK", "NOMORKARTUKELUARGA", "NOKARTUKELUARGA", "NIKKK"},
+    "nik": {
+        "NIK",
+        "NONIK",
+        "NOMORNIK",
+        "NOMORINDUKKEPENDUDUKAN",
+        "NOINDUKKEPENDUDUKAN",
+        "NIKKTP",
+        "NONIKKTP",
+        "NIKWARGA",
+        "NIKPENERIMA",
+    },
+    "kk": {
+        "NOKK",
+        "NOMORKK",
+        "KK",
+        "NKK",
+        "NOMORKARTUKELUARGA",
+        "NOKARTUKELUARGA",
+        "NIKKK",
+        "NOMORKELUARGA",
+        "KARTUKELUARGA",
+    },
     "name": {
         "NAMA",
         "NAMALENGKAP",
@@ -45,9 +70,30 @@ ALIASES = {
         "NAMAANGGOTAKELUARGA",
         "NAMAPENDUDUK",
     },
-    "sex": {"JENISKELAMIN", "JK", "LP", "KELAMIN", "SEX", "GENDER", "JNSKELAMIN"},
-    "birth_date": {"TGLLAHIR", "TANGGALLAHIR", "TGLLHR", "TANGGALLHR", "TGLLAHIRDDMMYYYY"},
-    "address": {"ALAMAT", "ALAMATLENGKAP", "ALAMATRUMAH", "JALAN", "ALAMATDOMISILI"},
+    "sex": {
+        "JENISKELAMIN",
+        "JK",
+        "LP",
+        "KELAMIN",
+        "SEX",
+        "GENDER",
+        "JNSKELAMIN",
+        "JNSKEL",
+        "JENISKEL",
+        "JENKEL",
+        "JKEL",
+    },
+    "birth_date": {
+        "TGLLAHIR",
+        "TANGGALLAHIR",
+        "TGLLHR",
+        "TANGGALLHR",
+        "TGLLAHIRDDMMYYYY",
+        "TANGGALLAHIRDDMMYYYY",
+        "TGLLAHIRDDMMYY",
+        "TGLLAHIRHHBBTTTT",
+    },
+    "address": {"ALAMAT", "ALAMATLENGKAP", "ALAMATRUMAH", "JALAN", "ALAMATDOMISILI", "ALAMATKTP"},
     "rt": {"RT", "NORT", "NOMORRT"},
     "rw": {"RW", "NORW", "NOMORRW"},
     "programs": {
@@ -58,6 +104,18 @@ ALIASES = {
         "BANTUAN",
         "JENISBANTUAN",
         "PROGRAMBANTUAN",
+    },
+    "rt_rw": {"RTRW", "NORTRW", "NOMORRTRW", "RTRWDOMISILI"},
+    "birth_place_date": {
+        "TEMPATTGLLAHIR",
+        "TEMPATTANGGALLAHIR",
+        "TEMPATTGLLHR",
+        "TTL",
+        "TMPTTGLLAHIR",
+        "TMPTLAHIRTGLLAHIR",
+        "TEMPATLAHIRTANGGALLAHIR",
+        "TEMPATLAHIRTGLLAHIR",
+        "TMPTTGLLHR",
     },
 }
 _HEADER_SCAN_ROWS = 25
@@ -197,7 +255,34 @@ def propose_mapping(
             match = next((h for n, h in by_norm.items() if n in names), None)
             if match is not None:
                 mapping[field_name] = match
+    # A combined column only stands in for separate ones the file lacks.
+    if mapping.get("rt") and mapping.get("rw"):
+        mapping.pop("rt_rw", None)
+    if mapping.get("birth_date"):
+        mapping.pop("birth_place_date", None)
     return mapping
+
+
+def column_samples(path: str | Path, info: FileInfo, count: int = 3) -> dict[str, list[str]]:
+    """header -> the first few non-empty values under it in the first sheet (identity-like
+    numbers masked), so staff see what they are mapping."""
+    sheet = info.sheets[0]
+    samples: dict[str, list[str]] = {h: [] for h in sheet.headers if h}
+    for _, _, chunk in iter_row_chunks(path, FileInfo(**{**info.__dict__, "sheets": [sheet]}), 50):
+        for cells in chunk:
+            for header, cell in zip(sheet.headers, cells, strict=False):
+                text = cell_text(cell)
+                if header and text and len(samples[header]) < count:
+                    samples[header].append(_mask_sample(text))
+        break
+    return samples
+
+
+def _mask_sample(text: str) -> str:
+    digits = re.sub(r"\D", "", text)
+    if len(digits) >= 12 and len(digits) >= len(text) - 4:
+        return digits[:6] + "\u2022" * (len(digits) - 10) + digits[-4:]
+    return text[:40]
 
 
 def column_indexes(headers: list[str], mapping: dict[str, str]) -> dict[str, int]:

@@ -9,7 +9,6 @@ from sqlalchemy.orm import Session
 
 from nutera.audit import Actor, audit_bulk
 from nutera.models import Refresh, RefreshChange
-from nutera.models.base import utcnow
 from nutera.refresh.staging import last_committed
 from nutera.refresh.states import (
     ChangeAction,
@@ -19,6 +18,7 @@ from nutera.refresh.states import (
     require_last_committed,
 )
 from nutera.refresh.tables import CHANGE, ENROLLMENT, HOUSEHOLD, PERSON
+from nutera.timeutil import utcnow
 
 _CREATED = {Entity.HOUSEHOLD: HOUSEHOLD, Entity.PERSON: PERSON, Entity.ENROLLMENT: ENROLLMENT}
 _TABLE_LABELS = {  # every table that refers to a person, a household or an enrollment

@@ -109,8 +109,12 @@ def mapping(refresh_id: int):
     if refresh.status not in MAPPABLE:
         return redirect(url_for("refresh.show", refresh_id=refresh.id))
     headers = refresh.layout["sheets"][0]["headers"]
+    samples = services.column_samples(refresh)
     form = mapping_form(
-        headers, refresh.mapping, formdata=request.form if request.method == "POST" else None
+        headers,
+        refresh.mapping,
+        formdata=request.form if request.method == "POST" else None,
+        samples=samples,
     )
     if form.validate_on_submit():
         chosen = {f: getattr(form, f).data for f in reader.FIELDS if getattr(form, f).data}
@@ -128,6 +132,7 @@ def mapping(refresh_id: int):
         form=form,
         fields=reader.FIELDS,
         sheets=refresh.layout["sheets"],
+        samples=samples,
     )
 
 

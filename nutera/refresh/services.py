@@ -278,3 +278,8 @@ def recount(session: Session, refresh: Refresh) -> None:
     """Refresh the preview counts after a row was skipped or taken back."""
     refresh.counts = preview_counts(session, refresh)
     session.flush()
+
+
+def column_samples(refresh: Refresh) -> dict[str, list[str]]:
+    """A few masked values of each column of the upload, for the mapping page."""
+    return staging.column_samples(refresh)

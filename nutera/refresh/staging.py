@@ -1,19 +1,35 @@
 """Upload and analysis: remember the file, stream its rows into refresh_row, match them."""
 
 import json
-from datetime import date
 from pathlib import Path
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from nutera.models import AidProgram, Household, Person, Refresh, RefreshRow, Rt, Rw, Setting
-from nutera.models.base import utcnow
+from nutera.identity import district_warning
+from nutera.models import (
+    AidProgram,
+    Household,
+    Kelurahan,
+    Person,
+    Refresh,
+    RefreshRow,
+    Rt,
+    Rw,
+    Setting,
+)
 from nutera.refresh import reader, rows
 from nutera.refresh.diff import mark_first_rows, preview_counts, staged
 from nutera.refresh.fastpath import FastCheck
 from nutera.refresh.states import Progress, RefreshStatus, no_progress
-from nutera.refresh.validate import RowContext, duplicate_nik_message, sheet_code
+from nutera.refresh.validate import (
+    DAY_FIRST,
+    MONTH_FIRST,
+    RowContext,
+    duplicate_nik_message,
+    sheet_code,
+)
+from nutera.timeutil import local_today, utcnow
 
 BATCH = 5000
 _MAPPING_KEY = "refresh_map:"
@@ -137,8 +153,21 @@ def create_refresh(
 
 
 def missing_fields(mapping: dict[str, str]) -> list[str]:
-    """Required fields the mapping leaves out, as Indonesian labels."""
-    return [reader.FIELDS[f] for f in reader.REQUIRED_FIELDS if not mapping.get(f)]
+    """Required fields the mapping leaves out (a combined RT/RW column stands in for RT and
+    RW), as Indonesian labels."""
+    return [
+        reader.FIELDS[f]
+        for f in reader.REQUIRED_FIELDS
+        if not mapping.get(f) and not mapping.get(reader.COMBINED.get(f, ""))
+    ]
+
+
+def column_samples(refresh: Refresh) -> dict[str, list[str]]:
+    """A few values under each header of the stored file, for the mapping page."""
+    try:
+        return reader.column_samples(refresh.stored_path, _file_info(refresh))
+    except (OSError, reader.ReadError):  # the file is gone (cleaned up): no samples
+        return {}
 
 
 def _file_info(refresh: Refresh) -> reader.FileInfo:
@@ -171,7 +200,12 @@ def _row_context(session: Session, kelurahan_id: int) -> RowContext:
             )
         )
     )
-    return RowContext(columns={}, rts=rts, programs={p.upper() for p in programs})
+    return RowContext(
+        columns={},
+        rts=rts,
+        programs={p.upper() for p in programs},
+        today=local_today(session.get(Kelurahan, kelurahan_id)),
+    )
 
 
 def _count_rows(path: Path, info: reader.FileInfo) -> int:
@@ -201,22 +235,72 @@ _ACCEPTED = (
 _REJECTED = _ACCEPTED + ("error", "raw")
 
 
-def stage_rows(session: Session, refresh: Refresh, progress: Progress = no_progress) -> None:
-    """Validate every row and insert it into refresh_row in batches (rejected rows too)."""
+def stage_rows(
+    session: Session,
+    refresh: Refresh,
+    progress: Progress = no_progress,
+    date_order: str | None = None,
+) -> dict:
+    """Validate every row and insert it into refresh_row in batches (rejected rows too).
+
+    Returns the rule dates such as 03/04/2008 were read by: day first unless most dates of
+    the file that read one way only are month first, in which case the file is staged
+    again month first (rare: Indonesian offices write day first)."""
     # Plain tuples: at a million rows the ORM or per-row dicts would cost more than the checks.
     last_id = sa.select(sa.func.max(RefreshRow.id))
     # New rows get ids above the largest one now (rows of another staging may interleave).
     refresh.first_row_id = (session.scalar(last_id) or 0) + 1
     with rows.rare_garbage_collection():
-        _stage(session, refresh, progress)
+        ctx = _stage(session, refresh, progress, date_order or DAY_FIRST)
     refresh.last_row_id = session.scalar(last_id) or 0
     session.flush()
+    rule = date_rule(ctx)
+    if date_order is None and rule["order"] != ctx.date_order and rule["ambiguous"]:
+        session.execute(sa.delete(RefreshRow.__table__).where(staged(refresh.id)))
+        return stage_rows(session, refresh, progress, rule["order"])
+    return rule
 
 
-def _stage(session: Session, refresh: Refresh, progress: Progress) -> None:
+def date_rule(ctx: RowContext) -> dict:
+    """How ambiguous dates were read and the file's votes (distinct dates of each order)."""
+    votes = ctx.date_votes
+    day_first, month_first = len(votes[DAY_FIRST]), len(votes[MONTH_FIRST])
+    return {
+        "order": MONTH_FIRST if month_first > day_first else DAY_FIRST,
+        "used": ctx.date_order,
+        "day_first": day_first,
+        "month_first": month_first,
+        "ambiguous": len(votes["ambiguous"]),
+        "example": min(votes["ambiguous"], default=""),
+        "districts": sorted(ctx.districts),
+    }
+
+
+def _note_districts(ctx: RowContext, accepted: list[tuple]) -> None:
+    """Remember the district digits of the accepted NIKs of a batch (few distinct values)."""
+    ctx.districts.update([row[3][:6] for row in accepted])
+
+
+def unknown_districts(session: Session, refresh: Refresh, districts: list[str]) -> list[dict]:
+    """Accepted rows whose NIK names a district the Kemendagri list lacks, per code: a
+    warning staff confirm by committing, not a refusal."""
+    unknown = [d for d in districts if district_warning(d, "NIK")]
+    found = []
+    for code in unknown[:20]:
+        rows_of = session.scalar(
+            sa.select(sa.func.count())
+            .select_from(RefreshRow)
+            .where(staged(refresh.id), RefreshRow.error.is_(None), RefreshRow.nik.startswith(code))
+        )
+        found.append({"code": f"{code[:2]}.{code[2:4]}.{code[4:6]}", "rows": rows_of})
+    return found
+
+
+def _stage(session: Session, refresh: Refresh, progress: Progress, order: str) -> RowContext:
     path = Path(refresh.stored_path)
     info = _file_info(refresh)
     ctx = _row_context(session, refresh.kelurahan_id)
+    ctx.date_order = order
     total = _count_rows(path, info)
     dates_as_text = session.connection().dialect.name == "sqlite"
     digest = reader.ContentDigest(refresh.mapping)
@@ -232,6 +316,7 @@ def _stage(session: Session, refresh: Refresh, progress: Progress) -> None:
         if columns is not columns_seen:  # a new sheet
             # Its rows get ids above every row of the sheets before: lists of rejected rows
             # show the sheets in file order (accepted rows go in after rejected ones).
+            _note_districts(ctx, accepted)
             _insert_rows(session, rejected, accepted)
             ctx.columns, columns_seen = columns, columns
             fast = FastCheck(ctx, dates_as_text, first_of_kk)
@@ -271,6 +356,7 @@ def _stage(session: Session, refresh: Refresh, progress: Progress) -> None:
         seen += len(chunk)
         if len(accepted) + len(rejected) >= BATCH:
             # The connection is asked for each time: progress may have committed in between.
+            _note_districts(ctx, accepted)
             _insert_rows(session, rejected, accepted)
             # A background job commits with its progress: the range covers every row it
             # committed, so analysing again after a crash deletes them all.
@@ -279,9 +365,11 @@ def _stage(session: Session, refresh: Refresh, progress: Progress) -> None:
                 min(0.7, 0.7 * seen / total) if total else 0.35,
                 f"{seen:,} baris dibaca".replace(",", "."),
             )
+    _note_districts(ctx, accepted)
     _insert_rows(session, rejected, accepted)
     refresh.content_hash = digest.hexdigest()
     progress(0.7, f"{seen:,} baris dibaca; mencocokkan dengan registri".replace(",", "."))
+    return ctx
 
 
 def _insert_rows(session: Session, rejected: list[tuple], accepted: list[tuple]) -> None:
@@ -381,11 +469,17 @@ def analyse(session: Session, refresh: Refresh, progress: Progress = no_progress
     refresh.status, refresh.analysed_at = RefreshStatus.ANALISIS, utcnow()
     tune_connection(session)
     session.execute(sa.delete(RefreshRow.__table__).where(staged(refresh.id)))
-    stage_rows(session, refresh, progress)
+    rule = stage_rows(session, refresh, progress)
+    unknown = unknown_districts(session, refresh, rule.pop("districts"))
     tune_connection(session)
     match_rows(session, refresh)
     progress(0.85, "Menghitung perbedaan")
-    refresh.counts = preview_counts(session, refresh)
+    counts = {
+        **preview_counts(session, refresh),
+        "date_rule": rule,
+        "unknown_districts": unknown,
+    }
+    refresh.counts = coverage(counts, session, refresh)
     refresh.status = RefreshStatus.PRATINJAU
     refresh.message = ""
     session.flush()
@@ -393,6 +487,37 @@ def analyse(session: Session, refresh: Refresh, progress: Progress = no_progress
     return refresh.counts
 
 
-def today() -> date:
-    """Today's date (a seam for tests)."""
-    return date.today()
+# A "complete" file holding fewer than this share of the registered residents is called out.
+COMPLETE_SHARE = 0.9
+
+
+def coverage(counts: dict, session: Session, refresh: Refresh) -> dict:
+    """The preview counts with the registry's size and, for a file said to hold every
+    resident, a warning when it holds far fewer; the no-change message agrees with both."""
+    registered = session.scalar(
+        sa.select(sa.func.count(Person.id)).where(
+            Person.kelurahan_id == refresh.kelurahan_id, Person.status == "hidup"
+        )
+    )
+    counts["registered"] = registered
+    counts["coverage_warning"] = ""
+    if refresh.complete and registered and counts["rows"] < COMPLETE_SHARE * registered:
+        counts["coverage_warning"] = (
+            f"Berkas hanya memuat {_id_number(counts['rows'])} dari "
+            f"{_id_number(registered)} warga terdaftar — apakah benar seluruh warga?"
+        )
+    if not counts["no_change"]:
+        counts["summary"] = ""
+    elif counts["absent"]:
+        counts["summary"] = (
+            "Tidak ada warga, KK atau kepesertaan yang baru atau berubah, jadi tidak ada yang "
+            f"dapat diterapkan. {_id_number(counts['absent'])} warga terdaftar tidak ada di "
+            "berkas: pemutakhiran tidak mengubah status mereka; periksa di Rincian."
+        )
+    else:
+        counts["summary"] = "Isi berkas sama dengan registri: tidak ada perubahan."
+    return counts
+
+
+def _id_number(value: int) -> str:
+    return f"{value:,}".replace(",", ".")

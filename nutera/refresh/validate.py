@@ -7,16 +7,52 @@ from typing import Any
 
 from nutera.identity import IdentityError, KkInfo, parse_kk, parse_nik
 from nutera.refresh.reader import FIELDS
+from nutera.timeutil import local_today
 
 EXACT_FLOAT_LIMIT = 2**53  # above this a number cell has already lost digits
 _EXCEL_EPOCH = date(1899, 12, 30)
-_DATE_FORMATS = (re.compile(r"^(\d{1,2})[/\-.](\d{1,2})[/\-.](\d{4})$"),)
-_ISO_DATE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})")
+_NUMERIC_DATE = re.compile(r"^(\d{1,2})\s*[/\-.]\s*(\d{1,2})\s*[/\-.]\s*(\d{4})(?:\s+\d.*)?$")
+_ISO_DATE = re.compile(r"^(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})(?:$|[ T])")
+_NAMED_DATE = re.compile(r"^(\d{1,2})[\s\-./,]*([A-Za-z]+)\.?[\s\-./,]*(\d{4})$")
+# Indonesian month names and the abbreviations offices write (and English ones Excel shows).
+MONTHS = {
+    name: number
+    for number, names in enumerate(
+        (
+            ("JANUARI", "JAN", "JANUARY"),
+            ("FEBRUARI", "PEBRUARI", "FEB", "PEB", "FEBRUARY"),
+            ("MARET", "MAR", "MARCH"),
+            ("APRIL", "APR"),
+            ("MEI", "MAY"),
+            ("JUNI", "JUN", "JUNE"),
+            ("JULI", "JUL", "JULY"),
+            ("AGUSTUS", "AGU", "AGT", "AGS", "AGUST", "AUG", "AUGUST"),
+            ("SEPTEMBER", "SEP", "SEPT"),
+            ("OKTOBER", "OKT", "OCT", "OCTOBER"),
+            ("NOVEMBER", "NOPEMBER", "NOV", "NOP"),
+            ("DESEMBER", "DES", "DEC", "DECEMBER"),
+        ),
+        start=1,
+    )
+    for name in names
+}
+# "003/005", "3/5", "RT 003 RW 005", "RT.03/RW.05", "RT 3 / RW 5", "003-005".
+_RT_RW = re.compile(
+    r"^\s*(?:RT\.?\s*(?:NO\.?)?\s*)?0*(\d{1,3})\s*(?:[/\\\-.,]|\s)\s*"
+    r"(?:RW\.?\s*(?:NO\.?)?\s*)?0*(\d{1,3})\s*$",
+    re.IGNORECASE,
+)
+# "BANDUNG, 03-03-2008", "Bandung / 3 Maret 2008", "BANDUNG 03/03/2008": place, then date.
+_PLACE_DATE = re.compile(r"^\s*([^\d]*?)[\s,;/]*(\d.*?)\s*$")
+DAY_FIRST, MONTH_FIRST = "dmy", "mdy"
+DATE_RULES = {DAY_FIRST: "hari/bulan/tahun", MONTH_FIRST: "bulan/hari/tahun"}
 _NOT_ALNUM = re.compile(r"[^A-Z0-9]")
 _PROGRAM_SEPARATORS = re.compile(r"[,;/\s]+")
 _SEX_VALUES = {
     "L": "L",
     "LAKILAKI": "L",
+    "LAKI": "L",
+    "LELAKI": "L",
     "LK": "L",
     "PRIA": "L",
     "1": "L",
@@ -35,9 +71,16 @@ class RowContext:
     columns: dict[str, int]
     rts: dict[tuple[int, int], int]  # (rw number, rt number) -> rt id
     programs: set[str]
-    today: date = field(default_factory=date.today)
+    today: date = field(default_factory=local_today)
+    # How a date such as 03/04/2008 is read; the dates that can be read one way only vote
+    # for the file's own order (distinct texts, so a repeated date counts once).
+    date_order: str = DAY_FIRST
+    date_votes: dict[str, set[str]] = field(
+        default_factory=lambda: {DAY_FIRST: set(), MONTH_FIRST: set(), "ambiguous": set()}
+    )
     seen_niks: dict[int, int] = field(default_factory=dict)  # NIK -> sheet * 10^9 + row
     sheets: list[str] = field(default_factory=list)
+    districts: set[str] = field(default_factory=set)  # district digits of accepted NIKs
     _kk_cache: dict[str, KkInfo | str] = field(default_factory=dict)
 
     def kk(self, text: str) -> KkInfo:
@@ -82,8 +125,9 @@ def identity_text(value: Any, label: str) -> str:
     return "" if value is None else str(value)
 
 
-def parse_date(value: Any) -> date:
-    """A date from a date cell, an Excel serial, dd/mm/yyyy or yyyy-mm-dd; else ValueError."""
+def parse_date(value: Any, order: str = DAY_FIRST) -> date:
+    """A date from a date cell, an Excel serial, 03-03-2008, 3/3/2008, 2008-03-03 or
+    3 Maret 2008; a date readable both ways (03/04/2008) follows order; else ValueError."""
     if isinstance(value, datetime):
         return value.date()
     if isinstance(value, date):
@@ -94,18 +138,62 @@ def parse_date(value: Any) -> date:
         return _EXCEL_EPOCH + timedelta(days=int(value))
     text = str(value or "").strip()
     if len(text) == 10 and text[2] == "/" and text[5] == "/" and text[:2].isdigit():
-        return date(int(text[6:]), int(text[3:5]), int(text[:2]))  # the usual dd/mm/yyyy
-    match = _DATE_FORMATS[0].match(text)
-    if match:
-        day, month, year = (int(g) for g in match.groups())
-        return date(year, month, day)
-    match = _ISO_DATE.match(text)
-    if match:
+        first, second, year = int(text[:2]), int(text[3:5]), int(text[6:])  # dd/mm/yyyy
+    elif match := _NUMERIC_DATE.match(text):
+        first, second, year = (int(g) for g in match.groups())
+    elif match := _ISO_DATE.match(text):
         year, month, day = (int(g) for g in match.groups())
         return date(year, month, day)
-    if text.isdigit():
+    elif match := _NAMED_DATE.match(text):
+        month = MONTHS.get(match.group(2).upper())
+        if month is None:
+            raise ValueError
+        return date(int(match.group(3)), month, int(match.group(1)))
+    elif text.isdigit():
         return parse_date(int(text))
-    raise ValueError
+    else:
+        raise ValueError
+    if first > 12 or (order == DAY_FIRST and second <= 12):
+        return date(year, second, first)
+    return date(year, first, second)
+
+
+def date_order_of(text: str) -> str | None:
+    """The order a numeric date text can only be read in ('dmy'/'mdy'), 'ambiguous' when it
+    reads both ways, None for other forms."""
+    match = _NUMERIC_DATE.match(text)
+    if match is None:
+        return None
+    first, second = int(match.group(1)), int(match.group(2))
+    if first > 12 and second <= 12:
+        return DAY_FIRST
+    if second > 12 and first <= 12:
+        return MONTH_FIRST
+    return "ambiguous" if first <= 12 and second <= 12 and first != second else None
+
+
+def read_date(raw: Any, ctx: RowContext) -> date:
+    """parse_date in the file's order, counting the order the text votes for."""
+    if isinstance(raw, str):
+        vote = date_order_of(raw.strip())
+        if vote is not None:
+            ctx.date_votes[vote].add(raw.strip())
+    return parse_date(raw, ctx.date_order)
+
+
+def rt_rw_numbers(value: Any) -> tuple[int, int] | None:
+    """(RT, RW) from a combined cell such as 003/005 or RT.03/RW.05, else None."""
+    match = _RT_RW.match(str(value or ""))
+    return (int(match.group(1)), int(match.group(2))) if match else None
+
+
+def place_date_text(value: Any) -> Any:
+    """The date part of a Tempat/Tgl lahir cell ('BANDUNG, 03-03-2008' -> '03-03-2008');
+    a date cell stays as it is."""
+    if not isinstance(value, str):
+        return value
+    match = _PLACE_DATE.match(value)
+    return match.group(2) if match else value
 
 
 def whole_number(value: Any) -> int | None:
@@ -191,22 +279,30 @@ def _check_sex(cells, ctx, nik_info, values, errors) -> None:
 
 
 def _check_birth_date(cells, ctx, nik_info, values, errors) -> None:
-    raw = cells["birth_date"]
+    column = "birth_date" if "birth_date" in ctx.columns else "birth_place_date"
+    raw = cells[column]
+    if column == "birth_place_date":
+        raw = place_date_text(raw)
     if raw in (None, ""):
         values["birth_date"] = nik_info.birth_date if nik_info else None
         return
+    label = FIELDS[column]
     try:
-        born = parse_date(raw)
+        born = read_date(raw, ctx)
     except ValueError:
         errors.append(
             (
-                FIELDS["birth_date"],
-                f"Tanggal lahir tidak dapat dibaca: {raw} (gunakan dd/mm/yyyy).",
+                label,
+                f"Tanggal lahir tidak dapat dibaca: {raw} "
+                "(gunakan mis. 03/03/2008, 2008-03-03 atau 3 Maret 2008).",
             )
         )
         return
+    rule = ""
+    if isinstance(raw, str) and date_order_of(raw.strip()) == "ambiguous":
+        rule = f" ({raw.strip()} dibaca {DATE_RULES[ctx.date_order]}, urutan tanggal berkas ini)"
     if born > ctx.today or born.year < 1880:
-        errors.append((FIELDS["birth_date"], f"Tanggal lahir tidak mungkin: {born:%d/%m/%Y}."))
+        errors.append((label, f"Tanggal lahir tidak mungkin: {born:%d/%m/%Y}{rule}."))
     elif nik_info is not None and (born.day, born.month, born.year % 100) != (
         nik_info.birth_date.day,
         nik_info.birth_date.month,
@@ -214,22 +310,36 @@ def _check_birth_date(cells, ctx, nik_info, values, errors) -> None:
     ):
         errors.append(
             (
-                FIELDS["birth_date"],
+                label,
                 f"Tanggal lahir {born:%d/%m/%Y} tidak sesuai "
-                f"dengan NIK ({nik_info.birth_date:%d/%m/%y}).",
+                f"dengan NIK ({nik_info.birth_date:%d/%m/%y}){rule}.",
             )
         )
     values["birth_date"] = born
 
 
 def _check_region(cells, ctx, values, errors) -> None:
-    rt, rw = whole_number(cells["rt"]), whole_number(cells["rw"])
+    if "rt" in ctx.columns and "rw" in ctx.columns:
+        label = FIELDS["rt"]
+        rt, rw = whole_number(cells["rt"]), whole_number(cells["rw"])
+    else:
+        label = "RT/RW"
+        rt, rw = rt_rw_numbers(cells["rt_rw"]) or (None, None)
+        if rt is None:
+            errors.append(
+                (
+                    label,
+                    f"RT/RW tidak dapat dibaca: {cells['rt_rw'] or '(kosong)'} "
+                    "(tulis mis. 003/005 atau RT 003 RW 005).",
+                )
+            )
+            return
     if rt is None or rw is None:
-        errors.append((FIELDS["rt"], "RT dan RW wajib diisi dengan angka."))
+        errors.append((label, "RT dan RW wajib diisi dengan angka."))
         return
     values["rt_id"] = ctx.rts.get((rw, rt))
     if values["rt_id"] is None:
-        errors.append((FIELDS["rt"], f"RT {rt:02d}/RW {rw:02d} tidak ada di kelurahan ini."))
+        errors.append((label, f"RT {rt:02d}/RW {rw:02d} tidak ada di kelurahan ini."))
 
 
 def _check_programs(cells, ctx, values, errors) -> None:

@@ -34,6 +34,8 @@ def member_problems(member: dict, today: date | None = None) -> dict[str, str]:
     birth_date, sex = member.get("birth_date"), member.get("sex")
     if member.get("confirm_mismatch"):
         return problems
+    if info.district_warning:
+        problems["nik"] = info.district_warning
     if birth_date is not None and birth_date != info.birth_date:
         problems["birth_date"] = (
             f"Tidak cocok dengan NIK (NIK menunjukkan lahir {info.birth_date:%d-%m-%Y}). "

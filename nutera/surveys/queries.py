@@ -2,7 +2,7 @@
 
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import date
 
 import sqlalchemy as sa
 from flask import abort
@@ -22,6 +22,7 @@ from nutera.models import (
     User,
 )
 from nutera.scoping import get_visible_or_404, scoped_select, visible_to
+from nutera.timeutil import day_end_utc, day_start_utc
 
 PER_PAGE = 25
 
@@ -158,13 +159,10 @@ def filtered_surveys(viewer: User, filters: SurveyFilters) -> sa.Select:
         stmt = stmt.where(Survey.volunteer_id == filters.volunteer_id)
     if filters.date_from:
         stmt = stmt.where(
-            Survey.submitted_at >= datetime.combine(filters.date_from, time.min).astimezone()
+            Survey.submitted_at >= day_start_utc(filters.date_from, viewer.kelurahan)
         )
     if filters.date_to:
-        stmt = stmt.where(
-            Survey.submitted_at
-            < datetime.combine(filters.date_to + timedelta(days=1), time.min).astimezone()
-        )
+        stmt = stmt.where(Survey.submitted_at < day_end_utc(filters.date_to, viewer.kelurahan))
     return stmt.order_by(Survey.id.desc())
 
 

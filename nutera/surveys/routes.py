@@ -1,7 +1,5 @@
 """Volunteer pages: assignments, the survey form with autosave, a survey's detail and photo."""
 
-from datetime import UTC, date, datetime
-
 from flask import abort, current_app, flash, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user
 from werkzeug.datastructures import MultiDict
@@ -26,10 +24,7 @@ from nutera.surveys.services import (
     start_survey,
     submit_survey,
 )
-
-
-def _now() -> datetime:
-    return datetime.now(UTC)
+from nutera.timeutil import local_today, utcnow
 
 
 @bp.route("/")
@@ -38,7 +33,7 @@ def assignments():
     """A volunteer's RTs with progress, open tasks and drafts to resume."""
     if not current_user.is_volunteer:
         return redirect(url_for("surveys.survey_list"))
-    period = period_of(date.today())
+    period = period_of(local_today(current_user.kelurahan))
     return render_template(
         "surveys/assignments.html",
         progress=rt_progress(current_user, period),
@@ -71,7 +66,9 @@ def start():
             household = db.session.scalar(
                 scoped_select(Household, current_user).where(Household.kk_number == kk)
             )
-    survey = start_survey(db.session, current_user, rt, date.today(), task, household, kk)
+    survey = start_survey(
+        db.session, current_user, rt, local_today(current_user.kelurahan), task, household, kk
+    )
     db.session.commit()
     return redirect(url_for("surveys.fill", survey_id=survey.id))
 
@@ -137,11 +134,11 @@ def fill(survey_id: int):
         valid = form.validate()
         _store_photo(form, survey)
         if valid and not form.photo.errors and _attach_blocking(form, survey):
-            submit_survey(db.session, survey, current_user, form.data, _now())
+            submit_survey(db.session, survey, current_user, form.data, utcnow())
             db.session.commit()
             flash("Survei terkirim dan menunggu verifikasi petugas.", "success")
             return redirect(url_for("surveys.detail", survey_id=survey.id))
-        save_draft(survey, [[k, v] for k, v in request.form.items(multi=True)], _now())
+        save_draft(survey, [[k, v] for k, v in request.form.items(multi=True)], utcnow())
         db.session.commit()
         flash("Survei belum terkirim: periksa isian yang ditandai merah.", "danger")
     status = 422 if form.errors or form.photo.errors else 200
@@ -161,7 +158,7 @@ def autosave(survey_id: int):
     survey = survey_for(current_user, survey_id)
     payload = request.get_json(silent=True) or {}
     try:
-        save_draft(survey, payload.get("fields"), _now())
+        save_draft(survey, payload.get("fields"), utcnow())
     except SurveyError as error:
         return jsonify(error=str(error)), 409
     db.session.commit()

@@ -1,7 +1,5 @@
 """Staff pages: the survey list and export, the verification queue and decisions, tasks."""
 
-from datetime import UTC, datetime
-
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
@@ -33,10 +31,7 @@ from nutera.surveys.queries import (
     volunteer_choices,
 )
 from nutera.surveys.services import SurveyError, create_task, reject_survey, return_survey
-
-
-def _now() -> datetime:
-    return datetime.now(UTC)
+from nutera.timeutil import utcnow
 
 
 @bp.route("/daftar")
@@ -87,7 +82,7 @@ def approve(survey_id: int):
     """Approve: the registry is updated from the survey in one transaction."""
     survey = survey_for(current_user, survey_id)
     try:
-        approve_survey(db.session, survey, current_user, _now())
+        approve_survey(db.session, survey, current_user, utcnow())
     except SurveyError as error:
         db.session.rollback()
         flash(str(error), "danger")
@@ -111,7 +106,7 @@ def decide(survey_id: int):
         return _back_to_queue()
     try:
         (return_survey if action == "return" else reject_survey)(
-            db.session, survey, current_user, form.note.data, _now()
+            db.session, survey, current_user, form.note.data, utcnow()
         )
     except SurveyError as error:
         db.session.rollback()
@@ -131,7 +126,7 @@ def clean():
         ids = request.form.getlist("survey_id", type=int)
         try:
             count = approve_many(
-                db.session, surveys_by_ids(current_user, ids), current_user, _now()
+                db.session, surveys_by_ids(current_user, ids), current_user, utcnow()
             )
         except SurveyError as error:
             db.session.rollback()

@@ -21,9 +21,9 @@ from nutera.models import (
     TaskStatus,
     User,
 )
-from nutera.models.base import utcnow
 from nutera.surveys.checks import period_of
 from nutera.surveys.comparison import compare
+from nutera.timeutil import utcnow
 
 HOUSEHOLD_FIELDS = (
     "address",

@@ -1,7 +1,5 @@
 """Targeting review pages: the case list, recomputation, decisions, XLSX export."""
 
-from datetime import date
-
 from flask import Response, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
@@ -11,6 +9,7 @@ from nutera.models import (
     TARGETING_DECISIONS,
     TARGETING_KINDS,
     AidProgram,
+    Kelurahan,
     TargetingCase,
     TargetingDecision,
     TargetingKind,
@@ -21,6 +20,7 @@ from nutera.targeting import bp
 from nutera.targeting.forms import DecisionForm
 from nutera.targeting.queries import SOURCES, case_counts, case_page, export_xlsx
 from nutera.targeting.services import decide, sync_cases
+from nutera.timeutil import local_today
 
 
 def _filters() -> dict:
@@ -62,7 +62,13 @@ def review(program_id: int):
 def recompute(program_id: int):
     """Run the program's rule over the kelurahan and refresh the open rule cases."""
     program = get_visible_or_404(AidProgram, program_id, current_user)
-    counts = sync_cases(db.session, program, current_user, date.today(), request.remote_addr)
+    counts = sync_cases(
+        db.session,
+        program,
+        current_user,
+        local_today(db.session.get(Kelurahan, program.kelurahan_id)),
+        request.remote_addr,
+    )
     db.session.commit()
     flash(
         f"Daftar diperbarui: {counts.added} baru, {counts.updated} diperbarui, "

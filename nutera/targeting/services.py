@@ -23,10 +23,10 @@ from nutera.models import (
     TargetingKind,
     User,
 )
-from nutera.models.base import utcnow
 from nutera.programs import rules
 from nutera.programs.attributes import household_context, inclusion_flags, person_context
 from nutera.programs.services import current_rules, settings_for
+from nutera.timeutil import utcnow
 
 CHUNK = 1000
 

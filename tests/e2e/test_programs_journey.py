@@ -13,7 +13,7 @@ from nutera.programs.services import install_defaults
 def enrolled_person(live_app):
     """Give the demo programs their pages and rules; return a PKH recipient's NIK and name."""
     with live_app.app_context():
-        kelurahan = db.session.scalar(sa.select(Kelurahan).where(Kelurahan.code == "3273021003"))
+        kelurahan = db.session.scalar(sa.select(Kelurahan).where(Kelurahan.code == "3273091002"))
         install_defaults(db.session, kelurahan)
         db.session.commit()
         nik, name = db.session.execute(

@@ -11,8 +11,8 @@ from nutera.api.schemas import ChangesOut, ChangesQuery, encode_cursor
 from nutera.changes import publish
 from nutera.extensions import db
 from nutera.models.api import ChangeEvent, ChangeKind
-from nutera.models.base import as_utc
 from nutera.scoping import visible_to_kelurahan
+from nutera.timeutil import as_utc
 
 bp = Blueprint(
     "api_changes", __name__, url_prefix="/api/v1/changes", description="Umpan perubahan"

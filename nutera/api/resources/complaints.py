@@ -2,7 +2,6 @@
 the same validation as the public form, and reads its public status by tracking code."""
 
 import sqlalchemy as sa
-from flask import current_app
 from flask_smorest import Blueprint, abort
 
 from nutera.api.auth import ApiScope, client_required, current_client
@@ -11,11 +10,12 @@ from nutera.audit import Actor, set_actor
 from nutera.complaints import queries
 from nutera.complaints.forms import ComplaintForm
 from nutera.complaints.routes import complaint_input
-from nutera.complaints.services import file_complaint, holidays_for, local_today, normalize_code
+from nutera.complaints.services import file_complaint, holidays_for, normalize_code
 from nutera.extensions import db
 from nutera.models import Kelurahan, Rt, Rw
 from nutera.scoping import visible_to_kelurahan
 from nutera.storage import UploadError
+from nutera.timeutil import local_today
 
 bp = Blueprint(
     "api_complaints", __name__, url_prefix="/api/v1/complaints", description="Pengaduan"
@@ -69,7 +69,7 @@ def file(data: dict):
             db.session,
             complaint_input(form, kelurahan.id),
             form.photos.data,
-            local_today(current_app.config["TIMEZONE"]),
+            local_today(kelurahan),
             holidays_for(db.session, kelurahan.id),
         )
     except UploadError as error:
