@@ -32,7 +32,7 @@ from nutera.api.clients import ClientInput, register_client
 from nutera.extensions import db
 from nutera.models import User
 from nutera.models.api import ApiScope, ChangeEvent
-from nutera.models.base import utcnow
+from nutera.timeutil import utcnow
 
 ROOT = Path(__file__).resolve().parent.parent
 

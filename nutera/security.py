@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 
 from nutera.extensions import db
 from nutera.models import AuditLog
-from nutera.models.base import utcnow
+from nutera.timeutil import utcnow
 
 log = logging.getLogger(__name__)
 

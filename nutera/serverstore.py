@@ -14,7 +14,7 @@ from flask import Flask, current_app
 
 from nutera.extensions import db
 from nutera.models import ServerValue
-from nutera.models.base import as_utc
+from nutera.timeutil import as_utc
 
 log = logging.getLogger(__name__)
 
