@@ -15,6 +15,7 @@ from nutera.models import AidProgram, Kelurahan, Refresh, RefreshChange
 from nutera.models.base import as_utc, utcnow
 from nutera.refresh import diff
 from nutera.refresh.diff import ENROLLMENT, HOUSEHOLD, PERSON, ROW
+from nutera.refresh.kelurahan_lock import lock_for_writing
 from nutera.refresh.staging import (
     Progress,
     _no_progress,
@@ -83,7 +84,15 @@ def _update_households(session: Session, refresh: Refresh, since, now, applied: 
         session,
         "household",
         sa.insert(CHANGE).from_select(
-            ["refresh_id", "entity", "entity_id", "action", "old_address", "old_rt_id"],
+            [
+                "refresh_id",
+                "entity",
+                "entity_id",
+                "action",
+                "old_address",
+                "old_rt_id",
+                "old_updated_at",
+            ],
             sa.select(
                 sa.literal(refresh.id),
                 sa.literal("household"),
@@ -91,6 +100,7 @@ def _update_households(session: Session, refresh: Refresh, since, now, applied: 
                 sa.literal("update"),
                 HOUSEHOLD.c.address,
                 HOUSEHOLD.c.rt_id,
+                HOUSEHOLD.c.updated_at,
             )
             .select_from(HOUSEHOLD.join(ROW, ROW.c.household_id == HOUSEHOLD.c.id))
             .where(first, diff.household_changes(refresh)),
@@ -184,6 +194,7 @@ def _update_persons(session: Session, refresh: Refresh, since, now, applied: Cou
                 "old_sex",
                 "old_birth_date",
                 "old_household_id",
+                "old_updated_at",
             ],
             sa.select(
                 sa.literal(refresh.id),
@@ -194,6 +205,7 @@ def _update_persons(session: Session, refresh: Refresh, since, now, applied: Cou
                 PERSON.c.sex,
                 PERSON.c.birth_date,
                 PERSON.c.household_id,
+                PERSON.c.updated_at,
             )
             .select_from(PERSON.join(ROW, ROW.c.person_id == PERSON.c.id))
             .where(diff.valid_rows(refresh.id), any_change),
@@ -294,6 +306,7 @@ def _apply_enrollments(session: Session, refresh: Refresh, now, applied: Counter
                     "old_status",
                     "old_status_reason",
                     "old_status_changed_at",
+                    "old_updated_at",
                 ],
                 sa.select(
                     sa.literal(refresh.id),
@@ -303,6 +316,7 @@ def _apply_enrollments(session: Session, refresh: Refresh, now, applied: Counter
                     ENROLLMENT.c.status,
                     ENROLLMENT.c.status_reason,
                     ENROLLMENT.c.status_changed_at,
+                    ENROLLMENT.c.updated_at,
                 ).where(ENROLLMENT.c.id.in_(ending)),
             ),
             applied,
@@ -373,10 +387,15 @@ def _apply_enrollments(session: Session, refresh: Refresh, now, applied: Counter
 def commit_refresh(
     session: Session, refresh: Refresh, actor: Actor, progress: Progress = _no_progress
 ) -> dict:
-    """Write a previewed refresh to the registry; the caller commits the transaction."""
+    """Write a previewed refresh to the registry; the caller commits the transaction.
+
+    Holds the kelurahan's write lock until then: a commit or revert of another source waits,
+    then finds the registry changed since its preview and is refused."""
+    lock_for_writing(session, refresh.kelurahan_id)
+    session.refresh(refresh)
     if refresh.status != "pratinjau":
         raise RefreshStateError("Hanya pratinjau yang belum diterapkan yang dapat diterapkan.")
-    now = utcnow()
+    now = utcnow()  # after the lock: later than every earlier commit's visible time
     tune_connection(session)
     changed = diff.registry_changed_at(session, refresh)
     if changed is not None and changed > as_utc(refresh.analysed_at or refresh.created_at):
@@ -399,7 +418,7 @@ def commit_refresh(
     _insert_persons(session, refresh, now, applied)
     progress(0.8, "Memperbarui kepesertaan program")
     _apply_enrollments(session, refresh, now, applied)
-    refresh.status, refresh.committed_at = "diterapkan", now
+    refresh.status, refresh.records_stamped_at = "diterapkan", now
     refresh.committed_by_id = actor.user_id
     refresh.counts = {
         **refresh.counts,
@@ -425,6 +444,8 @@ def commit_refresh(
             "counts": refresh.counts,
         },
     )
+    # Taken last, still under the lock: the time it becomes visible, give or take the COMMIT.
+    refresh.committed_at = utcnow()
     session.flush()
     progress(1.0, "Selesai diterapkan")
     return refresh.counts

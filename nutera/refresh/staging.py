@@ -13,6 +13,7 @@ from nutera.models.base import utcnow
 from nutera.refresh import reader, rows
 from nutera.refresh.diff import mark_first_rows, preview_counts, staged
 from nutera.refresh.fastpath import FastCheck
+from nutera.refresh.kelurahan_lock import share_for_reading
 from nutera.refresh.validate import RowContext, duplicate_nik_message, sheet_code
 
 Progress = Callable[[float, str], None]
@@ -381,6 +382,8 @@ def refresh_statistics(session: Session) -> None:
 
 def analyse(session: Session, refresh: Refresh, progress: Progress = _no_progress) -> dict:
     """Stage, match and count: the dry run. Returns the preview counts."""
+    # analysed_at must not predate a commit still in progress whose result it cannot see.
+    share_for_reading(session, refresh.kelurahan_id)
     refresh.status, refresh.analysed_at = "analisis", utcnow()
     tune_connection(session)
     session.execute(sa.delete(RefreshRow.__table__).where(staged(refresh.id)))
