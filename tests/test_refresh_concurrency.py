@@ -50,8 +50,7 @@ def town(app):
         ]
         db.session.commit()
         rows = [
-            (h.members[0].nik, h.kk_number, h.members[0].birth_date, h.address)
-            for h in households
+            (h.members[0].nik, h.kk_number, h.members[0].birth_date, h.address) for h in households
         ]
         return kelurahan.id, rows
 
@@ -133,9 +132,7 @@ def test_two_sources_committed_at_once_one_is_refused_and_the_registry_is_whole(
 
 @pytest.mark.postgres_only
 @pytest.mark.skipif(not ON_POSTGRES, reason="real concurrent writers need PostgreSQL")
-def test_a_commit_waits_for_another_sources_commit_in_the_same_kelurahan(
-    app, town, tmp_path
-):
+def test_a_commit_waits_for_another_sources_commit_in_the_same_kelurahan(app, town, tmp_path):
     kelurahan_id, rows = town
     with app.app_context():
         refresh_id = previewed(kelurahan_id, renaming_file(tmp_path, rows, "DTKS"), "DTKS")

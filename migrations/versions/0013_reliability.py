@@ -80,8 +80,7 @@ def downgrade():
         batch_op.drop_column("old_updated_at")
     # Earlier versions read committed_at as the time on the records a commit wrote.
     op.execute(
-        "UPDATE refresh SET committed_at = records_stamped_at "
-        "WHERE records_stamped_at IS NOT NULL"
+        "UPDATE refresh SET committed_at = records_stamped_at WHERE records_stamped_at IS NOT NULL"
     )
     with op.batch_alter_table("refresh", schema=None) as batch_op:
         batch_op.drop_column("records_stamped_at")

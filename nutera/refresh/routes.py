@@ -142,6 +142,7 @@ def show(refresh_id: int):
         "refresh/show.html",
         refresh=refresh,
         job=job,
+        failed_job=None if job else jobs.failed_job(db.session, refresh.id),
         details=queries.DETAILS,
         counts=refresh.counts or {},
         is_last=last is not None and last.id == refresh.id,
@@ -227,6 +228,26 @@ def revert(refresh_id: int):
     )
 
 
+@bp.post("/<int:refresh_id>/coba-lagi")
+@roles_required(*STAFF)
+def retry(refresh_id: int):
+    """Run the refresh's failed job (analysis, commit or revert) again."""
+    refresh = get_visible_or_404(Refresh, refresh_id, current_user)
+    failed = jobs.failed_job(db.session, refresh.id)
+    kind = failed.kind if failed is not None else None
+    last = staging.last_committed(db.session, refresh.kelurahan_id)
+    allowed = {
+        "analisis": refresh.status in ("gagal", "analisis") and bool(refresh.mapping),
+        "terapkan": refresh.status == "pratinjau",
+        "batalkan": last is not None and last.id == refresh.id,
+    }.get(kind, False)
+    if allowed and kind == "analisis":
+        refresh.status = "analisis"
+    return _start_or_refuse(
+        refresh, kind or "", allowed, "Tidak ada proses gagal yang dapat dicoba lagi."
+    )
+
+
 def _start_or_refuse(refresh: Refresh, kind: str, allowed: bool, refusal: str):
     """Start a background job unless it is not allowed or one is already running."""
     if not allowed or jobs.running_job(db.session, refresh.id):
@@ -243,6 +264,7 @@ def job_status(job_id: int):
     job = db.session.get(RefreshJob, job_id)
     if job is None or not may_manage_kelurahan(current_user, job.kelurahan_id):
         abort(404)
+    jobs.reap(db.session, [job])
     return jsonify(
         status=job.status,
         progress=job.progress,
