@@ -5,6 +5,7 @@ from pathlib import Path
 
 from flask import Flask
 
+from nutera import redis_fallback
 from nutera.config import DefaultConfig, database_url, load_secret_key
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -46,6 +47,7 @@ def configure(app: Flask, test_config: dict | None) -> None:
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = load_secret_key(app.instance_path)
     app.config.setdefault("UPLOAD_FOLDER", str(Path(app.instance_path) / "uploads"))
+    redis_fallback.configure(app.config)
     if app.config["PROXY_FIX_X_FOR"]:
         from werkzeug.middleware.proxy_fix import ProxyFix
 
@@ -62,6 +64,7 @@ def register_extensions(app: Flask) -> None:
     csrf.init_app(app)
     bootstrap.init_app(app)
     limiter.init_app(app)
+    redis_fallback.init_app(app)
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
     login_manager.login_message = "Silakan masuk terlebih dahulu."
