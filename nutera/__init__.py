@@ -5,7 +5,7 @@ from pathlib import Path
 
 from flask import Flask
 
-from nutera import redis_fallback
+from nutera import redis_fallback, upload_limits
 from nutera.config import DefaultConfig, database_url, load_secret_key
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -48,6 +48,7 @@ def configure(app: Flask, test_config: dict | None) -> None:
         app.config["SECRET_KEY"] = load_secret_key(app.instance_path)
     app.config.setdefault("UPLOAD_FOLDER", str(Path(app.instance_path) / "uploads"))
     redis_fallback.configure(app.config)
+    upload_limits.configure(app.config)
     if app.config["PROXY_FIX_X_FOR"]:
         from werkzeug.middleware.proxy_fix import ProxyFix
 
@@ -61,6 +62,7 @@ def register_extensions(app: Flask) -> None:
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"))
+    upload_limits.init_app(app)  # before CSRF, which reads the body
     csrf.init_app(app)
     bootstrap.init_app(app)
     limiter.init_app(app)
@@ -114,6 +116,7 @@ def register_cli(app: Flask) -> None:
     from nutera.complaints.cli import complaints_cli
     from nutera.demo.cli import demo_cli
     from nutera.distribution.cli import distribution_cli
+    from nutera.ops.cli import backup_cli, storage_cli
     from nutera.programs.cli import programs_cli
     from nutera.refresh.cli import refresh_cli
 
@@ -124,5 +127,7 @@ def register_cli(app: Flask) -> None:
         refresh_cli,
         complaints_cli,
         distribution_cli,
+        storage_cli,
+        backup_cli,
     ):
         app.cli.add_command(group)
