@@ -5,7 +5,7 @@ from pathlib import Path
 
 from flask import Flask
 
-from nutera import redis_fallback, upload_limits
+from nutera import db_timeouts, redis_fallback, upload_limits
 from nutera.config import DefaultConfig, database_url, load_secret_key
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -49,6 +49,7 @@ def configure(app: Flask, test_config: dict | None) -> None:
     app.config.setdefault("UPLOAD_FOLDER", str(Path(app.instance_path) / "uploads"))
     redis_fallback.configure(app.config)
     upload_limits.configure(app.config)
+    db_timeouts.configure(app.config)
     if app.config["PROXY_FIX_X_FOR"]:
         from werkzeug.middleware.proxy_fix import ProxyFix
 
@@ -61,6 +62,8 @@ def register_extensions(app: Flask) -> None:
     from nutera.extensions import bootstrap, csrf, db, limiter, login_manager, migrate
 
     db.init_app(app)
+    with app.app_context():
+        db_timeouts.init_app(app, db.engine)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"))
     upload_limits.init_app(app)  # before CSRF, which reads the body
     csrf.init_app(app)

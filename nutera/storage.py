@@ -179,6 +179,8 @@ def pending_path(target: Path) -> Path:
 
 def write_pending(session: Session, target: Path, payload: bytes) -> None:
     """Write target's bytes under its temporary name; renamed when session commits."""
+    if not session.in_transaction():
+        session.begin()  # so a commit or a rollback ends it and settles the file
     part = pending_path(target)
     _write(part, payload)
     session.info.setdefault(_PENDING_KEY, []).append(target)

@@ -21,9 +21,7 @@ def configure(config) -> None:
     )
     config.setdefault("FORM_MAX_UPLOAD_BYTES", DEFAULT_FORM_MAX_UPLOAD_BYTES)
     if not config.get("MAX_CONTENT_LENGTH"):
-        config["MAX_CONTENT_LENGTH"] = max(
-            config["REFRESH_MAX_UPLOAD_BYTES"], int(config["FORM_MAX_UPLOAD_BYTES"])
-        )
+        config["MAX_CONTENT_LENGTH"] = config["REFRESH_MAX_UPLOAD_BYTES"]
 
 
 def body_limit() -> int:
