@@ -1,4 +1,4 @@
-"""Uploads: pixel limits on every path, body limits, temporary names, a full disk, storage check."""
+"""Uploads: pixel limits on every path, body limits, temporary names, full disk, storage check."""
 
 import errno
 import io
