@@ -119,18 +119,20 @@ class Gunicorn:
             ],
             cwd=ROOT,
             env=env,
+            stdout=subprocess.DEVNULL,
             stderr=subprocess.PIPE,
             text=True,
         )
         self.log: list[str] = []
         threading.Thread(target=self._read_log, daemon=True).start()
         self.url = f"http://127.0.0.1:{self.port}"
-        for _ in range(100):
+        for _ in range(600):
             try:
-                requests.get(self.url + "/healthz", timeout=1)
+                requests.get(self.url + "/healthz", timeout=5)
                 return
-            except requests.ConnectionError:
+            except requests.RequestException:
                 time.sleep(0.1)
+        self.stop()
         raise RuntimeError("gunicorn did not start")
 
     def _read_log(self):

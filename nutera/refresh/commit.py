@@ -391,6 +391,7 @@ def commit_refresh(
 
     Holds the kelurahan's write lock until then: a commit or revert of another source waits,
     then finds the registry changed since its preview and is refused."""
+    session.flush()
     lock_for_writing(session, refresh.kelurahan_id)
     session.refresh(refresh)
     if refresh.status != "pratinjau":

@@ -136,6 +136,7 @@ def revert_refresh(session: Session, refresh: Refresh, actor: Actor) -> None:
 
     Under the kelurahan's write lock, like a commit: which refresh is last, and whether its
     records changed since, cannot move while it is undone."""
+    session.flush()
     lock_for_writing(session, refresh.kelurahan_id)
     session.refresh(refresh)
     last = last_committed(session, refresh.kelurahan_id)
