@@ -22,6 +22,7 @@ import subprocess
 import sys
 import threading
 import time
+from collections import Counter
 from datetime import date
 from pathlib import Path
 
@@ -72,12 +73,14 @@ def seed(app) -> list[tuple]:
         return rows
 
 
-def write_file(folder: Path, name: str, rows: list[tuple], prefix: str) -> Path:
+def write_file(folder: Path, name: str, rows: list[tuple], prefix: str, sex: str = "L") -> Path:
     path = folder / name
     with open(path, "w", encoding="utf-8") as handle:
         handle.write(HEADER)
         for n, (nik, kk, born) in enumerate(rows, start=1):
-            handle.write(f"{n};{nik};{kk};{prefix} {n};L;{born:%d/%m/%Y};Jl. Uji {n};001;001\n")
+            handle.write(
+                f"{n};{nik};{kk};{prefix} {n};{sex};{born:%d/%m/%Y};Jl. Uji {n};001;001\n"
+            )
     return path
 
 
@@ -87,7 +90,7 @@ def new_residents_file(folder: Path) -> Path:
         born = date(1950 + n % 50, 1 + n % 12, 1 + n % 28)
         nik = factories.make_nik(born, "P", serial=n % 9999 + 1)
         rows.append((nik, factories.make_kk(issued=date(2016, 1, 1), serial=n // 4 + 1), born))
-    return write_file(folder, "baru.csv", rows, "WARGA")
+    return write_file(folder, "baru.csv", rows, "WARGA", sex="P")
 
 
 def free_port() -> int:
@@ -220,14 +223,11 @@ def last_job(refresh_id: int):
 
 
 def name_prefixes() -> dict[str, int]:
+    """Residents per first word of their name (ASLI, DTKS, DINSOS, WARGA)."""
     with APP.app_context():
-        rows = db.session.execute(
-            sa.select(sa.func.substr(Person.name, 1, 6), sa.func.count()).group_by(
-                sa.func.substr(Person.name, 1, 6)
-            )
-        ).all()
+        names = db.session.scalars(sa.select(Person.name)).all()
         db.session.remove()
-        return {prefix.strip(): count for prefix, count in rows}
+    return dict(Counter(name.split()[0] for name in names))
 
 
 # --- scenarios ------------------------------------------------------------------------------
@@ -295,7 +295,10 @@ def scenario_2(base, folder, kelurahan_id):
     print(f"   killed worker pid {pid} at {job.progress}% ({job.message})")
     page = ""
     while "Coba lagi" not in page and time.monotonic() - killed < 120:
-        page = browser.get(f"{base}/pemutakhiran/{refresh_id}").text
+        try:
+            page = browser.get(f"{base}/pemutakhiran/{refresh_id}").text
+        except requests.ConnectionError:  # the kept-alive connection was the dead worker's
+            browser.close()
         time.sleep(0.2)
     job = last_job(refresh_id)
     with APP.app_context():

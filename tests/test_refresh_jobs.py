@@ -132,3 +132,15 @@ def test_retry_is_refused_without_a_failed_job(app, previewed, client, login_as)
     login_as("staff")
     response = client.post(f"/pemutakhiran/{refresh_id}/coba-lagi", follow_redirects=True)
     assert "Tidak ada proses gagal" in response.get_data(as_text=True)
+
+
+def test_a_job_that_died_after_its_commit_landed_is_done_not_failed(app, previewed):
+    refresh_id, job_id = previewed
+    with app.app_context():
+        job = db.session.get(RefreshJob, job_id)
+        job.status, job.worker = "berjalan", f"{socket.gethostname()}:999999999:1"
+        db.session.get(Refresh, refresh_id).status = "diterapkan"
+        db.session.commit()
+        assert jobs.running_job(db.session, refresh_id) is None
+        assert db.session.get(RefreshJob, job_id).status == "selesai"
+        assert jobs.failed_job(db.session, refresh_id) is None

@@ -85,18 +85,38 @@ def is_dead(job: RefreshJob, now=None) -> bool:
     return as_utc(beat) < now - DEAD_AFTER
 
 
+# What a job's refresh looks like once its work was committed, whatever happened after.
+_DONE_WHEN = {"analisis": ("pratinjau",), "terapkan": ("diterapkan",), "batalkan": ("dibatalkan",)}
+
+
 def reap(session, jobs: list[RefreshJob]) -> list[RefreshJob]:
-    """Fail the dead among jobs and release their locks (committed); returns the dead."""
+    """Settle the dead among jobs and release their locks (committed); returns the dead.
+
+    A job that died after its work was committed (before recording so) is done, not failed."""
     dead = [job for job in jobs if is_dead(job)]
     if not dead:
         return []
-    ids = [job.id for job in dead]
-    now = utcnow()
-    session.execute(
-        sa.update(RefreshJob)
-        .where(RefreshJob.id.in_(ids), RefreshJob.status.in_(UNFINISHED))
-        .values(status="gagal", message=DIED, finished_at=now, updated_at=now)
+    statuses = dict(
+        session.execute(
+            sa.select(Refresh.id, Refresh.status).where(
+                Refresh.id.in_({job.refresh_id for job in dead})
+            )
+        ).all()
     )
+    now = utcnow()
+    for job in dead:
+        done = statuses.get(job.refresh_id) in _DONE_WHEN.get(job.kind, ())
+        session.execute(
+            sa.update(RefreshJob)
+            .where(RefreshJob.id == job.id, RefreshJob.status.in_(UNFINISHED))
+            .values(
+                status="selesai" if done else "gagal",
+                message="Selesai" if done else DIED,
+                progress=100 if done else job.progress,
+                finished_at=now,
+                updated_at=now,
+            )
+        )
     session.execute(
         sa.update(Refresh)
         .where(
@@ -105,7 +125,7 @@ def reap(session, jobs: list[RefreshJob]) -> list[RefreshJob]:
         )
         .values(status="gagal", message=DIED)
     )
-    session.execute(sa.delete(RefreshLock).where(RefreshLock.job_id.in_(ids)))
+    session.execute(sa.delete(RefreshLock).where(RefreshLock.job_id.in_([j.id for j in dead])))
     session.commit()
     return dead
 
