@@ -13,7 +13,6 @@ import re
 import shutil
 import sqlite3
 import subprocess
-from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -34,16 +33,6 @@ class BackupError(RuntimeError):
     """A backup or restore that cannot go on; the message is Indonesian."""
 
 
-@dataclass
-class Restored:
-    """What a restore did."""
-
-    manifest: dict
-    failed_jobs: int = 0
-    verified_events: int = 0
-    broken_events: list[str] = field(default_factory=list)
-
-
 def sha256_of(path: Path) -> str:
     digest = hashlib.sha256()
     with open(path, "rb") as handle:
@@ -52,12 +41,12 @@ def sha256_of(path: Path) -> str:
     return digest.hexdigest()
 
 
-def _libpq_url(engine: Engine) -> str:
+def libpq_url(engine: Engine) -> str:
     """The engine's URL as pg_dump understands it (no +driver), password included."""
     return engine.url.set(drivername="postgresql").render_as_string(hide_password=False)
 
 
-def _tables(engine: Engine) -> list[str]:
+def table_names(engine: Engine) -> list[str]:
     return sorted(sa.inspect(engine).get_table_names())
 
 
@@ -75,7 +64,7 @@ def _revision(conn) -> str | None:
         return None
 
 
-def _tool(name: str) -> str:
+def tool_path(name: str) -> str:
     path = shutil.which(name)
     if path is None:
         raise BackupError(f"Program {name} tidak ditemukan. Pasang postgresql-client.")
@@ -89,7 +78,7 @@ def _major(text: str) -> int:
 
 def check_pg_tools(engine: Engine) -> None:
     """pg_dump must be at least the server's major version."""
-    tool = _tool("pg_dump")
+    tool = tool_path("pg_dump")
     version = subprocess.run([tool, "--version"], capture_output=True, text=True).stdout
     client = _major(version.split("(PostgreSQL)")[-1])
     with engine.connect() as conn:
@@ -113,14 +102,14 @@ def _snapshot_sqlite(engine: Engine, target: Path) -> tuple[dict, str | None]:
     copy = sa.create_engine(f"sqlite:///{target}")
     try:
         with copy.connect() as conn:
-            return _counts(conn, _tables(copy)), _revision(conn)
+            return _counts(conn, table_names(copy)), _revision(conn)
     finally:
         copy.dispose()
 
 
 def _snapshot_postgres(engine: Engine, target: Path) -> tuple[dict, str | None]:
     check_pg_tools(engine)
-    tables = _tables(engine)
+    tables = table_names(engine)
     # Count in the very snapshot pg_dump copies, so the manifest describes the dump.
     with engine.connect() as conn:
         conn = conn.execution_options(isolation_level="REPEATABLE READ")
@@ -130,13 +119,13 @@ def _snapshot_postgres(engine: Engine, target: Path) -> tuple[dict, str | None]:
             revision = _revision(conn)
             result = subprocess.run(
                 [
-                    _tool("pg_dump"),
+                    tool_path("pg_dump"),
                     "--format=custom",
                     "--no-owner",
                     "--no-privileges",
                     f"--snapshot={snapshot}",
                     f"--file={target}",
-                    _libpq_url(engine),
+                    libpq_url(engine),
                 ],
                 capture_output=True,
                 text=True,
@@ -242,129 +231,15 @@ def _verify_database(manifest: dict, database: Path) -> list[str]:
                 integrity = conn.execute(sa.text("PRAGMA integrity_check")).scalar()
                 if integrity != "ok":
                     return [f"Basis data cadangan rusak: {integrity}"]
-                counts = _counts(conn, _tables(copy))
+                counts = _counts(conn, table_names(copy))
         finally:
             copy.dispose()
         if counts != manifest["counts"]:
             return ["Jumlah baris di basis data cadangan tidak sama dengan manifest."]
         return []
     result = subprocess.run(
-        [_tool("pg_restore"), "--list", str(database)], capture_output=True, text=True
+        [tool_path("pg_restore"), "--list", str(database)], capture_output=True, text=True
     )
     if result.returncode != 0:
         return [f"Berkas pg_dump tidak dapat dibaca: {result.stderr.strip()[:300]}"]
     return []
-
-
-# --- restore --------------------------------------------------------------------------------
-
-
-def has_data(engine: Engine, upload_folder: Path) -> bool:
-    """Whether the instance holds anything a restore would overwrite."""
-    if upload_folder.exists() and any(p.is_file() for p in upload_folder.rglob("*")):
-        return True
-    tables = [t for t in _tables(engine) if t != "alembic_version"]
-    with engine.connect() as conn:
-        return any(
-            conn.execute(sa.text(f'SELECT EXISTS (SELECT 1 FROM "{name}")')).scalar()
-            for name in tables
-        )
-
-
-def _restore_sqlite(engine: Engine, database: Path) -> None:
-    target = engine.url.database
-    engine.dispose()
-    with sqlite3.connect(database) as src, sqlite3.connect(target, timeout=60) as dest:
-        src.backup(dest)
-    engine.dispose()
-
-
-def _restore_postgres(engine: Engine, database: Path) -> None:
-    check_pg_tools(engine)
-    engine.dispose()
-    with engine.begin() as conn:
-        conn.execute(sa.text("DROP SCHEMA public CASCADE"))
-        conn.execute(sa.text("CREATE SCHEMA public"))
-    engine.dispose()
-    result = subprocess.run(
-        [
-            _tool("pg_restore"),
-            "--no-owner",
-            "--no-privileges",
-            "--exit-on-error",
-            "--single-transaction",
-            f"--dbname={_libpq_url(engine)}",
-            str(database),
-        ],
-        capture_output=True,
-        text=True,
-    )
-    if result.returncode != 0:
-        raise BackupError(f"pg_restore gagal: {result.stderr.strip()[:500]}")
-
-
-def _restore_uploads(directory: Path, upload_folder: Path) -> None:
-    if upload_folder.exists() and any(upload_folder.iterdir()):
-        stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S")
-        upload_folder.rename(upload_folder.with_name(f"{upload_folder.name}.sebelum-{stamp}"))
-    source = directory / UPLOADS
-    if source.exists():
-        shutil.copytree(source, upload_folder)
-    else:
-        upload_folder.mkdir(parents=True, exist_ok=True)
-
-
-def restore_files(engine: Engine, upload_folder: Path, directory: Path, force: bool) -> dict:
-    """Put the backup's database and uploads in place (checked first); returns its manifest.
-
-    Refuses an instance that holds data unless force; its old uploads are then kept aside
-    as ``uploads.sebelum-<time>``."""
-    manifest = read_manifest(directory)
-    if manifest["dialect"] != engine.dialect.name:
-        raise BackupError(
-            f"Cadangan ini dari {manifest['dialect']}; instance ini memakai {engine.dialect.name}."
-        )
-    problems = verify(directory)
-    if problems:
-        raise BackupError("Cadangan tidak utuh: " + "; ".join(problems[:5]))
-    if not force and has_data(engine, upload_folder):
-        raise BackupError(
-            "Instance ini sudah berisi data. Pulihkan ke instance kosong, atau tambahkan "
-            "--force untuk menimpanya."
-        )
-    database = directory / manifest["database_file"]
-    if manifest["dialect"] == "sqlite":
-        _restore_sqlite(engine, database)
-    else:
-        _restore_postgres(engine, database)
-    _restore_uploads(directory, upload_folder)
-    return manifest
-
-
-def settle(session, manifest: dict, upload_folder: Path) -> Restored:
-    """After the files are back: no job runs or holds a lock here, refresh extracts point to
-    this upload folder, and every distribution event's chain and evidence are checked."""
-    from nutera.distribution.chain import verify_event
-    from nutera.models import DistributionEvent, Refresh
-    from nutera.refresh import jobs
-
-    restored = Restored(manifest)
-    restored.failed_jobs = jobs.release_all(session)
-    old = manifest.get("upload_folder") or ""
-    if old and old != str(upload_folder.resolve()):
-        session.execute(
-            sa.update(Refresh)
-            .where(Refresh.stored_path.startswith(old + "/"))
-            .values(
-                stored_path=sa.func.replace(Refresh.stored_path, old, str(upload_folder.resolve()))
-            )
-        )
-    session.commit()
-    for event in session.scalars(sa.select(DistributionEvent).order_by(DistributionEvent.id)):
-        restored.verified_events += 1
-        breaks = verify_event(event, str(upload_folder))
-        if breaks:
-            restored.broken_events.append(
-                f"Acara {event.id}: " + "; ".join(b.message for b in breaks[:3])
-            )
-    return restored

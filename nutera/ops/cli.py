@@ -7,7 +7,7 @@ from flask import current_app
 from flask.cli import with_appcontext
 
 from nutera.extensions import db
-from nutera.ops import backup, storage_check
+from nutera.ops import backup, restore, storage_check
 
 
 def _upload_folder() -> Path:
@@ -97,10 +97,10 @@ def restore_command(directory: Path, force: bool) -> None:
     folder = _upload_folder()
     db.session.remove()
     try:
-        manifest = backup.restore_files(db.engine, folder, directory, force)
+        manifest = restore.restore_files(db.engine, folder, directory, force)
     except backup.BackupError as error:
         _fail(error)
-    restored = backup.settle(db.session, manifest, folder)
+    restored = restore.settle(db.session, manifest, folder)
     click.echo(
         f"Dipulihkan dari cadangan {manifest['created_at']} (revisi "
         f"{manifest['migration_revision']}); {restored.failed_jobs} proses yang sedang berjalan "
