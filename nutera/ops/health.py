@@ -3,11 +3,12 @@ head, and whether Redis answers (without it the site runs slower limits, not dow
 
 import time
 
+import redis
 import sqlalchemy as sa
 from flask import current_app
 
-from nutera.extensions import db, limiter
-from nutera.redis_fallback import is_redis_uri
+from nutera.extensions import db
+from nutera.redis_fallback import is_redis_uri, redis_options
 
 DATABASE_TIMEOUT_MS = 2000
 
@@ -49,7 +50,13 @@ def _redis() -> dict:
     uri = current_app.config.get("RATELIMIT_STORAGE_URI", "")
     if not is_redis_uri(uri):
         return {"ok": True, "used": False}
-    return {"ok": bool(limiter.storage.check()), "used": True}
+    client = current_app.extensions.get("nutera_readyz_redis")
+    if client is None:
+        timeout = float(current_app.config.get("REDIS_TIMEOUT_SECONDS", 0.3))
+        client = current_app.extensions["nutera_readyz_redis"] = redis.Redis.from_url(
+            uri, **redis_options(timeout)
+        )
+    return {"ok": bool(client.ping()), "used": True}
 
 
 def readiness() -> tuple[dict, int]:
