@@ -1,7 +1,7 @@
 """reliability: refresh write stamps, job heartbeats, one active survey per KK and period
 
 Revision ID: 0013
-Revises: 0008
+Revises: 0017
 Create Date: 2026-12-01 09:40:00.000000
 
 A commit stamps the records it writes with records_stamped_at and records when it became
@@ -16,7 +16,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = "0013"
-down_revision = "0008"
+down_revision = "0017"
 branch_labels = None
 depends_on = None
 
