@@ -5,6 +5,7 @@ from pathlib import Path
 
 from flask import Flask
 
+from nutera import db_timeouts, redis_fallback, upload_limits
 from nutera.config import DefaultConfig, database_url, load_secret_key
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -46,6 +47,9 @@ def configure(app: Flask, test_config: dict | None) -> None:
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = load_secret_key(app.instance_path)
     app.config.setdefault("UPLOAD_FOLDER", str(Path(app.instance_path) / "uploads"))
+    redis_fallback.configure(app.config)
+    upload_limits.configure(app.config)
+    db_timeouts.configure(app.config)
     if app.config["PROXY_FIX_X_FOR"]:
         from werkzeug.middleware.proxy_fix import ProxyFix
 
@@ -79,10 +83,14 @@ def register_extensions(app: Flask) -> None:
 
     bounds.init_app(app)  # before any route is added: it replaces the int converter
     db.init_app(app)
+    with app.app_context():
+        db_timeouts.init_app(app, db.engine)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"))
+    upload_limits.init_app(app)  # before CSRF, which reads the body
     csrf.init_app(app)
     bootstrap.init_app(app)
     limiter.init_app(app)
+    redis_fallback.init_app(app)
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
     login_manager.login_message = "Silakan masuk terlebih dahulu."
@@ -140,6 +148,7 @@ def register_cli(app: Flask) -> None:
     from nutera.complaints.cli import complaints_cli
     from nutera.demo.cli import demo_cli
     from nutera.distribution.cli import distribution_cli
+    from nutera.ops.cli import backup_cli, storage_cli
     from nutera.programs.cli import programs_cli
     from nutera.refresh.cli import refresh_cli
     from nutera.regions.cli import regions_cli
@@ -152,5 +161,7 @@ def register_cli(app: Flask) -> None:
         complaints_cli,
         distribution_cli,
         regions_cli,
+        storage_cli,
+        backup_cli,
     ):
         app.cli.add_command(group)

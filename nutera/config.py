@@ -18,7 +18,12 @@ class DefaultConfig:
     REMEMBER_COOKIE_HTTPONLY = True
     REMEMBER_COOKIE_SAMESITE = "Lax"
     PERMANENT_SESSION_LIFETIME = timedelta(hours=8)
-    MAX_CONTENT_LENGTH = 16 * 1024 * 1024
+    # MAX_CONTENT_LENGTH follows NUTERA_REFRESH_MAX_UPLOAD_BYTES (nutera/upload_limits.py).
+    REFRESH_MAX_UPLOAD_BYTES = 300 * 1024 * 1024
+    FORM_MAX_UPLOAD_BYTES = 32 * 1024 * 1024  # every other form (photos are 8 MB each)
+    IMAGE_MAX_PIXELS = 40_000_000  # an uploaded photo above this is refused before decoding
+    REDIS_TIMEOUT_SECONDS = 0.3  # connect and read timeout of every Redis call
+    RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = True  # Redis down: count in this process
     WTF_CSRF_TIME_LIMIT = 8 * 3600
     RATELIMIT_STORAGE_URI = "memory://"
     RATELIMIT_HEADERS_ENABLED = False  # headers cost a storage round trip per request

@@ -2,27 +2,73 @@
 
 Files never go under static/: a feature serves them through its own login-checked route
 with ``send_stored``, after checking the viewer may see the record they belong to.
+
+An image is measured from its header before any pixel is decoded, and refused above the
+configured pixel count (IMAGE_MAX_PIXELS). A stored file is written under a temporary name
+(``.part``) and renamed into place when the database transaction that records it commits;
+a rollback deletes it, so a request killed half-way leaves no file a record does not name
+(``flask storage check`` finds and removes any that a crash left behind).
 """
 
+import errno
 import hashlib
 import io
+import logging
+import os
 import secrets
 from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
 
-from flask import current_app, send_file
+from flask import current_app, has_app_context, send_file
 from PIL import Image, ImageOps, UnidentifiedImageError
+from sqlalchemy import event
+from sqlalchemy.orm import Session
 
-Image.MAX_IMAGE_PIXELS = 40_000_000  # refuse decompression bombs early
+# Pillow's own guard only warns between its limit and twice it; ours refuses at the limit
+# (reencode_image). This stays as a backstop for any other decoding.
+Image.MAX_IMAGE_PIXELS = 40_000_000
 
 DEFAULT_MAX_BYTES = 8 * 1024 * 1024
 DEFAULT_MAX_SIDE = 1600
+DEFAULT_MAX_PIXELS = 40_000_000
+PENDING_SUFFIX = ".part"
 _ACCEPTED_FORMATS = {"JPEG", "PNG", "WEBP", "GIF", "MPO", "HEIF"}
+_PENDING_KEY = "nutera_pending_files"
+_log = logging.getLogger(__name__)
 
 
 class UploadError(ValueError):
     """An upload that cannot be accepted; the message is Indonesian."""
+
+
+class StorageUnavailable(UploadError):
+    """The upload folder cannot take the file now (disk full, read-only, no permission)."""
+
+
+STORAGE_UNAVAILABLE = (
+    "Foto tidak dapat disimpan karena ruang penyimpanan server sedang penuh atau bermasalah. "
+    "Isian Anda tidak hilang: kirim lagi beberapa saat lagi, dengan foto dipilih ulang."
+)
+
+
+def max_pixels() -> int:
+    """The configured pixel limit of an uploaded image."""
+    if has_app_context():
+        return int(current_app.config.get("IMAGE_MAX_PIXELS", DEFAULT_MAX_PIXELS))
+    return DEFAULT_MAX_PIXELS
+
+
+def _megapixels(pixels: int) -> str:
+    return f"{pixels / 1_000_000:.1f}".replace(".", ",")
+
+
+def _too_many_pixels(width: int, height: int, limit: int) -> UploadError:
+    return UploadError(
+        f"Resolusi foto terlalu besar ({width} × {height} piksel, {_megapixels(width * height)} "
+        f"juta piksel; maksimal {_megapixels(limit)} juta piksel). Kecilkan resolusi kamera "
+        "atau kirim foto lain."
+    )
 
 
 @dataclass(frozen=True)
@@ -42,6 +88,7 @@ def reencode_image(
     max_bytes: int = DEFAULT_MAX_BYTES,
     max_side: int = DEFAULT_MAX_SIDE,
     keep_alpha: bool = False,
+    pixel_limit: int | None = None,
 ) -> tuple[bytes, str, int, int]:
     """Decode an uploaded image and re-encode it without metadata; returns (bytes, ext, w, h).
 
@@ -54,14 +101,24 @@ def reencode_image(
         raise UploadError("Berkas kosong: pilih foto yang akan diunggah.")
     if len(data) > max_bytes:
         raise UploadError(f"Foto terlalu besar (maksimal {max_bytes // (1024 * 1024)} MB).")
+    limit = pixel_limit or max_pixels()
     try:
+        # Image.open reads the header only: the size is known before any pixel is decoded.
         with Image.open(io.BytesIO(data)) as probe:
             if probe.format not in _ACCEPTED_FORMATS:
                 raise UploadError("Berkas bukan foto yang didukung (JPEG, PNG, WEBP).")
+            width, height = probe.size
+            if width * height > limit:
+                raise _too_many_pixels(width, height, limit)
             probe.verify()
         image = Image.open(io.BytesIO(data))
         image.load()
-    except (UnidentifiedImageError, OSError, SyntaxError, Image.DecompressionBombError):
+    except Image.DecompressionBombError:
+        raise UploadError(
+            f"Resolusi foto terlalu besar (maksimal {_megapixels(limit)} juta piksel). "
+            "Kecilkan resolusi kamera atau kirim foto lain."
+        ) from None
+    except (UnidentifiedImageError, OSError, SyntaxError):
         raise UploadError("Berkas bukan gambar yang valid. Unggah foto JPEG atau PNG.") from None
     image = ImageOps.exif_transpose(image)
     image.thumbnail((max_side, max_side))
@@ -93,18 +150,85 @@ def save_image(
     relative = f"{kind}/{name[:2]}/{name}.{ext}"
     root = Path(upload_folder or current_app.config["UPLOAD_FOLDER"])
     target = root / relative
-    target.parent.mkdir(parents=True, exist_ok=True)
-    target.write_bytes(payload)
+    if has_app_context():
+        from nutera.extensions import db
+
+        write_pending(db.session(), target, payload)
+    else:  # a script without a database: nothing to wait for
+        _write(target, payload)
     return StoredImage(relative, digest, width, height, len(payload))
 
 
+def _write(target: Path, payload: bytes) -> None:
+    """Write payload to target whole, or raise StorageUnavailable and leave nothing behind."""
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        with open(target, "wb") as handle:
+            handle.write(payload)
+            handle.flush()
+            os.fsync(handle.fileno())
+    except OSError as error:
+        target.unlink(missing_ok=True)
+        _log.error("upload folder cannot take a file: %s", error)
+        raise StorageUnavailable(STORAGE_UNAVAILABLE) from None
+
+
+def pending_path(target: Path) -> Path:
+    return target.with_name(target.name + PENDING_SUFFIX)
+
+
+def write_pending(session: Session, target: Path, payload: bytes) -> None:
+    """Write target's bytes under its temporary name; renamed when session commits."""
+    if not session.in_transaction():
+        session.begin()  # so a commit or a rollback ends it and settles the file
+    part = pending_path(target)
+    _write(part, payload)
+    session.info.setdefault(_PENDING_KEY, []).append(target)
+
+
+@event.listens_for(Session, "after_commit")
+def _finalize_pending(session: Session) -> None:
+    for target in session.info.pop(_PENDING_KEY, []):
+        try:
+            os.replace(pending_path(target), target)
+        except FileNotFoundError:  # discarded by the feature before the commit
+            pass
+        except OSError as error:  # left as .part: storage check completes it
+            _log.error("could not move %s into place: %s", target, error)
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _discard_pending(session: Session, transaction) -> None:
+    if transaction.parent is not None:
+        return
+    for target in session.info.pop(_PENDING_KEY, []):  # ended without a commit
+        pending_path(target).unlink(missing_ok=True)
+
+
 def stored_path(relative: str, upload_folder: str | None = None) -> Path:
-    """Absolute path of a stored file; refuses anything that escapes the upload folder."""
+    """Absolute path of a stored file; refuses anything that escapes the upload folder.
+
+    Before its transaction commits a file is still under its temporary name."""
     root = Path(upload_folder or current_app.config["UPLOAD_FOLDER"]).resolve()
     path = (root / relative).resolve()
     if root not in path.parents:
         raise UploadError("Lokasi berkas tidak sah.")
+    if not path.exists():
+        part = pending_path(path)
+        if part.exists():
+            return part
     return path
+
+
+def is_storage_error(error: BaseException) -> bool:
+    """Whether an OSError means the disk cannot take files (full, read-only, forbidden)."""
+    return isinstance(error, OSError) and error.errno in (
+        errno.ENOSPC,
+        errno.EDQUOT,
+        errno.EROFS,
+        errno.EACCES,
+        errno.EPERM,
+    )
 
 
 def file_sha256(relative: str, upload_folder: str | None = None) -> str | None:

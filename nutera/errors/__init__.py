@@ -1,9 +1,16 @@
 """Error pages a resident can understand, and JSON problem documents under /api."""
 
+import logging
+
+import sqlalchemy as sa
 from flask import jsonify, render_template, request
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, InternalServerError
 
 from nutera.extensions import db
+from nutera.storage import is_storage_error
+from nutera.upload_limits import megabytes
+
+_log = logging.getLogger(__name__)
 
 MESSAGES = {
     400: ("Permintaan tidak dapat diproses", "Periksa kembali isian Anda lalu coba lagi."),
@@ -12,6 +19,16 @@ MESSAGES = {
     405: ("Metode tidak diizinkan", "Cara membuka halaman ini tidak didukung."),
     413: ("Berkas terlalu besar", "Ukuran berkas melebihi batas yang diizinkan."),
     422: ("Isian tidak dapat diproses", "Periksa kembali isian Anda lalu coba lagi."),
+    503: (
+        "Layanan sedang sibuk",
+        "Basis data sedang lambat atau tidak dapat dihubungi. Tunggu sebentar lalu coba lagi; "
+        "data yang sudah tersimpan tidak hilang.",
+    ),
+    507: (
+        "Penyimpanan server penuh",
+        "Berkas tidak dapat disimpan karena ruang penyimpanan server penuh atau bermasalah. "
+        "Petugas sudah dapat melihat catatannya; coba lagi nanti.",
+    ),
     429: (
         "Terlalu banyak permintaan",
         "Anda sudah terlalu sering mencoba. Tunggu beberapa saat lalu coba lagi.",
@@ -22,6 +39,27 @@ MESSAGES = {
         "silakan coba lagi nanti.",
     ),
 }
+
+
+def _unavailable(original: BaseException):
+    """A 503 for a database that timed out or went away, a 507 for a disk that cannot write."""
+    if isinstance(original, sa.exc.OperationalError | sa.exc.TimeoutError):
+        db.session.rollback()
+        _log.error("database unavailable: %s", str(original).splitlines()[0])
+        response = _respond(503)
+        return _with_header(response, "Retry-After", "10")
+    if is_storage_error(original):
+        _log.error("upload folder unavailable: %s", original)
+        return _respond(507)
+    return None
+
+
+def _with_header(response, name: str, value: str):
+    if isinstance(response, tuple):
+        body, code = response
+        return body, code, {name: value}
+    response.headers[name] = value
+    return response
 
 
 def _field_errors(data: dict) -> dict | None:
@@ -70,7 +108,17 @@ def init_app(app) -> None:
         detail = None
         if (error.code or 500) >= 500:
             db.session.rollback()
-        if error.code == 429:
+        if isinstance(error, InternalServerError) and error.original_exception is not None:
+            unavailable = _unavailable(error.original_exception)
+            if unavailable is not None:
+                return unavailable
+        if error.code == 413:
+            detail = (
+                "Ukuran berkas melebihi batas yang diizinkan "
+                f"({megabytes(request.max_content_length or 0)}). Perkecil berkasnya lalu "
+                "kirim lagi."
+            )
+        elif error.code == 429:
             detail = MESSAGES[429][1]
         elif error.code == 400 and error.description and "CSRF" in str(error.description):
             detail = "Formulir sudah kedaluwarsa. Muat ulang halaman lalu kirim lagi."

@@ -4,18 +4,50 @@ Plain functions over Flask-Limiter's storage and strategy (the `limits` library)
 need no request. On Redis one lookup costs one round trip: every limit is counted and the
 failed tries are read in a single pipeline. Each round trip costs about 0.1 ms of CPU and a
 wake-up of another process here, as much as the lookup's own database query.
+
+When the storage (Redis) is unreachable or slow, the guard counts in this process's memory
+for a while, as Flask-Limiter's in-memory fallback does, and warns once a minute.
 """
 
+import logging
+import time
 from dataclasses import dataclass
 from functools import lru_cache
 
 from limits import RateLimitItem, parse_many
-from limits.storage import RedisStorage, Storage
+from limits.errors import StorageError
+from limits.storage import MemoryStorage, RedisStorage, Storage
 from limits.strategies import FixedWindowRateLimiter, RateLimiter
-from redis.exceptions import NoScriptError
+from redis.exceptions import NoScriptError, RedisError
+
+from nutera import redis_fallback
 
 FAILURE_WINDOW_SECONDS = 3600
+RETRY_STORAGE_SECONDS = 30  # while the storage is down, try it again this often
 _SCOPE = "cek"
+_UNREACHABLE = (RedisError, StorageError, OSError)
+_log = logging.getLogger(__name__)
+
+
+class _Fallback:
+    """Per-process counters used while the shared storage is unreachable."""
+
+    def __init__(self):
+        self.storage = MemoryStorage()
+        self.strategy = FixedWindowRateLimiter(self.storage)
+        self.down_until = 0.0
+
+    def active(self, storage: Storage) -> bool:
+        return not isinstance(storage, MemoryStorage) and time.monotonic() < self.down_until
+
+    def went_down(self, error: Exception) -> None:
+        self.down_until = time.monotonic() + RETRY_STORAGE_SECONDS
+        redis_fallback.warn(
+            _log, "Lookup guard storage unreachable (%s): counting in memory", type(error).__name__
+        )
+
+
+_fallback = _Fallback()
 
 
 @dataclass(frozen=True)
@@ -45,6 +77,17 @@ def admit(
     storage: Storage, strategy: RateLimiter, limits: tuple[RateLimitItem, ...], address: str
 ) -> Admission:
     """Count one lookup from address against every limit and read its failed tries."""
+    if not _fallback.active(storage):
+        try:
+            return _admit(storage, strategy, limits, address)
+        except _UNREACHABLE as error:
+            _fallback.went_down(error)
+    return _admit(_fallback.storage, _fallback.strategy, limits, address)
+
+
+def _admit(
+    storage: Storage, strategy: RateLimiter, limits: tuple[RateLimitItem, ...], address: str
+) -> Admission:
     if _one_round_trip(storage, strategy):
         try:
             return _admit_in_one_round_trip(storage, limits, address)
@@ -76,9 +119,20 @@ def _admit_in_one_round_trip(
 
 def failures(storage: Storage, address: str) -> int:
     """Failed tries from address in the last hour (shown the form: is a captcha due?)."""
-    return storage.get(_failure_key(address))
+    if not _fallback.active(storage):
+        try:
+            return storage.get(_failure_key(address))
+        except _UNREACHABLE as error:
+            _fallback.went_down(error)
+    return _fallback.storage.get(_failure_key(address))
 
 
 def count_failure(storage: Storage, address: str) -> None:
     """One more failed try from address; they are forgotten an hour after the first."""
-    storage.incr(_failure_key(address), FAILURE_WINDOW_SECONDS)
+    if not _fallback.active(storage):
+        try:
+            storage.incr(_failure_key(address), FAILURE_WINDOW_SECONDS)
+            return
+        except _UNREACHABLE as error:
+            _fallback.went_down(error)
+    _fallback.storage.incr(_failure_key(address), FAILURE_WINDOW_SECONDS)

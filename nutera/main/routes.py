@@ -1,6 +1,6 @@
 """Home page and dashboard."""
 
-from flask import render_template
+from flask import jsonify, render_template
 from flask_login import current_user, login_required
 
 from nutera.main import bp
@@ -24,3 +24,12 @@ def dashboard():
 def healthz():
     """Liveness probe for load balancers and benchmarks: no database, no template."""
     return "ok", 200, {"Content-Type": "text/plain; charset=utf-8"}
+
+
+@bp.route("/readyz")
+def readyz():
+    """Readiness: database reachable and migrated to head (503 if not), Redis reachable."""
+    from nutera.ops.health import readiness
+
+    report, status = readiness()
+    return jsonify(report), status, {"Cache-Control": "no-store"}

@@ -104,7 +104,10 @@ class Refresh(db.Model):
     committed_by_id: Mapped[int | None] = mapped_column(
         sa.ForeignKey("user_account.id", ondelete="SET NULL")
     )
+    # When the commit became visible (taken last, under the kelurahan lock); the records it
+    # created and changed carry records_stamped_at, taken first under the same lock.
     committed_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
+    records_stamped_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
     reverted_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
 
     created_by: Mapped[User | None] = relationship(foreign_keys=[created_by_id])
@@ -167,6 +170,8 @@ class RefreshChange(db.Model):
     old_status: Mapped[str | None] = mapped_column(sa.String(12))
     old_status_reason: Mapped[str | None] = mapped_column(sa.String(255))
     old_status_changed_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
+    # So a revert puts the record's updated_at back too, and an earlier refresh stays revertible.
+    old_updated_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
 
 
 class RefreshDecision(db.Model):
@@ -204,6 +209,10 @@ class RefreshJob(db.Model):
     created_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow)
     finished_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
+    # Who runs it ("host:pid:start-ticks") and when it last said it was alive: a job whose
+    # process is gone, or whose heartbeat stopped, is failed and its lock released.
+    worker: Mapped[str | None] = mapped_column(sa.String(120))
+    heartbeat_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
 
 
 class RefreshLock(db.Model):

@@ -38,6 +38,9 @@ PRESENCES = {
 }
 
 
+ACTIVE_WHERE = "status IN ('submitted', 'returned', 'verified')"
+
+
 class Survey(TimestampMixin, HouseObservation, db.Model):
     """One household surveyed at the door by a volunteer, then verified by staff."""
 
@@ -52,6 +55,15 @@ class Survey(TimestampMixin, HouseObservation, db.Model):
         sa.Index("ix_survey_kelurahan_volunteer", "kelurahan_id", "volunteer_id"),
         sa.Index("ix_survey_rt_status", "rt_id", "status"),
         sa.Index("ix_survey_kk_period", "kk_number", "period"),
+        # One active survey per household and period, whoever submits it and however fast.
+        sa.Index(
+            "uq_survey_kk_period_active",
+            "kk_number",
+            "period",
+            unique=True,
+            sqlite_where=sa.text(ACTIVE_WHERE),
+            postgresql_where=sa.text(ACTIVE_WHERE),
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -20,6 +20,7 @@ from nutera.models import (
     Residence,
 )
 from nutera.refresh import diff
+from nutera.refresh.kelurahan_lock import lock_for_writing
 from nutera.refresh.staging import tune_connection
 from nutera.refresh.states import (
     ChangeAction,
@@ -91,7 +92,15 @@ def _update_households(session: Session, refresh: Refresh, since, now, applied: 
         session,
         Entity.HOUSEHOLD,
         sa.insert(CHANGE).from_select(
-            ["refresh_id", "entity", "entity_id", "action", "old_address", "old_rt_id"],
+            [
+                "refresh_id",
+                "entity",
+                "entity_id",
+                "action",
+                "old_address",
+                "old_rt_id",
+                "old_updated_at",
+            ],
             sa.select(
                 sa.literal(refresh.id),
                 sa.literal(Entity.HOUSEHOLD, sa.String),
@@ -99,6 +108,7 @@ def _update_households(session: Session, refresh: Refresh, since, now, applied: 
                 sa.literal(ChangeAction.UPDATE, sa.String),
                 HOUSEHOLD.c.address,
                 HOUSEHOLD.c.rt_id,
+                HOUSEHOLD.c.updated_at,
             )
             .select_from(HOUSEHOLD.join(ROW, ROW.c.household_id == HOUSEHOLD.c.id))
             .where(first, diff.household_changes(refresh)),
@@ -197,6 +207,7 @@ def _update_persons(session: Session, refresh: Refresh, since, now, applied: Cou
                 "old_sex",
                 "old_birth_date",
                 "old_household_id",
+                "old_updated_at",
             ],
             sa.select(
                 sa.literal(refresh.id),
@@ -207,6 +218,7 @@ def _update_persons(session: Session, refresh: Refresh, since, now, applied: Cou
                 PERSON.c.sex,
                 PERSON.c.birth_date,
                 PERSON.c.household_id,
+                PERSON.c.updated_at,
             )
             .select_from(PERSON.join(ROW, ROW.c.person_id == PERSON.c.id))
             .where(diff.valid_rows(refresh.id), any_change),
@@ -307,6 +319,7 @@ def _apply_enrollments(session: Session, refresh: Refresh, now, applied: Counter
                     "old_status",
                     "old_status_reason",
                     "old_status_changed_at",
+                    "old_updated_at",
                 ],
                 sa.select(
                     sa.literal(refresh.id),
@@ -316,6 +329,7 @@ def _apply_enrollments(session: Session, refresh: Refresh, now, applied: Counter
                     ENROLLMENT.c.status,
                     ENROLLMENT.c.status_reason,
                     ENROLLMENT.c.status_changed_at,
+                    ENROLLMENT.c.updated_at,
                 ).where(ENROLLMENT.c.id.in_(ending)),
             ),
             applied,
@@ -389,9 +403,15 @@ def _apply_enrollments(session: Session, refresh: Refresh, now, applied: Counter
 def commit_refresh(
     session: Session, refresh: Refresh, actor: Actor, progress: Progress = no_progress
 ) -> dict:
-    """Write a previewed refresh to the registry; the caller commits the transaction."""
+    """Write a previewed refresh to the registry; the caller commits the transaction.
+
+    Holds the kelurahan's write lock until then: a commit or revert of another source waits,
+    then finds the registry changed since its preview and is refused."""
+    session.flush()
+    lock_for_writing(session, refresh.kelurahan_id)
+    session.refresh(refresh)
     require_preview(refresh)
-    now = utcnow()
+    now = utcnow()  # after the lock: later than every earlier commit's visible time
     tune_connection(session)
     changed = diff.registry_changed_at(session, refresh)
     if changed is not None and changed > as_utc(refresh.analysed_at or refresh.created_at):
@@ -414,7 +434,7 @@ def commit_refresh(
     _insert_persons(session, refresh, now, applied)
     progress(0.8, "Memperbarui kepesertaan program")
     _apply_enrollments(session, refresh, now, applied)
-    refresh.status, refresh.committed_at = RefreshStatus.DITERAPKAN, now
+    refresh.status, refresh.records_stamped_at = RefreshStatus.DITERAPKAN, now
     refresh.committed_by_id = actor.user_id
     refresh.counts = {
         **refresh.counts,
@@ -440,6 +460,8 @@ def commit_refresh(
             "counts": refresh.counts,
         },
     )
+    # Taken last, still under the lock: the time it becomes visible, give or take the COMMIT.
+    refresh.committed_at = utcnow()
     session.flush()
     progress(1.0, "Selesai diterapkan")
     return refresh.counts

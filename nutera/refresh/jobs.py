@@ -2,14 +2,18 @@
 
 The page polls the job row, so closing the page does not stop the work. A second job for
 the same source of the same kelurahan waits until the lock row of the first is released.
-Threads live in the process that started them (see docs/refresh.md: under gunicorn a recycled
-worker ends its jobs, which are then reported as failed by the stale-lock check).
+Threads live in the process that started them: a job records that process (host, pid and
+its start time, so a reused pid is not mistaken for it) and a heartbeat, and a job whose
+process is gone or whose heartbeat stopped is failed and its lock released (``reap``).
 """
 
+import os
+import socket
 import threading
 import time
 from collections.abc import Callable
 from datetime import timedelta
+from pathlib import Path
 
 import sqlalchemy as sa
 from flask import Flask, current_app
@@ -18,7 +22,6 @@ from nutera.extensions import db
 from nutera.models import Refresh, RefreshJob, RefreshLock
 from nutera.refresh.states import (
     JOB_FINISHED,
-    JOB_RUNNING,
     JobStatus,
     Progress,
     RefreshStateError,
@@ -27,8 +30,135 @@ from nutera.refresh.states import (
 )
 from nutera.timeutil import as_utc, utcnow
 
-STALE_AFTER = timedelta(minutes=30)  # a lock whose job has not reported for this long is dead
+STALE_AFTER = timedelta(minutes=30)  # jobs recorded before workers were: no word for this long
+HEARTBEAT_SECONDS = 10
+DEAD_AFTER = timedelta(seconds=45)  # a job on another host that has not beaten for this long
 POLL_SECONDS = 0.5
+UNFINISHED = ("menunggu", "berjalan")
+DIED = (
+    "Terhenti: proses yang menjalankannya berhenti. Tidak ada data registri yang berubah; "
+    "silakan coba lagi."
+)
+
+
+def _process_start(pid: int) -> str | None:
+    """The start time of a process in clock ticks since boot (Linux), None when it is gone."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return None
+    return stat.rsplit(")", 1)[1].split()[19]
+
+
+def this_worker() -> str:
+    """'host:pid:start' of this process."""
+    pid = os.getpid()
+    return f"{socket.gethostname()}:{pid}:{_process_start(pid) or ''}"[:120]
+
+
+def _process_gone(worker: str) -> bool | None:
+    """Whether the worker's process is gone (None: another host, cannot tell from here)."""
+    host, _, rest = worker.partition(":")
+    pid, _, started = rest.partition(":")
+    if host != socket.gethostname() or not pid.isdigit():
+        return None
+    now_started = _process_start(int(pid))
+    if now_started is None:
+        if Path("/proc/self/stat").exists():
+            return True
+        try:  # no /proc: ask the kernel whether the pid exists
+            os.kill(int(pid), 0)
+        except ProcessLookupError:
+            return True
+        except PermissionError:
+            return False
+        return False
+    return bool(started) and now_started != started
+
+
+def is_dead(job: RefreshJob, now=None) -> bool:
+    """Whether an unfinished job will never finish: its process is gone or went silent."""
+    if job.status not in UNFINISHED:
+        return False
+    now = now or utcnow()
+    if not job.worker:  # recorded before workers were
+        return as_utc(job.updated_at) < now - STALE_AFTER
+    gone = _process_gone(job.worker)
+    if gone is not None:
+        # Same host: the process answers for itself (SQLite cannot take a heartbeat while a
+        # commit holds its write lock, so a silent but living process is not dead).
+        return gone
+    beat = job.heartbeat_at or job.updated_at
+    return as_utc(beat) < now - DEAD_AFTER
+
+
+# What a job's refresh looks like once its work was committed, whatever happened after.
+_DONE_WHEN = {"analisis": ("pratinjau",), "terapkan": ("diterapkan",), "batalkan": ("dibatalkan",)}
+
+
+def reap(session, jobs: list[RefreshJob]) -> list[RefreshJob]:
+    """Settle the dead among jobs and release their locks (committed); returns the dead.
+
+    A job that died after its work was committed (before recording so) is done, not failed."""
+    dead = [job for job in jobs if is_dead(job)]
+    if not dead:
+        return []
+    statuses = dict(
+        session.execute(
+            sa.select(Refresh.id, Refresh.status).where(
+                Refresh.id.in_({job.refresh_id for job in dead})
+            )
+        ).all()
+    )
+    now = utcnow()
+    for job in dead:
+        done = statuses.get(job.refresh_id) in _DONE_WHEN.get(job.kind, ())
+        session.execute(
+            sa.update(RefreshJob)
+            .where(RefreshJob.id == job.id, RefreshJob.status.in_(UNFINISHED))
+            .values(
+                status="selesai" if done else "gagal",
+                message="Selesai" if done else DIED,
+                progress=100 if done else job.progress,
+                finished_at=now,
+                updated_at=now,
+            )
+        )
+    session.execute(
+        sa.update(Refresh)
+        .where(
+            Refresh.id.in_([job.refresh_id for job in dead if job.kind == "analisis"]),
+            Refresh.status == "analisis",
+        )
+        .values(status="gagal", message=DIED)
+    )
+    session.execute(sa.delete(RefreshLock).where(RefreshLock.job_id.in_([j.id for j in dead])))
+    session.commit()
+    return dead
+
+
+def reap_all(session) -> int:
+    """Fail every dead job anywhere (the page does this for the jobs it shows)."""
+    return len(reap(session, list(session.scalars(sa.select(RefreshJob).where(_unfinished())))))
+
+
+def _unfinished():
+    return RefreshJob.status.in_(UNFINISHED)
+
+
+def release_all(session) -> int:
+    """For a restored database: no job is running here, so none holds a lock or runs."""
+    now = utcnow()
+    failed = session.execute(
+        sa.update(RefreshJob)
+        .where(_unfinished())
+        .values(status="gagal", message=DIED, finished_at=now, updated_at=now)
+    ).rowcount
+    session.execute(
+        sa.update(Refresh).where(Refresh.status == "analisis").values(status="gagal", message=DIED)
+    )
+    session.execute(sa.delete(RefreshLock))
+    return failed
 
 
 def lock_key(refresh: Refresh) -> str:
@@ -46,6 +176,8 @@ def create_job(session, refresh: Refresh, kind: str, user_id: int | None) -> Ref
         progress=0,
         user_id=user_id,
         message="Menunggu giliran",
+        worker=this_worker(),
+        heartbeat_at=utcnow(),
     )
     session.add(job)
     session.flush()
@@ -100,16 +232,10 @@ def acquire(job: RefreshJob) -> None:
         ).first()
         if holder is not None:
             holder_id, holder_job = holder
-            if (
-                holder_job is None
-                or holder_job.status in JOB_FINISHED
-                or as_utc(holder_job.updated_at) < utcnow() - STALE_AFTER
-            ):
+            if holder_job is None or holder_job.status in JOB_FINISHED or is_dead(holder_job):
                 if holder_job is not None and holder_job.status not in JOB_FINISHED:
-                    holder_job.status, holder_job.message = (
-                        JobStatus.GAGAL,
-                        "Terhenti (proses mati)",
-                    )
+                    holder_job.status, holder_job.message = JobStatus.GAGAL, DIED
+                    holder_job.finished_at = utcnow()
                 db.session.execute(
                     sa.delete(RefreshLock).where(
                         RefreshLock.key == job.lock_key, RefreshLock.job_id == holder_id
@@ -162,6 +288,7 @@ def run(job: RefreshJob, work: Callable[[], None]) -> str | None:
 
     Returns None on success, else the Indonesian message the job was failed with."""
     key = job.lock_key
+    _update(job.id, worker=this_worker(), heartbeat_at=utcnow())
     acquire(job)
     try:
         _update(job.id, status=JobStatus.BERJALAN, message="Berjalan")
@@ -190,11 +317,44 @@ def run(job: RefreshJob, work: Callable[[], None]) -> str | None:
         release(job.id, key)
 
 
+class Heartbeat:
+    """A thread that records, every few seconds, that the job's process is still at work."""
+
+    def __init__(self, app: Flask, job_id: int):
+        self._app, self._job_id = app, job_id
+        self._stop = threading.Event()
+        self._thread = threading.Thread(
+            target=self._run, daemon=True, name=f"refresh-heartbeat-{job_id}"
+        )
+
+    def __enter__(self):
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self._stop.set()
+        self._thread.join(timeout=5)
+
+    def _run(self) -> None:
+        with self._app.app_context():
+            while not self._stop.wait(HEARTBEAT_SECONDS):
+                try:  # on its own connection, never the work's transaction
+                    with db.engine.begin() as conn:
+                        conn.execute(
+                            sa.update(RefreshJob)
+                            .where(RefreshJob.id == self._job_id)
+                            .values(heartbeat_at=utcnow())
+                        )
+                except sa.exc.OperationalError:
+                    pass  # SQLite's write lock is held by the work: the pid vouches for it
+
+
 def run_job(app: Flask, job_id: int) -> None:
-    """A background job's thread: the work the workflow service names for its kind."""
+    """A background job's thread: the work the workflow service names for its kind, with a
+    heartbeat beside it so a job whose process dies is seen at once."""
     from nutera.refresh import services
 
-    with app.app_context():
+    with app.app_context(), Heartbeat(app, job_id):
         job = db.session.get(RefreshJob, job_id)
         try:
             run(job, lambda: services.perform(db.session, job))
@@ -203,13 +363,24 @@ def run_job(app: Flask, job_id: int) -> None:
 
 
 def running_job(session, refresh_id: int) -> RefreshJob | None:
-    """The unfinished job of a refresh, if any."""
-    return session.scalar(
-        sa.select(RefreshJob)
-        .where(
-            RefreshJob.refresh_id == refresh_id,
-            RefreshJob.status.in_(JOB_RUNNING),
+    """The unfinished job of a refresh, if any (a dead one is failed first)."""
+    unfinished = list(
+        session.scalars(
+            sa.select(RefreshJob)
+            .where(RefreshJob.refresh_id == refresh_id, _unfinished())
+            .order_by(RefreshJob.created_at.desc())
         )
-        .order_by(RefreshJob.created_at.desc())
+    )
+    dead = reap(session, unfinished)
+    return next((job for job in unfinished if job not in dead), None)
+
+
+def failed_job(session, refresh_id: int) -> RefreshJob | None:
+    """The refresh's last job when it failed (the page offers to try it again)."""
+    last = session.scalar(
+        sa.select(RefreshJob)
+        .where(RefreshJob.refresh_id == refresh_id)
+        .order_by(RefreshJob.created_at.desc(), RefreshJob.id.desc())
         .limit(1)
     )
+    return last if last is not None and last.status == JobStatus.GAGAL else None

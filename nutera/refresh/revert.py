@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session
 
 from nutera.audit import Actor, audit_bulk
 from nutera.models import Refresh, RefreshChange
+from nutera.refresh.kelurahan_lock import lock_for_writing
 from nutera.refresh.staging import last_committed
 from nutera.refresh.states import (
     ChangeAction,
@@ -31,6 +32,11 @@ _TABLE_LABELS = {  # every table that refers to a person, a household or an enro
     "targeting_case": "kasus penetapan sasaran",
     "complaint": "pengaduan",
 }
+
+
+def stamp_of(refresh: Refresh):
+    """The time on the records the refresh wrote (commits before 0013 used committed_at)."""
+    return refresh.records_stamped_at or refresh.committed_at
 
 
 def _created_by(
@@ -60,7 +66,7 @@ def _created_by(
     return sa.and_(
         sa.or_(*in_range),
         table.c.kelurahan_id == refresh.kelurahan_id,
-        table.c.created_at == sa.literal(refresh.committed_at, table.c.created_at.type),
+        table.c.created_at == sa.literal(stamp_of(refresh), table.c.created_at.type),
     )
 
 
@@ -79,6 +85,13 @@ def _restore(
         .scalar_subquery()
         for field, old_name in fields.items()
     }
+    # Back to its previous updated_at too, so the refresh before stays revertible.
+    old["updated_at"] = sa.func.coalesce(
+        sa.select(CHANGE.c.old_updated_at)
+        .where(changes, CHANGE.c.entity_id == table.c.id)
+        .scalar_subquery(),
+        table.c.updated_at,
+    )
     session.execute(
         sa.update(table)
         .where(table.c.id.in_(sa.select(CHANGE.c.entity_id).where(changes)))
@@ -121,7 +134,7 @@ def _changed_since(session: Session, refresh: Refresh) -> str | None:
         )
         later = sa.select(table.c.id).where(
             table.c.id.in_(updated),
-            table.c.updated_at > sa.literal(refresh.committed_at, table.c.updated_at.type),
+            table.c.updated_at > sa.literal(stamp_of(refresh), table.c.updated_at.type),
         )
         if session.scalar(sa.select(sa.exists(later))):
             return _TABLE_LABELS[table.name]
@@ -129,7 +142,13 @@ def _changed_since(session: Session, refresh: Refresh) -> str | None:
 
 
 def revert_refresh(session: Session, refresh: Refresh, actor: Actor) -> None:
-    """Restore the previous values of every record the last refresh changed or created."""
+    """Restore the previous values of every record the last refresh changed or created.
+
+    Under the kelurahan's write lock, like a commit: which refresh is last, and whether its
+    records changed since, cannot move while it is undone."""
+    session.flush()
+    lock_for_writing(session, refresh.kelurahan_id)
+    session.refresh(refresh)
     last = last_committed(session, refresh.kelurahan_id)
     require_last_committed(refresh, last)
     # Restoring would overwrite what staff or a survey changed since.

@@ -146,6 +146,7 @@ def show(refresh_id: int):
         "refresh/show.html",
         refresh=refresh,
         job=job,
+        failed_job=None if job else jobs.failed_job(db.session, refresh.id),
         counts=refresh.counts or {},
         is_last=queries.is_last_committed(db.session, refresh),
         person_fields=PERSON_FIELDS,
@@ -221,11 +222,21 @@ def revert(refresh_id: int):
     return redirect(url_for("refresh.show", refresh_id=refresh.id))
 
 
+@bp.post("/<int:refresh_id>/coba-lagi")
+@roles_required(*STAFF)
+def retry(refresh_id: int):
+    """Run the refresh's failed job (analysis, commit or revert) again."""
+    refresh = get_visible_or_404(Refresh, refresh_id, current_user)
+    _launch(services.request_retry, refresh)
+    return redirect(url_for("refresh.show", refresh_id=refresh.id))
+
+
 @bp.route("/tugas/<int:job_id>")
 @roles_required(*STAFF)
 def job_status(job_id: int):
     """Progress of a background job, polled by the page."""
     job = get_visible_or_404(RefreshJob, job_id, current_user)
+    jobs.reap(db.session, [job])
     return jsonify(
         status=job.status,
         progress=job.progress,

@@ -149,6 +149,22 @@ def request_revert(session: Session, refresh: Refresh, user_id: int | None) -> R
     return jobs.create_job(session, refresh, JobKind.BATALKAN, user_id)
 
 
+def request_retry(session: Session, refresh: Refresh, user_id: int | None) -> RefreshJob:
+    """Queue the refresh's failed job (analysis, commit or revert) again."""
+    failed = jobs.failed_job(session, refresh.id)
+    kind = failed.kind if failed is not None else None
+    if kind == JobKind.ANALISIS and refresh.status == RefreshStatus.ANALISIS:
+        refresh.status = RefreshStatus.GAGAL  # its job died mid-analysis
+    requests = {
+        JobKind.ANALISIS: request_analysis,
+        JobKind.TERAPKAN: request_commit,
+        JobKind.BATALKAN: request_revert,
+    }
+    if kind not in requests or (kind == JobKind.ANALISIS and not refresh.mapping):
+        raise RefreshStateError("Tidak ada proses gagal yang dapat dicoba lagi.")
+    return requests[kind](session, refresh, user_id)
+
+
 def analyse(session: Session, refresh: Refresh, progress: Progress = no_progress) -> dict:
     """Stage, match and count the file's rows: the preview. Returns its counts."""
     return staging.analyse(session, refresh, progress)

@@ -21,6 +21,7 @@ from nutera.models import (
 from nutera.refresh import reader, rows
 from nutera.refresh.diff import mark_first_rows, preview_counts, staged
 from nutera.refresh.fastpath import FastCheck
+from nutera.refresh.kelurahan_lock import share_for_reading
 from nutera.refresh.states import Progress, RefreshStatus, no_progress
 from nutera.refresh.validate import (
     DAY_FIRST,
@@ -466,6 +467,8 @@ def refresh_statistics(session: Session) -> None:
 
 def analyse(session: Session, refresh: Refresh, progress: Progress = no_progress) -> dict:
     """Stage, match and count: the dry run. Returns the preview counts."""
+    # analysed_at must not predate a commit still in progress whose result it cannot see.
+    share_for_reading(session, refresh.kelurahan_id)
     refresh.status, refresh.analysed_at = RefreshStatus.ANALISIS, utcnow()
     tune_connection(session)
     session.execute(sa.delete(RefreshRow.__table__).where(staged(refresh.id)))

@@ -17,12 +17,13 @@ from nutera.surveys.forms import MemberForm, SurveyForm
 from nutera.surveys.queries import open_tasks, resumable, rt_choices, rt_progress, survey_for
 from nutera.surveys.services import (
     SurveyError,
+    SurveyTaken,
     blocking_problems,
     duplicate_survey,
     pairs_from_survey,
     save_draft,
     start_survey,
-    submit_survey,
+    submit_once,
 )
 from nutera.timeutil import local_today, utcnow
 
@@ -134,10 +135,19 @@ def fill(survey_id: int):
         valid = form.validate()
         _store_photo(form, survey)
         if valid and not form.photo.errors and _attach_blocking(form, survey):
-            submit_survey(db.session, survey, current_user, form.data, utcnow())
-            db.session.commit()
-            flash("Survei terkirim dan menunggu verifikasi petugas.", "success")
-            return redirect(url_for("surveys.detail", survey_id=survey.id))
+            try:
+                fresh = submit_once(db.session, survey, current_user, form.data, utcnow())
+            except SurveyTaken as error:
+                form.kk_number.errors.append(str(error))
+            else:
+                db.session.commit()
+                flash(
+                    "Survei terkirim dan menunggu verifikasi petugas."
+                    if fresh
+                    else "Survei ini sudah terkirim sebelumnya; tidak dikirim dua kali.",
+                    "success" if fresh else "info",
+                )
+                return redirect(url_for("surveys.detail", survey_id=survey.id))
         save_draft(survey, [[k, v] for k, v in request.form.items(multi=True)], utcnow())
         db.session.commit()
         flash("Survei belum terkirim: periksa isian yang ditandai merah.", "danger")

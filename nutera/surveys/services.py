@@ -22,7 +22,7 @@ from nutera.models import (
     User,
 )
 from nutera.surveys.checks import period_of
-from nutera.surveys.comparison import compare
+from nutera.surveys.comparison import ACTIVE_STATUSES, compare
 from nutera.timeutil import utcnow
 
 HOUSEHOLD_FIELDS = (
@@ -223,6 +223,42 @@ def submit_survey(
     survey.submitted_at = now
     record_event(survey, volunteer, SurveyStatus.SUBMITTED, "", now)
     session.flush()
+
+
+class SurveyTaken(SurveyError):
+    """Another survey of the household for this period was submitted first."""
+
+
+TAKEN = (
+    "KK ini baru saja dikirim dalam survei lain untuk periode ini, sebelum survei Anda. "
+    "Isian Anda disimpan sebagai draf; hubungi petugas kelurahan bila KK ini perlu didata "
+    "ulang."
+)
+
+
+def submit_once(
+    session: Session, survey: Survey, volunteer: User, data: dict, now: datetime
+) -> bool:
+    """Submit the survey; False when it was already submitted (the same form sent twice).
+
+    The database keeps one active survey per KK and period (uq_survey_kk_period_active): a
+    survey that loses that race raises SurveyTaken, with the session rolled back."""
+    try:
+        submit_survey(session, survey, volunteer, data, now)
+        session.flush()
+    except SurveyError:  # the claim found it submitted: a concurrent POST of this form won
+        session.rollback()
+        session.refresh(survey)
+        if survey.status in ACTIVE_STATUSES:
+            return False
+        raise
+    except sa.exc.IntegrityError:
+        session.rollback()
+        session.refresh(survey)
+        if survey.status in ACTIVE_STATUSES:
+            return False
+        raise SurveyTaken(TAKEN) from None
+    return True
 
 
 def claim(

@@ -1,0 +1,1 @@
+"""Operations: checking the upload folder, backups and restores, readiness."""
