@@ -52,6 +52,12 @@ from nutera.models.surveys import (
     SurveyMember,
     SurveyStatusEvent,
 )
+from nutera.models.volunteers import (
+    APPLICATION_STATUSES,
+    ApplicationStatus,
+    VolunteerApplication,
+    VolunteerPledge,
+)
 from nutera.models.work import (
     SURVEY_TASK_STATUSES,
     TARGETING_DECISIONS,
@@ -118,4 +124,8 @@ __all__ = [
     "DistributionRecipient",
     "Handover",
     "event_volunteer",
+    "APPLICATION_STATUSES",
+    "ApplicationStatus",
+    "VolunteerApplication",
+    "VolunteerPledge",
 ]
