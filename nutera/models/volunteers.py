@@ -1,4 +1,4 @@
-"""Volunteer applications from the public page and the confidentiality pledges volunteers accept."""
+"""Volunteer applications from the public page and the pledges volunteers accept."""
 
 from datetime import datetime
 from enum import StrEnum
