@@ -96,20 +96,33 @@ def decide(survey_id: int):
     if action not in ("return", "reject"):
         abort(400)
     if not form.validate_on_submit():
-        flash(form.note.errors[0] if form.note.errors else "Formulir tidak sah.", "danger")
-        return _back_to_queue()
+        return _decision_refused(
+            survey, form, form.note.errors[0] if form.note.errors else "Formulir tidak sah."
+        )
     try:
         (return_survey if action == "return" else reject_survey)(
             db.session, survey, current_user, form.note.data, _now()
         )
     except SurveyError as error:
         db.session.rollback()
-        flash(str(error), "danger")
-        return _back_to_queue()
+        return _decision_refused(survey, form, str(error))
     db.session.commit()
     word = "dikembalikan ke relawan" if action == "return" else "ditolak"
     flash(f"Survei #{survey.id} {word}.", "success")
     return _back_to_queue()
+
+
+def _decision_refused(survey, form: DecisionForm, message: str):
+    """The same survey again with the typed note and why the decision was refused."""
+    page = queue_page(current_user, request.form.get("page", 1, type=int))
+    return render_template(
+        "surveys/queue.html",
+        page=page,
+        survey=survey,
+        comparison=compare(db.session, survey, current_user),
+        form=form,
+        decision_error=message,
+    ), 422
 
 
 @bp.route("/verifikasi/bersih", methods=["GET", "POST"])
