@@ -1,15 +1,22 @@
-"""A refused staff action comes back with what was typed and why; refused actions are not offered."""
+"""Refused staff actions come back with what was typed and why; refused ones are not offered."""
 
 import re
 
+import pytest
 import sqlalchemy as sa
 
 from nutera.extensions import db
-from nutera.models import ComplaintNote, Survey
+from nutera.models import ComplaintNote, Survey, User
 from tests.factories_complaints import rt_id
 from tests.test_complaints_desk import DESK, load, new_complaint, post_status
 from tests.test_surveys_verification import resurvey_of_assigned, submit_as_volunteer
-from tests.test_surveys_verification import rt_id as survey_rt_id  # noqa: F401 (fixture)
+
+
+@pytest.fixture
+def survey_rt_id(app, world):
+    with app.app_context():
+        return db.session.get(User, world.user_ids["volunteer"]).assigned_rts[0].id
+
 
 ANSWER = "Bantuan Ibu akan dicek ulang minggu depan oleh petugas."
 
