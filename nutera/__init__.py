@@ -87,6 +87,7 @@ BLUEPRINTS = (
     ("nutera.refresh", "/pemutakhiran"),
     ("nutera.complaints", None),
     ("nutera.distribution", "/penyaluran"),
+    ("nutera.volunteers", None),
 )
 
 

@@ -27,6 +27,7 @@ from nutera.surveys.services import (
     start_survey,
     submit_survey,
 )
+from nutera.volunteers.services import pledged_at
 
 
 def _now() -> datetime:
@@ -47,13 +48,17 @@ def assignments():
         tasks=open_tasks(current_user),
         drafts=resumable(current_user),
         draft_head_name=draft_head_name,
+        pledged=pledged_at(db.session, current_user) is not None,
     )
 
 
 @bp.route("/mulai", methods=["POST"])
 @roles_required("volunteer")
 def start():
-    """Open a new draft, from a task or for a chosen RT (and KK, if already registered)."""
+    """Open a draft, from a task or for a chosen RT (and KK, if already registered)."""
+    if pledged_at(db.session, current_user) is None:
+        flash("Sebelum survei pertama, baca panduan dan setujui janji kerahasiaan data.", "info")
+        return redirect(url_for("volunteers.guide"))
     task = household = None
     kk = "".join(ch for ch in request.form.get("kk", "") if ch.isdigit())[:16]
     if request.form.get("task_id", type=int):
