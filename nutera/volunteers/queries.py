@@ -101,7 +101,7 @@ class Activity:
 
 
 def volunteer_activity(viewer: User) -> list[Activity]:
-    """Each volunteer in scope with counts of submissions and decisions (three queries)."""
+    """Each volunteer in scope with counts of submissions and decisions (four queries)."""
     volunteers = list(
         db.session.scalars(
             scoped_select(User, viewer)
@@ -111,19 +111,24 @@ def volunteer_activity(viewer: User) -> list[Activity]:
         )
     )
     ids = [v.id for v in volunteers]
-    counts: dict[tuple[int, str], int] = {}
-    events = db.session.execute(
-        sa.select(Survey.volunteer_id, SurveyStatusEvent.status, sa.func.count())
-        .join(Survey, Survey.id == SurveyStatusEvent.survey_id)
+    by_status: dict[tuple[int, str], int] = {}
+    for volunteer_id, status, count in db.session.execute(
+        sa.select(Survey.volunteer_id, Survey.status, sa.func.count())
         .where(Survey.volunteer_id.in_(ids))
-        .group_by(Survey.volunteer_id, SurveyStatusEvent.status)
+        .group_by(Survey.volunteer_id, Survey.status)
+    ):
+        by_status[volunteer_id, status] = count
+    # Returned at least once, whether since corrected or not.
+    ever_returned = sa.select(SurveyStatusEvent.survey_id).where(
+        SurveyStatusEvent.status == "returned"
     )
-    for volunteer_id, status, count in events:
-        counts[volunteer_id, status] = count
-    drafts = dict(
+    returned = dict(
         db.session.execute(
             sa.select(Survey.volunteer_id, sa.func.count())
-            .where(Survey.volunteer_id.in_(ids), Survey.status == "draft")
+            .where(
+                Survey.volunteer_id.in_(ids),
+                sa.or_(Survey.status == "returned", Survey.id.in_(ever_returned)),
+            )
             .group_by(Survey.volunteer_id)
         ).all()
     )
@@ -137,11 +142,11 @@ def volunteer_activity(viewer: User) -> list[Activity]:
     return [
         Activity(
             v,
-            counts.get((v.id, "submitted"), 0),
-            counts.get((v.id, "returned"), 0),
-            counts.get((v.id, "verified"), 0),
-            counts.get((v.id, "rejected"), 0),
-            drafts.get(v.id, 0),
+            sum(n for (vid, status), n in by_status.items() if vid == v.id and status != "draft"),
+            returned.get(v.id, 0),
+            by_status.get((v.id, "verified"), 0),
+            by_status.get((v.id, "rejected"), 0),
+            by_status.get((v.id, "draft"), 0),
             pledges.get(v.id),
         )
         for v in volunteers
