@@ -120,3 +120,20 @@ def test_rt_kk_list_shows_heads_searches_and_sorts_naturally(client, login_as, w
     assert "SITI AMINAH" in page and "BAMBANG" in page
     found = client.get(f"/survei/rt/{rt_id}/kk?q=cici").get_data(as_text=True)
     assert "CICI" in found and "BAMBANG" not in found and "1 KK" in found
+
+
+def test_survei_on_a_kk_returned_for_correction_opens_that_survey(client, login_as, world, app):
+    from nutera.models import User
+    from tests.factories_surveys import make_survey
+
+    with app.app_context():
+        household = db.session.get(Household, world.household_ids["assigned"])
+        volunteer = db.session.get(User, world.user_ids["volunteer"])
+        returned = make_survey(db.session, volunteer, household.rt, kk=household.kk_number)
+        returned.status = "returned"
+        db.session.commit()
+        returned_id = returned.id
+    login_as("volunteer")
+    response = start_on(client, world, app)
+    assert response.headers["Location"].endswith(f"/survei/{returned_id}/isi")
+    assert drafts(app) == []

@@ -141,7 +141,7 @@ def open_draft(
     kk_number: str = "",
     task: SurveyTask | None = None,
 ) -> Survey | None:
-    """The volunteer's draft of this KK (or task) in period, if one is open."""
+    """The volunteer's open survey of this KK (or task) in period: a draft or one returned."""
     if not kk_number and task is None:
         return None
     match = Survey.kk_number == kk_number if kk_number else Survey.task_id == task.id
@@ -150,7 +150,7 @@ def open_draft(
         .where(
             Survey.volunteer_id == volunteer.id,
             Survey.period == period,
-            Survey.status == "draft",
+            Survey.status.in_(("draft", "returned")),
             match,
         )
         .order_by(Survey.id)
