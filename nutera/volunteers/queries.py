@@ -37,15 +37,6 @@ def application_page(viewer: User, status: str | None, page: int):
     return db.paginate(stmt, page=page, per_page=25, error_out=False)
 
 
-def pending_count(viewer: User) -> int:
-    """Applications waiting for the viewer's review."""
-    return db.session.scalar(
-        scoped_select(VolunteerApplication, viewer)
-        .with_only_columns(sa.func.count(VolunteerApplication.id))
-        .where(VolunteerApplication.status == ApplicationStatus.PENDING)
-    )
-
-
 def get_application_or_404(viewer: User, application_id: int) -> VolunteerApplication:
     return get_visible_or_404(VolunteerApplication, application_id, viewer)
 
