@@ -129,21 +129,25 @@ def _decision_refused(survey, form: DecisionForm, message: str):
 @roles_required("admin", "staff")
 def clean():
     """Submitted surveys with no warning; staff tick several and approve them together."""
+    chosen: list[int] = []
+    error = None
     if request.method == "POST":
-        ids = [int(i) for i in request.form.getlist("survey_id") if i.isdigit()]
+        chosen = [int(i) for i in request.form.getlist("survey_id") if i.isdigit()]
         try:
             count = approve_many(
-                db.session, surveys_by_ids(current_user, ids), current_user, _now()
+                db.session, surveys_by_ids(current_user, chosen), current_user, _now()
             )
-        except SurveyError as error:
+        except SurveyError as refused:
             db.session.rollback()
-            flash(str(error), "danger")
+            error = str(refused)  # shown with the same boxes still ticked
         else:
             db.session.commit()
             flash(f"{count} survei disetujui.", "success")
-        return redirect(url_for("surveys.clean"))
+            return redirect(url_for("surveys.clean"))
     page = clean_page(current_user, request.args.get("page", 1, type=int))
-    return render_template("surveys/clean.html", page=page)
+    return render_template(
+        "surveys/clean.html", page=page, chosen=chosen, error=error
+    ), 422 if error else 200
 
 
 @bp.route("/tugas")
