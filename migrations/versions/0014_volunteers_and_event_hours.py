@@ -1,7 +1,7 @@
 """volunteers and event hours
 
 Revision ID: 0014
-Revises: 0008
+Revises: 0017
 Create Date: 2026-12-01 09:31:46.199914
 
 """
@@ -11,7 +11,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = "0014"
-down_revision = "0008"
+down_revision = "0017"
 branch_labels = None
 depends_on = None
 
