@@ -121,6 +121,7 @@ BLUEPRINTS = (
     ("nutera.distribution", "/penyaluran"),
     ("nutera.captcha", None),
     ("nutera.regions.routes", "/admin/kelurahan"),
+    ("nutera.volunteers", None),
 )
 
 

@@ -9,6 +9,7 @@ from werkzeug.security import generate_password_hash
 
 from nutera.auth.services import assign_rts
 from nutera.models import AidProgram, Enrollment, Household, Kelurahan, Person, Rt, Rw, User
+from nutera.volunteers.services import accept_pledge
 
 PASSWORD = "kata-sandi-uji-123"
 _serials = itertools.count(1)
@@ -142,6 +143,8 @@ def make_user(session: Session, username: str, role: str, kelurahan: Kelurahan |
     )
     session.add(user)
     session.flush()
+    if role == "volunteer":  # volunteers at work have accepted the confidentiality pledge
+        accept_pledge(session, user)
     return user
 
 

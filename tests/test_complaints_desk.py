@@ -147,7 +147,9 @@ def test_full_workflow_with_public_answer_and_internal_note(client, app, world, 
         follow_redirects=True,
     )
     assert "Verifikasi pengaduan dulu" in response.get_data(as_text=True)
-    assert post_status(client, complaint_id, "selesai").status_code == 302
+    assert (
+        post_status(client, complaint_id, "selesai").status_code == 422
+    )  # refused, shown again with the reason
     assert load(app, complaint_id).status == "baru"  # refused: not answered yet
 
     post_status(client, complaint_id, "terverifikasi")
@@ -186,9 +188,8 @@ def test_reject_needs_a_reason_which_the_resident_sees(client, app, world, login
     login_as("staff")
     response = post_status(client, complaint_id, "ditolak")
     assert load(app, complaint_id).status == "baru"
-    assert "Alasan penolakan wajib diisi." in client.get(response.headers["Location"]).get_data(
-        as_text=True
-    )
+    assert response.status_code == 422
+    assert "Alasan penolakan wajib diisi." in response.get_data(as_text=True)
     post_status(client, complaint_id, "ditolak", "Bukan wilayah Kelurahan Tamansari.")
     assert load(app, complaint_id).status == "ditolak"
     page = client.get(f"/pengaduan/{code}").get_data(as_text=True)

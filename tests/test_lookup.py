@@ -92,12 +92,24 @@ def test_unknown_nik_and_wrong_name_give_identical_answers(make_app, siti):
             (
                 response.status_code,
                 response.headers.get("Content-Type"),
-                _strip_volatile(response.get_data(as_text=True)),
+                # What was typed comes back in the boxes (to fix a typo), and nowhere else.
+                _strip_volatile(response.get_data(as_text=True))
+                .replace(f'value="{nik}"', 'value="NIK"', 1)
+                .replace(f'value="{name}"', 'value="NAMA"', 1),
             )
         )
     assert answers[0] == answers[1]
     assert answers[0][0] == 200 and "Data tidak ditemukan" in answers[0][2]
     assert siti["nik"] not in answers[1][2] and UNKNOWN_NIK not in answers[0][2]
+
+
+def test_a_miss_keeps_nik_and_name_to_fix_a_typo_and_is_never_cached(client, siti):
+    response = client.post("/cek", data={"nik": siti["nik"], "nama": "Siti Aminha Putri"})
+    page = response.get_data(as_text=True)
+    assert "Data tidak ditemukan" in page
+    assert f'value="{siti["nik"]}"' in page and 'value="Siti Aminha Putri"' in page
+    assert page.count(siti["nik"]) == 1
+    assert "no-store" in response.headers["Cache-Control"]
 
 
 def test_malformed_nik_gets_a_clear_message_and_keeps_input(client, siti):

@@ -93,7 +93,7 @@ def test_return_then_correct_then_approve(client, auth, app, world, rt_id):
     survey_id = submit_as_volunteer(client, auth, rt_id, resurvey_of_assigned(app, world))
     auth.login("petugas")
     refused = client.post(f"/survei/{survey_id}/keputusan", data={"action": "return", "note": ""})
-    assert refused.status_code == 302
+    assert refused.status_code == 422
     with app.app_context():
         assert db.session.get(Survey, survey_id).status == "submitted"
     client.post(

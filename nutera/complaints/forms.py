@@ -44,7 +44,11 @@ class ComplaintForm(FlaskForm):
         "Nama orang yang dimaksud",
         validators=[Length(max=120, message="Nama paling panjang 120 huruf.")],
     )
-    subject_nik = StringField("NIK orang yang dimaksud (jika tahu)", validators=[Optional()])
+    subject_nik = StringField(
+        "NIK orang yang dimaksud (jika tahu)",
+        validators=[Optional()],
+        render_kw={"inputmode": "numeric"},
+    )
     subject_address = StringField(
         "Alamat orang yang dimaksud",
         validators=[Optional(), Length(max=255, message="Alamat paling panjang 255 huruf.")],
@@ -61,7 +65,11 @@ class ComplaintForm(FlaskForm):
         "Nama Anda (boleh dikosongkan)",
         validators=[Optional(), Length(max=120, message="Nama paling panjang 120 huruf.")],
     )
-    reporter_phone = StringField("Nomor HP Anda (boleh dikosongkan)", validators=[Optional()])
+    reporter_phone = StringField(
+        "Nomor HP Anda (boleh dikosongkan)",
+        validators=[Optional()],
+        render_kw={"inputmode": "tel", "autocomplete": "tel"},
+    )
     anonymous = BooleanField("Anonim: identitas saya hanya dilihat petugas yang menangani")
     confidential = BooleanField("Rahasia: pengaduan ini tidak ditampilkan di daftar publik")
     website = StringField("Jangan diisi")  # honeypot: people never see it, bots fill it

@@ -75,19 +75,23 @@ def _complaint(complaint_id: int) -> Complaint:
 @roles_required(*STAFF)
 def detail(complaint_id: int):
     """One complaint with its photos, notes, answers, links and actions."""
-    complaint = _complaint(complaint_id)
+    return _render(_complaint(complaint_id))
+
+
+def _render(complaint: Complaint, error: str | None = None, error_for: str = "", **forms):
+    """The complaint page; a refused action comes back with its typed form and the reason."""
     number = "".join(ch for ch in request.args.get("cari", "") if ch.isdigit())
     matches = (
         queries.search_registry(current_user, complaint.kelurahan_id, number)
         if len(number) == 16
         else None
     )
-    assign_form = AssignForm(assignee=complaint.assigned_to_id)
+    assign_form = forms.get("assign_form") or AssignForm(assignee=complaint.assigned_to_id)
     assign_form.assignee.choices = [("", "— belum ditugaskan —")] + [
         (u.id, u.full_name) for u in queries.assignable_staff(complaint.kelurahan_id)
     ]
     today = _today()
-    return render_template(
+    page = render_template(
         "complaints/detail.html",
         complaint=complaint,
         overdue=queries.is_overdue(complaint, today),
@@ -96,15 +100,22 @@ def detail(complaint_id: int):
         ),
         show_reporter=complaint.reporter_visible_to(current_user),
         transitions=services.TRANSITIONS[complaint.status],
-        status_form=StatusForm(),
-        note_form=NoteForm(),
+        status_form=forms.get("status_form") or StatusForm(formdata=None),
+        note_form=forms.get("note_form") or NoteForm(formdata=None),
         assign_form=assign_form,
-        link_form=LinkForm(),
-        convert_form=ConvertForm(),
+        link_form=forms.get("link_form") or LinkForm(formdata=None),
+        convert_form=forms.get("convert_form") or ConvertForm(formdata=None),
+        public_refusal=services.public_answer_refusal(complaint),
+        convert_refusal=services.usul_refusal(complaint)
+        if complaint.category == "usul"
+        else services.sanggah_refusal(complaint),
         matches=matches,
         notes=queries.notes_of(complaint),
         search=request.args.get("cari", complaint.subject_nik or ""),
+        error=error,
+        error_for=error_for,
     )
+    return page, 422 if error else 200
 
 
 def _done(complaint: Complaint, message: str):
@@ -113,18 +124,18 @@ def _done(complaint: Complaint, message: str):
     return redirect(url_for("complaints.detail", complaint_id=complaint.id))
 
 
-def _refused(complaint: Complaint, message: str):
+def _refused(complaint: Complaint, message: str, error_for: str, **forms):
+    """Roll back and show the page again with what was typed and why it was refused."""
     db.session.rollback()
-    flash(message, "danger")
-    return redirect(url_for("complaints.detail", complaint_id=complaint.id))
+    return _render(complaint, error=message, error_for=error_for, **forms)
 
 
-def _act(complaint: Complaint, action, message: str):
+def _act(complaint: Complaint, action, message: str, error_for: str, **forms):
     """Run a service action: commit and say message, or roll back and say why not."""
     try:
         action()
     except services.ComplaintError as error:
-        return _refused(complaint, str(error))
+        return _refused(complaint, str(error), error_for, **forms)
     return _done(complaint, message)
 
 
@@ -144,7 +155,7 @@ def change_status(complaint_id: int):
     form = StatusForm()
     target = form.status.data
     if not form.validate_on_submit() or target not in STATUS_ACTIONS:
-        return _refused(complaint, "Perubahan status tidak valid.")
+        return _refused(complaint, "Perubahan status tidak valid.", "status", status_form=form)
     actions = {
         ComplaintStatus.TERVERIFIKASI: lambda: services.verify(
             db.session,
@@ -158,7 +169,7 @@ def change_status(complaint_id: int):
         ),
         ComplaintStatus.SELESAI: lambda: services.close(db.session, complaint),
     }
-    return _act(complaint, actions[target], STATUS_ACTIONS[target])
+    return _act(complaint, actions[target], STATUS_ACTIONS[target], "status", status_form=form)
 
 
 @bp.route(f"{DESK}/<int:complaint_id>/catatan", methods=["POST"])
@@ -168,13 +179,20 @@ def add_note(complaint_id: int):
     complaint = _complaint(complaint_id)
     form = NoteForm()
     if not form.validate_on_submit():
-        return _refused(complaint, "Isi catatan wajib diisi (paling panjang 4.000 huruf).")
+        return _refused(
+            complaint,
+            "Isi catatan wajib diisi (paling panjang 4.000 huruf).",
+            "note",
+            note_form=form,
+        )
     return _act(
         complaint,
         lambda: services.add_note(
             db.session, complaint, current_user, form.body.data, form.public.data
         ),
         "Jawaban publik terkirim." if form.public.data else "Catatan internal disimpan.",
+        "note",
+        note_form=form,
     )
 
 
@@ -190,6 +208,8 @@ def assign(complaint_id: int):
         complaint,
         lambda: services.assign(db.session, complaint, assignee, current_user),
         "Petugas yang menangani sudah diatur.",
+        "assign",
+        assign_form=form,
     )
 
 
@@ -204,7 +224,7 @@ def link(complaint_id: int):
     complaint = _complaint(complaint_id)
     form = LinkForm()
     if not form.validate_on_submit():
-        return _refused(complaint, "Pilihan tidak valid.")
+        return _refused(complaint, "Pilihan tidak valid.", "link")
     chosen = {
         "person": _visible_or_none(Person, form.person_id.data),
         "household": _visible_or_none(Household, form.household_id.data),
@@ -214,6 +234,7 @@ def link(complaint_id: int):
         complaint,
         lambda: services.link(db.session, complaint, **chosen),
         "Pengaduan sudah ditautkan.",
+        "link",
     )
 
 
@@ -222,9 +243,11 @@ def _convert(complaint_id: int, convert, done: str):
     complaint = _complaint(complaint_id)
     form = ConvertForm()
     if not form.validate_on_submit():
-        return _refused(complaint, "Catatan paling panjang 2.000 huruf.")
+        return _refused(
+            complaint, "Catatan paling panjang 2.000 huruf.", "convert", convert_form=form
+        )
     note = form.note.data or ""
-    return _act(complaint, lambda: convert(complaint, note), done)
+    return _act(complaint, lambda: convert(complaint, note), done, "convert", convert_form=form)
 
 
 @bp.route(f"{DESK}/<int:complaint_id>/jadikan-tugas", methods=["POST"])

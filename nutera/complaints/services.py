@@ -16,7 +16,6 @@ from sqlalchemy.orm import Session
 from nutera.complaints import sla
 from nutera.models import (
     Complaint,
-    ComplaintCategory,
     ComplaintNote,
     ComplaintPhoto,
     ComplaintStatus,
@@ -205,6 +204,45 @@ def close(session: Session, complaint: Complaint) -> None:
     session.flush()
 
 
+def public_answer_refusal(complaint: Complaint) -> str | None:
+    """Why a public answer cannot be sent now, or None when it can."""
+    if complaint.status not in ANSWERABLE:
+        if complaint.status in ("selesai", "ditolak"):
+            return "Pengaduan sudah ditutup; tidak dapat dijawab lagi secara publik."
+        return "Verifikasi pengaduan dulu sebelum menjawab secara publik."
+    return None
+
+
+def usul_refusal(complaint: Complaint) -> str | None:
+    """Why a proposal cannot become a survey task now, or None when it can."""
+    if complaint.category != "usul":
+        return "Hanya usulan (usul) yang dapat dijadikan tugas pendataan."
+    if complaint.survey_task_id is not None:
+        return "Usulan ini sudah menjadi tugas pendataan."
+    if complaint.rt_id is None:
+        return "RT usulan belum diketahui."
+    return _worked_on_refusal(complaint)
+
+
+def sanggah_refusal(complaint: Complaint) -> str | None:
+    """Why a rebuttal cannot go to the targeting review now, or None when it can."""
+    if complaint.category != "sanggah":
+        return "Hanya sanggahan yang dapat masuk daftar tinjauan sasaran."
+    if complaint.targeting_case_id is not None:
+        return "Sanggahan ini sudah ada di daftar tinjauan sasaran."
+    if complaint.enrollment_id is None:
+        return "Tautkan dulu kepesertaan bantuan yang disanggah."
+    return _worked_on_refusal(complaint)
+
+
+def _worked_on_refusal(complaint: Complaint) -> str | None:
+    if complaint.status == "baru":
+        return "Pengaduan harus sudah diverifikasi dulu."
+    if complaint.status in ("selesai", "ditolak"):
+        return "Pengaduan sudah ditutup."
+    return None
+
+
 def add_note(
     session: Session, complaint: Complaint, author: User, body: str, public: bool
 ) -> ComplaintNote:
@@ -213,8 +251,9 @@ def add_note(
     if not body:
         raise ComplaintError("Isi catatan atau jawaban wajib diisi.")
     if public:
-        if complaint.status not in ANSWERABLE:
-            raise ComplaintError("Verifikasi pengaduan dulu sebelum menjawab secara publik.")
+        refusal = public_answer_refusal(complaint)
+        if refusal:
+            raise ComplaintError(refusal)
         complaint.status = ComplaintStatus.DIJAWAB
         complaint.answered_at = complaint.answered_at or utcnow()
     note = ComplaintNote(
@@ -280,24 +319,11 @@ def _attach(session: Session, complaint: Complaint, work_item) -> None:
         complaint.status = ComplaintStatus.DIPROSES
 
 
-def _require_worked_on(complaint: Complaint) -> None:
-    if complaint.status in (
-        ComplaintStatus.BARU,
-        ComplaintStatus.SELESAI,
-        ComplaintStatus.DITOLAK,
-    ):
-        raise ComplaintError("Pengaduan harus sudah diverifikasi dan belum ditutup.")
-
-
 def convert_usul(session: Session, complaint: Complaint, actor: User, note: str) -> SurveyTask:
     """Turn a proposal (usul) into a survey task for the volunteers of its RT."""
-    if complaint.category != ComplaintCategory.USUL:
-        raise ComplaintError("Hanya usulan (usul) yang dapat dijadikan tugas pendataan.")
-    if complaint.survey_task_id is not None:
-        raise ComplaintError("Usulan ini sudah menjadi tugas pendataan.")
-    if complaint.rt_id is None:
-        raise ComplaintError("RT usulan belum diketahui.")
-    _require_worked_on(complaint)
+    refusal = usul_refusal(complaint)
+    if refusal:
+        raise ComplaintError(refusal)
     task = SurveyTask(
         kelurahan_id=complaint.kelurahan_id,
         rt_id=complaint.rt_id,
@@ -318,14 +344,10 @@ def convert_usul(session: Session, complaint: Complaint, actor: User, note: str)
 
 def convert_sanggah(session: Session, complaint: Complaint, explanation: str) -> TargetingCase:
     """Put the linked enrollment of a rebuttal (sanggah) on the targeting review list."""
-    if complaint.category != ComplaintCategory.SANGGAH:
-        raise ComplaintError("Hanya sanggahan yang dapat masuk daftar tinjauan sasaran.")
-    if complaint.targeting_case_id is not None:
-        raise ComplaintError("Sanggahan ini sudah ada di daftar tinjauan sasaran.")
+    refusal = sanggah_refusal(complaint)
+    if refusal:
+        raise ComplaintError(refusal)
     enrollment = complaint.enrollment
-    if enrollment is None:
-        raise ComplaintError("Tautkan dulu kepesertaan bantuan yang disanggah.")
-    _require_worked_on(complaint)
     case = TargetingCase(
         kelurahan_id=complaint.kelurahan_id,
         program_id=enrollment.program_id,

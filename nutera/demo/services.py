@@ -27,6 +27,7 @@ from nutera.models import (
     User,
 )
 from nutera.programs.services import install_defaults as install_program_defaults
+from nutera.volunteers.services import accept_pledge
 
 
 @dataclass(frozen=True)
@@ -397,6 +398,9 @@ def _seed_accounts(
         )
     assign_rts(session, users["relawan1"], [rt_id for rt_id, _ in rts_by_rw[1]])
     assign_rts(session, users["relawan2"], [rt_id for rt_id, _ in rts_by_rw[2][:3]])
+    # The demo volunteers stand for volunteers already at work: they accepted the pledge.
+    for username in ("relawan1", "relawan2"):
+        accept_pledge(session, users[username])
     return accounts
 
 

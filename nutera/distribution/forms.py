@@ -12,9 +12,17 @@ from wtforms import (
     StringField,
     SubmitField,
     TextAreaField,
+    TimeField,
 )
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, Length, NumberRange, Optional, Regexp
+from wtforms.validators import (
+    DataRequired,
+    Length,
+    NumberRange,
+    Optional,
+    Regexp,
+    ValidationError,
+)
 
 from nutera.models import PROXY_RELATIONS
 
@@ -29,6 +37,10 @@ class EventForm(FlaskForm):
         description="Misalnya: Tahap 4 2026",
     )
     event_date = DateField("Tanggal", validators=[DataRequired("Tanggal wajib diisi.")])
+    time_start = TimeField("Jam mulai", validators=[Optional()])
+    time_end = TimeField(
+        "Jam selesai", validators=[Optional()], description="Dicetak pada undangan."
+    )
     place = StringField(
         "Tempat", validators=[DataRequired("Tempat wajib diisi."), Length(max=200)]
     )
@@ -44,9 +56,18 @@ class EventForm(FlaskForm):
             NumberRange(min=0, message="Nilai tidak boleh negatif."),
             NumberRange(max=1_000_000_000, message="Nilai terlalu besar."),
         ],
+        render_kw={"inputmode": "numeric"},
     )
     volunteer_ids = SelectMultipleField("Relawan yang bertugas", coerce=int)
     submit = SubmitField("Buat acara dan daftar penerima")
+
+    def validate_time_end(self, field) -> None:
+        """The invited hours must end after they start."""
+        start = self.time_start.data
+        if (start is None) != (field.data is None):
+            raise ValidationError("Isi jam mulai dan jam selesai, atau kosongkan keduanya.")
+        if start is not None and field.data <= start:
+            raise ValidationError("Jam selesai harus setelah jam mulai.")
 
 
 class HandoverForm(FlaskForm):
@@ -64,7 +85,9 @@ class HandoverForm(FlaskForm):
     thumbprint = BooleanField("Penerima tidak dapat menandatangani (cap jempol)")
     proxy = BooleanField("Diwakilkan")
     proxy_name = StringField("Nama wakil", validators=[Length(max=120)])
-    proxy_nik = StringField("NIK wakil", validators=[Length(max=40)])
+    proxy_nik = StringField(
+        "NIK wakil", validators=[Length(max=40)], render_kw={"inputmode": "numeric"}
+    )
     proxy_relation = SelectField(
         "Hubungan dengan penerima",
         choices=[SelectChoice("", "- pilih -")]

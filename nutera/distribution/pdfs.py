@@ -8,6 +8,7 @@ from fpdf import FPDF
 from fpdf.enums import XPos, YPos
 
 from nutera.distribution.queries import Progress, ReportRow
+from nutera.distribution.search import invitation_code
 from nutera.formatting import date_id, number_id, rupiah
 from nutera.identity import mask_name, mask_nik
 from nutera.models import PROXY_RELATIONS, DistributionEvent, Handover
@@ -36,13 +37,22 @@ def _new_pdf(orientation: str = "P", page_format: str | tuple = "A4") -> FPDF:
     return pdf
 
 
+def time_slot(event: DistributionEvent) -> str | None:
+    """The invited hours, e.g. '08.00-11.00 WIB', or None when not set."""
+    if event.time_start is None or event.time_end is None:
+        return None
+    return f"{event.time_start:%H.%M}-{event.time_end:%H.%M} WIB"
+
+
 def _event_lines(event: DistributionEvent) -> list[tuple[str, str]]:
     """The event details as (label, value) pairs."""
     goods = event.goods + (f" ({rupiah(event.amount)})" if event.amount else "")
+    slot = time_slot(event)
     return [
         ("Program", event.program.name),
         ("Tahap", event.period),
         ("Tanggal", date_id(event.event_date)),
+        *([("Jam", slot)] if slot else []),
         ("Tempat", event.place),
         ("Bantuan", goods),
     ]
@@ -65,13 +75,15 @@ def _pairs(pdf: FPDF, pairs: list[tuple[str, str]], label_width: float = 32) -> 
 
 
 def invitations_pdf(
-    event: DistributionEvent, kelurahan_name: str, recipients: Iterable[tuple[str, str, str]]
+    event: DistributionEvent,
+    kelurahan_name: str,
+    recipients: Iterable[tuple[str, str, str, str]],
 ) -> bytes:
-    """Four invitations per A4 page: masked name, RT/RW, event details and a QR of the token."""
+    """Four invitations per A4 page: masked name, house, event details, hours, place, QR code."""
     pdf = _new_pdf()
     pdf.set_auto_page_break(auto=False)
     width, height = 95, 138
-    for index, (name, rt_label, token) in enumerate(recipients):
+    for index, (name, rt_label, address, token) in enumerate(recipients):
         if index % 4 == 0:
             pdf.add_page()
         x = 10 + (index % 2) * width
@@ -88,12 +100,17 @@ def invitations_pdf(
         pdf.set_font("Helvetica", "B", 10)
         pdf.multi_cell(width - 13, 5, _t(f"Kepada: {mask_name(name)}"), **NEXT_LINE)
         pdf.set_font("Helvetica", size=9)
-        pdf.multi_cell(width - 13, 5, _t(rt_label), **NEXT_LINE)
+        house = f"{address}, {rt_label}" if address else rt_label
+        pdf.multi_cell(width - 13, 5, _t(house), **NEXT_LINE)
         for label, value in _event_lines(event):
             pdf.multi_cell(width - 13, 4.5, _t(f"{label}: {value}"), **NEXT_LINE)
         qr = qrcode.make(token, box_size=6, border=2).get_image()
-        pdf.image(qr, x=x + (width - 5 - 45) / 2, y=y + 70, w=45, h=45)
-        pdf.set_xy(x + 4, y + 117)
+        pdf.image(qr, x=x + (width - 5 - 40) / 2, y=y + 74, w=40, h=40)
+        pdf.set_xy(x + 4, y + 114)
+        pdf.set_font("Courier", size=8)
+        pdf.cell(width - 13, 3, _t(f"Kode undangan: {invitation_code(token)}"), align="C")
+        pdf.set_font("Helvetica", size=9)
+        pdf.set_xy(x + 4, y + 118)
         pdf.multi_cell(
             width - 13,
             4,

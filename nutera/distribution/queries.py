@@ -8,7 +8,6 @@ from flask import abort
 from sqlalchemy.orm import aliased, selectinload
 
 from nutera.extensions import db
-from nutera.identity import mask_nik
 from nutera.models import (
     DistributionEvent,
     DistributionRecipient,
@@ -20,9 +19,7 @@ from nutera.models import (
     Rw,
     User,
 )
-from nutera.scoping import get_visible_or_404, scoped_select, visible_to
-
-SEARCH_LIMIT = 20
+from nutera.scoping import get_visible_or_404, scoped_select
 
 
 def visible_events(user: User) -> sa.Select:
@@ -87,104 +84,6 @@ def progress(event_id: int) -> Progress:
     return Progress(done, total)
 
 
-@dataclass(frozen=True)
-class RecipientRow:
-    """A recipient as listed on the event and capture pages."""
-
-    id: int
-    name: str
-    masked_nik: str | None
-    rt_label: str
-    received_at: datetime | None
-    officer: str | None
-    handover_id: int | None
-
-
-def _recipient_rows_stmt(event_id: int, viewer: User, status: str | None = None) -> sa.Select:
-    """Recipients of an event the viewer may see, with their original handover and officer."""
-    original = aliased(Handover)
-    stmt = (
-        sa.select(
-            DistributionRecipient.id,
-            Person.name,
-            Person.nik,
-            Rw.number,
-            Rt.number,
-            original.received_at,
-            User.full_name,
-            original.id,
-        )
-        .select_from(DistributionRecipient)
-        .outerjoin(Person, Person.id == DistributionRecipient.person_id)
-        .outerjoin(Household, Household.id == DistributionRecipient.household_id)
-        .outerjoin(Rt, Rt.id == Household.rt_id)
-        .outerjoin(Rw, Rw.id == Rt.rw_id)
-        .outerjoin(
-            original,
-            sa.and_(
-                original.recipient_id == DistributionRecipient.id, original.corrects_id.is_(None)
-            ),
-        )
-        .outerjoin(User, User.id == original.officer_id)
-        .where(
-            DistributionRecipient.event_id == event_id,
-            visible_to(DistributionRecipient, viewer),
-        )
-    )
-    if status == "sudah":
-        stmt = stmt.where(original.id.is_not(None))
-    elif status == "belum":
-        stmt = stmt.where(original.id.is_(None))
-    return stmt
-
-
-def _row(values) -> RecipientRow:
-    """A result row as a RecipientRow with a masked NIK."""
-    rid, name, nik, rw, rt, received_at, officer, handover_id = values
-    label = f"RT {rt:02d}/RW {rw:02d}" if rt is not None else "-"
-    return RecipientRow(
-        rid,
-        name or "(tanpa nama)",
-        mask_nik(nik) if nik else None,
-        label,
-        received_at,
-        officer,
-        handover_id,
-    )
-
-
-def recipient_page(event_id: int, page: int, viewer: User, status: str | None = None):
-    """One page of an event's recipients with their handover, if any (two queries)."""
-    stmt = _recipient_rows_stmt(event_id, viewer, status).order_by(
-        Person.name, DistributionRecipient.id
-    )
-    result = db.paginate(
-        stmt.with_only_columns(DistributionRecipient.id), page=page, per_page=25, error_out=False
-    )
-    ids = list(result.items)
-    rows = db.session.execute(stmt.where(DistributionRecipient.id.in_(ids))) if ids else []
-    result.items = [_row(values) for values in rows]
-    return result
-
-
-def search_recipients(event_id: int, query: str, viewer: User) -> list[RecipientRow]:
-    """Recipients of the event the viewer may see matching a full NIK or part of the name."""
-    query = " ".join(query.split())
-    stmt = _recipient_rows_stmt(event_id, viewer)
-    digits = query.replace(" ", "")
-    if digits.isdigit():
-        if len(digits) != 16:
-            return []  # no partial NIK search: it would let anyone enumerate NIKs
-        stmt = stmt.where(Person.nik == digits)
-    elif len(query) >= 3:
-        escaped = query.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-        stmt = stmt.where(Person.name.ilike(f"%{escaped}%", escape="\\"))
-    else:
-        return []
-    rows = db.session.execute(stmt.order_by(Person.name).limit(SEARCH_LIMIT))
-    return [_row(values) for values in rows]
-
-
 def recipient_by_token(event_id: int, token: str, viewer: User) -> DistributionRecipient | None:
     """The event's recipient holding this invitation token, if the viewer may see them."""
     return db.session.scalar(
@@ -201,12 +100,13 @@ def kelurahan_name(event: DistributionEvent) -> str:
 
 
 def invitation_rows(event_id: int, recipient_id: int | None = None):
-    """(name, RT/RW label, token) per recipient (or just one), by RW, RT and name, streamed."""
+    """(name, RT/RW label, address, token) per recipient (or one), by RW, RT and name, streamed."""
     stmt = (
         sa.select(
             sa.func.coalesce(Person.name, Household.kk_number),
             Rw.number,
             Rt.number,
+            Household.address,
             DistributionRecipient.token,
         )
         .select_from(DistributionRecipient)
@@ -220,8 +120,8 @@ def invitation_rows(event_id: int, recipient_id: int | None = None):
     )
     if recipient_id is not None:
         stmt = stmt.where(DistributionRecipient.id == recipient_id)
-    for name, rw, rt, token in db.session.execute(stmt):
-        yield name, f"RT {rt:02d}/RW {rw:02d}" if rt is not None else "", token
+    for name, rw, rt, address, token in db.session.execute(stmt):
+        yield name, f"RT {rt:02d}/RW {rw:02d}" if rt is not None else "", address or "", token
 
 
 @dataclass(frozen=True)

@@ -21,10 +21,9 @@ from nutera.distribution.queries import (
     kelurahan_name,
     progress,
     recipient_by_token,
-    recipient_page,
     report_rows,
-    search_recipients,
 )
+from nutera.distribution.search import STATUSES, recipient_page, search_recipients
 from nutera.distribution.services import (
     DuplicateHandover,
     HandoverError,
@@ -86,6 +85,8 @@ def new_event():
             place=form.place.data,
             goods=form.goods.data,
             amount=form.amount.data,
+            time_start=form.time_start.data,
+            time_end=form.time_end.data,
             volunteer_ids=form.volunteer_ids.data or [],
         )
         db.session.commit()
@@ -97,17 +98,19 @@ def new_event():
 @bp.route("/<int:event_id>")
 @roles_required(*CAPTURERS)
 def event(event_id: int):
-    """Event details, live progress and the recipient list."""
+    """Event details, live progress and the recipient list with search and filter."""
     event = get_event_or_404(event_id, current_user)
-    status = (
-        request.args.get("status") if request.args.get("status") in ("sudah", "belum") else None
+    status = request.args.get("status") if request.args.get("status") in STATUSES else None
+    query = request.args.get("q", "").strip()[:100]
+    page = recipient_page(
+        event, current_user, request.args.get("page", 1, type=int), status, query
     )
-    page = recipient_page(event.id, request.args.get("page", 1, type=int), current_user, status)
     return render_template(
         "distribution/event.html",
         event=event,
         page=page,
         status=status,
+        query=query,
         progress=progress(event.id),
     )
 
@@ -158,7 +161,7 @@ def report(event_id: int):
 @bp.route("/<int:event_id>/serah-terima")
 @roles_required(*CAPTURERS)
 def capture(event_id: int):
-    """Find a recipient by invitation QR code, NIK or name."""
+    """Find a recipient by invitation code, or the NIK, name or KK of their household."""
     event = get_event_or_404(event_id, current_user)
     token = request.args.get("token", "").strip()
     if token:
@@ -168,8 +171,8 @@ def capture(event_id: int):
                 url_for("distribution.handover_form", event_id=event.id, recipient_id=recipient.id)
             )
         flash("Kode QR tidak dikenal untuk acara ini.", "danger")
-    query = request.args.get("q", "").strip()
-    results = search_recipients(event.id, query, current_user) if query else None
+    query = request.args.get("q", "").strip()[:100]
+    results = search_recipients(event, current_user, query) if query else None
     return render_template(
         "distribution/capture.html",
         event=event,
@@ -188,13 +191,23 @@ def handover_form(event_id: int, recipient_id: int):
     form = HandoverForm()
     if request.method == "POST":
         return _submit(form, recipient)
+    existing = original_handover(db.session, recipient.id)
+    if existing is not None:
+        return render_template(
+            "distribution/already_received.html",
+            event=event,
+            recipient=recipient,
+            existing=existing,
+            progress=progress(event.id),
+            mask_nik=mask_nik,
+        )
     form.idempotency_key.data = secrets.token_hex(16)
     return render_template(
         "distribution/handover_form.html",
         event=event,
         recipient=recipient,
         form=form,
-        existing=original_handover(db.session, recipient.id),
+        existing=None,
         corrects=None,
         progress=progress(event.id),
         mask_nik=mask_nik,
@@ -239,6 +252,7 @@ def _submit(
             handover_id=earlier.id,
             received_at=when(earlier.received_at),
             officer=earlier.officer.full_name,
+            **_links(earlier),
         ), 409
     db.session.commit()
     figures = progress(handover.event_id)
@@ -250,7 +264,16 @@ def _submit(
         received=figures.received,
         total=figures.total,
         percent=figures.percent,
+        **_links(handover),
     ), 201 if created else 200
+
+
+def _links(handover: Handover) -> dict:
+    """Where the desk goes after a handover: its receipt and the next recipient."""
+    return {
+        "receipt_url": url_for("distribution.receipt", handover_id=handover.id),
+        "next_url": url_for("distribution.capture", event_id=handover.event_id),
+    }
 
 
 def _file(name: str):
@@ -299,8 +322,16 @@ def evidence(handover_id: int, kind: str):
     return send_stored(path)
 
 
+@bp.route("/catatan/<int:handover_id>/foto-kecil")
+@roles_required(*CAPTURERS)
+def thumbnail(handover_id: int):
+    """The small photo of a handover, for whoever may open its event (the desk shows it)."""
+    record = get_handover_or_404(handover_id, current_user)
+    return send_stored(record.photo_thumb_path)
+
+
 @bp.route("/catatan/<int:handover_id>/tanda-terima.pdf")
-@roles_required("admin", "staff")
+@roles_required(*CAPTURERS)
 def receipt(handover_id: int):
     """The receipt (tanda terima) of one handover."""
     record = get_handover_or_404(handover_id, current_user)

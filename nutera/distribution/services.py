@@ -8,7 +8,7 @@ unusable until rolled back, and the caller needs the earlier handover afterwards
 import io
 import secrets
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, time
 from decimal import Decimal, InvalidOperation
 from typing import BinaryIO
 
@@ -92,6 +92,8 @@ def create_event(
     goods: str,
     amount: int | None,
     volunteer_ids: list[int],
+    time_start: time | None = None,
+    time_end: time | None = None,
 ) -> DistributionEvent:
     """A new event inviting every active enrollment of program; volunteers may capture."""
     event = DistributionEvent(
@@ -102,6 +104,8 @@ def create_event(
         place=place.strip(),
         goods=goods.strip(),
         amount=amount,
+        time_start=time_start,
+        time_end=time_end,
         created_by_id=actor.id,
     )
     event.volunteers = list(

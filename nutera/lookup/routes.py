@@ -111,7 +111,7 @@ def lookup():
         log.info(
             "cek outcome=invalid fields=%s ip=%s", ",".join(sorted(errors)), request.remote_addr
         )
-        return _form(failures, values=values, errors=errors)
+        return _private(_form(failures, values=values, errors=errors))
     with db.engine.connect() as connection:  # no ORM session: this page only reads
         result = find_status(connection, nik, name)
     log.info(
@@ -121,8 +121,16 @@ def lookup():
         request.remote_addr,
     )
     if result is None:
-        return _form(_count_failure(failures), "lookup/not_found.html")
-    return render_template("lookup/found.html", result=result)
+        # The typed NIK and name come back so a typo can be fixed; never cached anywhere.
+        return _private(_form(_count_failure(failures), "lookup/not_found.html", values=values))
+    return _private(render_template("lookup/found.html", result=result))
+
+
+def _private(page: str):
+    """A response holding what a resident typed or their status: shared caches keep nothing."""
+    response = current_app.make_response(page)
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
 
 
 @bp.route("/cek-syarat", methods=["GET", "POST"])

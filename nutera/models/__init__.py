@@ -53,6 +53,12 @@ from nutera.models.surveys import (
     SurveyMember,
     SurveyStatusEvent,
 )
+from nutera.models.volunteers import (
+    APPLICATION_STATUSES,
+    ApplicationStatus,
+    VolunteerApplication,
+    VolunteerPledge,
+)
 from nutera.models.work import (
     SURVEY_TASK_STATUSES,
     TARGETING_DECISIONS,
@@ -125,6 +131,10 @@ __all__ = [
     "DistributionRecipient",
     "Handover",
     "event_volunteer",
+    "APPLICATION_STATUSES",
+    "ApplicationStatus",
+    "VolunteerApplication",
+    "VolunteerPledge",
 ]
 
 # Typed statuses and kinds (StrEnum: members equal the stored strings).

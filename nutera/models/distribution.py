@@ -1,6 +1,6 @@
 """Distribution events, their recipients and the handovers recorded with evidence."""
 
-from datetime import date, datetime
+from datetime import date, datetime, time
 from decimal import Decimal
 
 import sqlalchemy as sa
@@ -46,6 +46,9 @@ class DistributionEvent(TimestampMixin, db.Model):
     period: Mapped[str] = mapped_column(sa.String(60))  # tahap, e.g. "Tahap 4 2026"
     event_date: Mapped[date]
     place: Mapped[str] = mapped_column(sa.String(200))
+    # Hours recipients are invited for (printed on the invitations); None: not set.
+    time_start: Mapped[time | None] = mapped_column(sa.Time)
+    time_end: Mapped[time | None] = mapped_column(sa.Time)
     goods: Mapped[str] = mapped_column(sa.String(200))  # what each recipient receives
     amount: Mapped[int | None]  # rupiah per recipient, when cash
     created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user_account.id"))

@@ -43,9 +43,13 @@ class ProgramForm(FlaskForm):
     benefit = TextAreaField("Apa yang diberikan", validators=[Length(max=2000)])
     audience = TextAreaField("Untuk siapa", validators=[Length(max=2000)])
     criteria_html = TextAreaField(
-        "Syarat (boleh memakai <ul>, <li>, <strong>)", validators=[Length(max=10000)]
+        "Syarat", validators=[Length(max=10000)], render_kw={"data-rich-text": ""}
     )
-    documents_html = TextAreaField("Dokumen yang diperlukan", validators=[Length(max=10000)])
+    documents_html = TextAreaField(
+        "Dokumen yang diperlukan",
+        validators=[Length(max=10000)],
+        render_kw={"data-rich-text": ""},
+    )
     schedule = TextAreaField("Jadwal", validators=[Length(max=2000)])
     contact = TextAreaField("Tempat bertanya", validators=[Length(max=2000)])
     active = BooleanField("Tampilkan di halaman publik")
@@ -214,7 +218,9 @@ class UmrForm(FlaskForm):
     """The UMR figure rules compare incomes with."""
 
     amount = StringField(
-        "UMR Kota Bandung (rupiah per bulan)", validators=[DataRequired("UMR wajib diisi.")]
+        "UMR Kota Bandung (rupiah per bulan)",
+        validators=[DataRequired("UMR wajib diisi.")],
+        render_kw={"inputmode": "numeric"},
     )
     submit_umr = SubmitField("Simpan UMR")
 

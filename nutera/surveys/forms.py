@@ -82,7 +82,7 @@ class MemberForm(Form):
 
     Meta = IndonesianMeta
 
-    nik = StringField("NIK", filters=[_digits_only])
+    nik = StringField("NIK", filters=[_digits_only], render_kw={"inputmode": "numeric"})
     no_ktp = BooleanField("Tidak punya KTP/NIK")
     name = StringField(
         "Nama sesuai KTP",
@@ -107,6 +107,7 @@ class MemberForm(Form):
     occupation = StringField("Pekerjaan", filters=[_strip], validators=[Length(max=80)])
     monthly_income = IntegerField(
         "Penghasilan per bulan (Rp)",
+        render_kw={"inputmode": "numeric"},
         validators=[
             Optional(),
             NumberRange(min=0, max=1_000_000_000, message="Penghasilan tidak wajar."),
@@ -141,7 +142,7 @@ class SurveyForm(FlaskForm):
     class Meta(IndonesianMeta):
         pass
 
-    kk_number = StringField("Nomor KK", filters=[_digits_only])
+    kk_number = StringField("Nomor KK", filters=[_digits_only], render_kw={"inputmode": "numeric"})
     rt_id = SelectField("RT/RW", coerce=int)
     address = StringField(
         "Alamat",
@@ -152,6 +153,7 @@ class SurveyForm(FlaskForm):
         "Kode pos",
         filters=[_strip],
         validators=[Regexp(r"^\d{5}$", message="Kode pos harus 5 digit angka.")],
+        render_kw={"inputmode": "numeric"},
     )
     latitude = DecimalField(
         "Lintang", places=6, validators=[Optional(), NumberRange(-90, 90, "Lintang tidak sah.")]
@@ -162,6 +164,7 @@ class SurveyForm(FlaskForm):
     gps_accuracy_m = IntegerField(
         "Akurasi GPS (m)",
         validators=[Optional(), NumberRange(0, 1_000_000, "Akurasi GPS tidak sah.")],
+        render_kw={"inputmode": "numeric"},
     )
     ownership = SelectField(
         "Status rumah",
@@ -187,6 +190,7 @@ class SurveyForm(FlaskForm):
     )
     electricity_va = IntegerField(
         "Daya listrik (VA, 0 bila tidak ada)",
+        render_kw={"inputmode": "numeric"},
         validators=[
             InputRequired("Daya listrik wajib diisi (0 bila tidak ada listrik)."),
             NumberRange(0, 200_000, "Daya listrik tidak wajar."),
@@ -229,7 +233,9 @@ class TaskForm(FlaskForm):
     """A household (or address) volunteers of an RT should survey."""
 
     rt_id = SelectField("RT/RW", coerce=int)
-    kk_number = StringField("Nomor KK (bila diketahui)", filters=[_digits_only])
+    kk_number = StringField(
+        "Nomor KK (bila diketahui)", filters=[_digits_only], render_kw={"inputmode": "numeric"}
+    )
     subject_name = StringField("Nama warga", filters=[_strip], validators=[Length(max=120)])
     address = StringField(
         "Alamat",

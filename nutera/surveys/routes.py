@@ -14,11 +14,13 @@ from nutera.surveys import bp
 from nutera.surveys.checks import period_label, period_of
 from nutera.surveys.comparison import compare
 from nutera.surveys.forms import MemberForm, SurveyForm
+from nutera.surveys.households import draft_head_name, rt_household_page
 from nutera.surveys.queries import open_tasks, resumable, rt_choices, rt_progress, survey_for
 from nutera.surveys.services import (
     SurveyError,
     SurveyTaken,
     blocking_problems,
+    discard_draft,
     duplicate_survey,
     pairs_from_survey,
     save_draft,
@@ -26,6 +28,7 @@ from nutera.surveys.services import (
     submit_once,
 )
 from nutera.timeutil import local_today, utcnow
+from nutera.volunteers.services import pledged_at
 
 
 @bp.route("/")
@@ -41,13 +44,18 @@ def assignments():
         period=period_label(period),
         tasks=open_tasks(current_user),
         drafts=resumable(current_user),
+        draft_head_name=draft_head_name,
+        pledged=pledged_at(db.session, current_user) is not None,
     )
 
 
 @bp.route("/mulai", methods=["POST"])
 @roles_required("volunteer")
 def start():
-    """Open a new draft, from a task or for a chosen RT (and KK, if already registered)."""
+    """Open a draft, from a task or for a chosen RT (and KK, if already registered)."""
+    if pledged_at(db.session, current_user) is None:
+        flash("Sebelum survei pertama, baca panduan dan setujui janji kerahasiaan data.", "info")
+        return redirect(url_for("volunteers.guide"))
     task = household = None
     kk = "".join(ch for ch in request.form.get("kk", "") if ch.isdigit())[:16]
     if request.form.get("task_id", type=int):
@@ -131,6 +139,12 @@ def fill(survey_id: int):
     else:
         form = SurveyForm(formdata=MultiDict(survey.draft or pairs_from_survey(survey)))
     form.rt_id.choices = rt_choices(current_user)
+    if request.method == "POST" and request.form.get("action") == "draft":
+        _store_photo(form, survey)
+        save_draft(survey, _typed_pairs(), utcnow())
+        db.session.commit()
+        flash("Draf disimpan. Lanjutkan kapan saja dari halaman Tugas survei.", "success")
+        return redirect(url_for("surveys.fill", survey_id=survey.id))
     if request.method == "POST":
         valid = form.validate()
         _store_photo(form, survey)
@@ -148,7 +162,7 @@ def fill(survey_id: int):
                     "success" if fresh else "info",
                 )
                 return redirect(url_for("surveys.detail", survey_id=survey.id))
-        save_draft(survey, [[k, v] for k, v in request.form.items(multi=True)], utcnow())
+        save_draft(survey, _typed_pairs(), utcnow())
         db.session.commit()
         flash("Survei belum terkirim: periksa isian yang ditandai merah.", "danger")
     status = 422 if form.errors or form.photo.errors else 200
@@ -159,6 +173,27 @@ def fill(survey_id: int):
         kk_link=_kk_link(form, survey) if request.method == "POST" else None,
         member_template=MemberForm(prefix="members-__index__-"),
     ), status
+
+
+def _typed_pairs() -> list[list[str]]:
+    """What the volunteer typed, as draft pairs (the buttons left out)."""
+    return [[k, v] for k, v in request.form.items(multi=True) if k != "action"]
+
+
+@bp.route("/<int:survey_id>/buang", methods=["POST"])
+@roles_required("volunteer")
+def discard(survey_id: int):
+    """Throw away an unsent draft (the deletion stays in the audit log)."""
+    survey = survey_for(current_user, survey_id)
+    try:
+        discard_draft(db.session, survey, current_user)
+    except SurveyError as error:
+        db.session.rollback()
+        flash(str(error), "danger")
+        return redirect(url_for("surveys.assignments"))
+    db.session.commit()
+    flash(f"Draf #{survey_id} dibuang.", "success")
+    return redirect(url_for("surveys.assignments"))
 
 
 @bp.route("/<int:survey_id>/draf", methods=["POST"])
@@ -206,11 +241,6 @@ def registered_households(rt_id: int):
     rt = next((r for r in current_user.assigned_rts if r.id == rt_id), None)
     if rt is None:
         abort(404)
-    page = db.paginate(
-        scoped_select(Household, current_user)
-        .where(Household.rt_id == rt.id)
-        .order_by(Household.address, Household.id),
-        per_page=25,
-        error_out=False,
-    )
-    return render_template("surveys/rt_households.html", rt=rt, page=page)
+    query = request.args.get("q", "").strip()[:60]
+    page = rt_household_page(current_user, rt, query, request.args.get("page", 1, type=int))
+    return render_template("surveys/rt_households.html", rt=rt, page=page, query=query)

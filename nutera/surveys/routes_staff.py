@@ -102,41 +102,58 @@ def decide(survey_id: int):
     if action not in ("return", "reject"):
         abort(400)
     if not form.validate_on_submit():
-        flash(form.note.errors[0] if form.note.errors else "Formulir tidak sah.", "danger")
-        return _back_to_queue()
+        return _decision_refused(
+            survey, form, form.note.errors[0] if form.note.errors else "Formulir tidak sah."
+        )
     try:
         (return_survey if action == "return" else reject_survey)(
             db.session, survey, current_user, form.note.data, utcnow()
         )
     except SurveyError as error:
         db.session.rollback()
-        flash(str(error), "danger")
-        return _back_to_queue()
+        return _decision_refused(survey, form, str(error))
     db.session.commit()
     word = "dikembalikan ke relawan" if action == "return" else "ditolak"
     flash(f"Survei #{survey.id} {word}.", "success")
     return _back_to_queue()
 
 
+def _decision_refused(survey, form: DecisionForm, message: str):
+    """The same survey again with the typed note and why the decision was refused."""
+    page = queue_page(current_user, request.form.get("page", 1, type=int))
+    return render_template(
+        "surveys/queue.html",
+        page=page,
+        survey=survey,
+        comparison=compare(db.session, survey, current_user),
+        form=form,
+        decision_error=message,
+    ), 422
+
+
 @bp.route("/verifikasi/bersih", methods=["GET", "POST"])
 @roles_required("admin", "staff")
 def clean():
     """Submitted surveys with no warning; staff tick several and approve them together."""
+    chosen: list[int] = []
+    error = None
     if request.method == "POST":
-        ids = request.form.getlist("survey_id", type=int)
+        chosen = [int(i) for i in request.form.getlist("survey_id") if i.isdigit()]
         try:
             count = approve_many(
-                db.session, surveys_by_ids(current_user, ids), current_user, utcnow()
+                db.session, surveys_by_ids(current_user, chosen), current_user, utcnow()
             )
-        except SurveyError as error:
+        except SurveyError as refused:
             db.session.rollback()
-            flash(str(error), "danger")
+            error = str(refused)  # shown with the same boxes still ticked
         else:
             db.session.commit()
             flash(f"{count} survei disetujui.", "success")
-        return redirect(url_for("surveys.clean"))
+            return redirect(url_for("surveys.clean"))
     page = clean_page(current_user, request.args.get("page", 1, type=int))
-    return render_template("surveys/clean.html", page=page)
+    return render_template(
+        "surveys/clean.html", page=page, chosen=chosen, error=error
+    ), 422 if error else 200
 
 
 @bp.route("/tugas")

@@ -103,13 +103,23 @@ def start_survey(
     household: Household | None = None,
     kk_number: str = "",
 ) -> Survey:
-    """A new draft in rt, prefilled from the task and the registry household when known."""
+    """The volunteer's open draft of this household (or task) this period, else a new one.
+
+    A new draft is prefilled from the task and the registry household when known. Tapping
+    "Survei" twice on the same KK therefore opens the same draft instead of a second one.
+    """
+    household = household or (task.household if task else None)
+    kk_number = household.kk_number if household is not None else kk_number
+    existing = open_draft(session, volunteer, period_of(today), kk_number, task)
+    if existing is not None:
+        return existing
     survey = Survey(
         kelurahan_id=rt.kelurahan_id,
         rt_id=rt.id,
         volunteer_id=volunteer.id,
         period=period_of(today),
         task_id=task.id if task else None,
+        kk_number=kk_number or None,
     )
     household = household or (task.household if task else None)
     if household is not None and household.rt_id not in {r.id for r in volunteer.assigned_rts}:
@@ -132,6 +142,44 @@ def start_survey(
     return survey
 
 
+def open_draft(
+    session: Session,
+    volunteer: User,
+    period: str,
+    kk_number: str = "",
+    task: SurveyTask | None = None,
+) -> Survey | None:
+    """The volunteer's open survey of this KK (or task) in period: a draft or one returned."""
+    if not kk_number and task is None:
+        return None
+    match = Survey.kk_number == kk_number if kk_number else Survey.task_id == task.id
+    return session.scalar(
+        sa.select(Survey)
+        .where(
+            Survey.volunteer_id == volunteer.id,
+            Survey.period == period,
+            Survey.status.in_(("draft", "returned")),
+            match,
+        )
+        .order_by(Survey.id)
+        .limit(1)
+    )
+
+
+def _draft_kk(pairs: list[list[str]]) -> str | None:
+    """The KK number typed into a draft, when it is a full one."""
+    kk = next((value for name, value in pairs if name == "kk_number"), "")
+    return kk if len(kk) == 16 and kk.isdigit() else None
+
+
+def discard_draft(session: Session, survey: Survey, volunteer: User) -> None:
+    """Delete a volunteer's own unsent draft (the audit log keeps the deletion)."""
+    if survey.status != "draft" or survey.volunteer_id != volunteer.id:
+        raise SurveyError("Hanya draf yang belum pernah dikirim yang dapat dibuang.")
+    session.delete(survey)
+    session.flush()
+
+
 def save_draft(survey: Survey, pairs: object, now: datetime) -> None:
     """Keep the unsaved form state of an editable survey (list of [name, value] pairs)."""
     if not survey.editable:
@@ -151,6 +199,8 @@ def save_draft(survey: Survey, pairs: object, now: datetime) -> None:
         raise SurveyError("Format draf tidak sah.")
     survey.draft = [p for p in pairs if p[0] not in ("csrf_token", "photo")]
     survey.draft_saved_at = now
+    if survey.status == "draft":
+        survey.kk_number = _draft_kk(survey.draft)
 
 
 def duplicate_survey(session: Session, survey: Survey, kk_number: str):

@@ -46,6 +46,17 @@
     });
   }
 
+  // After a save (or a refused repeat): the receipt and the way to the next recipient.
+  function showNext(data) {
+    var after = document.querySelector("[data-after-save]");
+    if (!after || !data) { return; }
+    if (data.next_url) { after.querySelector("[data-next-url]").href = data.next_url; }
+    var receipt = after.querySelector("[data-receipt-url]");
+    if (data.receipt_url) { receipt.href = data.receipt_url; } else { receipt.remove(); }
+    after.classList.remove("d-none");
+    after.classList.add("d-flex");
+  }
+
   function announce(kind, message) {
     result.className = "alert alert-" + kind;
     result.textContent = message;
@@ -112,9 +123,11 @@
           form.classList.add("d-none");
           announce("success", outcome.data.message);
           window.NuteraProgress.show(outcome.data);
+          showNext(outcome.data);
         } else if (outcome.kind === "duplicate") {
           form.classList.add("d-none");
           announce("danger", outcome.data.message);
+          showNext(outcome.data);
         } else {
           button.disabled = false;
           announce("danger", "Periksa kembali isian yang ditandai.");

@@ -97,10 +97,15 @@ def test_officer_records_a_handover_once(phone, live_server, live_app):
     phone.get_by_role("link", name="Serahkan").click()
     expect(phone.locator("[data-recipient-name]")).to_have_text(name)
     form_url = phone.url
+    # A second phone opens the same recipient's form before the first one saves.
+    second = phone.context.new_page()
+    second.set_viewport_size({"width": 360, "height": 740})
+    second.goto(form_url)
     capture(phone)
     success = phone.locator("[data-result]")
     expect(success).to_contain_text("Serah terima tercatat pada")
     expect(phone.locator('[data-progress="received"]')).to_have_text("1")
+    expect(phone.get_by_role("link", name="Penerima berikutnya").first).to_be_visible()
     received_at = re.search(r"pada (.+) WIB", success.inner_text()).group(1)
     assert phone.evaluate("document.documentElement.scrollWidth") <= 360
 
@@ -108,13 +113,17 @@ def test_officer_records_a_handover_once(phone, live_server, live_app):
     phone.goto(f"{live_server}/penyaluran/{event_id}")
     expect(phone.locator('[data-progress="received"]')).to_have_text("1")
 
-    # A second attempt for the same recipient is refused with the earlier time.
-    phone.goto(form_url)
-    capture(phone)
-    expect(phone.locator("[data-result]")).to_contain_text(
+    # The second phone's attempt for the same recipient is refused with the earlier time.
+    capture(second)
+    expect(second.locator("[data-result]")).to_contain_text(
         f"Ditolak: bantuan sudah diterima pada {received_at} WIB, "
         "dicatat oleh Rina Petugas Tamansari."
     )
+    second.close()
+    # Opened again, the recipient shows the earlier handover instead of the form.
+    phone.goto(form_url)
+    expect(phone.locator("[data-earlier-handover]")).to_contain_text(received_at)
+    expect(phone.locator("[data-handover-form]")).to_have_count(0)
 
     # Another recipient is found by photographing the QR code of the invitation.
     phone.goto(f"{live_server}/penyaluran/{event_id}/serah-terima")
