@@ -3,8 +3,8 @@
 import sqlalchemy as sa
 
 from nutera.extensions import db
-from nutera.models import AuditLog, Kelurahan, Rt, Rw, User
-from nutera.scoping import scoped_select, visible_to
+from nutera.models import Kelurahan, Rt, Rw, User
+from nutera.scoping import scoped_select
 
 
 def users_for(viewer: User) -> list[User]:
@@ -30,11 +30,3 @@ def rt_choices(kelurahan_id: int) -> list[tuple[int, str]]:
         .order_by(Rw.number, Rt.number)
     )
     return [(rt_id, f"RT {rt:02d}/RW {rw:02d}") for rt_id, rt, rw in rows]
-
-
-def audit_page(viewer: User, page: int, entity: str | None = None):
-    """A page of the audit log the viewer may read, newest first."""
-    stmt = sa.select(AuditLog).where(visible_to(AuditLog, viewer))
-    if entity:
-        stmt = stmt.where(AuditLog.entity == entity)
-    return db.paginate(stmt.order_by(AuditLog.id.desc()), page=page, per_page=50, error_out=False)

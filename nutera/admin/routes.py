@@ -3,9 +3,10 @@
 from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from nutera.admin import bp
+from nutera.admin import audit_log, bp
+from nutera.admin.audit_filters import audit_filter_form, filters_of
 from nutera.admin.forms import AssignmentForm, UserForm
-from nutera.admin.queries import audit_page, kelurahan_choices, rt_choices, users_for
+from nutera.admin.queries import kelurahan_choices, rt_choices, users_for
 from nutera.auth.decorators import roles_required
 from nutera.auth.services import AccountError, assign_rts, create_user
 from nutera.extensions import db
@@ -84,8 +85,11 @@ def assignments(user_id: int):
 @bp.route("/audit")
 @roles_required("admin", "staff")
 def audit():
-    """The audit log of the viewer's kelurahan (admin: all)."""
-    page = audit_page(
-        current_user, request.args.get("page", 1, type=int), request.args.get("entity") or None
+    """The audit log of the viewer's kelurahan (admin: all), filtered and paged."""
+    form = audit_filter_form(current_user, request.args)
+    page = audit_log.audit_page(
+        db.session, current_user, filters_of(form), request.args.get("page", 1, type=int)
     )
-    return render_template("admin/audit.html", page=page)
+    return render_template(
+        "admin/audit.html", form=form, page=page, audit_log=audit_log, event_labels={}
+    )
