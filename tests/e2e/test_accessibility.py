@@ -72,10 +72,10 @@ def _refresh_preview(app, folder: Path) -> int:
 
 
 @pytest.fixture(scope="module")
-def pages(live_app, tmp_path_factory):
+def pages(pages_app, tmp_path_factory):
     """The URLs each role visits, with the records their detail pages need created first."""
-    refresh_id = _refresh_preview(live_app, tmp_path_factory.mktemp("axe"))
-    with live_app.app_context():
+    refresh_id = _refresh_preview(pages_app, tmp_path_factory.mktemp("axe"))
+    with pages_app.app_context():
         session = db.session
         users = {u.username: u for u in session.scalars(sa.select(User))}
         kelurahan = session.scalar(sa.select(Kelurahan).where(Kelurahan.code == TAMANSARI))
@@ -260,17 +260,17 @@ def audit(page, axe_url: str) -> list[str]:
 @pytest.mark.parametrize("width", WIDTHS)
 @pytest.mark.parametrize("role", ["public", "volunteer", "staff", "admin"])
 def test_no_serious_accessibility_violation(
-    browser, live_server, live_app, pages, axe_url, role, width
+    browser, pages_server, pages_app, pages, axe_url, role, width
 ):
     username, paths = pages[role]
     # bypass_csp: the page's own Content-Security-Policy would refuse the injected axe script.
     context = browser.new_context(**WIDTHS[width], locale="id-ID", bypass_csp=True)
     page = context.new_page()
     if username:
-        sign_in(page, live_server, username, live_app.demo_accounts[username])
+        sign_in(page, pages_server, username, pages_app.demo_accounts[username])
     found = {}
     for path in paths:
-        response = page.goto(live_server + path)
+        response = page.goto(pages_server + path)
         expected = 404 if "tidak-ada" in path else 200
         assert response.status == expected, f"{path}: HTTP {response.status}"
         problems = audit(page, axe_url)

@@ -22,11 +22,11 @@ def screenshots(pytestconfig) -> Path:
 
 @pytest.mark.parametrize("width", [1024, 1280])
 @pytest.mark.parametrize("username", ["petugas", "admin", "relawan1"])
-def test_navigation_fits_one_line(browser, live_server, live_app, screenshots, username, width):
+def test_navigation_fits_one_line(browser, pages_server, pages_app, screenshots, username, width):
     context = browser.new_context(viewport={"width": width, "height": 800}, locale="id-ID")
     page = context.new_page()
-    sign_in(page, live_server, username, live_app.demo_accounts[username])
-    page.goto(live_server + "/dasbor")
+    sign_in(page, pages_server, username, pages_app.demo_accounts[username])
+    page.goto(pages_server + "/dasbor")
     items = page.locator(TOP_LEVEL)
     tops = {round(box["y"]) for box in (items.nth(i).bounding_box() for i in range(items.count()))}
     assert len(tops) == 1, f"navigation wraps onto {len(tops)} lines"
@@ -50,9 +50,9 @@ def test_navigation_fits_one_line(browser, live_server, live_app, screenshots, u
     context.close()
 
 
-def test_phone_menu_collapses_and_opens(phone, live_server, live_app):
-    sign_in(phone, live_server, "petugas", live_app.demo_accounts["petugas"])
-    phone.goto(live_server + "/dasbor")
+def test_phone_menu_collapses_and_opens(phone, pages_server, pages_app):
+    sign_in(phone, pages_server, "petugas", pages_app.demo_accounts["petugas"])
+    phone.goto(pages_server + "/dasbor")
     toggler = phone.get_by_role("button", name="Buka menu")
     expect(toggler).to_be_visible()
     assert phone.locator("nav.navbar").bounding_box()["height"] <= 60
@@ -65,11 +65,11 @@ def test_phone_menu_collapses_and_opens(phone, live_server, live_app):
     assert phone.get_by_role("button", name="Keluar").bounding_box()["height"] >= 44
 
 
-def test_registry_list_fits_a_360_px_phone(browser, live_server, live_app, screenshots):
+def test_registry_list_fits_a_360_px_phone(browser, pages_server, pages_app, screenshots):
     context = browser.new_context(**PHONE, locale="id-ID")
     page = context.new_page()
-    sign_in(page, live_server, "petugas", live_app.demo_accounts["petugas"])
-    page.goto(live_server + "/registri/kk")
+    sign_in(page, pages_server, "petugas", pages_app.demo_accounts["petugas"])
+    page.goto(pages_server + "/registri/kk")
     assert page.evaluate("document.documentElement.scrollWidth") <= 360
     # Each KK is a card: number, address, RT/RW and members all inside the screen.
     first = page.locator("table.nt-stack tbody tr").first
