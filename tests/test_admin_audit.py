@@ -205,3 +205,21 @@ def test_readable_changes_of_each_shape(app, world):
         changes={"verified_at": {"before": None, "after": "2026-11-20T03:00:00+00:00"}},
     )
     assert readable_changes(dated)[0].after == "20 November 2026 10.00"
+
+
+def test_user_ids_in_changes_read_as_names(app, client, login_as, world):
+    with app.app_context():
+        entry = _entry(
+            world,
+            entity="complaint",
+            changes={"assigned_to_id": {"before": None, "after": world.user_ids["staff"]}},
+        )
+        db.session.execute(sa.insert(AuditLog), [entry])
+        db.session.commit()
+        from nutera.models import User
+
+        name = db.session.get(User, world.user_ids["staff"]).full_name
+    login_as("staff")
+    html = client.get("/admin/audit").get_data(as_text=True)
+    assert re.search(r'data-field="assigned_to_id">ditugaskan ke</span>', html)
+    assert f"<ins>{name}</ins>" in html

@@ -72,6 +72,13 @@ ENTITY_LABELS = {
 FIELD_LABELS = {
     "active": "aktif",
     "added": "ditambah",
+    "assigned_to_id": "ditugaskan ke",
+    "author_id": "penulis",
+    "committed_by_id": "diterapkan oleh",
+    "created_by_id": "dibuat oleh",
+    "decided_by_id": "diputuskan oleh",
+    "officer_id": "petugas",
+    "user_id": "pengguna",
     "applied": "diterapkan",
     "event_id": "acara",
     "recipients": "penerima",
@@ -121,6 +128,18 @@ FIELD_LABELS = {
     "water_source": "sumber air",
 }
 
+# Columns holding a user id: shown as that user's name.
+USER_FIELDS = {
+    "assigned_to_id",
+    "author_id",
+    "committed_by_id",
+    "created_by_id",
+    "decided_by_id",
+    "officer_id",
+    "user_id",
+    "volunteer_id",
+}
+
 _ISO_DATETIME = re.compile(r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}")
 _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
@@ -149,6 +168,7 @@ class Change:
     before: str | None
     after: str | None
     paired: bool = False
+    key: str = ""
 
 
 def _local_midnight_utc(day: date) -> datetime:
@@ -228,24 +248,60 @@ def _field(key: str) -> str:
     return FIELD_LABELS.get(key, key.replace("_", " "))
 
 
+def _fields_of(changes: Any):
+    """(key, value) of every field an entry's changes mention, one level deep."""
+    if not isinstance(changes, dict):
+        return
+    for key, value in changes.items():
+        if key in ("before", "after") and isinstance(value, dict):
+            yield from value.items()
+        elif _is_before_after(value):
+            yield key, value["before"]
+            yield key, value["after"]
+        else:
+            yield key, value
+
+
+def user_names(entries: list[AuditLog]) -> dict[int, str]:
+    """Names of the users that the entries' changes refer to by id, in one query."""
+    ids = {
+        value
+        for entry in entries
+        for key, value in _fields_of(entry.changes)
+        if key in USER_FIELDS and isinstance(value, int)
+    }
+    if not ids:
+        return {}
+    rows = db.session.execute(sa.select(User.id, User.full_name).where(User.id.in_(ids)))
+    return {user_id: name for user_id, name in rows}
+
+
 def _is_before_after(value: Any) -> bool:
     return isinstance(value, dict) and set(value) == {"before", "after"}
 
 
-def readable_changes(entry: AuditLog) -> list[Change]:
-    """The entry's changes as (field, before, after) rows instead of raw JSON."""
+def readable_changes(entry: AuditLog, names: dict[int, str] | None = None) -> list[Change]:
+    """The entry's changes as (field, before, after) rows instead of raw JSON; user ids are
+    shown as names when ``names`` (from user_names) knows them."""
+    names = names or {}
+
+    def shown(key: str, value: Any) -> str | None:
+        if key in USER_FIELDS and isinstance(value, int) and value in names:
+            return names[value]
+        return _value(value)
+
     changes = entry.changes or {}
     if not isinstance(changes, dict):
         return [Change("isi", None, _value(changes))]
     if entry.action == "create" and isinstance(changes.get("after"), dict):
-        return [Change(_field(k), None, _value(v)) for k, v in changes["after"].items()]
+        return [Change(_field(k), None, shown(k, v), key=k) for k, v in changes["after"].items()]
     if entry.action == "delete" and isinstance(changes.get("before"), dict):
-        return [Change(_field(k), _value(v), None) for k, v in changes["before"].items()]
+        return [Change(_field(k), shown(k, v), None, key=k) for k, v in changes["before"].items()]
     rows = []
     for key, value in changes.items():
         if _is_before_after(value):
-            before, after = _value(value["before"]), _value(value["after"])
-            rows.append(Change(_field(key), before, after, paired=True))
+            before, after = shown(key, value["before"]), shown(key, value["after"])
+            rows.append(Change(_field(key), before, after, paired=True, key=key))
         else:
-            rows.append(Change(_field(key), None, _value(value)))
+            rows.append(Change(_field(key), None, shown(key, value), key=key))
     return rows
