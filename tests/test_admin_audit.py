@@ -223,3 +223,28 @@ def test_user_ids_in_changes_read_as_names(app, client, login_as, world):
     html = client.get("/admin/audit").get_data(as_text=True)
     assert re.search(r'data-field="assigned_to_id">ditugaskan ke</span>', html)
     assert f"<ins>{name}</ins>" in html
+
+
+def test_api_reads_show_the_client_and_have_their_own_filter(app, client, login_as, world):
+    with app.app_context():
+        db.session.execute(
+            sa.insert(AuditLog),
+            [
+                _entry(world),
+                _entry(
+                    world,
+                    user_id=None,
+                    kelurahan_id=None,
+                    action="api_read",
+                    entity="/api/v1/status",
+                    entity_id=None,
+                    changes={"client_name": "Super-app warga", "nik_hashes": ["a1", "b2"]},
+                ),
+            ],
+        )
+        db.session.commit()
+    login_as("admin")
+    html = client.get("/admin/audit?jenis=api").get_data(as_text=True)
+    [row] = _rows(html)
+    assert "Super-app warga" in row and "2 NIK" in row and "a1" not in row
+    assert "Super-app warga" not in client.get("/admin/audit?jenis=data").get_data(as_text=True)

@@ -20,6 +20,8 @@ LOCAL_TZ = "Asia/Jakarta"
 # Sign-ins, 2FA, refused pages and downloads are recorded with this action, the event's
 # name in ``entity`` (see nutera.security).
 SECURITY_ACTION = "security"
+# A machine client of the integration API read personal data (nutera.api.reads).
+API_READ_ACTION = "api_read"
 
 ACTION_LABELS = {
     "create": "dibuat",
@@ -28,12 +30,16 @@ ACTION_LABELS = {
     "commit": "diterapkan",
     "revert": "dibatalkan",
     SECURITY_ACTION: "kejadian keamanan",
+    API_READ_ACTION: "dibaca lewat API",
 }
 
 # The "jenis" filter: URL value -> (label, condition on AuditLog.action).
 KINDS: dict[str, tuple[str, Any]] = {
     "": ("Semua jenis", None),
-    "data": ("Semua perubahan data", AuditLog.action != SECURITY_ACTION),
+    "data": (
+        "Semua perubahan data",
+        AuditLog.action.not_in((SECURITY_ACTION, API_READ_ACTION)),
+    ),
     "buat": ("Data dibuat", AuditLog.action == "create"),
     "ubah": ("Data diubah", AuditLog.action == "update"),
     "hapus": ("Data dihapus", AuditLog.action == "delete"),
@@ -42,6 +48,7 @@ KINDS: dict[str, tuple[str, Any]] = {
         "Kejadian keamanan (masuk, 2FA, akses ditolak, unduhan)",
         AuditLog.action == SECURITY_ACTION,
     ),
+    "api": ("Pembacaan lewat API", AuditLog.action == API_READ_ACTION),
 }
 
 ENTITY_LABELS = {
@@ -72,6 +79,13 @@ ENTITY_LABELS = {
 FIELD_LABELS = {
     "active": "aktif",
     "added": "ditambah",
+    "client": "ID klien",
+    "client_name": "klien API",
+    "endpoint": "alamat",
+    "method": "metode",
+    "nik_hashes": "NIK dibaca",
+    "purpose": "tujuan",
+    "records": "jumlah data",
     "assigned_to_id": "ditugaskan ke",
     "author_id": "penulis",
     "committed_by_id": "diterapkan oleh",
@@ -217,6 +231,8 @@ def subject_label(entry: AuditLog, event_labels: dict[str, str] | None = None) -
     """What the entry is about: 'Warga #12', or a security event's name."""
     if entry.action == SECURITY_ACTION:
         return (event_labels or {}).get(entry.entity, entry.entity.replace("_", " "))
+    if entry.action == API_READ_ACTION:
+        return f"API {entry.entity}"
     label = ENTITY_LABELS.get(entry.entity, entry.entity.replace("_", " "))
     return f"{label} #{entry.entity_id}" if entry.entity_id is not None else label
 
@@ -288,6 +304,8 @@ def readable_changes(entry: AuditLog, names: dict[int, str] | None = None) -> li
     def shown(key: str, value: Any) -> str | None:
         if key in USER_FIELDS and isinstance(value, int) and value in names:
             return names[value]
+        if key == "nik_hashes" and isinstance(value, list):
+            return f"{len(value)} NIK (disimpan sebagai hash)"
         return _value(value)
 
     changes = entry.changes or {}

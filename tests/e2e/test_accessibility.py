@@ -13,10 +13,12 @@ import pytest
 import sqlalchemy as sa
 from PIL import Image
 
+from nutera.api.clients import ClientInput, register_client
 from nutera.distribution.services import HandoverInput, create_event, record_handover
 from nutera.extensions import db
 from nutera.models import (
     AidProgram,
+    AuditLog,
     DistributionRecipient,
     Household,
     Kelurahan,
@@ -118,6 +120,35 @@ def pages(pages_app, tmp_path_factory):
                 signature=io.BytesIO(signature_png()),
             ),
         )
+        api_client, _ = register_client(
+            session,
+            users["petugas"],
+            ClientInput(
+                name="Super-app warga", scopes=["status:read"], kelurahan_ids=[kelurahan.id]
+            ),
+            date(2026, 11, 30),
+        )
+        # One entry of each kind the audit viewer renders differently.
+        session.execute(
+            sa.insert(AuditLog),
+            [
+                {
+                    "user_id": None,
+                    "kelurahan_id": kelurahan.id,
+                    "action": "security",
+                    "entity": "login.failed",
+                    "changes": {"username": "petugas"},
+                    "ip": "10.0.0.9",
+                },
+                {
+                    "api_client_id": api_client.id,
+                    "kelurahan_id": kelurahan.id,
+                    "action": "api_read",
+                    "entity": "/api/v1/status",
+                    "changes": {"client_name": "Super-app warga", "nik_hashes": ["a", "b"]},
+                },
+            ],
+        )
         household_id = session.scalar(
             sa.select(Household.id).where(Household.kelurahan_id == kelurahan.id).limit(1)
         )
@@ -135,6 +166,7 @@ def pages(pages_app, tmp_path_factory):
             "household": household_id,
             "volunteer": users["relawan1"].id,
             "refresh": refresh_id,
+            "api_client": api_client.id,
         }
     volunteer = [
         "/dasbor",
@@ -179,6 +211,10 @@ def pages(pages_app, tmp_path_factory):
         "/admin/pengguna/baru",
         "/admin/pengguna/{volunteer}/penugasan",
         "/admin/audit",
+        "/admin/audit?jenis=keamanan",
+        "/kelola/api-klien/",
+        "/kelola/api-klien/baru",
+        "/kelola/api-klien/{api_client}",
     ]
     admin = ["/dasbor", "/admin/pengguna", "/admin/pengguna/baru", "/admin/audit", "/registri/kk"]
     public = PUBLIC + ["/pengaduan/{code}"]
