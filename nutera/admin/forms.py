@@ -3,13 +3,19 @@
 from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
+    DateField,
+    Form,
+    IntegerField,
     PasswordField,
     SelectField,
     SelectMultipleField,
     StringField,
     SubmitField,
+    ValidationError,
 )
-from wtforms.validators import DataRequired, Length, Regexp, ValidationError
+from wtforms.validators import DataRequired, Length, NumberRange, Optional, Regexp
+
+from nutera.surveys.forms import IndonesianMeta
 
 
 class ChoiceField(SelectField):
@@ -105,3 +111,25 @@ class TwoFactorPolicyForm(FlaskForm):
 
     roles = MultipleChoiceField("Wajib verifikasi dua langkah untuk", validate_choice=True)
     submit = SubmitField("Simpan")
+
+
+class AuditFilterForm(Form):
+    """Filters of the audit log, read from the query string (no CSRF: it changes nothing)."""
+
+    class Meta(IndonesianMeta):
+        pass
+
+    pengguna = SelectField("Pengguna", default="")
+    jenis = SelectField("Jenis", default="")
+    data = SelectField("Data", default="")
+    nomor = IntegerField(
+        "Nomor data",
+        validators=[Optional(), NumberRange(min=1, max=2**63 - 1, message="Nomor tidak valid.")],
+    )
+    dari = DateField("Dari tanggal", validators=[Optional()])
+    sampai = DateField("Sampai tanggal", validators=[Optional()])
+
+    def validate_sampai(self, field):
+        """The range may not end before it starts."""
+        if field.data and self.dari.data and field.data < self.dari.data:
+            raise ValidationError("Tanggal akhir sebelum tanggal awal.")

@@ -3,8 +3,8 @@
 import sqlalchemy as sa
 
 from nutera.extensions import db
-from nutera.models import AuditLog, Kelurahan, Rt, Rw, User
-from nutera.scoping import scoped_select, visible_to
+from nutera.models import Kelurahan, Rt, Rw, User
+from nutera.scoping import scoped_select
 
 
 def users_for(viewer: User) -> list[User]:
@@ -44,15 +44,3 @@ def rts_by_rw(kelurahan_id: int) -> list[tuple[int, int, list[tuple[int, str]]]]
     for rw_id, rw_number, rt_id, rt_number in rows:
         groups.setdefault(rw_id, (rw_id, rw_number, []))[2].append((rt_id, f"RT {rt_number:02d}"))
     return list(groups.values())
-
-
-def audit_page(viewer: User, page: int, entity: str | None = None, security_only: bool = False):
-    """A page of the audit log the viewer may read, newest first."""
-    from nutera.security import SECURITY_ACTION
-
-    stmt = sa.select(AuditLog).where(visible_to(AuditLog, viewer))
-    if entity:
-        stmt = stmt.where(AuditLog.entity == entity)
-    if security_only:
-        stmt = stmt.where(AuditLog.action == SECURITY_ACTION)
-    return db.paginate(stmt.order_by(AuditLog.id.desc()), page=page, per_page=50, error_out=False)

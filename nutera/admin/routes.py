@@ -3,7 +3,8 @@
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from nutera.admin import bp
+from nutera.admin import audit_log, bp
+from nutera.admin.audit_filters import audit_filter_form, filters_of
 from nutera.admin.forms import (
     AccountFieldsForm,
     AssignmentForm,
@@ -12,7 +13,7 @@ from nutera.admin.forms import (
     TwoFactorPolicyForm,
     UserForm,
 )
-from nutera.admin.queries import audit_page, kelurahan_choices, rts_by_rw, users_for
+from nutera.admin.queries import kelurahan_choices, rts_by_rw, users_for
 from nutera.admin.services import (
     may_manage,
     reset_password,
@@ -231,17 +232,11 @@ def security_settings():
 @bp.route("/audit")
 @roles_required("admin", "staff")
 def audit():
-    """The audit log of the viewer's kelurahan (admin: all)."""
-    security_only = request.args.get("jenis") == "keamanan"
-    page = audit_page(
-        current_user,
-        request.args.get("page", 1, type=int),
-        request.args.get("entity") or None,
-        security_only=security_only,
+    """The audit log of the viewer's kelurahan (admin: all), filtered and paged."""
+    form = audit_filter_form(current_user, request.args)
+    page = audit_log.audit_page(
+        db.session, current_user, filters_of(form), request.args.get("page", 1, type=int)
     )
     return render_template(
-        "admin/audit.html",
-        page=page,
-        security_only=security_only,
-        security_labels=SECURITY_LABELS,
+        "admin/audit.html", form=form, page=page, audit_log=audit_log, event_labels=SECURITY_LABELS
     )

@@ -101,3 +101,35 @@ def no_csp_violation(browser, monkeypatch):
     monkeypatch.setattr(type(browser), "new_context", watched_context)
     yield violations
     assert violations == [], violations
+
+
+@pytest.fixture(scope="session")
+def pages_app(tmp_path_factory):
+    """A second demo app for the page-by-page checks (axe-core, layout): they add records
+    and sign in as every role many times, so they get their own database and no login limit
+    instead of disturbing the journeys' ids and per-IP limit on live_app."""
+    folder = tmp_path_factory.mktemp("pages")
+    app = create_app(
+        {
+            "SECRET_KEY": "e2e-pages",
+            "INSTANCE_PATH": str(folder),
+            "SQLALCHEMY_DATABASE_URI": f"sqlite:///{folder / 'pages.sqlite3'}",
+            "RATELIMIT_STORAGE_URI": "memory://",
+            "LOGIN_RATE_LIMIT": "1000 per minute",
+        }
+    )
+    reset_to_migrated_schema(app)
+    with app.app_context():
+        app.demo_accounts = {a.username: a.password for a in seed_demo(db.session)}
+        db.session.commit()
+    return app
+
+
+@pytest.fixture(scope="session")
+def pages_server(pages_app):
+    """Serve pages_app on a free loopback port; yields its base URL."""
+    server = make_server("127.0.0.1", 0, pages_app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
