@@ -17,14 +17,18 @@ from nutera.models.distribution import (
     event_volunteer,
 )
 from nutera.models.eligibility import ProgramInfo, ProgramRule
+from nutera.models.equity import EquitySnapshot, EquitySnapshotRow
 from nutera.models.people import (
     DISABILITIES,
+    DISABILITY_SEVERITIES,
     FLOORS,
     HOUSE_OWNERSHIP,
+    MATERNITY,
     PERSON_STATUSES,
     RELATIONS,
     RESIDENCES,
     ROOFS,
+    SCHOOLING,
     SEXES,
     TOILETS,
     WALLS,
@@ -118,4 +122,9 @@ __all__ = [
     "DistributionRecipient",
     "Handover",
     "event_volunteer",
+    "DISABILITY_SEVERITIES",
+    "MATERNITY",
+    "SCHOOLING",
+    "EquitySnapshot",
+    "EquitySnapshotRow",
 ]

@@ -1,0 +1,364 @@
+"""Tingkat Pemerataan Bantuan: counts per program and RW in one GROUP BY, and the ratios.
+
+coverage        = eligible households receiving / eligible households
+exclusion error = eligible households not receiving / eligible households
+inclusion error = receiving households not meeting the rule / receiving households
+spread          = Gini coefficient of coverage across RWs, lowest and highest RW coverage
+recent data     = households verified by a survey or confirmed by a refresh within 6 months
+The page templates/equity/methodology.html explains them to people.
+"""
+
+import json
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from nutera.equity import sqlrules
+from nutera.models import AidProgram, Enrollment, Household, Person, Rt, Rw
+from nutera.programs.services import current_rules, settings_for
+
+COUNT_FIELDS = (
+    "households",
+    "eligible",
+    "recipients",
+    "covered",
+    "wrongly_included",
+    "unknown",
+    "recent",
+)
+RECENT_MONTHS = 6
+
+
+def recent_cutoff(now: datetime) -> datetime:
+    """Six calendar months before now (the day clamped to the month's length)."""
+    month = now.month - RECENT_MONTHS
+    year = now.year + (month - 1) // 12
+    month = (month - 1) % 12 + 1
+    for day in range(now.day, 27, -1):
+        try:
+            return now.replace(year=year, month=month, day=day)
+        except ValueError:
+            continue
+    return now.replace(year=year, month=month, day=min(now.day, 28))
+
+
+@dataclass
+class Counts:
+    """Household counts behind the indicators, for one program in one RW (or summed)."""
+
+    households: int = 0
+    eligible: int = 0
+    recipients: int = 0
+    covered: int = 0
+    wrongly_included: int = 0
+    unknown: int = 0
+    recent: int = 0
+
+    def add(self, other: "Counts") -> None:
+        for name in COUNT_FIELDS:
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+
+    @property
+    def excluded(self) -> int:
+        return self.eligible - self.covered
+
+    @property
+    def coverage(self) -> float | None:
+        return self.covered / self.eligible if self.eligible else None
+
+    @property
+    def exclusion_error(self) -> float | None:
+        return self.excluded / self.eligible if self.eligible else None
+
+    @property
+    def inclusion_error(self) -> float | None:
+        return self.wrongly_included / self.recipients if self.recipients else None
+
+    @property
+    def recent_share(self) -> float | None:
+        return self.recent / self.households if self.households else None
+
+
+@dataclass
+class RwIndicator:
+    """One RW's counts for one program."""
+
+    rw_id: int
+    rw_number: int
+    counts: Counts
+
+
+@dataclass
+class ProgramIndicator:
+    """A program's indicators in one kelurahan: totals, per RW, and the spread between RWs."""
+
+    program_id: int
+    code: str
+    name: str
+    kelurahan_id: int
+    total: Counts = field(default_factory=Counts)
+    rws: list[RwIndicator] = field(default_factory=list)
+
+    @property
+    def rw_coverages(self) -> list[tuple[int, float]]:
+        """(RW number, coverage) of RWs with eligible households."""
+        return [(r.rw_number, r.counts.coverage) for r in self.rws if r.counts.eligible]
+
+    @property
+    def gini(self) -> float | None:
+        return gini([c for _, c in self.rw_coverages])
+
+    @property
+    def lowest_rw(self) -> tuple[int, float] | None:
+        found = self.rw_coverages
+        return min(found, key=lambda rc: (rc[1], rc[0])) if found else None
+
+    @property
+    def highest_rw(self) -> tuple[int, float] | None:
+        found = self.rw_coverages
+        return max(found, key=lambda rc: (rc[1], -rc[0])) if found else None
+
+
+def gini(values: list[float]) -> float | None:
+    """Gini coefficient: mean absolute difference of all pairs / (2 x mean); 0 is even."""
+    if not values:
+        return None
+    mean = sum(values) / len(values)
+    if mean == 0:
+        return 0.0
+    ordered = sorted(values)
+    n = len(ordered)
+    # sum over pairs |xi - xj| = 2 * sum_i (2i - n + 1) x_i for sorted x (0-based i)
+    pair_sum = 2 * sum((2 * i - n + 1) * x for i, x in enumerate(ordered))
+    return pair_sum / (2 * n * n * mean)
+
+
+def _rule_groups(
+    session: Session, programs: list[AidProgram]
+) -> dict[str, list[tuple[list[int], dict, dict]]]:
+    """Per program code: (kelurahan ids, rule tree, settings) sharing the same rule."""
+    rules = current_rules(session, [p.id for p in programs])
+    settings: dict[int, dict] = {}
+    grouped: dict[str, dict[str, tuple[list[int], dict, dict]]] = defaultdict(dict)
+    for program in programs:
+        rule = rules.get(program.id)
+        if rule is None:
+            continue
+        if program.kelurahan_id not in settings:
+            settings[program.kelurahan_id] = settings_for(session, program.kelurahan_id)
+        key = json.dumps(
+            [rule.tree, settings[program.kelurahan_id], program.target], sort_keys=True
+        )
+        entry = grouped[program.code].setdefault(
+            key, ([], rule.tree, settings[program.kelurahan_id])
+        )
+        entry[0].append(program.kelurahan_id)
+    return {code: list(groups.values()) for code, groups in grouped.items()}
+
+
+def _by_kelurahan(kelurahan: Any, groups: list[tuple[list[int], Any]]) -> Any:
+    """CASE on the kelurahan choosing each group's expression."""
+    if len(groups) == 1:
+        return groups[0][1]
+    return sa.case(*[(kelurahan.in_(ids), expr) for ids, expr in groups], else_=None)
+
+
+def count_rows(
+    session: Session, kelurahan_ids: list[int] | None, today: date, now: datetime
+) -> list[tuple[int, int, int, Counts]]:
+    """(kelurahan id, RW id, program id, counts) for every active program with a rule.
+
+    One statement for all programs: household facts aggregated from living members, each
+    program's rule as a verdict column, enrollments pivoted per program code, summed per
+    kelurahan and RW. kelurahan_ids None means the whole city.
+    """
+    program_stmt = sa.select(AidProgram).where(AidProgram.active.is_(True))
+    if kelurahan_ids is not None:
+        program_stmt = program_stmt.where(AidProgram.kelurahan_id.in_(kelurahan_ids))
+    programs = list(session.scalars(program_stmt))
+    groups = _rule_groups(session, programs)
+    if not groups:
+        return []
+    codes = sorted(groups)
+    targets = {p.code: p.target for p in programs}
+    facts = sqlrules.household_facts(today, kelurahan_ids)
+    attrs = sqlrules.household_attributes(facts)
+    h = Household
+
+    # Recipients: households with an active enrollment (of the household or of a member).
+    member = sa.orm.aliased(Person)
+    enrolled_household = sa.func.coalesce(Enrollment.household_id, member.household_id)
+    pivot = (
+        sa.select(
+            enrolled_household.label("household_id"),
+            *[
+                sa.func.max(sa.case((AidProgram.code == code, 1), else_=0)).label(f"r_{i}")
+                for i, code in enumerate(codes)
+            ],
+        )
+        .join(AidProgram, AidProgram.id == Enrollment.program_id)
+        .join(member, member.id == Enrollment.person_id, isouter=True)
+        .where(Enrollment.status == "aktif", AidProgram.code.in_(codes))
+    )
+    if kelurahan_ids is not None:
+        pivot = pivot.where(Enrollment.kelurahan_id.in_(kelurahan_ids))
+    pivot = pivot.group_by(enrolled_household).subquery("received")
+
+    verdicts, joins = [], []
+    for i, code in enumerate(codes):
+        if targets[code] == "person":
+            sub = _person_verdicts(groups[code], facts, today, kelurahan_ids, f"pv_{i}")
+            joins.append(sub)
+            verdicts.append(sub.c.v)
+            continue
+        expressions = [
+            (ids, sqlrules.verdict(sqlrules.condition(tree, attrs, settings, today)))
+            for ids, tree, settings in groups[code]
+        ]
+        verdicts.append(_by_kelurahan(h.kelurahan_id, expressions))
+
+    living = facts.c.household_id.is_not(None)
+    cutoff = recent_cutoff(now)
+    recent = sa.or_(h.verified_at >= cutoff, h.refresh_confirmed_at >= cutoff)
+    inner = (
+        sa.select(
+            h.kelurahan_id.label("kelurahan_id"),
+            Rt.rw_id.label("rw_id"),
+            sa.case((living, 1), else_=0).label("living"),
+            sa.case((sa.and_(living, recent), 1), else_=0).label("recent"),
+            *[
+                # Nobody living: the household meets no criterion.
+                sa.case((living, verdicts[i]), else_=0).label(f"v_{i}")
+                for i in range(len(codes))
+            ],
+            *[sa.func.coalesce(pivot.c[f"r_{i}"], 0).label(f"r_{i}") for i in range(len(codes))],
+        )
+        .join(Rt, Rt.id == h.rt_id)
+        .join(facts, facts.c.household_id == h.id, isouter=True)
+        .join(pivot, pivot.c.household_id == h.id, isouter=True)
+    )
+    for sub in joins:
+        inner = inner.join(sub, sub.c.household_id == h.id, isouter=True)
+    if kelurahan_ids is not None:
+        inner = inner.where(h.kelurahan_id.in_(kelurahan_ids))
+    inner = inner.subquery("unit")
+    u = inner.c
+
+    def total(cond: Any) -> Any:
+        return sa.func.sum(sa.case((cond, 1), else_=0))
+
+    columns = [u.kelurahan_id, u.rw_id, sa.func.sum(u.living), sa.func.sum(u.recent)]
+    for i in range(len(codes)):
+        v, r = u[f"v_{i}"], u[f"r_{i}"]
+        columns += [
+            total(v == 1),
+            total(r == 1),
+            total(sa.and_(v == 1, r == 1)),
+            total(sa.and_(r == 1, v == 0)),
+            total(sa.and_(u.living == 1, v.is_(None))),
+        ]
+    stmt = sa.select(*columns).group_by(u.kelurahan_id, u.rw_id)
+    program_of = {(p.kelurahan_id, p.code): p.id for p in programs}
+    found = []
+    for row in session.execute(stmt):
+        kelurahan_id, rw_id, households, recent_count = row[:4]
+        for i, code in enumerate(codes):
+            program_id = program_of.get((kelurahan_id, code))
+            if program_id is None:
+                continue
+            eligible, recipients, covered, wrong, unknown = row[4 + 5 * i : 9 + 5 * i]
+            counts = Counts(
+                int(households or 0),
+                int(eligible or 0),
+                int(recipients or 0),
+                int(covered or 0),
+                int(wrong or 0),
+                int(unknown or 0),
+                int(recent_count or 0),
+            )
+            found.append((kelurahan_id, rw_id, program_id, counts))
+    return found
+
+
+def _person_verdicts(groups, facts, today, kelurahan_ids, name: str) -> sa.Subquery:
+    """Per household: 1 if a living member meets the person rule, NULL if unknown, else 0."""
+    p = sa.orm.aliased(Person)
+    attrs = sqlrules.person_attributes(sqlrules.household_attributes(facts), p)
+    expressions = [
+        (ids, sqlrules.verdict(sqlrules.condition(tree, attrs, settings, today)))
+        for ids, tree, settings in groups
+    ]
+    v = _by_kelurahan(p.kelurahan_id, expressions)
+    stmt = (
+        sa.select(
+            p.household_id.label("household_id"),
+            sa.case(
+                (sa.func.sum(sa.case((v == 1, 1), else_=0)) > 0, 1),
+                (sa.func.sum(sa.case((v.is_(None), 1), else_=0)) > 0, None),
+                else_=0,
+            ).label("v"),
+        )
+        .join(facts, facts.c.household_id == p.household_id)
+        .join(Household, Household.id == p.household_id)
+        .where(p.status == "hidup")
+    )
+    if kelurahan_ids is not None:
+        stmt = stmt.where(p.kelurahan_id.in_(kelurahan_ids))
+    return stmt.group_by(p.household_id).subquery(name)
+
+
+def program_indicators(
+    session: Session, kelurahan_id: int, today: date, now: datetime
+) -> list[ProgramIndicator]:
+    """Live indicators of a kelurahan's active programs, with every RW listed."""
+    return assemble(session, [kelurahan_id], count_rows(session, [kelurahan_id], today, now))
+
+
+def assemble(
+    session: Session, kelurahan_ids: list[int], rows: list[tuple[int, int, int, Counts]]
+) -> list[ProgramIndicator]:
+    """ProgramIndicators from (kelurahan, RW, program, counts) rows; RWs without data at 0."""
+    programs = session.scalars(
+        sa.select(AidProgram)
+        .where(AidProgram.kelurahan_id.in_(kelurahan_ids), AidProgram.active.is_(True))
+        .order_by(AidProgram.kelurahan_id, AidProgram.code)
+    ).all()
+    rws = session.execute(
+        sa.select(Rw.id, Rw.number, Rw.kelurahan_id)
+        .where(Rw.kelurahan_id.in_(kelurahan_ids))
+        .order_by(Rw.number)
+    ).all()
+    counts = {(program_id, rw_id): c for _, rw_id, program_id, c in rows}
+    with_rule = {program_id for _, _, program_id, _ in rows}
+    found = []
+    for program in programs:
+        if program.id not in with_rule:
+            continue
+        indicator = ProgramIndicator(program.id, program.code, program.name, program.kelurahan_id)
+        for rw_id, number, kelurahan_id in rws:
+            if kelurahan_id != program.kelurahan_id:
+                continue
+            c = counts.get((program.id, rw_id), Counts())
+            indicator.rws.append(RwIndicator(rw_id, number, c))
+            indicator.total.add(c)
+        found.append(indicator)
+    return found
+
+
+def city_indicators(session: Session, today: date, now: datetime) -> dict[int, list]:
+    """Every kelurahan's indicators from one statement (for the city's dinas)."""
+    rows = count_rows(session, None, today, now)
+    ids = sorted({k for k, _, _, _ in rows})
+    by_kelurahan: dict[int, list[ProgramIndicator]] = defaultdict(list)
+    for indicator in assemble(session, ids, rows) if ids else []:
+        by_kelurahan[indicator.kelurahan_id].append(indicator)
+    return dict(by_kelurahan)
+
+
+def local_today(now: datetime) -> date:
+    """The calendar day in WIB (UTC+7), where the kelurahan counts ages."""
+    return (now + timedelta(hours=7)).date()

@@ -1,0 +1,1 @@
+"""Equity pages (filled in below)."""
