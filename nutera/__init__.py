@@ -87,6 +87,7 @@ BLUEPRINTS = (
     ("nutera.refresh", "/pemutakhiran"),
     ("nutera.complaints", None),
     ("nutera.distribution", "/penyaluran"),
+    ("nutera.equity.routes", None),
 )
 
 
@@ -111,6 +112,7 @@ def register_cli(app: Flask) -> None:
     from nutera.complaints.cli import complaints_cli
     from nutera.demo.cli import demo_cli
     from nutera.distribution.cli import distribution_cli
+    from nutera.equity.cli import equity_cli
     from nutera.programs.cli import programs_cli
     from nutera.refresh.cli import refresh_cli
 
@@ -121,5 +123,6 @@ def register_cli(app: Flask) -> None:
         refresh_cli,
         complaints_cli,
         distribution_cli,
+        equity_cli,
     ):
         app.cli.add_command(group)

@@ -1,7 +1,5 @@
-"""Tingkat Pemerataan Bantuan: fairness indicators, their trend, public view and report."""
+"""Tingkat Pemerataan Bantuan: fairness indicators, their trend, public view and report.
 
-from flask import Blueprint
-
-bp = Blueprint("equity", __name__)
-
-from nutera.equity import routes  # noqa: E402,F401
+The blueprint lives in routes.py so the refresh commit can import the snapshot service
+without loading the web layer.
+"""

@@ -11,6 +11,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from nutera.audit import Actor, audit_bulk
+from nutera.equity import snapshots as equity_snapshots
 from nutera.models import AidProgram, Kelurahan, Refresh, RefreshChange
 from nutera.models.base import as_utc, utcnow
 from nutera.refresh import diff
@@ -409,6 +410,7 @@ def commit_refresh(
             if applied[entity]
         },
     }
+    equity_snapshots.after_refresh_commit(session, refresh, now)
     # The staged copy of accepted rows is no longer needed; rejected rows stay for the export.
     session.execute(sa.delete(ROW).where(diff.valid_rows(refresh.id)))
     audit_bulk(
