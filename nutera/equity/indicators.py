@@ -189,25 +189,7 @@ def count_rows(
     attrs = sqlrules.household_attributes(facts)
     h = Household
 
-    # Recipients: households with an active enrollment (of the household or of a member).
-    member = sa.orm.aliased(Person)
-    enrolled_household = sa.func.coalesce(Enrollment.household_id, member.household_id)
-    pivot = (
-        sa.select(
-            enrolled_household.label("household_id"),
-            *[
-                sa.func.max(sa.case((AidProgram.code == code, 1), else_=0)).label(f"r_{i}")
-                for i, code in enumerate(codes)
-            ],
-        )
-        .join(AidProgram, AidProgram.id == Enrollment.program_id)
-        .join(member, member.id == Enrollment.person_id, isouter=True)
-        .where(Enrollment.status == "aktif", AidProgram.code.in_(codes))
-    )
-    if kelurahan_ids is not None:
-        pivot = pivot.where(Enrollment.kelurahan_id.in_(kelurahan_ids))
-    pivot = pivot.group_by(enrolled_household).subquery("received")
-
+    received = [_received(code, kelurahan_ids) for code in codes]
     verdicts, joins = [], []
     for i, code in enumerate(codes):
         if targets[code] == "person":
@@ -235,11 +217,13 @@ def count_rows(
                 sa.case((living, verdicts[i]), else_=0).label(f"v_{i}")
                 for i in range(len(codes))
             ],
-            *[sa.func.coalesce(pivot.c[f"r_{i}"], 0).label(f"r_{i}") for i in range(len(codes))],
+            *[
+                sa.case((h.id.in_(received[i]), 1), else_=0).label(f"r_{i}")
+                for i in range(len(codes))
+            ],
         )
         .join(Rt, Rt.id == h.rt_id)
         .join(facts, facts.c.household_id == h.id, isouter=True)
-        .join(pivot, pivot.c.household_id == h.id, isouter=True)
     )
     for sub in joins:
         inner = inner.join(sub, sub.c.household_id == h.id, isouter=True)
@@ -282,6 +266,23 @@ def count_rows(
             )
             found.append((kelurahan_id, rw_id, program_id, counts))
     return found
+
+
+def _received(code: str, kelurahan_ids: list[int] | None) -> sa.Select:
+    """Households with an active enrollment in the program (of the KK or of a member).
+
+    Used as `household.id IN (...)`: both databases build the set once and probe it, where
+    a join to a grouped subquery made SQLite scan it for every household."""
+    member = sa.orm.aliased(Person)
+    stmt = (
+        sa.select(sa.func.coalesce(Enrollment.household_id, member.household_id))
+        .join(AidProgram, AidProgram.id == Enrollment.program_id)
+        .join(member, member.id == Enrollment.person_id, isouter=True)
+        .where(Enrollment.status == "aktif", AidProgram.code == code)
+    )
+    if kelurahan_ids is not None:
+        stmt = stmt.where(Enrollment.kelurahan_id.in_(kelurahan_ids))
+    return stmt
 
 
 def _person_verdicts(groups, facts, today, kelurahan_ids, name: str) -> sa.Subquery:
