@@ -75,7 +75,8 @@ def after_refresh_commit(session: Session, refresh: Refresh, now: datetime) -> N
     session.execute(
         sa.update(Household)
         .where(Household.kelurahan_id == refresh.kelurahan_id, Household.kk_number.in_(kks))
-        .values(refresh_confirmed_at=now)
+        # updated_at kept: revert tells records changed since the commit by it.
+        .values(refresh_confirmed_at=now, updated_at=Household.updated_at)
         .execution_options(synchronize_session=False)
     )
     desil = (
@@ -87,7 +88,7 @@ def after_refresh_commit(session: Session, refresh: Refresh, now: datetime) -> N
     session.execute(
         sa.update(Household)
         .where(Household.kelurahan_id == refresh.kelurahan_id, Household.kk_number.in_(with_desil))
-        .values(desil=desil)
+        .values(desil=desil, updated_at=Household.updated_at)
         .execution_options(synchronize_session=False)
     )
     take_snapshot(session, refresh.kelurahan_id, "pemutakhiran", now, refresh.id)

@@ -28,6 +28,7 @@ FIELDS = {
     "rt": "RT",
     "rw": "RW",
     "programs": "Program bansos",
+    "desil": "Desil (DTSEN)",
 }
 REQUIRED_FIELDS = ("nik", "kk", "name", "rt", "rw")
 
@@ -59,6 +60,7 @@ ALIASES = {
         "JENISBANTUAN",
         "PROGRAMBANTUAN",
     },
+    "desil": {"DESIL", "DESILDTSEN", "DESILKESEJAHTERAAN", "PERINGKATDESIL", "DESILDTKS"},
 }
 _HEADER_SCAN_ROWS = 25
 FOOTER_WORDS = ("JUMLAH", "TOTAL", "GRAND TOTAL")
