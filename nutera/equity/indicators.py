@@ -247,24 +247,21 @@ def count_rows(
         ]
     stmt = sa.select(*columns).group_by(u.kelurahan_id, u.rw_id)
     program_of = {(p.kelurahan_id, p.code): p.id for p in programs}
+    return _unpivot(session.execute(stmt), codes, program_of)
+
+
+def _unpivot(result, codes: list[str], program_of: dict) -> list[tuple[int, int, int, Counts]]:
+    """One (kelurahan, RW, program, counts) per program column of each grouped row."""
     found = []
-    for row in session.execute(stmt):
+    for row in result:
         kelurahan_id, rw_id, households, recent_count = row[:4]
         for i, code in enumerate(codes):
             program_id = program_of.get((kelurahan_id, code))
             if program_id is None:
                 continue
             eligible, recipients, covered, wrong, unknown = row[4 + 5 * i : 9 + 5 * i]
-            counts = Counts(
-                int(households or 0),
-                int(eligible or 0),
-                int(recipients or 0),
-                int(covered or 0),
-                int(wrong or 0),
-                int(unknown or 0),
-                int(recent_count or 0),
-            )
-            found.append((kelurahan_id, rw_id, program_id, counts))
+            values = (households, eligible, recipients, covered, wrong, unknown, recent_count)
+            found.append((kelurahan_id, rw_id, program_id, Counts(*(int(v or 0) for v in values))))
     return found
 
 

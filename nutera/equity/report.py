@@ -123,7 +123,9 @@ def _chart(
     if campaign in weeks:
         x = x0 + weeks.index(campaign) * step
         pdf.set_draw_color(220, 53, 69)
-        pdf.dashed_line(x, y0, x, y0 + height, 1, 1)
+        pdf.set_dash_pattern(dash=1, gap=1)
+        pdf.line(x, y0, x, y0 + height)
+        pdf.set_dash_pattern()
         pdf.set_text_color(220, 53, 69)
         pdf.text(x + 1, y0 + 3, "Kampanye survei mulai")
         pdf.set_text_color(0, 0, 0)
