@@ -55,6 +55,16 @@ def _any_known(true_when: Any, unknown_when: Any) -> sa.ColumnElement[int]:
     )
 
 
+# One comparison per household on the group's oldest/youngest birth date, instead of a
+# CASE per member: these facts only ask whether anyone is old (young) enough.
+def _oldest_at_least(birth: Any, today: date, years: int) -> sa.ColumnElement[int]:
+    return sa.case((sa.func.min(birth) <= years_before(today, years), 1), else_=0)
+
+
+def _youngest_below(birth: Any, today: date, years: int) -> sa.ColumnElement[int]:
+    return sa.case((sa.func.max(birth) > years_before(today, years), 1), else_=0)
+
+
 def household_facts(today: date, kelurahan_ids: list[int] | None) -> sa.Subquery:
     """Per household with a living member: the facts household_context computes in Python."""
     p = Person
@@ -71,13 +81,13 @@ def household_facts(today: date, kelurahan_ids: list[int] | None) -> sa.Subquery
         ),
         _any(p.is_asn_tni_polri.is_(True)).label("has_asn_tni_polri"),
         _any(disabled).label("has_disability"),
-        _any(age_at_least(birth, today, ELDERLY_AGE)).label("has_elderly"),
+        _oldest_at_least(birth, today, ELDERLY_AGE).label("has_elderly"),
         _any(age_between(birth, today, 6, 18)).label("has_school_child"),
-        _any(birth > years_before(today, 5)).label("has_toddler"),
+        _youngest_below(birth, today, 5).label("has_toddler"),
         sa.func.max(sa.case((is_head, p.occupation))).label("head_occupation"),
         sa.func.max(sa.case((is_head, p.residence))).label("head_residence"),
         _any(_filled(p.maternity)).label("has_pregnant"),
-        _any(age_at_least(birth, today, PKH_ELDERLY_AGE)).label("has_elderly_70"),
+        _oldest_at_least(birth, today, PKH_ELDERLY_AGE).label("has_elderly_70"),
         _any_known(
             sa.and_(school, p.in_school.is_(True)), sa.and_(school, p.in_school.is_(None))
         ).label("has_student"),
@@ -87,7 +97,12 @@ def household_facts(today: date, kelurahan_ids: list[int] | None) -> sa.Subquery
         ).label("has_severe_disability"),
     ]
     columns += [
-        _any(age_between(birth, today, lo, hi)).label(n) for n, (lo, hi) in AGE_BANDS.items()
+        (
+            _youngest_below(birth, today, hi + 1)
+            if lo == 0
+            else _any(age_between(birth, today, lo, hi))
+        ).label(n)
+        for n, (lo, hi) in AGE_BANDS.items()
     ]
     stmt = sa.select(*columns).where(p.status == "hidup", p.household_id.is_not(None))
     if kelurahan_ids is not None:
