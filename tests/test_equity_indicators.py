@@ -87,3 +87,44 @@ def test_gini_of_equal_and_of_concentrated_coverage():
 def test_recent_cutoff_is_six_calendar_months():
     assert recent_cutoff(datetime(2026, 8, 31, tzinfo=UTC)) == datetime(2026, 2, 28, tzinfo=UTC)
     assert recent_cutoff(datetime(2026, 3, 15, tzinfo=UTC)) == datetime(2025, 9, 15, tzinfo=UTC)
+
+
+def test_a_person_program_counts_households_through_their_members(app_ctx):
+    from nutera.models import Enrollment
+
+    kelurahan = factories.make_kelurahan(db.session, "3273021097", "Uji", rts_per_rw=(1,))
+    program = factories.make_program(db.session, kelurahan, "ASLUT", target="person")
+    save_rule(db.session, program, {"all": [{"attr": "age", "op": "ge", "value": 60}]}, None)
+    rt = factories.rt_of(kelurahan, 1, 1)
+    old = {"name": "LANSIA", "relation": "kepala", "birth_date": date(1960, 1, 1)}
+    young = {"name": "MUDA", "relation": "kepala", "birth_date": date(1996, 1, 1)}
+    a = surveyed_household(db.session, rt, [old])  # eligible, the elder receives
+    surveyed_household(db.session, rt, [old, young])  # eligible, nobody receives
+    c = surveyed_household(db.session, rt, [young])  # receives, not eligible
+    for household in (a, c):
+        db.session.add(
+            Enrollment(
+                kelurahan_id=kelurahan.id,
+                program_id=program.id,
+                person_id=household.members[0].id,
+                period_start=date(2026, 1, 1),
+            )
+        )
+    db.session.commit()
+    [aslut] = program_indicators(db.session, kelurahan.id, TODAY, NOW)
+    t = aslut.total
+    assert (t.households, t.eligible, t.recipients, t.covered, t.wrongly_included) == (
+        3,
+        2,
+        2,
+        1,
+        1,
+    )
+
+
+def test_a_person_attribute_in_a_household_rule_is_unknown_not_an_error(small_kelurahan):
+    kelurahan, program = small_kelurahan
+    save_rule(db.session, program, {"all": [{"attr": "age", "op": "ge", "value": 60}]}, None)
+    db.session.commit()
+    [bpnt] = program_indicators(db.session, kelurahan.id, TODAY, NOW)
+    assert bpnt.total.eligible == 0 and bpnt.total.unknown == bpnt.total.households == 9

@@ -14,7 +14,7 @@ import sqlalchemy as sa
 
 from nutera.models import Household, Person
 from nutera.programs.attributes import AGE_BANDS, ELDERLY_AGE, PKH_ELDERLY_AGE, SCHOOL_AGES
-from nutera.programs.rules import ATTRIBUTES, NUMERIC_KINDS, RuleError, _limit, _normal
+from nutera.programs.rules import ATTRIBUTES, NUMERIC_KINDS, _limit, _normal
 
 UNKNOWN = sa.null()
 
@@ -155,7 +155,8 @@ def _age(op: str, birth: Any, limit: Any, today: date) -> sa.ColumnElement[bool]
 def _leaf(leaf: dict, attrs: dict[str, Any], settings: dict[str, Any], today: date):
     name, op = leaf["attr"], leaf["op"]
     if name not in attrs:
-        raise RuleError(f"Data '{name}' tidak tersedia untuk program ini.")
+        # A person's attribute in a household program: unknown, as in rules.evaluate.
+        return UNKNOWN
     attr = ATTRIBUTES[name]
     limit, setting_key = _limit(leaf.get("value"), settings)
     if setting_key and limit is None:
