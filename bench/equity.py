@@ -48,7 +48,7 @@ def _copy_kelurahan(copy: int, sizes: dict[str, int]) -> None:
         ),
         {"s": shift["rt"], "k": k, "w": shift["rw"]},
     )
-    prefix = f"{copy + 10:02d}"
+    prefix = f"{copy + 40:02d}"  # never 32, the demo's province
     columns = (
         "address, kode_pos, ownership, floor, wall, roof, water_source, toilet, electricity_va,"
         " desil, verified_at, refresh_confirmed_at, created_at, updated_at"

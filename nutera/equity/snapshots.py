@@ -79,16 +79,18 @@ def after_refresh_commit(session: Session, refresh: Refresh, now: datetime) -> N
         .values(refresh_confirmed_at=now, updated_at=Household.updated_at)
         .execution_options(synchronize_session=False)
     )
-    desil = (
-        sa.select(sa.func.max(RefreshRow.desil))
-        .where(staged, RefreshRow.kk == Household.kk_number, RefreshRow.desil.is_not(None))
-        .scalar_subquery()
+    # One grouped pass over the staged rows (UPDATE ... FROM, on SQLite and PostgreSQL):
+    # a correlated subquery would scan the staged range once per household.
+    deciles = (
+        sa.select(RefreshRow.kk.label("kk"), sa.func.max(RefreshRow.desil).label("desil"))
+        .where(staged, RefreshRow.desil.is_not(None))
+        .group_by(RefreshRow.kk)
+        .subquery()
     )
-    with_desil = sa.select(RefreshRow.kk).where(staged, RefreshRow.desil.is_not(None))
     session.execute(
         sa.update(Household)
-        .where(Household.kelurahan_id == refresh.kelurahan_id, Household.kk_number.in_(with_desil))
-        .values(desil=desil, updated_at=Household.updated_at)
+        .where(Household.kelurahan_id == refresh.kelurahan_id, Household.kk_number == deciles.c.kk)
+        .values(desil=deciles.c.desil, updated_at=Household.updated_at)
         .execution_options(synchronize_session=False)
     )
     take_snapshot(session, refresh.kelurahan_id, "pemutakhiran", now, refresh.id)
