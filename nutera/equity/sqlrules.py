@@ -65,8 +65,20 @@ def _youngest_below(birth: Any, today: date, years: int) -> sa.ColumnElement[int
     return sa.case((sa.func.max(birth) > years_before(today, years), 1), else_=0)
 
 
-def household_facts(today: date, kelurahan_ids: list[int] | None) -> sa.Subquery:
-    """Per household with a living member: the facts household_context computes in Python."""
+def attributes_used(tree: dict) -> set[str]:
+    """The attribute names a rule tree compares."""
+    if "attr" in tree:
+        return {tree["attr"]}
+    return set().union(*(attributes_used(node) for node in tree.get("all", tree.get("any", []))))
+
+
+def household_facts(
+    today: date, kelurahan_ids: list[int] | None, needed: set[str] | None = None
+) -> sa.Subquery:
+    """Per household with a living member: the facts household_context computes in Python.
+
+    needed: the facts the rules use (None: all); the others are not computed, as each
+    costs an expression per resident."""
     p = Person
     birth = p.birth_date
     school = age_between(birth, today, *SCHOOL_AGES)
@@ -104,6 +116,9 @@ def household_facts(today: date, kelurahan_ids: list[int] | None) -> sa.Subquery
         ).label(n)
         for n, (lo, hi) in AGE_BANDS.items()
     ]
+    if needed is not None:
+        always = {"household_id", "member_count"}
+        columns = [c for c in columns if c.name in always or c.name in needed]
     stmt = sa.select(*columns).where(p.status == "hidup", p.household_id.is_not(None))
     if kelurahan_ids is not None:
         stmt = stmt.where(p.kelurahan_id.in_(kelurahan_ids))
