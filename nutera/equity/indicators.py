@@ -236,7 +236,7 @@ def count_rows(
         inner = inner.join(sub, sub.c.household_id == h.id, isouter=True)
     if kelurahan_ids is not None:
         inner = inner.where(h.kelurahan_id.in_(kelurahan_ids))
-    inner = inner.subquery("unit")
+    inner = inner.cte("unit").prefix_with("MATERIALIZED")  # each verdict computed once
     u = inner.c
 
     def total(cond: Any) -> Any:
