@@ -176,3 +176,13 @@ def test_monthly_pdf_from_the_cli(app, runner, bpnt, tmp_path):
     )
     assert result.exit_code == 0, result.output
     assert "Tingkat Pemerataan" in PdfReader(str(out)).pages[0].extract_text()
+
+
+def test_admin_sees_coverage_of_every_kelurahan_from_the_city_query(client, login_as, bpnt):
+    login_as("admin")
+    page = client.get("/pemerataan").get_data(as_text=True)
+    assert 'data-kelurahan="3273021003"' in page and 'data-kelurahan="3273031002"' in page
+    assert "66,7%" in page  # Tamansari's BPNT: 2 of 3 eligible receive
+    detail = client.get(f"/pemerataan?kelurahan_id={bpnt[0].id}&program=BPNT")
+    assert 'data-indicator="coverage">66,7%' in detail.get_data(as_text=True)
+    assert client.get("/pemerataan?kelurahan_id=999999").status_code == 404

@@ -18,7 +18,8 @@ from flask_login import current_user
 
 from nutera.auth.decorators import roles_required
 from nutera.equity import queries, report, snapshots
-from nutera.equity.indicators import program_indicators
+from nutera.equity.indicators import city_indicators, local_today, program_indicators
+from nutera.equity.public import public_program
 from nutera.extensions import db
 from nutera.models import Kelurahan
 from nutera.models.base import utcnow
@@ -45,7 +46,10 @@ def dashboard():
     """Coverage, targeting errors and the spread between RWs, with the weekly trend."""
     if current_user.is_admin and not request.args.get("kelurahan_id"):
         choices = db.session.scalars(sa.select(Kelurahan).order_by(Kelurahan.name)).all()
-        return render_template("equity/choose.html", choices=choices)
+        now = utcnow()
+        city = city_indicators(db.session, local_today(now), now)
+        codes = sorted({i.code for found in city.values() for i in found})
+        return render_template("equity/choose.html", choices=choices, city=city, codes=codes)
     kelurahan = _kelurahan()
     now = utcnow()
     view = queries.dashboard_view(
@@ -122,8 +126,6 @@ def methodology():
 def public_statistics(kelurahan: Kelurahan) -> str:
     """The /statistik page: coverage per RW and program with small cells suppressed."""
     now = utcnow()
-    from nutera.equity.indicators import local_today
-    from nutera.equity.public import public_program
 
     tables = [
         public_program(i)
