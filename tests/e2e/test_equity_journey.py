@@ -60,6 +60,11 @@ def test_staff_switch_program_and_rw_see_the_trend_and_download_the_report(
     text = " ".join(p.extract_text() for p in pdf.pages)
     assert "Laporan Bulanan Tingkat Pemerataan Bantuan" in text and "PKH" in text
 
+    page.set_viewport_size({"width": 360, "height": 740})
+    page.reload()
+    page.wait_for_function("document.getElementById('equity-trend').dataset.drawn === '3'")
+    assert page.evaluate("document.documentElement.scrollWidth") <= 360
+
 
 def test_resident_sees_statistics_with_small_cells_suppressed(
     phone, live_server, weekly_snapshots
