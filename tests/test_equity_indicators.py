@@ -4,7 +4,8 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
-from nutera.equity.indicators import gini, program_indicators, recent_cutoff
+from nutera.equity.indicators import program_indicators, recent_cutoff
+from nutera.equity.measures import gini
 from nutera.extensions import db
 from nutera.programs.services import save_rule
 from tests import factories

@@ -2,7 +2,7 @@
 
 from datetime import date
 
-from nutera.equity.indicators import Counts, ProgramIndicator, RwIndicator
+from nutera.equity.measures import Counts, ProgramIndicator, RwIndicator
 from nutera.equity.public import protect, public_program
 from nutera.extensions import db
 from nutera.programs.services import save_rule

@@ -11,7 +11,7 @@ both of those counts are protected the same way; no figure comes from fewer than
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from nutera.equity.indicators import ProgramIndicator
+from nutera.equity.measures import ProgramIndicator
 
 MIN_CELL = 5
 SAFE_HIDDEN_SUM = 2 * MIN_CELL - 1

@@ -6,7 +6,8 @@ from datetime import date, datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from nutera.equity.indicators import ProgramIndicator, local_today, program_indicators
+from nutera.equity.indicators import local_today, program_indicators
+from nutera.equity.measures import ProgramIndicator
 from nutera.equity.snapshots import campaign_start, trend
 from nutera.models import AidProgram, EquitySnapshot, Kelurahan
 from nutera.models.base import as_utc

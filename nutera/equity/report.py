@@ -8,7 +8,8 @@ from fpdf.enums import XPos, YPos
 from sqlalchemy.orm import Session
 
 from nutera.distribution.pdfs import _t
-from nutera.equity.indicators import ProgramIndicator, local_today, program_indicators
+from nutera.equity.indicators import local_today, program_indicators
+from nutera.equity.measures import ProgramIndicator
 from nutera.equity.snapshots import TrendPoint, campaign_start, trend
 from nutera.formatting import MONTHS, date_id, number_id
 from nutera.models import TARGETING_DECISIONS, AidProgram, Kelurahan, TargetingCase

@@ -6,7 +6,8 @@ from datetime import date, datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from nutera.equity.indicators import COUNT_FIELDS, Counts, count_rows, local_today
+from nutera.equity.indicators import count_rows, local_today
+from nutera.equity.measures import COUNT_FIELDS, Counts
 from nutera.models import (
     EquitySnapshot,
     EquitySnapshotRow,
