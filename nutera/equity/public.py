@@ -77,7 +77,6 @@ class PublicProgram:
     name: str
     rows: list[PublicRow] = field(default_factory=list)
     total: PublicRow | None = None
-    recipients_total: int = 0  # for the headline card, shown through count_cell
 
 
 def _column(values: list[int]) -> tuple[set[int], bool]:
@@ -121,5 +120,4 @@ def public_program(indicator: ProgramIndicator) -> PublicProgram:
         count_cell(t.eligible, not total_e_ok),
         percent(t.covered, t.eligible) if coverage_ok else "—",
     )
-    table.recipients_total = t.recipients if total_r_ok else 0
     return table

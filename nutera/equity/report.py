@@ -1,6 +1,6 @@
 """The lurah's monthly PDF: indicators, trend charts drawn in the PDF, worst RWs, cases."""
 
-from datetime import date, datetime
+from datetime import UTC, date, datetime, timedelta
 
 import sqlalchemy as sa
 from fpdf import FPDF
@@ -34,21 +34,26 @@ def _next_month(month: date) -> date:
     return date(month.year + month.month // 12, month.month % 12 + 1, 1)
 
 
+def _wib_midnight(day: date) -> datetime:
+    """The first instant of day in WIB (UTC+7), in UTC."""
+    return datetime(day.year, day.month, day.day, tzinfo=UTC) - timedelta(hours=7)
+
+
 def _pct(value: float | None) -> str:
     return "-" if value is None else f"{100 * value:.1f}%".replace(".", ",")
 
 
 def resolved_cases(session: Session, kelurahan_id: int, month: date) -> list[tuple[str, str, int]]:
     """(program code, decision, count) of targeting cases decided during the month."""
-    start, end = month, _next_month(month)
+    start, end = _wib_midnight(month), _wib_midnight(_next_month(month))
     rows = session.execute(
         sa.select(AidProgram.code, TargetingCase.decision, sa.func.count())
         .join(AidProgram, AidProgram.id == TargetingCase.program_id)
         .where(
             TargetingCase.kelurahan_id == kelurahan_id,
             TargetingCase.decision != "terbuka",
-            TargetingCase.decided_at >= datetime(start.year, start.month, 1),
-            TargetingCase.decided_at < datetime(end.year, end.month, 1),
+            TargetingCase.decided_at >= start,
+            TargetingCase.decided_at < end,
         )
         .group_by(AidProgram.code, TargetingCase.decision)
         .order_by(AidProgram.code, TargetingCase.decision)
