@@ -54,7 +54,7 @@ def configure(app: Flask, test_config: dict | None) -> None:
 
 def register_extensions(app: Flask) -> None:
     """Bind every extension to the app."""
-    from nutera import audit, formatting  # noqa: F401  (importing audit registers its hook)
+    from nutera import audit, changes, formatting  # noqa: F401  (importing registers hooks)
     from nutera.extensions import bootstrap, csrf, db, limiter, login_manager, migrate
 
     db.init_app(app)
@@ -92,11 +92,14 @@ BLUEPRINTS = (
 
 
 def register_blueprints(app: Flask) -> None:
-    """Mount one blueprint per feature."""
+    """Mount one blueprint per feature, then the integration API."""
     from importlib import import_module
+
+    from nutera import api
 
     for module_name, prefix in BLUEPRINTS:
         app.register_blueprint(import_module(module_name).bp, url_prefix=prefix)
+    api.init_app(app)
 
 
 def register_errors(app: Flask) -> None:

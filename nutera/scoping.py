@@ -64,3 +64,11 @@ def get_visible_or_404(model: type[M], ident: int, user: User) -> M:
 def may_manage_kelurahan(user: User, kelurahan_id: int) -> bool:
     """Whether user administers records of that kelurahan (admin, or its staff)."""
     return user.is_admin or (user.is_staff and user.kelurahan_id == kelurahan_id)
+
+
+def visible_to_kelurahan(model: Any, kelurahan_ids: list[int] | None) -> sa.ColumnElement[bool]:
+    """A WHERE condition for a machine client limited to kelurahan_ids (None: whole city)."""
+    if kelurahan_ids is None:
+        return sa.true()
+    column = model.id if model.__tablename__ == "kelurahan" else model.kelurahan_id
+    return column.in_(kelurahan_ids)

@@ -89,3 +89,23 @@ def test_methodology_page_explains_each_figure(client):
     page = client.get("/statistik/metodologi").get_data(as_text=True)
     for words in ("Cakupan =", "Kesalahan eksklusi =", "Kesalahan inklusi =", "Gini", "6 bulan"):
         assert words in page
+
+
+def test_the_public_api_statistics_are_suppressed_the_same_way(client, app, world):
+    with app.app_context():
+        from nutera.models import Kelurahan
+
+        kelurahan = db.session.get(Kelurahan, world.kelurahan_id)
+        program = factories.make_program(db.session, kelurahan, "PKH")
+        for rw, count in ((1, 3), (2, 12)):
+            for _ in range(count):
+                factories.enroll(
+                    db.session,
+                    program,
+                    factories.make_household(db.session, factories.rt_of(kelurahan, rw, 1)),
+                )
+        db.session.commit()
+    stats = client.get("/api/v1/statistics?kelurahan=3273021003").get_json()
+    [pkh] = stats[0]["programs"]
+    # 3 is below five; 12 would give the 3 away from the total of 15.
+    assert pkh["by_rw"] == {"01": None, "02": None} and pkh["recipients"] == 15

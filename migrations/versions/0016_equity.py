@@ -1,7 +1,7 @@
 """equity: household composition, desil, snapshots of the fairness indicators
 
 Revision ID: 0016
-Revises: 0008
+Revises: 0017
 Create Date: 2026-12-01 09:33:45.850043
 
 """
@@ -11,7 +11,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = "0016"
-down_revision = "0008"
+down_revision = "0017"
 branch_labels = None
 depends_on = None
 

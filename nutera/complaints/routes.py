@@ -39,7 +39,7 @@ def _chosen_kelurahan():
     return next((k for k in kelurahans if k.code == code), None), kelurahans
 
 
-def _complaint_input(form: ComplaintForm, kelurahan_id: int) -> ComplaintInput:
+def complaint_input(form: ComplaintForm, kelurahan_id: int) -> ComplaintInput:
     def text(field) -> str:
         return (field.data or "").strip()  # fields a client left out arrive as None
 
@@ -90,7 +90,7 @@ def new_complaint():
         try:
             complaint = file_complaint(
                 db.session,
-                _complaint_input(form, kelurahan.id),
+                complaint_input(form, kelurahan.id),
                 form.photos.data,
                 local_today(current_app.config["TIMEZONE"]),
                 holidays_for(db.session, kelurahan.id),

@@ -11,7 +11,10 @@ both of those counts are protected the same way; no figure comes from fewer than
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+import sqlalchemy as sa
+
 from nutera.equity.measures import ProgramIndicator
+from nutera.models import AidProgram, Enrollment, Household, Person, Rt, Rw
 
 MIN_CELL = 5
 SAFE_HIDDEN_SUM = 2 * MIN_CELL - 1
@@ -121,3 +124,51 @@ def public_program(indicator: ProgramIndicator) -> PublicProgram:
         percent(t.covered, t.eligible) if coverage_ok else "—",
     )
     return table
+
+
+@dataclass
+class PublicCounts:
+    """A program's active recipients per RW for machines: None where suppressed."""
+
+    code: str
+    name: str
+    total: int | None
+    by_rw: dict[int, int | None]
+
+
+def public_recipient_counts(session, kelurahan_id: int) -> list[PublicCounts]:
+    """Active recipients per program and RW (every RW, zeros included), suppressed like
+    /statistik: a count below five or one that would reveal it by difference is None."""
+    household_id = sa.func.coalesce(Enrollment.household_id, Person.household_id)
+    rows = session.execute(
+        sa.select(AidProgram.code, AidProgram.name, Rt.rw_id, sa.func.count(Enrollment.id))
+        .join(AidProgram, AidProgram.id == Enrollment.program_id)
+        .join(Person, Person.id == Enrollment.person_id, isouter=True)
+        .join(Household, Household.id == household_id)
+        .join(Rt, Rt.id == Household.rt_id)
+        .where(
+            Enrollment.kelurahan_id == kelurahan_id,
+            Enrollment.status == "aktif",
+            AidProgram.active.is_(True),
+        )
+        .group_by(AidProgram.code, AidProgram.name, Rt.rw_id)
+    ).all()
+    rws = session.execute(
+        sa.select(Rw.id, Rw.number).where(Rw.kelurahan_id == kelurahan_id).order_by(Rw.number)
+    ).all()
+    names = {code: name for code, name, _, _ in rows}
+    counts = {(code, rw_id): n for code, _, rw_id, n in rows}
+    found = []
+    for code in sorted(names):
+        values = [counts.get((code, rw_id), 0) for rw_id, _ in rws]
+        hidden, total_ok = _column(values)
+        total = sum(values)
+        found.append(
+            PublicCounts(
+                code,
+                names[code],
+                total if total_ok and total >= MIN_CELL else None,
+                {number: None if i in hidden else values[i] for i, (_, number) in enumerate(rws)},
+            )
+        )
+    return found

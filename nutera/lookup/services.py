@@ -130,13 +130,22 @@ _LOOKUP = (
 )
 
 
-def lookup(connection: sa.Connection, nik: str, name: str) -> LookupResult | None:
+# The same lookup for a machine client that may see only some kelurahan.
+_LOOKUP_IN = _LOOKUP.where(_person.c.kelurahan_id.in_(sa.bindparam("kelurahan", expanding=True)))
+
+
+def lookup(
+    connection: sa.Connection, nik: str, name: str, kelurahan_ids: list[int] | None = None
+) -> LookupResult | None:
     """The masked status of the person with this NIK if name matches too, else None.
 
     An unknown NIK and a known NIK with the wrong name both give None, so callers
-    cannot tell them apart.
+    cannot tell them apart. With kelurahan_ids, a person of another kelurahan is unknown.
     """
-    rows = connection.execute(_LOOKUP, {"nik": nik}).all()
+    if kelurahan_ids is None:
+        rows = connection.execute(_LOOKUP, {"nik": nik}).all()
+    else:
+        rows = connection.execute(_LOOKUP_IN, {"nik": nik, "kelurahan": kelurahan_ids}).all()
     if not rows or not names_match(name, rows[0][0]):
         return None
     registered, rt, rw = rows[0][:3]

@@ -1,6 +1,7 @@
 """Typed SQLAlchemy models, one module per area."""
 
 from nutera.models.accounts import ROLES, User, volunteer_rt
+from nutera.models.api import ApiClient, ApiToken, ChangeEvent, WebhookDelivery
 from nutera.models.audit import AuditLog
 from nutera.models.complaints import (
     COMPLAINT_CATEGORIES,
@@ -66,6 +67,10 @@ from nutera.models.work import (
 )
 
 __all__ = [
+    "ApiClient",
+    "ApiToken",
+    "ChangeEvent",
+    "WebhookDelivery",
     "ROLES",
     "User",
     "volunteer_rt",

@@ -31,5 +31,9 @@ class AuditLog(db.Model):
     entity_id: Mapped[int | None]
     changes: Mapped[dict[str, Any]] = mapped_column(sa.JSON, default=dict)
     ip: Mapped[str | None] = mapped_column(sa.String(45))
+    # Set when a machine client of the integration API made the call (reads are logged too).
+    api_client_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("api_client.id", ondelete="SET NULL"), index=True
+    )
 
     user: Mapped[User | None] = relationship()

@@ -1,0 +1,12 @@
+"""One flask-smorest blueprint per API resource."""
+
+from nutera.api.resources import changes, complaints, distribution, programs, registry, status
+
+BLUEPRINTS = (
+    status.bp,
+    programs.bp,
+    registry.bp,
+    distribution.bp,
+    complaints.bp,
+    changes.bp,
+)

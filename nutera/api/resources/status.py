@@ -1,0 +1,58 @@
+"""status:read: the resident's status check (what /cek shows), one or a batch."""
+
+from flask import current_app
+from flask_smorest import Blueprint
+
+from nutera.api.auth import ApiScope, client_required, current_client
+from nutera.api.reads import record_read
+from nutera.api.schemas import BatchOut, BatchQuery, StatusOut, StatusQuery
+from nutera.extensions import db
+from nutera.lookup.services import LookupResult, lookup
+
+bp = Blueprint(
+    "api_status", __name__, url_prefix="/api/v1/status", description="Cek status bansos warga"
+)
+_SECURITY = [{"oauth2": [ApiScope.STATUS_READ.value]}]
+
+
+def _answer(result: LookupResult | None) -> dict:
+    """The same shape for an unknown NIK and a wrong name: found is false, nothing else."""
+    if result is None:
+        return {"found": False, "masked_name": None, "rt_rw": None, "programs": []}
+    return {
+        "found": True,
+        "masked_name": result.masked_name,
+        "rt_rw": result.rt_label,
+        "programs": [p.__dict__ for p in result.programs],
+    }
+
+
+def _check(items: list[dict]) -> list[dict]:
+    kelurahan_ids = current_client().kelurahan_ids
+    with db.engine.connect() as connection:
+        answers = [
+            _answer(lookup(connection, item["nik"], item["name"], kelurahan_ids)) for item in items
+        ]
+    record_read((i["nik"] for i in items), sum(a["found"] for a in answers), "cek status")
+    return answers
+
+
+@bp.post("/check")
+@client_required(ApiScope.STATUS_READ)
+@bp.doc(security=_SECURITY)
+@bp.arguments(StatusQuery)
+@bp.response(200, StatusOut)
+def check(item: dict):
+    """Status of one resident by NIK and name as on the KTP (same answer if either is wrong)."""
+    return _check([item])[0]
+
+
+@bp.post("/check-batch")
+@client_required(ApiScope.STATUS_READ)
+@bp.doc(security=_SECURITY)
+@bp.arguments(BatchQuery)
+@bp.response(200, BatchOut)
+def check_batch(batch: dict):
+    """Up to API_BATCH_MAX status checks in one call, answered in order."""
+    items = batch["items"][: current_app.config["API_BATCH_MAX"]]
+    return {"results": _check(items)}
