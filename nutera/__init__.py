@@ -122,6 +122,7 @@ BLUEPRINTS = (
     ("nutera.captcha", None),
     ("nutera.regions.routes", "/admin/kelurahan"),
     ("nutera.volunteers", None),
+    ("nutera.equity.routes", None),
 )
 
 
@@ -149,6 +150,7 @@ def register_cli(app: Flask) -> None:
     from nutera.complaints.cli import complaints_cli
     from nutera.demo.cli import demo_cli
     from nutera.distribution.cli import distribution_cli
+    from nutera.equity.cli import equity_cli
     from nutera.ops.cli import backup_cli, storage_cli
     from nutera.programs.cli import programs_cli
     from nutera.refresh.cli import refresh_cli
@@ -164,5 +166,6 @@ def register_cli(app: Flask) -> None:
         regions_cli,
         storage_cli,
         backup_cli,
+        equity_cli,
     ):
         app.cli.add_command(group)

@@ -621,3 +621,34 @@ def test_the_workflow_refuses_out_of_order_requests(family, kelurahan, tmp_path)
     with pytest.raises(commit.RefreshStateError, match="tidak dapat diubah"):
         services.confirm_mapping(db.session, refresh, refresh.mapping)
     assert services.request_revert(db.session, refresh, None).kind == "batalkan"
+
+
+def test_an_extract_with_desil_sets_the_decile_confirms_the_kk_and_snapshots(
+    family, kelurahan, tmp_path
+):
+    from nutera.models import EquitySnapshot
+    from tests.factories_refresh import HEADER
+
+    rows = [
+        row + [desil] for row, desil in zip(family_rows(family), ["2", "2", "11"], strict=True)
+    ]
+    rows[2][-1] = ""  # no decile for the new family
+    path = write_csv(tmp_path / "d.csv", rows, header=HEADER + ["DESIL"])
+    refresh = apply(preview(kelurahan, path))
+    household = db.session.get(Household, family.id)
+    assert household.desil == 2 and household.refresh_confirmed_at is not None
+    snapshot = db.session.scalar(sa.select(EquitySnapshot))
+    assert snapshot.trigger == "pemutakhiran" and snapshot.refresh_id == refresh.id
+
+
+def test_a_decile_outside_one_to_ten_is_refused(family, kelurahan, tmp_path):
+    from tests.factories_refresh import HEADER
+
+    rows = [row + ["11"] for row in family_rows(family)]
+    refresh = preview(kelurahan, write_csv(tmp_path / "d.csv", rows, header=HEADER + ["DESIL"]))
+    errors = db.session.scalars(
+        sa.select(RefreshRow.error).where(
+            RefreshRow.refresh_id == refresh.id, RefreshRow.error.is_not(None)
+        )
+    ).all()
+    assert len(errors) == 3 and all("Desil harus angka 1 sampai 10" in e for e in errors)

@@ -15,10 +15,10 @@ import sqlalchemy as sa
 from nutera.audit import Actor
 from nutera.extensions import db
 from nutera.models import Household, Person, Refresh
-from nutera.models.base import as_utc
 from nutera.refresh import commit, revert, staging
 from nutera.refresh.commit import RefreshStateError
 from nutera.refresh.kelurahan_lock import lock_for_writing
+from nutera.timeutil import as_utc
 from tests import factories
 from tests.factories_refresh import make_sample_kelurahan, write_csv
 

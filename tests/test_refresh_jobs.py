@@ -14,8 +14,8 @@ import sqlalchemy as sa
 
 from nutera.extensions import db
 from nutera.models import Person, Refresh, RefreshJob, RefreshLock
-from nutera.models.base import utcnow
 from nutera.refresh import jobs, staging
+from nutera.timeutil import utcnow
 from tests.factories_refresh import write_csv
 from tests.test_refresh_web import world_rows
 

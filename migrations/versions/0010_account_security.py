@@ -1,7 +1,7 @@
 """accounts: session generation, forced password change, TOTP, recovery codes, server values
 
 Revision ID: 0010
-Revises: 0017
+Revises: 0009
 Create Date: 2026-12-01 09:40:00.000000
 
 """
@@ -11,7 +11,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = "0010"
-down_revision = "0017"
+down_revision = "0009"
 branch_labels = None
 depends_on = None
 

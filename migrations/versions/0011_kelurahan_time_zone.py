@@ -1,7 +1,7 @@
 """kelurahan: its own time zone (empty means its province's: WIB, WITA or WIT)
 
 Revision ID: 0011
-Revises: 0017
+Revises: 0010
 Create Date: 2026-12-01 09:30:00.000000
 """
 
@@ -10,7 +10,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = "0011"
-down_revision = "0017"
+down_revision = "0010"
 branch_labels = None
 depends_on = None
 

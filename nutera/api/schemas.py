@@ -91,8 +91,9 @@ class ProgramQuery(Schema):
 class StatisticsProgram(Schema):
     code = fields.String()
     name = fields.String()
-    recipients = fields.Integer()
-    by_rw = fields.Dict(keys=fields.String(), values=fields.Integer())
+    # null where suppressed: below five, or revealing such a count by difference
+    recipients = fields.Integer(allow_none=True)
+    by_rw = fields.Dict(keys=fields.String(), values=fields.Integer(allow_none=True))
 
 
 class StatisticsOut(Schema):

@@ -254,8 +254,13 @@ def seed_demo(
         row["status"] = PersonStatus.HIDUP
         row.update(_registry_attributes(row, rng, today))
     session.execute(sa.insert(Person).execution_options(render_nulls=True), person_rows)
+    profiles = _household_profiles(person_rows, rng, today)
+    session.execute(
+        sa.update(Household),
+        [{"id": hid, "desil": profile["desil"]} for hid, profile in profiles.items()],
+    )
 
-    _seed_programs(session, kelurahan, figures, household_ids, rng, today)
+    _seed_programs(session, kelurahan, figures, household_ids, rng, today, profiles)
     install_program_defaults(session, kelurahan)
     return _seed_accounts(session, kelurahan, rts_by_rw)
 
@@ -263,12 +268,23 @@ def seed_demo(
 def _registry_attributes(row: dict, rng: random.Random, today: date) -> dict:
     """Occupation, income, disability and ASN status as the registry might hold them."""
     age = (today - row["birth_date"]).days // 365
+    disabled = rng.random() < 0.02
     attributes = {
-        "disability": "fisik" if rng.random() < 0.02 else None,
+        "disability": "fisik" if disabled else None,
+        "disability_severity": rng.choice(["ringan", "sedang", "berat"]) if disabled else None,
         "is_asn_tni_polri": False,
         "occupation": None,
         "monthly_income": None,
+        "maternity": None,
+        "in_school": None,
     }
+    if row["sex"] == "P" and 19 <= age <= 42 and rng.random() < 0.06:
+        attributes["maternity"] = "hamil" if rng.random() < 0.7 else "nifas"
+    if 7 <= age <= 18:
+        # Most children attend school; a few surveys did not ask yet.
+        attributes["in_school"] = (
+            None if rng.random() < 0.05 else rng.random() < (0.97 if age <= 15 else 0.8)
+        )
     if 18 <= age < 65 and rng.random() < 0.9:  # a tenth of adults: income not recorded yet
         occupation, low, high = rng.choice(WORK)
         attributes.update(
@@ -277,6 +293,38 @@ def _registry_attributes(row: dict, rng: random.Random, today: date) -> dict:
             is_asn_tni_polri=occupation == "asn/tni/polri",
         )
     return attributes
+
+
+def _household_profiles(rows: list[dict], rng: random.Random, today: date) -> dict[int, dict]:
+    """Per household: a DTSEN decile (ranked by income per capita, noisy; some not listed)
+    and whether it has a PKH component, so the enrolments can follow the criteria."""
+    members: dict[int, list[dict]] = {}
+    for row in rows:
+        members.setdefault(row["household_id"], []).append(row)
+    per_capita = {}
+    for household_id, people in members.items():
+        income = sum(p["monthly_income"] or 0 for p in people)
+        asn = any(p["is_asn_tni_polri"] for p in people)
+        per_capita[household_id] = income / len(people) + (10_000_000 if asn else 0)
+    ranked = sorted(per_capita, key=lambda h: per_capita[h] * rng.uniform(0.75, 1.25))
+    profiles = {}
+    for position, household_id in enumerate(ranked):
+        people = members[household_id]
+        ages = [(today - p["birth_date"]).days // 365 for p in people]
+        component = (
+            any(p["maternity"] for p in people)
+            or any(a <= 6 for a in ages)
+            or any(p["in_school"] for p in people)
+            or any(a >= 70 for a in ages)
+            or any(p["disability_severity"] == "berat" for p in people)
+        )
+        desil = min(10, 1 + position * 10 // len(ranked))
+        profiles[household_id] = {
+            "desil": None if rng.random() < 0.08 else desil,
+            "poor": desil <= 4 and not any(p["is_asn_tni_polri"] for p in people),
+            "component": component,
+        }
+    return profiles
 
 
 def _housing(rng: random.Random) -> dict:
@@ -326,6 +374,7 @@ def _seed_programs(
     household_ids: list[int],
     rng: random.Random,
     today: date,
+    profiles: dict[int, dict],
 ) -> None:
     program_ids = {}
     for code, (name, target, description) in PROGRAMS.items():
@@ -356,7 +405,7 @@ def _seed_programs(
     rows = []
     for code, count in figures.programs.items():
         start = date(today.year, 1, 1) if code != "BST" else date(today.year, 7, 1)
-        for household_id in rng.sample(household_ids, count):
+        for household_id in _recipients(code, count, household_ids, profiles, rng):
             rows.append(
                 {
                     "kelurahan_id": kelurahan.id,
@@ -369,6 +418,26 @@ def _seed_programs(
                 }
             )
     session.execute(sa.insert(Enrollment), rows)
+
+
+# Share of each program's recipients drawn from households meeting its criteria: the rest
+# are the targeting errors a real kelurahan finds (old lists, moved-up families).
+TARGETED_SHARE = {"PKH": 0.78, "BPNT": 0.8, "BST": 0.7, "ATM-BERAS": 0.6}
+
+
+def _recipients(
+    code: str, count: int, household_ids: list[int], profiles: dict[int, dict], rng
+) -> list[int]:
+    """count households, mostly among those meeting the program's criteria."""
+    fits = [
+        h
+        for h in household_ids
+        if profiles[h]["poor"] and (profiles[h]["component"] or code != "PKH")
+    ]
+    targeted = rng.sample(fits, min(len(fits), round(count * TARGETED_SHARE.get(code, 0.5))))
+    chosen = set(targeted)
+    others = [h for h in household_ids if h not in chosen]
+    return targeted + rng.sample(others, count - len(targeted))
 
 
 def _seed_accounts(

@@ -7,6 +7,7 @@ from nutera.extensions import db, limiter
 from nutera.identity import IdentityError, parse_nik
 from nutera.lookup import bp, guard
 from nutera.lookup.services import (
+    DECILES,
     ELECTRICITY,
     OCCUPATIONS,
     electricity_label,
@@ -155,6 +156,7 @@ def self_check():
         ownership=HOUSE_OWNERSHIP,
         floors=FLOORS,
         electricity=[(v, electricity_label(v)) for v in ELECTRICITY],
+        deciles=[(d, f"Desil {d}") for d in DECILES],
     )
 
 

@@ -177,7 +177,14 @@ _BOOLEANS = {
     "has_school_child": "sekolah",
     "has_toddler": "balita",
     "has_ktp": "ktp",
+    # The composition the PKH components ask about.
+    "has_pregnant": "hamil",
+    "has_child_0_6": "anak_dini",
+    "has_student": "bersekolah",
+    "has_elderly_70": "lansia70",
+    "has_severe_disability": "disabilitas_berat",
 }
+DECILES = list(range(1, 11))
 
 
 def _amount(text: str) -> int | None:
@@ -219,6 +226,8 @@ def self_check_context(answers: Mapping[str, str]) -> tuple[dict[str, Any], dict
     for key, name in _BOOLEANS.items():
         answer = answers.get(name)
         context[key] = {"ya": True, "tidak": False}.get(answer)
+    desil = answers.get("desil", "")
+    context["desil"] = int(desil) if desil.isdigit() and int(desil) in DECILES else None
     context["disability"] = context["has_disability"]
     context["is_asn_tni_polri"] = context["has_asn_tni_polri"]
     return context, errors

@@ -18,14 +18,18 @@ from nutera.models.distribution import (
     event_volunteer,
 )
 from nutera.models.eligibility import ProgramInfo, ProgramRule
+from nutera.models.equity import EquitySnapshot, EquitySnapshotRow
 from nutera.models.people import (
     DISABILITIES,
+    DISABILITY_SEVERITIES,
     FLOORS,
     HOUSE_OWNERSHIP,
+    MATERNITY,
     PERSON_STATUSES,
     RELATIONS,
     RESIDENCES,
     ROOFS,
+    SCHOOLING,
     SEXES,
     TOILETS,
     WALLS,
@@ -135,6 +139,11 @@ __all__ = [
     "ApplicationStatus",
     "VolunteerApplication",
     "VolunteerPledge",
+    "DISABILITY_SEVERITIES",
+    "MATERNITY",
+    "SCHOOLING",
+    "EquitySnapshot",
+    "EquitySnapshotRow",
 ]
 
 # Typed statuses and kinds (StrEnum: members equal the stored strings).

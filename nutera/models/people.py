@@ -76,6 +76,10 @@ WATER_SOURCES = {
     "lainnya": "Lainnya",
 }
 TOILETS = {"sendiri": "Milik sendiri", "bersama": "Bersama/umum", "tidak_ada": "Tidak ada"}
+# Household composition the program criteria ask about (PKH components).
+MATERNITY = {"hamil": "Sedang hamil", "nifas": "Masa nifas (setelah melahirkan)"}
+DISABILITY_SEVERITIES = {"ringan": "Ringan", "sedang": "Sedang", "berat": "Berat"}
+SCHOOLING = {"ya": "Masih bersekolah", "tidak": "Tidak bersekolah"}
 
 
 class HouseObservation:
@@ -109,6 +113,10 @@ class Household(TimestampMixin, HouseObservation, db.Model):
     address: Mapped[str] = mapped_column(sa.String(255))
     kode_pos: Mapped[str] = mapped_column(sa.String(5))
     verified_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
+    # Welfare decile (desil 1-10) from a DTSEN/DTKS extract; None when no extract gave one.
+    desil: Mapped[int | None] = mapped_column(sa.SmallInteger)
+    # Last time a committed refresh carried this KK (the kelurahan's data confirmed it).
+    refresh_confirmed_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
 
     rt: Mapped[Rt] = relationship()
     members: Mapped[list["Person"]] = relationship(
@@ -145,6 +153,9 @@ class Person(TimestampMixin, db.Model):
     residence: Mapped[str] = mapped_column(
         sa.String(10), default=Residence.TETAP, server_default="tetap"
     )
+    maternity: Mapped[str | None] = mapped_column(sa.String(8))  # MATERNITY key
+    disability_severity: Mapped[str | None] = mapped_column(sa.String(8))
+    in_school: Mapped[bool | None]
     verified_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
 
     household: Mapped[Household | None] = relationship(back_populates="members")

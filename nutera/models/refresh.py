@@ -138,6 +138,7 @@ class RefreshRow(db.Model):
     address: Mapped[str] = mapped_column(sa.String(255), default="")
     rt_id: Mapped[int | None]
     programs: Mapped[str] = mapped_column(sa.String(120), default="")  # ",PKH,BST,"
+    desil: Mapped[int | None] = mapped_column(sa.SmallInteger)
     error: Mapped[str | None] = mapped_column(sa.Text)
     raw: Mapped[list[Any] | None] = mapped_column(sa.JSON)  # original cells, rejected rows
     person_id: Mapped[int | None]

@@ -135,6 +135,9 @@ class SurveyMember(db.Model):
     disability: Mapped[str | None] = mapped_column(sa.String(20))
     is_asn_tni_polri: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
     presence: Mapped[str] = mapped_column(sa.String(10), default="tinggal")
+    maternity: Mapped[str | None] = mapped_column(sa.String(8))
+    disability_severity: Mapped[str | None] = mapped_column(sa.String(8))
+    in_school: Mapped[bool | None]
     # The volunteer confirmed a sex/birth date that differs from what the NIK encodes.
     mismatch_confirmed: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
 

@@ -16,6 +16,57 @@ def age_on(birth_date: date, today: date) -> int:
     )
 
 
+# Age bands of the composition facts, in completed years (inclusive). School ages follow
+# the usual entry ages: SD 7-12, SMP 13-15, SMA/SMK 16-18; early childhood is 0-6.
+AGE_BANDS = {
+    "has_child_0_6": (0, 6),
+    "has_child_sd": (7, 12),
+    "has_child_smp": (13, 15),
+    "has_child_sma": (16, 18),
+}
+SCHOOL_AGES = (7, 18)
+ELDERLY_AGE, PKH_ELDERLY_AGE = 60, 70
+
+
+def _any_known(values: list[bool | None]) -> bool | None:
+    """True if any is true; None if none is true but some are unknown; else False."""
+    if any(v is True for v in values):
+        return True
+    return None if any(v is None for v in values) else False
+
+
+def composition(living: list[Any], ages: list[int]) -> dict[str, Any]:
+    """The composition facts program criteria ask about (PKH components), per household.
+
+    Pregnancy and disability not recorded count as absent, as the registry has always
+    treated disability; school attendance and disability severity not recorded are
+    unknown, so a school-age child whose attendance nobody asked gives no verdict.
+    """
+    facts: dict[str, Any] = {
+        name: any(low <= a <= high for a in ages) for name, (low, high) in AGE_BANDS.items()
+    }
+    low, high = SCHOOL_AGES
+    facts["has_student"] = _any_known(
+        [
+            getattr(m, "in_school", None)
+            for m, a in zip(living, ages, strict=True)
+            if low <= a <= high
+        ]
+    )
+    facts["has_pregnant"] = any(getattr(m, "maternity", None) for m in living)
+    facts["has_elderly_70"] = any(a >= PKH_ELDERLY_AGE for a in ages)
+    facts["has_severe_disability"] = _any_known(
+        [
+            None
+            if getattr(m, "disability_severity", None) is None
+            else m.disability_severity == "berat"
+            for m in living
+            if m.disability
+        ]
+    )
+    return facts
+
+
 def household_context(household: Any, members: Iterable[Any], today: date) -> dict[str, Any]:
     """Household-level attributes; only living members count, None means not recorded.
 
@@ -34,7 +85,7 @@ def household_context(household: Any, members: Iterable[Any], today: date) -> di
         "income_per_capita": round(total / len(living)) if total is not None and living else None,
         "has_asn_tni_polri": any(m.is_asn_tni_polri for m in living),
         "has_disability": any(m.disability for m in living),
-        "has_elderly": any(a >= 60 for a in ages),
+        "has_elderly": any(a >= ELDERLY_AGE for a in ages),
         "has_school_child": any(6 <= a <= 18 for a in ages),
         "has_toddler": any(a < 5 for a in ages),
         "head_occupation": head.occupation if head else None,
@@ -46,6 +97,8 @@ def household_context(household: Any, members: Iterable[Any], today: date) -> di
         "water_source": household.water_source,
         "toilet": household.toilet,
         "electricity_va": household.electricity_va,
+        "desil": getattr(household, "desil", None),
+        **composition(living, ages),
     }
 
 

@@ -14,7 +14,6 @@ from nutera.programs.queries import (
     program_by_code,
     programs_with_info,
     public_kelurahan,
-    recipient_statistics,
 )
 from nutera.scoping import get_visible_or_404, scoped_select
 
@@ -74,15 +73,13 @@ def program_detail(code: str):
 
 @bp.route("/statistik")
 def statistics():
-    """Recipients per program and per RW, from live enrollments."""
+    """Coverage per program and RW, small cells suppressed (see nutera/equity/public.py)."""
+    from nutera.equity.routes import public_statistics
+
     kelurahan, chooser = kelurahan_or_chooser()
     if chooser:
         return chooser
-    return render_template(
-        "programs/statistics.html",
-        kelurahan=kelurahan,
-        stats=recipient_statistics(db.session, kelurahan.id),
-    )
+    return public_statistics(kelurahan)
 
 
 @bp.route("/kelola/program", methods=["GET", "POST"])

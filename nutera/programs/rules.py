@@ -63,6 +63,52 @@ ATTRIBUTES: dict[str, Attribute] = {
         no="tidak ada anak usia sekolah",
     ),
     "has_toddler": Attribute("balita", "bool", yes="ada balita", no="tidak ada balita"),
+    "has_pregnant": Attribute(
+        "anggota hamil atau nifas",
+        "bool",
+        yes="ada anggota keluarga yang hamil atau nifas",
+        no="tidak ada anggota yang hamil atau nifas",
+    ),
+    "has_child_0_6": Attribute(
+        "anak usia dini (0-6 tahun)",
+        "bool",
+        yes="ada anak usia dini (0-6 tahun)",
+        no="tidak ada anak usia 0-6 tahun",
+    ),
+    "has_child_sd": Attribute(
+        "anak usia SD (7-12 tahun)", "bool", yes="ada anak usia SD", no="tidak ada anak usia SD"
+    ),
+    "has_child_smp": Attribute(
+        "anak usia SMP (13-15 tahun)",
+        "bool",
+        yes="ada anak usia SMP",
+        no="tidak ada anak usia SMP",
+    ),
+    "has_child_sma": Attribute(
+        "anak usia SMA (16-18 tahun)",
+        "bool",
+        yes="ada anak usia SMA",
+        no="tidak ada anak usia SMA",
+    ),
+    "has_student": Attribute(
+        "anak usia sekolah yang bersekolah (7-18 tahun)",
+        "bool",
+        yes="ada anak usia 7-18 tahun yang masih bersekolah",
+        no="tidak ada anak usia 7-18 tahun yang bersekolah",
+    ),
+    "has_elderly_70": Attribute(
+        "anggota lansia 70 tahun ke atas",
+        "bool",
+        yes="ada anggota keluarga berusia 70 tahun ke atas",
+        no="tidak ada anggota berusia 70 tahun ke atas",
+    ),
+    "has_severe_disability": Attribute(
+        "anggota penyandang disabilitas berat",
+        "bool",
+        yes="ada anggota penyandang disabilitas berat",
+        no="tidak ada anggota penyandang disabilitas berat",
+    ),
+    "desil": Attribute("desil kesejahteraan (DTSEN/DTKS)", "number"),
     "head_occupation": Attribute("pekerjaan kepala keluarga", "text"),
     "head_residence": Attribute("status tinggal kepala keluarga", "choice", RESIDENCES),
     "ownership": Attribute("status rumah", "choice", HOUSE_OWNERSHIP),

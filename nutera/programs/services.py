@@ -170,55 +170,73 @@ def _umr() -> dict[str, str]:
 
 _NOT_ASN = {"attr": "has_asn_tni_polri", "op": "eq", "value": False}
 _POOR = {"attr": "income_per_capita", "op": "lt", "value": _umr()}
+# DTSEN ranks households in ten welfare deciles; PKH and Sembako go to deciles 1-4.
+_LOW_DECILE = {"attr": "desil", "op": "le", "value": 4}
+
+
+def _has(attr: str) -> dict[str, Any]:
+    return {"attr": attr, "op": "eq", "value": True}
+
+
+# PKH components (Permensos 1/2018 jo. 10/2020): health (pregnant or postpartum, child 0-6),
+# education (child at SD/SMP/SMA), social welfare (elderly 70+, severe disability).
+PKH_COMPONENTS = [
+    _has("has_pregnant"),
+    _has("has_child_0_6"),
+    _has("has_student"),
+    _has("has_elderly_70"),
+    _has("has_severe_disability"),
+]
+CRITERIA_SOURCES = {
+    "PKH": "Permensos No. 1 Tahun 2018 jo. No. 10 Tahun 2020 tentang Program Keluarga "
+    "Harapan; Inpres No. 4 Tahun 2025 tentang DTSEN (PKH dan Sembako: desil 1-4)",
+    "BPNT": "Permensos No. 20 Tahun 2019 tentang Penyaluran Bantuan Pangan Non Tunai "
+    "(Program Sembako); Inpres No. 4 Tahun 2025 tentang DTSEN (desil 1-4)",
+    "BST": "Kepmensos No. 54/HUK/2020 tentang Bantuan Sosial Tunai (keluarga terdampak); "
+    "Inpres No. 4 Tahun 2025 tentang DTSEN (desil 1-4)",
+}
 DEFAULTS: dict[str, dict[str, Any]] = {
     "PKH": {
         "benefit": "Bantuan tunai bersyarat yang dibayarkan bertahap melalui bank Himbara.",
-        "audience": "Keluarga miskin dengan ibu hamil, balita, anak sekolah, lansia atau "
-        "penyandang disabilitas berat.",
-        "criteria_html": "<ul><li>Penghasilan per kapita di bawah UMR Kota Bandung</li>"
+        "audience": "Keluarga miskin (desil 1-4) dengan ibu hamil/nifas, anak usia dini, anak "
+        "sekolah, lansia 70 tahun ke atas atau penyandang disabilitas berat.",
+        "criteria_html": "<ul><li>Tercatat di DTSEN pada desil 1 sampai 4</li>"
         "<li>Tidak ada anggota keluarga ASN/TNI/POLRI</li>"
-        "<li>Ada balita, anak sekolah, lansia atau penyandang disabilitas</li></ul>",
+        "<li>Paling sedikit satu komponen: ibu hamil atau nifas; anak usia 0-6 tahun; anak "
+        "SD, SMP atau SMA yang bersekolah; lansia 70 tahun ke atas; penyandang disabilitas "
+        "berat</li></ul><p>Dasar: " + CRITERIA_SOURCES["PKH"] + ".</p>",
         "documents_html": "<ul><li>KTP dan Kartu Keluarga</li><li>Surat keterangan tidak "
         "mampu dari kelurahan (bila diminta)</li></ul>",
         "schedule": "Pencairan per triwulan (Januari, April, Juli, Oktober).",
         "contact": "Pendamping PKH di kantor Kelurahan, Senin-Jumat 08.00-15.00.",
-        "tree": {
-            "all": [
-                _POOR,
-                _NOT_ASN,
-                {
-                    "any": [
-                        {"attr": "has_toddler", "op": "eq", "value": True},
-                        {"attr": "has_school_child", "op": "eq", "value": True},
-                        {"attr": "has_elderly", "op": "eq", "value": True},
-                        {"attr": "has_disability", "op": "eq", "value": True},
-                    ]
-                },
-            ]
-        },
+        "tree": {"all": [_LOW_DECILE, _NOT_ASN, {"any": PKH_COMPONENTS}]},
     },
     "BPNT": {
         "benefit": "Bahan pangan bulanan (beras, telur, protein) melalui kartu di e-warong.",
-        "audience": "Keluarga berpenghasilan rendah.",
-        "criteria_html": "<ul><li>Penghasilan per kapita di bawah UMR Kota Bandung</li>"
-        "<li>Tidak ada anggota keluarga ASN/TNI/POLRI</li></ul>",
+        "audience": "Keluarga miskin dan rentan (desil 1-4).",
+        "criteria_html": "<ul><li>Tercatat di DTSEN pada desil 1 sampai 4</li>"
+        "<li>Tidak ada anggota keluarga ASN/TNI/POLRI</li></ul><p>Dasar: "
+        + CRITERIA_SOURCES["BPNT"]
+        + ".</p>",
         "documents_html": "<ul><li>KTP dan Kartu Keluarga</li></ul>",
         "schedule": "Setiap bulan di e-warong yang ditunjuk.",
         "contact": "Petugas kesejahteraan sosial kelurahan.",
-        "tree": {"all": [_POOR, _NOT_ASN]},
+        "tree": {"all": [_LOW_DECILE, _NOT_ASN]},
     },
     "BST": {
         "benefit": "Bantuan uang tunai untuk keluarga yang penghasilannya turun.",
         "audience": "Pedagang kecil, buruh harian dan penyandang disabilitas.",
-        "criteria_html": "<ul><li>Penghasilan per kapita di bawah UMR Kota Bandung</li>"
-        "<li>Kepala keluarga pedagang kecil atau buruh harian, atau ada "
-        "penyandang disabilitas</li><li>Bukan keluarga ASN/TNI/POLRI</li></ul>",
+        "criteria_html": "<ul><li>Tercatat di DTSEN pada desil 1 sampai 4</li>"
+        "<li>Kepala keluarga pedagang kecil, buruh harian atau tidak bekerja, atau ada "
+        "penyandang disabilitas</li><li>Bukan keluarga ASN/TNI/POLRI</li></ul><p>Dasar: "
+        + CRITERIA_SOURCES["BST"]
+        + ".</p>",
         "documents_html": "<ul><li>KTP dan Kartu Keluarga</li></ul>",
         "schedule": "Sesuai pengumuman Dinas Sosial.",
         "contact": "Kantor Kelurahan, loket pelayanan.",
         "tree": {
             "all": [
-                _POOR,
+                _LOW_DECILE,
                 _NOT_ASN,
                 {
                     "any": [
@@ -262,6 +280,8 @@ def install_defaults(session: Session, kelurahan: Kelurahan) -> int:
             continue
         default = DEFAULTS[program.code]
         save_program(session, program, default)
-        save_rule(session, program, default["tree"], None, "aturan awal")
+        source = CRITERIA_SOURCES.get(program.code)
+        note = f"aturan awal; dasar: {source}" if source else "aturan awal"
+        save_rule(session, program, default["tree"], None, note)
         done += 1
     return done

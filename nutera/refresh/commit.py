@@ -10,6 +10,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from nutera.audit import Actor, audit_bulk
+from nutera.equity import snapshots as equity_snapshots
 from nutera.models import (
     ENROLLED,
     AidProgram,
@@ -444,6 +445,7 @@ def commit_refresh(
             if applied[entity]
         },
     }
+    equity_snapshots.after_refresh_commit(session, refresh, now)
     # The staged copy of accepted rows is no longer needed; rejected rows stay for the export.
     session.execute(sa.delete(ROW).where(diff.valid_rows(refresh.id)))
     audit_bulk(

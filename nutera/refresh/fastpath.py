@@ -25,7 +25,8 @@ from nutera.refresh.validate import (
 
 _ORDER = ("nik", "kk", "name", "sex", "birth_date", "address", "rt", "rw", "programs")
 # The order of the staged values of a row (as refresh_row's insert takes them).
-STAGED = ("nik", "kk", "name", "sex", "birth_date", "address", "rt_id", "programs")
+STAGED = ("nik", "kk", "name", "sex", "birth_date", "address", "rt_id", "programs", "desil")
+_DESILS = {str(n): n for n in range(1, 11)}
 _CACHE_LIMIT = 100_000  # per look-up table; a file of all-distinct values just stays slow
 _UNSURE = object()
 
@@ -53,6 +54,7 @@ class FastCheck:
         if self.place_date:
             index[4] = columns["birth_place_date"]
         self.index = tuple(index)
+        self.i_desil = ctx.columns.get("desil")
         mapped = [i for i in self.index if i is not None]
         # Without the required columns every row has an error: nothing to speed up.
         enabled = all(self.index[i] is not None for i in (0, 1, 2, 6, 7))
@@ -121,8 +123,13 @@ class FastCheck:
             if type(address) is not str:
                 return None
             address = " ".join(address.split())[:255]
+        desil = None
+        if self.i_desil is not None and self.i_desil < len(cells) and cells[self.i_desil]:
+            desil = _DESILS.get(cells[self.i_desil])
+            if desil is None:
+                return None
         # A tuple, not a dict: staging unpacks it straight into the insert (1M rows).
-        return nik, kk, name[:120], nik_sex, born, address, rt_id, programs
+        return nik, kk, name[:120], nik_sex, born, address, rt_id, programs, desil
 
     def checked(self, cells: list[Any], row_number: int) -> tuple[tuple, list[tuple[str, str]]]:
         """check_row's values (in STAGED order, dates as staged) and errors, for any row."""

@@ -31,6 +31,7 @@ FIELDS = {
     # Combined columns offices use; new fields go last (the content digest hashes in order).
     "rt_rw": "RT/RW gabungan",
     "birth_place_date": "Tempat/Tgl lahir",
+    "desil": "Desil (DTSEN)",
 }
 REQUIRED_FIELDS = ("nik", "kk", "name", "rt", "rw")
 # A field that one combined column can stand in for.
@@ -117,6 +118,7 @@ ALIASES = {
         "TEMPATLAHIRTGLLAHIR",
         "TMPTTGLLHR",
     },
+    "desil": {"DESIL", "DESILDTSEN", "DESILKESEJAHTERAAN", "PERINGKATDESIL", "DESILDTKS"},
 }
 _HEADER_SCAN_ROWS = 25
 FOOTER_WORDS = ("JUMLAH", "TOTAL", "GRAND TOTAL")

@@ -231,6 +231,7 @@ _ACCEPTED = (
     "address",
     "rt_id",
     "programs",
+    "desil",
     "is_first",
 )
 _REJECTED = _ACCEPTED + ("error", "raw")

@@ -220,6 +220,7 @@ def check_row(
         "birth_date": None,
         "rt_id": None,
         "programs": "",
+        "desil": None,
     }
     nik_info = None
     cells = _extract(cells, ctx.columns)
@@ -241,7 +242,20 @@ def check_row(
     _check_birth_date(cells, ctx, nik_info, values, errors)
     _check_region(cells, ctx, values, errors)
     _check_programs(cells, ctx, values, errors)
+    _check_desil(cells, values, errors)
     return values, errors
+
+
+def _check_desil(cells, values, errors) -> None:
+    """The DTSEN welfare decile, 1-10, when the file has one."""
+    raw = cells.get("desil")
+    if raw is None or str(raw).strip() == "":
+        return
+    desil = whole_number(raw)
+    if desil is None or not 1 <= desil <= 10:
+        errors.append((FIELDS["desil"], f"Desil harus angka 1 sampai 10, bukan {raw}."))
+        return
+    values["desil"] = desil
 
 
 def sheet_code(ctx: RowContext, sheet: str) -> int:

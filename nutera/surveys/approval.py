@@ -68,6 +68,9 @@ def _apply_member(
     person.monthly_income = member.monthly_income
     person.disability = member.disability
     person.is_asn_tni_polri = member.is_asn_tni_polri
+    person.disability_severity = member.disability_severity
+    person.maternity = member.maternity
+    person.in_school = member.in_school
     person.has_ktp = member.has_ktp
     person.verified_at = now
 

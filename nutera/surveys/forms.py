@@ -27,11 +27,14 @@ from wtforms.validators import (
 from nutera.identity import IdentityError, parse_kk
 from nutera.models import (
     DISABILITIES,
+    DISABILITY_SEVERITIES,
     FLOORS,
     HOUSE_OWNERSHIP,
+    MATERNITY,
     PRESENCES,
     RELATIONS,
     ROOFS,
+    SCHOOLING,
     SEXES,
     TOILETS,
     WALLS,
@@ -115,6 +118,15 @@ class MemberForm(Form):
     )
     disability = SelectField(
         "Disabilitas", choices=_choices(DISABILITIES, "Tidak ada"), default=""
+    )
+    disability_severity = SelectField(
+        "Tingkat disabilitas", choices=_choices(DISABILITY_SEVERITIES, "—"), default=""
+    )
+    maternity = SelectField("Hamil atau nifas", choices=_choices(MATERNITY, "Tidak"), default="")
+    in_school = SelectField(
+        "Bersekolah (anak usia 7-18 tahun)",
+        choices=_choices(SCHOOLING, "Belum ditanyakan"),
+        default="",
     )
     is_asn_tni_polri = BooleanField("ASN/TNI/POLRI")
     presence = SelectField("Status tinggal", choices=list(PRESENCES.items()), default="tinggal")

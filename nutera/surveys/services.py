@@ -46,6 +46,9 @@ MEMBER_FIELDS = (
     "monthly_income",
     "disability",
     "is_asn_tni_polri",
+    "disability_severity",
+    "maternity",
+    "in_school",
 )
 MAX_DRAFT_PAIRS = 600
 MAX_DRAFT_VALUE = 500
@@ -84,6 +87,9 @@ def pairs_from_household(household: Household) -> list[list[str]]:
             if key == "is_asn_tni_polri":
                 if value:
                     pairs.append([prefix + key, "y"])
+            elif key == "in_school":
+                if value is not None:
+                    pairs.append([prefix + key, "ya" if value else "tidak"])
             elif value is not None:
                 pairs.append(
                     [prefix + key, value.isoformat() if isinstance(value, date) else str(value)]
@@ -259,6 +265,11 @@ def submit_survey(
             monthly_income=row["monthly_income"],
             disability=row["disability"] or None,
             is_asn_tni_polri=row["is_asn_tni_polri"],
+            disability_severity=(row.get("disability_severity") or None)
+            if row["disability"]
+            else None,
+            maternity=row.get("maternity") or None,
+            in_school={"ya": True, "tidak": False}.get(row.get("in_school") or ""),
             presence=row["presence"],
             mismatch_confirmed=bool(row["confirm_mismatch"]),
         )

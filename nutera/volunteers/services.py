@@ -17,7 +17,7 @@ from nutera.models import (
     VolunteerApplication,
     VolunteerPledge,
 )
-from nutera.models.base import utcnow
+from nutera.timeutil import utcnow
 
 # Bump when the guide or the pledge changes: every volunteer then accepts it again.
 PLEDGE_VERSION = "2026-12"

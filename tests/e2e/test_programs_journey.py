@@ -32,7 +32,7 @@ def test_program_list_self_check_lookup_and_rate_limit(phone, live_server, enrol
     phone.goto(live_server + "/program")
     expect(phone.get_by_role("heading", name="Program bantuan sosial")).to_be_visible()
     expect(phone.locator('[data-program-card="PKH"]')).to_contain_text("Program Keluarga Harapan")
-    expect(phone.locator('[data-program-card="BPNT"]')).to_contain_text("UMR Kota Bandung")
+    expect(phone.locator('[data-program-card="BPNT"]')).to_contain_text("Desil kesejahteraan")
     assert phone.evaluate("document.documentElement.scrollWidth") <= 360
 
     phone.get_by_role("link", name="Cek apakah Anda mungkin memenuhi syarat").click()
@@ -40,10 +40,14 @@ def test_program_list_self_check_lookup_and_rate_limit(phone, live_server, enrol
     phone.get_by_label("Penghasilan seluruh keluarga per bulan (Rp)").fill("3.000.000")
     phone.locator("#asn-tidak").check()
     phone.locator("#balita-ya").check()
+    phone.locator("#hamil-ya").check()
+    phone.get_by_label(
+        "Desil kesejahteraan di DTSEN (lihat cekbansos.kemensos.go.id)"
+    ).select_option("3")
     phone.get_by_role("button", name="Lihat hasil").click()
     pkh = phone.locator('[data-result="PKH"]')
     expect(pkh).to_contain_text("Mungkin memenuhi")
-    expect(pkh).to_contain_text("penghasilan per kapita Rp 750.000 di bawah batas Rp 4.482.914")
+    expect(pkh).to_contain_text("desil kesejahteraan (DTSEN/DTKS) 3 tidak melebihi batas 4")
     assert phone.evaluate("document.documentElement.scrollWidth") <= 360
 
     phone.goto(live_server + "/cek")

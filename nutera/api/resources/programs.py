@@ -5,10 +5,11 @@ from flask_smorest import Blueprint
 
 from nutera.api.auth import ApiScope, optional_client
 from nutera.api.schemas import ProgramOut, ProgramQuery, StatisticsOut
+from nutera.equity.public import public_recipient_counts
 from nutera.extensions import db
 from nutera.models import Kelurahan
 from nutera.programs import rules
-from nutera.programs.queries import programs_with_info, recipient_statistics
+from nutera.programs.queries import programs_with_info
 from nutera.programs.services import current_rules, settings_for
 from nutera.scoping import visible_to_kelurahan
 
@@ -60,22 +61,22 @@ def programs(query: dict):
 @bp.arguments(ProgramQuery, location="query")
 @bp.response(200, StatisticsOut(many=True))
 def statistics(query: dict):
-    """Active recipients per program and RW (the figures of /statistik)."""
+    """Active recipients per program and RW (the figures of /statistik): a count below five,
+    or one that would reveal such a count by difference, is null."""
     out = []
     for kelurahan in _kelurahan(query.get("kelurahan"), ApiScope.STATISTICS_READ):
-        stats = recipient_statistics(db.session, kelurahan.id)
         out.append(
             {
                 "kelurahan": kelurahan.code,
                 "kelurahan_name": kelurahan.name,
                 "programs": [
                     {
-                        "code": code,
-                        "name": name,
-                        "recipients": total,
-                        "by_rw": {f"{rw:02d}": n for rw, n in stats.by_rw[code].items()},
+                        "code": p.code,
+                        "name": p.name,
+                        "recipients": p.total,
+                        "by_rw": {f"{rw:02d}": n for rw, n in p.by_rw.items()},
                     }
-                    for code, name, total in stats.programs
+                    for p in public_recipient_counts(db.session, kelurahan.id)
                 ],
             }
         )

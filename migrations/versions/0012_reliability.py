@@ -1,7 +1,7 @@
 """reliability: refresh write stamps, job heartbeats, one active survey per KK and period
 
-Revision ID: 0013
-Revises: 0017
+Revision ID: 0012
+Revises: 0011
 Create Date: 2026-12-01 09:40:00.000000
 
 A commit stamps the records it writes with records_stamped_at and records when it became
@@ -15,8 +15,8 @@ import sqlalchemy as sa
 from alembic import op
 
 # revision identifiers, used by Alembic.
-revision = "0013"
-down_revision = "0017"
+revision = "0012"
+down_revision = "0011"
 branch_labels = None
 depends_on = None
 

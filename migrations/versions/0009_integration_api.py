@@ -1,6 +1,6 @@
 """integration API: machine clients, short-lived tokens, the change-feed outbox, webhooks
 
-Revision ID: 0017
+Revision ID: 0009
 Revises: 0008
 Create Date: 2026-12-01 09:47:06.391213
 
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from alembic import op
 
 # revision identifiers, used by Alembic.
-revision = "0017"
+revision = "0009"
 down_revision = "0008"
 branch_labels = None
 depends_on = None

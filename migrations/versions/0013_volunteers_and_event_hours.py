@@ -1,7 +1,7 @@
 """volunteers: applications and confidentiality pledges; distribution events: invited hours
 
-Revision ID: 0014
-Revises: 0017
+Revision ID: 0013
+Revises: 0012
 Create Date: 2026-12-01 09:31:46.199914
 
 Students apply on a public page (volunteer_application); volunteers accept a versioned
@@ -13,8 +13,8 @@ import sqlalchemy as sa
 from alembic import op
 
 # revision identifiers, used by Alembic.
-revision = "0014"
-down_revision = "0017"
+revision = "0013"
+down_revision = "0012"
 branch_labels = None
 depends_on = None
 

@@ -1,0 +1,165 @@
+"""Snapshots of the indicators after every refresh commit and every night, and their trend."""
+
+from dataclasses import dataclass
+from datetime import date, datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from nutera.equity.indicators import count_rows, local_today
+from nutera.equity.measures import COUNT_FIELDS, Counts
+from nutera.models import (
+    EquitySnapshot,
+    EquitySnapshotRow,
+    Household,
+    Kelurahan,
+    Refresh,
+    RefreshRow,
+    Rw,
+    Setting,
+    Survey,
+)
+from nutera.timeutil import as_utc, utcnow
+
+CAMPAIGN_KEY = "survey_campaign_start"
+
+
+def take_snapshot(
+    session: Session,
+    kelurahan_id: int,
+    trigger: str,
+    now: datetime | None = None,
+    refresh_id: int | None = None,
+) -> EquitySnapshot:
+    """Store the kelurahan's counts per program and RW as they are now (adds and flushes)."""
+    now = now or utcnow()
+    rows = count_rows(session, [kelurahan_id], local_today(now), now)
+    snapshot = EquitySnapshot(
+        kelurahan_id=kelurahan_id, taken_at=now, trigger=trigger, refresh_id=refresh_id
+    )
+    session.add(snapshot)
+    session.flush()
+    if rows:
+        session.execute(
+            sa.insert(EquitySnapshotRow),
+            [
+                {
+                    "snapshot_id": snapshot.id,
+                    "program_id": program_id,
+                    "rw_id": rw_id,
+                    **{name: getattr(counts, name) for name in COUNT_FIELDS},
+                }
+                for _, rw_id, program_id, counts in rows
+            ],
+        )
+    return snapshot
+
+
+def snapshot_all(session: Session, trigger: str = "harian", now: datetime | None = None) -> int:
+    """A snapshot of every kelurahan (the nightly job); returns how many were taken."""
+    ids = session.scalars(sa.select(Kelurahan.id).order_by(Kelurahan.id)).all()
+    for kelurahan_id in ids:
+        take_snapshot(session, kelurahan_id, trigger, now)
+    return len(ids)
+
+
+def after_refresh_commit(session: Session, refresh: Refresh, now: datetime) -> None:
+    """Called by the refresh commit before its staged rows go: confirm the KKs, take desil,
+    snapshot the indicators. Part of the commit's transaction."""
+    staged = sa.and_(
+        RefreshRow.refresh_id == refresh.id,
+        RefreshRow.id.between(refresh.first_row_id or 0, refresh.last_row_id or 0),
+        RefreshRow.error.is_(None),
+        RefreshRow.skip.is_(False),
+    )
+    kks = sa.select(RefreshRow.kk).where(staged)
+    session.execute(
+        sa.update(Household)
+        .where(Household.kelurahan_id == refresh.kelurahan_id, Household.kk_number.in_(kks))
+        # updated_at kept: revert tells records changed since the commit by it.
+        .values(refresh_confirmed_at=now, updated_at=Household.updated_at)
+        .execution_options(synchronize_session=False)
+    )
+    # One grouped pass over the staged rows (UPDATE ... FROM, on SQLite and PostgreSQL):
+    # a correlated subquery would scan the staged range once per household.
+    deciles = (
+        sa.select(RefreshRow.kk.label("kk"), sa.func.max(RefreshRow.desil).label("desil"))
+        .where(staged, RefreshRow.desil.is_not(None))
+        .group_by(RefreshRow.kk)
+        .subquery()
+    )
+    session.execute(
+        sa.update(Household)
+        .where(Household.kelurahan_id == refresh.kelurahan_id, Household.kk_number == deciles.c.kk)
+        .values(desil=deciles.c.desil, updated_at=Household.updated_at)
+        .execution_options(synchronize_session=False)
+    )
+    take_snapshot(session, refresh.kelurahan_id, "pemutakhiran", now, refresh.id)
+
+
+@dataclass(frozen=True)
+class TrendPoint:
+    """The last snapshot of one week: its date and counts."""
+
+    week: str  # ISO week, e.g. "2026-W46"
+    day: date
+    counts: Counts
+
+
+def trend(
+    session: Session, kelurahan_id: int, program_id: int, rw_number: int | None = None
+) -> list[TrendPoint]:
+    """Week by week (the last snapshot of each ISO week), for the program or one RW."""
+    stmt = (
+        sa.select(
+            EquitySnapshot.id,
+            EquitySnapshot.taken_at,
+            *[sa.func.sum(getattr(EquitySnapshotRow, n)) for n in COUNT_FIELDS],
+        )
+        .join(EquitySnapshotRow, EquitySnapshotRow.snapshot_id == EquitySnapshot.id)
+        .where(
+            EquitySnapshot.kelurahan_id == kelurahan_id,
+            EquitySnapshotRow.program_id == program_id,
+        )
+        .group_by(EquitySnapshot.id, EquitySnapshot.taken_at)
+        .order_by(EquitySnapshot.taken_at, EquitySnapshot.id)
+    )
+    if rw_number is not None:
+        stmt = stmt.join(Rw, Rw.id == EquitySnapshotRow.rw_id).where(Rw.number == rw_number)
+    weeks: dict[str, TrendPoint] = {}
+    for _, taken_at, *values in session.execute(stmt):
+        day = local_today(as_utc(taken_at))
+        year, week, _ = day.isocalendar()
+        key = f"{year}-W{week:02d}"
+        weeks[key] = TrendPoint(key, day, Counts(*(int(v or 0) for v in values)))
+    return list(weeks.values())
+
+
+def campaign_start(session: Session, kelurahan_id: int) -> date | None:
+    """When the survey campaign started: the staff's setting, else the first survey sent."""
+    value = session.scalar(
+        sa.select(Setting.value).where(
+            Setting.kelurahan_id == kelurahan_id, Setting.key == CAMPAIGN_KEY
+        )
+    )
+    if value:
+        try:
+            return date.fromisoformat(value)
+        except ValueError:
+            pass
+    first = session.scalar(
+        sa.select(sa.func.min(Survey.submitted_at)).where(Survey.kelurahan_id == kelurahan_id)
+    )
+    return local_today(as_utc(first)) if first else None
+
+
+def set_campaign_start(session: Session, kelurahan_id: int, day: date) -> None:
+    """Record the day the kelurahan's survey campaign started."""
+    setting = session.scalar(
+        sa.select(Setting).where(Setting.kelurahan_id == kelurahan_id, Setting.key == CAMPAIGN_KEY)
+    )
+    if setting is None:
+        setting = Setting(kelurahan_id=kelurahan_id, key=CAMPAIGN_KEY, value="")
+        session.add(setting)
+    setting.value = day.isoformat()
+    session.flush()
