@@ -11,8 +11,9 @@ from nutera.distribution.pdfs import _t
 from nutera.equity.indicators import local_today, program_indicators
 from nutera.equity.measures import ProgramIndicator
 from nutera.equity.snapshots import TrendPoint, campaign_start, trend
-from nutera.formatting import MONTHS, date_id, number_id
+from nutera.formatting import date_id, number_id
 from nutera.models import TARGETING_DECISIONS, AidProgram, Kelurahan, TargetingCase
+from nutera.timeutil import MONTHS
 
 NEXT_LINE = {"new_x": XPos.LMARGIN, "new_y": YPos.NEXT}
 TREND_WEEKS = 13

@@ -35,7 +35,7 @@ _TABLE_LABELS = {  # every table that refers to a person, a household or an enro
 
 
 def stamp_of(refresh: Refresh):
-    """The time on the records the refresh wrote (commits before migration 0012 used committed_at)."""
+    """The time on the records the refresh wrote (before migration 0012: committed_at)."""
     return refresh.records_stamped_at or refresh.committed_at
 
 
