@@ -8,8 +8,9 @@ view has to remember the limit.
 """
 
 from flask import Flask, Request, abort
-from werkzeug.datastructures import ImmutableMultiDict
+from werkzeug.datastructures import CombinedMultiDict, ImmutableMultiDict
 from werkzeug.routing import IntegerConverter
+from werkzeug.utils import cached_property
 
 INT_MAX = 2**31 - 1  # PostgreSQL INTEGER, the type of every id column
 # Far beyond any real list, small enough that (page - 1) * per_page stays in range.
@@ -28,8 +29,8 @@ class BoundedIntegerConverter(IntegerConverter):
         super().__init__(map, fixed_digits=fixed_digits, min=min, max=max, signed=signed)
 
 
-class BoundedMultiDict(ImmutableMultiDict):
-    """Request args and form data whose get(type=int) never yields an out-of-range number."""
+class _Bounded:
+    """get(type=int) and getlist(type=int) that never yield an out-of-range number."""
 
     def get(self, key, default=None, type=None):
         value = super().get(key, default=default, type=type)
@@ -50,10 +51,25 @@ class BoundedMultiDict(ImmutableMultiDict):
         return values
 
 
+class BoundedMultiDict(_Bounded, ImmutableMultiDict):
+    """Request args and form data with bounded integer reads."""
+
+
+class BoundedCombinedMultiDict(_Bounded, CombinedMultiDict):
+    """request.values (args, and form unless GET) with bounded integer reads."""
+
+
 class BoundedRequest(Request):
-    """Flask's request with bounded integer reads of args and form."""
+    """Flask's request with bounded integer reads of args, form and values."""
 
     parameter_storage_class = BoundedMultiDict
+
+    @cached_property
+    def values(self) -> BoundedCombinedMultiDict:
+        """Like Request.values: args, plus form for other methods than GET."""
+        return BoundedCombinedMultiDict(
+            [self.args] if self.method == "GET" else [self.args, self.form]
+        )
 
 
 def init_app(app: Flask) -> None:

@@ -97,12 +97,22 @@ def to_local(moment: datetime, place: object = None) -> datetime:
 
 
 def day_start_utc(day: date, place: object = None) -> datetime:
-    """The UTC instant a local day begins in the kelurahan's zone (for date filters)."""
-    return datetime.combine(day, time.min, zone(zone_of(place))).astimezone(UTC)
+    """The UTC instant a local day begins in the kelurahan's zone (for date filters).
+
+    Days at the calendar's edge (0001-01-01, 9999-12-31) give its first or last instant
+    instead of overflowing."""
+    try:
+        return datetime.combine(day, time.min, zone(zone_of(place))).astimezone(UTC)
+    except OverflowError:
+        return (
+            datetime.min.replace(tzinfo=UTC) if day.year == 1 else datetime.max.replace(tzinfo=UTC)
+        )
 
 
 def day_end_utc(day: date, place: object = None) -> datetime:
     """The UTC instant the local day after `day` begins (an exclusive upper bound)."""
+    if day == date.max:
+        return datetime.max.replace(tzinfo=UTC)
     return day_start_utc(day + timedelta(days=1), place)
 
 

@@ -2,9 +2,8 @@
 
 import re
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from flask_sqlalchemy.pagination import Pagination
@@ -13,6 +12,7 @@ from nutera.extensions import db
 from nutera.formatting import date_id
 from nutera.models import AuditLog, User
 from nutera.scoping import scoped_select, visible_to
+from nutera.timeutil import day_end_utc, day_start_utc
 
 PER_PAGE = 30
 MAX_PAGE = 100_000  # a page number beyond this is refused by SQLite as an OFFSET
@@ -185,11 +185,6 @@ class Change:
     key: str = ""
 
 
-def _local_midnight_utc(day: date) -> datetime:
-    """The UTC instant at which day begins in the kelurahan's local time."""
-    return datetime.combine(day, time.min, ZoneInfo(LOCAL_TZ)).astimezone(UTC)
-
-
 def audit_page(session, viewer: User, filters: AuditFilter, page: int) -> Pagination:
     """A page of the audit log within the viewer's scope, newest first."""
     stmt = sa.select(AuditLog).where(visible_to(AuditLog, viewer))
@@ -203,9 +198,9 @@ def audit_page(session, viewer: User, filters: AuditFilter, page: int) -> Pagina
     if filters.entity_id is not None:
         stmt = stmt.where(AuditLog.entity_id == filters.entity_id)
     if filters.date_from:
-        stmt = stmt.where(AuditLog.at >= _local_midnight_utc(filters.date_from))
+        stmt = stmt.where(AuditLog.at >= day_start_utc(filters.date_from, viewer.kelurahan))
     if filters.date_to:
-        stmt = stmt.where(AuditLog.at < _local_midnight_utc(filters.date_to + timedelta(days=1)))
+        stmt = stmt.where(AuditLog.at < day_end_utc(filters.date_to, viewer.kelurahan))
     stmt = stmt.options(sa.orm.joinedload(AuditLog.user)).order_by(AuditLog.id.desc())
     page = min(max(page, 1), MAX_PAGE)
     return db.paginate(stmt, page=page, per_page=PER_PAGE, error_out=False)
