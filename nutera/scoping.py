@@ -11,6 +11,7 @@ from typing import Any, TypeVar
 import sqlalchemy as sa
 from flask import abort
 
+from nutera.bounds import in_range
 from nutera.extensions import db
 from nutera.models import (
     DistributionEvent,
@@ -87,6 +88,8 @@ def scoped_select(model: type[M], user: User) -> sa.Select[tuple[M]]:
 
 def get_visible_or_404(model: type[M], ident: int, user: User) -> M:
     """The record with this id if user may see it, else abort with 404."""
+    if not in_range(ident):  # an id no INTEGER column holds (typed into a form) exists nowhere
+        abort(404)
     obj = db.session.scalar(scoped_select(model, user).where(model.id == ident))
     if obj is None:
         abort(404)
