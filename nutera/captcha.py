@@ -15,7 +15,7 @@ import secrets
 from captcha.image import ImageCaptcha
 from flask import Blueprint, abort, current_app, jsonify, session
 
-from nutera import security
+from nutera import redis_fallback, security
 from nutera.extensions import limiter
 from nutera.serverstore import StoreUnavailable, store
 
@@ -62,7 +62,7 @@ def new_challenge(purpose: str) -> str | None:
             LIFETIME_SECONDS,
         )
     except StoreUnavailable:
-        log.exception("captcha store unreachable")
+        redis_fallback.warn(log, "captcha store unreachable")
         session[_SESSION_KEY] = challenges
         return None
     challenges[purpose] = challenge_id
@@ -86,7 +86,7 @@ def check_answer(purpose: str, answer: str | None) -> bool:
         try:
             stored = store().take(_store_key(purpose, challenge_id))
         except StoreUnavailable as error:
-            log.exception("captcha store unreachable")
+            redis_fallback.warn(log, "captcha store unreachable")
             raise CaptchaUnavailable(str(error)) from error
     solved = bool(
         stored and answer and hmac.compare_digest(stored, _digest(purpose, challenge_id, answer))

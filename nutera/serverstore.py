@@ -14,6 +14,7 @@ from flask import Flask, current_app
 
 from nutera.extensions import db
 from nutera.models import ServerValue
+from nutera.redis_fallback import redis_options
 from nutera.timeutil import as_utc
 
 log = logging.getLogger(__name__)
@@ -30,9 +31,7 @@ class RedisStore:
         import redis
 
         self._errors = (redis.exceptions.RedisError, OSError)
-        self._redis = redis.Redis.from_url(
-            uri, socket_connect_timeout=1, socket_timeout=1, decode_responses=True
-        )
+        self._redis = redis.Redis.from_url(uri, decode_responses=True, **redis_options())
 
     def _key(self, key: str) -> str:
         return "nutera/" + key

@@ -67,6 +67,7 @@ def pkh(app, world):
         )
         db.session.flush()
         event = create_event(
+            db.session,
             db.session.get(User, world.user_ids["staff"]),
             program,
             period="Tahap 4 2026",

@@ -267,6 +267,7 @@ def test_distribution_records_are_scoped_by_the_one_helper(app, world, client, l
             db.session, program, db.session.get(Household, world.household_ids["unassigned"])
         )
         second = create_event(
+            db.session,
             db.session.get(User, world.user_ids["staff"]),
             program,
             period="Tahap 1",

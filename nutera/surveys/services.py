@@ -115,6 +115,8 @@ def start_survey(
     "Survei" twice on the same KK therefore opens the same draft instead of a second one.
     """
     household = household or (task.household if task else None)
+    if household is not None and household.rt_id not in {r.id for r in volunteer.assigned_rts}:
+        household = None  # a task may point outside the volunteer's RTs: no registry values
     kk_number = household.kk_number if household is not None else kk_number
     existing = open_draft(session, volunteer, period_of(today), kk_number, task)
     if existing is not None:
@@ -127,9 +129,6 @@ def start_survey(
         task_id=task.id if task else None,
         kk_number=kk_number or None,
     )
-    household = household or (task.household if task else None)
-    if household is not None and household.rt_id not in {r.id for r in volunteer.assigned_rts}:
-        household = None  # a task may point outside the volunteer's RTs: no registry values
     if household is not None:
         survey.draft = pairs_from_household(household)
     else:

@@ -96,6 +96,7 @@ def pages(pages_app, tmp_path_factory):
             )
         )
         event = create_event(
+            db.session,
             users["petugas"],
             program,
             period="Tahap aksesibilitas",
@@ -112,6 +113,7 @@ def pages(pages_app, tmp_path_factory):
             .limit(2)
         )
         handover, _ = record_handover(
+            db.session,
             users["petugas"],
             first,
             HandoverInput(

@@ -84,6 +84,7 @@ def test_the_desk_finds_a_pkh_household_by_the_heads_nik(phone, live_server, liv
         staff = db.session.scalar(sa.select(User).where(User.username == "petugas"))
         program = db.session.scalar(sa.select(AidProgram).where(AidProgram.code == "PKH"))
         event = create_event(
+            db.session,
             staff,
             program,
             period="Tahap uji meja",
