@@ -35,7 +35,7 @@ from tests.factories_surveys import make_survey
 
 ASSETS = Path(__file__).parent / "assets"
 WIDTHS = {"phone": PHONE, "laptop": {"viewport": {"width": 1280, "height": 900}}}
-TAMANSARI = "3273021003"
+TAMANSARI = "3273091002"
 
 PUBLIC = [
     "/",
@@ -106,12 +106,18 @@ def pages(pages_app, tmp_path_factory):
             amount=None,
             volunteer_ids=[users["relawan1"].id],
         )
-        first, second = session.scalars(
+        # The second recipient lives in relawan1's RTs: volunteers serve only their own RTs.
+        in_volunteer_rts = (
             sa.select(DistributionRecipient)
-            .where(DistributionRecipient.event_id == event.id)
+            .join(Household, Household.id == DistributionRecipient.household_id)
+            .join(volunteer_rt, volunteer_rt.c.rt_id == Household.rt_id)
+            .where(
+                DistributionRecipient.event_id == event.id,
+                volunteer_rt.c.user_id == users["relawan1"].id,
+            )
             .order_by(DistributionRecipient.id)
-            .limit(2)
         )
+        first, second = session.scalars(in_volunteer_rts.limit(2))
         handover, _ = record_handover(
             db.session,
             users["petugas"],

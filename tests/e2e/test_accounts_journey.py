@@ -33,7 +33,7 @@ def test_admin_creates_volunteer_assigns_two_rws_then_volunteer_changes_password
     admin.get_by_label("Nama pengguna").fill("relawan.e2e")
     admin.get_by_label("Nama lengkap").fill("Sari Relawan Baru")
     admin.get_by_label("Kata sandi awal").fill("sandi-awal-relawan-1")
-    admin.get_by_label("Kelurahan").select_option(label="Tamansari (3273021003)")
+    admin.get_by_label("Kelurahan").select_option(label="Tamansari (3273091002)")
     admin.get_by_role("button", name="Buat akun").click()
     expect(admin.get_by_text("Pilih peran akun ini.")).to_be_visible()
     expect(admin.get_by_label("Nama lengkap")).to_have_value("Sari Relawan Baru")  # kept

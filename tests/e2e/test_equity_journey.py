@@ -19,7 +19,7 @@ from nutera.timeutil import utcnow
 def weekly_snapshots(live_app):
     """The demo's rules, and snapshots of the last three weeks with the campaign marked."""
     with live_app.app_context():
-        kelurahan = db.session.scalar(sa.select(Kelurahan).where(Kelurahan.code == "3273021003"))
+        kelurahan = db.session.scalar(sa.select(Kelurahan).where(Kelurahan.code == "3273091002"))
         install_defaults(db.session, kelurahan)
         now = utcnow()
         for weeks in (2, 1, 0):
