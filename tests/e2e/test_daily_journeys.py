@@ -25,6 +25,8 @@ def sign_out(page) -> None:
     if page.get_by_role("button", name="Buka menu").is_visible():
         page.get_by_role("button", name="Buka menu").click()
     page.get_by_role("button", name="Keluar").click()
+    # The next goto must not race the logout POST, or it lands on a still-open session.
+    expect(page.get_by_text("Anda sudah keluar.")).to_be_visible()
 
 
 def fits(page) -> None:
@@ -149,9 +151,11 @@ def test_tapping_survei_twice_gives_one_draft_which_can_be_discarded(phone, live
     kk = re.search(r"KK (\d{16})", first.inner_text()).group(1)
     fits(phone)
     first.get_by_role("button", name="Survei").click()
+    phone.wait_for_url(re.compile(r"/survei/\d+"))
     draft_url = phone.url
     phone.go_back()
     phone.locator("[data-household]", has_text=kk).get_by_role("button", name="Survei").click()
+    phone.wait_for_url(re.compile(r"/survei/\d+"))
     assert phone.url == draft_url
     with live_app.app_context():
         drafts = db.session.scalars(
