@@ -101,6 +101,7 @@ def test_staff_approve_creating_the_account_and_rts_in_one_step(client, app, wor
     with app.app_context():
         user = db.session.scalar(sa.select(User).where(User.username == "dewi.lestari"))
         assert user.role == "volunteer" and user.kelurahan_id == world.kelurahan_id
+        assert user.must_change_password  # staff saw this password; the volunteer replaces it
         assert [rt.id for rt in user.assigned_rts] == rw2_rts
         assert user.check_password(password) and password not in str(
             db.session.scalars(sa.select(AuditLog.changes)).all()

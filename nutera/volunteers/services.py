@@ -91,6 +91,8 @@ def approve(
         password=password,
         role="volunteer",
         kelurahan=application.kelurahan,
+        # The password was read by a staff member; only the volunteer may know the next one.
+        must_change_password=True,
     )
     assign_rts(session, user, rt_ids)
     application.status = ApplicationStatus.APPROVED

@@ -8,6 +8,7 @@ from datetime import date
 from functools import partial
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 import sqlalchemy as sa
@@ -27,6 +28,7 @@ from nutera.models import (
     User,
     volunteer_rt,
 )
+from nutera.volunteers import services as volunteer_services
 from tests.e2e.conftest import PHONE
 from tests.factories_complaints import make_complaint
 from tests.factories_distribution import signature_png
@@ -47,6 +49,8 @@ PUBLIC = [
     "/pengaduan/cek",
     "/statistik",
     "/login",
+    "/daftar-relawan",
+    "/statistik/metodologi",
     "/halaman-yang-tidak-ada",
 ]
 
@@ -157,6 +161,17 @@ def pages(pages_app, tmp_path_factory):
                 },
             ],
         )
+        application = volunteer_services.apply(
+            session,
+            kelurahan,
+            volunteer_services.ApplicationInput(
+                full_name="Rina Aksesibilitas",
+                campus="UNPAD, Ilmu Kesejahteraan Sosial",
+                phone="0812 3333 4444",
+                preferred_rw_id=None,
+                availability="Sabtu pagi",
+            ),
+        )
         household_id = session.scalar(
             sa.select(Household.id).where(Household.kelurahan_id == kelurahan.id).limit(1)
         )
@@ -175,6 +190,7 @@ def pages(pages_app, tmp_path_factory):
             "volunteer": users["relawan1"].id,
             "refresh": refresh_id,
             "api_client": api_client.id,
+            "application": application.id,
         }
     volunteer = [
         "/dasbor",
@@ -185,6 +201,9 @@ def pages(pages_app, tmp_path_factory):
         "/penyaluran/",
         "/penyaluran/{event}/serah-terima",
         "/penyaluran/{event}/serah-terima/{recipient}",
+        "/relawan/panduan",
+        "/akun",
+        "/akun/kata-sandi",
     ]
     staff = [
         "/dasbor",
@@ -223,8 +242,26 @@ def pages(pages_app, tmp_path_factory):
         "/kelola/api-klien/",
         "/kelola/api-klien/baru",
         "/kelola/api-klien/{api_client}",
+        "/kelola/relawan",
+        "/kelola/relawan/aktivitas",
+        "/kelola/relawan/lamaran/{application}",
+        "/pemerataan",
+        "/statistik/metodologi",
+        "/akun",
+        "/akun/kata-sandi",
+        "/akun/dua-langkah",
     ]
-    admin = ["/dasbor", "/admin/pengguna", "/admin/pengguna/baru", "/admin/audit", "/registri/kk"]
+    admin = [
+        "/dasbor",
+        "/admin/pengguna",
+        "/admin/pengguna/baru",
+        "/admin/pengguna/{volunteer}/ubah",
+        "/admin/keamanan",
+        "/admin/kelurahan/",
+        "/admin/audit",
+        "/registri/kk",
+        "/pemerataan",
+    ]
     public = PUBLIC + ["/pengaduan/{code}"]
     return {
         "public": (None, [p.format(**ids) for p in public]),
@@ -317,6 +354,8 @@ def test_no_serious_accessibility_violation(
         response = page.goto(pages_server + path)
         expected = 404 if "tidak-ada" in path else 200
         assert response.status == expected, f"{path}: HTTP {response.status}"
+        # A redirect (to a sign-in or a required account step) would audit the wrong page.
+        assert urlsplit(page.url).path == urlsplit(path).path, f"{path} became {page.url}"
         problems = audit(page, axe_url)
         if width == "phone":
             problems += [f"tap target {t}" for t in page.evaluate(SMALL_TARGETS)]
