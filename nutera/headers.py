@@ -38,7 +38,7 @@ def _holds_personal_data() -> bool:
 def set_security_headers(response: Response) -> Response:
     """Add the policy headers to a response (after_request)."""
     headers = response.headers
-    # A view may set its own, justified policy (the API reference: Redoc injects styles).
+    # setdefault: a view may set its own, stricter or justified policy.
     headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
     headers["X-Content-Type-Options"] = "nosniff"
     headers["X-Frame-Options"] = "DENY"

@@ -51,6 +51,7 @@ PUBLIC = [
     "/login",
     "/daftar-relawan",
     "/statistik/metodologi",
+    "/api/v1/docs",
     "/halaman-yang-tidak-ada",
 ]
 
