@@ -5,7 +5,7 @@ from pathlib import Path
 
 from flask import Flask
 
-from nutera import db_timeouts, redis_fallback, upload_limits
+from nutera import db_timeouts, redis_fallback, sqlite_journal, upload_limits
 from nutera.config import DefaultConfig, database_url, load_secret_key
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -85,6 +85,7 @@ def register_extensions(app: Flask) -> None:
     db.init_app(app)
     with app.app_context():
         db_timeouts.init_app(app, db.engine)
+        sqlite_journal.init_app(app, db.engine)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"))
     upload_limits.init_app(app)  # before CSRF, which reads the body
     csrf.init_app(app)

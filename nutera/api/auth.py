@@ -7,7 +7,7 @@ kelurahan, IP allow-list, expiry, revocation, rate limit) is decided here, once 
 import ipaddress
 from collections.abc import Callable
 from datetime import timedelta
-from functools import wraps
+from functools import lru_cache, wraps
 from typing import Any
 
 import sqlalchemy as sa
@@ -19,6 +19,7 @@ from authlib.oauth2.rfc6750 import BearerTokenValidator
 from flask import Blueprint, Flask, current_app, g, request
 from flask_smorest import abort
 from limits import parse_many
+from sqlalchemy.orm import joinedload
 
 from nutera.extensions import csrf, db, limiter
 from nutera.models.api import SCOPE_LABELS, ApiClient, ApiScope, ApiToken, token_digest
@@ -35,8 +36,11 @@ class _ClientCredentials(grants.ClientCredentialsGrant):
 
 class _Tokens(BearerTokenValidator):
     def authenticate_token(self, token_string: str) -> ApiToken | None:
+        # One round trip: every call needs the client right after.
         return db.session.scalar(
-            sa.select(ApiToken).where(ApiToken.token_hash == token_digest(token_string))
+            sa.select(ApiToken)
+            .options(joinedload(ApiToken.client))
+            .where(ApiToken.token_hash == token_digest(token_string))
         )
 
 
@@ -122,10 +126,15 @@ def _authenticate(scope: ApiScope) -> ApiClient:
     return client
 
 
+@lru_cache(maxsize=8)
+def _limits(text: str) -> list:
+    return parse_many(text)
+
+
 def _count_call(client: ApiClient) -> None:
     if not current_app.config.get("RATELIMIT_ENABLED", True):
         return
-    for item in parse_many(current_app.config["API_RATE_LIMIT"]):
+    for item in _limits(current_app.config["API_RATE_LIMIT"]):
         if not limiter.limiter.hit(item, "api-client", client.client_id):
             abort(429, message="Batas panggilan API untuk klien ini terlampaui; coba lagi nanti.")
 
