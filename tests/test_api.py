@@ -10,7 +10,7 @@ from PIL import Image
 
 from nutera.api.clients import ClientInput, register_client, revoke_client, rotate_secret
 from nutera.extensions import db
-from nutera.models import AuditLog, Household, Person, User
+from nutera.models import AuditLog, Household, Kelurahan, Person, User
 from nutera.models.api import ApiScope, ApiToken
 from tests import factories
 
@@ -124,6 +124,35 @@ def test_status_check_batch_answers_each_item_in_order(app, world, api):
     )
     assert too_many.status_code == 422
     assert too_many.mimetype == "application/problem+json"
+
+
+def test_a_batch_answers_exactly_what_single_checks_answer(app, world, api):
+    with app.app_context():  # one checked household with a program, to compare more than "found"
+        household = db.session.get(Household, world.household_ids["assigned"])
+        kelurahan = db.session.get(Kelurahan, household.kelurahan_id)
+        factories.enroll(
+            db.session, factories.make_program(db.session, kelurahan, "UJI"), household
+        )
+        db.session.commit()
+    token = api.login([ApiScope.STATUS_READ.value], kelurahan="own")
+    assigned, unassigned, other = (
+        _head(app, world, k) for k in ("assigned", "unassigned", "other")
+    )
+    items = [
+        {"nik": assigned[0], "name": assigned[1]},
+        {"nik": unassigned[0], "name": unassigned[1]},
+        {"nik": other[0], "name": other[1]},  # another kelurahan's: unknown to this client
+        {"nik": assigned[0], "name": "ORANG LAIN"},
+        {"nik": "3273021402850999", "name": assigned[1]},
+        {"nik": assigned[0], "name": assigned[1].lower()},
+    ]
+    batch = api.call("POST", "/api/v1/status/check-batch", token, json={"items": items})
+    singles = [
+        api.call("POST", "/api/v1/status/check", token, json=item).get_json() for item in items
+    ]
+    assert batch.get_json()["results"] == singles
+    assert [r["found"] for r in singles] == [True, True, False, False, False, True]
+    assert [p["code"] for p in singles[0]["programs"]] == ["UJI"]
 
 
 def test_a_client_of_one_kelurahan_sees_nothing_of_another(app, world, api):

@@ -100,34 +100,39 @@ _RECEIVED_AT = (
 # running it. Plain Core tables skip the ORM layer. One query by the uniquely indexed NIK
 # brings the person, RT/RW and enrollments (one row per enrollment, or one row of NULLs),
 # whether or not the name will match, so both "not found" cases cost the same.
-_LOOKUP = (
-    sa.select(
-        _person.c.name,
-        _rt.c.number,
-        _rw.c.number,
-        _program.c.code,
-        _program.c.name,
-        _enrollment.c.status,
-        _enrollment.c.period_start,
-        _enrollment.c.period_end,
-        _RECEIVED_AT,
-    )
-    .select_from(
-        _person.outerjoin(_household, _household.c.id == _person.c.household_id)
-        .outerjoin(_rt, _rt.c.id == _household.c.rt_id)
-        .outerjoin(_rw, _rw.c.id == _rt.c.rw_id)
-        .outerjoin(
-            _enrollment,
-            sa.or_(
-                _enrollment.c.person_id == _person.c.id,
-                _enrollment.c.household_id == _person.c.household_id,
-            ),
-        )
-        .outerjoin(_program, _program.c.id == _enrollment.c.program_id)
-    )
-    .where(_person.c.nik == sa.bindparam("nik"))
-    .order_by(_enrollment.c.period_start.desc(), _program.c.code)
+_COLUMNS = (
+    _person.c.name,
+    _rt.c.number,
+    _rw.c.number,
+    _program.c.code,
+    _program.c.name,
+    _enrollment.c.status,
+    _enrollment.c.period_start,
+    _enrollment.c.period_end,
+    _RECEIVED_AT,
 )
+_FROM = (
+    _person.outerjoin(_household, _household.c.id == _person.c.household_id)
+    .outerjoin(_rt, _rt.c.id == _household.c.rt_id)
+    .outerjoin(_rw, _rw.c.id == _rt.c.rw_id)
+    .outerjoin(
+        _enrollment,
+        sa.or_(
+            _enrollment.c.person_id == _person.c.id,
+            _enrollment.c.household_id == _person.c.household_id,
+        ),
+    )
+    .outerjoin(_program, _program.c.id == _enrollment.c.program_id)
+)
+_ORDER = (_enrollment.c.period_start.desc(), _program.c.code)
+_LOOKUP = (
+    sa.select(*_COLUMNS)
+    .select_from(_FROM)
+    .where(_person.c.nik == sa.bindparam("nik"))
+    .order_by(*_ORDER)
+)
+# A batch: the same rows for many NIKs in one query, each row led by its NIK.
+_BATCH = sa.select(_person.c.nik, *_COLUMNS).select_from(_FROM).order_by(_person.c.nik, *_ORDER)
 
 
 # The same lookup for a machine client that may see only some kelurahan.
@@ -146,6 +151,24 @@ def lookup(
         rows = connection.execute(_LOOKUP, {"nik": nik}).all()
     else:
         rows = connection.execute(_LOOKUP_IN, {"nik": nik, "kelurahan": kelurahan_ids}).all()
+    return _result(rows, name)
+
+
+def lookup_many(
+    connection: sa.Connection, items: list[tuple[str, str]], kelurahan_ids: list[int] | None
+) -> list[LookupResult | None]:
+    """lookup() for each (nik, name) in order, in one query whatever the batch's size."""
+    niks = sorted({nik for nik, _ in items})
+    statement = _BATCH.where(_person.c.nik.in_(niks))
+    if kelurahan_ids is not None:
+        statement = statement.where(_person.c.kelurahan_id.in_(kelurahan_ids))
+    by_nik: dict[str, list] = {}
+    for row in connection.execute(statement):
+        by_nik.setdefault(row[0], []).append(row[1:])
+    return [_result(by_nik.get(nik, []), name) for nik, name in items]
+
+
+def _result(rows, name: str) -> LookupResult | None:
     if not rows or not names_match(name, rows[0][0]):
         return None
     registered, rt, rw = rows[0][:3]

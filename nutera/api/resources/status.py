@@ -7,7 +7,7 @@ from nutera.api.auth import ApiScope, client_required, current_client
 from nutera.api.reads import record_read
 from nutera.api.schemas import BatchOut, BatchQuery, StatusOut, StatusQuery
 from nutera.extensions import db
-from nutera.lookup.services import LookupResult, lookup
+from nutera.lookup.services import LookupResult, lookup, lookup_many
 
 bp = Blueprint(
     "api_status", __name__, url_prefix="/api/v1/status", description="Cek status bansos warga"
@@ -29,10 +29,13 @@ def _answer(result: LookupResult | None) -> dict:
 
 def _check(items: list[dict]) -> list[dict]:
     kelurahan_ids = current_client().kelurahan_ids
+    pairs = [(item["nik"], item["name"]) for item in items]
     with db.engine.connect() as connection:
-        answers = [
-            _answer(lookup(connection, item["nik"], item["name"], kelurahan_ids)) for item in items
-        ]
+        if len(pairs) == 1:
+            results = [lookup(connection, *pairs[0], kelurahan_ids)]
+        else:
+            results = lookup_many(connection, pairs, kelurahan_ids)
+    answers = [_answer(result) for result in results]
     record_read((i["nik"] for i in items), sum(a["found"] for a in answers), "cek status")
     return answers
 
