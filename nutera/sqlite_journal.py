@@ -25,6 +25,8 @@ def init_app(app, engine: Engine) -> None:
         try:
             cursor.execute("PRAGMA journal_mode=WAL")
             cursor.execute("PRAGMA synchronous=FULL")
+            # A refresh of a million rows grows the log to hundreds of MB; give it back.
+            cursor.execute("PRAGMA journal_size_limit=67108864")
         finally:
             cursor.close()
 
