@@ -203,6 +203,23 @@ def test_weekly_workbook_speaks_like_the_pages(runner, world, app, tmp_path):
     assert isinstance(m["NIK"], str) and len(m["NIK"]) == 16
 
 
+def test_weekly_workbook_shows_times_in_the_kelurahans_own_zone(runner, world, app, tmp_path):
+    with app.app_context():
+        kelurahan = db.session.get(Kelurahan, world.kelurahan_id)
+        kelurahan.time_zone = "Asia/Makassar"  # WITA, as Samarinda: one hour after WIB
+        household = db.session.get(Household, world.household_ids["assigned"])
+        household.verified_at = SUBMITTED
+        db.session.commit()
+    out = tmp_path / "ekspor.xlsx"
+    # A command (or a job) has no signed-in user whose zone it could borrow.
+    result = runner.invoke(args=["refresh", "export", str(out), "--kelurahan", "3273021003"])
+    assert result.exit_code == 0, result.output
+    sheet = assert_safe_workbook(out.read_bytes())["Survei KK terverifikasi"]
+    header = [c.value for c in sheet[1]]
+    [row] = [dict(zip(header, r, strict=True)) for r in sheet.iter_rows(2, values_only=True)]
+    assert row["Diverifikasi"] == "22 November 2026 16.32"
+
+
 def test_targeting_export(client, login_as, world, app):
     with app.app_context():
         kelurahan = db.session.get(Kelurahan, world.kelurahan_id)

@@ -19,6 +19,7 @@ from nutera.models import (
     WATER_SOURCES,
     AidProgram,
     Household,
+    Kelurahan,
     Person,
     PersonStatus,
     Refresh,
@@ -31,6 +32,7 @@ from nutera.models import (
 from nutera.refresh.diff import last_refresh_at, rejected_in_file_order
 from nutera.refresh.states import RefreshStatus
 from nutera.spreadsheet import Column, Kind, Workbook
+from nutera.timeutil import zone_of
 
 EXPORT_SHEETS = {
     "survey_households": "Survei KK terverifikasi",
@@ -89,7 +91,7 @@ MOVED_COLUMNS = [
 
 def rejected_rows_report(session: Session, refresh: Refresh, target) -> int:
     """The rejected rows with their original cells and a reason column, to send back."""
-    book = Workbook(target)
+    book = Workbook(target, _zone(session, refresh.kelurahan_id))
     headers = refresh.layout["sheets"][0]["headers"] if refresh.layout.get("sheets") else []
     rows = session.execute(
         rejected_in_file_order(
@@ -110,6 +112,10 @@ def rejected_rows_report(session: Session, refresh: Refresh, target) -> int:
     return count
 
 
+def _zone(session: Session, kelurahan_id: int) -> str:
+    return zone_of(session.get(Kelurahan, kelurahan_id))
+
+
 def _region(query: sa.Select, rt_column) -> sa.Select:
     return query.join(Rt, Rt.id == rt_column).join(Rw, Rw.id == Rt.rw_id)
 
@@ -119,7 +125,8 @@ def export_workbook(
 ) -> dict[str, int]:
     """The weekly workbook for the kelurahan; returns the row count of each sheet."""
     since = last_refresh_at(session, kelurahan_id)
-    book = Workbook(target)
+    # Often built by a job, with no signed-in user to take the zone from.
+    book = Workbook(target, _zone(session, kelurahan_id))
     counts = {}
 
     def newer(column):

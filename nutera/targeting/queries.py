@@ -10,6 +10,7 @@ from nutera.models import (
     TARGETING_KINDS,
     AidProgram,
     Household,
+    Kelurahan,
     Person,
     Rt,
     Rw,
@@ -19,6 +20,7 @@ from nutera.models import (
 from nutera.pagination import paginate_rows
 from nutera.scoping import scoped_select
 from nutera.spreadsheet import Column, Kind, xlsx_bytes
+from nutera.timeutil import zone_of
 
 SOURCES = {
     "aturan": "Aturan",
@@ -123,4 +125,5 @@ def export_xlsx(viewer: User, program: AidProgram, filters: dict[str, Any]) -> b
         ]
         for n, row in enumerate(result, start=1)
     )
-    return xlsx_bytes(program.code, COLUMNS, rows)
+    kelurahan = db.session.get(Kelurahan, program.kelurahan_id)
+    return xlsx_bytes(program.code, COLUMNS, rows, zone_of(kelurahan))
