@@ -335,15 +335,30 @@ def test_openapi_document_and_docs_page_are_served(api):
     assert "/api/v1/status/check" in spec["paths"]
     assert "oauth2" in spec["components"]["securitySchemes"]
     docs = api.http.get("/api/v1/docs")
-    page = docs.get_data(as_text=True)
-    assert docs.status_code == 200 and "<script" not in page.split("</main>")[0].split("<main")[1]
+    assert docs.status_code == 200
+    assert (
+        b"vendor/swagger-ui/swagger-ui-bundle.js" in docs.data and b"js/api-docs.js" in docs.data
+    )
     assert "'unsafe-inline'" not in docs.headers["Content-Security-Policy"]
-    assert "cdn" not in page.lower()
+    reference = api.http.get("/api/v1/referensi")
+    page = reference.get_data(as_text=True)
+    assert reference.status_code == 200
+    assert "<script" not in page.split("</main>")[0].split("<main")[1]
     # Every operation of the document is on the page with its scopes and its schemas.
     for path, item in spec["paths"].items():
         for method in item.keys() - {"parameters"}:
             assert f'data-operation="{method.upper()} {path}"' in page
     assert "<code>status:read</code>" in page and 'id="schema-StatusOut"' in page
+
+
+def test_vendored_viewer_names_no_cdn_and_sends_nothing_out():
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parent.parent / "static"
+    for path in [*(root / "vendor" / "swagger-ui").iterdir(), root / "js" / "api-docs.js"]:
+        text = path.read_text(errors="ignore").lower()
+        assert "cdn" not in text, path
+    assert "validatorurl: null" in (root / "js" / "api-docs.js").read_text().lower()
 
 
 def test_unknown_api_paths_answer_problem_json_in_indonesian(api):

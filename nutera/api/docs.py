@@ -1,4 +1,5 @@
-"""The API reference page: the OpenAPI document rendered on the server, no script needed."""
+"""The API reference: Swagger UI (vendored from npm) at /docs, and the same OpenAPI document
+rendered on the server at /referensi for readers without JavaScript."""
 
 from dataclasses import dataclass, field
 
@@ -115,11 +116,17 @@ def schemas(spec: dict) -> dict[str, list[Field]]:
 
 @bp.get("/docs")
 def docs():
-    """Human-readable reference of /api/v1/openapi.json."""
+    """The interactive viewer of /api/v1/openapi.json."""
+    return render_template("api/docs.html")
+
+
+@bp.get("/referensi")
+def reference():
+    """Human-readable reference of /api/v1/openapi.json, no script needed."""
     spec = current_app.extensions["nutera_api"].spec.to_dict()
     flows = spec["components"]["securitySchemes"]["oauth2"]["flows"]["clientCredentials"]
     return render_template(
-        "api/docs.html",
+        "api/reference.html",
         info=spec["info"],
         token_url=flows["tokenUrl"],
         scopes=flows["scopes"],

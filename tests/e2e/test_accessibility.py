@@ -52,6 +52,7 @@ PUBLIC = [
     "/daftar-relawan",
     "/statistik/metodologi",
     "/api/v1/docs",
+    "/api/v1/referensi",
     "/halaman-yang-tidak-ada",
 ]
 

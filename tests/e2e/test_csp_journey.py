@@ -56,3 +56,25 @@ def test_the_watch_catches_a_violation(browser, live_server, no_csp_violation):
     assert any("Content Security Policy" in v for v in no_csp_violation)
     no_csp_violation.clear()
     context.close()
+
+
+def test_the_api_viewer_renders_every_operation_under_the_strict_policy(browser, live_server):
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="id-ID")
+    page = context.new_page()
+    outside = []
+    page.on(
+        "request",
+        lambda request: (
+            None if request.url.startswith(live_server) else outside.append(request.url)
+        ),
+    )
+    page.goto(live_server + "/api/v1/docs")
+    expect(page.locator(".opblock").first).to_be_visible()
+    spec = page.request.get(live_server + "/api/v1/openapi.json").json()
+    operations = sum(len(item.keys() - {"parameters"}) for item in spec["paths"].values())
+    expect(page.locator(".opblock")).to_have_count(operations)
+    expect(
+        page.locator(".opblock-summary-path", has_text="/api/v1/status/check").first
+    ).to_be_visible()
+    assert outside == []  # no validator badge, no font or script from elsewhere
+    context.close()  # the autouse no_csp_violation fixture asserts on what was logged
