@@ -13,7 +13,7 @@ from nutera.formatting import date_id, number_id, rupiah
 from nutera.identity import mask_name, mask_nik
 from nutera.models import PROXY_RELATIONS, DistributionEvent, Handover
 from nutera.storage import stored_path
-from nutera.timeutil import format_datetime
+from nutera.timeutil import format_datetime, zone_label
 
 NEXT_LINE = {"new_x": XPos.LMARGIN, "new_y": YPos.NEXT}
 
@@ -38,10 +38,10 @@ def _new_pdf(orientation: str = "P", page_format: str | tuple = "A4") -> FPDF:
 
 
 def time_slot(event: DistributionEvent) -> str | None:
-    """The invited hours, e.g. '08.00-11.00 WIB', or None when not set."""
+    """The invited hours in the kelurahan's own time, e.g. '08.00-11.00 WITA', or None."""
     if event.time_start is None or event.time_end is None:
         return None
-    return f"{event.time_start:%H.%M}-{event.time_end:%H.%M} WIB"
+    return f"{event.time_start:%H.%M}-{event.time_end:%H.%M} {zone_label(event.kelurahan)}"
 
 
 def _event_lines(event: DistributionEvent) -> list[tuple[str, str]]:

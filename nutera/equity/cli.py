@@ -46,8 +46,9 @@ def snapshot(code: str | None) -> None:
 def monthly(code: str, month_text: str, out: Path) -> None:
     """Write the lurah's monthly PDF report."""
     now = utcnow()
-    month = report.parse_month(month_text, now)
+    kelurahan = _kelurahan(code)
+    month = report.parse_month(month_text, now, kelurahan)
     if month is None:
         raise click.ClickException("Bulan harus berbentuk YYYY-MM, misalnya 2026-11.")
-    out.write_bytes(report.monthly_report(db.session, _kelurahan(code), month, now))
+    out.write_bytes(report.monthly_report(db.session, kelurahan, month, now))
     click.echo(f"Laporan {month:%Y-%m} ditulis ke {out}.")

@@ -10,7 +10,7 @@ The page templates/equity/methodology.html explains them to people.
 
 import json
 from collections import defaultdict
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from typing import Any
 
 import sqlalchemy as sa
@@ -20,6 +20,7 @@ from nutera.equity import sqlrules
 from nutera.equity.measures import Counts, ProgramIndicator, RwIndicator
 from nutera.models import AidProgram, Enrollment, Household, Person, Rt, Rw
 from nutera.programs.services import current_rules, settings_for
+from nutera.timeutil import to_local
 
 RECENT_MONTHS = 6
 
@@ -271,6 +272,6 @@ def city_indicators(session: Session, today: date, now: datetime) -> dict[int, l
     return dict(by_kelurahan)
 
 
-def local_today(now: datetime) -> date:
-    """The calendar day in WIB (UTC+7), where the kelurahan counts ages."""
-    return (now + timedelta(hours=7)).date()
+def local_today(now: datetime, place: object = None) -> date:
+    """The calendar day of now in the kelurahan's zone, where it counts ages."""
+    return to_local(now, place).date()

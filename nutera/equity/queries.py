@@ -42,7 +42,7 @@ def dashboard_view(
     session: Session, kelurahan: Kelurahan, code: str | None, rw: int | None, now: datetime
 ) -> DashboardView:
     """Live indicators of the kelurahan with the program and RW the staff chose."""
-    indicators = program_indicators(session, kelurahan.id, local_today(now), now)
+    indicators = program_indicators(session, kelurahan.id, local_today(now, kelurahan), now)
     selected = next((i for i in indicators if i.code == (code or "").upper()), None)
     if selected is None and indicators:
         selected = indicators[0]

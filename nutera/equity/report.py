@@ -1,6 +1,6 @@
 """The lurah's monthly PDF: indicators, trend charts drawn in the PDF, worst RWs, cases."""
 
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime
 
 import sqlalchemy as sa
 from fpdf import FPDF
@@ -11,18 +11,18 @@ from nutera.distribution.pdfs import _t
 from nutera.equity.indicators import local_today, program_indicators
 from nutera.equity.measures import ProgramIndicator
 from nutera.equity.snapshots import TrendPoint, campaign_start, trend
-from nutera.formatting import date_id, number_id
+from nutera.formatting import date_id, datetime_local, number_id
 from nutera.models import TARGETING_DECISIONS, AidProgram, Kelurahan, TargetingCase
-from nutera.timeutil import MONTHS
+from nutera.timeutil import MONTHS, day_start_utc
 
 NEXT_LINE = {"new_x": XPos.LMARGIN, "new_y": YPos.NEXT}
 TREND_WEEKS = 13
 
 
-def parse_month(text: str | None, now: datetime) -> date | None:
-    """'2026-11' -> 1 November 2026; empty -> this month; anything else -> None."""
+def parse_month(text: str | None, now: datetime, place: object = None) -> date | None:
+    """'2026-11' -> 1 November 2026; empty -> this month in the kelurahan; else None."""
     if not text:
-        today = local_today(now)
+        today = local_today(now, place)
         return today.replace(day=1)
     try:
         year, month = (int(part) for part in text.split("-"))
@@ -35,18 +35,14 @@ def _next_month(month: date) -> date:
     return date(month.year + month.month // 12, month.month % 12 + 1, 1)
 
 
-def _wib_midnight(day: date) -> datetime:
-    """The first instant of day in WIB (UTC+7), in UTC."""
-    return datetime(day.year, day.month, day.day, tzinfo=UTC) - timedelta(hours=7)
-
-
 def _pct(value: float | None) -> str:
     return "-" if value is None else f"{100 * value:.1f}%".replace(".", ",")
 
 
 def resolved_cases(session: Session, kelurahan_id: int, month: date) -> list[tuple[str, str, int]]:
     """(program code, decision, count) of targeting cases decided during the month."""
-    start, end = _wib_midnight(month), _wib_midnight(_next_month(month))
+    kelurahan = session.get(Kelurahan, kelurahan_id)
+    start, end = day_start_utc(month, kelurahan), day_start_utc(_next_month(month), kelurahan)
     rows = session.execute(
         sa.select(AidProgram.code, TargetingCase.decision, sa.func.count())
         .join(AidProgram, AidProgram.id == TargetingCase.program_id)
@@ -145,7 +141,7 @@ def _chart(
 
 def monthly_report(session: Session, kelurahan: Kelurahan, month: date, now: datetime) -> bytes:
     """The PDF bytes of the monthly equity report of one kelurahan."""
-    indicators = program_indicators(session, kelurahan.id, local_today(now), now)
+    indicators = program_indicators(session, kelurahan.id, local_today(now, kelurahan), now)
     start = campaign_start(session, kelurahan.id)
     campaign_week = None
     if start:
@@ -162,7 +158,8 @@ def monthly_report(session: Session, kelurahan: Kelurahan, month: date, now: dat
     month_name = f"{MONTHS[month.month - 1]} {month.year}"
     pdf.cell(0, 6, _t(f"Kelurahan {kelurahan.name} - {month_name}"), align="C", **NEXT_LINE)
     pdf.set_font("Helvetica", size=8)
-    pdf.cell(0, 5, _t(f"Dibuat {date_id(now)} WIB oleh Nutera"), align="C", **NEXT_LINE)
+    made = datetime_local(now, kelurahan)
+    pdf.cell(0, 5, _t(f"Dibuat {made} oleh Nutera"), align="C", **NEXT_LINE)
     pdf.ln(3)
     pdf.set_font("Helvetica", "B", 11)
     pdf.cell(0, 7, "1. Indikator saat ini", **NEXT_LINE)

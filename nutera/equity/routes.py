@@ -105,7 +105,7 @@ def campaign():
 def monthly_report():
     """The lurah's monthly PDF: indicators, trend charts, worst RWs, cases resolved."""
     kelurahan = _kelurahan()
-    month = report.parse_month(request.args.get("bulan"), utcnow())
+    month = report.parse_month(request.args.get("bulan"), utcnow(), kelurahan)
     if month is None:
         abort(404)
     pdf = report.monthly_report(db.session, kelurahan, month, utcnow())
@@ -129,7 +129,7 @@ def public_statistics(kelurahan: Kelurahan) -> str:
 
     tables = [
         public_program(i)
-        for i in program_indicators(db.session, kelurahan.id, local_today(now), now)
+        for i in program_indicators(db.session, kelurahan.id, local_today(now, kelurahan), now)
     ]
     chart = {
         "labels": [row.rw_number for row in tables[0].rows] if tables else [],

@@ -33,7 +33,8 @@ def take_snapshot(
 ) -> EquitySnapshot:
     """Store the kelurahan's counts per program and RW as they are now (adds and flushes)."""
     now = now or utcnow()
-    rows = count_rows(session, [kelurahan_id], local_today(now), now)
+    place = session.get(Kelurahan, kelurahan_id)
+    rows = count_rows(session, [kelurahan_id], local_today(now, place), now)
     snapshot = EquitySnapshot(
         kelurahan_id=kelurahan_id, taken_at=now, trigger=trigger, refresh_id=refresh_id
     )
@@ -127,8 +128,9 @@ def trend(
     if rw_number is not None:
         stmt = stmt.join(Rw, Rw.id == EquitySnapshotRow.rw_id).where(Rw.number == rw_number)
     weeks: dict[str, TrendPoint] = {}
+    place = session.get(Kelurahan, kelurahan_id)
     for _, taken_at, *values in session.execute(stmt):
-        day = local_today(as_utc(taken_at))
+        day = local_today(as_utc(taken_at), place)
         year, week, _ = day.isocalendar()
         key = f"{year}-W{week:02d}"
         weeks[key] = TrendPoint(key, day, Counts(*(int(v or 0) for v in values)))
@@ -150,7 +152,7 @@ def campaign_start(session: Session, kelurahan_id: int) -> date | None:
     first = session.scalar(
         sa.select(sa.func.min(Survey.submitted_at)).where(Survey.kelurahan_id == kelurahan_id)
     )
-    return local_today(as_utc(first)) if first else None
+    return local_today(as_utc(first), session.get(Kelurahan, kelurahan_id)) if first else None
 
 
 def set_campaign_start(session: Session, kelurahan_id: int, day: date) -> None:
