@@ -16,7 +16,6 @@ from nutera.timeutil import day_end_utc, day_start_utc
 
 PER_PAGE = 30
 MAX_PAGE = 100_000  # a page number beyond this is refused by SQLite as an OFFSET
-LOCAL_TZ = "Asia/Jakarta"
 # Sign-ins, 2FA, refused pages and downloads are recorded with this action, the event's
 # name in ``entity`` (see nutera.security).
 SECURITY_ACTION = "security"
@@ -244,7 +243,7 @@ def _value(value: Any) -> str | None:
         return ", ".join(_value(v) or "—" for v in value)
     if isinstance(value, str) and _ISO_DATETIME.match(value):
         try:
-            return date_id(datetime.fromisoformat(value), LOCAL_TZ)
+            return date_id(datetime.fromisoformat(value))  # in the viewer's zone
         except ValueError:
             return value
     if isinstance(value, str) and _ISO_DATE.match(value):

@@ -77,7 +77,7 @@ def register_client(
         whole_city=data.whole_city,
         ip_allowlist=" ".join(data.ip_allowlist.replace(",", " ").split()),
         expires_at=(
-            day_end_utc(data.expires_on) - timedelta(seconds=1)  # 23.59.59 WIB
+            day_end_utc(data.expires_on) - timedelta(seconds=1)  # 23.59.59 local
             if data.expires_on
             else None
         ),
