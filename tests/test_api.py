@@ -269,6 +269,30 @@ def test_personal_data_reads_need_a_purpose_and_are_audited_with_hashed_niks(app
         assert nik not in str(row.changes) and len(row.changes["nik_hashes"]) == 1
 
 
+def test_a_kelurahan_clients_reads_are_in_its_staffs_audit_log_filtered_by_client(
+    app, world, api, client, auth, login_as
+):
+    token = api.login()  # a client of Tamansari only
+    nik, _ = _head(app, world)
+    assert api.call("GET", f"/api/v1/persons/{nik}", token).status_code == 200
+    city_token = api.login(kelurahan="city")
+    assert api.call("GET", f"/api/v1/persons/{nik}", city_token).status_code == 200
+    with app.app_context():
+        own, city = db.session.scalars(
+            sa.select(AuditLog).where(AuditLog.action == "api_read").order_by(AuditLog.id)
+        ).all()
+        assert own.kelurahan_id == world.kelurahan_id and city.kelurahan_id is None
+        own_client = own.api_client_id
+    login_as("staff")
+    page = client.get(f"/admin/audit?klien={own_client}").get_data(as_text=True)
+    assert 'name="klien"' in page and "dibaca lewat API" in page
+    auth.logout()
+    login_as("other_staff")
+    page = client.get("/admin/audit?jenis=api").get_data(as_text=True)
+    assert "dibaca lewat API" not in page  # Lebakgede's staff see nothing of Tamansari's client
+    assert f'value="{own_client}"' not in page
+
+
 def test_recipients_filter_by_program_status_and_rw_with_cursor_pages(app, world, api):
     with app.app_context():
         from nutera.models import Kelurahan

@@ -16,6 +16,9 @@ def audit_filter_form(viewer: User, args: MultiDict) -> AuditFilterForm:
     form.pengguna.choices = [("", "Semua pengguna")] + [
         (str(user_id), label) for user_id, label in audit_log.user_choices(viewer)
     ]
+    form.klien.choices = [("", "Semua klien API")] + [
+        (str(client_id), name) for client_id, name in audit_log.client_choices(viewer)
+    ]
     form.jenis.choices = [(value, label) for value, (label, _) in audit_log.KINDS.items()]
     form.data.choices = [("", "Semua data")] + audit_log.entity_choices()
     form.validate()
@@ -28,9 +31,10 @@ def filters_of(form: AuditFilterForm) -> audit_log.AuditFilter:
     def valid(field):
         return None if field.errors else (field.data or None)
 
-    user_id = valid(form.pengguna)
+    user_id, client_id = valid(form.pengguna), valid(form.klien)
     return audit_log.AuditFilter(
         user_id=int(user_id) if user_id else None,
+        api_client_id=int(client_id) if client_id else None,
         kind=valid(form.jenis) or "",
         entity=valid(form.data),
         entity_id=valid(form.nomor),

@@ -162,6 +162,7 @@ class AuditFilter:
     """What the viewer asked to see; empty values do not filter."""
 
     user_id: int | None = None
+    api_client_id: int | None = None
     kind: str = ""
     entity: str | None = None
     entity_id: int | None = None
@@ -189,6 +190,8 @@ def audit_page(session, viewer: User, filters: AuditFilter, page: int) -> Pagina
     stmt = sa.select(AuditLog).where(visible_to(AuditLog, viewer))
     if filters.user_id:
         stmt = stmt.where(AuditLog.user_id == filters.user_id)
+    if filters.api_client_id:
+        stmt = stmt.where(AuditLog.api_client_id == filters.api_client_id)
     condition = KINDS.get(filters.kind, KINDS[""])[1]
     if condition is not None:
         stmt = stmt.where(condition)
@@ -209,6 +212,13 @@ def user_choices(viewer: User) -> list[tuple[int, str]]:
     """Accounts the viewer may filter by: those in their scope."""
     stmt = scoped_select(User, viewer).order_by(User.full_name, User.username)
     return [(user.id, f"{user.full_name} ({user.username})") for user in db.session.scalars(stmt)]
+
+
+def client_choices(viewer: User) -> list[tuple[int, str]]:
+    """API clients the viewer may filter by: those they may manage."""
+    from nutera.api.clients import visible_clients
+
+    return [(c.id, c.name) for c in db.session.scalars(visible_clients(viewer))]
 
 
 def entity_choices() -> list[tuple[str, str]]:

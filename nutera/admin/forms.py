@@ -120,6 +120,7 @@ class AuditFilterForm(Form):
         pass
 
     pengguna = SelectField("Pengguna", default="")
+    klien = SelectField("Klien API", default="")
     jenis = SelectField("Jenis", default="")
     data = SelectField("Data", default="")
     nomor = IntegerField(

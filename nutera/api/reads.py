@@ -35,7 +35,8 @@ def _read_row(client, endpoint: str, purpose: str, count: int, hashes: list[str]
         "at": utcnow(),
         "user_id": None,
         "api_client_id": client.id,
-        "kelurahan_id": None,
+        # A one-kelurahan client's reads are that kelurahan's staff's to review too.
+        "kelurahan_id": ids[0] if (ids := client.kelurahan_ids) and len(ids) == 1 else None,
         "action": "api_read",
         "entity": endpoint[:50],
         "entity_id": None,
