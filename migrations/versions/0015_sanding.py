@@ -10,7 +10,6 @@ Create Date: 2026-12-01 12:37:43.015557
 import sqlalchemy as sa
 from alembic import op
 
-
 # revision identifiers, used by Alembic.
 revision = "0015"
 down_revision = "0014"

@@ -151,8 +151,6 @@ from nutera.models.accounts import Role  # noqa: E402
 from nutera.models.complaints import OPEN_STATUSES, ComplaintCategory, ComplaintStatus  # noqa: E402
 from nutera.models.people import PersonStatus, Residence  # noqa: E402
 from nutera.models.programs import ENROLLED, EnrollmentStatus, Target  # noqa: E402
-from nutera.models.surveys import EDITABLE, SENT, SurveyStatus  # noqa: E402
-from nutera.models.work import TargetingDecision, TargetingKind, TaskStatus  # noqa: E402
 from nutera.models.sanding import (  # noqa: E402
     CANDIDATE_KINDS,
     DECISIONS,
@@ -169,6 +167,8 @@ from nutera.models.sanding import (  # noqa: E402
     SandingRow,
     SourceKind,
 )
+from nutera.models.surveys import EDITABLE, SENT, SurveyStatus  # noqa: E402
+from nutera.models.work import TargetingDecision, TargetingKind, TaskStatus  # noqa: E402
 
 __all__ += [
     "Role",
