@@ -3,7 +3,7 @@ program exclusion pairs; enrollments remember their validated row
 
 Revision ID: 0015
 Revises: 0014
-Create Date: 2026-12-01 12:37:43.015557
+Create Date: 2026-12-01 12:39:30.126849
 
 """
 
@@ -43,6 +43,7 @@ def upgrade():
         sa.Column("sheet", sa.String(length=60), nullable=False),
         sa.Column("row_number", sa.Integer(), nullable=False),
         sa.Column("nik", sa.String(length=20), nullable=True),
+        sa.Column("original_nik", sa.String(length=20), nullable=True),
         sa.Column("kk", sa.String(length=20), nullable=True),
         sa.Column("name", sa.String(length=120), nullable=False),
         sa.Column("birth_date", sa.Date(), nullable=True),
@@ -101,6 +102,7 @@ def upgrade():
             "ix_sanding_row_kelurahan_review", ["kelurahan_id", "review"], unique=False
         )
         batch_op.create_index("ix_sanding_row_person", ["person_id"], unique=False)
+        batch_op.create_index("ix_sanding_row_refresh_nik", ["refresh_id", "nik"], unique=False)
         batch_op.create_index(
             "ix_sanding_row_refresh_status", ["refresh_id", "status"], unique=False
         )
@@ -200,6 +202,7 @@ def downgrade():
     op.drop_table("sanding_candidate")
     with op.batch_alter_table("sanding_row", schema=None) as batch_op:
         batch_op.drop_index("ix_sanding_row_refresh_status")
+        batch_op.drop_index("ix_sanding_row_refresh_nik")
         batch_op.drop_index("ix_sanding_row_person")
         batch_op.drop_index("ix_sanding_row_kelurahan_review")
 

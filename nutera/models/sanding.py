@@ -85,6 +85,7 @@ class SandingRow(db.Model):
         sa.Index("ix_sanding_row_refresh_status", "refresh_id", "status"),
         sa.Index("ix_sanding_row_kelurahan_review", "kelurahan_id", "review"),
         sa.Index("ix_sanding_row_person", "person_id"),
+        sa.Index("ix_sanding_row_refresh_nik", "refresh_id", "nik"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -93,6 +94,8 @@ class SandingRow(db.Model):
     sheet: Mapped[str] = mapped_column(sa.String(60), default="")
     row_number: Mapped[int]
     nik: Mapped[str | None] = mapped_column(sa.String(20))
+    # The NIK as the list had it, when an operator corrected it to the resident's.
+    original_nik: Mapped[str | None] = mapped_column(sa.String(20))
     kk: Mapped[str | None] = mapped_column(sa.String(20))
     name: Mapped[str] = mapped_column(sa.String(120), default="")
     birth_date: Mapped[date | None]
