@@ -7,6 +7,7 @@ from datetime import date, datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import Session, selectinload
 
+from nutera.identity import mask_name, mask_nik
 from nutera.models import (
     ENROLLED,
     AidProgram,
@@ -28,6 +29,7 @@ from nutera.models import (
     User,
 )
 from nutera.pagination import Page, paginate_rows
+from nutera.sanding import names
 from nutera.scoping import visible_kelurahans, visible_to
 
 PER_PAGE = 50
@@ -360,3 +362,83 @@ def cross_kelurahan(session: Session, user: User) -> list[sa.Row]:
 def double_dipping_count(session: Session, user: User) -> int:
     """Households in exclusive programs plus NIKs in two kelurahan, for the dashboard."""
     return len(exclusive_pairs(session, user)) + len(cross_kelurahan(session, user))
+
+
+@dataclass(frozen=True)
+class PersonView:
+    """A resident as the row page shows them beside the row (masked outside the scope)."""
+
+    candidate_id: int | None
+    kind: str
+    score: int | None
+    person_id: int
+    nik: str
+    name: str
+    birth_date: date | None
+    kk: str
+    rt: str
+    address: str
+    kelurahan: str
+    local: bool
+    differs: frozenset[str]
+
+
+def differences(row: SandingRow, person: Person) -> frozenset[str]:
+    """The fields where the list row and the resident disagree."""
+    found = set()
+    if row.nik != person.nik:
+        found.add("nik")
+    if names.normalise(row.name) != names.normalise(person.name):
+        found.add("name")
+    if row.birth_date and row.birth_date != person.birth_date:
+        found.add("birth_date")
+    household = person.household
+    if row.kk and (household is None or household.kk_number != row.kk):
+        found.add("kk")
+    if row.rt_id and (household is None or household.rt_id != row.rt_id):
+        found.add("rt")
+    return frozenset(found)
+
+
+def person_views(
+    session: Session, user: User, row: SandingRow, candidates: list[SandingCandidate]
+) -> list[PersonView]:
+    """The row's resident (when linked) and its candidates, as the row page shows them."""
+    entries: list[tuple[SandingCandidate | None, Person]] = [(c, c.person) for c in candidates]
+    if row.person is not None and all(c.person_id != row.person_id for c in candidates):
+        entries.insert(0, (None, row.person))
+    kelurahan_names = dict(session.execute(sa.select(Kelurahan.id, Kelurahan.name)).all())
+    views = []
+    for candidate, person in entries:
+        local = user.is_admin or person.kelurahan_id == user.kelurahan_id
+        household = person.household
+        views.append(
+            PersonView(
+                candidate.id if candidate else None,
+                candidate.kind_label if candidate else "NIK yang sama",
+                candidate.score if candidate else None,
+                person.id,
+                person.nik if local else mask_nik(person.nik or ""),
+                person.name if local else mask_name(person.name),
+                person.birth_date,
+                (household.kk_number if household else "") if local else "",
+                household.rt.label if household and local else "",
+                (household.address if household else "") if local else "",
+                kelurahan_names.get(person.kelurahan_id, ""),
+                local,
+                differences(row, person),
+            )
+        )
+    return views
+
+
+def list_rows_of(session: Session, user: User, person: Person) -> list[SandingRow]:
+    """The recipient-list rows that are this resident, newest first."""
+    return list(
+        session.scalars(
+            sa.select(SandingRow)
+            .where(visible_to(SandingRow, user), SandingRow.person_id == person.id)
+            .order_by(SandingRow.id.desc())
+            .limit(50)
+        )
+    )
