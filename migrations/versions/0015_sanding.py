@@ -54,7 +54,7 @@ def upgrade():
         sa.Column("status", sa.String(length=20), nullable=True),
         sa.Column("reason", sa.Text(), nullable=False),
         sa.Column("person_id", sa.Integer(), nullable=True),
-        sa.Column("identity_confirmed", sa.Boolean(), server_default=sa.text("0"), nullable=False),
+        sa.Column("identity_confirmed", sa.Boolean(), server_default=sa.false(), nullable=False),
         sa.Column("best_score", sa.Integer(), nullable=True),
         sa.Column("review", sa.String(length=12), nullable=False),
         sa.Column("decision", sa.String(length=20), nullable=True),
