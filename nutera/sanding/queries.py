@@ -314,31 +314,36 @@ def _visible_kelurahan_ids(user: User) -> sa.Select:
 
 def cross_kelurahan(session: Session, user: User) -> list[sa.Row]:
     """NIKs enrolled now in two kelurahan, or listed in recipient lists of two kelurahan."""
-    benefit = _enrolled_households()
     person = Person.__table__
     mine = _visible_kelurahan_ids(user)
+    active = Enrollment.status.in_(ENROLLED)
+    # (person, kelurahan enrolling them): their own enrolments and their household's.
+    benefit = sa.union_all(
+        sa.select(Enrollment.person_id.label("pid"), Enrollment.kelurahan_id.label("kid")).where(
+            active, Enrollment.person_id.is_not(None)
+        ),
+        sa.select(person.c.id, Enrollment.kelurahan_id)
+        .join(person, person.c.household_id == Enrollment.household_id)
+        .where(active, Enrollment.household_id.is_not(None)),
+    ).subquery()
+    counted = (
+        sa.select(benefit.c.pid, sa.func.count(sa.distinct(benefit.c.kid)).label("places"))
+        .group_by(benefit.c.pid)
+        .having(
+            sa.func.count(sa.distinct(benefit.c.kid)) > 1,
+            sa.func.sum(sa.case((benefit.c.kid.in_(mine), 1), else_=0)) > 0,
+        )
+        .subquery()
+    )
     enrolled = (
         sa.select(
             person.c.nik,
             person.c.name,
-            sa.func.count(sa.distinct(benefit.c.kelurahan_id)).label("kelurahan_count"),
+            counted.c.places,
             sa.literal("kepesertaan").label("source"),
         )
-        .join(
-            benefit,
-            sa.or_(
-                benefit.c.hk == person.c.household_id,
-                benefit.c.id.in_(
-                    sa.select(Enrollment.id).where(Enrollment.person_id == person.c.id)
-                ),
-            ),
-        )
+        .join(counted, counted.c.pid == person.c.id)
         .where(person.c.nik.is_not(None))
-        .group_by(person.c.nik, person.c.name)
-        .having(
-            sa.func.count(sa.distinct(benefit.c.kelurahan_id)) > 1,
-            sa.func.sum(sa.case((benefit.c.kelurahan_id.in_(mine), 1), else_=0)) > 0,
-        )
     )
     row = SandingRow.__table__
     listed = (
