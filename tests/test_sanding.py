@@ -164,3 +164,15 @@ def test_revalidation_replaces_rows_and_candidates(validated, city):
         sa.select(sa.func.count(SandingRow.id)).where(SandingRow.refresh_id == validated.id)
     )
     assert count == len(EXPECTED)
+
+
+def test_cli_validates_a_recipient_list(city, app, tmp_path):
+    path = tmp_path / "daftar.csv"
+    path.write_bytes(fs.list_csv(list(fs.list_rows(city).values())))
+    result = app.test_cli_runner().invoke(
+        args=["refresh", "import", str(path), "--source", "Usulan", "--kind", "penerima"]
+        + ["--kelurahan", "3273021003", "--commit"]
+    )
+    assert result.exit_code == 0, result.output
+    assert "Valid" in result.output and "registri tidak diubah" in result.output
+    assert db.session.scalar(sa.select(sa.func.count(Person.id))) == len(city.person_ids)
