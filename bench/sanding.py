@@ -73,6 +73,8 @@ def _nik(district: str, born: date, sex: str, serial: int) -> str:
 
 
 def _insert(connection, table: str, columns: list[str], rows: list[tuple]) -> None:
+    if not rows:
+        return
     marker = "?" if connection.dialect.paramstyle == "qmark" else "%s"
     values = ", ".join([marker] * len(columns))
     connection.exec_driver_sql(
