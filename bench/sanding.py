@@ -82,8 +82,8 @@ def _insert(connection, table: str, columns: list[str], rows: list[tuple]) -> No
     )
 
 
-def _regions(session) -> list[tuple[int, str, list[int]]]:
-    """(kelurahan id, district code, RT ids) of the city's kelurahan."""
+def _regions(session) -> list[tuple[int, str, list[tuple[int, int, int]]]]:
+    """(kelurahan id, district code, (RT id, RT number, RW number)s) of the city's kelurahan."""
     made = []
     for index in range(KELURAHAN):
         district = f"3273{index + 1:02d}"
@@ -105,7 +105,7 @@ def _regions(session) -> list[tuple[int, str, list[int]]]:
                 rt = Rt(kelurahan_id=kelurahan.id, rw_id=rw.id, number=rt_number)
                 session.add(rt)
                 session.flush()
-                rts.append(rt.id)
+                rts.append((rt.id, rt_number, rw_number))
         made.append((kelurahan.id, district, rts))
     return made
 
@@ -124,7 +124,7 @@ def build_population(session, residents: int, rng: random.Random) -> list[dict]:
         made = 0
         while made < per_kelurahan:
             household_id += 1
-            rt_id = rng.choice(rts)
+            rt_id, rt_number, rw_number = rng.choice(rts)
             kk = f"{district}{household_id:010d}"
             households.append(
                 (
@@ -175,6 +175,8 @@ def build_population(session, residents: int, rng: random.Random) -> list[dict]:
                         "born": born,
                         "kk": kk,
                         "status": status,
+                        "rt": str(rt_number),
+                        "rw": str(rw_number),
                     }
                 )
                 made += 1
@@ -286,7 +288,8 @@ def build_list(
     pool = iter(home)
 
     def line(nik, person, name):
-        return [nik, person["kk"], name, f"{person['born']:%d-%m-%Y}", "Jl. Bench", "1", "1"]
+        born = f"{person['born']:%d-%m-%Y}"
+        return [nik, person["kk"], name, born, "Jl. Bench", person["rt"], person["rw"]]
 
     for case in cases:
         if case == "duplicate" and listed:
