@@ -219,15 +219,15 @@ def test_enrolments_record_their_validated_row_and_aid_history(app, city, listed
             )
         )
         assert sources == {rows["valid"], rows["variant"]}
-        from nutera.sanding import queries
+        from nutera.sanding import history
 
-        history = queries.aid_history(db.session, [city.person_ids["valid"]])
+        history = history.aid_history(db.session, [city.person_ids["valid"]])
         assert [e.program for e in history[city.person_ids["valid"]]] == ["BPNT"]
 
 
 def test_double_dipping_exclusive_pairs_and_cross_kelurahan(app, city):
     with app.app_context():
-        from nutera.sanding import queries
+        from nutera.sanding import history
 
         tamansari = db.session.get(factories.Kelurahan, city.kelurahan_id)
         lebakgede = db.session.get(factories.Kelurahan, city.other_kelurahan_id)
@@ -252,15 +252,15 @@ def test_double_dipping_exclusive_pairs_and_cross_kelurahan(app, city):
             _user(city.other_staff_id),
             _user(city.admin_id),
         )
-        pairs = queries.exclusive_pairs(db.session, staff)
+        pairs = history.exclusive_pairs(db.session, staff)
         assert [(p.kk_number, p.program_a, p.program_b) for p in pairs] == [
             (city.kks["excluded"], "BPNT", "PKH")
         ]
-        assert queries.exclusive_pairs(db.session, other_staff) == []  # not their household
-        cross = queries.cross_kelurahan(db.session, admin)
+        assert history.exclusive_pairs(db.session, other_staff) == []  # not their household
+        cross = history.cross_kelurahan(db.session, admin)
         assert [(r[0], r[2]) for r in cross] == [(city.niks["excluded"], 2)]
-        assert len(queries.cross_kelurahan(db.session, other_staff)) == 1
-        assert queries.double_dipping_count(db.session, staff) == 2
+        assert len(history.cross_kelurahan(db.session, other_staff)) == 1
+        assert history.double_dipping_count(db.session, staff) == 2
         assert tamansari.kota == lebakgede.kota
 
 

@@ -7,7 +7,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from nutera.models import DECISIONS, REVIEWS, ROW_STATUSES, Refresh, SandingRow, User
-from nutera.sanding import queries
+from nutera.sanding import history
 from nutera.scoping import visible_to
 from nutera.spreadsheet import Column, Kind, Workbook
 
@@ -51,7 +51,7 @@ def _list_rows(session: Session, user: User, refresh: Refresh) -> Iterator[list]
         if not rows:
             return
         last = rows[-1].id
-        history = queries.aid_history(session, [r.person_id for r in rows if r.person_id])
+        aid_of = history.aid_history(session, [r.person_id for r in rows if r.person_id])
         names = dict(
             session.execute(
                 sa.select(User.id, User.full_name).where(
@@ -60,7 +60,7 @@ def _list_rows(session: Session, user: User, refresh: Refresh) -> Iterator[list]
             ).all()
         )
         for row in rows:
-            aid = history.get(row.person_id, [])
+            aid = aid_of.get(row.person_id, [])
             yield [
                 row.sheet,
                 row.row_number,
@@ -116,12 +116,12 @@ def write_double_dipping(session: Session, user: User, target: IO[bytes], zone: 
         PAIR_COLUMNS,
         (
             [r.kelurahan, r.kk_number, r.program_a, r.program_b]
-            for r in queries.exclusive_pairs(session, user)
+            for r in history.exclusive_pairs(session, user)
         ),
     )
     book.write_sheet(
         "NIK di dua kelurahan",
         CROSS_COLUMNS,
-        (list(r) for r in queries.cross_kelurahan(session, user)),
+        (list(r) for r in history.cross_kelurahan(session, user)),
     )
     book.close()

@@ -15,13 +15,13 @@ from nutera.models import (
     REVIEWS,
     ROW_STATUSES,
     AidProgram,
-    Person,
+    Kelurahan,
     Refresh,
     SandingRow,
     User,
 )
-from nutera.sanding import bp, exclusions, export, kinds, queries, services
-from nutera.sanding.forms import AssignForm, DecisionForm, EnrolForm, ExclusionForm
+from nutera.sanding import bp, export, history, kinds, queries, services
+from nutera.sanding.forms import AssignForm, DecisionForm, EnrolForm
 from nutera.sanding.review import SandingError
 from nutera.scoping import get_visible_or_404
 from nutera.spreadsheet import XLSX_MIMETYPE
@@ -79,7 +79,7 @@ def show(refresh_id: int):
         reviews=queries.review_counts(db.session, refresh.id),
         statuses=ROW_STATUSES,
         review_labels=REVIEWS,
-        history=queries.aid_history(db.session, [r.person_id for r in page.items if r.person_id]),
+        history=history.aid_history(db.session, [r.person_id for r in page.items if r.person_id]),
         enrol=enrol,
     )
 
@@ -131,7 +131,10 @@ def enrol(refresh_id: int):
         return redirect(url_for("sanding.show", refresh_id=refresh.id))
     program = get_visible_or_404(AidProgram, form.program_id.data, current_user)
     try:
-        count = services.enrol_valid(db.session, refresh, program, _actor(), local_today(program))
+        kelurahan = db.session.get(Kelurahan, refresh.kelurahan_id)
+        count = services.enrol_valid(
+            db.session, refresh, program, _actor(), local_today(kelurahan)
+        )
     except SandingError as error:
         db.session.rollback()
         flash(str(error), "danger")
@@ -181,7 +184,7 @@ def _row_page(row: SandingRow, form: DecisionForm, status: int = 200):
             kinds=CANDIDATE_KINDS,
             decision_labels=DECISIONS,
             review_labels=REVIEWS,
-            history=queries.aid_history(db.session, [v.person_id for v in views]),
+            history=history.aid_history(db.session, [v.person_id for v in views]),
         ),
         status,
     )
@@ -262,81 +265,3 @@ def assign(row_id: int):
     return _hold(
         row_id, lambda r: services.assign(db.session, r, current_user, colleague, utcnow())
     )
-
-
-@bp.route("/warga/<int:person_id>")
-@roles_required(*STAFF)
-def person(person_id: int):
-    """A resident's aid history: every program, periods, last handover."""
-    found = get_visible_or_404(Person, person_id, current_user)
-    return render_template(
-        "sanding/person.html",
-        person=found,
-        history=queries.aid_history(db.session, [found.id]).get(found.id, []),
-        listed=queries.list_rows_of(db.session, current_user, found),
-        statuses=ROW_STATUSES,
-    )
-
-
-@bp.route("/ganda")
-@roles_required(*STAFF)
-def double_dipping():
-    """Households in mutually exclusive programs, NIKs in two kelurahan."""
-    return render_template(
-        "sanding/double_dipping.html",
-        pairs=queries.exclusive_pairs(db.session, current_user),
-        cross=queries.cross_kelurahan(db.session, current_user),
-    )
-
-
-@bp.route("/ganda.xlsx")
-@roles_required(*STAFF)
-def double_dipping_xlsx():
-    """The double-dipping report as XLSX."""
-    return _xlsx(
-        lambda buffer: export.write_double_dipping(db.session, current_user, buffer, None),
-        "bansos-ganda.xlsx",
-    )
-
-
-@bp.route("/pengecualian", methods=["GET", "POST"])
-@roles_required("admin")
-def exclusion_pairs():
-    """Admin: which programs no one may receive at the same time."""
-    form = ExclusionForm()
-    if form.validate_on_submit():
-        try:
-            exclusions.add_pair(db.session, current_user, form.code_a.data, form.code_b.data)
-        except SandingError as error:
-            db.session.rollback()
-            form.code_b.errors = [*form.code_b.errors, str(error)]
-        else:
-            db.session.commit()
-            flash("Pasangan program disimpan.", "success")
-            return redirect(url_for("sanding.exclusion_pairs"))
-    status = 422 if form.errors else 200
-    return (
-        render_template("sanding/exclusions.html", form=form, pairs=exclusions.pairs(db.session)),
-        status,
-    )
-
-
-@bp.post("/pengecualian/<int:pair_id>/hapus")
-@roles_required("admin")
-def remove_exclusion(pair_id: int):
-    """Admin: forget one pair."""
-    try:
-        exclusions.remove_pair(db.session, current_user, pair_id)
-    except SandingError as error:
-        db.session.rollback()
-        flash(str(error), "warning")
-    else:
-        db.session.commit()
-        flash("Pasangan program dihapus.", "success")
-    return redirect(url_for("sanding.exclusion_pairs"))
-
-
-@bp.app_template_global()
-def sanding_double_dipping(user) -> int:
-    """How many double-dipping cases the staff dashboard shows."""
-    return queries.double_dipping_count(db.session, user)

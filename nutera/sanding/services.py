@@ -11,12 +11,12 @@ from sqlalchemy.orm import Session
 from nutera.models import Kelurahan, Refresh
 from nutera.refresh.states import Progress, RefreshStatus, no_progress
 from nutera.sanding import candidates, kinds, listrows, queries, validation
+from nutera.sanding.publish import enrol_valid  # noqa: F401
 from nutera.sanding.review import (  # noqa: F401  (the workflow's entry points)
     SandingError,
     assign,
     bulk_confirm,
     decide,
-    enrol_valid,
     release,
     take,
 )
