@@ -176,3 +176,15 @@ def test_cli_validates_a_recipient_list(city, app, tmp_path):
     assert result.exit_code == 0, result.output
     assert "Valid" in result.output and "registri tidak diubah" in result.output
     assert db.session.scalar(sa.select(sa.func.count(Person.id))) == len(city.person_ids)
+
+
+def test_same_rt_and_birth_year_finds_a_typo_with_a_wrong_birth_date(city, app_ctx, tmp_path):
+    row = fs.list_rows(city)["typo"]
+    row[3] = "06-05-1980"  # the list's birth date is a day off: no same-birth-date block
+    refresh = fs.validated_list(city, tmp_path, [row])
+    listed = db.session.scalar(sa.select(SandingRow).where(SandingRow.refresh_id == refresh.id))
+    assert listed.status == RowStatus.NIK_TIDAK_ADA
+    assert [(c.person_id, c.kind, c.score) for c in listed.candidates] == [
+        (city.person_ids["typo"], "satu_digit", 90)
+    ]
+    assert listed.review == Review.ANTRE  # a birth date that differs is not bulk-confirmed

@@ -88,45 +88,47 @@ def _searched(refresh_id: int) -> sa.ColumnElement[bool]:
     )
 
 
-def _pairs(session: Session, refresh_id: int, kota: str):
-    """(row id, row NIK, name, birth date, person id, NIK, name, birth date), blocked."""
-    columns = (
-        ROW.c.id,
-        ROW.c.nik,
-        ROW.c.name,
-        ROW.c.birth_date,
-        PERSON.c.id.label("person_id"),
-        PERSON.c.nik.label("person_nik"),
-        PERSON.c.name.label("person_name"),
-        PERSON.c.birth_date.label("person_birth"),
-    )
-    other = sa.func.coalesce(ROW.c.person_id, 0) != PERSON.c.id
+_COLUMNS = (
+    ROW.c.id,
+    ROW.c.nik,
+    ROW.c.name,
+    ROW.c.birth_date,
+    PERSON.c.id.label("person_id"),
+    PERSON.c.nik.label("person_nik"),
+    PERSON.c.name.label("person_name"),
+    PERSON.c.birth_date.label("person_birth"),
+)
+_OTHER = sa.func.coalesce(ROW.c.person_id, 0) != PERSON.c.id
+CHUNK = 500
+
+
+def _same_birth(refresh_id: int, kota: str) -> sa.Select:
+    """Pairs with the same birth date, across the city's kelurahan."""
     city = sa.select(Kelurahan.id).where(Kelurahan.kota == kota)
-    same_birth = (
-        sa.select(*columns)
+    return (
+        sa.select(*_COLUMNS)
         .join(PERSON, PERSON.c.birth_date == ROW.c.birth_date)
-        .where(_searched(refresh_id), other, PERSON.c.kelurahan_id.in_(city))
+        .where(_searched(refresh_id), _OTHER, PERSON.c.kelurahan_id.in_(city))
     )
+
+
+def _same_rt_year(row_ids: list[int]) -> sa.Select:
+    """Pairs in the same RT born the same year (the list's birth date may be wrong)."""
     household = Household.__table__
-    same_rt_year = (
-        sa.select(*columns)
+    return (
+        sa.select(*_COLUMNS)
         .join(household, household.c.rt_id == ROW.c.rt_id)
         .join(PERSON, PERSON.c.household_id == household.c.id)
         .where(
-            _searched(refresh_id),
-            other,
+            ROW.c.id.in_(row_ids),
+            _OTHER,
             sa.extract("year", PERSON.c.birth_date) == ROW.c.birth_year,
         )
     )
-    return session.execute(sa.union(same_birth, same_rt_year))
 
 
-def search(
-    session: Session, refresh_id: int, kelurahan: Kelurahan, thresholds: Thresholds
-) -> dict[int, list[Found]]:
-    """Scored candidates per searched row (rows without any are left out)."""
-    found: dict[int, dict[int, Found]] = defaultdict(dict)
-    for row in _pairs(session, refresh_id, kelurahan.kota):
+def _judge_pairs(found: dict[int, dict[int, Found]], pairs, thresholds: Thresholds) -> None:
+    for row in pairs:
         verdict = judge(
             (row.nik, row.name, row.birth_date),
             (row.person_nik, row.person_name, row.person_birth),
@@ -138,7 +140,26 @@ def search(
         earlier = found[row.id].get(row.person_id)
         if earlier is None or earlier.score < score:
             found[row.id][row.person_id] = Found(row.id, row.person_id, kind, score)
-    return {row_id: list(by_person.values()) for row_id, by_person in found.items()}
+
+
+def search(
+    session: Session, refresh_id: int, kelurahan: Kelurahan, thresholds: Thresholds
+) -> dict[int, list[Found]]:
+    """Scored candidates per searched row (rows without any are left out): the same birth
+    date first, then the same RT and birth year for the rows still without one."""
+    found: dict[int, dict[int, Found]] = defaultdict(dict)
+    _judge_pairs(found, session.execute(_same_birth(refresh_id, kelurahan.kota)), thresholds)
+    rest = [
+        row_id
+        for row_id in session.scalars(
+            sa.select(ROW.c.id).where(_searched(refresh_id), ROW.c.rt_id.is_not(None))
+        )
+        if row_id not in found
+    ]
+    for start in range(0, len(rest), CHUNK):
+        pairs = session.execute(_same_rt_year(rest[start : start + CHUNK]))
+        _judge_pairs(found, pairs, thresholds)
+    return {row_id: list(by_person.values()) for row_id, by_person in found.items() if by_person}
 
 
 def _review(candidates: list[Found], thresholds: Thresholds) -> Review:
