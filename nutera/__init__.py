@@ -118,6 +118,7 @@ BLUEPRINTS = (
     ("nutera.lookup", None),
     ("nutera.targeting", "/kelola/sasaran"),
     ("nutera.refresh", "/pemutakhiran"),
+    ("nutera.sanding", "/sanding"),
     ("nutera.complaints", None),
     ("nutera.distribution", "/penyaluran"),
     ("nutera.captcha", None),

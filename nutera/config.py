@@ -20,6 +20,12 @@ class DefaultConfig:
     PERMANENT_SESSION_LIFETIME = timedelta(hours=8)
     # MAX_CONTENT_LENGTH follows NUTERA_REFRESH_MAX_UPLOAD_BYTES (nutera/upload_limits.py).
     REFRESH_MAX_UPLOAD_BYTES = 300 * 1024 * 1024
+    # Sanding (recipient lists against the population): candidate scores 0-100 at or above
+    # which a match is proposed for bulk confirmation / sent to the review queue, and the
+    # name score below which a NIK match is reported as "name differs".
+    SANDING_CONFIRM_SCORE = 95
+    SANDING_REVIEW_SCORE = 80
+    SANDING_NAME_MATCH_SCORE = 85
     FORM_MAX_UPLOAD_BYTES = 32 * 1024 * 1024  # every other form (photos are 8 MB each)
     IMAGE_MAX_PIXELS = 40_000_000  # an uploaded photo above this is refused before decoding
     REDIS_TIMEOUT_SECONDS = 0.3  # connect and read timeout of every Redis call

@@ -151,6 +151,22 @@ from nutera.models.accounts import Role  # noqa: E402
 from nutera.models.complaints import OPEN_STATUSES, ComplaintCategory, ComplaintStatus  # noqa: E402
 from nutera.models.people import PersonStatus, Residence  # noqa: E402
 from nutera.models.programs import ENROLLED, EnrollmentStatus, Target  # noqa: E402
+from nutera.models.sanding import (  # noqa: E402
+    CANDIDATE_KINDS,
+    DECISIONS,
+    REVIEWS,
+    ROW_STATUSES,
+    SOURCE_KINDS,
+    CandidateKind,
+    Decision,
+    ProgramExclusion,
+    Review,
+    RowStatus,
+    SandingCandidate,
+    SandingDecision,
+    SandingRow,
+    SourceKind,
+)
 from nutera.models.surveys import EDITABLE, SENT, SurveyStatus  # noqa: E402
 from nutera.models.work import TargetingDecision, TargetingKind, TaskStatus  # noqa: E402
 
@@ -170,4 +186,18 @@ __all__ += [
     "TargetingDecision",
     "TargetingKind",
     "TaskStatus",
+    "CANDIDATE_KINDS",
+    "DECISIONS",
+    "REVIEWS",
+    "ROW_STATUSES",
+    "SOURCE_KINDS",
+    "CandidateKind",
+    "Decision",
+    "ProgramExclusion",
+    "Review",
+    "RowStatus",
+    "SandingCandidate",
+    "SandingDecision",
+    "SandingRow",
+    "SourceKind",
 ]

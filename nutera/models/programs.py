@@ -69,6 +69,10 @@ class Enrollment(TimestampMixin, db.Model):
     status: Mapped[str] = mapped_column(sa.String(12), default=EnrollmentStatus.AKTIF)
     status_reason: Mapped[str] = mapped_column(sa.String(255), default="")
     status_changed_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
+    # The validated recipient-list row it was created from (sanding), if any.
+    sanding_row_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("sanding_row.id", ondelete="SET NULL")
+    )
 
     program: Mapped[AidProgram] = relationship()
     person: Mapped[Person | None] = relationship(foreign_keys=[person_id])

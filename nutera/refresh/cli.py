@@ -11,9 +11,10 @@ from flask.cli import with_appcontext
 
 from nutera.audit import Actor, set_actor
 from nutera.extensions import db
-from nutera.models import Kelurahan, User
+from nutera.models import ROW_STATUSES, Kelurahan, User
 from nutera.refresh import export, jobs, reader, services
 from nutera.refresh.states import JobKind, RefreshStateError
+from nutera.sanding.kinds import SourceKindError
 
 COUNT_LABELS = {
     "rows": "Baris dibaca",
@@ -88,9 +89,20 @@ class _Bar:
 @click.option("--kelurahan", "code", help="Kode kelurahan (wajib bila ada lebih dari satu).")
 @click.option("--complete", is_flag=True, help="Berkas berisi seluruh warga kelurahan.")
 @click.option("--user", "username", help="Dicatat sebagai pelaku di log audit.")
+@click.option(
+    "--kind",
+    type=click.Choice(["penduduk", "penerima", "lama"]),
+    help="Jenis sumber, dipilih sekali per sumber (bawaan sumber baru: penduduk).",
+)
 @with_appcontext
 def import_command(
-    file: str, source: str, do_commit: bool, code: str | None, complete: bool, username: str | None
+    file: str,
+    source: str,
+    do_commit: bool,
+    code: str | None,
+    complete: bool,
+    username: str | None,
+    kind: str | None,
 ) -> None:
     """Check FILE against the registry and print the counts; --commit writes it."""
     kelurahan = _kelurahan(code)
@@ -107,6 +119,7 @@ def import_command(
                 file,
                 current_app.config["UPLOAD_FOLDER"],
                 complete,
+                kind,
             )
         if upload.same is not None:
             click.echo(
@@ -116,7 +129,7 @@ def import_command(
         refresh = upload.refresh
         services.confirm_mapping(db.session, refresh, refresh.mapping)
         job = services.request_analysis(db.session, refresh, actor.user_id, JobKind.CLI)
-    except (reader.ReadError, RefreshStateError) as error:
+    except (reader.ReadError, RefreshStateError, SourceKindError) as error:
         db.session.rollback()
         raise click.ClickException(str(error)) from None
     db.session.commit()
@@ -131,6 +144,11 @@ def _analyse_and_commit(refresh, actor: Actor, do_commit: bool) -> None:
     with _Bar("Memeriksa") as bar:
         counts = services.analyse(db.session, refresh, bar)
     db.session.commit()  # the preview stands even if applying it fails
+    if "sanding" in counts:  # a recipient list: validated, never applied to the registry
+        for status, count in counts["sanding"].items():
+            click.echo(f"{ROW_STATUSES[status]:<42} {count:>10,}".replace(",", "."))
+        click.echo(f"Daftar penerima #{refresh.id} divalidasi; registri tidak diubah.")
+        return
     for key, label in COUNT_LABELS.items():
         click.echo(f"{label:<42} {counts[key]:>10,}".replace(",", "."))
     for item in counts.get("unknown_districts", []):

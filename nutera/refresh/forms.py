@@ -4,8 +4,9 @@ from flask_wtf import FlaskForm
 from flask_wtf.file import FileAllowed, FileField, FileRequired
 from wtforms import BooleanField, SelectField, StringField, SubmitField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, Length
+from wtforms.validators import DataRequired, Length, Optional
 
+from nutera.models import SOURCE_KINDS
 from nutera.refresh.reader import COMBINED, FIELDS, REQUIRED_FIELDS
 
 
@@ -26,6 +27,17 @@ class UploadForm(FlaskForm):
             FileRequired("Pilih berkas yang akan diunggah."),
             FileAllowed(["csv", "xlsx", "txt"], "Hanya berkas CSV atau XLSX."),
         ],
+    )
+    # Source kinds (nutera/sanding): chosen with a source's first file, then remembered.
+    kind = SelectField(
+        "Jenis sumber",
+        choices=[("", "Seperti sebelumnya (sumber baru: Penduduk)")]
+        + [(k, label) for k, label in SOURCE_KINDS.items()],
+        default="",
+    )
+    program = StringField(
+        "Program daftar penerima (kode, mis. PKH; boleh kosong)",
+        validators=[Optional(), Length(max=20)],
     )
     complete = BooleanField(
         "Berkas ini berisi seluruh warga kelurahan "

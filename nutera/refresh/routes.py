@@ -23,6 +23,7 @@ from nutera.refresh import bp, details, diff, export, jobs, queries, reader, ser
 from nutera.refresh.diff import HOUSEHOLD_FIELDS, PERSON_FIELDS
 from nutera.refresh.forms import UploadForm, mapping_form
 from nutera.refresh.states import JOB_FINISHED, MAPPABLE, RefreshStateError
+from nutera.sanding.kinds import SourceKindError
 from nutera.scoping import get_visible_or_404, may_manage_kelurahan, visible_kelurahans
 
 STAFF = ("admin", "staff")
@@ -72,9 +73,14 @@ def index():
                 form.file.data.filename,
                 current_app.config["UPLOAD_FOLDER"],
                 form.complete.data,
+                form.kind.data or None,
+                form.program.data or "",
             )
         except reader.ReadError as error:
             form.file.errors.append(str(error))
+        except SourceKindError as error:
+            db.session.rollback()
+            form.kind.errors.append(str(error))
         else:
             if upload.same is None:
                 db.session.commit()
@@ -142,6 +148,12 @@ def show(refresh_id: int):
     """Progress while a job runs; then the preview counts or the outcome."""
     refresh = get_visible_or_404(Refresh, refresh_id, current_user)
     job = jobs.running_job(db.session, refresh.id)
+    if (
+        job is None
+        and refresh.status == "pratinjau"
+        and services.is_recipient_list(db.session, refresh)
+    ):  # a validated recipient list has its own page (nutera/sanding)
+        return redirect(url_for("sanding.show", refresh_id=refresh.id))
     return render_template(
         "refresh/show.html",
         refresh=refresh,

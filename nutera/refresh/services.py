@@ -90,10 +90,14 @@ def start_upload(
     filename: str,
     upload_folder: str,
     complete: bool = False,
+    kind: str | None = None,
+    program: str = "",
 ) -> Upload:
     """Store an extract and open a refresh of it; a repeat of the source's last committed
-    file is not kept. Raises reader.ReadError (nothing kept) for an unreadable file."""
+    file is not kept. Raises reader.ReadError (nothing kept) for an unreadable file, and
+    SourceKindError for a kind other than the one the source was given before."""
     source = " ".join(source.split())
+    _source_kinds().choose_kind(session, kelurahan_id, source, kind, program)
     path = store_upload(stream, filename, upload_folder)
     try:
         refresh, same = open_upload(
@@ -138,6 +142,8 @@ def request_analysis(
 def request_commit(session: Session, refresh: Refresh, user_id: int | None) -> RefreshJob:
     """Queue writing a previewed refresh to the registry."""
     require_preview(refresh)
+    if is_recipient_list(session, refresh):
+        raise RefreshStateError(RECIPIENT_LIST_NOT_COMMITTED)
     _refuse_while_running(session, refresh)
     return jobs.create_job(session, refresh, JobKind.TERAPKAN, user_id)
 
@@ -166,8 +172,33 @@ def request_retry(session: Session, refresh: Refresh, user_id: int | None) -> Re
 
 
 def analyse(session: Session, refresh: Refresh, progress: Progress = no_progress) -> dict:
-    """Stage, match and count the file's rows: the preview. Returns its counts."""
+    """Stage, match and count the file's rows: the preview. Returns its counts.
+
+    A recipient list is validated against the population by nutera/sanding instead."""
+    if is_recipient_list(session, refresh):
+        from nutera.sanding import services as sanding
+
+        return sanding.validate_list(session, refresh, progress)
     return staging.analyse(session, refresh, progress)
+
+
+# Source kinds (nutera/sanding): a recipient list never creates or changes residents.
+RECIPIENT_LIST_NOT_COMMITTED = (
+    "Daftar penerima/usulan tidak diterapkan ke registri: hasil validasinya ada di halaman "
+    "Sanding data."
+)
+
+
+def _source_kinds():
+    # Imported when used: nutera/sanding builds on this package.
+    from nutera.sanding import kinds
+
+    return kinds
+
+
+def is_recipient_list(session: Session, refresh: Refresh) -> bool:
+    """Whether the refresh's source is a recipient list (validated, never committed)."""
+    return _source_kinds().is_recipient_list(session, refresh)
 
 
 def apply(

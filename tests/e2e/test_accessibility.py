@@ -23,8 +23,10 @@ from nutera.models import (
     DistributionRecipient,
     Household,
     Kelurahan,
+    Person,
     Refresh,
     Rt,
+    SandingRow,
     User,
     volunteer_rt,
 )
@@ -79,10 +81,53 @@ def _refresh_preview(app, folder: Path) -> int:
         return db.session.scalar(sa.select(sa.func.max(Refresh.id)))
 
 
+def _recipient_list(app, folder: Path) -> dict[str, int]:
+    """A recipient list validated by the command line: a valid row and a NIK typo."""
+    with app.app_context():
+        kelurahan = db.session.scalar(sa.select(Kelurahan).where(Kelurahan.code == TAMANSARI))
+        people = db.session.scalars(
+            sa.select(Person)
+            .where(Person.kelurahan_id == kelurahan.id, Person.household_id.is_not(None))
+            .order_by(Person.id)
+            .limit(2)
+        ).all()
+        taken = set(db.session.scalars(sa.select(Person.nik).where(Person.nik.is_not(None))))
+        typo = next(
+            people[1].nik[:-1] + d for d in "0123456789" if people[1].nik[:-1] + d not in taken
+        )
+        rows = [
+            [
+                nik,
+                person.household.kk_number,
+                person.name,
+                person.sex,
+                f"{person.birth_date:%d/%m/%Y}",
+                person.household.address,
+                f"{person.household.rt.number:03d}",
+                f"{person.household.rt.rw.number:03d}",
+                "",
+            ]
+            for person, nik in ((people[0], people[0].nik), (people[1], typo))
+        ]
+        person_id = people[0].id
+    path = write_csv(folder / "axe-daftar.csv", rows)
+    result = app.test_cli_runner().invoke(
+        args=["refresh", "import", str(path), "--source", "Daftar uji aksesibilitas"]
+        + ["--kelurahan", TAMANSARI, "--user", "petugas", "--kind", "penerima"]
+    )
+    assert result.exit_code == 0, result.output
+    with app.app_context():
+        row = db.session.scalar(
+            sa.select(SandingRow).where(SandingRow.review.in_(("usulan", "antre")))
+        )
+        return {"list": row.refresh_id, "list_row": row.id, "person": person_id}
+
+
 @pytest.fixture(scope="module")
 def pages(pages_app, tmp_path_factory):
     """The URLs each role visits, with the records their detail pages need created first."""
     refresh_id = _refresh_preview(pages_app, tmp_path_factory.mktemp("axe"))
+    sanding_ids = _recipient_list(pages_app, tmp_path_factory.mktemp("axe-sanding"))
     with pages_app.app_context():
         session = db.session
         users = {u.username: u for u in session.scalars(sa.select(User))}
@@ -193,6 +238,7 @@ def pages(pages_app, tmp_path_factory):
             "refresh": refresh_id,
             "api_client": api_client.id,
             "application": application.id,
+            **sanding_ids,
         }
     volunteer = [
         "/dasbor",
@@ -223,6 +269,12 @@ def pages(pages_app, tmp_path_factory):
         "/pemutakhiran/{refresh}/rincian/baru",
         "/pemutakhiran/{refresh}/rincian/konflik",
         "/pemutakhiran/{refresh}/rincian/ditolak",
+        "/sanding/",
+        "/sanding/daftar/{list}",
+        "/sanding/antrean",
+        "/sanding/baris/{list_row}",
+        "/sanding/warga/{person}",
+        "/sanding/ganda",
         "/meja-pengaduan",
         "/meja-pengaduan/{complaint}",
         "/kelola/program",
@@ -263,6 +315,7 @@ def pages(pages_app, tmp_path_factory):
         "/admin/audit",
         "/registri/kk",
         "/pemerataan",
+        "/sanding/pengecualian",
     ]
     public = PUBLIC + ["/pengaduan/{code}"]
     return {

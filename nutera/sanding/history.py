@@ -1,0 +1,204 @@
+"""Aid history per person and double dipping across the city, limited through scoping."""
+
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import date, datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from nutera.models import (
+    ENROLLED,
+    AidProgram,
+    DistributionRecipient,
+    Enrollment,
+    Handover,
+    Household,
+    Kelurahan,
+    Person,
+    ProgramExclusion,
+    Refresh,
+    RowStatus,
+    SandingRow,
+    User,
+)
+from nutera.scoping import visible_kelurahans, visible_to
+
+
+@dataclass(frozen=True)
+class AidEntry:
+    """One program a person received (themselves or through their household)."""
+
+    program: str
+    program_name: str
+    kelurahan: str
+    period_start: date
+    period_end: date | None
+    status: str
+    last_handover: datetime | None
+    through_household: bool
+
+    @property
+    def summary(self) -> str:
+        end = self.period_end.isoformat() if self.period_end else "sekarang"
+        return f"{self.program} ({self.period_start.isoformat()} s.d. {end})"
+
+
+def aid_history(session: Session, person_ids: list[int]) -> dict[int, list[AidEntry]]:
+    """Every enrolment of each person or their household, with the last handover (one query)."""
+    if not person_ids:
+        return {}
+    person = Person.__table__
+    last_handover = (
+        sa.select(
+            DistributionRecipient.enrollment_id, sa.func.max(Handover.received_at).label("at")
+        )
+        .join(Handover, Handover.recipient_id == DistributionRecipient.id)
+        .group_by(DistributionRecipient.enrollment_id)
+        .subquery()
+    )
+    query = (
+        sa.select(
+            person.c.id.label("pid"),
+            Enrollment,
+            AidProgram.code,
+            AidProgram.name,
+            Kelurahan.name.label("kelurahan"),
+            last_handover.c.at,
+        )
+        .join(
+            Enrollment,
+            sa.or_(
+                Enrollment.person_id == person.c.id,
+                sa.and_(
+                    Enrollment.household_id.is_not(None),
+                    Enrollment.household_id == person.c.household_id,
+                ),
+            ),
+        )
+        .join(AidProgram, AidProgram.id == Enrollment.program_id)
+        .join(Kelurahan, Kelurahan.id == Enrollment.kelurahan_id)
+        .outerjoin(last_handover, last_handover.c.enrollment_id == Enrollment.id)
+        .where(person.c.id.in_(person_ids))
+        .order_by(Enrollment.period_start.desc(), Enrollment.id.desc())
+    )
+    found: dict[int, list[AidEntry]] = defaultdict(list)
+    for pid, enrollment, code, name, kelurahan, handed in session.execute(query):
+        found[pid].append(
+            AidEntry(
+                code,
+                name,
+                kelurahan,
+                enrollment.period_start,
+                enrollment.period_end,
+                enrollment.status,
+                handed,
+                enrollment.person_id is None,
+            )
+        )
+    return dict(found)
+
+
+def _enrolled_households() -> sa.Subquery:
+    """Active enrolments with the household they benefit (their own, or the person's)."""
+    person = Person.__table__
+    return (
+        sa.select(
+            Enrollment.id,
+            Enrollment.program_id,
+            Enrollment.kelurahan_id,
+            sa.func.coalesce(Enrollment.household_id, person.c.household_id).label("hk"),
+        )
+        .outerjoin(person, person.c.id == Enrollment.person_id)
+        .where(Enrollment.status.in_(ENROLLED))
+        .subquery()
+    )
+
+
+def exclusive_pairs(session: Session, user: User) -> list[sa.Row]:
+    """Households enrolled now in two programs an admin set as mutually exclusive."""
+    first, second = _enrolled_households().alias("e1"), _enrolled_households().alias("e2")
+    p1, p2 = AidProgram.__table__.alias("p1"), AidProgram.__table__.alias("p2")
+    pair = ProgramExclusion.__table__
+    kelurahan = Kelurahan.__table__
+    query = (
+        sa.select(
+            Household.id,
+            Household.kk_number,
+            kelurahan.c.name.label("kelurahan"),
+            p1.c.code.label("program_a"),
+            p2.c.code.label("program_b"),
+        )
+        .select_from(first)
+        .join(second, sa.and_(second.c.hk == first.c.hk, second.c.id != first.c.id))
+        .join(p1, p1.c.id == first.c.program_id)
+        .join(p2, p2.c.id == second.c.program_id)
+        .join(pair, sa.and_(pair.c.code_a == p1.c.code, pair.c.code_b == p2.c.code))
+        .join(Household, Household.id == first.c.hk)
+        .join(kelurahan, kelurahan.c.id == Household.kelurahan_id)
+        .where(visible_to(Household, user))
+        .distinct()
+        .order_by(kelurahan.c.name, Household.kk_number, p1.c.code, p2.c.code)
+    )
+    return list(session.execute(query))
+
+
+def _visible_kelurahan_ids(user: User) -> sa.Select:
+    return visible_kelurahans(user).with_only_columns(Kelurahan.id)
+
+
+def cross_kelurahan(session: Session, user: User) -> list[sa.Row]:
+    """NIKs enrolled now in two kelurahan, or listed in recipient lists of two kelurahan."""
+    person = Person.__table__
+    mine = _visible_kelurahan_ids(user)
+    active = Enrollment.status.in_(ENROLLED)
+    # (person, kelurahan enrolling them): their own enrolments and their household's.
+    benefit = sa.union_all(
+        sa.select(Enrollment.person_id.label("pid"), Enrollment.kelurahan_id.label("kid")).where(
+            active, Enrollment.person_id.is_not(None)
+        ),
+        sa.select(person.c.id, Enrollment.kelurahan_id)
+        .join(person, person.c.household_id == Enrollment.household_id)
+        .where(active, Enrollment.household_id.is_not(None)),
+    ).subquery()
+    counted = (
+        sa.select(benefit.c.pid, sa.func.count(sa.distinct(benefit.c.kid)).label("places"))
+        .group_by(benefit.c.pid)
+        .having(
+            sa.func.count(sa.distinct(benefit.c.kid)) > 1,
+            sa.func.sum(sa.case((benefit.c.kid.in_(mine), 1), else_=0)) > 0,
+        )
+        .subquery()
+    )
+    enrolled = (
+        sa.select(
+            person.c.nik,
+            person.c.name,
+            counted.c.places,
+            sa.literal("kepesertaan").label("source"),
+        )
+        .join(counted, counted.c.pid == person.c.id)
+        .where(person.c.nik.is_not(None))
+    )
+    row = SandingRow.__table__
+    listed = (
+        sa.select(
+            row.c.nik,
+            sa.func.min(row.c.name),
+            sa.func.count(sa.distinct(row.c.kelurahan_id)),
+            sa.literal("daftar penerima"),
+        )
+        .join(Refresh, Refresh.id == row.c.refresh_id)
+        .where(row.c.nik.is_not(None), row.c.status != RowStatus.GANDA, Refresh.status != "usang")
+        .group_by(row.c.nik)
+        .having(
+            sa.func.count(sa.distinct(row.c.kelurahan_id)) > 1,
+            sa.func.sum(sa.case((row.c.kelurahan_id.in_(mine), 1), else_=0)) > 0,
+        )
+    )
+    return list(session.execute(sa.union_all(enrolled, listed).order_by("nik")))
+
+
+def double_dipping_count(session: Session, user: User) -> int:
+    """Households in exclusive programs plus NIKs in two kelurahan, for the dashboard."""
+    return len(exclusive_pairs(session, user)) + len(cross_kelurahan(session, user))

@@ -1,0 +1,227 @@
+"""One status and an Indonesian reason per list row, decided set-based in SQL.
+
+Each step updates only rows that have no status yet, so the first that applies wins:
+unreadable, twice in the list, deceased, moved, another kelurahan or city, name differs,
+KK differs, already in an excluding program, fails the program's criteria, valid. Rows
+whose NIK no resident has get candidates (nutera/sanding/candidates.py).
+"""
+
+from datetime import date
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from nutera.models import (
+    ENROLLED,
+    AidProgram,
+    Enrollment,
+    Household,
+    Kelurahan,
+    Person,
+    PersonStatus,
+    ProgramExclusion,
+    Review,
+    RowStatus,
+    SandingRow,
+)
+from nutera.sanding import criteria, names
+from nutera.sanding.thresholds import Thresholds
+
+ROW = SandingRow.__table__
+PERSON = Person.__table__
+HOUSEHOLD = Household.__table__
+KELURAHAN = Kelurahan.__table__
+
+
+def _open(refresh_id: int) -> sa.ColumnElement[bool]:
+    return sa.and_(ROW.c.refresh_id == refresh_id, ROW.c.status.is_(None))
+
+
+def _matched(refresh_id: int) -> sa.ColumnElement[bool]:
+    return sa.and_(_open(refresh_id), ROW.c.person_id.is_not(None))
+
+
+def mark_duplicates(session: Session, refresh_id: int) -> int:
+    """Rows whose NIK an earlier row of the list already has."""
+    earlier = ROW.alias("earlier")
+    first = (
+        sa.select(sa.func.min(earlier.c.row_number))
+        .where(earlier.c.refresh_id == refresh_id, earlier.c.nik == ROW.c.nik)
+        .scalar_subquery()
+    )
+    exists = sa.exists().where(
+        earlier.c.refresh_id == refresh_id, earlier.c.nik == ROW.c.nik, earlier.c.id < ROW.c.id
+    )
+    return session.execute(
+        sa.update(ROW)
+        .where(_open(refresh_id), exists)
+        .values(
+            status=RowStatus.GANDA,
+            reason=sa.literal("NIK ini sudah ada di baris ")
+            + sa.cast(first, sa.String)
+            + sa.literal(" daftar ini."),
+        )
+    ).rowcount
+
+
+def match_by_nik(session: Session, refresh_id: int) -> int:
+    """Link rows to the resident with their NIK, anywhere in the deployment."""
+    return session.execute(
+        sa.update(ROW)
+        .where(_open(refresh_id), PERSON.c.nik == ROW.c.nik)
+        .values(person_id=PERSON.c.id)
+    ).rowcount
+
+
+def mark_gone(session: Session, refresh_id: int) -> None:
+    """Residents recorded as deceased or moved."""
+    for person_status, row_status, reason in (
+        (PersonStatus.MENINGGAL, RowStatus.MENINGGAL, "Tercatat meninggal di data penduduk."),
+        (PersonStatus.PINDAH, RowStatus.PINDAH, "Tercatat pindah di data penduduk."),
+    ):
+        session.execute(
+            sa.update(ROW)
+            .where(
+                _matched(refresh_id),
+                PERSON.c.id == ROW.c.person_id,
+                PERSON.c.status == person_status,
+            )
+            .values(status=row_status, reason=reason)
+        )
+
+
+def mark_elsewhere(session: Session, refresh_id: int, kelurahan: Kelurahan) -> None:
+    """Residents of another kelurahan of the city, or of another city."""
+    same_city = KELURAHAN.c.kota == kelurahan.kota
+    session.execute(
+        sa.update(ROW)
+        .where(
+            _matched(refresh_id),
+            PERSON.c.id == ROW.c.person_id,
+            PERSON.c.kelurahan_id != kelurahan.id,
+            KELURAHAN.c.id == PERSON.c.kelurahan_id,
+        )
+        .values(
+            status=sa.case(
+                (same_city, sa.literal(str(RowStatus.KELURAHAN_LAIN))),
+                else_=sa.literal(str(RowStatus.LUAR_KOTA)),
+            ),
+            reason=sa.case(
+                (
+                    same_city,
+                    sa.literal("Terdaftar sebagai warga Kelurahan ")
+                    + KELURAHAN.c.name
+                    + sa.literal(", bukan kelurahan ini."),
+                ),
+                else_=sa.literal("Terdaftar di ") + KELURAHAN.c.kota + sa.literal(", luar kota."),
+            ),
+        )
+    )
+
+
+def mark_name_differs(session: Session, refresh_id: int, thresholds: Thresholds) -> int:
+    """Rows whose name is not the resident's, after normalising both (one query)."""
+    pairs = session.execute(
+        sa.select(ROW.c.id, ROW.c.name, PERSON.c.name)
+        .join(PERSON, PERSON.c.id == ROW.c.person_id)
+        .where(_matched(refresh_id), ROW.c.identity_confirmed.is_(False))
+    )
+    differing = []
+    for row_id, listed, registered in pairs:
+        if listed == registered:
+            continue
+        alike = names.score(listed, registered)
+        if alike < thresholds.name_match:
+            differing.append(
+                {
+                    "id": row_id,
+                    "status": RowStatus.NAMA_BERBEDA,
+                    "review": Review.ANTRE,
+                    "best_score": alike,
+                    "reason": f"Nama di data penduduk: {registered} (kemiripan {alike}).",
+                }
+            )
+    if differing:
+        session.execute(sa.update(SandingRow), differing)
+    return len(differing)
+
+
+def mark_kk_differs(session: Session, refresh_id: int) -> None:
+    """Rows whose KK number is not the resident's household's."""
+    session.execute(
+        sa.update(ROW)
+        .where(
+            _matched(refresh_id),
+            ROW.c.kk.is_not(None),
+            ROW.c.identity_confirmed.is_(False),
+            PERSON.c.id == ROW.c.person_id,
+            HOUSEHOLD.c.id == PERSON.c.household_id,
+            HOUSEHOLD.c.kk_number != ROW.c.kk,
+        )
+        .values(
+            status=RowStatus.KK_BERBEDA,
+            review=Review.ANTRE,
+            reason=sa.literal("KK di data penduduk berakhiran ")
+            + sa.func.substr(HOUSEHOLD.c.kk_number, 13, 4)
+            + sa.literal(", di daftar berakhiran ")
+            + sa.func.substr(ROW.c.kk, 13, 4)
+            + sa.literal("."),
+        )
+    )
+
+
+def mark_excluded(session: Session, refresh_id: int) -> None:
+    """Residents (or their households) enrolled now in a program that excludes the list's."""
+    enrollment, program = Enrollment.__table__, AidProgram.__table__
+    pair = ProgramExclusion.__table__
+    listed_a = ROW.c.programs.like(sa.literal("%,") + pair.c.code_b + sa.literal(",%"))
+    listed_b = ROW.c.programs.like(sa.literal("%,") + pair.c.code_a + sa.literal(",%"))
+    excludes = sa.or_(
+        sa.and_(pair.c.code_a == program.c.code, listed_a),
+        sa.and_(pair.c.code_b == program.c.code, listed_b),
+    )
+    for beneficiary in (
+        enrollment.c.person_id == ROW.c.person_id,
+        sa.and_(
+            PERSON.c.id == ROW.c.person_id, enrollment.c.household_id == PERSON.c.household_id
+        ),
+    ):
+        query = (
+            sa.update(ROW)
+            .where(
+                _matched(refresh_id),
+                beneficiary,
+                enrollment.c.status.in_(ENROLLED),
+                program.c.id == enrollment.c.program_id,
+                excludes,
+            )
+            .values(
+                status=RowStatus.PROGRAM_EKSKLUSIF,
+                reason=sa.literal("Sudah menerima ")
+                + program.c.code
+                + sa.literal(", yang tidak boleh bersamaan dengan program daftar ini."),
+            )
+        )
+        session.execute(query)
+
+
+def mark_valid(session: Session, refresh_id: int) -> None:
+    """Every matched row left: valid."""
+    session.execute(
+        sa.update(ROW)
+        .where(_matched(refresh_id))
+        .values(status=RowStatus.VALID, reason="Cocok dengan data penduduk.")
+    )
+
+
+def classify_matched(
+    session: Session, refresh_id: int, kelurahan: Kelurahan, thresholds: Thresholds, today: date
+) -> None:
+    """Statuses of the rows linked to a resident and not yet judged."""
+    mark_gone(session, refresh_id)
+    mark_elsewhere(session, refresh_id, kelurahan)
+    mark_name_differs(session, refresh_id, thresholds)
+    mark_kk_differs(session, refresh_id)
+    mark_excluded(session, refresh_id)
+    criteria.mark_failing(session, refresh_id, kelurahan.id, today)
+    mark_valid(session, refresh_id)
