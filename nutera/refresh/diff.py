@@ -304,9 +304,19 @@ def conflict_filter(field: str, since) -> sa.ColumnElement[bool]:
     return sa.and_(person_field_changed(field), verified_since(PERSON.c.verified_at, since))
 
 
-def preview_counts(session: Session, refresh: Refresh) -> dict:
-    """Every figure the preview page shows first, computed with a few aggregate queries."""
+def preview_counts(session: Session, refresh: Refresh, unchanged: dict | None = None) -> dict:
+    """Every figure the preview page shows first, computed with a few aggregate queries.
+
+    unchanged: for an incremental import, the file's rows and how many of them were left
+    unstaged as unchanged (kept from the last analysis when not given)."""
     rid = refresh.id
+    if unchanged is None:
+        previous = refresh.counts or {}
+        unchanged = (
+            {"rows": previous["rows"], "unchanged": previous["unchanged"]}
+            if previous.get("unchanged") is not None
+            else {}
+        )
     since = last_refresh_at(session, refresh.kelurahan_id, before=refresh)
     # One pass over the rows counts them, and every field change and conflict of the
     # accepted rows that match a person.
@@ -351,10 +361,11 @@ def preview_counts(session: Session, refresh: Refresh) -> dict:
         for program in _program_rows(session, refresh):
             added += _count(session, enrollments_to_add(refresh, program))
             ended += _count(session, enrollments_to_end(refresh, program, is_postgres(session)))
+    rows = unchanged.get("rows", totals[0])
     counts = {
-        "rows": totals[0],
+        "rows": rows,
         "rejected": totals[1],
-        "valid": totals[0] - totals[1],
+        "valid": rows - totals[1],
         "persons_new": totals[2],
         "persons_changed": person_changed,
         "fields": {f: person_counts[f] for f in PERSON_FIELDS},
@@ -371,6 +382,8 @@ def preview_counts(session: Session, refresh: Refresh) -> dict:
         + _count(session, _same_name_groups(refresh, sa.literal(1)))
         + (_count(session, same_nik_other_name(refresh)) if totals[3] else 0),
     }
+    if unchanged:
+        counts["unchanged"] = unchanged["unchanged"]
     counts["no_change"] = not any(
         counts[k]
         for k in (

@@ -1,0 +1,294 @@
+"""A re-import that costs what changed: per-row digests against the source's last commit.
+
+Staging records, for every accepted row, a 64-bit digest of its mapped cells with its NIK and
+KK (refresh_digest). The next file of the same source is read once to digest each row
+(no checks); a family (KK) with a changed, new or vanished row is staged in full and goes
+through the usual checks, diff and commit, while a family whose every row is byte-for-byte
+the row last committed is not staged at all: the registry already holds what it says.
+
+Whole families, not single rows: the household's address and RT come from its first row,
+household programs from any of its rows, and residents missing from the file are looked for
+within its KKs. The full path is taken instead when there is nothing comparable: no earlier
+commit of the source with digests, another mapping or check context (RTs, programs), a
+revert in the kelurahan since (it deleted records unchanged rows would stand for), a file
+said to hold every resident (absence is decided over the whole file), or a file where much
+changed (reading it twice would cost more than staging it).
+"""
+
+import hashlib
+import json
+from array import array
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import sqlalchemy as sa
+import xxhash
+from sqlalchemy.orm import Session
+
+from nutera.models import Household, Refresh, RefreshDigest
+from nutera.refresh import reader, rows
+from nutera.refresh.states import RefreshStatus
+from nutera.refresh.validate import RowContext
+
+# A file where more rows than this share changed is staged in full.
+MAX_CHANGED_SHARE = 0.2
+_row_hash = xxhash.xxh3_64_intdigest
+
+
+def row_digests(lines: list[str]) -> list[int]:
+    """The 64-bit digest of each row text (ContentDigest.add_rows's answer)."""
+    return [_row_hash(line.encode("utf-8", "surrogatepass")) for line in lines]
+
+
+def context_key(ctx: RowContext, mapping: dict[str, str], date_order: str) -> str:
+    """What a row's checks depend on beside its cells: the same key, the same answer."""
+    payload = json.dumps(
+        [sorted(ctx.rts.items()), sorted(ctx.programs), mapping, date_order],
+        sort_keys=True,
+        default=str,
+    )
+    return hashlib.sha256(payload.encode()).hexdigest()
+
+
+def kk_key(cell) -> str:
+    """A KK cell as a family key (the text staging would check)."""
+    return cell.strip() if isinstance(cell, str) else reader.cell_text(cell)
+
+
+@dataclass
+class Collected:
+    """Digest, NIK and KK of every accepted row staged, as they go into refresh_digest."""
+
+    digests: array = field(default_factory=lambda: array("Q"))
+    niks: array = field(default_factory=lambda: array("Q"))
+    kks: array = field(default_factory=lambda: array("Q"))
+
+    def add(self, digest: int, nik: str, kk: str) -> None:
+        self.digests.append(digest)
+        self.niks.append(int(nik))
+        self.kks.append(int(kk))
+
+
+@dataclass
+class Plan:
+    """Which families of the new file to stage, and what the unchanged ones carry over."""
+
+    previous: Refresh
+    date_order: str
+    touched: set[str]  # KK keys whose rows are staged
+    carried: Collected  # unchanged rows of untouched families
+    gone_kks: array  # KKs of the previous file with no row in this one
+    content_hash: str
+    rows: int  # data rows of the file
+    changed: int  # rows with no identical row in the previous file
+
+
+def _arrays(store: RefreshDigest) -> Collected:
+    collected = Collected()
+    collected.digests.frombytes(store.digests)
+    collected.niks.frombytes(store.niks)
+    collected.kks.frombytes(store.kks)
+    return collected
+
+
+def _comparable(session: Session, refresh: Refresh, ctx: RowContext):
+    """The source's last commit and its digests, when this file may be compared with them."""
+    if refresh.complete:
+        return None
+    previous = session.scalar(
+        sa.select(Refresh)
+        .where(
+            Refresh.kelurahan_id == refresh.kelurahan_id,
+            Refresh.source == refresh.source,
+            Refresh.status == RefreshStatus.DITERAPKAN,
+            Refresh.id != refresh.id,
+        )
+        .order_by(Refresh.committed_at.desc())
+        .limit(1)
+    )
+    if previous is None or previous.mapping != refresh.mapping:
+        return None
+    reverted_since = session.scalar(
+        sa.select(sa.func.count(Refresh.id)).where(
+            Refresh.kelurahan_id == refresh.kelurahan_id,
+            Refresh.reverted_at.is_not(None),
+            Refresh.reverted_at > previous.committed_at,
+        )
+    )
+    if reverted_since:
+        return None
+    store = session.get(RefreshDigest, previous.id)
+    order = ((previous.counts or {}).get("date_rule") or {}).get("used")
+    if store is None or not order or store.context != context_key(ctx, refresh.mapping, order):
+        return None
+    return previous, store, order
+
+
+def plan(session: Session, refresh: Refresh, ctx: RowContext, info) -> Plan | None:
+    """Read the file once, digesting each row; None when it should be staged in full."""
+    found = _comparable(session, refresh, ctx)
+    if found is None:
+        return None
+    previous, store, order = found
+    old = _arrays(store)
+    old_set = set(old.digests)
+    seen: set[int] = set()
+    touched: set[str] = set()
+    content = reader.ContentDigest(refresh.mapping)
+    count = changed = 0
+    with rows.rare_garbage_collection():
+        for _, columns, _, chunk in rows.data_chunks(
+            Path(refresh.stored_path), info, refresh.mapping, rows.CHUNK
+        ):
+            i_kk = columns.get("kk")
+            for cells, digest in zip(
+                chunk, row_digests(content.add_rows(columns, chunk)), strict=True
+            ):
+                before = len(seen)
+                seen.add(digest)
+                # A new or changed row, or the repeat of a row (staged: the repeat is refused).
+                if digest not in old_set or len(seen) == before:
+                    changed += 1
+                    touched.add(
+                        kk_key(cells[i_kk]) if i_kk is not None and i_kk < len(cells) else ""
+                    )
+            count += len(chunk)
+    if count == 0 or changed > MAX_CHANGED_SHARE * count:
+        return None
+    # A row of the previous file with no identical row now: its family is staged again (a
+    # resident who left is missed within the KK), or is gone from the file altogether.
+    touched.update(
+        f"{kk:016d}" for digest, kk in zip(old.digests, old.kks, strict=True) if digest not in seen
+    )
+    touched_numbers = {int(k) for k in touched if k.isdigit()}
+    carried = Collected()
+    for digest, nik, kk in zip(old.digests, old.niks, old.kks, strict=True):
+        if kk not in touched_numbers:
+            carried.digests.append(digest)
+            carried.niks.append(nik)
+            carried.kks.append(kk)
+    return Plan(
+        previous=previous,
+        date_order=order,
+        touched=touched,
+        carried=carried,
+        gone_kks=array("Q"),
+        content_hash=content.hexdigest(),
+        rows=count,
+        changed=changed,
+    )
+
+
+def save(
+    session: Session,
+    refresh: Refresh,
+    context: str,
+    staged: Collected,
+    found: Plan | None,
+) -> None:
+    """Record this refresh's digests: the rows it staged and, incrementally, those carried."""
+    session.execute(sa.delete(RefreshDigest).where(RefreshDigest.refresh_id == refresh.id))
+    digests, niks, kks = staged.digests, staged.niks, staged.kks
+    gone = array("Q")
+    if found is not None:
+        staged_kks = set(kks)
+        gone = array("Q", sorted({int(k) for k in found.touched if k.isdigit()} - staged_kks))
+        digests = found.carried.digests + digests
+        niks = found.carried.niks + niks
+        kks = found.carried.kks + kks
+    session.add(
+        RefreshDigest(
+            refresh_id=refresh.id,
+            previous_id=found.previous.id if found is not None else None,
+            context=context,
+            rows=len(digests),
+            digests=digests.tobytes(),
+            niks=niks.tobytes(),
+            kks=kks.tobytes(),
+            gone_kks=gone.tobytes(),
+        )
+    )
+    session.flush()
+
+
+def drop_niks(session: Session, refresh: Refresh, niks: list[str]) -> None:
+    """Forget the digests of rows left out of the commit (skipped, or refused after staging):
+    the next file's copy of them is staged again."""
+    store = session.get(RefreshDigest, refresh.id)
+    if store is None or not niks:
+        return
+    dropped = {int(n) for n in niks if n and n.isdigit()}
+    kept = Collected()
+    old = _arrays(store)
+    for digest, nik, kk in zip(old.digests, old.niks, old.kks, strict=True):
+        if nik not in dropped:
+            kept.digests.append(digest)
+            kept.niks.append(nik)
+            kept.kks.append(kk)
+    store.digests, store.niks, store.kks = (
+        kept.digests.tobytes(),
+        kept.niks.tobytes(),
+        kept.kks.tobytes(),
+    )
+    store.rows = len(kept.digests)
+
+
+def forget_others(session: Session, refresh: Refresh) -> None:
+    """Only the source's last commit is compared with: older digests of it go."""
+    others = sa.select(Refresh.id).where(
+        Refresh.kelurahan_id == refresh.kelurahan_id,
+        Refresh.source == refresh.source,
+        Refresh.id != refresh.id,
+    )
+    session.execute(sa.delete(RefreshDigest).where(RefreshDigest.refresh_id.in_(others)))
+
+
+def gone_kks(session: Session, refresh: Refresh) -> tuple[int | None, list[str]]:
+    """(previous refresh, KKs it carried that this file has no row of), incremental only."""
+    row = session.execute(
+        sa.select(RefreshDigest.previous_id, RefreshDigest.gone_kks).where(
+            RefreshDigest.refresh_id == refresh.id
+        )
+    ).one_or_none()
+    if row is None or row.previous_id is None:
+        return None, []
+    gone = array("Q")
+    gone.frombytes(row.gone_kks or b"")
+    return row.previous_id, [f"{kk:016d}" for kk in gone]
+
+
+def confirm_unchanged(session: Session, refresh: Refresh, now) -> None:
+    """Confirm the households of the families an incremental import did not stage: they
+    are in the file as the source's last commit confirmed them (staged ones are confirmed
+    with the commit's rows)."""
+    previous_id, gone = gone_kks(session, refresh)
+    previous = session.get(Refresh, previous_id) if previous_id is not None else None
+    if previous is None:
+        return
+    stamp = previous.records_stamped_at or previous.committed_at
+    confirmed = Household.refresh_confirmed_at
+    mine = Household.kelurahan_id == refresh.kelurahan_id
+    session.execute(
+        sa.update(Household)
+        .where(mine, confirmed == sa.literal(stamp, confirmed.type))
+        # updated_at kept: revert tells records changed since the commit by it.
+        .values(refresh_confirmed_at=now, updated_at=Household.updated_at)
+        .execution_options(synchronize_session=False)
+    )
+    for start in range(0, len(gone), 500):  # families no longer in the file: not confirmed
+        session.execute(
+            sa.update(Household)
+            .where(
+                mine,
+                Household.kk_number.in_(gone[start : start + 500]),
+                confirmed == sa.literal(now, confirmed.type),
+            )
+            .values(refresh_confirmed_at=stamp, updated_at=Household.updated_at)
+            .execution_options(synchronize_session=False)
+        )
+
+
+def after_commit(session: Session, refresh: Refresh, left_out_niks: list[str]) -> None:
+    """Keep the digests of what the commit wrote, and only the source's latest ones."""
+    drop_niks(session, refresh, left_out_niks)
+    forget_others(session, refresh)
