@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from nutera.audit import Actor
 from nutera.extensions import db
 from nutera.models import Enrollment, Household, Person, Refresh, RefreshDigest, RefreshRow
-from nutera.refresh import commit, details, revert, staging
+from nutera.refresh import commit, details, revert, services, staging
 from tests import factories
 from tests.factories_refresh import make_sample_kelurahan, write_csv
 from tests.test_api import api  # noqa: F401 (the API client fixture)
@@ -50,11 +50,27 @@ def city(families: int = FAMILIES) -> list[list[str]]:
     return rows
 
 
-def imported(kelurahan, rows, path, source="DTKS Kemensos"):
-    refresh = staging.create_refresh(db.session, kelurahan.id, None, source, path, path.name)
-    staging.analyse(db.session, refresh)
-    db.session.commit()
-    return refresh
+@pytest.fixture(params=["upload", "analysis"])
+def imported(request):
+    """Upload and analyse a file: through the upload (which reads the file once for both
+    the re-saved check and the comparison, keeping the changed families' rows), or with
+    the comparison left to the analysis."""
+
+    def run(kelurahan, rows, path, source="DTKS Kemensos"):
+        if request.param == "upload":
+            refresh, same = services.open_upload(
+                db.session, kelurahan.id, None, source, path, path.name
+            )
+            assert same is None
+        else:
+            refresh = staging.create_refresh(
+                db.session, kelurahan.id, None, source, path, path.name
+            )
+        staging.analyse(db.session, refresh)
+        db.session.commit()
+        return refresh
+
+    return run
 
 
 def apply(refresh):
@@ -81,13 +97,15 @@ def registry():
     ).all()
 
 
-def first_import(kelurahan, tmp_path, rows=None):
+def first_import(imported, kelurahan, tmp_path, rows=None):
     rows = rows or city()
     return apply(imported(kelurahan, rows, write_csv(tmp_path / "week1.csv", rows))), rows
 
 
-def test_one_changed_cell_among_unchanged_rows_is_found_by_its_row_digest(kelurahan, tmp_path):
-    first, rows = first_import(kelurahan, tmp_path)
+def test_one_changed_cell_among_unchanged_rows_is_found_by_its_row_digest(
+    imported, kelurahan, tmp_path
+):
+    first, rows = first_import(imported, kelurahan, tmp_path)
     assert db.session.get(RefreshDigest, first.id).rows == FAMILIES * MEMBERS
     # Same NIKs, KKs, row count and order: only the name of family 2's second member.
     rows[7][2] = "WARGA DUA BERGANTI NAMA"
@@ -112,10 +130,12 @@ def test_one_changed_cell_among_unchanged_rows_is_found_by_its_row_digest(kelura
     assert db.session.get(RefreshDigest, first.id) is None
 
 
-def test_a_household_program_stays_while_another_member_still_lists_it(kelurahan, tmp_path):
+def test_a_household_program_stays_while_another_member_still_lists_it(
+    imported, kelurahan, tmp_path
+):
     rows = city()
     rows[2][8] = "PKH"  # family 0 lists PKH on every row
-    first_import(kelurahan, tmp_path, rows)
+    first_import(imported, kelurahan, tmp_path, rows)
     rows[2][8] = ""  # one member's row drops it; the head's row still lists it
     rows[5][8] = "BST"  # family 1 gets BST through its last member only
     second = imported(kelurahan, rows, write_csv(tmp_path / "week2.csv", rows))
@@ -127,8 +147,10 @@ def test_a_household_program_stays_while_another_member_still_lists_it(kelurahan
     assert len(active) == 2
 
 
-def test_a_resident_missing_from_an_unchanged_family_is_listed_absent(kelurahan, tmp_path):
-    first_import(kelurahan, tmp_path)
+def test_a_resident_missing_from_an_unchanged_family_is_listed_absent(
+    imported, kelurahan, tmp_path
+):
+    first_import(imported, kelurahan, tmp_path)
     rows = city()
     gone = rows.pop(4)  # family 1's second member, the rest of the family unchanged
     second = imported(kelurahan, rows, write_csv(tmp_path / "week2.csv", rows))
@@ -137,8 +159,8 @@ def test_a_resident_missing_from_an_unchanged_family_is_listed_absent(kelurahan,
     assert absent.total == 1 and absent.rows[0]["name"] == gone[2]
 
 
-def test_a_nik_repeating_an_unchanged_row_is_refused(kelurahan, tmp_path):
-    first_import(kelurahan, tmp_path)
+def test_a_nik_repeating_an_unchanged_row_is_refused(imported, kelurahan, tmp_path):
+    first_import(imported, kelurahan, tmp_path)
     rows = city()
     copy = list(rows[0])
     copy[1] = factories.make_kk(serial=8300)
@@ -150,8 +172,10 @@ def test_a_nik_repeating_an_unchanged_row_is_refused(kelurahan, tmp_path):
     assert "NIK yang sama sudah ada" in refused.error
 
 
-def test_revert_after_an_incremental_commit_restores_the_week_before(kelurahan, tmp_path):
-    first, rows = first_import(kelurahan, tmp_path)
+def test_revert_after_an_incremental_commit_restores_the_week_before(
+    imported, kelurahan, tmp_path
+):
+    first, rows = first_import(imported, kelurahan, tmp_path)
     before = registry()
     rows[0][2] = "KEPALA BERGANTI"
     rows[0][5] = "Jl. Pindah 9"
@@ -182,8 +206,8 @@ def test_revert_after_an_incremental_commit_restores_the_week_before(kelurahan, 
     assert "unchanged" not in third.counts and third.counts["persons_new"] == 1
 
 
-def test_a_row_staff_corrected_since_stays_when_the_file_repeats_it(kelurahan, tmp_path):
-    _, rows = first_import(kelurahan, tmp_path)
+def test_a_row_staff_corrected_since_stays_when_the_file_repeats_it(imported, kelurahan, tmp_path):
+    _, rows = first_import(imported, kelurahan, tmp_path)
     person = db.session.scalar(sa.select(Person).where(Person.nik == rows[3][0]))
     person.name = "NAMA DIPERBAIKI PETUGAS"
     db.session.commit()
@@ -193,8 +217,38 @@ def test_a_row_staff_corrected_since_stays_when_the_file_repeats_it(kelurahan, t
     assert db.session.get(Person, person.id).name == "NAMA DIPERBAIKI PETUGAS"
 
 
-def test_a_file_where_much_changed_is_staged_in_full(kelurahan, tmp_path):
-    _, rows = first_import(kelurahan, tmp_path)
+def test_a_family_split_across_the_file_is_staged_whole(imported, kelurahan, tmp_path):
+    rows = city()
+    rows.append(rows.pop(0))  # family 0's head comes last, apart from its members
+    _, rows = first_import(imported, kelurahan, tmp_path, rows)
+    rows[0][2] = "ANGGOTA BERGANTI"  # a member of family 0 (its head still comes last)
+    second = imported(kelurahan, rows, write_csv(tmp_path / "week2.csv", rows))
+    assert sorted(r.row_number for r in staged_rows(second)) == [1, 2, len(rows)]
+    assert second.counts["persons_changed"] == 1 and second.counts["absent"] == 0
+    assert second.counts["enrollments_ended"] == 0
+
+
+def test_an_upload_read_once_is_analysed_without_reading_the_file_again(kelurahan, tmp_path):
+    rows = city()
+    path = write_csv(tmp_path / "week1.csv", rows)
+    first, _ = services.open_upload(db.session, kelurahan.id, None, "DTKS", path, path.name)
+    staging.analyse(db.session, first)
+    apply(first)
+    rows[10][2] = "WARGA TIGA BERGANTI"
+    path = write_csv(tmp_path / "week2.csv", rows)
+    second, _ = services.open_upload(db.session, kelurahan.id, None, "DTKS", path, path.name)
+    db.session.commit()
+    path.unlink()  # the changed family's rows were kept by the upload's read
+    staging.analyse(db.session, second)
+    assert second.counts["persons_changed"] == 1 and second.counts["unchanged"] == 15
+    apply(second)
+    assert db.session.scalar(sa.select(Person.name).where(Person.nik == rows[10][0])) == (
+        "WARGA TIGA BERGANTI"
+    )
+
+
+def test_a_file_where_much_changed_is_staged_in_full(imported, kelurahan, tmp_path):
+    _, rows = first_import(imported, kelurahan, tmp_path)
     for row in rows[: MEMBERS * 3]:
         row[5] = "Jl. Semua Pindah"
     second = imported(kelurahan, rows, write_csv(tmp_path / "week2.csv", rows))

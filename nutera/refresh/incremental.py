@@ -70,17 +70,68 @@ class Collected:
 
 
 @dataclass
+class Scan:
+    """One read of a new file against the digests of the source's last commit."""
+
+    previous_id: int
+    context: str
+    content_hash: str
+    rows: int  # data rows of the file
+    changed: int  # rows with no identical row in the previous file (or repeated in this one)
+    touched: set[str]  # KK keys of the families to stage
+    # The touched families' rows, (sheet index, row numbers, rows of cells) in file order,
+    # when the read caught every one of their rows; None: read the file again for them.
+    buffered: list[tuple[int, list[int], list[list]]] | None
+
+    def as_json(self) -> dict:
+        return {
+            "previous_id": self.previous_id,
+            "context": self.context,
+            "content_hash": self.content_hash,
+            "rows": self.rows,
+            "changed": self.changed,
+            "touched": sorted(self.touched),
+            "buffered": self.buffered,
+        }
+
+    @classmethod
+    def from_json(cls, data: dict) -> "Scan":
+        buffered = data["buffered"]
+        return cls(
+            previous_id=data["previous_id"],
+            context=data["context"],
+            content_hash=data["content_hash"],
+            rows=data["rows"],
+            changed=data["changed"],
+            touched=set(data["touched"]),
+            buffered=[tuple(part) for part in buffered] if buffered is not None else None,
+        )
+
+
+@dataclass
 class Plan:
     """Which families of the new file to stage, and what the unchanged ones carry over."""
 
     previous: Refresh
     date_order: str
-    touched: set[str]  # KK keys whose rows are staged
+    scan: Scan
     carried: Collected  # unchanged rows of untouched families
-    gone_kks: array  # KKs of the previous file with no row in this one
-    content_hash: str
-    rows: int  # data rows of the file
-    changed: int  # rows with no identical row in the previous file
+
+    @property
+    def touched(self) -> set[str]:
+        return self.scan.touched
+
+    @property
+    def rows(self) -> int:
+        return self.scan.rows
+
+    @property
+    def changed(self) -> int:
+        return self.scan.changed
+
+    @property
+    def content_hash(self) -> str:
+        return self.scan.content_hash
 
 
 def _arrays(store: RefreshDigest) -> Collected:
@@ -91,21 +142,19 @@ def _arrays(store: RefreshDigest) -> Collected:
     return collected
 
 
-def _comparable(session: Session, refresh: Refresh, ctx: RowContext):
-    """The source's last commit and its digests, when this file may be compared with them."""
+def comparable(session: Session, refresh: Refresh, ctx: RowContext):
+    """(last commit of the source, its digests, its date order) when this file may be
+    compared with them, else None."""
     if refresh.complete:
         return None
-    previous = session.scalar(
-        sa.select(Refresh)
-        .where(
-            Refresh.kelurahan_id == refresh.kelurahan_id,
-            Refresh.source == refresh.source,
-            Refresh.status == RefreshStatus.DITERAPKAN,
-            Refresh.id != refresh.id,
-        )
-        .order_by(Refresh.committed_at.desc())
-        .limit(1)
+    query = sa.select(Refresh).where(
+        Refresh.kelurahan_id == refresh.kelurahan_id,
+        Refresh.source == refresh.source,
+        Refresh.status == RefreshStatus.DITERAPKAN,
     )
+    if refresh.id is not None:  # (an upload not saved yet has none)
+        query = query.where(Refresh.id != refresh.id)
+    previous = session.scalar(query.order_by(Refresh.committed_at.desc()).limit(1))
     if previous is None or previous.mapping != refresh.mapping:
         return None
     reverted_since = session.scalar(
@@ -124,59 +173,138 @@ def _comparable(session: Session, refresh: Refresh, ctx: RowContext):
     return previous, store, order
 
 
-def plan(session: Session, refresh: Refresh, ctx: RowContext, info) -> Plan | None:
-    """Read the file once, digesting each row; None when it should be staged in full."""
-    found = _comparable(session, refresh, ctx)
-    if found is None:
-        return None
-    previous, store, order = found
+class _Families:
+    """Rows grouped in runs of one KK as they stream by; runs with a changed row are kept."""
+
+    def __init__(self, keep_cells: bool):
+        self.keep_cells = keep_cells
+        self.buffered: list[tuple[int, list[int], list[list]]] = []
+        self.kept: set[str] = set()  # KKs whose runs are buffered
+        self.passed: set[str] = set()  # KKs with a run not buffered
+        self.key: str | None = None
+        self.sheet = -1
+        self.numbers: list[int] = []
+        self.cells: list[list] = []
+        self.changed = False
+
+    def close(self) -> None:
+        if self.key is None:
+            return
+        if self.changed:
+            self.kept.add(self.key)
+            if self.keep_cells:
+                self.buffered.append((self.sheet, self.numbers, self.cells))
+        else:
+            self.passed.add(self.key)
+        self.key, self.numbers, self.cells, self.changed = None, [], [], False
+
+
+def scan(
+    path: str | Path,
+    info: reader.FileInfo,
+    mapping: dict[str, str],
+    previous_id: int,
+    context: str,
+    store: RefreshDigest,
+) -> Scan:
+    """Read the file once: its content digest, each row's digest against the previous
+    file's, and the rows of the families with a changed row."""
     old = _arrays(store)
     old_set = set(old.digests)
     seen: set[int] = set()
     touched: set[str] = set()
-    content = reader.ContentDigest(refresh.mapping)
+    families = _Families(keep_cells=info.kind == "csv")  # (all-text cells: kept as JSON)
+    content = reader.ContentDigest(mapping)
     count = changed = 0
+    sheets = {id(sheet): index for index, sheet in enumerate(info.sheets)}
     with rows.rare_garbage_collection():
-        for _, columns, _, chunk in rows.data_chunks(
-            Path(refresh.stored_path), info, refresh.mapping, rows.CHUNK
+        for sheet, columns, numbers, chunk in rows.data_chunks(
+            Path(path), info, mapping, rows.CHUNK
         ):
-            i_kk = columns.get("kk")
-            for cells, digest in zip(
-                chunk, row_digests(content.add_rows(columns, chunk)), strict=True
+            i_kk = columns.get("kk", 10**6)
+            sheet_index = sheets.get(id(sheet), 0)
+            for number, cells, digest in zip(
+                numbers, chunk, row_digests(content.add_rows(columns, chunk)), strict=True
             ):
+                key = kk_key(cells[i_kk]) if i_kk < len(cells) else ""
+                if key != families.key or sheet_index != families.sheet:
+                    families.close()
+                    families.key, families.sheet = key, sheet_index
+                families.numbers.append(number)
+                families.cells.append(cells)
                 before = len(seen)
                 seen.add(digest)
                 # A new or changed row, or the repeat of a row (staged: the repeat is refused).
                 if digest not in old_set or len(seen) == before:
                     changed += 1
-                    touched.add(
-                        kk_key(cells[i_kk]) if i_kk is not None and i_kk < len(cells) else ""
-                    )
+                    families.changed = True
+                    touched.add(key)
             count += len(chunk)
-    if count == 0 or changed > MAX_CHANGED_SHARE * count:
-        return None
+    families.close()
     # A row of the previous file with no identical row now: its family is staged again (a
     # resident who left is missed within the KK), or is gone from the file altogether.
     touched.update(
         f"{kk:016d}" for digest, kk in zip(old.digests, old.kks, strict=True) if digest not in seen
     )
-    touched_numbers = {int(k) for k in touched if k.isdigit()}
+    complete = families.keep_cells and not (touched & families.passed)
+    return Scan(
+        previous_id=previous_id,
+        context=context,
+        content_hash=content.hexdigest(),
+        rows=count,
+        changed=changed,
+        touched=touched,
+        buffered=families.buffered if complete else None,
+    )
+
+
+def save_scan(session: Session, refresh: Refresh, found: Scan) -> None:
+    """Keep an upload's scan for its analysis (one read of the file for both)."""
+    session.execute(sa.delete(RefreshDigest).where(RefreshDigest.refresh_id == refresh.id))
+    session.add(
+        RefreshDigest(
+            refresh_id=refresh.id,
+            previous_id=found.previous_id,
+            context="",
+            digests=b"",
+            niks=b"",
+            kks=b"",
+            scan=found.as_json(),
+        )
+    )
+    session.flush()
+
+
+def _saved_scan(session: Session, refresh: Refresh, previous_id: int, context: str):
+    saved = session.scalar(
+        sa.select(RefreshDigest.scan).where(RefreshDigest.refresh_id == refresh.id)
+    )
+    if not saved or saved["previous_id"] != previous_id or saved["context"] != context:
+        return None
+    return Scan.from_json(saved)
+
+
+def plan(session: Session, refresh: Refresh, ctx: RowContext, info) -> Plan | None:
+    """Which families to stage; None when the file should be staged in full."""
+    found = comparable(session, refresh, ctx)
+    if found is None:
+        return None
+    previous, store, order = found
+    context = store.context
+    scanned = _saved_scan(session, refresh, previous.id, context) or scan(
+        refresh.stored_path, info, refresh.mapping, previous.id, context, store
+    )
+    if scanned.rows == 0 or scanned.changed > MAX_CHANGED_SHARE * scanned.rows:
+        return None
+    touched_numbers = {int(k) for k in scanned.touched if k.isdigit()}
+    old = _arrays(store)
     carried = Collected()
     for digest, nik, kk in zip(old.digests, old.niks, old.kks, strict=True):
         if kk not in touched_numbers:
             carried.digests.append(digest)
             carried.niks.append(nik)
             carried.kks.append(kk)
-    return Plan(
-        previous=previous,
-        date_order=order,
-        touched=touched,
-        carried=carried,
-        gone_kks=array("Q"),
-        content_hash=content.hexdigest(),
-        rows=count,
-        changed=changed,
-    )
+    return Plan(previous=previous, date_order=order, scan=scanned, carried=carried)
 
 
 def save(
@@ -206,6 +334,7 @@ def save(
             niks=niks.tobytes(),
             kks=kks.tobytes(),
             gone_kks=gone.tobytes(),
+            scan=None,
         )
     )
     session.flush()

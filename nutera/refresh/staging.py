@@ -95,11 +95,28 @@ def identical_to_last(
 def content_identical_to_last(session: Session, refresh: Refresh) -> Refresh | None:
     """The last committed refresh of the source when it staged exactly the cells of this
     file under the same mapping (a re-saved copy): read once, nothing checked or staged."""
+    return read_upload(session, refresh)[0]
+
+
+def read_upload(
+    session: Session, refresh: Refresh
+) -> tuple[Refresh | None, incremental.Scan | None]:
+    """(the last committed refresh of the source when it staged exactly the cells of this
+    file under the same mapping, a re-saved copy; else None) and the scan of the file's rows
+    against that refresh's digests for the analysis, when comparable: one read, no checks."""
     last = last_committed(session, refresh.kelurahan_id, refresh.source)
     if last is None or not last.content_hash or last.mapping != refresh.mapping:
-        return None
-    digest = rows.content_digest(refresh.stored_path, _file_info(refresh), refresh.mapping)
-    return last if digest == last.content_hash else None
+        return None, None
+    info = _file_info(refresh)
+    found = incremental.comparable(session, refresh, _row_context(session, refresh.kelurahan_id))
+    if found is None or found[0].id != last.id:
+        digest = rows.content_digest(refresh.stored_path, info, refresh.mapping)
+        return (last if digest == last.content_hash else None), None
+    previous, store, _ = found
+    scanned = incremental.scan(
+        refresh.stored_path, info, refresh.mapping, previous.id, store.context, store
+    )
+    return (last if scanned.content_hash == last.content_hash else None), scanned
 
 
 def new_refresh(
@@ -321,6 +338,23 @@ def _families(
     return [n for n, _ in kept], [c for _, c in kept]
 
 
+def _chunks(path: Path, info: reader.FileInfo, mapping: dict[str, str], found):
+    """The data chunks to stage: every row, or the touched families' (from the upload's
+    read when it kept them, else from the file)."""
+    if found is None:
+        yield from rows.data_chunks(path, info, mapping, CHUNK)
+    elif found.scan.buffered is None:
+        for sheet, columns, numbers, chunk in rows.data_chunks(path, info, mapping, CHUNK):
+            yield sheet, columns, *_families(columns, numbers, chunk, found.touched)
+    else:
+        columns_of = {}
+        for sheet_index, numbers, chunk in found.scan.buffered:
+            sheet = info.sheets[sheet_index]
+            if sheet_index not in columns_of:
+                columns_of[sheet_index] = reader.column_indexes(sheet.headers, mapping)
+            yield sheet, columns_of[sheet_index], numbers, chunk
+
+
 def _stage(  # noqa: C901 (one streaming loop: the hot path of a million-row import)
     session: Session,
     refresh: Refresh,
@@ -333,7 +367,8 @@ def _stage(  # noqa: C901 (one streaming loop: the hot path of a million-row imp
     info = _file_info(refresh)
     ctx = _row_context(session, refresh.kelurahan_id)
     ctx.date_order = order
-    total = _count_rows(path, info)
+    buffered = found is not None and found.scan.buffered is not None
+    total = found.rows if buffered else _count_rows(path, info)
     dates_as_text = session.connection().dialect.name == "sqlite"
     # A plan digested the whole file already; the rows staged still need their own digests.
     digest = reader.ContentDigest(refresh.mapping)
@@ -351,10 +386,8 @@ def _stage(  # noqa: C901 (one streaming loop: the hot path of a million-row imp
     seen = 0
     refresh_id, nik_label = refresh.id, reader.FIELDS["nik"]
     fast = columns_seen = None
-    for sheet, columns, numbers, chunk in rows.data_chunks(path, info, refresh.mapping, CHUNK):
+    for sheet, columns, numbers, chunk in _chunks(path, info, refresh.mapping, found):
         seen += len(chunk)
-        if found is not None:
-            numbers, chunk = _families(columns, numbers, chunk, found.touched)
         digests = incremental.row_digests(digest.add_rows(columns, chunk))
         if columns is not columns_seen:  # a new sheet
             # Its rows get ids above every row of the sheets before: lists of rejected rows
