@@ -220,17 +220,21 @@ def absent_persons(refresh: Refresh, postgres: bool = False) -> sa.Select:
     """Living persons of the kelurahan missing from the extract (only within its KKs unless
     the file is the complete population)."""
     in_file = sa.select(ROW.c.person_id).where(staged(refresh.id), ROW.c.person_id.is_not(None))
-    query = sa.select(PERSON.c.id).where(
-        PERSON.c.kelurahan_id == refresh.kelurahan_id,
+    if refresh.complete:
+        scope = PERSON.c.kelurahan_id == refresh.kelurahan_id
+    else:
+        # Read through the household index: a re-import that staged a few families reads
+        # only theirs. (Staged rows' households are the kelurahan's: others are refused.)
+        scope = PERSON.c.household_id.in_(
+            sa.select(ROW.c.household_id).where(
+                valid_rows(refresh.id), ROW.c.household_id.is_not(None)
+            )
+        )
+    return sa.select(PERSON.c.id).where(
+        scope,
         PERSON.c.status == PersonStatus.HIDUP,
         excluded(PERSON.c.id, in_file, postgres),
     )
-    if not refresh.complete:
-        households = sa.select(ROW.c.household_id).where(
-            valid_rows(refresh.id), ROW.c.household_id.is_not(None)
-        )
-        query = query.where(PERSON.c.household_id.in_(households))
-    return query
 
 
 def is_postgres(session: Session) -> bool:
@@ -378,7 +382,8 @@ def preview_counts(session: Session, refresh: Refresh, unchanged: dict | None = 
         "conflicts": person_conflicts + household_conflicts,
         "conflicts_persons": person_conflicts,
         "conflicts_households": household_conflicts,
-        "duplicates": _count(session, same_name_and_birth(refresh))
+        # (same_name_and_birth reads the kelurahan's persons: only when there are new rows)
+        "duplicates": (_count(session, same_name_and_birth(refresh)) if totals[2] else 0)
         + _count(session, _same_name_groups(refresh, sa.literal(1)))
         + (_count(session, same_nik_other_name(refresh)) if totals[3] else 0),
     }

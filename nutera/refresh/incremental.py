@@ -19,6 +19,7 @@ import hashlib
 import json
 from array import array
 from dataclasses import dataclass, field
+from itertools import compress
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -173,6 +174,13 @@ def comparable(session: Session, refresh: Refresh, ctx: RowContext):
     return previous, store, order
 
 
+class _Discard(list):
+    """A list that keeps nothing."""
+
+    def append(self, _item) -> None:
+        return None
+
+
 class _Families:
     """Rows grouped in runs of one KK as they stream by; runs with a changed row are kept."""
 
@@ -197,6 +205,8 @@ class _Families:
         else:
             self.passed.add(self.key)
         self.key, self.numbers, self.cells, self.changed = None, [], [], False
+        if not self.keep_cells:  # (a row's cells are only needed while its run is open)
+            self.numbers, self.cells = _Discard(), _Discard()
 
 
 def scan(
@@ -217,28 +227,34 @@ def scan(
     content = reader.ContentDigest(mapping)
     count = changed = 0
     sheets = {id(sheet): index for index, sheet in enumerate(info.sheets)}
+    raw: object = None
+    key = ""
     with rows.rare_garbage_collection():
         for sheet, columns, numbers, chunk in rows.data_chunks(
             Path(path), info, mapping, rows.CHUNK
         ):
             i_kk = columns.get("kk", 10**6)
             sheet_index = sheets.get(id(sheet), 0)
+            if sheet_index != families.sheet:
+                families.close()
+                families.sheet, raw = sheet_index, None
             for number, cells, digest in zip(
                 numbers, chunk, row_digests(content.add_rows(columns, chunk)), strict=True
             ):
-                key = kk_key(cells[i_kk]) if i_kk < len(cells) else ""
-                if key != families.key or sheet_index != families.sheet:
-                    families.close()
-                    families.key, families.sheet = key, sheet_index
+                cell = cells[i_kk] if i_kk < len(cells) else ""
+                if cell != raw:  # (a family's rows repeat the same cell)
+                    raw, key = cell, kk_key(cell)
+                    if key != families.key:
+                        families.close()
+                        families.key = key
                 families.numbers.append(number)
                 families.cells.append(cells)
-                before = len(seen)
-                seen.add(digest)
                 # A new or changed row, or the repeat of a row (staged: the repeat is refused).
-                if digest not in old_set or len(seen) == before:
+                if digest in seen or digest not in old_set:
                     changed += 1
                     families.changed = True
                     touched.add(key)
+                seen.add(digest)
             count += len(chunk)
     families.close()
     # A row of the previous file with no identical row now: its family is staged again (a
@@ -298,12 +314,12 @@ def plan(session: Session, refresh: Refresh, ctx: RowContext, info) -> Plan | No
         return None
     touched_numbers = {int(k) for k in scanned.touched if k.isdigit()}
     old = _arrays(store)
-    carried = Collected()
-    for digest, nik, kk in zip(old.digests, old.niks, old.kks, strict=True):
-        if kk not in touched_numbers:
-            carried.digests.append(digest)
-            carried.niks.append(nik)
-            carried.kks.append(kk)
+    kept = [kk not in touched_numbers for kk in old.kks]
+    carried = Collected(
+        array("Q", compress(old.digests, kept)),
+        array("Q", compress(old.niks, kept)),
+        array("Q", compress(old.kks, kept)),
+    )
     return Plan(previous=previous, date_order=order, scan=scanned, carried=carried)
 
 
