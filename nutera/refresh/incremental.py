@@ -220,8 +220,9 @@ def scan(
     """Read the file once: its content digest, each row's digest against the previous
     file's, and the rows of the families with a changed row."""
     old = _arrays(store)
-    old_set = set(old.digests)
-    seen: set[int] = set()
+    # The previous file's digests not matched yet: a row matching one takes it out, so a
+    # repeated row is new the second time, and what is left at the end has vanished.
+    unmatched = set(old.digests)
     touched: set[str] = set()
     families = _Families(keep_cells=info.kind == "csv")  # (all-text cells: kept as JSON)
     content = reader.ContentDigest(mapping)
@@ -249,19 +250,22 @@ def scan(
                         families.key = key
                 families.numbers.append(number)
                 families.cells.append(cells)
-                # A new or changed row, or the repeat of a row (staged: the repeat is refused).
-                if digest in seen or digest not in old_set:
+                if digest in unmatched:
+                    unmatched.discard(digest)
+                else:  # a new or changed row, or the repeat of a row (staged, then refused)
                     changed += 1
                     families.changed = True
                     touched.add(key)
-                seen.add(digest)
             count += len(chunk)
     families.close()
     # A row of the previous file with no identical row now: its family is staged again (a
     # resident who left is missed within the KK), or is gone from the file altogether.
-    touched.update(
-        f"{kk:016d}" for digest, kk in zip(old.digests, old.kks, strict=True) if digest not in seen
-    )
+    if unmatched:
+        touched.update(
+            f"{kk:016d}"
+            for digest, kk in zip(old.digests, old.kks, strict=True)
+            if digest in unmatched
+        )
     complete = families.keep_cells and not (touched & families.passed)
     return Scan(
         previous_id=previous_id,
@@ -321,6 +325,14 @@ def plan(session: Session, refresh: Refresh, ctx: RowContext, info) -> Plan | No
         array("Q", compress(old.kks, kept)),
     )
     return Plan(previous=previous, date_order=order, scan=scanned, carried=carried)
+
+
+def forget(collected: Collected, niks: set[int]) -> None:
+    """Take the rows with these NIKs out of what was collected."""
+    kept = [nik not in niks for nik in collected.niks]
+    collected.digests = array("Q", compress(collected.digests, kept))
+    collected.kks = array("Q", compress(collected.kks, kept))
+    collected.niks = array("Q", compress(collected.niks, kept))
 
 
 def save(

@@ -33,7 +33,7 @@ from nutera.refresh.validate import (
 from nutera.timeutil import local_today, utcnow
 
 BATCH = 5000
-UNCHANGED_ROW = -1  # where seen_niks places the NIK of a row a plan did not stage
+UNCHANGED_ROW = -1  # "first seen" of a NIK repeating a row an incremental import left unstaged
 _MAPPING_KEY = "refresh_map:"
 
 
@@ -279,6 +279,8 @@ def stage_rows(
         ctx = _stage(session, refresh, progress, date_order or DAY_FIRST, found, collected)
     refresh.last_row_id = session.scalar(last_id) or 0
     session.flush()
+    if found is not None:
+        _refuse_repeats_of_unchanged(session, refresh, found, collected)
     rule = date_rule(ctx)
     if date_order is None and rule["order"] != ctx.date_order and rule["ambiguous"]:
         session.execute(sa.delete(RefreshRow.__table__).where(staged(refresh.id)))
@@ -374,8 +376,6 @@ def _stage(  # noqa: C901 (one streaming loop: the hot path of a million-row imp
     digest = reader.ContentDigest(refresh.mapping)
     first_of_kk: set[str] = set()
     seen_niks = ctx.seen_niks
-    if found is not None:  # the NIKs of unchanged rows are in the file too
-        seen_niks.update(dict.fromkeys(found.carried.niks, UNCHANGED_ROW))
     add_digest, add_nik, add_kk = (
         collected.digests.append,
         collected.niks.append,
@@ -449,6 +449,31 @@ def _stage(  # noqa: C901 (one streaming loop: the hot path of a million-row imp
     refresh.content_hash = digest.hexdigest() if found is None else found.content_hash
     progress(0.7, f"{seen:,} baris dibaca; mencocokkan dengan registri".replace(",", "."))
     return ctx
+
+
+def _refuse_repeats_of_unchanged(
+    session: Session, refresh: Refresh, found: incremental.Plan, collected: incremental.Collected
+) -> None:
+    """Refuse staged rows whose NIK is that of a row left unstaged as unchanged (checked
+    after staging: the unchanged NIKs are many, the staged ones few)."""
+    staged_niks = set(collected.niks)
+    repeats = {nik for nik in found.carried.niks if nik in staged_niks}
+    if not repeats:
+        return
+    message = f"{reader.FIELDS['nik']}: {duplicate_nik_message(None, UNCHANGED_ROW)}"
+    texts = [f"{nik:016d}" for nik in repeats]
+    for start in range(0, len(texts), 500):
+        session.execute(
+            sa.update(RefreshRow.__table__)
+            .where(
+                staged(refresh.id),
+                RefreshRow.nik.in_(texts[start : start + 500]),
+                RefreshRow.error.is_(None),
+            )
+            .values(error=message)
+        )
+    mark_first_rows(session, refresh)
+    incremental.forget(collected, repeats)
 
 
 def _insert_rows(session: Session, rejected: list[tuple], accepted: list[tuple]) -> None:
