@@ -135,12 +135,23 @@ class Plan:
         return self.scan.content_hash
 
 
-def _arrays(store: RefreshDigest) -> Collected:
+def _arrays(store) -> Collected:
     collected = Collected()
     collected.digests.frombytes(store.digests)
     collected.niks.frombytes(store.niks)
     collected.kks.frombytes(store.kks)
     return collected
+
+
+def load(session: Session, refresh_id: int) -> Collected:
+    """The digests a refresh recorded (read past the ORM: its identity map would keep the
+    bytes as long as the session lives)."""
+    row = session.execute(
+        sa.select(RefreshDigest.digests, RefreshDigest.niks, RefreshDigest.kks).where(
+            RefreshDigest.refresh_id == refresh_id
+        )
+    ).one()
+    return _arrays(row)
 
 
 def comparable(session: Session, refresh: Refresh, ctx: RowContext):
@@ -167,11 +178,13 @@ def comparable(session: Session, refresh: Refresh, ctx: RowContext):
     )
     if reverted_since:
         return None
-    store = session.get(RefreshDigest, previous.id)
+    context = session.scalar(
+        sa.select(RefreshDigest.context).where(RefreshDigest.refresh_id == previous.id)
+    )
     order = ((previous.counts or {}).get("date_rule") or {}).get("used")
-    if store is None or not order or store.context != context_key(ctx, refresh.mapping, order):
+    if context is None or not order or context != context_key(ctx, refresh.mapping, order):
         return None
-    return previous, store, order
+    return previous, context, order
 
 
 class _Discard(list):
@@ -215,11 +228,10 @@ def scan(
     mapping: dict[str, str],
     previous_id: int,
     context: str,
-    store: RefreshDigest,
+    old: Collected,
 ) -> Scan:
     """Read the file once: its content digest, each row's digest against the previous
-    file's, and the rows of the families with a changed row."""
-    old = _arrays(store)
+    file's (old), and the rows of the families with a changed row."""
     # The previous file's digests not matched yet: a row matching one takes it out, so a
     # repeated row is new the second time, and what is left at the end has vanished.
     unmatched = set(old.digests)
@@ -309,15 +321,14 @@ def plan(session: Session, refresh: Refresh, ctx: RowContext, info) -> Plan | No
     found = comparable(session, refresh, ctx)
     if found is None:
         return None
-    previous, store, order = found
-    context = store.context
+    previous, context, order = found
+    old = load(session, previous.id)
     scanned = _saved_scan(session, refresh, previous.id, context) or scan(
-        refresh.stored_path, info, refresh.mapping, previous.id, context, store
+        refresh.stored_path, info, refresh.mapping, previous.id, context, old
     )
     if scanned.rows == 0 or scanned.changed > MAX_CHANGED_SHARE * scanned.rows:
         return None
     touched_numbers = {int(k) for k in scanned.touched if k.isdigit()}
-    old = _arrays(store)
     kept = [kk not in touched_numbers for kk in old.kks]
     carried = Collected(
         array("Q", compress(old.digests, kept)),
@@ -344,28 +355,28 @@ def save(
 ) -> None:
     """Record this refresh's digests: the rows it staged and, incrementally, those carried."""
     session.execute(sa.delete(RefreshDigest).where(RefreshDigest.refresh_id == refresh.id))
-    digests, niks, kks = staged.digests, staged.niks, staged.kks
-    gone = array("Q")
+    collected, gone = staged, array("Q")
     if found is not None:
-        staged_kks = set(kks)
-        gone = array("Q", sorted({int(k) for k in found.touched if k.isdigit()} - staged_kks))
-        digests = found.carried.digests + digests
-        niks = found.carried.niks + niks
-        kks = found.carried.kks + kks
-    session.add(
-        RefreshDigest(
+        touched = {int(k) for k in found.touched if k.isdigit()}
+        gone = array("Q", sorted(touched - set(staged.kks)))
+        collected = found.carried  # (the plan is spent: its arrays take the staged rows)
+        collected.digests.extend(staged.digests)
+        collected.niks.extend(staged.niks)
+        collected.kks.extend(staged.kks)
+    # A Core insert: an ORM object would keep the bytes for as long as the session lives.
+    session.execute(
+        sa.insert(RefreshDigest.__table__).values(
             refresh_id=refresh.id,
             previous_id=found.previous.id if found is not None else None,
             context=context,
-            rows=len(digests),
-            digests=digests.tobytes(),
-            niks=niks.tobytes(),
-            kks=kks.tobytes(),
+            rows=len(collected.digests),
+            digests=collected.digests.tobytes(),
+            niks=collected.niks.tobytes(),
+            kks=collected.kks.tobytes(),
             gone_kks=gone.tobytes(),
             scan=None,
         )
     )
-    session.flush()
 
 
 def drop_niks(session: Session, refresh: Refresh, niks: list[str]) -> None:

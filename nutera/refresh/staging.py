@@ -112,9 +112,10 @@ def read_upload(
     if found is None or found[0].id != last.id:
         digest = rows.content_digest(refresh.stored_path, info, refresh.mapping)
         return (last if digest == last.content_hash else None), None
-    previous, store, _ = found
+    previous, context, _ = found
+    old = incremental.load(session, previous.id)
     scanned = incremental.scan(
-        refresh.stored_path, info, refresh.mapping, previous.id, store.context, store
+        refresh.stored_path, info, refresh.mapping, previous.id, context, old
     )
     return (last if scanned.content_hash == last.content_hash else None), scanned
 
@@ -581,13 +582,13 @@ def analyse(session: Session, refresh: Refresh, progress: Progress = no_progress
         progress(0.3, f"{_id_number(found.changed)} baris berubah sejak impor terakhir")
     collected = incremental.Collected()
     rule = stage_rows(session, refresh, progress, found and found.date_order, found, collected)
+    unchanged = {"rows": found.rows, "unchanged": len(found.carried.digests)} if found else {}
     context = incremental.context_key(ctx, refresh.mapping, rule["used"])
     incremental.save(session, refresh, context, collected, found)
     unknown = unknown_districts(session, refresh, rule.pop("districts"))
     tune_connection(session)
     match_rows(session, refresh)
     progress(0.85, "Menghitung perbedaan")
-    unchanged = {"rows": found.rows, "unchanged": len(found.carried.digests)} if found else {}
     counts = {
         **preview_counts(session, refresh, unchanged),
         "date_rule": rule,
