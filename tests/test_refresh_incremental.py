@@ -2,7 +2,7 @@
 diffed and committed; revert, drill-downs and the change feed see exactly those."""
 
 from collections import Counter
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 import sqlalchemy as sa
@@ -11,6 +11,7 @@ from nutera.audit import Actor
 from nutera.extensions import db
 from nutera.models import Enrollment, Household, Person, Refresh, RefreshDigest, RefreshRow
 from nutera.refresh import commit, details, revert, services, staging
+from nutera.timeutil import as_utc
 from tests import factories
 from tests.factories_refresh import make_sample_kelurahan, write_csv
 from tests.test_api import api  # noqa: F401 (the API client fixture)
@@ -245,6 +246,34 @@ def test_an_upload_read_once_is_analysed_without_reading_the_file_again(keluraha
     assert db.session.scalar(sa.select(Person.name).where(Person.nik == rows[10][0])) == (
         "WARGA TIGA BERGANTI"
     )
+
+
+def test_unchanged_families_stay_confirmed_without_a_write_each_week(
+    imported, kelurahan, tmp_path
+):
+    _, rows = first_import(imported, kelurahan, tmp_path)
+    kks = [rows[i * MEMBERS][1] for i in range(FAMILIES)]
+    old = datetime.now(UTC) - timedelta(days=90)
+    db.session.execute(
+        sa.update(Household)
+        .where(Household.kk_number.in_(kks[1:3]))
+        .values(refresh_confirmed_at=old)
+    )
+    db.session.commit()
+    fresh = db.session.scalar(
+        sa.select(Household.refresh_confirmed_at).where(Household.kk_number == kks[3])
+    )
+    rows[0][2] = "KEPALA BERGANTI"  # family 0 changes
+    del rows[2 * MEMBERS : 3 * MEMBERS]  # family 2 left the file
+    second = apply(imported(kelurahan, rows, write_csv(tmp_path / "week2.csv", rows)))
+    confirmed = dict(
+        db.session.execute(sa.select(Household.kk_number, Household.refresh_confirmed_at)).all()
+    )
+    stamp = as_utc(second.records_stamped_at)
+    assert as_utc(confirmed[kks[0]]) == stamp  # staged: confirmed by the commit's rows
+    assert as_utc(confirmed[kks[1]]) == stamp  # unchanged, confirmation was getting old
+    assert as_utc(confirmed[kks[2]]) == old  # gone from the file: not confirmed
+    assert as_utc(confirmed[kks[3]]) == as_utc(fresh)  # unchanged, confirmed recently
 
 
 def test_a_file_where_much_changed_is_staged_in_full(imported, kelurahan, tmp_path):

@@ -26,7 +26,6 @@ def upgrade():
         sa.Column("digests", sa.LargeBinary(), nullable=False),
         sa.Column("niks", sa.LargeBinary(), nullable=False),
         sa.Column("kks", sa.LargeBinary(), nullable=False),
-        sa.Column("gone_kks", sa.LargeBinary(), nullable=False),
         sa.Column("scan", sa.JSON(), nullable=True),
         sa.ForeignKeyConstraint(
             ["refresh_id"],

@@ -197,9 +197,6 @@ class RefreshDigest(db.Model):
     digests: Mapped[bytes] = mapped_column(sa.LargeBinary)
     niks: Mapped[bytes] = mapped_column(sa.LargeBinary)
     kks: Mapped[bytes] = mapped_column(sa.LargeBinary)
-    # KK numbers the previous file had and this one has no row of (their households are not
-    # confirmed again by the commit).
-    gone_kks: Mapped[bytes] = mapped_column(sa.LargeBinary, default=b"")
     # An upload's one read of the file against the previous digests (incremental.Scan),
     # kept for its analysis until staging replaces it with the digests above.
     scan: Mapped[dict[str, Any] | None] = mapped_column(sa.JSON)

@@ -19,6 +19,7 @@ import hashlib
 import json
 from array import array
 from dataclasses import dataclass, field
+from datetime import timedelta
 from itertools import compress
 from pathlib import Path
 
@@ -355,10 +356,8 @@ def save(
 ) -> None:
     """Record this refresh's digests: the rows it staged and, incrementally, those carried."""
     session.execute(sa.delete(RefreshDigest).where(RefreshDigest.refresh_id == refresh.id))
-    collected, gone = staged, array("Q")
+    collected = staged
     if found is not None:
-        touched = {int(k) for k in found.touched if k.isdigit()}
-        gone = array("Q", sorted(touched - set(staged.kks)))
         collected = found.carried  # (the plan is spent: its arrays take the staged rows)
         collected.digests.extend(staged.digests)
         collected.niks.extend(staged.niks)
@@ -373,7 +372,6 @@ def save(
             digests=collected.digests.tobytes(),
             niks=collected.niks.tobytes(),
             kks=collected.kks.tobytes(),
-            gone_kks=gone.tobytes(),
             scan=None,
         )
     )
@@ -411,47 +409,41 @@ def forget_others(session: Session, refresh: Refresh) -> None:
     session.execute(sa.delete(RefreshDigest).where(RefreshDigest.refresh_id.in_(others)))
 
 
-def gone_kks(session: Session, refresh: Refresh) -> tuple[int | None, list[str]]:
-    """(previous refresh, KKs it carried that this file has no row of), incremental only."""
-    row = session.execute(
-        sa.select(RefreshDigest.previous_id, RefreshDigest.gone_kks).where(
-            RefreshDigest.refresh_id == refresh.id
-        )
-    ).one_or_none()
-    if row is None or row.previous_id is None:
-        return None, []
-    gone = array("Q")
-    gone.frombytes(row.gone_kks or b"")
-    return row.previous_id, [f"{kk:016d}" for kk in gone]
+# A household of an unchanged family is confirmed again once its confirmation is this old:
+# the equity indicators count a household as recently confirmed for six months, and
+# renewing every household of the city each week would cost a write per household.
+RECONFIRM_AFTER = timedelta(days=60)
 
 
 def confirm_unchanged(session: Session, refresh: Refresh, now) -> None:
-    """Confirm the households of the families an incremental import did not stage: they
-    are in the file as the source's last commit confirmed them (staged ones are confirmed
-    with the commit's rows)."""
-    previous_id, gone = gone_kks(session, refresh)
-    previous = session.get(Refresh, previous_id) if previous_id is not None else None
-    if previous is None:
-        return
-    stamp = previous.records_stamped_at or previous.committed_at
-    confirmed = Household.refresh_confirmed_at
-    mine = Household.kelurahan_id == refresh.kelurahan_id
-    session.execute(
-        sa.update(Household)
-        .where(mine, confirmed == sa.literal(stamp, confirmed.type))
-        # updated_at kept: revert tells records changed since the commit by it.
-        .values(refresh_confirmed_at=now, updated_at=Household.updated_at)
-        .execution_options(synchronize_session=False)
+    """Renew refresh_confirmed_at of the households of the families an incremental import
+    did not stage, once it is RECONFIRM_AFTER old (staged families are confirmed with the
+    commit's rows, as in a full import)."""
+    previous_id = session.scalar(
+        sa.select(RefreshDigest.previous_id).where(RefreshDigest.refresh_id == refresh.id)
     )
-    for start in range(0, len(gone), 500):  # families no longer in the file: not confirmed
+    if previous_id is None:
+        return
+    confirmed = Household.refresh_confirmed_at
+    due = session.execute(
+        sa.select(Household.id, Household.kk_number).where(
+            Household.kelurahan_id == refresh.kelurahan_id,
+            sa.or_(
+                confirmed.is_(None),
+                confirmed < sa.literal(now - RECONFIRM_AFTER, confirmed.type),
+            ),
+        )
+    ).all()
+    if not due:
+        return
+    in_file = set(load(session, refresh.id).kks)
+    ids = [id_ for id_, kk in due if kk.isdigit() and int(kk) in in_file]
+    for start in range(0, len(ids), 1000):
         session.execute(
             sa.update(Household)
-            .where(
-                mine,
-                Household.kk_number.in_(gone[start : start + 500]),
-                confirmed == sa.literal(now, confirmed.type),
-            )
-            .values(refresh_confirmed_at=stamp, updated_at=Household.updated_at)
+            .where(Household.id.in_(ids[start : start + 1000]))
+            # updated_at kept: revert tells records changed since the commit by it.
+            .values(refresh_confirmed_at=now, updated_at=Household.updated_at)
             .execution_options(synchronize_session=False)
         )
 
