@@ -355,3 +355,24 @@ def test_change_feed_after_a_refresh_commit_and_a_revert_lists_every_changed_rec
         *(("person", pid, "delete") for pid in created_persons),
     }
     assert set(listed) == expected and set(listed.values()) == {1}
+
+
+def test_too_many_changed_rows_to_keep_are_read_from_the_file_again(
+    kelurahan, tmp_path, monkeypatch
+):
+    from nutera.refresh import incremental
+
+    rows = city()
+    path = write_csv(tmp_path / "week1.csv", rows)
+    first, _ = services.open_upload(db.session, kelurahan.id, None, "DTKS", path, path.name)
+    staging.analyse(db.session, first)
+    apply(first)
+    monkeypatch.setattr(incremental, "MAX_BUFFERED_ROWS", 2)
+    rows[1][2] = "SATU BERGANTI"
+    rows[10][2] = "DUA BERGANTI"
+    path = write_csv(tmp_path / "week2.csv", rows)
+    second, _ = services.open_upload(db.session, kelurahan.id, None, "DTKS", path, path.name)
+    assert db.session.get(RefreshDigest, second.id).scan["buffered"] is None
+    staging.analyse(db.session, second)
+    assert second.counts["persons_changed"] == 2 and second.counts["unchanged"] == 12
+    assert sorted(r.row_number for r in staged_rows(second)) == [1, 2, 3, 10, 11, 12]

@@ -34,6 +34,8 @@ from nutera.refresh.validate import RowContext
 
 # A file where more rows than this share changed is staged in full.
 MAX_CHANGED_SHARE = 0.2
+# The touched families' rows kept from the upload's read (in memory, then as JSON) at most.
+MAX_BUFFERED_ROWS = 100_000
 _row_hash = xxhash.xxh3_64_intdigest
 
 
@@ -201,7 +203,7 @@ class _Families:
     def __init__(self, keep_cells: bool):
         self.keep_cells = keep_cells
         self.buffered: list[tuple[int, list[int], list[list]]] = []
-        self.kept: set[str] = set()  # KKs whose runs are buffered
+        self.rows = 0  # rows buffered
         self.passed: set[str] = set()  # KKs with a run not buffered
         self.key: str | None = None
         self.sheet = -1
@@ -213,9 +215,11 @@ class _Families:
         if self.key is None:
             return
         if self.changed:
-            self.kept.add(self.key)
             if self.keep_cells:
                 self.buffered.append((self.sheet, self.numbers, self.cells))
+                self.rows += len(self.numbers)
+                if self.rows > MAX_BUFFERED_ROWS:  # much changed: staging reads the file
+                    self.keep_cells, self.buffered = False, []
         else:
             self.passed.add(self.key)
         self.key, self.numbers, self.cells, self.changed = None, [], [], False
@@ -280,6 +284,7 @@ def scan(
             if digest in unmatched
         )
     complete = families.keep_cells and not (touched & families.passed)
+    complete = complete and info.kind == "csv"
     return Scan(
         previous_id=previous_id,
         context=context,
