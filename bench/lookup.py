@@ -245,7 +245,7 @@ def server_cpu_seconds(master: int) -> float:
 
 
 def session_and_token(port: int) -> tuple[str, str]:
-    """A session cookie and its CSRF token from GET /cek (what a browser would have)."""
+    """The /cek CSRF cookie and its form token from GET /cek (what a browser would have)."""
     conn = http.client.HTTPConnection("127.0.0.1", port)
     conn.request("GET", "/cek")
     response = conn.getresponse()
@@ -393,7 +393,7 @@ def in_process_cpu(folder: str, url: str, samples: list[tuple[str, str]], storag
     token = re.search(
         r'name="csrf_token" value="([^"]+)"', client.get("/cek").get_data(as_text=True)
     ).group(1)
-    cookie = "session=" + client.get_cookie("session").value
+    cookie = "cek_csrf=" + client.get_cookie("cek_csrf", path="/cek").value
 
     def call(i: int, path: str) -> None:
         body = None

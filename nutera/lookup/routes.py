@@ -1,9 +1,23 @@
-"""/cek (NIK lookup) and /cek-syarat (self-check): hot public pages with hand-written forms."""
+"""/cek (NIK lookup) and /cek-syarat (self-check): hot public pages with hand-written forms.
 
-from flask import abort, current_app, render_template, request, session
+/cek is the page residents wait on, so it does only what it must: the rate-limit round trip,
+one indexed query and a small page. An anonymous visitor's page is the layout rendered once
+per app around the answer (main/layout.py public_frame), and a lookup that needs no captcha
+neither reads nor writes the session: the form's CSRF token is a double-submit pair (a
+random cookie scoped to /cek and its HMAC in the form), checked here instead of through the
+session. A forged cross-site lookup changes no data, but it would spend the victim's
+per-address limit and bring the captcha on them, so the token stays.
+"""
+
+import hashlib
+import hmac
+import secrets
+
+from flask import abort, current_app, g, render_template, request, session, url_for
+from flask_wtf.csrf import CSRFError
 
 from nutera import captcha
-from nutera.extensions import db, limiter
+from nutera.extensions import csrf, db, limiter
 from nutera.identity import IdentityError, parse_nik
 from nutera.lookup import bp, guard
 from nutera.lookup.services import (
@@ -22,10 +36,59 @@ from nutera.programs import rules
 from nutera.programs.queries import programs_with_info
 from nutera.programs.routes import kelurahan_or_chooser
 from nutera.programs.services import current_rules, settings_for
+from nutera.timeutil import DEFAULT_ZONE, local_today
 
 DEFAULT_RATE_LIMIT = "10 per minute;60 per hour"
 DEFAULT_CAPTCHA_AFTER = 3
 _FAILURES = "cek_gagal"
+CSRF_COOKIE = "cek_csrf"
+
+
+def _anonymous() -> bool:
+    """No one is signed in and nothing waits to be flashed: the page needs no user."""
+    return "_user_id" not in session and "_flashes" not in session
+
+
+def _csrf_cookie() -> str:
+    """This visitor's /cek CSRF cookie value (a new one when it has none)."""
+    value = request.cookies.get(CSRF_COOKIE, "")
+    if not 16 <= len(value) <= 64:
+        value = g.cek_new_cookie = secrets.token_urlsafe(24)
+    return value
+
+
+def csrf_token_for(cookie: str) -> str:
+    """The form's token for a /cek CSRF cookie: an HMAC only this server can make."""
+    key = str(current_app.config["SECRET_KEY"]).encode()
+    return hmac.new(key, b"cek-csrf|" + cookie.encode(), hashlib.sha256).hexdigest()
+
+
+def _check_csrf() -> None:
+    """Refuse a posted lookup whose token does not belong to the visitor's cookie."""
+    if not current_app.config.get("WTF_CSRF_ENABLED", True):
+        return
+    cookie = request.cookies.get(CSRF_COOKIE, "")
+    sent = request.form.get("csrf_token", "")
+    if not cookie or not hmac.compare_digest(sent.encode(), csrf_token_for(cookie).encode()):
+        raise CSRFError("The CSRF token is missing or does not match.")
+
+
+def _render(template: str, **context) -> str:
+    """A lookup page: around the layout rendered once per app for an anonymous visitor."""
+    lean = _anonymous()
+    if lean:
+        from nutera.main.layout import public_frame
+
+        context["frame"] = public_frame()
+    return render_template(template, layout="_frame_lean.html" if lean else "base.html", **context)
+
+
+def _today():
+    """Today for checking a NIK: an anonymous visitor's zone is the configured one (no user
+    to load for it)."""
+    if "_user_id" in session:
+        return local_today()
+    return local_today(current_app.config.get("TIMEZONE") or DEFAULT_ZONE)
 
 
 def _limited() -> bool:
@@ -70,9 +133,10 @@ def _form(failures: int, template: str = "lookup/form.html", **context):
     """The lookup form, with a fresh captcha once there were a few failed tries."""
     due = _needs_captcha(failures)
     image = captcha.new_challenge("cek") if due else None
-    return render_template(
+    return _render(
         template,
         captcha_due=due,
+        cek_token=csrf_token_for(_csrf_cookie()),
         captcha_image=image,
         errors=context.pop("errors", {}),
         values=context.pop("values", {}),
@@ -86,7 +150,7 @@ def _checked_input(failures: int) -> tuple[str | None, str, dict[str, str], dict
     values, errors = {"nik": raw_nik[:40], "nama": name[:120]}, {}
     nik = None
     try:
-        nik = parse_nik(raw_nik).nik
+        nik = parse_nik(raw_nik, _today()).nik
     except IdentityError as error:
         errors["nik"] = str(error)
     if len(name.strip()) < 2:
@@ -105,6 +169,7 @@ def lookup():
     """Cek bansos: NIK and name as on the KTP; unknown NIK and wrong name look the same."""
     if request.method == "GET":
         return _form(_failures_so_far())
+    _check_csrf()
     failures = _admit()
     nik, name, values, errors = _checked_input(failures)
     log = current_app.extensions["lookup_log"]
@@ -124,7 +189,26 @@ def lookup():
     if result is None:
         # The typed NIK and name come back so a typo can be fixed; never cached anywhere.
         return _private(_form(_count_failure(failures), "lookup/not_found.html", values=values))
-    return _private(render_template("lookup/found.html", result=result))
+    return _private(_render("lookup/found.html", result=result))
+
+
+csrf.exempt(lookup)  # its own double-submit token, checked above without the session
+
+
+@bp.after_request
+def _hand_out_csrf_cookie(response):
+    """A form page for a new visitor carries the cookie its token belongs to."""
+    cookie = g.get("cek_new_cookie")
+    if cookie:
+        response.set_cookie(
+            CSRF_COOKIE,
+            cookie,
+            path=url_for("lookup.lookup"),
+            httponly=True,
+            secure=bool(current_app.config.get("SESSION_COOKIE_SECURE")),
+            samesite="Lax",
+        )
+    return response
 
 
 def _private(page: str):

@@ -175,6 +175,33 @@ class RefreshChange(db.Model):
     old_updated_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
 
 
+class RefreshDigest(db.Model):
+    """What a refresh staged, row by row, for the next file of its source to compare with.
+
+    Three aligned arrays of unsigned 64-bit integers (native byte order): the digest of
+    each accepted row's mapped cells, its NIK and its KK number. A re-import whose rows
+    mostly match stages only the families with a changed row (nutera/refresh/incremental.py).
+    """
+
+    __tablename__ = "refresh_digest"
+
+    refresh_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("refresh.id", ondelete="CASCADE"), primary_key=True
+    )
+    # The refresh this one was staged against (its unchanged rows were not staged), if any.
+    previous_id: Mapped[int | None]
+    # A hash of the mapping and the checks' context (RTs, programs, date order): rows staged
+    # under another context may not be valid under this one.
+    context: Mapped[str] = mapped_column(sa.String(64))
+    rows: Mapped[int] = mapped_column(default=0)
+    digests: Mapped[bytes] = mapped_column(sa.LargeBinary)
+    niks: Mapped[bytes] = mapped_column(sa.LargeBinary)
+    kks: Mapped[bytes] = mapped_column(sa.LargeBinary)
+    # An upload's one read of the file against the previous digests (incremental.Scan),
+    # kept for its analysis until staging replaces it with the digests above.
+    scan: Mapped[dict[str, Any] | None] = mapped_column(sa.JSON)
+
+
 class RefreshDecision(db.Model):
     """Staff choice for one conflicting field: keep the verified survey or take the file."""
 

@@ -9,6 +9,7 @@ from collections import Counter
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from nutera import changes
 from nutera.audit import Actor, audit_bulk
 from nutera.equity import snapshots as equity_snapshots
 from nutera.models import (
@@ -20,8 +21,10 @@ from nutera.models import (
     Refresh,
     Residence,
 )
-from nutera.refresh import diff
+from nutera.models.api import ChangeKind
+from nutera.refresh import diff, incremental
 from nutera.refresh.kelurahan_lock import lock_for_writing
+from nutera.refresh.revert import created_by, updated_by
 from nutera.refresh.staging import tune_connection
 from nutera.refresh.states import (
     ChangeAction,
@@ -401,6 +404,38 @@ def _apply_enrollments(session: Session, refresh: Refresh, now, applied: Counter
     )
 
 
+FEED_KINDS = (
+    (Entity.HOUSEHOLD, HOUSEHOLD, ChangeKind.HOUSEHOLD),
+    (Entity.PERSON, PERSON, ChangeKind.PERSON),
+    (Entity.ENROLLMENT, ENROLLMENT, ChangeKind.ENROLLMENT),
+)
+
+
+def record_feed(session: Session, refresh: Refresh, now) -> None:
+    """The change feed's entries for what the commit created and changed, set-based (its
+    bulk statements bypass the ORM's hook)."""
+    for entity, table, kind in FEED_KINDS:
+        created = sa.select(table.c.id, table.c.kelurahan_id).where(
+            created_by(session, refresh, table, entity)
+        )
+        changes.record_bulk(session, kind, "create", created)
+        changes.record_bulk(session, kind, "update", updated_by(refresh, table, entity, now))
+
+
+def _left_out_niks(session: Session, refresh: Refresh) -> list[str]:
+    """NIKs of rows accepted when staged but not committed (skipped, or refused after)."""
+    return list(
+        session.scalars(
+            sa.select(ROW.c.nik).where(
+                diff.staged(refresh.id),
+                sa.or_(
+                    ROW.c.skip.is_(True), sa.and_(ROW.c.error.is_not(None), ROW.c.raw.is_(None))
+                ),
+            )
+        )
+    )
+
+
 def commit_refresh(
     session: Session, refresh: Refresh, actor: Actor, progress: Progress = no_progress
 ) -> dict:
@@ -445,7 +480,11 @@ def commit_refresh(
             if applied[entity]
         },
     }
+    session.flush()
+    incremental.confirm_unchanged(session, refresh, now)
     equity_snapshots.after_refresh_commit(session, refresh, now)
+    record_feed(session, refresh, now)
+    incremental.after_commit(session, refresh, _left_out_niks(session, refresh))
     # The staged copy of accepted rows is no longer needed; rejected rows stay for the export.
     session.execute(sa.delete(ROW).where(diff.valid_rows(refresh.id)))
     audit_bulk(

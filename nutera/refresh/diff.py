@@ -220,17 +220,21 @@ def absent_persons(refresh: Refresh, postgres: bool = False) -> sa.Select:
     """Living persons of the kelurahan missing from the extract (only within its KKs unless
     the file is the complete population)."""
     in_file = sa.select(ROW.c.person_id).where(staged(refresh.id), ROW.c.person_id.is_not(None))
-    query = sa.select(PERSON.c.id).where(
-        PERSON.c.kelurahan_id == refresh.kelurahan_id,
+    if refresh.complete:
+        scope = PERSON.c.kelurahan_id == refresh.kelurahan_id
+    else:
+        # Read through the household index: a re-import that staged a few families reads
+        # only theirs. (Staged rows' households are the kelurahan's: others are refused.)
+        scope = PERSON.c.household_id.in_(
+            sa.select(ROW.c.household_id).where(
+                valid_rows(refresh.id), ROW.c.household_id.is_not(None)
+            )
+        )
+    return sa.select(PERSON.c.id).where(
+        scope,
         PERSON.c.status == PersonStatus.HIDUP,
         excluded(PERSON.c.id, in_file, postgres),
     )
-    if not refresh.complete:
-        households = sa.select(ROW.c.household_id).where(
-            valid_rows(refresh.id), ROW.c.household_id.is_not(None)
-        )
-        query = query.where(PERSON.c.household_id.in_(households))
-    return query
 
 
 def is_postgres(session: Session) -> bool:
@@ -304,9 +308,19 @@ def conflict_filter(field: str, since) -> sa.ColumnElement[bool]:
     return sa.and_(person_field_changed(field), verified_since(PERSON.c.verified_at, since))
 
 
-def preview_counts(session: Session, refresh: Refresh) -> dict:
-    """Every figure the preview page shows first, computed with a few aggregate queries."""
+def preview_counts(session: Session, refresh: Refresh, unchanged: dict | None = None) -> dict:
+    """Every figure the preview page shows first, computed with a few aggregate queries.
+
+    unchanged: for an incremental import, the file's rows and how many of them were left
+    unstaged as unchanged (kept from the last analysis when not given)."""
     rid = refresh.id
+    if unchanged is None:
+        previous = refresh.counts or {}
+        unchanged = (
+            {"rows": previous["rows"], "unchanged": previous["unchanged"]}
+            if previous.get("unchanged") is not None
+            else {}
+        )
     since = last_refresh_at(session, refresh.kelurahan_id, before=refresh)
     # One pass over the rows counts them, and every field change and conflict of the
     # accepted rows that match a person.
@@ -351,10 +365,11 @@ def preview_counts(session: Session, refresh: Refresh) -> dict:
         for program in _program_rows(session, refresh):
             added += _count(session, enrollments_to_add(refresh, program))
             ended += _count(session, enrollments_to_end(refresh, program, is_postgres(session)))
+    rows = unchanged.get("rows", totals[0])
     counts = {
-        "rows": totals[0],
+        "rows": rows,
         "rejected": totals[1],
-        "valid": totals[0] - totals[1],
+        "valid": rows - totals[1],
         "persons_new": totals[2],
         "persons_changed": person_changed,
         "fields": {f: person_counts[f] for f in PERSON_FIELDS},
@@ -367,10 +382,13 @@ def preview_counts(session: Session, refresh: Refresh) -> dict:
         "conflicts": person_conflicts + household_conflicts,
         "conflicts_persons": person_conflicts,
         "conflicts_households": household_conflicts,
-        "duplicates": _count(session, same_name_and_birth(refresh))
+        # (same_name_and_birth reads the kelurahan's persons: only when there are new rows)
+        "duplicates": (_count(session, same_name_and_birth(refresh)) if totals[2] else 0)
         + _count(session, _same_name_groups(refresh, sa.literal(1)))
         + (_count(session, same_nik_other_name(refresh)) if totals[3] else 0),
     }
+    if unchanged:
+        counts["unchanged"] = unchanged["unchanged"]
     counts["no_change"] = not any(
         counts[k]
         for k in (

@@ -351,8 +351,9 @@ class ContentDigest:
         self._indexes: list[int | None] = []
         self._pending: list[str] = []  # hashed a few thousand rows at a time: fewer calls
 
-    def add(self, columns: dict[str, int], cells: list[Any]) -> None:
-        """Take one data row of the sheet whose mapped columns are columns."""
+    def add(self, columns: dict[str, int], cells: list[Any]) -> str:
+        """Take one data row of the sheet whose mapped columns are columns; answers the row's
+        text (its mapped cells, what a per-row digest is taken of)."""
         if columns is not self._columns:
             self._columns = columns
             self._indexes = [columns.get(f) for f in self._fields]
@@ -376,12 +377,14 @@ class ContentDigest:
                 (type(cells[i]).__name__, cells[i]) if i is not None and i < size else None
                 for i in self._indexes
             )
-            self._pending.append("\x1d" + repr(typed))
+            line = "\x1d" + repr(typed)  # (a plain row's text never holds \x1d)
+            self._pending.append(line)
         if len(self._pending) >= 4096:
             self._flush()
+        return line
 
-    def add_rows(self, columns: dict[str, int], rows: list[list[Any]]) -> None:
-        """add() for every row of a chunk, giving the same digest."""
+    def add_rows(self, columns: dict[str, int], rows: list[list[Any]]) -> list[str]:
+        """add() for every row of a chunk, giving the same digest and row texts."""
         # All-text rows with no separator in any cell are joined and checked as one string.
         if columns is not self._columns:
             self._columns = columns
@@ -390,20 +393,20 @@ class ContentDigest:
         if rows and width > 1 and None not in self._indexes:
             cells_of = operator.itemgetter(*self._indexes)
             try:
-                joined = "\x1e".join(["\x1f".join(cells_of(cells)) for cells in rows])
+                lines = ["\x1f".join(cells_of(cells)) for cells in rows]
             except (TypeError, IndexError):  # a typed cell or a short row: one by one
-                joined = None
-            if (
-                joined is not None
-                and joined.count("\x1f") == len(rows) * (width - 1)
-                and joined.count("\x1e") == len(rows) - 1
-                and "\x1d" not in joined
-            ):
-                self._pending.append("\x1e" + joined)
-                self._flush()
-                return
-        for cells in rows:
-            self.add(columns, cells)
+                lines = None
+            if lines is not None:
+                joined = "\x1e".join(lines)
+                if (
+                    joined.count("\x1f") == len(rows) * (width - 1)
+                    and joined.count("\x1e") == len(rows) - 1
+                    and "\x1d" not in joined
+                ):
+                    self._pending.append("\x1e" + joined)
+                    self._flush()
+                    return lines
+        return [self.add(columns, cells) for cells in rows]
 
     def _flush(self) -> None:
         self._hash.update("".join(self._pending).encode("utf-8", "surrogatepass"))

@@ -7,8 +7,10 @@ records it created (refresh_change); the caller commits once or rolls back.
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from nutera import changes
 from nutera.audit import Actor, audit_bulk
 from nutera.models import Refresh, RefreshChange
+from nutera.models.api import ChangeKind
 from nutera.refresh.kelurahan_lock import lock_for_writing
 from nutera.refresh.staging import last_committed
 from nutera.refresh.states import (
@@ -22,6 +24,11 @@ from nutera.refresh.tables import CHANGE, ENROLLMENT, HOUSEHOLD, PERSON
 from nutera.timeutil import utcnow
 
 _CREATED = {Entity.HOUSEHOLD: HOUSEHOLD, Entity.PERSON: PERSON, Entity.ENROLLMENT: ENROLLMENT}
+_FEED_KINDS = {
+    Entity.HOUSEHOLD: ChangeKind.HOUSEHOLD,
+    Entity.PERSON: ChangeKind.PERSON,
+    Entity.ENROLLMENT: ChangeKind.ENROLLMENT,
+}
 _TABLE_LABELS = {  # every table that refers to a person, a household or an enrollment
     "person": "warga",
     "household": "KK",
@@ -42,7 +49,7 @@ def stamp_of(refresh: Refresh):
     return refresh.records_stamped_at or refresh.committed_at
 
 
-def _created_by(
+def created_by(
     session: Session, refresh: Refresh, table: sa.Table, entity: str
 ) -> sa.ColumnElement[bool]:
     """Records of table this refresh created (ids others took inside a range fall out)."""
@@ -102,9 +109,35 @@ def _restore(
     )
 
 
+def updated_by(refresh: Refresh, table: sa.Table, entity: str, stamp) -> sa.Select:
+    """(id, kelurahan_id) of the records of table the refresh changed (each once): recorded
+    with their previous values and still carrying its time (a conflict kept does not)."""
+    recorded = sa.select(CHANGE.c.entity_id).where(
+        CHANGE.c.refresh_id == refresh.id,
+        CHANGE.c.entity == entity,
+        CHANGE.c.action == ChangeAction.UPDATE,
+    )
+    return sa.select(table.c.id, table.c.kelurahan_id).where(
+        table.c.id.in_(recorded),
+        table.c.updated_at == sa.literal(stamp, table.c.updated_at.type),
+    )
+
+
+def _record_restored(session: Session, refresh: Refresh) -> None:
+    """Change-feed entries for the records the refresh changed, taken before their previous
+    values are put back."""
+    for entity, table in _CREATED.items():
+        changes.record_bulk(
+            session,
+            _FEED_KINDS[entity],
+            "update",
+            updated_by(refresh, table, entity, stamp_of(refresh)),
+        )
+
+
 def _delete_created(session: Session, refresh: Refresh, table: sa.Table, entity: str) -> None:
     """Delete the records of table the refresh created."""
-    session.execute(sa.delete(table).where(_created_by(session, refresh, table, entity)))
+    session.execute(sa.delete(table).where(created_by(session, refresh, table, entity)))
 
 
 def _used_since(session: Session, refresh: Refresh) -> str | None:
@@ -115,13 +148,13 @@ def _used_since(session: Session, refresh: Refresh) -> str | None:
             entity = next((e for e, t in _CREATED.items() if t is target), None)
             if entity is None or foreign_key.column.name != "id":
                 continue
-            created = sa.select(target.c.id).where(_created_by(session, refresh, target, entity))
+            created = sa.select(target.c.id).where(created_by(session, refresh, target, entity))
             users = sa.select(table.c[foreign_key.parent.name]).where(
                 table.c[foreign_key.parent.name].in_(created)
             )
             own = next((e for e, t in _CREATED.items() if t is table), None)
             if own is not None:
-                users = users.where(~_created_by(session, refresh, table, own))
+                users = users.where(~created_by(session, refresh, table, own))
             if session.scalar(sa.select(sa.exists(users))):
                 return _TABLE_LABELS[table.name]
     return None
@@ -161,6 +194,7 @@ def revert_refresh(session: Session, refresh: Refresh, actor: Actor) -> None:
             f"Pemutakhiran ini tidak dapat dibatalkan: data {changed} yang diubahnya sudah "
             f"diubah lagi sesudahnya. Perbaiki data itu satu per satu."
         )
+    _record_restored(session, refresh)
     _restore(
         session,
         refresh,
@@ -200,7 +234,16 @@ def revert_refresh(session: Session, refresh: Refresh, actor: Actor) -> None:
             f"data {used_by} yang dibuat sesudahnya. Perbaiki data itu satu per satu."
         )
     for entity in (Entity.ENROLLMENT, Entity.PERSON, Entity.HOUSEHOLD):
-        _delete_created(session, refresh, _CREATED[entity], entity)
+        created = _CREATED[entity]
+        changes.record_bulk(
+            session,
+            _FEED_KINDS[entity],
+            "delete",
+            sa.select(created.c.id, created.c.kelurahan_id).where(
+                created_by(session, refresh, created, entity)
+            ),
+        )
+        _delete_created(session, refresh, created, entity)
     refresh.status, refresh.reverted_at = RefreshStatus.DIBATALKAN, utcnow()
     audit_bulk(
         session,

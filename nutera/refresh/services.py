@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from nutera.audit import Actor, set_actor
 from nutera.models import CONFLICT_CHOICES, Refresh, RefreshDecision, RefreshJob, RefreshRow
-from nutera.refresh import commit, jobs, reader, revert, staging
+from nutera.refresh import commit, incremental, jobs, reader, revert, staging
 from nutera.refresh.diff import HOUSEHOLD_FIELDS, PERSON_FIELDS, mark_first_rows, preview_counts
 from nutera.refresh.states import (
     MAPPABLE,
@@ -64,11 +64,13 @@ def open_upload(
     if same is not None:
         return None, same
     refresh = staging.new_refresh(session, kelurahan_id, user_id, source, path, filename, complete)
-    same = staging.content_identical_to_last(session, refresh)
+    same, scanned = staging.read_upload(session, refresh)
     if same is not None:
         return None, same
     session.add(refresh)
     session.flush()
+    if scanned is not None:  # the analysis stages what changed without reading the file again
+        incremental.save_scan(session, refresh, scanned)
     return refresh, None
 
 

@@ -18,7 +18,7 @@ from nutera.models import (
     Rw,
     Setting,
 )
-from nutera.refresh import reader, rows
+from nutera.refresh import incremental, reader, rows
 from nutera.refresh.diff import mark_first_rows, preview_counts, staged
 from nutera.refresh.fastpath import FastCheck
 from nutera.refresh.kelurahan_lock import share_for_reading
@@ -33,6 +33,7 @@ from nutera.refresh.validate import (
 from nutera.timeutil import local_today, utcnow
 
 BATCH = 5000
+UNCHANGED_ROW = -1  # "first seen" of a NIK repeating a row an incremental import left unstaged
 _MAPPING_KEY = "refresh_map:"
 
 
@@ -94,11 +95,29 @@ def identical_to_last(
 def content_identical_to_last(session: Session, refresh: Refresh) -> Refresh | None:
     """The last committed refresh of the source when it staged exactly the cells of this
     file under the same mapping (a re-saved copy): read once, nothing checked or staged."""
+    return read_upload(session, refresh)[0]
+
+
+def read_upload(
+    session: Session, refresh: Refresh
+) -> tuple[Refresh | None, incremental.Scan | None]:
+    """(the last committed refresh of the source when it staged exactly the cells of this
+    file under the same mapping, a re-saved copy; else None) and the scan of the file's rows
+    against that refresh's digests for the analysis, when comparable: one read, no checks."""
     last = last_committed(session, refresh.kelurahan_id, refresh.source)
     if last is None or not last.content_hash or last.mapping != refresh.mapping:
-        return None
-    digest = rows.content_digest(refresh.stored_path, _file_info(refresh), refresh.mapping)
-    return last if digest == last.content_hash else None
+        return None, None
+    info = _file_info(refresh)
+    found = incremental.comparable(session, refresh, _row_context(session, refresh.kelurahan_id))
+    if found is None or found[0].id != last.id:
+        digest = rows.content_digest(refresh.stored_path, info, refresh.mapping)
+        return (last if digest == last.content_hash else None), None
+    previous, context, _ = found
+    old = incremental.load(session, previous.id)
+    scanned = incremental.scan(
+        refresh.stored_path, info, refresh.mapping, previous.id, context, old
+    )
+    return (last if scanned.content_hash == last.content_hash else None), scanned
 
 
 def new_refresh(
@@ -242,24 +261,33 @@ def stage_rows(
     refresh: Refresh,
     progress: Progress = no_progress,
     date_order: str | None = None,
+    found: incremental.Plan | None = None,
+    collected: incremental.Collected | None = None,
 ) -> dict:
-    """Validate every row and insert it into refresh_row in batches (rejected rows too).
+    """Validate every row and insert it into refresh_row in batches (rejected rows too);
+    with a plan, only the rows of the families it names.
 
     Returns the rule dates such as 03/04/2008 were read by: day first unless most dates of
     the file that read one way only are month first, in which case the file is staged
-    again month first (rare: Indonesian offices write day first)."""
+    again month first (rare: Indonesian offices write day first). Digests of the accepted
+    rows go into collected."""
     # Plain tuples: at a million rows the ORM or per-row dicts would cost more than the checks.
     last_id = sa.select(sa.func.max(RefreshRow.id))
+    collected = collected if collected is not None else incremental.Collected()
     # New rows get ids above the largest one now (rows of another staging may interleave).
     refresh.first_row_id = (session.scalar(last_id) or 0) + 1
     with rows.rare_garbage_collection():
-        ctx = _stage(session, refresh, progress, date_order or DAY_FIRST)
+        ctx = _stage(session, refresh, progress, date_order or DAY_FIRST, found, collected)
     refresh.last_row_id = session.scalar(last_id) or 0
     session.flush()
+    if found is not None:
+        _refuse_repeats_of_unchanged(session, refresh, found, collected)
     rule = date_rule(ctx)
     if date_order is None and rule["order"] != ctx.date_order and rule["ambiguous"]:
         session.execute(sa.delete(RefreshRow.__table__).where(staged(refresh.id)))
-        return stage_rows(session, refresh, progress, rule["order"])
+        for values in (collected.digests, collected.niks, collected.kks):
+            del values[:]
+        return stage_rows(session, refresh, progress, rule["order"], found, collected)
     return rule
 
 
@@ -298,23 +326,70 @@ def unknown_districts(session: Session, refresh: Refresh, districts: list[str]) 
     return found
 
 
-def _stage(session: Session, refresh: Refresh, progress: Progress, order: str) -> RowContext:
+def _families(
+    columns: dict[str, int], numbers, chunk: list, touched: set[str]
+) -> tuple[list[int], list]:
+    """The rows of a chunk whose KK is among the touched families."""
+    i_kk = columns.get("kk")
+    if i_kk is None:
+        return list(numbers), chunk
+    kept = [
+        (number, cells)
+        for number, cells in zip(numbers, chunk, strict=False)
+        if incremental.kk_key(cells[i_kk] if i_kk < len(cells) else "") in touched
+    ]
+    return [n for n, _ in kept], [c for _, c in kept]
+
+
+def _chunks(path: Path, info: reader.FileInfo, mapping: dict[str, str], found):
+    """The data chunks to stage: every row, or the touched families' (from the upload's
+    read when it kept them, else from the file)."""
+    if found is None:
+        yield from rows.data_chunks(path, info, mapping, CHUNK)
+    elif found.scan.buffered is None:
+        for sheet, columns, numbers, chunk in rows.data_chunks(path, info, mapping, CHUNK):
+            yield sheet, columns, *_families(columns, numbers, chunk, found.touched)
+    else:
+        columns_of = {}
+        for sheet_index, numbers, chunk in found.scan.buffered:
+            sheet = info.sheets[sheet_index]
+            if sheet_index not in columns_of:
+                columns_of[sheet_index] = reader.column_indexes(sheet.headers, mapping)
+            yield sheet, columns_of[sheet_index], numbers, chunk
+
+
+def _stage(  # noqa: C901 (one streaming loop: the hot path of a million-row import)
+    session: Session,
+    refresh: Refresh,
+    progress: Progress,
+    order: str,
+    found: incremental.Plan | None,
+    collected: incremental.Collected,
+) -> RowContext:
     path = Path(refresh.stored_path)
     info = _file_info(refresh)
     ctx = _row_context(session, refresh.kelurahan_id)
     ctx.date_order = order
-    total = _count_rows(path, info)
+    buffered = found is not None and found.scan.buffered is not None
+    total = found.rows if buffered else _count_rows(path, info)
     dates_as_text = session.connection().dialect.name == "sqlite"
+    # A plan digested the whole file already; the rows staged still need their own digests.
     digest = reader.ContentDigest(refresh.mapping)
     first_of_kk: set[str] = set()
     seen_niks = ctx.seen_niks
+    add_digest, add_nik, add_kk = (
+        collected.digests.append,
+        collected.niks.append,
+        collected.kks.append,
+    )
     accepted: list[tuple] = []
     rejected: list[tuple] = []
     seen = 0
     refresh_id, nik_label = refresh.id, reader.FIELDS["nik"]
     fast = columns_seen = None
-    for sheet, columns, numbers, chunk in rows.data_chunks(path, info, refresh.mapping, CHUNK):
-        digest.add_rows(columns, chunk)
+    for sheet, columns, numbers, chunk in _chunks(path, info, refresh.mapping, found):
+        seen += len(chunk)
+        digests = incremental.row_digests(digest.add_rows(columns, chunk))
         if columns is not columns_seen:  # a new sheet
             # Its rows get ids above every row of the sheets before: lists of rejected rows
             # show the sheets in file order (accepted rows go in after rejected ones).
@@ -324,7 +399,7 @@ def _stage(session: Session, refresh: Refresh, progress: Progress, order: str) -
             fast = FastCheck(ctx, dates_as_text, first_of_kk)
         fast_values, sheet_name = fast.values, sheet.name[:60]
         base = sheet_code(ctx, sheet.name)
-        for number, cells in zip(numbers, chunk, strict=False):
+        for number, cells, row_digest in zip(numbers, chunk, digests, strict=False):
             values = fast_values(cells)
             if values is None:
                 values, errors = fast.checked(cells, number)
@@ -350,12 +425,15 @@ def _stage(session: Session, refresh: Refresh, progress: Progress, order: str) -
                         ),
                     )
                 )
-            elif values[1] in first_of_kk:
-                accepted.append((refresh_id, sheet_name, number, *values, False))
             else:
-                first_of_kk.add(values[1])
-                accepted.append((refresh_id, sheet_name, number, *values, True))
-        seen += len(chunk)
+                add_digest(row_digest)
+                add_nik(int(nik))
+                add_kk(int(values[1]))
+                if values[1] in first_of_kk:
+                    accepted.append((refresh_id, sheet_name, number, *values, False))
+                else:
+                    first_of_kk.add(values[1])
+                    accepted.append((refresh_id, sheet_name, number, *values, True))
         if len(accepted) + len(rejected) >= BATCH:
             # The connection is asked for each time: progress may have committed in between.
             _note_districts(ctx, accepted)
@@ -369,9 +447,34 @@ def _stage(session: Session, refresh: Refresh, progress: Progress, order: str) -
             )
     _note_districts(ctx, accepted)
     _insert_rows(session, rejected, accepted)
-    refresh.content_hash = digest.hexdigest()
+    refresh.content_hash = digest.hexdigest() if found is None else found.content_hash
     progress(0.7, f"{seen:,} baris dibaca; mencocokkan dengan registri".replace(",", "."))
     return ctx
+
+
+def _refuse_repeats_of_unchanged(
+    session: Session, refresh: Refresh, found: incremental.Plan, collected: incremental.Collected
+) -> None:
+    """Refuse staged rows whose NIK is that of a row left unstaged as unchanged (checked
+    after staging: the unchanged NIKs are many, the staged ones few)."""
+    staged_niks = set(collected.niks)
+    repeats = {nik for nik in found.carried.niks if nik in staged_niks}
+    if not repeats:
+        return
+    message = f"{reader.FIELDS['nik']}: {duplicate_nik_message(None, UNCHANGED_ROW)}"
+    texts = [f"{nik:016d}" for nik in repeats]
+    for start in range(0, len(texts), 500):
+        session.execute(
+            sa.update(RefreshRow.__table__)
+            .where(
+                staged(refresh.id),
+                RefreshRow.nik.in_(texts[start : start + 500]),
+                RefreshRow.error.is_(None),
+            )
+            .values(error=message)
+        )
+    mark_first_rows(session, refresh)
+    incremental.forget(collected, repeats)
 
 
 def _insert_rows(session: Session, rejected: list[tuple], accepted: list[tuple]) -> None:
@@ -473,13 +576,21 @@ def analyse(session: Session, refresh: Refresh, progress: Progress = no_progress
     refresh.status, refresh.analysed_at = RefreshStatus.ANALISIS, utcnow()
     tune_connection(session)
     session.execute(sa.delete(RefreshRow.__table__).where(staged(refresh.id)))
-    rule = stage_rows(session, refresh, progress)
+    ctx = _row_context(session, refresh.kelurahan_id)
+    found = incremental.plan(session, refresh, ctx, _file_info(refresh))
+    if found is not None:
+        progress(0.3, f"{_id_number(found.changed)} baris berubah sejak impor terakhir")
+    collected = incremental.Collected()
+    rule = stage_rows(session, refresh, progress, found and found.date_order, found, collected)
+    unchanged = {"rows": found.rows, "unchanged": len(found.carried.digests)} if found else {}
+    context = incremental.context_key(ctx, refresh.mapping, rule["used"])
+    incremental.save(session, refresh, context, collected, found)
     unknown = unknown_districts(session, refresh, rule.pop("districts"))
     tune_connection(session)
     match_rows(session, refresh)
     progress(0.85, "Menghitung perbedaan")
     counts = {
-        **preview_counts(session, refresh),
+        **preview_counts(session, refresh, unchanged),
         "date_rule": rule,
         "unknown_districts": unknown,
     }

@@ -266,7 +266,10 @@ def sheet_code(ctx: RowContext, sheet: str) -> int:
 
 
 def duplicate_nik_message(ctx: RowContext, first: int) -> str:
-    """The message for a NIK first seen at `first` (sheet code + row number)."""
+    """The message for a NIK first seen at `first` (sheet code + row number; negative: a
+    row unchanged since the source's last import, which an incremental import did not stage)."""
+    if first < 0:
+        return "NIK yang sama sudah ada di baris lain berkas ini (baris yang tidak berubah)."
     sheet_index, first_row = divmod(first, 10**9)
     where = f"baris {first_row}" + (
         f" lembar {ctx.sheets[sheet_index]}" if ctx.sheets[sheet_index] else ""
