@@ -153,6 +153,7 @@ def register_cli(app: Flask) -> None:
     from nutera.equity.cli import equity_cli
     from nutera.ops.cli import backup_cli, storage_cli
     from nutera.programs.cli import programs_cli
+    from nutera.queue import queue_cli
     from nutera.refresh.cli import refresh_cli
     from nutera.regions.cli import regions_cli
 
@@ -167,5 +168,6 @@ def register_cli(app: Flask) -> None:
         storage_cli,
         backup_cli,
         equity_cli,
+        queue_cli,
     ):
         app.cli.add_command(group)

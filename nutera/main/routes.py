@@ -23,7 +23,7 @@ def dashboard():
 @bp.route("/healthz")
 def healthz():
     """Liveness probe for load balancers and benchmarks: no database, no template."""
-    return "ok", 200, {"Content-Type": "text/plain; charset=utf-8"}
+    return jsonify(status="ok"), 200, {"Cache-Control": "no-store"}
 
 
 @bp.route("/readyz")
