@@ -79,6 +79,7 @@ def register_extensions(app: Flask) -> None:
         security,
         serverstore,
     )
+    from nutera.auth import readonly
     from nutera.extensions import bootstrap, csrf, db, limiter, login_manager, migrate
 
     bounds.init_app(app)  # before any route is added: it replaces the int converter
@@ -104,6 +105,7 @@ def register_extensions(app: Flask) -> None:
     headers.init_app(app)
     serverstore.init_app(app)
     security.init_app(app)
+    readonly.init_app(app)
 
 
 # (module, URL prefix): one blueprint per feature, each module exposing `bp`.
@@ -123,6 +125,7 @@ BLUEPRINTS = (
     ("nutera.regions.routes", "/admin/kelurahan"),
     ("nutera.volunteers", None),
     ("nutera.equity.routes", None),
+    ("nutera.city", None),
 )
 
 

@@ -329,7 +329,7 @@ def run(job: RefreshJob, work: Callable[[], None], retries_left: int = 0) -> str
     _update(job.id, worker=this_worker(), heartbeat_at=utcnow())
     acquire(job)
     try:
-        _update(job.id, status=JobStatus.BERJALAN, message="Berjalan")
+        _update(job.id, status=JobStatus.BERJALAN, message="Berjalan", started_at=utcnow())
         work()
         db.session.commit()
         finish(job.id, JobStatus.SELESAI, "Selesai")
