@@ -81,6 +81,7 @@ def register_extensions(app: Flask) -> None:
     )
     from nutera.auth import readonly
     from nutera.extensions import bootstrap, csrf, db, limiter, login_manager, migrate
+    from nutera.ops import metrics
 
     bounds.init_app(app)  # before any route is added: it replaces the int converter
     db.init_app(app)
@@ -106,6 +107,7 @@ def register_extensions(app: Flask) -> None:
     serverstore.init_app(app)
     security.init_app(app)
     readonly.init_app(app)
+    metrics.init_app(app)
 
 
 # (module, URL prefix): one blueprint per feature, each module exposing `bp`.

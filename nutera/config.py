@@ -48,6 +48,8 @@ class DefaultConfig:
     # limiter's Redis when it has one; set redis://... for consumers on several machines.
     QUEUE_URL = None
     QUEUE_IMMEDIATE = False  # run each job at once in the process that queues it (tests)
+    METRICS_ENABLED = True  # /metrics for Prometheus (nutera/ops/metrics.py)
+    METRICS_TOKEN = None  # NUTERA_METRICS_TOKEN: the scraper's bearer token (else admin only)
 
 
 def load_secret_key(instance_path: str) -> str:
