@@ -46,7 +46,10 @@ def configure(app: Flask, test_config: dict | None) -> None:
     app.config.setdefault("SQLALCHEMY_DATABASE_URI", database_url(app.instance_path))
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = load_secret_key(app.instance_path)
-    app.config.setdefault("UPLOAD_FOLDER", str(Path(app.instance_path) / "uploads"))
+    # NUTERA_UPLOAD_DIR: one folder every web server and worker shares (e.g. an NFS mount).
+    app.config.setdefault(
+        "UPLOAD_FOLDER", app.config.get("UPLOAD_DIR") or str(Path(app.instance_path) / "uploads")
+    )
     redis_fallback.configure(app.config)
     upload_limits.configure(app.config)
     db_timeouts.configure(app.config)
