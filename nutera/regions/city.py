@@ -206,9 +206,12 @@ def apply_rt_sheet(session: Session, rows: list[list[str]]) -> RtSheetResult:
                 sa.select(Rw.id, Rw.kelurahan_id, Rw.number).where(Rw.kelurahan_id.in_(ids))
             )
         }
-    have = set(
-        session.execute(sa.select(Rt.rw_id, Rt.number).where(Rt.kelurahan_id.in_(ids))).tuples()
-    )
+    have = {
+        (rw_id, number)
+        for rw_id, number in session.execute(
+            sa.select(Rt.rw_id, Rt.number).where(Rt.kelurahan_id.in_(ids))
+        )
+    }
     new_rts = [
         {"kelurahan_id": k, "rw_id": rw_ids[(k, n)], "number": t}
         for k, rws in wanted.items()
