@@ -21,7 +21,11 @@ migrate: install
 seed: migrate
 	$(FLASK) demo seed --if-empty
 
+# The dev server and, beside it, the queue worker that runs background jobs (refresh
+# analysis, commit, revert); Ctrl-C stops both. In production run them as separate services.
 run: seed
+	@$(FLASK) queue worker --workers 2 & worker=$$!; \
+	trap 'kill -INT $$worker 2>/dev/null; wait $$worker' EXIT INT TERM; \
 	$(FLASK) run --host $(HOST) --port $(PORT)
 
 test: install

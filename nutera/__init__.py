@@ -46,7 +46,10 @@ def configure(app: Flask, test_config: dict | None) -> None:
     app.config.setdefault("SQLALCHEMY_DATABASE_URI", database_url(app.instance_path))
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = load_secret_key(app.instance_path)
-    app.config.setdefault("UPLOAD_FOLDER", str(Path(app.instance_path) / "uploads"))
+    # NUTERA_UPLOAD_DIR: one folder every web server and worker shares (e.g. an NFS mount).
+    app.config.setdefault(
+        "UPLOAD_FOLDER", app.config.get("UPLOAD_DIR") or str(Path(app.instance_path) / "uploads")
+    )
     redis_fallback.configure(app.config)
     upload_limits.configure(app.config)
     db_timeouts.configure(app.config)
@@ -79,7 +82,9 @@ def register_extensions(app: Flask) -> None:
         security,
         serverstore,
     )
+    from nutera.auth import readonly
     from nutera.extensions import bootstrap, csrf, db, limiter, login_manager, migrate
+    from nutera.ops import metrics
 
     bounds.init_app(app)  # before any route is added: it replaces the int converter
     db.init_app(app)
@@ -105,6 +110,8 @@ def register_extensions(app: Flask) -> None:
     headers.init_app(app)
     serverstore.init_app(app)
     security.init_app(app)
+    readonly.init_app(app)
+    metrics.init_app(app)
 
 
 # (module, URL prefix): one blueprint per feature, each module exposing `bp`.
@@ -125,6 +132,7 @@ BLUEPRINTS = (
     ("nutera.regions.routes", "/admin/kelurahan"),
     ("nutera.volunteers", None),
     ("nutera.equity.routes", None),
+    ("nutera.city", None),
 )
 
 
@@ -155,6 +163,7 @@ def register_cli(app: Flask) -> None:
     from nutera.equity.cli import equity_cli
     from nutera.ops.cli import backup_cli, storage_cli
     from nutera.programs.cli import programs_cli
+    from nutera.queue import queue_cli
     from nutera.refresh.cli import refresh_cli
     from nutera.regions.cli import regions_cli
 
@@ -169,5 +178,6 @@ def register_cli(app: Flask) -> None:
         storage_cli,
         backup_cli,
         equity_cli,
+        queue_cli,
     ):
         app.cli.add_command(group)

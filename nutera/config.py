@@ -50,6 +50,12 @@ class DefaultConfig:
     SERVER_STORE_URI = None  # captcha and sign-in failures: default follows the limiter
     PROXY_FIX_X_FOR = 0  # number of trusted proxies in front (e.g. 1 behind nginx)
     TIMEZONE = "Asia/Jakarta"
+    # Background jobs (nutera/queue.py): None keeps them in instance/queue.sqlite3, or in the
+    # limiter's Redis when it has one; set redis://... for consumers on several machines.
+    QUEUE_URL = None
+    QUEUE_IMMEDIATE = False  # run each job at once in the process that queues it (tests)
+    METRICS_ENABLED = True  # /metrics for Prometheus (nutera/ops/metrics.py)
+    METRICS_TOKEN = None  # NUTERA_METRICS_TOKEN: the scraper's bearer token (else admin only)
 
 
 def load_secret_key(instance_path: str) -> str:

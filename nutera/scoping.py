@@ -1,9 +1,11 @@
 """What a signed-in user may see: the one place every list and lookup goes through.
 
-Admins see the whole deployment, staff their kelurahan, volunteers the RTs assigned to
-them (and, for distribution, those RTs' recipients at the events assigned to them). A
-record outside the user's scope does not exist for them (404, never 403), so its existence
-is not revealed.
+Admins and the city's social office (dinas) see the whole deployment, a kecamatan account
+the kelurahan of its kecamatan, staff their kelurahan, volunteers the RTs assigned to them
+(and, for distribution, those RTs' recipients at the events assigned to them). A record
+outside the user's scope does not exist for them (404, never 403), so its existence is not
+revealed. Dinas and kecamatan accounts only read: nutera/auth/readonly.py refuses their
+writes.
 """
 
 from typing import Any, TypeVar
@@ -67,12 +69,26 @@ def _rt_condition(model: Any, user: User) -> sa.ColumnElement[bool] | None:
     return None
 
 
+def sees_whole_city(user: User) -> bool:
+    """Whether user's scope is every kelurahan of the deployment (admin, dinas)."""
+    return user.is_admin or user.is_dinas
+
+
+def kecamatan_kelurahan_ids(code: str | None) -> sa.Select:
+    """SELECT the ids of the kelurahan whose Kemendagri code lies in kecamatan code."""
+    if not code or not code.isdigit() or len(code) != 6:
+        return sa.select(Kelurahan.id).where(sa.false())
+    return sa.select(Kelurahan.id).where(Kelurahan.code.startswith(code, autoescape=True))
+
+
 def visible_to(model: Any, user: User) -> sa.ColumnElement[bool]:
     """A WHERE condition selecting the rows of model that user may see."""
-    if user.is_admin:
+    if sees_whole_city(user):
         return sa.true()
     if not hasattr(model, "kelurahan_id"):
         raise TypeError(f"{model.__name__} has no kelurahan_id and cannot be scoped")
+    if user.is_kecamatan:
+        return model.kelurahan_id.in_(kecamatan_kelurahan_ids(user.kecamatan_code))
     condition = model.kelurahan_id == user.kelurahan_id
     if user.is_volunteer:
         rt_condition = _rt_condition(model, user)
@@ -102,9 +118,14 @@ def may_manage_kelurahan(user: User, kelurahan_id: int) -> bool:
 
 
 def visible_kelurahans(user: User) -> sa.Select:
-    """SELECT the kelurahan user works in: every one for an admin, else their own."""
+    """SELECT the kelurahan user sees: every one for admin and dinas, a kecamatan's for a
+    kecamatan account, else their own."""
     stmt = sa.select(Kelurahan)
-    return stmt if user.is_admin else stmt.where(Kelurahan.id == user.kelurahan_id)
+    if sees_whole_city(user):
+        return stmt
+    if user.is_kecamatan:
+        return stmt.where(Kelurahan.id.in_(kecamatan_kelurahan_ids(user.kecamatan_code)))
+    return stmt.where(Kelurahan.id == user.kelurahan_id)
 
 
 def visible_to_kelurahan(model: Any, kelurahan_ids: list[int] | None) -> sa.ColumnElement[bool]:

@@ -54,6 +54,7 @@ def make_app(database_url, instance_path):
             "RATELIMIT_ENABLED": False,
             "RATELIMIT_STORAGE_URI": "memory://",
             "SERVER_NAME": None,
+            "QUEUE_IMMEDIATE": True,  # jobs run at once; test_queue.py runs a real consumer
         }
         config.update(overrides)
         return create_app(config)

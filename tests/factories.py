@@ -132,13 +132,20 @@ def enroll(
 _PASSWORD_HASH = generate_password_hash(PASSWORD)
 
 
-def make_user(session: Session, username: str, role: str, kelurahan: Kelurahan | None) -> User:
+def make_user(
+    session: Session,
+    username: str,
+    role: str,
+    kelurahan: Kelurahan | None,
+    kecamatan_code: str | None = None,
+) -> User:
     """An account with PASSWORD (hashed once per run: scrypt is slow on purpose)."""
     user = User(
         username=username,
         full_name=username.title(),
         role=role,
         kelurahan_id=kelurahan.id if kelurahan else None,
+        kecamatan_code=kecamatan_code,
         password_hash=_PASSWORD_HASH,
     )
     session.add(user)
@@ -164,7 +171,8 @@ def build_world(session: Session) -> World:
     """Tamansari (RW 01: RT 01, RT 02; RW 02: RT 01) and Lebakgede, with one account per role.
 
     The volunteer is assigned to RT 01/RW 01 only. Households: 'assigned' (RT 01/RW 01),
-    'unassigned' (RT 01/RW 02) and 'other' (in Lebakgede).
+    'unassigned' (RT 01/RW 02) and 'other' (in Lebakgede). 'dinas' reads the whole city,
+    'kecamatan' the kecamatan of Tamansari (327302; Lebakgede lies in 327303).
     """
     tamansari = make_kelurahan(session, "3273021003", "Tamansari")
     lebakgede = make_kelurahan(session, "3273031002", "Lebakgede", rts_per_rw=(1,))
@@ -173,6 +181,8 @@ def build_world(session: Session) -> World:
         "staff": make_user(session, "petugas", "staff", tamansari),
         "volunteer": make_user(session, "relawan", "volunteer", tamansari),
         "other_staff": make_user(session, "petugas.lain", "staff", lebakgede),
+        "dinas": make_user(session, "dinsos", "dinas", None),
+        "kecamatan": make_user(session, "camat", "kecamatan", None, "327302"),
     }
     assign_rts(session, users["volunteer"], [rt_of(tamansari, 1, 1).id])
     households = {

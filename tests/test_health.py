@@ -30,6 +30,7 @@ def test_readyz_fails_when_the_database_is_gone_while_healthz_stays_alive(make_a
     assert response.status_code == 503 and response.get_json()["status"] == "fail"
     assert response.get_json()["database"]["ok"] is False
     assert client.get("/healthz").status_code == 200
+    assert client.get("/healthz").get_json() == {"status": "ok"}
 
 
 def test_readyz_fails_when_migrations_are_behind(client, monkeypatch, app):
@@ -69,3 +70,19 @@ def test_a_stalled_statement_in_a_web_request_stops_at_the_limit_with_a_503(make
     # Jobs and commands have no request: no limit for them.
     with app.app_context():
         assert db.session.scalar(sa.text("SHOW statement_timeout")) == "0"
+
+
+def test_readyz_reports_the_queue_and_its_depth(make_app, tmp_path):
+    app = make_app(QUEUE_IMMEDIATE=False, QUEUE_URL=f"sqlite:///{tmp_path / 'queue.sqlite3'}")
+    body = app.test_client().get("/readyz").get_json()
+    assert body["status"] == "ok"
+    assert body["queue"]["ok"] and body["queue"]["kind"] == "sqlite"
+    assert body["queue"]["pending"] == 0 and body["queue"]["scheduled"] == 0
+
+
+def test_readyz_is_degraded_when_the_queue_is_unreachable(make_app):
+    app = make_app(QUEUE_IMMEDIATE=False, QUEUE_URL="redis://127.0.0.1:1/0")
+    response = app.test_client().get("/readyz")
+    body = response.get_json()
+    assert response.status_code == 200 and body["status"] == "degraded"
+    assert body["queue"]["ok"] is False and body["queue"]["error"] == "ConnectionError"

@@ -91,7 +91,7 @@ def test_a_job_killed_mid_commit_is_failed_at_once_and_can_be_retried(
         assert db.session.scalar(sa.select(sa.func.count()).select_from(RefreshLock)) == 0
         assert "SETENGAH JALAN" not in set(db.session.scalars(sa.select(Person.name)))
     # "Coba lagi" runs the commit again, this time to the end (jobs run inline here).
-    app.config["REFRESH_JOBS_INLINE"] = True
+    app.config["QUEUE_IMMEDIATE"] = True
     response = client.post(f"/pemutakhiran/{refresh_id}/coba-lagi")
     assert response.status_code == 302
     with app.app_context():

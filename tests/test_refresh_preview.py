@@ -19,7 +19,7 @@ def app(make_app):
     """Jobs run inline so a request returns after the work is done."""
     from tests.dbutil import empty_all_tables
 
-    app = make_app(REFRESH_JOBS_INLINE=True)
+    app = make_app(QUEUE_IMMEDIATE=True)
     yield app
     empty_all_tables(app)
 

@@ -106,3 +106,106 @@ def test_audit_log_is_scoped_to_kelurahan(app, client, login_as, world):
     client.post("/logout")
     login_as("other_staff")
     assert "relawan.lebak" in client.get("/admin/audit").get_data(as_text=True)
+
+
+# Dinas (the whole city) and kecamatan (the kelurahan of one kecamatan): each case above,
+# for them. Tamansari lies in kecamatan 327302, Lebakgede in 327303.
+
+
+def test_dinas_sees_every_kelurahans_households_and_kecamatan_exactly_its_own(app, world):
+    assert _visible_household_ids(app, world.user_ids["dinas"]) == set(
+        world.household_ids.values()
+    )
+    assert _visible_household_ids(app, world.user_ids["kecamatan"]) == {
+        world.household_ids["assigned"],
+        world.household_ids["unassigned"],
+    }
+
+
+def test_dinas_and_kecamatan_see_persons_of_their_scope_not_only_assigned_rts(app, world):
+    with app.app_context():
+        for role, expected in (
+            ("dinas", set(world.person_ids.values())),
+            ("kecamatan", {world.person_ids["assigned"], world.person_ids["unassigned"]}),
+        ):
+            user = db.session.get(User, world.user_ids[role])
+            people = set(
+                db.session.scalars(scoped_select(Person, user).with_only_columns(Person.id))
+            )
+            assert people == expected, role
+
+
+def test_dinas_sees_what_admin_sees(app, world):
+    assert _visible_household_ids(app, world.user_ids["dinas"]) == _visible_household_ids(
+        app, world.user_ids["admin"]
+    )
+
+
+def test_kecamatan_gets_404_not_403_for_a_household_of_another_kecamatan(client, login_as, world):
+    login_as("kecamatan")
+    assert client.get(f"/registri/kk/{world.household_ids['assigned']}").status_code == 200
+    assert client.get(f"/registri/kk/{world.household_ids['unassigned']}").status_code == 200
+    assert client.get(f"/registri/kk/{world.household_ids['other']}").status_code == 404
+
+
+def test_dinas_reads_a_household_of_any_kelurahan(client, login_as, world):
+    login_as("dinas")
+    for key in ("assigned", "unassigned", "other"):
+        assert client.get(f"/registri/kk/{world.household_ids[key]}").status_code == 200
+
+
+@pytest.mark.parametrize("role", ["dinas", "kecamatan"])
+def test_dinas_and_kecamatan_cannot_open_account_pages(client, login_as, world, role):
+    login_as(role)
+    response = client.get(f"/admin/pengguna/{world.user_ids['volunteer']}/penugasan")
+    assert response.status_code == 403
+    assert client.get("/admin/pengguna").status_code == 403
+
+
+@pytest.mark.parametrize(
+    "role, shown",
+    [("dinas", {"assigned", "unassigned", "other"}), ("kecamatan", {"assigned", "unassigned"})],
+)
+def test_household_list_shows_dinas_and_kecamatan_their_scope(
+    client, login_as, world, app, role, shown
+):
+    with app.app_context():
+        kks = {
+            key: db.session.get(Household, hid).kk_number
+            for key, hid in world.household_ids.items()
+        }
+    login_as(role)
+    page = client.get("/registri/kk").get_data(as_text=True)
+    for key, kk in kks.items():
+        assert (kk in page) == (key in shown), key
+        found = client.get("/registri/kk", query_string={"kk": kk}).get_data(as_text=True)
+        assert (f"/registri/kk/{world.household_ids[key]}" in found) == (key in shown), key
+
+
+def test_models_without_kelurahan_id_are_scoped_for_dinas_and_kecamatan(app, world):
+    from nutera.models import Rw
+
+    with app.app_context():
+        dinas = db.session.get(User, world.user_ids["dinas"])
+        kecamatan = db.session.get(User, world.user_ids["kecamatan"])
+        assert {rw.kelurahan_id for rw in db.session.scalars(scoped_select(Rw, dinas))} == {
+            world.kelurahan_id,
+            world.other_kelurahan_id,
+        }
+        assert {rw.kelurahan_id for rw in db.session.scalars(scoped_select(Rw, kecamatan))} == {
+            world.kelurahan_id
+        }
+
+
+def test_a_kecamatan_account_with_a_malformed_code_sees_nothing(app, world):
+    with app.app_context():
+        kecamatan = db.session.get(User, world.user_ids["kecamatan"])
+        kecamatan.kecamatan_code = "3273%"  # never stored (the form refuses it), but never a LIKE
+        assert list(db.session.scalars(scoped_select(Household, kecamatan))) == []
+        db.session.rollback()
+
+
+@pytest.mark.parametrize("role", ["dinas", "kecamatan"])
+def test_audit_log_is_closed_to_dinas_and_kecamatan(client, login_as, world, role):
+    login_as(role)
+    assert client.get("/admin/audit").status_code == 403

@@ -32,7 +32,7 @@ def app(make_app):
     """Refresh jobs run inline, so the rejected rows exist when the upload returns."""
     from tests.dbutil import empty_all_tables
 
-    app = make_app(REFRESH_JOBS_INLINE=True)
+    app = make_app(QUEUE_IMMEDIATE=True)
     yield app
     empty_all_tables(app)
 

@@ -55,13 +55,27 @@ class AccountFieldsForm(FlaskForm):
     kelurahan_id = ChoiceField(
         "Kelurahan",
         coerce=optional_int,
-        description="Wajib untuk petugas dan relawan; kosongkan hanya untuk admin seluruh kota.",
+        description=(
+            "Wajib untuk petugas dan relawan; kosongkan untuk admin, Dinas Sosial dan Kecamatan."
+        ),
+    )
+    kecamatan_code = ChoiceField(
+        "Kecamatan",
+        coerce=lambda value: value or None,
+        description="Hanya untuk peran Kecamatan: akun melihat semua kelurahan kecamatan ini.",
     )
 
-    def set_choices(self, roles: dict[str, str], kelurahans: list[tuple[int, str]]) -> None:
-        """Offer the roles and kelurahan the acting user may give, behind an empty choice."""
+    def set_choices(
+        self,
+        roles: dict[str, str],
+        kelurahans: list[tuple[int, str]],
+        kecamatans: list[tuple[str, str]] = (),
+    ) -> None:
+        """Offer the roles, kelurahan and kecamatan the acting user may give, behind an
+        empty choice."""
         self.role.choices = [("", "— pilih peran —"), *roles.items()]
         self.kelurahan_id.choices = [("", "— pilih kelurahan —"), *kelurahans]
+        self.kecamatan_code.choices = [("", "— pilih kecamatan —"), *kecamatans]
 
 
 class UserForm(AccountFieldsForm):

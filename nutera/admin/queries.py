@@ -21,6 +21,17 @@ def kelurahan_choices(viewer: User) -> list[tuple[int, str]]:
     return [(k.id, f"{k.name} ({k.code})") for k in db.session.scalars(stmt)]
 
 
+def kecamatan_choices() -> list[tuple[str, str]]:
+    """The kecamatan of the registered kelurahan: (6-digit code, 'Bandung Wetan, Kota ...')."""
+    code = sa.func.substr(Kelurahan.code, 1, 6)
+    rows = db.session.execute(
+        sa.select(code, Kelurahan.kecamatan, Kelurahan.kota)
+        .group_by(code, Kelurahan.kecamatan, Kelurahan.kota)
+        .order_by(Kelurahan.kota, Kelurahan.kecamatan)
+    )
+    return [(c, f"{kecamatan}, {kota} ({c})") for c, kecamatan, kota in rows]
+
+
 def rt_choices(kelurahan_id: int) -> list[tuple[int, str]]:
     """Every RT of a kelurahan as (id, 'RT 01/RW 02')."""
     rows = db.session.execute(

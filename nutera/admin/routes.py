@@ -13,7 +13,7 @@ from nutera.admin.forms import (
     TwoFactorPolicyForm,
     UserForm,
 )
-from nutera.admin.queries import kelurahan_choices, rts_by_rw, users_for
+from nutera.admin.queries import kecamatan_choices, kelurahan_choices, rts_by_rw, users_for
 from nutera.admin.services import (
     may_manage,
     reset_password,
@@ -31,8 +31,15 @@ from nutera.security import LABELS as SECURITY_LABELS
 
 
 def _offer_choices(form: AccountFieldsForm) -> None:
-    roles = ROLES if current_user.is_admin else {"volunteer": ROLES["volunteer"]}
-    form.set_choices(roles, kelurahan_choices(current_user))
+    if current_user.is_admin:
+        form.set_choices(ROLES, kelurahan_choices(current_user), kecamatan_choices())
+    else:
+        form.set_choices({"volunteer": ROLES["volunteer"]}, kelurahan_choices(current_user))
+        del form.kecamatan_code  # staff give only volunteers of their own kelurahan
+
+
+def _chosen_kecamatan(form: AccountFieldsForm) -> str | None:
+    return form.kecamatan_code.data or None if "kecamatan_code" in form else None
 
 
 def _chosen_kelurahan(form: AccountFieldsForm) -> Kelurahan | None:
@@ -74,6 +81,7 @@ def new_user():
                 role=form.role.data,
                 kelurahan=_chosen_kelurahan(form),
                 must_change_password=bool(form.must_change_password.data),
+                kecamatan_code=_chosen_kecamatan(form),
             )
         except AccountError as error:
             db.session.rollback()
@@ -103,6 +111,7 @@ def edit_user(user_id: int):
                 full_name=form.full_name.data,
                 role=form.role.data,
                 kelurahan=_chosen_kelurahan(form),
+                kecamatan_code=_chosen_kecamatan(form),
             )
         except AccountError as error:
             db.session.rollback()

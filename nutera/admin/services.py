@@ -28,21 +28,25 @@ def update_account(
     full_name: str,
     role: str,
     kelurahan: Kelurahan | None,
+    kecamatan_code: str | None = None,
 ) -> None:
-    """Change name, role and kelurahan; RT assignments that no longer fit are dropped."""
+    """Change name, role, kelurahan and kecamatan; RT assignments that no longer fit are
+    dropped."""
     if not actor.is_admin and (
         role != "volunteer" or kelurahan is None or kelurahan.id != actor.kelurahan_id
     ):
         raise AccountError("Petugas hanya dapat mengelola relawan kelurahannya.", "role")
     if user.id == actor.id and role != user.role:
         raise AccountError("Anda tidak dapat mengubah peran akun Anda sendiri.", "role")
-    check_role_and_kelurahan(role, kelurahan)
+    kecamatan_code = kecamatan_code or None
+    check_role_and_kelurahan(role, kelurahan, kecamatan_code)
     new_kelurahan_id = kelurahan.id if kelurahan else None
     if role != "volunteer" or new_kelurahan_id != user.kelurahan_id:
         user.assigned_rts = []
     user.full_name = full_name.strip()
     user.role = role
     user.kelurahan_id = new_kelurahan_id
+    user.kecamatan_code = kecamatan_code
     session.flush()
 
 

@@ -19,9 +19,10 @@ def users_cli() -> None:
 @click.option("--name", "full_name", required=True, help="Full name shown in the site.")
 @click.option("--role", type=click.Choice([str(role) for role in ROLES]), required=True)
 @click.option("--kelurahan", "kelurahan_code", help="Kelurahan code (staff and volunteers).")
+@click.option("--kecamatan", "kecamatan_code", help="Kecamatan code, 6 digits (kecamatan role).")
 @click.password_option(help="Password (at least 10 characters); prompted when omitted.")
 @with_appcontext
-def create_command(username, full_name, role, kelurahan_code, password) -> None:
+def create_command(username, full_name, role, kelurahan_code, kecamatan_code, password) -> None:
     """Create an account."""
     kelurahan = None
     if kelurahan_code:
@@ -36,6 +37,7 @@ def create_command(username, full_name, role, kelurahan_code, password) -> None:
             password=password,
             role=role,
             kelurahan=kelurahan,
+            kecamatan_code=(kecamatan_code or "").replace(".", "") or None,
         )
     except AccountError as error:
         db.session.rollback()

@@ -66,10 +66,28 @@ def change_password(user: User, current: str, new: str, confirmation: str) -> No
     end_all(user)
 
 
-def check_role_and_kelurahan(role: str, kelurahan: Kelurahan | None) -> None:
-    """Staff and volunteers belong to one kelurahan; admins to none (never silently)."""
+def check_role_and_kelurahan(
+    role: str, kelurahan: Kelurahan | None, kecamatan_code: str | None = None
+) -> None:
+    """Staff and volunteers belong to one kelurahan; admins and dinas to none, a kecamatan
+    account to one kecamatan (never silently)."""
     if role not in ROLES:
         raise AccountError("Pilih peran akun ini.", "role")
+    if role in ("dinas", "kecamatan") and kelurahan is not None:
+        raise AccountError(
+            "Akun Dinas dan Kecamatan tidak terikat pada satu kelurahan: kosongkan kelurahan.",
+            "kelurahan_id",
+        )
+    if role == "kecamatan" and not (
+        kecamatan_code and kecamatan_code.isdigit() and len(kecamatan_code) == 6
+    ):
+        raise AccountError("Pilih kecamatan untuk akun Kecamatan.", "kecamatan_code")
+    if role != "kecamatan" and kecamatan_code:
+        raise AccountError(
+            "Kecamatan hanya diisi untuk peran Kecamatan: kosongkan pilihannya.", "kecamatan_code"
+        )
+    if role in ("dinas", "kecamatan"):
+        return
     if role != "admin" and kelurahan is None:
         raise AccountError(
             "Petugas dan relawan harus terdaftar pada satu kelurahan.", "kelurahan_id"
@@ -91,10 +109,13 @@ def create_user(
     role: str,
     kelurahan: Kelurahan | None,
     must_change_password: bool = False,
+    kecamatan_code: str | None = None,
 ) -> User:
-    """Add a new account; admins belong to no kelurahan, everyone else to one."""
+    """Add a new account; admins and dinas belong to no kelurahan, a kecamatan account to
+    one kecamatan, everyone else to one kelurahan."""
     username = username.strip().lower()
-    check_role_and_kelurahan(role, kelurahan)
+    kecamatan_code = kecamatan_code or None
+    check_role_and_kelurahan(role, kelurahan, kecamatan_code)
     if len(password) < 10:
         raise AccountError("Kata sandi minimal 10 karakter.", "password")
     if session.scalar(sa.select(User.id).where(User.username == username)) is not None:
@@ -103,7 +124,8 @@ def create_user(
         username=username,
         full_name=full_name.strip(),
         role=role,
-        kelurahan_id=None if role == "admin" else kelurahan.id,
+        kelurahan_id=kelurahan.id if kelurahan is not None else None,
+        kecamatan_code=kecamatan_code,
         must_change_password=must_change_password,
     )
     user.set_password(password)

@@ -2,7 +2,6 @@
 
 from datetime import date
 
-import sqlalchemy as sa
 from flask import (
     Blueprint,
     Response,
@@ -16,21 +15,27 @@ from flask import (
 )
 from flask_login import current_user
 
-from nutera.auth.decorators import roles_required
+from nutera.auth.decorators import READERS, roles_required
+from nutera.bounds import in_range
 from nutera.equity import queries, report, snapshots
 from nutera.equity.indicators import city_indicators, local_today, program_indicators
 from nutera.equity.public import public_program
 from nutera.extensions import db
 from nutera.models import Kelurahan
+from nutera.scoping import visible_kelurahans
 from nutera.timeutil import utcnow
 
 bp = Blueprint("equity", __name__)
 
 
 def _kelurahan() -> Kelurahan:
-    """Staff: their kelurahan; admin: the one chosen with ?kelurahan_id (404 if none)."""
+    """Staff: their kelurahan; others: the one chosen with ?kelurahan_id in their scope."""
     kelurahan_id = current_user.kelurahan_id or request.values.get("kelurahan_id", type=int)
-    kelurahan = db.session.get(Kelurahan, kelurahan_id) if kelurahan_id else None
+    kelurahan = (
+        db.session.scalar(visible_kelurahans(current_user).where(Kelurahan.id == kelurahan_id))
+        if kelurahan_id and in_range(kelurahan_id)
+        else None
+    )
     if kelurahan is None:
         abort(404)
     return kelurahan
@@ -41,13 +46,20 @@ def _admin_args(kelurahan: Kelurahan) -> dict:
 
 
 @bp.route("/pemerataan")
-@roles_required("admin", "staff")
+@roles_required("admin", "staff", *READERS)
 def dashboard():
     """Coverage, targeting errors and the spread between RWs, with the weekly trend."""
-    if current_user.is_admin and not request.args.get("kelurahan_id"):
-        choices = db.session.scalars(sa.select(Kelurahan).order_by(Kelurahan.name)).all()
+    if not current_user.kelurahan_id and not request.args.get("kelurahan_id"):
+        choices = db.session.scalars(
+            visible_kelurahans(current_user).order_by(Kelurahan.name)
+        ).all()
         now = utcnow()
-        city = city_indicators(db.session, local_today(now), now)
+        visible = {k.id for k in choices}
+        city = {
+            k: found
+            for k, found in city_indicators(db.session, local_today(now), now).items()
+            if k in visible
+        }
         codes = sorted({i.code for found in city.values() for i in found})
         return render_template("equity/choose.html", choices=choices, city=city, codes=codes)
     kelurahan = _kelurahan()
@@ -61,7 +73,7 @@ def dashboard():
 
 
 @bp.route("/pemerataan/tren.json")
-@roles_required("admin", "staff")
+@roles_required("admin", "staff", *READERS)
 def trend_json():
     """The trend of one program (and RW) week by week, for the dashboard's chart."""
     kelurahan = _kelurahan()
@@ -101,7 +113,7 @@ def campaign():
 
 
 @bp.route("/pemerataan/laporan.pdf")
-@roles_required("admin", "staff")
+@roles_required("admin", "staff", *READERS)
 def monthly_report():
     """The lurah's monthly PDF: indicators, trend charts, worst RWs, cases resolved."""
     kelurahan = _kelurahan()

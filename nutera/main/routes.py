@@ -1,6 +1,6 @@
 """Home page and dashboard."""
 
-from flask import jsonify, render_template
+from flask import jsonify, redirect, render_template, url_for
 from flask_login import current_user, login_required
 
 from nutera.main import bp
@@ -16,14 +16,16 @@ def index():
 @bp.route("/dasbor")
 @login_required
 def dashboard():
-    """Landing page after sign-in, by role."""
+    """Landing page after sign-in, by role (dinas and kecamatan: their overview)."""
+    if current_user.is_read_only:
+        return redirect(url_for("city.overview_page"))
     return render_template("main/dashboard.html", user=current_user)
 
 
 @bp.route("/healthz")
 def healthz():
     """Liveness probe for load balancers and benchmarks: no database, no template."""
-    return "ok", 200, {"Content-Type": "text/plain; charset=utf-8"}
+    return jsonify(status="ok"), 200, {"Cache-Control": "no-store"}
 
 
 @bp.route("/readyz")

@@ -17,9 +17,15 @@ class Role(LabelledEnum):
     ADMIN = "admin", "Admin"
     STAFF = "staff", "Petugas kelurahan"
     VOLUNTEER = "volunteer", "Relawan"
+    DINAS = "dinas", "Dinas Sosial (seluruh kota, hanya baca)"
+    KECAMATAN = "kecamatan", "Kecamatan (hanya baca)"
 
 
 ROLES = Role.labels()
+# Roles that read across kelurahan and never change a record.
+READ_ONLY_ROLES = (Role.DINAS, Role.KECAMATAN)
+# Roles without a kelurahan of their own.
+CITY_ROLES = (Role.ADMIN, Role.DINAS, Role.KECAMATAN)
 
 volunteer_rt = sa.Table(
     "volunteer_rt",
@@ -34,8 +40,16 @@ class User(UserMixin, TimestampMixin, db.Model):
 
     __tablename__ = "user_account"
     __table_args__ = (
-        sa.CheckConstraint("role IN ('admin', 'staff', 'volunteer')", name="role"),
-        sa.CheckConstraint("role = 'admin' OR kelurahan_id IS NOT NULL", name="kelurahan"),
+        sa.CheckConstraint(
+            "role IN ('admin', 'staff', 'volunteer', 'dinas', 'kecamatan')", name="role"
+        ),
+        sa.CheckConstraint(
+            "role IN ('admin', 'dinas', 'kecamatan') OR kelurahan_id IS NOT NULL",
+            name="kelurahan",
+        ),
+        sa.CheckConstraint(
+            "(role = 'kecamatan') = (kecamatan_code IS NOT NULL)", name="kecamatan"
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -44,6 +58,8 @@ class User(UserMixin, TimestampMixin, db.Model):
     password_hash: Mapped[str] = mapped_column(sa.String(255))
     role: Mapped[str] = mapped_column(sa.String(10))
     kelurahan_id: Mapped[int | None] = mapped_column(sa.ForeignKey("kelurahan.id"), index=True)
+    # A kecamatan account's Kemendagri district code (6 digits, e.g. "327302").
+    kecamatan_code: Mapped[str | None] = mapped_column(sa.String(6))
     active: Mapped[bool] = mapped_column(default=True)
     last_login_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
     # Bumped to end every open session of the user (sign-out, deactivation, password reset):
@@ -88,6 +104,19 @@ class User(UserMixin, TimestampMixin, db.Model):
     @property
     def is_volunteer(self) -> bool:
         return self.role == Role.VOLUNTEER
+
+    @property
+    def is_dinas(self) -> bool:
+        return self.role == Role.DINAS
+
+    @property
+    def is_kecamatan(self) -> bool:
+        return self.role == Role.KECAMATAN
+
+    @property
+    def is_read_only(self) -> bool:
+        """Dinas and kecamatan accounts read; they never change a record."""
+        return self.role in READ_ONLY_ROLES
 
     @property
     def role_label(self) -> str:

@@ -237,6 +237,7 @@ class RefreshJob(db.Model):
     created_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow)
     finished_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
+    started_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
     # Who runs it ("host:pid:start-ticks") and when it last said it was alive: a job whose
     # process is gone, or whose heartbeat stopped, is failed and its lock released.
     worker: Mapped[str | None] = mapped_column(sa.String(120))

@@ -1,5 +1,6 @@
 """Readiness: can this instance serve? The database answers, its schema is at the migration
-head, and whether Redis answers (without it the site runs slower limits, not down)."""
+head, and whether Redis answers (without it the site runs slower limits, not down) and the
+job queue answers (without it background jobs cannot start: degraded, not down)."""
 
 import time
 
@@ -59,10 +60,19 @@ def _redis() -> dict:
     return {"ok": bool(client.ping()), "used": True}
 
 
+def _queue() -> dict:
+    from nutera import queue
+
+    app = current_app._get_current_object()
+    return {**queue.reachable(app), "kind": queue.get_queue(app).url.split(":", 1)[0]}
+
+
 def readiness() -> tuple[dict, int]:
     """The report and its HTTP status (503 when the database is unusable)."""
     database = _timed(_database)
     redis = _timed(_redis)
+    jobs = _timed(_queue)
     ready = database["ok"] and database.get("at_head", False)
-    status = "ok" if ready and redis["ok"] else ("degraded" if ready else "fail")
-    return {"status": status, "database": database, "redis": redis}, 200 if ready else 503
+    status = "ok" if ready and redis["ok"] and jobs["ok"] else ("degraded" if ready else "fail")
+    report = {"status": status, "database": database, "redis": redis, "queue": jobs}
+    return report, 200 if ready else 503

@@ -1,10 +1,14 @@
-"""Background work for refreshes: a thread per job, progress in refresh_job, one lock per source.
+"""Background work for refreshes: queued jobs, progress in refresh_job, one lock per source.
 
-The page polls the job row, so closing the page does not stop the work. A second job for
-the same source of the same kelurahan waits until the lock row of the first is released.
-Threads live in the process that started them: a job records that process (host, pid and
-its start time, so a reused pid is not mistaken for it) and a heartbeat, and a job whose
-process is gone or whose heartbeat stopped is failed and its lock released (``reap``).
+A web request records the job row and puts its id on the queue (nutera/queue.py); a consumer
+process, on this machine or another, runs it. The page polls the job row, so closing the page
+does not stop the work, and restarting the web worker does not lose it. A second job for the
+same source of the same kelurahan waits until the lock row of the first is released. The
+process running a job records itself (host, pid and its start time, so a reused pid is not
+mistaken for it) and a heartbeat; a job whose process is gone or whose heartbeat stopped is
+failed and its lock released (``reap``), and staff can try it again. A job that meets a
+passing database fault (lost connection, deadlock, timeout) before its work commits is
+queued again with backoff: its work is one transaction, so nothing was half written.
 """
 
 import os
@@ -17,7 +21,9 @@ from pathlib import Path
 
 import sqlalchemy as sa
 from flask import Flask, current_app
+from huey.exceptions import RetryTask
 
+from nutera import queue
 from nutera.extensions import db
 from nutera.models import Refresh, RefreshJob, RefreshLock
 from nutera.refresh.states import (
@@ -30,7 +36,7 @@ from nutera.refresh.states import (
 )
 from nutera.timeutil import as_utc, utcnow
 
-STALE_AFTER = timedelta(minutes=30)  # jobs recorded before workers were: no word for this long
+STALE_AFTER = timedelta(minutes=30)  # queued and not taken by any consumer for this long
 HEARTBEAT_SECONDS = 10
 DEAD_AFTER = timedelta(seconds=45)  # a job on another host that has not beaten for this long
 POLL_SECONDS = 0.5
@@ -39,6 +45,16 @@ DIED = (
     "Terhenti: proses yang menjalankannya berhenti. Tidak ada data registri yang berubah; "
     "silakan coba lagi."
 )
+QUEUE_DOWN = (
+    "Antrean pekerjaan tidak dapat dihubungi, jadi proses belum dimulai. Tidak ada data "
+    "registri yang berubah; silakan coba lagi sebentar lagi."
+)
+# Faults that pass (connection lost, deadlock, lock or statement timeout): the job's work
+# rolled back whole, so running it again is safe.
+TRANSIENT = (sa.exc.OperationalError, sa.exc.InterfaceError)
+RETRIES = 3
+RETRY_DELAY_SECONDS = 15
+RETRY_BACKOFF = 2
 
 
 def _process_start(pid: int) -> str | None:
@@ -81,7 +97,7 @@ def is_dead(job: RefreshJob, now=None) -> bool:
     if job.status not in UNFINISHED:
         return False
     now = now or utcnow()
-    if not job.worker:  # recorded before workers were
+    if not job.worker:  # still in the queue: no consumer took it yet
         return as_utc(job.updated_at) < now - STALE_AFTER
     gone = _process_gone(job.worker)
     if gone is not None:
@@ -176,8 +192,6 @@ def create_job(session, refresh: Refresh, kind: str, user_id: int | None) -> Ref
         progress=0,
         user_id=user_id,
         message="Menunggu giliran",
-        worker=this_worker(),
-        heartbeat_at=utcnow(),
     )
     session.add(job)
     session.flush()
@@ -185,13 +199,21 @@ def create_job(session, refresh: Refresh, kind: str, user_id: int | None) -> Ref
 
 
 def start(app: Flask, job_id: int) -> None:
-    """Run the job in a thread (or inline when REFRESH_JOBS_INLINE is set, e.g. in tests)."""
-    if app.config.get("REFRESH_JOBS_INLINE"):
-        run_job(app, job_id)
-        return
-    threading.Thread(
-        target=run_job, args=(app, job_id), daemon=True, name=f"refresh-job-{job_id}"
-    ).start()
+    """Queue the committed job for a consumer (run at once when the queue is immediate)."""
+    try:
+        queue.enqueue(app, refresh_task, job_id)
+    except Exception:  # the queue's storage is unreachable: say so and let staff retry
+        current_app.logger.exception("refresh job %s could not be queued", job_id)
+        db.session.rollback()
+        job = db.session.get(RefreshJob, job_id)
+        _fail_refresh(job, QUEUE_DOWN)
+        finish(job_id, JobStatus.GAGAL, QUEUE_DOWN)
+
+
+@queue.task(retries=RETRIES, retry_delay=RETRY_DELAY_SECONDS, retry_backoff=RETRY_BACKOFF)
+def refresh_task(app: Flask, task, job_id: int) -> None:
+    """A queued refresh job, run by a consumer; a passing fault is retried with backoff."""
+    run_job(app, job_id, retries_left=task.retries if task is not None else 0)
 
 
 def finish(job_id: int, status: str, message: str) -> None:
@@ -283,34 +305,56 @@ def side_progress(job_id: int) -> Progress:
     return report
 
 
-def run(job: RefreshJob, work: Callable[[], None]) -> str | None:
+class TransientJobError(RuntimeError):
+    """A passing fault stopped the job before its work committed; it is queued again."""
+
+
+def _fail_refresh(job: RefreshJob, message: str) -> None:
+    # An analysis that failed leaves a refresh to map again (a failed commit or revert
+    # leaves its refresh as it was: the registry is untouched).
+    db.session.execute(
+        sa.update(Refresh)
+        .where(Refresh.id == job.refresh_id, Refresh.status == RefreshStatus.ANALISIS)
+        .values(status=RefreshStatus.GAGAL, message=message)
+    )
+
+
+def run(job: RefreshJob, work: Callable[[], None], retries_left: int = 0) -> str | None:
     """Hold the source lock while work runs in db.session, commit it, record the outcome.
 
-    Returns None on success, else the Indonesian message the job was failed with."""
+    Returns None on success, else the Indonesian message the job was failed with. With
+    retries left, a passing database fault puts the job back to waiting and raises
+    TransientJobError for the queue to run it again later."""
     key = job.lock_key
     _update(job.id, worker=this_worker(), heartbeat_at=utcnow())
     acquire(job)
     try:
-        _update(job.id, status=JobStatus.BERJALAN, message="Berjalan")
+        _update(job.id, status=JobStatus.BERJALAN, message="Berjalan", started_at=utcnow())
         work()
         db.session.commit()
         finish(job.id, JobStatus.SELESAI, "Selesai")
         return None
     except Exception as error:  # the job's outcome is shown to staff, never lost
         db.session.rollback()
+        if retries_left > 0 and isinstance(error, TRANSIENT):
+            current_app.logger.warning("refresh job %s meets a passing fault: %s", job.id, error)
+            _update(
+                job.id,
+                status=JobStatus.MENUNGGU,
+                worker=None,
+                message=(
+                    "Gangguan sementara pada basis data; dicoba lagi otomatis "
+                    f"(sisa {retries_left} kali)."
+                ),
+            )
+            raise TransientJobError(str(error)) from error
         current_app.logger.exception("refresh job %s failed", job.id)
         message = (
             str(error)
             if isinstance(error, RefreshStateError)
             else "Terjadi kesalahan; tidak ada data registri yang berubah."
         )
-        # An analysis that failed leaves a refresh to map again (a failed commit or revert
-        # leaves its refresh as it was: the registry is untouched).
-        db.session.execute(
-            sa.update(Refresh)
-            .where(Refresh.id == job.refresh_id, Refresh.status == RefreshStatus.ANALISIS)
-            .values(status=RefreshStatus.GAGAL, message=message)
-        )
+        _fail_refresh(job, message)
         finish(job.id, JobStatus.GAGAL, message)
         return message
     finally:
@@ -349,15 +393,37 @@ class Heartbeat:
                     pass  # SQLite's write lock is held by the work: the pid vouches for it
 
 
-def run_job(app: Flask, job_id: int) -> None:
-    """A background job's thread: the work the workflow service names for its kind, with a
-    heartbeat beside it so a job whose process dies is seen at once."""
+def _claim(job: RefreshJob | None) -> bool:
+    """Whether this process should run the job it was handed now.
+
+    A finished job is not run again; one whose earlier runner died (a consumer stopped in the
+    middle, the job queued again) runs again unless its work had already landed; one that
+    another living process runs is looked at again later."""
+    if job is None or job.status in JOB_FINISHED:
+        return False
+    if db.session.get(Refresh, job.refresh_id).status in _DONE_WHEN.get(job.kind, ()):
+        finish(job.id, JobStatus.SELESAI, "Selesai")
+        return False
+    if job.status == JobStatus.BERJALAN:
+        if not is_dead(job):
+            raise RetryTask("the job is still being run elsewhere", delay=DEAD_AFTER.seconds)
+        db.session.execute(sa.delete(RefreshLock).where(RefreshLock.job_id == job.id))
+        _update(job.id, status=JobStatus.MENUNGGU, worker=None, message="Menunggu giliran")
+    return True
+
+
+def run_job(app: Flask, job_id: int, retries_left: int = 0) -> None:
+    """Run a queued job: the work the workflow service names for its kind, with a heartbeat
+    beside it so a job whose process dies is seen at once."""
     from nutera.refresh import services
 
-    with app.app_context(), Heartbeat(app, job_id):
-        job = db.session.get(RefreshJob, job_id)
+    with app.app_context():
         try:
-            run(job, lambda: services.perform(db.session, job))
+            job = db.session.get(RefreshJob, job_id)
+            if not _claim(job):
+                return
+            with Heartbeat(app, job_id):
+                run(job, lambda: services.perform(db.session, job), retries_left)
         finally:
             db.session.remove()
 

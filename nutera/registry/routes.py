@@ -3,7 +3,7 @@
 from flask import render_template, request
 from flask_login import current_user
 
-from nutera.auth.decorators import roles_required
+from nutera.auth.decorators import READERS, roles_required
 from nutera.models import Household
 from nutera.registry import bp
 from nutera.registry.queries import household_page, member_counts
@@ -11,7 +11,7 @@ from nutera.scoping import get_visible_or_404
 
 
 @bp.route("/kk")
-@roles_required("admin", "staff", "volunteer")
+@roles_required("admin", "staff", "volunteer", *READERS)
 def households():
     """Households in the viewer's scope."""
     page = household_page(
@@ -26,7 +26,7 @@ def households():
 
 
 @bp.route("/kk/<int:household_id>")
-@roles_required("admin", "staff", "volunteer")
+@roles_required("admin", "staff", "volunteer", *READERS)
 def household(household_id: int):
     """One household and its members."""
     household = get_visible_or_404(Household, household_id, current_user)

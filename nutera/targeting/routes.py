@@ -3,7 +3,7 @@
 from flask import Response, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from nutera.auth.decorators import roles_required
+from nutera.auth.decorators import READERS, roles_required
 from nutera.extensions import db
 from nutera.models import (
     TARGETING_DECISIONS,
@@ -35,7 +35,7 @@ def _filters() -> dict:
 
 
 @bp.route("/<int:program_id>")
-@roles_required("admin", "staff")
+@roles_required("admin", "staff", *READERS)
 def review(program_id: int):
     """Possible exclusion and inclusion errors of one program, filterable by RT/RW."""
     program = get_visible_or_404(AidProgram, program_id, current_user)
@@ -107,7 +107,7 @@ def decision(case_id: int):
 
 
 @bp.route("/<int:program_id>/ekspor.xlsx")
-@roles_required("admin", "staff")
+@roles_required("admin", "staff", *READERS)
 def export(program_id: int):
     """The filtered list as XLSX for the musyawarah kelurahan."""
     program = get_visible_or_404(AidProgram, program_id, current_user)

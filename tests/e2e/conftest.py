@@ -1,6 +1,11 @@
 """Real headless Chromium (Debian's package) against a live server with the full demo."""
 
+import os
+import signal
+import subprocess
+import sys
 import threading
+from pathlib import Path
 
 import pytest
 from werkzeug.serving import make_server
@@ -60,7 +65,33 @@ def live_app(tmp_path_factory):
 
 
 @pytest.fixture(scope="session")
-def live_server(live_app):
+def queue_worker(live_app):
+    """A real queue consumer process for live_app (refresh jobs run there, as in production)."""
+    env = {
+        **os.environ,
+        "DATABASE_URL": live_app.config["SQLALCHEMY_DATABASE_URI"],
+        "NUTERA_INSTANCE_PATH": live_app.instance_path,
+        "SECRET_KEY": live_app.config["SECRET_KEY"],
+        "RATELIMIT_STORAGE_URI": "memory://",
+    }
+    env.pop("NUTERA_QUEUE_URL", None)
+    worker = subprocess.Popen(
+        [sys.executable, "-m", "flask", "--app", "nutera", "queue", "worker", "--workers", "1"],
+        cwd=Path(__file__).resolve().parents[2],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    yield worker
+    worker.send_signal(signal.SIGINT)
+    try:
+        worker.wait(30)
+    except subprocess.TimeoutExpired:
+        worker.kill()
+
+
+@pytest.fixture(scope="session")
+def live_server(live_app, queue_worker):
     """Serve live_app on a free loopback port for the session; yields its base URL."""
     server = make_server("127.0.0.1", 0, live_app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)

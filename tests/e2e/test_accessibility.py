@@ -222,6 +222,13 @@ def pages(pages_app, tmp_path_factory):
         household_id = session.scalar(
             sa.select(Household.id).where(Household.kelurahan_id == kelurahan.id).limit(1)
         )
+        from nutera.auth.services import create_user
+
+        create_user(
+            session, username="dinsos", full_name="Dinas Sosial", password="dinas-aksesibilitas",
+            role="dinas", kelurahan=None,
+        )  # fmt: skip
+        pages_app.demo_accounts["dinsos"] = "dinas-aksesibilitas"
         session.commit()
         ids = {
             "draft": draft.id,
@@ -239,6 +246,7 @@ def pages(pages_app, tmp_path_factory):
             "api_client": api_client.id,
             "application": application.id,
             **sanding_ids,
+            "kelurahan": kelurahan.id,
         }
     volunteer = [
         "/dasbor",
@@ -317,12 +325,21 @@ def pages(pages_app, tmp_path_factory):
         "/pemerataan",
         "/sanding/pengecualian",
     ]
+    admin += ["/kota"]
+    dinas = [
+        "/kota",
+        "/kota?urut=residents&arah=turun",
+        "/registri/kk",
+        "/registri/kk/{household}",
+    ]
+    dinas += ["/kelola/sasaran/{program}", "/pemerataan?kelurahan_id={kelurahan}"]
     public = PUBLIC + ["/pengaduan/{code}"]
     return {
         "public": (None, [p.format(**ids) for p in public]),
         "volunteer": ("relawan1", [p.format(**ids) for p in volunteer]),
         "staff": ("petugas", [p.format(**ids) for p in staff]),
         "admin": ("admin", [p.format(**ids) for p in admin]),
+        "dinas": ("dinsos", [p.format(**ids) for p in dinas]),
     }
 
 
@@ -394,7 +411,7 @@ def audit(page, axe_url: str) -> list[str]:
 
 
 @pytest.mark.parametrize("width", WIDTHS)
-@pytest.mark.parametrize("role", ["public", "volunteer", "staff", "admin"])
+@pytest.mark.parametrize("role", ["public", "volunteer", "staff", "admin", "dinas"])
 def test_no_serious_accessibility_violation(
     browser, pages_server, pages_app, pages, axe_url, role, width
 ):

@@ -1,0 +1,261 @@
+"""Dinas and kecamatan accounts: the overview per kelurahan, its export, and no write at all."""
+
+import io
+import re
+from datetime import timedelta
+
+import pytest
+import sqlalchemy as sa
+from openpyxl import load_workbook
+
+from nutera.auth.readonly import OPEN_WRITES, refuse_writes
+from nutera.extensions import db
+from nutera.models import AuditLog, Household, Kelurahan, Person, User
+from nutera.refresh import staging
+from nutera.timeutil import utcnow
+from tests import factories
+from tests.factories_complaints import make_complaint
+from tests.factories_refresh import write_csv
+from tests.factories_surveys import make_survey
+
+
+@pytest.fixture
+def city(app, world, tmp_path):
+    """Figures to count: programs and recipients, a survey verified this month, complaints
+    (one overdue), and a refresh committed 2 days ago in Tamansari, 10 days ago in Lebakgede."""
+    with app.app_context():
+        tamansari = db.session.get(Kelurahan, world.kelurahan_id)
+        lebakgede = db.session.get(Kelurahan, world.other_kelurahan_id)
+        pkh = factories.make_program(db.session, tamansari, "PKH")
+        bpnt = factories.make_program(db.session, lebakgede, "BPNT")
+        for key in ("assigned", "unassigned"):
+            factories.enroll(db.session, pkh, db.session.get(Household, world.household_ids[key]))
+        factories.enroll(db.session, bpnt, db.session.get(Household, world.household_ids["other"]))
+        volunteer = db.session.get(User, world.user_ids["volunteer"])
+        survey = make_survey(db.session, volunteer, volunteer.assigned_rts[0])
+        survey.status, survey.decided_at = "verified", utcnow()
+        make_complaint(db.session, tamansari.id)  # received 23 Nov: overdue by now
+        make_complaint(db.session, lebakgede.id, received=utcnow().date())
+        for kelurahan, days in ((tamansari, 2), (lebakgede, 10)):
+            path = write_csv(tmp_path / f"{kelurahan.code}.csv", [["1"]])
+            refresh = staging.create_refresh(
+                db.session, kelurahan.id, None, "DTKS", path, path.name
+            )
+            refresh.status, refresh.committed_at = "diterapkan", utcnow() - timedelta(days=days)
+        db.session.commit()
+    return world
+
+
+def _row(page: str, code: str) -> str:
+    match = re.search(rf'<tr data-kelurahan="{code}">(.*?)</tr>', page, re.S)
+    assert match, f"no row for {code}"
+    return match.group(1)
+
+
+def _cell(row: str, column: str) -> str:
+    match = re.search(rf'data-col="{column}">(.*?)</td>', row, re.S)
+    return re.sub(r"<[^>]+>", "", match.group(1)).strip() if match else ""
+
+
+def test_dinas_lands_on_the_city_overview_with_each_kelurahans_figures(client, login_as, city):
+    login_as("dinas")
+    assert client.get("/dasbor").location.endswith("/kota")
+    page = client.get("/kota").get_data(as_text=True)
+    tamansari, lebakgede = _row(page, "3273021003"), _row(page, "3273031002")
+    assert _cell(tamansari, "residents") == "2" and _cell(lebakgede, "residents") == "1"
+    assert _cell(tamansari, "program-PKH") == "2" and _cell(tamansari, "program-BPNT") == "0"
+    assert _cell(lebakgede, "program-BPNT") == "1"
+    assert _cell(tamansari, "surveys") == "1" and _cell(lebakgede, "surveys") == "0"
+    assert _cell(tamansari, "open") == "1" and _cell(tamansari, "overdue") == "1"
+    assert _cell(lebakgede, "open") == "1" and _cell(lebakgede, "overdue") == "0"
+    assert "data-refresh-overdue" not in tamansari and "data-refresh-overdue" in lebakgede
+    assert "Seluruh kota" in page
+
+
+def test_the_overview_sorts_by_any_column_both_ways(client, login_as, city):
+    login_as("dinas")
+    order = []
+    for arah in ("naik", "turun"):
+        page = client.get("/kota", query_string={"urut": "program:PKH", "arah": arah}).text
+        order.append(re.findall(r'data-kelurahan="(\d+)"', page))
+        assert 'aria-sort="' + ("ascending" if arah == "naik" else "descending") in page
+    assert order[0] == ["3273031002", "3273021003"] and order[1] == order[0][::-1]
+    refreshed = client.get("/kota", query_string={"urut": "refreshed", "arah": "naik"}).text
+    assert re.findall(r'data-kelurahan="(\d+)"', refreshed)[0] == "3273031002"  # the oldest
+    unknown = client.get("/kota", query_string={"urut": "__class__"})
+    assert unknown.status_code == 200  # an unknown column sorts by name
+
+
+def test_kecamatan_sees_exactly_the_kelurahan_of_its_kecamatan(client, login_as, city):
+    login_as("kecamatan")
+    page = client.get("/kota").get_data(as_text=True)
+    assert re.findall(r'data-kelurahan="(\d+)"', page) == ["3273021003"]
+    assert "Lebakgede" not in page and "BPNT" not in page
+    book = load_workbook(io.BytesIO(client.get("/kota/ringkasan.xlsx").data))
+    codes = [row[0] for row in book.active.iter_rows(min_row=2, values_only=True)]
+    assert codes == ["3273021003"]
+
+
+def test_the_overview_exports_to_xlsx_in_the_order_shown(client, login_as, city):
+    login_as("dinas")
+    response = client.get("/kota/ringkasan.xlsx", query_string={"urut": "name", "arah": "turun"})
+    assert (
+        response.status_code == 200
+        and "ringkasan-kelurahan.xlsx" in (response.headers["Content-Disposition"])
+    )
+    sheet = load_workbook(io.BytesIO(response.data)).active
+    rows = list(sheet.iter_rows(values_only=True))
+    header = rows[0]
+    assert header[:4] == ("Kode Kemendagri", "Kelurahan", "Kecamatan", "Warga")
+    assert "Penerima PKH" in header and "Pemutakhiran terlambat" in header
+    assert [r[1] for r in rows[1:]] == ["Tamansari", "Lebakgede"]
+    tamansari = dict(zip(header, rows[1], strict=True))
+    assert tamansari["Penerima PKH"] == 2 and tamansari["Pengaduan terlambat"] == 1
+    assert tamansari["Pemutakhiran terlambat"] == "Tidak"
+    assert dict(zip(header, rows[2], strict=True))["Pemutakhiran terlambat"] == "Ya"
+
+
+@pytest.mark.parametrize("role", ["staff", "volunteer", "other_staff"])
+def test_the_overview_is_closed_to_kelurahan_accounts(client, login_as, world, role):
+    login_as(role)
+    assert client.get("/kota").status_code == 403
+    assert client.get("/kota/ringkasan.xlsx").status_code == 403
+
+
+@pytest.mark.parametrize("role", ["dinas", "kecamatan"])
+def test_dinas_and_kecamatan_read_lists_and_exports_of_their_scope(
+    client, login_as, city, app, role
+):
+    with app.app_context():
+        pkh = db.session.scalar(sa.text("SELECT id FROM aid_program WHERE code = 'PKH'"))
+        bpnt = db.session.scalar(sa.text("SELECT id FROM aid_program WHERE code = 'BPNT'"))
+    login_as(role)
+    assert client.get("/registri/kk").status_code == 200
+    assert client.get(f"/kelola/sasaran/{pkh}").status_code == 200
+    export = client.get(f"/kelola/sasaran/{pkh}/ekspor.xlsx")
+    assert export.status_code == 200 and export.mimetype.endswith("sheet")
+    other = client.get(f"/kelola/sasaran/{bpnt}").status_code
+    assert other == (200 if role == "dinas" else 404)
+    review = client.get(f"/kelola/sasaran/{pkh}").get_data(as_text=True)
+    assert "Hitung ulang dengan aturan terbaru" not in review  # no write offered
+    equity = client.get("/pemerataan", query_string={"kelurahan_id": city.other_kelurahan_id})
+    assert equity.status_code == (200 if role == "dinas" else 404)
+    assert "Ambil potret sekarang" not in equity.get_data(as_text=True)
+
+
+def _url_for_rule(rule, ids: dict) -> str:
+    url = rule.rule
+    for argument in rule.arguments:
+        value = "x" if "<" + argument + ">" in url or f":{argument}>" not in url else "1"
+        if f"<int:{argument}>" in url:
+            value = str(ids.get(argument, 1))
+        url = re.sub(rf"<[^>]*\b{argument}>", value, url)
+    return url
+
+
+def _write_rules(app):
+    for rule in app.url_map.iter_rules():
+        methods = rule.methods - {"GET", "HEAD", "OPTIONS"}
+        if methods and rule.endpoint not in OPEN_WRITES and not rule.endpoint.startswith("api"):
+            yield rule, sorted(methods)[0]
+
+
+@pytest.mark.parametrize("with_hook", [True, False], ids=["hook", "route-guards-alone"])
+@pytest.mark.parametrize("role", ["dinas", "kecamatan"])
+def test_no_write_route_accepts_dinas_or_kecamatan(app, client, login_as, city, role, with_hook):
+    """Every POST route refuses them; without the one hook, each route's own guard still does
+    (403, or 404 where the record is outside their scope)."""
+    if not with_hook:
+        app.before_request_funcs[None].remove(refuse_writes)
+    with app.app_context():
+        before = (
+            db.session.scalar(sa.select(sa.func.count()).select_from(Person)),
+            db.session.scalar(sa.select(sa.func.count()).select_from(User)),
+            db.session.scalar(
+                sa.select(sa.func.count())
+                .select_from(AuditLog)
+                .where(AuditLog.action != "security")
+            ),
+        )
+    ids = {"household_id": city.household_ids["assigned"], "user_id": city.user_ids["volunteer"]}
+    login_as(role)
+    accepted = []
+    for rule, method in _write_rules(app):
+        response = client.open(_url_for_rule(rule, ids), method=method, data={"x": "1"})
+        if response.status_code not in (403, 404):
+            accepted.append((rule.rule, response.status_code))
+    assert accepted == []
+    with app.app_context():
+        after = (
+            db.session.scalar(sa.select(sa.func.count()).select_from(Person)),
+            db.session.scalar(sa.select(sa.func.count()).select_from(User)),
+            db.session.scalar(
+                sa.select(sa.func.count())
+                .select_from(AuditLog)
+                .where(AuditLog.action != "security")
+            ),
+        )
+    assert after == before
+
+
+def test_dinas_may_change_their_own_password_and_sign_out(client, login_as, world):
+    login_as("dinas")
+    assert client.get("/akun/kata-sandi").status_code == 200
+    assert client.post("/logout").status_code == 302
+    assert client.get("/kota").status_code == 302  # signed out: to the sign-in page
+
+
+def test_admin_creates_dinas_and_kecamatan_accounts(client, login_as, world, app):
+    login_as("admin")
+    base = {"full_name": "Kepala Seksi", "password": "rahasia-panjang-1"}
+    form = client.get("/admin/pengguna/baru").get_data(as_text=True)
+    assert 'value="327302"' in form and 'value="dinas"' in form and 'value="kecamatan"' in form
+    refused = client.post(
+        "/admin/pengguna/baru", data={**base, "username": "camat.x", "role": "kecamatan"}
+    )
+    assert "Pilih kecamatan untuk akun Kecamatan." in refused.get_data(as_text=True)
+    assert 'value="camat.x"' in refused.get_data(as_text=True)  # the typing is kept
+    refused = client.post(
+        "/admin/pengguna/baru",
+        data={**base, "username": "dinas.x", "role": "dinas", "kelurahan_id": world.kelurahan_id},
+    )
+    assert "kosongkan kelurahan" in refused.get_data(as_text=True)
+    ok = client.post(
+        "/admin/pengguna/baru",
+        data={**base, "username": "camat.x", "role": "kecamatan", "kecamatan_code": "327302"},
+    )
+    assert ok.status_code == 302
+    ok = client.post("/admin/pengguna/baru", data={**base, "username": "dinas.x", "role": "dinas"})
+    assert ok.status_code == 302
+    with app.app_context():
+        camat = db.session.scalar(sa.select(User).where(User.username == "camat.x"))
+        dinas = db.session.scalar(sa.select(User).where(User.username == "dinas.x"))
+        assert (camat.role, camat.kecamatan_code, camat.kelurahan_id) == (
+            "kecamatan",
+            "327302",
+            None,
+        )
+        assert (dinas.role, dinas.kecamatan_code, dinas.kelurahan_id) == ("dinas", None, None)
+
+
+def test_the_database_refuses_a_kecamatan_account_without_a_kecamatan(app, world):
+    with app.app_context():
+        db.session.add(
+            User(username="x", full_name="X", role="kecamatan", password_hash="x", active=True)
+        )
+        with pytest.raises(sa.exc.IntegrityError):
+            db.session.flush()
+        db.session.rollback()
+
+
+def test_users_create_cli_makes_a_kecamatan_account(runner, world, app):
+    result = runner.invoke(
+        args=[
+            "users", "create", "--username", "camat.cli", "--name", "Camat",
+            "--role", "kecamatan", "--kecamatan", "32.73.02", "--password", "rahasia-panjang-1",
+        ]
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    with app.app_context():
+        user = db.session.scalar(sa.select(User).where(User.username == "camat.cli"))
+        assert user.kecamatan_code == "327302"
