@@ -123,6 +123,7 @@ BLUEPRINTS = (
     ("nutera.regions.routes", "/admin/kelurahan"),
     ("nutera.volunteers", None),
     ("nutera.equity.routes", None),
+    ("nutera.offline", None),
 )
 
 
