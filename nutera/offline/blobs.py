@@ -47,7 +47,7 @@ def store_blob(
     except UploadError as error:
         raise BlobError(str(error)) from None
     relative = f"offline/{user.id}/{sha256[:2]}/{sha256}"
-    write_pending(session, Path(current_app.config["UPLOAD_FOLDER"]) / relative, payload)
+    write_pending(session(), Path(current_app.config["UPLOAD_FOLDER"]) / relative, payload)
     blob = OfflineBlob(user_id=user.id, sha256=sha256, path=relative, size=len(payload))
     session.add(blob)
     session.flush()

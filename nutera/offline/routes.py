@@ -11,7 +11,7 @@ from nutera.extensions import db
 from nutera.offline import bp
 from nutera.offline.area import area_for
 from nutera.offline.blobs import BlobError, find_blob, store_blob
-from nutera.offline.services import Refused, accept, first_result, parse_item
+from nutera.offline.services import Refused, accept, conflict_of, first_result, parse_item
 from nutera.offline.worker import manifest_response, worker_response
 from nutera.surveys.forms import MemberForm, SurveyForm
 from nutera.surveys.queries import rt_choices
@@ -125,3 +125,22 @@ def submit():
             raise
         return jsonify(**earlier.result, replay=True), 200
     return jsonify(**result, replay=False), 201
+
+
+@bp.app_template_global()
+def offline_conflict(survey_id: int) -> dict | None:
+    """For staff: the two versions of a household a device's survey was made against."""
+    row = conflict_of(db.session, survey_id)
+    if row is None:
+        return None
+    device, server = dict(row.device_copy or []), dict(row.server_copy or [])
+    names = sorted(set(device) | set(server))
+    return {
+        "device_version": row.device_version,
+        "server_version": row.server_version,
+        "rows": [
+            (name, device.get(name, ""), server.get(name, ""))
+            for name in names
+            if device.get(name, "") != server.get(name, "")
+        ],
+    }

@@ -138,7 +138,8 @@ def _survey(session: Session, user: User, item: Item, today: date, now: datetime
         raise Refused("Setujui dulu janji kerahasiaan data di halaman Panduan, lalu kirim ulang.")
     form = SurveyForm(formdata=MultiDict(item.fields), meta={"csrf": False})
     form.rt_id.choices = rt_choices(user)
-    rt = next((r for r in user.assigned_rts if str(r.id) == form.rt_id.raw_data[0]), None)
+    chosen = (form.rt_id.raw_data or [""])[0]
+    rt = next((r for r in user.assigned_rts if str(r.id) == chosen), None)
     if not form.validate() or rt is None:
         errors = _flat_errors(form.errors)
         if rt is None:
