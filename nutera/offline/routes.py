@@ -117,7 +117,8 @@ def submit():
     except Refused as error:
         db.session.rollback()
         state = "missing_blob" if "_blob" in error.errors else "refused"
-        return jsonify(status=state, message=str(error), errors=error.errors), error.status
+        body = {**error.extra, "status": state, "message": str(error), "errors": error.errors}
+        return jsonify(body), error.status
     except sa.exc.IntegrityError:
         db.session.rollback()  # a copy of this item sent at the same time was recorded first
         earlier = first_result(db.session, current_user, item.key)

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 from werkzeug.datastructures import MultiDict
 
 from nutera.distribution.forms import HandoverForm
+from nutera.distribution.pdfs import when
 from nutera.distribution.services import (
     DuplicateHandover,
     HandoverError,
@@ -51,10 +52,13 @@ MAX_FIELDS = 600
 class Refused(ValueError):
     """An item the server will not record as sent; message and errors are Indonesian."""
 
-    def __init__(self, message: str, errors: dict[str, list[str]] | None = None, status=422):
+    def __init__(
+        self, message: str, errors: dict[str, list[str]] | None = None, status=422, **extra
+    ):
         super().__init__(message)
         self.errors = errors or {}
         self.status = status
+        self.extra = extra
 
 
 @dataclass
@@ -213,14 +217,18 @@ def _handover(session: Session, user: User, item: Item) -> dict:
     except DuplicateHandover as duplicate:
         earlier = duplicate.existing
         raise Refused(
-            f"Ditolak: bantuan sudah diterima penerima ini (catatan #{earlier.id}), "
+            f"Ditolak: bantuan sudah diterima pada {when(earlier.received_at)}, "
             f"dicatat oleh {earlier.officer.full_name}.",
             status=409,
+            duplicate_of=earlier.id,
+            receipt_url=url_for("distribution.receipt", handover_id=earlier.id),
+            next_url=url_for("distribution.capture", event_id=earlier.event_id),
         ) from None
     return {
         "status": "sent",
         "number": handover.id,
         "label": f"Serah terima #{handover.id}",
+        "message": f"Serah terima tercatat pada {when(handover.received_at)}.",
         "url": url_for("distribution.handover", handover_id=handover.id),
         "receipt_url": url_for("distribution.receipt", handover_id=handover.id),
         "next_url": url_for("distribution.capture", event_id=handover.event_id),

@@ -115,6 +115,11 @@
     return {eventId: Number(match[1]), recipientId: Number(match[2])};
   }
 
+  // An item sent later (reconnect, "Kirim sekarang", Background Sync) moves the progress bar.
+  document.addEventListener("nutera:synced", function () {
+    if (window.NuteraProgress) { window.NuteraProgress.poll(); }
+  });
+
   var deviceKey = null;
   function queueInOutbox(fields, target) {
     var Store = window.NuteraStore;
@@ -139,10 +144,12 @@
       var sent = found[1].filter(function (record) { return record.key === deviceKey; })[0];
       if (sent) { return settle({kind: "ok", data: sent}, function () {}); }
       if (waiting && waiting.state === "refused") {
-        var duplicate = /sudah diterima/.test(waiting.message || "");
+        var refusal = waiting.refusal || {};
+        var duplicate = !!refusal.duplicate_of;
         return Store.remove(deviceKey).then(function () {
-          if (!duplicate) { deviceKey = null; }
-          settle({kind: duplicate ? "duplicate" : "invalid", data: waiting}, function () {});
+          settle({kind: duplicate ? "duplicate" : "invalid",
+                  data: {message: waiting.message, errors: waiting.errors,
+                         receipt_url: refusal.receipt_url, next_url: refusal.next_url}}, function () {});
         });
       }
       settle({kind: "retry"}, function () {});

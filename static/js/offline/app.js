@@ -71,11 +71,19 @@
   }
 
   // --- area data (volunteers) --------------------------------------------------------------
-  function warmPages() {
-    if (!("serviceWorker" in navigator)) { return; }
-    navigator.serviceWorker.getRegistration().then(function (registration) {
-      var worker = registration && (registration.active || registration.waiting);
-      if (worker) { worker.postMessage({type: "WARM", urls: FIELD_PAGES}); }
+  // Field pages kept for offline use: all of them after fresh area data, else the missing ones.
+  function warmPages(all) {
+    if (!("serviceWorker" in navigator) || !window.caches) { return Promise.resolve(); }
+    var urls = role === "volunteer" ? FIELD_PAGES : ["/luring/kotak-keluar"];
+    return Promise.all(urls.map(function (url) {
+      return all ? url : caches.match(url, {cacheName: Store.PAGE_CACHE}).then(function (hit) { return hit ? null : url; });
+    })).then(function (wanted) {
+      wanted = wanted.filter(Boolean);
+      if (!wanted.length || !navigator.onLine) { return; }
+      return navigator.serviceWorker.getRegistration().then(function (registration) {
+        var worker = registration && (registration.active || registration.waiting);
+        if (worker) { worker.postMessage({type: "WARM", urls: wanted}); }
+      });
     });
   }
 
@@ -87,13 +95,10 @@
         .then(function (response) {
           if (response.status === 401 || response.redirected) { return Store.wipe(); }
           if (!response.ok) { return null; }
-          return response.json().then(function (data) { return Store.saveArea(data); });
+          return response.json().then(function (data) { return Store.saveArea(data); })
+            .then(function () { warmPages(true); document.dispatchEvent(new CustomEvent("nutera:area")); });
         });
-    }).catch(function () { return null; }).then(function () {
-      warmPages();
-      document.dispatchEvent(new CustomEvent("nutera:area"));
-      return showAreaStamp();
-    });
+    }).catch(function () { return null; }).then(showAreaStamp);
   }
 
   // --- service worker and updates --------------------------------------------------------
@@ -111,7 +116,11 @@
       button.type = "button";
       button.className = "btn btn-success";
       button.textContent = "Perbarui sekarang";
-      button.addEventListener("click", function () { wb.messageSkipWaiting(); banner.remove(); });
+      button.addEventListener("click", function () {
+        wb.addEventListener("controlling", function () { window.location.reload(); });
+        wb.messageSkipWaiting();
+        banner.remove();
+      });
       banner.append(text, button);
       document.body.appendChild(banner);
     });
@@ -121,14 +130,15 @@
     if (!("serviceWorker" in navigator) || !window.workbox) { return Promise.resolve(); }
     var wb = new window.workbox.Workbox("/sw.js", {scope: "/"});
     wb.addEventListener("waiting", function () { offerUpdate(wb); });
-    wb.addEventListener("controlling", function (event) { if (event.isUpdate) { window.location.reload(); } });
+    // No reload on a silent update: a half-typed form stays; the next page uses the new version.
     wb.addEventListener("message", function (event) {
       if (event.data && event.data.type === "outbox-synced") {
         refreshBadge();
         document.dispatchEvent(new CustomEvent("nutera:synced", {detail: event.data.summary}));
       }
     });
-    return wb.register().catch(function () { /* no worker: the pages still work online */ });
+    return wb.register().then(function () { return navigator.serviceWorker.ready; })
+      .catch(function () { /* no worker: the pages still work online */ });
   }
 
   // A sign-out wipes the area before the request leaves (the signed-out page wipes again).
@@ -143,8 +153,9 @@
   setInterval(function () {
     Store.counts().then(function (counts) { if (counts.waiting && navigator.onLine) { sendNow(); } });
   }, 30000);
-  registerWorker().then(function () { return loadArea(false); });
-  refreshBadge();
+  registerWorker().then(function () { return loadArea(false); }).then(function () { return warmPages(false); });
   showAreaStamp();
-  if (navigator.onLine) { sendNow(); }
+  refreshBadge().then(function (counts) {  // app open: send what waits
+    if (counts.total && navigator.onLine) { sendNow(); }
+  });
 })();

@@ -126,6 +126,7 @@
     var household = households[kk];
     var head = value(pairs, "members-" + rows()[0].dataset.index + "-name");
     var file = form.elements.namedItem("photo").files[0];
+    announce("info", "Menyimpan di perangkat…");
     var item = editing || {kind: "survey", userId: App.userId};
     item.label = (kk ? "KK " + kk : "KK baru") + " · " + head;
     item.fields = pairs;

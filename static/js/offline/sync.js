@@ -22,6 +22,8 @@
     item.state = "refused";
     item.message = (data && data.message) || fallback;
     item.errors = (data && data.errors) || {};
+    item.refusal = {duplicate_of: data && data.duplicate_of, receipt_url: data && data.receipt_url,
+                    next_url: data && data.next_url};
     return Store.put(item).then(function () { return "refused"; });
   }
 
