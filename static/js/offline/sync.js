@@ -28,13 +28,15 @@
   }
 
   // Upload what the server lacks; resolves "ok", "refused" or "stop" (offline / signed out).
-  function uploadBlobs(item, token) {
+  function uploadBlobs(item, token, resumed) {
     var pending = (item.blobs || []).filter(function (entry) { return item.uploaded.indexOf(entry.sha) < 0; });
     return pending.reduce(function (chain, entry) {
       return chain.then(function (outcome) {
         if (outcome !== "ok") { return outcome; }
         var url = "/luring/berkas/" + entry.sha;
-        return request("HEAD", url).then(function (head) {
+        // A first attempt uploads straight away; a resumed one asks first what arrived.
+        var check = resumed ? request("HEAD", url) : Promise.resolve({status: 404});
+        return check.then(function (head) {
           if (head.status === 204) { return head; }
           return request("PUT", url, entry.blob, {"Content-Type": entry.blob.type || "application/octet-stream",
                                                   "X-CSRFToken": token});
@@ -83,10 +85,12 @@
   }
 
   function sendOne(item, token) {
+    var resumed = !!item.tried;
+    item.tried = true;
     item.state = "sending";
     item.message = "";
     return Store.put(item)
-      .then(function () { return uploadBlobs(item, token); })
+      .then(function () { return uploadBlobs(item, token, resumed); })
       .then(function (outcome) { return outcome === "ok" ? sendRecord(item, token) : outcome; })
       .catch(function () { return "stop"; })
       .then(function (outcome) {
