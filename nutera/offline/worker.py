@@ -47,6 +47,9 @@ def worker_response() -> Response:
     """/sw.js: the worker source with its precache list filled in, never cached by HTTP."""
     source = (Path(current_app.static_folder) / "js" / "offline" / "sw.js").read_text()
     body = source.replace(MANIFEST_PLACEHOLDER, json.dumps(precache_manifest()), 1)
+    # A changed static file changes the list above; OFFLINE_APP_VERSION forces a new worker.
+    version = current_app.config.get("OFFLINE_APP_VERSION", "1")
+    body = f"/* Nutera field app, version {version} */\n{body}"
     response = Response(body, mimetype="text/javascript")
     response.headers["Cache-Control"] = "no-cache"
     response.headers["Service-Worker-Allowed"] = "/"

@@ -185,6 +185,8 @@ def pages(pages_app, tmp_path_factory):
         "/penyaluran/",
         "/penyaluran/{event}/serah-terima",
         "/penyaluran/{event}/serah-terima/{recipient}",
+        "/survei/luring",
+        "/luring/kotak-keluar",
     ]
     staff = [
         "/dasbor",
@@ -213,6 +215,7 @@ def pages(pages_app, tmp_path_factory):
         "/penyaluran/{event}",
         "/penyaluran/{event}/serah-terima",
         "/penyaluran/{event}/serah-terima/{recipient}",
+        "/luring/kotak-keluar",
         "/penyaluran/catatan/{handover}",
         "/penyaluran/catatan/{handover}/koreksi",
         "/admin/pengguna",

@@ -278,14 +278,14 @@ def test_a_day_without_signal_arrives_exactly_once(browser_type, field, tmp_path
     page = page_of(context)
     page.goto(base + "/luring/kotak-keluar")
     expect(page.locator("[data-outbox-summary]")).to_contain_text("4 data menunggu dikirim")
-    expect(page.locator("[data-outbox-list] li")).to_have_count(4)
+    expect(page.locator("[data-outbox-list] > li")).to_have_count(4)
 
     context.set_offline(False)
     page.get_by_role("button", name="Kirim sekarang").click()
     expect(page.locator("[data-outbox-summary]")).to_contain_text(
         "Kotak keluar kosong", timeout=30_000
     )
-    expect(page.locator("[data-sent-list] li")).to_have_count(4)
+    expect(page.locator("[data-sent-list] > li")).to_have_count(4)
     expect(page.locator("[data-sent-list]")).to_contain_text("Survei #")
     expect(page.locator("[data-outbox-count]")).to_have_text("0")
     assert counts(app) == {"surveys": 3, "handovers": 1, "items": 4}
@@ -350,5 +350,75 @@ def test_items_sent_twice_after_lost_answers_make_one_record_each(browser_type, 
     with app.app_context():
         volunteer = db.session.scalar(sa.select(User).where(User.username == "relawan"))
         assert {s.volunteer_id for s in db.session.scalars(sa.select(Survey))} == {volunteer.id}
+    context.close()
+    assert violations == []
+
+
+def registration(page, expression: str):
+    return page.evaluate(
+        f"() => navigator.serviceWorker.getRegistration().then(r => {expression})"
+    )
+
+
+def test_update_waits_for_the_outbox_and_a_refused_survey_is_fixed(browser_type, field, tmp_path):
+    base, app, ids, _ = field
+    handover_url = f"{base}/penyaluran/{ids['event']}/serah-terima/{ids['recipient']}"
+    violations: list = []
+    context = launch(browser_type, tmp_path / "profile", violations)
+    page = page_of(context)
+    sign_in(page, base)
+    ready_for_the_field(page, base, handover_url)
+
+    # Saved without the house's details: the server refuses it with its reasons.
+    page.goto(base + "/survei/luring")
+    page.get_by_label("KK dari data wilayah Anda").select_option(
+        label=f"{HEADS[0]} · Jl. Uji No. 1"
+    )
+    page.get_by_label("Foto rumah (boleh dilewati)").set_input_files(photo(1))
+    page.get_by_role("button", name="Simpan ke kotak keluar").click()
+    expect(page.locator("[data-offline-result]")).to_contain_text("Tersimpan di kotak keluar")
+    page.goto(base + "/luring/kotak-keluar")
+    item = page.locator("[data-outbox-list] > li")
+    expect(item.locator("[data-item-state]")).to_have_text("Ditolak server")
+    expect(item).to_contain_text("Pilih status kepemilikan rumah.")
+    expect(page.locator("[data-outbox-count]")).to_have_text("1")
+
+    # A new version of the app: it waits while the outbox is not empty.
+    app.config["OFFLINE_APP_VERSION"] = "2"
+    registration(page, "r.update()")
+    banner = page.locator("[data-update-banner]")
+    expect(banner).to_contain_text("Versi baru aplikasi siap")
+    page.wait_for_timeout(1000)
+    assert registration(page, "r.waiting !== null")
+    page.reload()  # a reload neither activates it nor loses the outbox
+    expect(banner).to_be_visible()
+    assert registration(page, "r.waiting !== null")
+    expect(page.locator("[data-outbox-list] > li")).to_have_count(1)
+    # The volunteer agrees: the new version takes over, the outbox is still there.
+    with page.expect_navigation():  # the page reloads under the new version
+        page.get_by_role("button", name="Perbarui sekarang").click()
+    expect(page.locator("[data-outbox-list] > li")).to_have_count(1, timeout=10_000)
+    assert registration(page, "r.waiting === null && r.active !== null")
+
+    # Fix and resend: the form comes back with what was typed and the photo kept.
+    page.get_by_role("link", name="Perbaiki dan kirim ulang").click()
+    expect(page.locator("#members-0-name")).to_have_value(HEADS[0])
+    expect(page.locator("[data-photo-kept]")).to_be_visible()
+    page.get_by_label("Status rumah").select_option(label="Milik sendiri")
+    page.get_by_label("Lantai").select_option(label="Keramik/ubin")
+    page.get_by_label("Dinding").select_option(label="Tembok")
+    page.get_by_label("Atap").select_option(label="Genteng")
+    page.get_by_label("Jamban").select_option(label="Milik sendiri")
+    page.get_by_label("Air minum").select_option(label="PDAM/ledeng")
+    page.get_by_label("Daya listrik (VA, 0 bila tidak ada)").fill("1300")
+    page.get_by_role("button", name="Simpan ke kotak keluar").click()
+    expect(page.locator("[data-outbox-count]")).to_have_text("0", timeout=15_000)
+    page.goto(base + "/luring/kotak-keluar")
+    expect(page.locator("[data-outbox-summary]")).to_contain_text("Kotak keluar kosong")
+    expect(page.locator("[data-sent-list]")).to_contain_text("Survei #")
+    assert counts(app) == {"surveys": 1, "handovers": 0, "items": 1}
+    with app.app_context():
+        survey = db.session.scalar(sa.select(Survey))
+        assert survey.ownership == "milik" and stored_path(survey.house_photo).exists()
     context.close()
     assert violations == []

@@ -46,11 +46,11 @@
       }
       var actions = el("div", "d-flex flex-wrap gap-2 mt-1");
       if (item.kind === "survey") {
-        var fix = el("a", "btn btn-outline-success btn-sm", "Perbaiki dan kirim ulang");
+        var fix = el("a", "btn btn-outline-success", "Perbaiki dan kirim ulang");
         fix.href = "/survei/luring?item=" + encodeURIComponent(item.key);
         actions.appendChild(fix);
       } else {
-        var retry = el("button", "btn btn-outline-success btn-sm", "Kirim ulang");
+        var retry = el("button", "btn btn-outline-success", "Kirim ulang");
         retry.type = "button";
         retry.addEventListener("click", function () {
           item.state = "waiting";
@@ -58,7 +58,7 @@
         });
         actions.appendChild(retry);
       }
-      var drop = el("button", "btn btn-outline-danger btn-sm", "Hapus dari perangkat");
+      var drop = el("button", "btn btn-outline-danger", "Hapus dari perangkat");
       drop.type = "button";
       drop.addEventListener("click", function () {
         if (window.confirm("Hapus data ini dari perangkat? Data yang dihapus tidak terkirim.")) {
@@ -113,7 +113,7 @@
         rt.households.forEach(function (household) {
           var li = el("li", "list-group-item d-flex justify-content-between align-items-center gap-2");
           li.appendChild(el("span", "text-break", household.head + " · " + household.address));
-          var link = el("a", "btn btn-outline-success btn-sm", "Survei");
+          var link = el("a", "btn btn-outline-success", "Survei");
           link.href = "/survei/luring?kk=" + household.kk;
           li.appendChild(link);
           ul.appendChild(li);
