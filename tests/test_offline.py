@@ -2,6 +2,7 @@
 
 import hashlib
 import json
+import threading
 
 import pytest
 import sqlalchemy as sa
@@ -16,9 +17,11 @@ from nutera.models import (
     Survey,
     event_volunteer,
 )
+from tests.conftest import AuthActions
 from tests.factories import PASSWORD, make_kk
 from tests.factories_distribution import jpeg_bytes, make_event, signature_png
 from tests.factories_surveys import member
+from tests.test_distribution_concurrency import ON_POSTGRES, run_together
 
 
 @pytest.fixture(autouse=True)
@@ -371,3 +374,29 @@ def test_vendored_workbox_has_no_cdn_address():
     for path in Path("static/vendor/workbox").iterdir():
         text = path.read_text(errors="ignore")
         assert "googleapis" not in text and "workbox-cdn" not in text, path
+
+
+@pytest.mark.parametrize("mode", ["concurrent" if ON_POSTGRES else "sequential"])
+def test_one_item_sent_twice_at_once_is_recorded_once(app, world, mode):
+    """Background Sync and the open page sending the same item at the same moment."""
+    phones = []
+    for _ in range(2):
+        client = app.test_client()
+        assert AuthActions(client).login(world.usernames["volunteer"]).status_code == 302
+        phones.append(client)
+    photo = jpeg_bytes()
+    assert put_blob(phones[0], photo).status_code == 201
+    fields = survey_fields(assigned_rt(app, world), make_kk())
+    barrier = threading.Barrier(len(phones))
+    answers = []
+
+    def submit(client):
+        if mode == "concurrent":
+            barrier.wait(timeout=10)
+        response = send(client, "s" * 32, fields, {"photo": sha(photo)})
+        answers.append((response.status_code, response.get_json()))
+
+    run_together(mode, [(submit, (client,)) for client in phones])
+    assert sorted(status for status, _ in answers) == [200, 201], answers
+    assert len({body["number"] for _, body in answers}) == 1
+    assert count(app, Survey) == 1 and count(app, OfflineSubmission) == 1

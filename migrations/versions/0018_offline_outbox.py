@@ -44,7 +44,7 @@ def upgrade():
         sa.Column("survey_id", sa.Integer(), nullable=True),
         sa.Column("handover_id", sa.Integer(), nullable=True),
         sa.Column("result", sa.JSON(), nullable=False),
-        sa.Column("conflict", sa.Boolean(), server_default=sa.text("0"), nullable=False),
+        sa.Column("conflict", sa.Boolean(), server_default=sa.false(), nullable=False),
         sa.Column("device_version", sa.String(length=64), nullable=True),
         sa.Column("server_version", sa.String(length=64), nullable=True),
         sa.Column("device_copy", sa.JSON(), nullable=True),
