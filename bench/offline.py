@@ -64,7 +64,7 @@ def house_photo(target: int = 300_000) -> bytes:
         draw.rectangle([x, y, x + rng.randrange(20, 250), y + rng.randrange(20, 200)], fill=color)
     image = image.filter(ImageFilter.GaussianBlur(1.2))
     noise = Image.effect_noise((1600, 1200), 32).convert("RGB")
-    image = Image.blend(image, noise, 0.25)
+    image = Image.blend(image, noise, 0.32)
     for quality in range(98, 20, -2):
         out = io.BytesIO()
         image.save(out, "JPEG", quality=quality)

@@ -422,3 +422,50 @@ def test_update_waits_for_the_outbox_and_a_refused_survey_is_fixed(browser_type,
         assert survey.ownership == "milik" and stored_path(survey.house_photo).exists()
     context.close()
     assert violations == []
+
+
+AGE_AREA = """() => new Promise(resolve => {
+    const r = indexedDB.open('nutera-offline');
+    r.onsuccess = () => {
+        const store = r.result.transaction('area', 'readwrite').objectStore('area');
+        store.get('area').onsuccess = e => {
+            const area = e.target.result;
+            area.fetched_at -= 8 * 24 * 3600 * 1000;
+            store.put(area).onsuccess = () => resolve(true);
+        };
+    };
+})"""
+
+
+def test_local_area_expires_after_7_days_and_with_the_session(browser_type, field, tmp_path):
+    base, app, ids, _ = field
+    handover_url = f"{base}/penyaluran/{ids['event']}/serah-terima/{ids['recipient']}"
+    violations: list = []
+    context = launch(browser_type, tmp_path / "profile", violations)
+    page = page_of(context)
+    sign_in(page, base)
+    ready_for_the_field(page, base, handover_url)
+
+    # A copy older than 7 days is wiped, even without signal.
+    page.evaluate(AGE_AREA)
+    context.set_offline(True)
+    page.goto(base + "/survei/luring")
+    expect(page.locator("[data-area-stamp]")).to_have_text(
+        "Data wilayah belum tersimpan di perangkat ini."
+    )
+    assert local_state(page)["area"] == 0
+    context.set_offline(False)
+    page.goto(base + "/luring/kotak-keluar")
+    page.get_by_role("button", name="Perbarui data wilayah").click()
+    expect(page.locator("[data-area-stamp]")).to_contain_text("Data lokal per")
+
+    # An admin ends the volunteer's sessions: the next page is the sign-in, the data goes.
+    with app.app_context():
+        volunteer = db.session.scalar(sa.select(User).where(User.username == "relawan"))
+        volunteer.session_generation = (volunteer.session_generation or 0) + 1
+        db.session.commit()
+    page.goto(base + "/survei/")
+    expect(page.get_by_label("Nama pengguna")).to_be_visible()
+    wait_for(page, lambda s: s["area"] == 0 and s["pages"] == [])
+    context.close()
+    assert violations == []
