@@ -3,6 +3,7 @@
 import hashlib
 import json
 import threading
+from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
@@ -17,6 +18,7 @@ from nutera.models import (
     Survey,
     event_volunteer,
 )
+from nutera.ops import storage_check
 from tests.conftest import AuthActions
 from tests.factories import PASSWORD, make_kk
 from tests.factories_distribution import jpeg_bytes, make_event, signature_png
@@ -180,6 +182,10 @@ def test_survey_with_photo_is_recorded_once_and_a_retry_gets_the_first_answer(
         assert survey.status == "submitted" and survey.kk_number == kk
         assert survey.house_photo and survey.volunteer_id == world.user_ids["volunteer"]
     assert first.get_json()["url"] == f"/survei/{survey.id}"
+    # The photo was stored with the survey; the uploaded blob is gone with its file.
+    assert client.head(f"/luring/berkas/{sha(photo)}").status_code == 404
+    assert count(app, OfflineBlob) == 0
+    assert not list((Path(app.config["UPLOAD_FOLDER"]) / "offline").rglob("*.*"))
 
 
 def test_refused_survey_is_not_remembered_and_can_be_fixed_and_resent(
@@ -203,6 +209,21 @@ def test_survey_outside_the_volunteers_rts_is_refused(client, login_as, app, wor
     response = send(client, "o" * 32, survey_fields(other_rt, make_kk()))
     assert response.status_code == 422
     assert response.get_json()["errors"]["rt_id"] == ["RT ini bukan wilayah tugas Anda."]
+
+
+def test_a_waiting_blob_is_not_an_orphan_for_the_storage_check(client, login_as, app):
+    login_as("volunteer")
+    put_blob(client, jpeg_bytes())
+    with app.app_context():
+        report = storage_check.check(db.session, Path(app.config["UPLOAD_FOLDER"]))
+    assert report.files == 1 and report.clean
+
+
+def test_surveys_come_from_volunteers_only(client, login_as, app, world):
+    login_as("staff")
+    response = send(client, "t" * 32, survey_fields(assigned_rt(app, world), make_kk()))
+    assert response.status_code == 422
+    assert "relawan" in response.get_json()["message"]
 
 
 def test_malformed_items_are_refused(client, login_as):
@@ -294,6 +315,8 @@ def test_handover_with_photo_and_signature_is_recorded_once(
         assert handover.idempotency_key == "h" * 32
         assert handover.photo_path and handover.signature_path
     # Another key for the same recipient: refused with the reason, not a second record.
+    put_blob(client, photo)
+    put_blob(client, signature)
     other = send(client, "j" * 32, HANDOVER_FIELDS, blobs, kind="handover", **ids)
     assert other.status_code == 409
     assert "sudah diterima" in other.get_json()["message"]

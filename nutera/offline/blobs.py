@@ -57,3 +57,24 @@ def store_blob(
 def open_blob(blob: OfflineBlob) -> io.BytesIO:
     """The uploaded bytes of a blob, as a stream for the storage module."""
     return io.BytesIO(stored_path(blob.path).read_bytes())
+
+
+def consume_blobs(session: Session, user: User, hashes) -> list[str]:
+    """Forget the blobs a recorded item used; returns their files, to delete after commit.
+
+    The record keeps its own copy (re-encoded through the storage module). Another item
+    naming the same hash later is told the blob is missing and uploads it again."""
+    blobs = session.scalars(
+        sa.select(OfflineBlob).where(
+            OfflineBlob.user_id == user.id, OfflineBlob.sha256.in_(list(hashes))
+        )
+    ).all()
+    for blob in blobs:
+        session.delete(blob)
+    return [blob.path for blob in blobs]
+
+
+def delete_files(paths: list[str]) -> None:
+    """Remove blob files whose rows are gone (after the commit that removed them)."""
+    for relative in paths:
+        stored_path(relative).unlink(missing_ok=True)

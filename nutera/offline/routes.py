@@ -10,7 +10,7 @@ from nutera.auth.decorators import roles_required
 from nutera.extensions import db
 from nutera.offline import bp
 from nutera.offline.area import area_for
-from nutera.offline.blobs import BlobError, find_blob, store_blob
+from nutera.offline.blobs import BlobError, consume_blobs, delete_files, find_blob, store_blob
 from nutera.offline.services import Refused, accept, conflict_of, first_result, parse_item
 from nutera.offline.worker import manifest_response, worker_response
 from nutera.surveys.forms import MemberForm, SurveyForm
@@ -113,7 +113,9 @@ def submit():
         result = accept(
             db.session, current_user, item, local_today(current_user.kelurahan), utcnow()
         )
+        used = consume_blobs(db.session, current_user, item.blobs.values())
         db.session.commit()
+        delete_files(used)
     except Refused as error:
         db.session.rollback()
         state = "missing_blob" if "_blob" in error.errors else "refused"

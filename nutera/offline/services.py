@@ -138,6 +138,8 @@ def _flat_errors(errors: dict, prefix: str = "") -> dict[str, list[str]]:
 
 
 def _survey(session: Session, user: User, item: Item, today: date, now: datetime) -> dict:
+    if not user.is_volunteer:
+        raise Refused("Survei rumah tangga dikirim oleh relawan yang ditugaskan di RT-nya.")
     if pledged_at(session, user) is None:
         raise Refused("Setujui dulu janji kerahasiaan data di halaman Panduan, lalu kirim ulang.")
     form = SurveyForm(formdata=MultiDict(item.fields), meta={"csrf": False})
