@@ -133,6 +133,7 @@ BLUEPRINTS = (
     ("nutera.volunteers", None),
     ("nutera.equity.routes", None),
     ("nutera.city", None),
+    ("nutera.offline", None),
 )
 
 

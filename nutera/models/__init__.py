@@ -19,6 +19,7 @@ from nutera.models.distribution import (
 )
 from nutera.models.eligibility import ProgramInfo, ProgramRule
 from nutera.models.equity import EquitySnapshot, EquitySnapshotRow
+from nutera.models.offline import OfflineBlob, OfflineSubmission
 from nutera.models.people import (
     DISABILITIES,
     DISABILITY_SEVERITIES,
@@ -74,6 +75,8 @@ from nutera.models.work import (
 )
 
 __all__ = [
+    "OfflineBlob",
+    "OfflineSubmission",
     "ApiClient",
     "ApiToken",
     "ChangeEvent",

@@ -7,7 +7,7 @@ from pathlib import Path
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from nutera.models import ComplaintPhoto, Handover, Household, Refresh, Survey
+from nutera.models import ComplaintPhoto, Handover, Household, OfflineBlob, Refresh, Survey
 from nutera.storage import PENDING_SUFFIX
 
 # A temporary file this young may belong to a request still running.
@@ -20,6 +20,7 @@ _FILE_COLUMNS = (
     Handover.photo_thumb_path,
     Handover.signature_path,
     Handover.signature_thumb_path,
+    OfflineBlob.path,  # uploaded from a phone, waiting for the record that names it
 )
 
 

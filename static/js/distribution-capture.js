@@ -84,6 +84,82 @@
     }).catch(function () { return file; });
   }
 
+  function settle(outcome, forget) {
+    if (outcome.kind === "retry") {
+      form.classList.add("d-none");
+      announce("warning", "Belum terkirim: data disimpan di ponsel dan akan dikirim ulang otomatis.");
+      return;
+    }
+    forget();
+    if (outcome.kind === "ok") {
+      form.classList.add("d-none");
+      announce("success", outcome.data.message);
+      if (window.NuteraProgress) { window.NuteraProgress.poll(); }
+      showNext(outcome.data);
+    } else if (outcome.kind === "duplicate") {
+      form.classList.add("d-none");
+      announce("danger", outcome.data.message);
+      showNext(outcome.data);
+    } else {
+      button.disabled = false;
+      announce("danger", outcome.data.message || "Periksa kembali isian yang ditandai.");
+      showErrors(outcome.data.errors || {});
+    }
+  }
+
+  // A first handover (not a correction) goes through the device's shared outbox: kept with
+  // its photo and signature in IndexedDB, sent once with a key made on this device.
+  function outboxTarget() {
+    var match = /\/penyaluran\/(\d+)\/serah-terima\/(\d+)$/.exec(window.location.pathname);
+    if (!match || !window.NuteraStore || !window.NuteraSync || !window.NuteraApp) { return null; }
+    return {eventId: Number(match[1]), recipientId: Number(match[2])};
+  }
+
+  // An item sent later (reconnect, "Kirim sekarang", Background Sync) moves the progress bar.
+  document.addEventListener("nutera:synced", function () {
+    if (window.NuteraProgress) { window.NuteraProgress.poll(); }
+  });
+
+  var deviceKey = null;
+  function queueInOutbox(fields, target) {
+    var Store = window.NuteraStore;
+    deviceKey = deviceKey || Store.uuid();
+    fields = fields.filter(function (pair) { return pair[0] !== "idempotency_key"; });
+    var blobs = [];
+    button.disabled = true;
+    announce("info", "Menyimpan di ponsel dan mengirim...");
+    shrink(photo.files[0]).then(function (blob) {
+      blobs.push({name: "photo", blob: blob});
+      if (!thumbprint.checked) { blobs.push({name: "signature", blob: dataUrlToBlob(pad.toDataURL("image/png"))}); }
+      return Store.add({key: deviceKey, kind: "handover", userId: window.NuteraApp.userId,
+                        label: "Serah terima · " + (form.dataset.recipient || "Penerima"),
+                        fields: fields, blobs: blobs, eventId: target.eventId, recipientId: target.recipientId});
+    }).then(function () {
+      window.NuteraApp.askBackgroundSync();
+      return navigator.onLine ? window.NuteraSync.run() : null;
+    }).then(function () {
+      return Promise.all([Store.get(deviceKey), Store.sent()]);
+    }).then(function (found) {
+      var waiting = found[0];
+      var sent = found[1].filter(function (record) { return record.key === deviceKey; })[0];
+      if (sent) { return settle({kind: "ok", data: sent}, function () {}); }
+      if (waiting && waiting.state === "refused") {
+        var refusal = waiting.refusal || {};
+        var duplicate = !!refusal.duplicate_of;
+        return Store.remove(deviceKey).then(function () {
+          settle({kind: duplicate ? "duplicate" : "invalid",
+                  data: {message: waiting.message, errors: waiting.errors,
+                         receipt_url: refusal.receipt_url, next_url: refusal.next_url}}, function () {});
+        });
+      }
+      settle({kind: "retry"}, function () {});
+      window.NuteraApp.refreshBadge();
+    }).catch(function () {
+      button.disabled = false;
+      announce("danger", "Penyimpanan ponsel tidak tersedia; coba lagi.");
+    });
+  }
+
   form.addEventListener("submit", function (event) {
     event.preventDefault();
     var errors = {};
@@ -98,6 +174,8 @@
     new FormData(form).forEach(function (value, name) {
       if (typeof value === "string" && name !== "csrf_token") { fields.push([name, value]); }
     });
+    var outbox = outboxTarget();
+    if (outbox) { queueInOutbox(fields, outbox); return; }
     var item = {
       key: form.idempotency_key.value, url: form.action || window.location.href, fields: fields,
       photo: null, photoName: "foto.jpg",
@@ -112,27 +190,6 @@
         return window.NuteraQueue.add(item).catch(function () { /* private mode: no copy */ });
       })
       .then(function () { return window.NuteraQueue.send(item); })
-      .then(function (outcome) {
-        if (outcome.kind === "retry") {
-          form.classList.add("d-none");
-          announce("warning", "Belum terkirim: data disimpan di ponsel dan akan dikirim ulang otomatis.");
-          return;
-        }
-        window.NuteraQueue.remove(item.key).catch(function () {});
-        if (outcome.kind === "ok") {
-          form.classList.add("d-none");
-          announce("success", outcome.data.message);
-          window.NuteraProgress.show(outcome.data);
-          showNext(outcome.data);
-        } else if (outcome.kind === "duplicate") {
-          form.classList.add("d-none");
-          announce("danger", outcome.data.message);
-          showNext(outcome.data);
-        } else {
-          button.disabled = false;
-          announce("danger", "Periksa kembali isian yang ditandai.");
-          showErrors(outcome.data.errors || {});
-        }
-      });
+      .then(function (outcome) { settle(outcome, function () { window.NuteraQueue.remove(item.key).catch(function () {}); }); });
   });
 })();

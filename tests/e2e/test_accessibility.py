@@ -260,6 +260,8 @@ def pages(pages_app, tmp_path_factory):
         "/relawan/panduan",
         "/akun",
         "/akun/kata-sandi",
+        "/survei/luring",
+        "/luring/kotak-keluar",
     ]
     staff = [
         "/dasbor",
@@ -294,6 +296,7 @@ def pages(pages_app, tmp_path_factory):
         "/penyaluran/{event}",
         "/penyaluran/{event}/serah-terima",
         "/penyaluran/{event}/serah-terima/{recipient}",
+        "/luring/kotak-keluar",
         "/penyaluran/catatan/{handover}",
         "/penyaluran/catatan/{handover}/koreksi",
         "/admin/pengguna",

@@ -183,11 +183,12 @@ def test_a_handover_captured_offline_is_kept_and_sent_when_back_online(
     )
     # Kept on the phone, shrunk to at most 1600 px before it was stored.
     kept = phone.evaluate("""() => new Promise(resolve => {
-        const r = indexedDB.open('nutera-distribution', 1);
+        const r = indexedDB.open('nutera-offline');
         r.onsuccess = () => {
-            const q = r.result.transaction('pending').objectStore('pending').getAll();
-            q.onsuccess = () => createImageBitmap(q.result[0].photo).then(b =>
-                resolve({count: q.result.length, width: b.width, size: q.result[0].photo.size}));
+            const q = r.result.transaction('outbox').objectStore('outbox').getAll();
+            q.onsuccess = () => createImageBitmap(q.result[0].blobs[0].blob).then(b =>
+                resolve({count: q.result.length, width: b.width,
+                         size: q.result[0].blobs[0].blob.size}));
         };
     })""")
     assert kept["count"] == 1 and kept["width"] == 1600

@@ -1,0 +1,161 @@
+// The field app on every page: the service worker (and its updates), the outbox badge,
+// sending the outbox on app open, on reconnect and on request, the volunteer's area data,
+// and wiping the local data once nobody is signed in.
+(function () {
+  "use strict";
+  var Store = window.NuteraStore, Sync = window.NuteraSync;
+  var meta = document.querySelector('meta[name="nutera-user"]');
+  var userId = meta ? Number(meta.content) : 0;
+  var role = meta ? meta.dataset.role : "";
+  var FLAG = "nutera-offline-user";
+  var AREA_REFRESH_MS = 30 * 60 * 1000;
+  var FIELD_PAGES = ["/survei/", "/survei/luring", "/luring/kotak-keluar"];
+  if (!window.indexedDB || !Store) { return; }
+
+  function format(ms) {
+    return new Intl.DateTimeFormat("id-ID", {day: "numeric", month: "long", year: "numeric",
+                                            hour: "2-digit", minute: "2-digit"}).format(new Date(ms));
+  }
+
+  // Nobody signed in (signed out, or the session ended): this device forgets the area.
+  if (!userId) {
+    if (localStorage.getItem(FLAG)) {
+      Store.wipe().then(function () { localStorage.removeItem(FLAG); });
+    }
+    return;
+  }
+  if (localStorage.getItem(FLAG) && localStorage.getItem(FLAG) !== String(userId)) { Store.wipe(); }
+  localStorage.setItem(FLAG, String(userId));
+
+  // --- badge and state ------------------------------------------------------------------
+  function refreshBadge() {
+    return Store.counts().then(function (counts) {
+      document.querySelectorAll("[data-outbox-badge]").forEach(function (badge) {
+        badge.querySelector("[data-outbox-count]").textContent = String(counts.total);
+        badge.classList.toggle("d-none", counts.total === 0);
+        badge.setAttribute("aria-label", counts.total + " data menunggu dikirim");
+      });
+      document.dispatchEvent(new CustomEvent("nutera:outbox", {detail: counts}));
+      return counts;
+    });
+  }
+
+  function showAreaStamp() {
+    return Store.area(userId).then(function (area) {
+      document.querySelectorAll("[data-area-stamp]").forEach(function (el) {
+        el.textContent = area ? "Data lokal per " + format(area.fetched_at) : "Data wilayah belum tersimpan di perangkat ini.";
+      });
+      return area;
+    });
+  }
+
+  Store.onChange(refreshBadge);
+  if (window.BroadcastChannel) {
+    new BroadcastChannel("nutera-outbox").onmessage = function () { refreshBadge(); };
+  }
+
+  // --- sending ----------------------------------------------------------------------------
+  function sendNow() {
+    return Sync.run().then(function (summary) {
+      refreshBadge();
+      document.dispatchEvent(new CustomEvent("nutera:synced", {detail: summary}));
+      return summary;
+    });
+  }
+
+  function askBackgroundSync() {
+    if (!("serviceWorker" in navigator)) { return Promise.resolve(); }
+    return navigator.serviceWorker.ready.then(function (registration) {
+      if (registration.sync) { return registration.sync.register("nutera-outbox"); }
+    }).catch(function () { /* no Background Sync here: online and app-open retries cover it */ });
+  }
+
+  // --- area data (volunteers) --------------------------------------------------------------
+  // Field pages kept for offline use: all of them after fresh area data, else the missing ones.
+  function warmPages(all) {
+    if (!("serviceWorker" in navigator) || !window.caches) { return Promise.resolve(); }
+    var urls = role === "volunteer" ? FIELD_PAGES : ["/luring/kotak-keluar"];
+    return Promise.all(urls.map(function (url) {
+      return all ? url : caches.match(url, {cacheName: Store.PAGE_CACHE}).then(function (hit) { return hit ? null : url; });
+    })).then(function (wanted) {
+      wanted = wanted.filter(Boolean);
+      if (!wanted.length || !navigator.onLine) { return; }
+      return navigator.serviceWorker.getRegistration().then(function (registration) {
+        var worker = registration && (registration.active || registration.waiting);
+        if (worker) { worker.postMessage({type: "WARM", urls: wanted}); }
+      });
+    });
+  }
+
+  function loadArea(force) {
+    if (role !== "volunteer" || !navigator.onLine) { return showAreaStamp(); }
+    return Store.area(userId).then(function (area) {
+      if (area && !force && Date.now() - area.fetched_at < AREA_REFRESH_MS) { return area; }
+      return fetch("/luring/wilayah", {credentials: "same-origin", headers: {"Accept": "application/json"}})
+        .then(function (response) {
+          if (response.status === 401 || response.redirected) { return Store.wipe(); }
+          if (!response.ok) { return null; }
+          return response.json().then(function (data) { return Store.saveArea(data); })
+            .then(function () { warmPages(true); document.dispatchEvent(new CustomEvent("nutera:area")); });
+        });
+    }).catch(function () { return null; }).then(showAreaStamp);
+  }
+
+  // --- service worker and updates --------------------------------------------------------
+  function offerUpdate(wb) {
+    Store.counts().then(function (counts) {
+      if (counts.total === 0) { wb.messageSkipWaiting(); return; }
+      var banner = document.createElement("div");
+      banner.className = "alert alert-info nt-update-banner d-flex flex-wrap gap-2 align-items-center";
+      banner.setAttribute("role", "status");
+      banner.dataset.updateBanner = "";
+      var text = document.createElement("span");
+      text.textContent = "Versi baru aplikasi siap. " + counts.total +
+        " data masih di kotak keluar dan tetap aman bila diperbarui sekarang.";
+      var button = document.createElement("button");
+      button.type = "button";
+      button.className = "btn btn-success";
+      button.textContent = "Perbarui sekarang";
+      button.addEventListener("click", function () {
+        wb.addEventListener("controlling", function () { window.location.reload(); });
+        wb.messageSkipWaiting();
+        banner.remove();
+      });
+      banner.append(text, button);
+      document.body.appendChild(banner);
+    });
+  }
+
+  function registerWorker() {
+    if (!("serviceWorker" in navigator) || !window.workbox) { return Promise.resolve(); }
+    var wb = new window.workbox.Workbox("/sw.js", {scope: "/"});
+    wb.addEventListener("waiting", function () { offerUpdate(wb); });
+    // No reload on a silent update: a half-typed form stays; the next page uses the new version.
+    wb.addEventListener("message", function (event) {
+      if (event.data && event.data.type === "outbox-synced") {
+        refreshBadge();
+        document.dispatchEvent(new CustomEvent("nutera:synced", {detail: event.data.summary}));
+      }
+    });
+    return wb.register().then(function () { return navigator.serviceWorker.ready; })
+      .catch(function () { /* no worker: the pages still work online */ });
+  }
+
+  // A sign-out wipes the area before the request leaves (the signed-out page wipes again).
+  document.querySelectorAll('form[action$="/logout"]').forEach(function (form) {
+    form.addEventListener("submit", function () { localStorage.setItem(FLAG, "signed-out"); });
+  });
+
+  window.NuteraApp = {sendNow: sendNow, loadArea: loadArea, refreshBadge: refreshBadge,
+                      askBackgroundSync: askBackgroundSync, userId: userId, role: role, format: format};
+
+  window.addEventListener("online", function () { sendNow(); loadArea(false); });
+  setInterval(function () {
+    Store.counts().then(function (counts) { if (counts.waiting && navigator.onLine) { sendNow(); } });
+  }, 30000);
+  registerWorker().then(function () { return loadArea(false); }).then(function () { return warmPages(false); });
+  showAreaStamp();
+  refreshBadge().then(function (counts) {  // app open: send what waits
+    if (counts.total && navigator.onLine) { sendNow(); }
+  });
+})();

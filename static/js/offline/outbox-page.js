@@ -1,0 +1,149 @@
+// The outbox page: each waiting item with its state, "Kirim sekarang", refused items with
+// the server's reason and a way to fix and resend, sent items with the server's number.
+(function () {
+  "use strict";
+  var list = document.querySelector("[data-outbox-list]");
+  if (!list || !window.NuteraStore || !window.NuteraApp) { return; }
+  var Store = window.NuteraStore, App = window.NuteraApp;
+  var summary = document.querySelector("[data-outbox-summary]");
+  var sentList = document.querySelector("[data-sent-list]");
+  var STATES = {waiting: "Menunggu sinyal", sending: "Sedang dikirim…", refused: "Ditolak server"};
+
+  function el(tag, className, text) {
+    var node = document.createElement(tag);
+    if (className) { node.className = className; }
+    if (text !== undefined) { node.textContent = text; }
+    return node;
+  }
+
+  function errorLines(errors) {
+    var lines = [];
+    Object.keys(errors || {}).forEach(function (name) {
+      if (name.charAt(0) === "_") { return; }
+      [].concat(errors[name]).forEach(function (message) { lines.push(message); });
+    });
+    return lines;
+  }
+
+  function itemRow(item) {
+    var li = el("li", "card mb-2 nt-outbox-item");
+    li.dataset.state = item.state;
+    li.dataset.key = item.key;
+    var body = el("div", "card-body py-2");
+    body.appendChild(el("div", "fw-semibold text-break", item.label));
+    body.appendChild(el("div", "small", (item.kind === "survey" ? "Survei" : "Serah terima") +
+      " · dibuat " + App.format(item.createdAt) + " · " + (item.blobs || []).length + " berkas"));
+    var state = el("div", "small fw-semibold", STATES[item.state] || item.state);
+    state.dataset.itemState = item.state;
+    body.appendChild(state);
+    if (item.state === "refused") {
+      body.appendChild(el("div", "text-danger small", item.message || ""));
+      var details = errorLines(item.errors);
+      if (details.length) {
+        var ul = el("ul", "small text-danger mb-1");
+        details.forEach(function (line) { ul.appendChild(el("li", "", line)); });
+        body.appendChild(ul);
+      }
+      var actions = el("div", "d-flex flex-wrap gap-2 mt-1");
+      if (item.kind === "survey") {
+        var fix = el("a", "btn btn-outline-success", "Perbaiki dan kirim ulang");
+        fix.href = "/survei/luring?item=" + encodeURIComponent(item.key);
+        actions.appendChild(fix);
+      } else {
+        var retry = el("button", "btn btn-outline-success", "Kirim ulang");
+        retry.type = "button";
+        retry.addEventListener("click", function () {
+          item.state = "waiting";
+          Store.put(item).then(App.sendNow);
+        });
+        actions.appendChild(retry);
+      }
+      var drop = el("button", "btn btn-outline-danger", "Hapus dari perangkat");
+      drop.type = "button";
+      drop.addEventListener("click", function () {
+        if (window.confirm("Hapus data ini dari perangkat? Data yang dihapus tidak terkirim.")) {
+          Store.remove(item.key);
+        }
+      });
+      actions.appendChild(drop);
+      body.appendChild(actions);
+    }
+    li.appendChild(body);
+    return li;
+  }
+
+  function sentRow(record) {
+    var li = el("li", "card mb-2 nt-outbox-item");
+    li.dataset.state = "sent";
+    var body = el("div", "card-body py-2");
+    body.appendChild(el("div", "fw-semibold text-break", record.label));
+    var line = el("div", "small");
+    line.appendChild(document.createTextNode("Terkirim " + App.format(record.sentAt) + " · nomor server: "));
+    var link = el("a", "", record.serverLabel || ("#" + record.number));
+    link.href = record.url || "#";
+    line.appendChild(link);
+    body.appendChild(line);
+    if (record.conflict) { body.appendChild(el("div", "small text-warning-emphasis", record.message)); }
+    li.appendChild(body);
+    return li;
+  }
+
+  function render() {
+    return Promise.all([Store.all(), Store.sent()]).then(function (results) {
+      var items = results[0], sent = results[1];
+      list.replaceChildren.apply(list, items.map(itemRow));
+      sentList.replaceChildren.apply(sentList, sent.map(sentRow));
+      summary.textContent = items.length
+        ? items.length + " data menunggu dikirim." + (navigator.onLine ? "" : " Perangkat sedang tanpa sinyal.")
+        : "Kotak keluar kosong: semua data sudah terkirim.";
+      summary.dataset.count = String(items.length);
+    });
+  }
+
+  function renderArea() {
+    var box = document.querySelector("[data-area-list]");
+    if (!box) { return Promise.resolve(); }
+    return Store.area(App.userId).then(function (area) {
+      box.replaceChildren();
+      if (!area) { box.appendChild(el("p", "small text-muted", "Belum ada data wilayah di perangkat ini.")); return; }
+      area.rts.forEach(function (rt) {
+        var details = el("details", "mb-2");
+        details.appendChild(el("summary", "fw-semibold", rt.label + " · " + rt.households.length + " KK"));
+        var ul = el("ul", "list-group");
+        rt.households.forEach(function (household) {
+          var li = el("li", "list-group-item d-flex justify-content-between align-items-center gap-2");
+          li.appendChild(el("span", "text-break", household.head + " · " + household.address));
+          var link = el("a", "btn btn-outline-success", "Survei");
+          link.href = "/survei/luring?kk=" + household.kk;
+          li.appendChild(link);
+          ul.appendChild(li);
+        });
+        details.appendChild(ul);
+        box.appendChild(details);
+      });
+    });
+  }
+
+  document.querySelector("[data-send-now]").addEventListener("click", function (event) {
+    var button = event.currentTarget;
+    button.disabled = true;
+    summary.textContent = "Mengirim…";
+    App.sendNow().then(function (result) {
+      button.disabled = false;
+      return render().then(function () {
+        if (result.offline) { summary.textContent += " Belum ada sinyal; dicoba lagi otomatis."; }
+        if (result.signedOut) { summary.textContent += " Masuk kembali untuk mengirim."; }
+      });
+    });
+  });
+  var refresh = document.querySelector("[data-refresh-area]");
+  if (refresh) {
+    refresh.addEventListener("click", function () { App.loadArea(true).then(renderArea); });
+  }
+  Store.onChange(render);
+  if (window.BroadcastChannel) { new BroadcastChannel("nutera-outbox").addEventListener("message", render); }
+  document.addEventListener("nutera:synced", render);
+  document.addEventListener("nutera:area", renderArea);
+  render();
+  renderArea();
+})();

@@ -1,0 +1,155 @@
+// The device's offline store (IndexedDB "nutera-offline"), shared by pages and the service
+// worker: one outbox for surveys and handovers (with their photos and signatures as blobs),
+// the record of sent items, and the volunteer's area data. No DOM here.
+(function (root) {
+  "use strict";
+  var DB_NAME = "nutera-offline", VERSION = 1;
+  var AREA_MAX_AGE_MS = 7 * 24 * 3600 * 1000;
+  var PAGE_CACHE = "nutera-pages";
+  var opened = null;
+
+  function open() {
+    if (opened) { return opened; }
+    opened = new Promise(function (resolve, reject) {
+      var request = indexedDB.open(DB_NAME, VERSION);
+      request.onupgradeneeded = function () {
+        var db = request.result;
+        if (!db.objectStoreNames.contains("outbox")) { db.createObjectStore("outbox", {keyPath: "key"}); }
+        if (!db.objectStoreNames.contains("sent")) { db.createObjectStore("sent", {keyPath: "key"}); }
+        if (!db.objectStoreNames.contains("area")) { db.createObjectStore("area", {keyPath: "id"}); }
+      };
+      request.onsuccess = function () {
+        var db = request.result;
+        db.onversionchange = function () { db.close(); opened = null; };
+        resolve(db);
+      };
+      request.onerror = function () { opened = null; reject(request.error); };
+    });
+    return opened;
+  }
+
+  function run(storeName, mode, action) {
+    return open().then(function (db) {
+      return new Promise(function (resolve, reject) {
+        var tx = db.transaction(storeName, mode);
+        var request = action(tx.objectStore(storeName));
+        tx.oncomplete = function () { resolve(request ? request.result : undefined); };
+        tx.onerror = function () { reject(tx.error); };
+        tx.onabort = function () { reject(tx.error); };
+      });
+    });
+  }
+
+  function byCreated(items) {
+    return items.sort(function (a, b) { return a.createdAt - b.createdAt; });
+  }
+
+  function uuid() {
+    if (root.crypto && root.crypto.randomUUID) { return root.crypto.randomUUID(); }
+    var bytes = new Uint8Array(16);
+    root.crypto.getRandomValues(bytes);
+    return Array.prototype.map.call(bytes, function (b) { return ("0" + b.toString(16)).slice(-2); }).join("");
+  }
+
+  function sha256(blob) {
+    return blob.arrayBuffer().then(function (buffer) {
+      return root.crypto.subtle.digest("SHA-256", buffer);
+    }).then(function (digest) {
+      return Array.prototype.map.call(new Uint8Array(digest), function (b) {
+        return ("0" + b.toString(16)).slice(-2);
+      }).join("");
+    });
+  }
+
+  // An item: {key, kind, userId, label, fields, blobs: [{name, sha, blob}], uploaded: [sha],
+  // state: waiting|sending|refused, message, errors, createdAt, updatedAt, extra fields}.
+  function put(item) {
+    item.updatedAt = Date.now();
+    if (!item.createdAt) { item.createdAt = item.updatedAt; }
+    return run("outbox", "readwrite", function (s) { return s.put(item); }).then(notify);
+  }
+
+  // Blobs get their SHA-256 before they are kept, so an upload can be checked and resumed.
+  function add(item) {
+    item.key = item.key || uuid();
+    item.state = "waiting";
+    item.uploaded = item.uploaded || [];
+    return Promise.all((item.blobs || []).map(function (entry) {
+      return sha256(entry.blob).then(function (sha) { entry.sha = sha; });
+    })).then(function () { return put(item); }).then(function () { return item; });
+  }
+
+  function get(key) { return run("outbox", "readonly", function (s) { return s.get(key); }); }
+  function all() { return run("outbox", "readonly", function (s) { return s.getAll(); }).then(byCreated); }
+  function remove(key) { return run("outbox", "readwrite", function (s) { return s.delete(key); }).then(notify); }
+
+  // A sent item leaves the outbox; its server number stays in "sent" (no photo, no fields).
+  function markSent(item, result) {
+    var record = {key: item.key, kind: item.kind, label: item.label, userId: item.userId,
+                  number: result.number, serverLabel: result.label, url: result.url,
+                  message: result.message, conflict: !!result.conflict,
+                  receipt_url: result.receipt_url, next_url: result.next_url,
+                  createdAt: item.createdAt, sentAt: Date.now()};
+    return run("sent", "readwrite", function (s) { return s.put(record); })
+      .then(function () { return remove(item.key); });
+  }
+
+  function sent() {
+    return run("sent", "readonly", function (s) { return s.getAll(); }).then(function (items) {
+      return items.sort(function (a, b) { return b.sentAt - a.sentAt; }).slice(0, 50);
+    });
+  }
+
+  function counts() {
+    return all().then(function (items) {
+      var result = {total: items.length, waiting: 0, sending: 0, refused: 0};
+      items.forEach(function (item) { result[item.state] = (result[item.state] || 0) + 1; });
+      return result;
+    });
+  }
+
+  function saveArea(area) {
+    area.id = "area";
+    return run("area", "readwrite", function (s) { return s.put(area); }).then(notify);
+  }
+
+  // The area copy, or null when there is none, it is another user's or older than 7 days
+  // (then it is wiped).
+  function area(userId) {
+    return run("area", "readonly", function (s) { return s.get("area"); }).then(function (copy) {
+      if (!copy) { return null; }
+      var stale = Date.now() - copy.fetched_at > AREA_MAX_AGE_MS;
+      if (stale || (userId && copy.user_id !== userId)) {
+        return wipe().then(function () { return null; });
+      }
+      return copy;
+    });
+  }
+
+  // Local data of the signed-in user: area, record of sent items, cached pages. Items still
+  // waiting stay (a day of surveys is not thrown away) and are sent after the next sign-in.
+  function wipe() {
+    var jobs = [
+      run("area", "readwrite", function (s) { return s.clear(); }),
+      run("sent", "readwrite", function (s) { return s.clear(); })
+    ];
+    if (root.caches) { jobs.push(root.caches.delete(PAGE_CACHE)); }
+    return Promise.all(jobs).then(notify);
+  }
+
+  var listeners = [];
+  function notify(value) {
+    listeners.forEach(function (fn) { try { fn(); } catch (e) { /* a listener's own error */ } });
+    if (root.BroadcastChannel) {
+      try { new root.BroadcastChannel("nutera-outbox").postMessage("changed"); } catch (e) { /* closed */ }
+    }
+    return value;
+  }
+  function onChange(fn) { listeners.push(fn); }
+
+  root.NuteraStore = {
+    open: open, add: add, put: put, get: get, all: all, remove: remove, markSent: markSent,
+    sent: sent, counts: counts, saveArea: saveArea, area: area, wipe: wipe, uuid: uuid,
+    sha256: sha256, onChange: onChange, PAGE_CACHE: PAGE_CACHE, AREA_MAX_AGE_MS: AREA_MAX_AGE_MS
+  };
+})(typeof self !== "undefined" ? self : window);

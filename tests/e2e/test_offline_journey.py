@@ -1,0 +1,471 @@
+"""The field app without signal, in a real Chromium with a persistent profile (issue #22).
+
+Each journey gets its own small kelurahan and server (a fresh origin, so no service worker or
+IndexedDB of another journey is in the way): a volunteer assigned to RT 01/RW 01 with three
+registered KKs there, and a distribution event whose recipient lives in that RT.
+"""
+
+import io
+import re
+import threading
+import time
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+from PIL import Image
+from playwright.sync_api import expect
+from werkzeug.serving import make_server
+
+from nutera import create_app
+from nutera.extensions import db
+from nutera.models import (
+    DistributionRecipient,
+    Handover,
+    Household,
+    OfflineSubmission,
+    Survey,
+    User,
+    event_volunteer,
+)
+from nutera.storage import stored_path
+from tests import factories
+from tests.dbutil import reset_to_migrated_schema
+from tests.e2e.conftest import CHROMIUM_ARGS, PHONE
+from tests.factories_distribution import make_event
+
+HEADS = ("SITI AMINAH", "BUDI SANTOSO", "RINA MARLINA")
+
+
+class DropFirstAnswer:
+    """WSGI wrapper: the first answer to each outbox item is lost after the server acted.
+
+    Like a connection that breaks after the request arrived: the app records the item and
+    commits, but the phone only sees a gateway error, so it sends the item again."""
+
+    def __init__(self, app):
+        self.app, self.seen, self.posts, self.active = app, set(), 0, False
+
+    def __call__(self, environ, start_response):
+        if not (self.active and environ["PATH_INFO"] == "/luring/kirim"):
+            return self.app(environ, start_response)
+        body = environ["wsgi.input"].read(int(environ.get("CONTENT_LENGTH") or 0))
+        environ["wsgi.input"] = io.BytesIO(body)
+        self.posts += 1
+        captured = {}
+
+        def keep(status, headers, exc_info=None):
+            captured["status"], captured["headers"] = status, headers
+
+        answer = b"".join(self.app(environ, keep))
+        if body not in self.seen and captured["status"].startswith("201"):
+            self.seen.add(body)
+            start_response("502 Bad Gateway", [("Content-Type", "text/plain")])
+            return [b"upstream connection lost"]
+        start_response(captured["status"], captured["headers"])
+        return [answer]
+
+
+@pytest.fixture
+def field(tmp_path):
+    """A small kelurahan served on its own port; yields (base_url, app, ids, dropper)."""
+    app = create_app(
+        {
+            "SECRET_KEY": "e2e-offline",
+            "INSTANCE_PATH": str(tmp_path / "instance"),
+            "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'offline.sqlite3'}",
+            "RATELIMIT_STORAGE_URI": "memory://",
+            "LOGIN_RATE_LIMIT": "1000 per minute",
+            "UPLOAD_FOLDER": str(tmp_path / "uploads"),
+        }
+    )
+    reset_to_migrated_schema(app)
+    with app.app_context():
+        world = factories.build_world(db.session)
+        rt = db.session.get(Household, world.household_ids["assigned"]).rt
+        for head in HEADS[1:]:
+            factories.make_household(db.session, rt, [{"name": head, "relation": "kepala"}])
+        event_id = make_event(db.session, world, households=("assigned",))
+        db.session.execute(
+            sa.insert(event_volunteer).values(
+                event_id=event_id, user_id=world.user_ids["volunteer"]
+            )
+        )
+        recipient_id = db.session.scalar(
+            sa.select(DistributionRecipient.id).where(DistributionRecipient.event_id == event_id)
+        )
+        db.session.commit()
+    dropper = DropFirstAnswer(app.wsgi_app)
+    app.wsgi_app = dropper
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    ids = {"world": world, "event": event_id, "recipient": recipient_id}
+    yield f"http://127.0.0.1:{server.server_port}", app, ids, dropper
+    server.shutdown()
+
+
+def launch(browser_type, profile: Path, violations: list):
+    """Chromium on a persistent profile (IndexedDB, caches and the worker survive a restart)."""
+    context = browser_type.launch_persistent_context(
+        str(profile),
+        executable_path="/usr/bin/chromium",
+        args=CHROMIUM_ARGS,
+        locale="id-ID",
+        **PHONE,
+    )
+    context.on(
+        "console",
+        lambda m: violations.append(m.text) if "Content Security Policy" in m.text else None,
+    )
+    return context
+
+
+def page_of(context):
+    return context.pages[0] if context.pages else context.new_page()
+
+
+def local_state(page) -> dict:
+    """What the device keeps: outbox items (with blob sizes), area, sent, cached pages."""
+    return page.evaluate(
+        """() => new Promise((resolve, reject) => {
+            const r = indexedDB.open('nutera-offline');
+            r.onerror = () => reject(r.error);
+            r.onsuccess = () => {
+                const db = r.result;
+                if (!db.objectStoreNames.contains('outbox')) {
+                    resolve({outbox: [], area: 0, sent: 0, pages: []}); return;
+                }
+                const tx = db.transaction(['outbox', 'area', 'sent']);
+                const out = {};
+                tx.objectStore('outbox').getAll().onsuccess = e => {
+                    out.outbox = e.target.result.map(i => ({kind: i.kind, state: i.state,
+                        blobs: (i.blobs || []).map(b => b.blob.size)}));
+                };
+                tx.objectStore('area').count().onsuccess = e => { out.area = e.target.result; };
+                tx.objectStore('sent').count().onsuccess = e => { out.sent = e.target.result; };
+                tx.oncomplete = () => caches.has('nutera-pages').then(has => has
+                    ? caches.open('nutera-pages').then(c => c.keys())
+                        .then(keys => keys.map(k => new URL(k.url).pathname))
+                    : []).then(pages => { out.pages = pages; resolve(out); });
+            };
+        })"""
+    )
+
+
+def wait_for(page, predicate, timeout=20.0):
+    """Poll the device state until predicate(state) holds."""
+    deadline = time.monotonic() + timeout
+    while True:
+        state = local_state(page)
+        if predicate(state):
+            return state
+        assert time.monotonic() < deadline, state
+        page.wait_for_timeout(250)
+
+
+def sign_in(page, base: str) -> None:
+    page.goto(base + "/login")
+    page.get_by_label("Nama pengguna").fill("relawan")
+    page.get_by_label("Kata sandi").fill(factories.PASSWORD)
+    page.get_by_role("button", name="Masuk").click()
+    expect(page.get_by_role("heading", name="Dasbor")).to_be_visible()
+
+
+def photo(seed: int) -> dict:
+    out = io.BytesIO()
+    Image.new("RGB", (640, 480), (40 * seed % 255, 120, 60)).save(out, "JPEG")
+    return {"name": f"rumah-{seed}.jpg", "mimeType": "image/jpeg", "buffer": out.getvalue()}
+
+
+def fill_survey(page, head: str, seed: int) -> None:
+    """Pick the KK from the local area data, complete the house, attach the photo, save."""
+    page.get_by_label("KK dari data wilayah Anda").select_option(label=f"{head} · Jl. Uji No. 1")
+    expect(page.locator("#members-0-name")).to_have_value(head)
+    page.get_by_label("Status rumah").select_option(label="Sewa/kontrak")
+    page.get_by_label("Lantai").select_option(label="Semen")
+    page.get_by_label("Dinding").select_option(label="Tembok")
+    page.get_by_label("Atap").select_option(label="Seng/asbes")
+    page.get_by_label("Jamban").select_option(label="Bersama/umum")
+    page.get_by_label("Air minum").select_option(label="PDAM/ledeng")
+    page.get_by_label("Daya listrik (VA, 0 bila tidak ada)").fill("900")
+    page.get_by_label("Foto rumah (boleh dilewati)").set_input_files(photo(seed))
+    page.get_by_role("button", name="Simpan ke kotak keluar").click()
+    expect(page.locator("[data-offline-result]")).to_contain_text(
+        re.compile(f"Tersimpan di kotak keluar: KK \\d{{16}} · {head}")
+    )
+
+
+def sign_pad(page) -> None:
+    page.locator("#signature-pad").scroll_into_view_if_needed()
+    box = page.locator("#signature-pad").bounding_box()
+    page.mouse.move(box["x"] + 30, box["y"] + 120)
+    page.mouse.down()
+    for x, y in ((80, 40), (130, 130), (190, 50), (250, 120), (300, 60)):
+        page.mouse.move(box["x"] + x, box["y"] + y, steps=8)
+    page.mouse.up()
+
+
+def capture_handover(page) -> None:
+    page.get_by_label("KTP/KK penerima (atau wakilnya) sudah dicocokkan").check()
+    page.locator("#photo").set_input_files(photo(9))
+    sign_pad(page)
+    page.get_by_role("button", name="Simpan serah terima").click()
+    expect(page.locator("[data-result]")).to_contain_text("Belum terkirim")
+
+
+def ready_for_the_field(page, base: str, handover_url: str) -> None:
+    """Online: the area is on the device and the field pages are in the worker's cache."""
+    page.goto(base + "/survei/")
+    wait_for(page, lambda s: s["area"] == 1 and "/survei/luring" in s["pages"])
+    page.goto(handover_url)  # the capture page the officer will use in the hall
+    wait_for(page, lambda s: any("/serah-terima/" in p for p in s["pages"]))
+
+
+def a_day_offline(page, base: str, handover_url: str, on_first_saved=None) -> None:
+    """No signal: reload, three surveys with photos and a handover, all into the outbox."""
+    page.context.set_offline(True)
+    page.goto(base + "/survei/luring")
+    page.reload()  # served by the service worker
+    expect(
+        page.get_by_role("heading", name="Survei rumah tangga (bisa tanpa sinyal)")
+    ).to_be_visible()
+    expect(page.locator("[data-area-stamp]")).to_contain_text("Data lokal per")
+    for seed, head in enumerate(HEADS, start=1):
+        fill_survey(page, head, seed)
+        if seed == 1 and on_first_saved:
+            on_first_saved()
+    page.goto(handover_url)
+    capture_handover(page)
+    expect(page.locator("[data-outbox-count]")).to_have_text("4")
+
+
+def counts(app) -> dict:
+    with app.app_context():
+        return {
+            "surveys": db.session.scalar(sa.select(sa.func.count(Survey.id))),
+            "handovers": db.session.scalar(sa.select(sa.func.count(Handover.id))),
+            "items": db.session.scalar(sa.select(sa.func.count(OfflineSubmission.id))),
+        }
+
+
+def test_a_day_without_signal_arrives_exactly_once(browser_type, field, tmp_path):
+    base, app, ids, _ = field
+    handover_url = f"{base}/penyaluran/{ids['event']}/serah-terima/{ids['recipient']}"
+    profile, violations = tmp_path / "profile", []
+    context = launch(browser_type, profile, violations)
+    page = page_of(context)
+    sign_in(page, base)
+    ready_for_the_field(page, base, handover_url)
+
+    def staff_change_the_first_household():
+        with app.app_context():
+            household = db.session.get(Household, ids["world"].household_ids["assigned"])
+            household.address = "Jl. Uji No. 1, belakang masjid"
+            db.session.commit()
+
+    a_day_offline(page, base, handover_url, staff_change_the_first_household)
+    state = local_state(page)
+    assert sorted(i["kind"] for i in state["outbox"]) == ["handover"] + ["survey"] * 3
+    assert all(size > 0 for item in state["outbox"] for size in item["blobs"])
+    assert [len(i["blobs"]) for i in state["outbox"] if i["kind"] == "handover"] == [2]
+    assert counts(app) == {"surveys": 0, "handovers": 0, "items": 0}
+    context.close()
+
+    # The browser is reopened, still without signal: the outbox is all there.
+    context = launch(browser_type, profile, violations)
+    context.set_offline(True)
+    page = page_of(context)
+    page.goto(base + "/luring/kotak-keluar")
+    expect(page.locator("[data-outbox-summary]")).to_contain_text("4 data menunggu dikirim")
+    expect(page.locator("[data-outbox-list] > li")).to_have_count(4)
+
+    context.set_offline(False)
+    page.get_by_role("button", name="Kirim sekarang").click()
+    expect(page.locator("[data-outbox-summary]")).to_contain_text(
+        "Kotak keluar kosong", timeout=30_000
+    )
+    expect(page.locator("[data-sent-list] > li")).to_have_count(4)
+    expect(page.locator("[data-sent-list]")).to_contain_text("Survei #")
+    expect(page.locator("[data-outbox-count]")).to_have_text("0")
+    assert counts(app) == {"surveys": 3, "handovers": 1, "items": 4}
+    with app.app_context():
+        surveys = db.session.scalars(sa.select(Survey)).all()
+        assert sorted(s.members[0].name for s in surveys) == sorted(HEADS)
+        assert all(stored_path(s.house_photo).exists() for s in surveys)
+        handover = db.session.scalar(sa.select(Handover))
+        assert stored_path(handover.photo_path).exists()
+        assert stored_path(handover.signature_path).exists()
+        # The household staff changed meanwhile: accepted, flagged with both versions.
+        [conflict] = db.session.scalars(
+            sa.select(OfflineSubmission).where(OfflineSubmission.conflict.is_(True))
+        ).all()
+        assert ["address", "Jl. Uji No. 1"] in conflict.device_copy
+        assert ["address", "Jl. Uji No. 1, belakang masjid"] in conflict.server_copy
+
+    # Signing out wipes the local data: area, sent record and cached pages.
+    assert local_state(page)["area"] == 1
+    page.get_by_role("button", name="Buka menu").click()
+    page.get_by_role("button", name="Keluar").last.click()
+    expect(page.get_by_text("Anda sudah keluar.")).to_be_visible(timeout=15_000)
+    wait_for(page, lambda s: s["area"] == 0 and s["sent"] == 0 and s["pages"] == [])
+    context.close()
+    assert violations == []
+
+
+def test_items_sent_twice_after_lost_answers_make_one_record_each(browser_type, field, tmp_path):
+    base, app, ids, dropper = field
+    handover_url = f"{base}/penyaluran/{ids['event']}/serah-terima/{ids['recipient']}"
+    violations: list = []
+    context = launch(browser_type, tmp_path / "profile", violations)
+    page = page_of(context)
+    sign_in(page, base)
+    ready_for_the_field(page, base, handover_url)
+    a_day_offline(page, base, handover_url)
+    page.goto(base + "/luring/kotak-keluar")
+    dropper.active = True
+    context.set_offline(False)
+    # A weak hall network (DevTools throttling) on top of the lost answers.
+    cdp = context.new_cdp_session(page)
+    cdp.send("Network.enable")
+    cdp.send(
+        "Network.emulateNetworkConditions",
+        {
+            "offline": False,
+            "latency": 300,
+            "downloadThroughput": 50_000,
+            "uploadThroughput": 25_000,
+        },
+    )
+    summary = page.locator("[data-outbox-summary]")
+    for _ in range(12):
+        page.get_by_role("button", name="Kirim sekarang").click()
+        expect(page.get_by_role("button", name="Kirim sekarang")).to_be_enabled(timeout=30_000)
+        if summary.get_attribute("data-count") == "0":
+            break
+    expect(summary).to_contain_text("Kotak keluar kosong")
+    assert len(dropper.seen) == 4  # every item's first answer was lost...
+    assert dropper.posts >= 8  # ...and the item was sent again
+    assert counts(app) == {"surveys": 3, "handovers": 1, "items": 4}
+    with app.app_context():
+        volunteer = db.session.scalar(sa.select(User).where(User.username == "relawan"))
+        assert {s.volunteer_id for s in db.session.scalars(sa.select(Survey))} == {volunteer.id}
+    context.close()
+    assert violations == []
+
+
+def registration(page, expression: str):
+    return page.evaluate(
+        f"() => navigator.serviceWorker.getRegistration().then(r => {expression})"
+    )
+
+
+def test_update_waits_for_the_outbox_and_a_refused_survey_is_fixed(browser_type, field, tmp_path):
+    base, app, ids, _ = field
+    handover_url = f"{base}/penyaluran/{ids['event']}/serah-terima/{ids['recipient']}"
+    violations: list = []
+    context = launch(browser_type, tmp_path / "profile", violations)
+    page = page_of(context)
+    sign_in(page, base)
+    ready_for_the_field(page, base, handover_url)
+
+    # Saved without the house's details: the server refuses it with its reasons.
+    page.goto(base + "/survei/luring")
+    page.get_by_label("KK dari data wilayah Anda").select_option(
+        label=f"{HEADS[0]} · Jl. Uji No. 1"
+    )
+    page.get_by_label("Foto rumah (boleh dilewati)").set_input_files(photo(1))
+    page.get_by_role("button", name="Simpan ke kotak keluar").click()
+    expect(page.locator("[data-offline-result]")).to_contain_text("Tersimpan di kotak keluar")
+    page.goto(base + "/luring/kotak-keluar")
+    item = page.locator("[data-outbox-list] > li")
+    expect(item.locator("[data-item-state]")).to_have_text("Ditolak server")
+    expect(item).to_contain_text("Pilih status kepemilikan rumah.")
+    expect(page.locator("[data-outbox-count]")).to_have_text("1")
+
+    # A new version of the app: it waits while the outbox is not empty.
+    app.config["OFFLINE_APP_VERSION"] = "2"
+    registration(page, "r.update()")
+    banner = page.locator("[data-update-banner]")
+    expect(banner).to_contain_text("Versi baru aplikasi siap")
+    page.wait_for_timeout(1000)
+    assert registration(page, "r.waiting !== null")
+    page.reload()  # a reload neither activates it nor loses the outbox
+    expect(banner).to_be_visible()
+    assert registration(page, "r.waiting !== null")
+    expect(page.locator("[data-outbox-list] > li")).to_have_count(1)
+    # The volunteer agrees: the new version takes over, the outbox is still there.
+    with page.expect_navigation():  # the page reloads under the new version
+        page.get_by_role("button", name="Perbarui sekarang").click()
+    expect(page.locator("[data-outbox-list] > li")).to_have_count(1, timeout=10_000)
+    assert registration(page, "r.waiting === null && r.active !== null")
+
+    # Fix and resend: the form comes back with what was typed and the photo kept.
+    page.get_by_role("link", name="Perbaiki dan kirim ulang").click()
+    expect(page.locator("#members-0-name")).to_have_value(HEADS[0])
+    expect(page.locator("[data-photo-kept]")).to_be_visible()
+    page.get_by_label("Status rumah").select_option(label="Milik sendiri")
+    page.get_by_label("Lantai").select_option(label="Keramik/ubin")
+    page.get_by_label("Dinding").select_option(label="Tembok")
+    page.get_by_label("Atap").select_option(label="Genteng")
+    page.get_by_label("Jamban").select_option(label="Milik sendiri")
+    page.get_by_label("Air minum").select_option(label="PDAM/ledeng")
+    page.get_by_label("Daya listrik (VA, 0 bila tidak ada)").fill("1300")
+    page.get_by_role("button", name="Simpan ke kotak keluar").click()
+    expect(page.locator("[data-outbox-count]")).to_have_text("0", timeout=15_000)
+    page.goto(base + "/luring/kotak-keluar")
+    expect(page.locator("[data-outbox-summary]")).to_contain_text("Kotak keluar kosong")
+    expect(page.locator("[data-sent-list]")).to_contain_text("Survei #")
+    assert counts(app) == {"surveys": 1, "handovers": 0, "items": 1}
+    with app.app_context():
+        survey = db.session.scalar(sa.select(Survey))
+        assert survey.ownership == "milik" and stored_path(survey.house_photo).exists()
+    context.close()
+    assert violations == []
+
+
+AGE_AREA = """() => new Promise(resolve => {
+    const r = indexedDB.open('nutera-offline');
+    r.onsuccess = () => {
+        const store = r.result.transaction('area', 'readwrite').objectStore('area');
+        store.get('area').onsuccess = e => {
+            const area = e.target.result;
+            area.fetched_at -= 8 * 24 * 3600 * 1000;
+            store.put(area).onsuccess = () => resolve(true);
+        };
+    };
+})"""
+
+
+def test_local_area_expires_after_7_days_and_with_the_session(browser_type, field, tmp_path):
+    base, app, ids, _ = field
+    handover_url = f"{base}/penyaluran/{ids['event']}/serah-terima/{ids['recipient']}"
+    violations: list = []
+    context = launch(browser_type, tmp_path / "profile", violations)
+    page = page_of(context)
+    sign_in(page, base)
+    ready_for_the_field(page, base, handover_url)
+
+    # A copy older than 7 days is wiped, even without signal.
+    page.evaluate(AGE_AREA)
+    context.set_offline(True)
+    page.goto(base + "/survei/luring")
+    expect(page.locator("[data-area-stamp]")).to_have_text(
+        "Data wilayah belum tersimpan di perangkat ini."
+    )
+    assert local_state(page)["area"] == 0
+    context.set_offline(False)
+    page.goto(base + "/luring/kotak-keluar")
+    page.get_by_role("button", name="Perbarui data wilayah").click()
+    expect(page.locator("[data-area-stamp]")).to_contain_text("Data lokal per")
+
+    # An admin ends the volunteer's sessions: the next page is the sign-in, the data goes.
+    with app.app_context():
+        volunteer = db.session.scalar(sa.select(User).where(User.username == "relawan"))
+        volunteer.session_generation = (volunteer.session_generation or 0) + 1
+        db.session.commit()
+    page.goto(base + "/survei/")
+    expect(page.get_by_label("Nama pengguna")).to_be_visible()
+    wait_for(page, lambda s: s["area"] == 0 and s["pages"] == [])
+    context.close()
+    assert violations == []

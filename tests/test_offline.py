@@ -1,0 +1,425 @@
+"""The field app's server side: area data scoping, blobs by hash, exactly-once outbox items."""
+
+import hashlib
+import json
+import threading
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+
+from nutera.extensions import db
+from nutera.models import (
+    DistributionRecipient,
+    Handover,
+    Household,
+    OfflineBlob,
+    OfflineSubmission,
+    Survey,
+    event_volunteer,
+)
+from nutera.ops import storage_check
+from tests.conftest import AuthActions
+from tests.factories import PASSWORD, make_kk
+from tests.factories_distribution import jpeg_bytes, make_event, signature_png
+from tests.factories_surveys import member
+from tests.test_distribution_concurrency import ON_POSTGRES, run_together
+
+
+@pytest.fixture(autouse=True)
+def own_upload_folder(app, tmp_path):
+    app.config["UPLOAD_FOLDER"] = str(tmp_path / "uploads")
+
+
+def sha(payload: bytes) -> str:
+    return hashlib.sha256(payload).hexdigest()
+
+
+def put_blob(client, payload: bytes, digest: str | None = None):
+    return client.put(
+        f"/luring/berkas/{digest or sha(payload)}", data=payload, content_type="image/jpeg"
+    )
+
+
+def survey_fields(rt_id: int, kk: str, **household) -> list[list[str]]:
+    """A survey as the offline form keeps it: [name, value] pairs."""
+    pairs = [
+        ["kk_number", kk],
+        ["rt_id", str(rt_id)],
+        ["address", household.get("address", "Gg. Sukamaju No. 7")],
+        ["kode_pos", "40116"],
+        ["ownership", "sewa"],
+        ["floor", "semen"],
+        ["wall", "tembok"],
+        ["roof", "seng"],
+        ["water_source", "pdam"],
+        ["toilet", "bersama"],
+        ["electricity_va", "900"],
+    ]
+    for key, value in member("SITI AMINAH", relation="kepala", sex="P").items():
+        pairs.append([f"members-0-{key}", value])
+    return pairs
+
+
+def send(client, key: str, fields, blobs=None, kind="survey", **extra):
+    body = {"key": key, "kind": kind, "fields": fields, "blobs": blobs or {}, **extra}
+    return client.post("/luring/kirim", data=json.dumps(body), content_type="application/json")
+
+
+def assigned_rt(app, world) -> int:
+    with app.app_context():
+        return db.session.get(Household, world.household_ids["assigned"]).rt_id
+
+
+def count(app, model) -> int:
+    with app.app_context():
+        return db.session.scalar(sa.select(sa.func.count()).select_from(model))
+
+
+# --- area data -------------------------------------------------------------------------------
+
+
+def test_area_holds_the_volunteers_rts_only(client, login_as, app, world):
+    login_as("volunteer")
+    response = client.get("/luring/wilayah")
+    assert response.status_code == 200
+    area = response.get_json()
+    kks = {h["kk"] for rt in area["rts"] for h in rt["households"]}
+    with app.app_context():
+        number = {
+            key: db.session.get(Household, hid).kk_number
+            for key, hid in world.household_ids.items()
+        }
+    assert kks == {number["assigned"]}
+    [household] = area["rts"][0]["households"]
+    assert household["head"] == "SITI AMINAH"
+    assert household["address"] == "Jl. Uji No. 1"
+    assert ["members-0-name", "SITI AMINAH"] in household["pairs"]
+    assert len(household["version"]) == 16
+    assert area["user_id"] == world.user_ids["volunteer"]
+    assert area["max_age_days"] == 7
+    assert "no-store" in response.headers["Cache-Control"]
+
+
+@pytest.mark.parametrize("role", ["staff", "other_staff", "admin"])
+def test_area_is_refused_to_other_roles(client, login_as, role):
+    login_as(role)
+    assert client.get("/luring/wilayah").status_code == 403
+
+
+def test_area_and_sync_need_a_session(client):
+    assert client.get("/luring/wilayah").status_code == 302
+    response = client.get("/luring/status")
+    assert response.status_code == 401
+    assert response.get_json() == {"signed_in": False}
+    assert send(client, "a" * 32, []).status_code == 302
+
+
+def test_status_gives_a_fresh_csrf_token(client, login_as, world):
+    login_as("volunteer")
+    data = client.get("/luring/status").get_json()
+    assert data["signed_in"] and data["user_id"] == world.user_ids["volunteer"]
+    assert data["csrf_token"]
+
+
+# --- blobs by hash -----------------------------------------------------------------------------
+
+
+def test_blob_is_stored_once_under_its_hash(client, login_as, app):
+    login_as("volunteer")
+    photo = jpeg_bytes()
+    assert client.head(f"/luring/berkas/{sha(photo)}").status_code == 404
+    assert put_blob(client, photo).status_code == 201
+    assert client.head(f"/luring/berkas/{sha(photo)}").status_code == 204
+    assert put_blob(client, photo).status_code == 200  # a retried upload
+    assert count(app, OfflineBlob) == 1
+
+
+def test_cut_or_forged_blob_is_refused(client, login_as, app):
+    login_as("volunteer")
+    photo = jpeg_bytes()
+    cut = put_blob(client, photo[: len(photo) // 2], digest=sha(photo))
+    assert cut.status_code == 422
+    assert "tidak utuh" in cut.get_json()["message"]
+    not_image = put_blob(client, b"%PDF-1.4 not a photo")
+    assert not_image.status_code == 422
+    assert put_blob(client, photo, digest="xyz").status_code == 422
+    assert count(app, OfflineBlob) == 0
+
+
+def test_a_blob_belongs_to_its_uploader(client, login_as, auth, app):
+    login_as("volunteer")
+    photo = jpeg_bytes()
+    put_blob(client, photo)
+    auth.logout()
+    login_as("staff")
+    assert client.head(f"/luring/berkas/{sha(photo)}").status_code == 404
+
+
+# --- surveys exactly once ------------------------------------------------------------------------
+
+
+def test_survey_with_photo_is_recorded_once_and_a_retry_gets_the_first_answer(
+    client, login_as, app, world
+):
+    login_as("volunteer")
+    rt_id, kk, photo = assigned_rt(app, world), make_kk(), jpeg_bytes()
+    fields = survey_fields(rt_id, kk)
+    # The record before its photo: the device is told to upload the photo, nothing is made.
+    early = send(client, "k" * 32, fields, {"photo": sha(photo)})
+    assert early.status_code == 409
+    assert early.get_json()["status"] == "missing_blob"
+    assert count(app, Survey) == 0 and count(app, OfflineSubmission) == 0
+    assert put_blob(client, photo).status_code == 201
+    first = send(client, "k" * 32, fields, {"photo": sha(photo)})
+    assert first.status_code == 201, first.get_json()
+    again = send(client, "k" * 32, fields, {"photo": sha(photo)})
+    assert again.status_code == 200
+    assert again.get_json()["number"] == first.get_json()["number"]
+    assert again.get_json()["replay"] is True
+    with app.app_context():
+        [survey] = db.session.scalars(sa.select(Survey)).all()
+        assert survey.status == "submitted" and survey.kk_number == kk
+        assert survey.house_photo and survey.volunteer_id == world.user_ids["volunteer"]
+    assert first.get_json()["url"] == f"/survei/{survey.id}"
+    # The photo was stored with the survey; the uploaded blob is gone with its file.
+    assert client.head(f"/luring/berkas/{sha(photo)}").status_code == 404
+    assert count(app, OfflineBlob) == 0
+    assert not list((Path(app.config["UPLOAD_FOLDER"]) / "offline").rglob("*.*"))
+
+
+def test_refused_survey_is_not_remembered_and_can_be_fixed_and_resent(
+    client, login_as, app, world
+):
+    login_as("volunteer")
+    rt_id, kk = assigned_rt(app, world), make_kk()
+    broken = [p for p in survey_fields(rt_id, kk) if p[0] != "address"]
+    refused = send(client, "r" * 32, broken)
+    assert refused.status_code == 422
+    assert refused.get_json()["errors"]["address"] == ["Alamat wajib diisi."]
+    assert count(app, OfflineSubmission) == 0 and count(app, Survey) == 0
+    fixed = send(client, "r" * 32, survey_fields(rt_id, kk))
+    assert fixed.status_code == 201
+
+
+def test_survey_outside_the_volunteers_rts_is_refused(client, login_as, app, world):
+    login_as("volunteer")
+    with app.app_context():
+        other_rt = db.session.get(Household, world.household_ids["unassigned"]).rt_id
+    response = send(client, "o" * 32, survey_fields(other_rt, make_kk()))
+    assert response.status_code == 422
+    assert response.get_json()["errors"]["rt_id"] == ["RT ini bukan wilayah tugas Anda."]
+
+
+def test_a_waiting_blob_is_not_an_orphan_for_the_storage_check(client, login_as, app):
+    login_as("volunteer")
+    put_blob(client, jpeg_bytes())
+    with app.app_context():
+        report = storage_check.check(db.session, Path(app.config["UPLOAD_FOLDER"]))
+    assert report.files == 1 and report.clean
+
+
+def test_surveys_come_from_volunteers_only(client, login_as, app, world):
+    login_as("staff")
+    response = send(client, "t" * 32, survey_fields(assigned_rt(app, world), make_kk()))
+    assert response.status_code == 422
+    assert "relawan" in response.get_json()["message"]
+
+
+def test_malformed_items_are_refused(client, login_as):
+    login_as("volunteer")
+    assert send(client, "short", []).status_code == 422
+    assert send(client, "k" * 32, [], kind="other").status_code == 422
+    assert send(client, "k" * 32, [["a", 1]]).status_code == 422
+    assert send(client, "k" * 32, [], {"photo": "nothex"}).status_code == 422
+
+
+def test_survey_of_a_household_changed_meanwhile_arrives_as_a_conflict(
+    client, login_as, auth, app, world
+):
+    login_as("volunteer")
+    [copy] = client.get("/luring/wilayah").get_json()["rts"][0]["households"]
+    with app.app_context():  # staff correct the address while the phone is offline
+        household = db.session.get(Household, world.household_ids["assigned"])
+        household.address = "Jl. Uji No. 1A"
+        db.session.commit()
+    base = {"kk": copy["kk"], "version": copy["version"], "pairs": copy["pairs"]}
+    response = send(client, "c" * 32, survey_fields(copy["rt_id"], copy["kk"]), base=base)
+    assert response.status_code == 201
+    assert response.get_json()["conflict"] is True
+    with app.app_context():
+        row = db.session.scalar(sa.select(OfflineSubmission))
+        assert row.conflict and row.device_version == copy["version"]
+        assert ["address", "Jl. Uji No. 1"] in row.device_copy
+        assert ["address", "Jl. Uji No. 1A"] in row.server_copy
+        survey_id = row.survey_id
+    auth.logout()
+    login_as("staff")
+    page = client.get(f"/survei/{survey_id}").get_data(as_text=True)
+    assert "Konflik data" in page
+    assert "Jl. Uji No. 1A" in page and "Jl. Uji No. 1</td>" in page
+
+
+def test_unchanged_household_is_no_conflict(client, login_as):
+    login_as("volunteer")
+    [copy] = client.get("/luring/wilayah").get_json()["rts"][0]["households"]
+    base = {"kk": copy["kk"], "version": copy["version"], "pairs": copy["pairs"]}
+    response = send(client, "n" * 32, survey_fields(copy["rt_id"], copy["kk"]), base=base)
+    assert response.status_code == 201
+    assert "conflict" not in response.get_json()
+
+
+# --- handovers through the same outbox -----------------------------------------------------------
+
+
+@pytest.fixture
+def volunteer_event(app, world):
+    with app.app_context():
+        event_id = make_event(db.session, world)
+        db.session.execute(
+            sa.insert(event_volunteer).values(
+                event_id=event_id, user_id=world.user_ids["volunteer"]
+            )
+        )
+        recipients = dict(
+            db.session.execute(
+                sa.select(DistributionRecipient.person_id, DistributionRecipient.id).where(
+                    DistributionRecipient.event_id == event_id
+                )
+            ).all()
+        )
+        db.session.commit()
+    return event_id, recipients
+
+
+HANDOVER_FIELDS = [["identity_checked", "y"], ["latitude", "-6.9"], ["longitude", "107.6"]]
+
+
+def test_handover_with_photo_and_signature_is_recorded_once(
+    client, login_as, app, world, volunteer_event
+):
+    event_id, recipients = volunteer_event
+    recipient = recipients[world.person_ids["assigned"]]
+    login_as("volunteer")
+    photo, signature = jpeg_bytes(), signature_png()
+    put_blob(client, photo)
+    put_blob(client, signature)
+    blobs = {"photo": sha(photo), "signature": sha(signature)}
+    ids = {"event_id": event_id, "recipient_id": recipient}
+    first = send(client, "h" * 32, HANDOVER_FIELDS, blobs, kind="handover", **ids)
+    assert first.status_code == 201, first.get_json()
+    again = send(client, "h" * 32, HANDOVER_FIELDS, blobs, kind="handover", **ids)
+    assert again.status_code == 200 and again.get_json()["number"] == first.get_json()["number"]
+    with app.app_context():
+        [handover] = db.session.scalars(sa.select(Handover)).all()
+        assert handover.idempotency_key == "h" * 32
+        assert handover.photo_path and handover.signature_path
+    # Another key for the same recipient: refused with the reason, not a second record.
+    put_blob(client, photo)
+    put_blob(client, signature)
+    other = send(client, "j" * 32, HANDOVER_FIELDS, blobs, kind="handover", **ids)
+    assert other.status_code == 409
+    assert "sudah diterima" in other.get_json()["message"]
+    assert count(app, Handover) == 1
+
+
+def test_handover_outside_the_volunteers_rts_is_refused(
+    client, login_as, app, world, volunteer_event
+):
+    event_id, recipients = volunteer_event
+    login_as("volunteer")
+    photo = jpeg_bytes()
+    put_blob(client, photo)
+    response = send(
+        client,
+        "u" * 32,
+        HANDOVER_FIELDS + [["thumbprint", "y"]],
+        {"photo": sha(photo)},
+        kind="handover",
+        event_id=event_id,
+        recipient_id=recipients[world.person_ids["unassigned"]],
+    )
+    assert response.status_code == 422
+    assert count(app, Handover) == 0
+
+
+def test_sync_needs_the_csrf_token_from_status(make_app, world):
+    app = make_app(WTF_CSRF_ENABLED=True)
+    client = app.test_client()
+    page = client.get("/login").get_data(as_text=True)
+    token = page.split('name="csrf_token" type="hidden" value="')[1].split('"')[0]
+    client.post("/login", data={"username": "relawan", "password": PASSWORD, "csrf_token": token})
+    body = json.dumps({"key": "z" * 32, "kind": "survey", "fields": []})
+    refused = client.post("/luring/kirim", data=body, content_type="application/json")
+    assert refused.status_code == 400
+    fresh = client.get("/luring/status").get_json()["csrf_token"]
+    answered = client.post(
+        "/luring/kirim",
+        data=body,
+        content_type="application/json",
+        headers={"X-CSRFToken": fresh},
+    )
+    assert answered.status_code == 422  # past the CSRF check, refused for its empty fields
+
+
+# --- service worker and manifest -----------------------------------------------------------------
+
+
+def test_service_worker_is_served_at_the_root_with_local_workbox(client):
+    response = client.get("/sw.js")
+    assert response.status_code == 200
+    assert response.mimetype == "text/javascript"
+    assert response.headers["Service-Worker-Allowed"] == "/"
+    body = response.get_data(as_text=True)
+    assert "self.__WB_MANIFEST" not in body
+    assert "/static/vendor/workbox/workbox-precaching.prod.js" in body
+    assert "googleapis" not in body and "https://" not in body
+    manifest = json.loads(body.split("precacheAndRoute(")[1].split(", {ignore")[0])
+    urls = {entry["url"] for entry in manifest}
+    assert "/static/vendor/bootstrap/bootstrap.min.css" in urls
+    assert "/static/js/offline/survey-offline.js" in urls
+    for url in urls:
+        assert client.get(url).status_code == 200, url
+
+
+def test_manifest_is_indonesian_with_icons(client):
+    response = client.get("/manifest.webmanifest")
+    data = json.loads(response.get_data(as_text=True))
+    assert data["lang"] == "id" and data["start_url"] == "/survei/"
+    assert {icon["sizes"] for icon in data["icons"]} == {"192x192", "512x512"}
+    for icon in data["icons"]:
+        assert client.get(icon["src"]).status_code == 200
+
+
+def test_vendored_workbox_has_no_cdn_address():
+    from pathlib import Path
+
+    for path in Path("static/vendor/workbox").iterdir():
+        text = path.read_text(errors="ignore")
+        assert "googleapis" not in text and "workbox-cdn" not in text, path
+
+
+@pytest.mark.parametrize("mode", ["concurrent" if ON_POSTGRES else "sequential"])
+def test_one_item_sent_twice_at_once_is_recorded_once(app, world, mode):
+    """Background Sync and the open page sending the same item at the same moment."""
+    phones = []
+    for _ in range(2):
+        client = app.test_client()
+        assert AuthActions(client).login(world.usernames["volunteer"]).status_code == 302
+        phones.append(client)
+    photo = jpeg_bytes()
+    assert put_blob(phones[0], photo).status_code == 201
+    fields = survey_fields(assigned_rt(app, world), make_kk())
+    barrier = threading.Barrier(len(phones))
+    answers = []
+
+    def submit(client):
+        if mode == "concurrent":
+            barrier.wait(timeout=10)
+        response = send(client, "s" * 32, fields, {"photo": sha(photo)})
+        answers.append((response.status_code, response.get_json()))
+
+    run_together(mode, [(submit, (client,)) for client in phones])
+    assert sorted(status for status, _ in answers) == [200, 201], answers
+    assert len({body["number"] for _, body in answers}) == 1
+    assert count(app, Survey) == 1 and count(app, OfflineSubmission) == 1
