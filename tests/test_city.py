@@ -91,6 +91,7 @@ def test_kecamatan_sees_exactly_the_kelurahan_of_its_kecamatan(client, login_as,
     page = client.get("/kota").get_data(as_text=True)
     assert re.findall(r'data-kelurahan="(\d+)"', page) == ["3273021003"]
     assert "Lebakgede" not in page and "BPNT" not in page
+    assert "Kecamatan Coblong (327302)" in page
     book = load_workbook(io.BytesIO(client.get("/kota/ringkasan.xlsx").data))
     codes = [row[0] for row in book.active.iter_rows(min_row=2, values_only=True)]
     assert codes == ["3273021003"]
