@@ -28,11 +28,12 @@ from huey.api import Huey
 from nutera.redis_fallback import is_redis_uri
 
 # Modules that declare tasks: imported before a queue is built, in every process.
-TASK_MODULES = ("nutera.refresh.jobs",)
+TASK_MODULES = ("nutera.refresh.jobs", "nutera.scheduled")
 QUEUE_NAME = "nutera"
 REDIS_CONNECT_TIMEOUT_SECONDS = 2.0
 
 _TASKS: dict[str, tuple[Callable, dict]] = {}
+_PERIODIC: dict[str, tuple[Callable, Callable, dict]] = {}
 
 
 def task(**options) -> Callable:
@@ -40,6 +41,17 @@ def task(**options) -> Callable:
 
     def decorator(fn: Callable) -> Callable:
         _TASKS[f"{fn.__module__}.{fn.__name__}"] = (fn, options)
+        return fn
+
+    return decorator
+
+
+def periodic(when: Callable, **options) -> Callable:
+    """Declare fn(app, task) a task the consumer's scheduler queues when when(utc) is true
+    (e.g. huey.crontab(minute="0", hour="19"): times are UTC)."""
+
+    def decorator(fn: Callable) -> Callable:
+        _PERIODIC[f"{fn.__module__}.{fn.__name__}"] = (fn, when, options)
         return fn
 
     return decorator
@@ -109,6 +121,8 @@ def build(app: Flask) -> Queue:
     queue = Queue(_huey(url, immediate), url)
     for name, (fn, options) in _TASKS.items():
         queue.tasks[name] = queue.huey.task(context=True, **options)(_bind(app, fn))
+    for name, (fn, when, options) in _PERIODIC.items():
+        queue.tasks[name] = queue.huey.periodic_task(when, context=True, **options)(_bind(app, fn))
 
     @queue.huey.signal(huey_signals.SIGNAL_INTERRUPTED)
     def requeue(signal, task, *args):
@@ -145,14 +159,21 @@ def safe_url(url: str) -> str:
     return scheme + sep + rest
 
 
-def run_consumer(app: Flask, workers: int) -> None:
-    """Run a Huey consumer for app until it is stopped (SIGINT waits for running jobs)."""
+def run_consumer(app: Flask, workers: int, periodic: bool = True) -> None:
+    """Run a Huey consumer for app until it is stopped (SIGINT waits for running jobs).
+
+    With periodic, its scheduler also queues the periodic tasks (nutera/scheduled.py): run
+    exactly one such worker in a deployment, the others with periodic off."""
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
     queue = get_queue(app)
     if queue.huey.immediate:
         raise click.ClickException("QUEUE_IMMEDIATE menjalankan pekerjaan langsung: tanpa worker.")
-    click.echo(f"Pekerja antrean: {safe_url(queue.url)}, {workers} utas", err=True)
-    queue.huey.create_consumer(workers=workers, worker_type="thread", periodic=False).run()
+    click.echo(
+        f"Pekerja antrean: {safe_url(queue.url)}, {workers} utas, "
+        f"tugas berkala {'aktif' if periodic else 'mati'}",
+        err=True,
+    )
+    queue.huey.create_consumer(workers=workers, worker_type="thread", periodic=periodic).run()
 
 
 @click.group("queue")
@@ -162,10 +183,16 @@ def queue_cli() -> None:
 
 @queue_cli.command("worker")
 @click.option("--workers", default=2, show_default=True, help="Pekerjaan yang berjalan serentak.")
+@click.option(
+    "--periodic/--no-periodic",
+    default=True,
+    show_default=True,
+    help="Antrekan tugas berkala (webhook, potret malam); hanya di satu pekerja.",
+)
 @with_appcontext
-def worker_command(workers: int) -> None:
+def worker_command(workers: int, periodic: bool) -> None:
     """Run queued jobs until stopped (Ctrl-C or SIGINT waits for running jobs to finish)."""
-    run_consumer(current_app._get_current_object(), workers)
+    run_consumer(current_app._get_current_object(), workers, periodic)
 
 
 @queue_cli.command("status")

@@ -91,6 +91,7 @@ def test_kecamatan_sees_exactly_the_kelurahan_of_its_kecamatan(client, login_as,
     page = client.get("/kota").get_data(as_text=True)
     assert re.findall(r'data-kelurahan="(\d+)"', page) == ["3273021003"]
     assert "Lebakgede" not in page and "BPNT" not in page
+    assert "Kecamatan Coblong (327302)" in page
     book = load_workbook(io.BytesIO(client.get("/kota/ringkasan.xlsx").data))
     codes = [row[0] for row in book.active.iter_rows(min_row=2, values_only=True)]
     assert codes == ["3273021003"]
@@ -259,3 +260,22 @@ def test_users_create_cli_makes_a_kecamatan_account(runner, world, app):
     with app.app_context():
         user = db.session.scalar(sa.select(User).where(User.username == "camat.cli"))
         assert user.kecamatan_code == "327302"
+
+
+def test_dinas_filters_the_household_list_by_kelurahan_and_sees_its_name(
+    client, login_as, world, app
+):
+    with app.app_context():
+        other_kk = db.session.get(Household, world.household_ids["other"]).kk_number
+        ours_kk = db.session.get(Household, world.household_ids["assigned"]).kk_number
+    login_as("dinas")
+    page = client.get("/registri/kk").get_data(as_text=True)
+    assert other_kk in page and ours_kk in page and ">Lebakgede</td>" in page
+    only = client.get("/registri/kk", query_string={"kelurahan": world.other_kelurahan_id}).text
+    assert other_kk in only and ours_kk not in only
+    huge = client.get("/registri/kk", query_string={"kelurahan": 2**40})
+    assert huge.status_code == 200  # an id no column holds filters nothing out, never a 500
+    client.post("/logout")
+    login_as("kecamatan")
+    outside = client.get("/registri/kk", query_string={"kelurahan": world.other_kelurahan_id})
+    assert other_kk not in outside.text  # the filter never widens the scope

@@ -41,7 +41,7 @@ HANGING_CONSUMER = textwrap.dedent(
         time.sleep(600)
 
     commit.commit_refresh = hanging_commit
-    queue.run_consumer(create_app(), 1)
+    queue.run_consumer(create_app(), 1, periodic=False)
     """
 )
 
@@ -74,7 +74,17 @@ def consumer_env(database_url, instance_path, queue_url) -> dict:
 
 
 def start_consumer(env, script=None) -> subprocess.Popen:
-    worker = ["-m", "flask", "--app", "nutera", "queue", "worker", "--workers", "1"]
+    worker = [
+        "-m",
+        "flask",
+        "--app",
+        "nutera",
+        "queue",
+        "worker",
+        "--workers",
+        "1",
+        "--no-periodic",
+    ]
     command = [sys.executable, "-c", script] if script else [sys.executable, *worker]
     return subprocess.Popen(
         command, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
@@ -274,3 +284,22 @@ def test_an_unreachable_queue_fails_the_job_with_a_message_and_it_can_be_retried
     client.post(f"/pemutakhiran/{refresh_id}/coba-lagi")
     with app.app_context():
         assert db.session.get(Refresh, refresh_id).status == "pratinjau"
+
+
+def test_periodic_work_runs_on_the_queue_by_the_clock_in_utc(app, world):
+    from datetime import datetime
+
+    from nutera.models import EquitySnapshot
+
+    huey_queue = queue.get_queue(app)
+
+    def due(moment):
+        return {type(t).__name__ for t in huey_queue.huey.read_periodic(moment)}
+
+    assert due(datetime(2026, 12, 1, 19, 0)) == {"nightly_equity_snapshot", "deliver_webhooks"}
+    assert due(datetime(2026, 12, 1, 2, 0)) == {"deliver_webhooks"}  # 19:00 UTC = 02:00 WIB
+    huey_queue.tasks["nutera.scheduled.nightly_equity_snapshot"]()  # immediate: runs now
+    huey_queue.tasks["nutera.scheduled.deliver_webhooks"]()
+    with app.app_context():
+        taken = set(db.session.scalars(sa.select(EquitySnapshot.kelurahan_id)))
+    assert taken == {world.kelurahan_id, world.other_kelurahan_id}

@@ -92,6 +92,7 @@ def cluster(app, world, database_url, tmp_path):
                     "worker",
                     "--workers",
                     "1",
+                    "--no-periodic",
                 ],
                 cwd=ROOT,
                 env=worker_env,

@@ -85,5 +85,5 @@ def overview_export():
 
 def _scope_label() -> str:
     if current_user.is_kecamatan:
-        return f"Kecamatan (kode {current_user.kecamatan_code})"
+        return f"Kecamatan {current_user.kecamatan_name} ({current_user.kecamatan_code})"
     return "Seluruh kota"

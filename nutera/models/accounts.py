@@ -114,6 +114,17 @@ class User(UserMixin, TimestampMixin, db.Model):
         return self.role == Role.KECAMATAN
 
     @property
+    def kecamatan_name(self) -> str:
+        """'Bandung Wetan' for a kecamatan account (from the Kemendagri list), else ''."""
+        from nutera.regions import district_name
+
+        return (
+            (district_name(self.kecamatan_code) or self.kecamatan_code)
+            if self.kecamatan_code
+            else ""
+        )
+
+    @property
     def is_read_only(self) -> bool:
         """Dinas and kecamatan accounts read; they never change a record."""
         return self.role in READ_ONLY_ROLES

@@ -9,15 +9,23 @@ from nutera.scoping import scoped_select
 
 
 def household_page(
-    viewer: User, page: int, rw: int | None = None, rt: int | None = None, kk: str | None = None
+    viewer: User,
+    page: int,
+    rw: int | None = None,
+    rt: int | None = None,
+    kk: str | None = None,
+    kelurahan_id: int | None = None,
 ):
-    """A page of the households the viewer may see, filtered by RW/RT or KK prefix."""
+    """A page of the households the viewer may see, filtered by kelurahan, RW/RT or KK
+    prefix."""
     stmt = (
         scoped_select(Household, viewer)
         .join(Rt, Household.rt_id == Rt.id)
         .join(Rw, Rt.rw_id == Rw.id)
         .options(selectinload(Household.rt).selectinload(Rt.rw))
     )
+    if kelurahan_id:
+        stmt = stmt.where(Household.kelurahan_id == kelurahan_id)
     if rw:
         stmt = stmt.where(Rw.number == rw)
     if rt:

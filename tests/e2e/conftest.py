@@ -76,7 +76,18 @@ def queue_worker(live_app):
     }
     env.pop("NUTERA_QUEUE_URL", None)
     worker = subprocess.Popen(
-        [sys.executable, "-m", "flask", "--app", "nutera", "queue", "worker", "--workers", "1"],
+        [
+            sys.executable,
+            "-m",
+            "flask",
+            "--app",
+            "nutera",
+            "queue",
+            "worker",
+            "--workers",
+            "1",
+            "--no-periodic",
+        ],
         cwd=Path(__file__).resolve().parents[2],
         env=env,
         stdout=subprocess.DEVNULL,
