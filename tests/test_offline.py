@@ -233,6 +233,11 @@ def test_malformed_items_are_refused(client, login_as):
     assert send(client, "k" * 32, [], kind="other").status_code == 422
     assert send(client, "k" * 32, [["a", 1]]).status_code == 422
     assert send(client, "k" * 32, [], {"photo": "nothex"}).status_code == 422
+    assert send(client, "é" * 32, []).status_code == 422
+    assert send(client, "k" * 32, [], {"script": "a" * 64}).status_code == 422
+    assert send(client, "k" * 32, [["address", "x" * 5000]]).status_code == 422
+    huge = {"event_id": 2**40, "recipient_id": 1}
+    assert send(client, "k" * 32, [], kind="handover", **huge).status_code == 422
 
 
 def test_survey_of_a_household_changed_meanwhile_arrives_as_a_conflict(
