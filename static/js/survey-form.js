@@ -105,7 +105,11 @@
   });
   form.addEventListener("input", changed);
   form.addEventListener("change", changed);
-  window.addEventListener("online", function () { saveServer(); });
+  // A page being closed (kept alive a moment longer under the service worker) leaves the
+  // saving to the next page that opens this draft: the device copy is restored there.
+  var leaving = false;
+  window.addEventListener("pagehide", function () { leaving = true; });
+  window.addEventListener("online", function () { if (!leaving) { saveServer(); } });
 
   // "Kirim survei" without signal: the survey goes into the device's outbox (with its photo)
   // instead of a failed page load; it is sent once when the signal is back.
