@@ -16,6 +16,7 @@ from nutera.models import (
     OfflineBlob,
     OfflineSubmission,
     Survey,
+    User,
     event_volunteer,
 )
 from nutera.ops import storage_check
@@ -232,6 +233,11 @@ def test_malformed_items_are_refused(client, login_as):
     assert send(client, "k" * 32, [], kind="other").status_code == 422
     assert send(client, "k" * 32, [["a", 1]]).status_code == 422
     assert send(client, "k" * 32, [], {"photo": "nothex"}).status_code == 422
+    assert send(client, "é" * 32, []).status_code == 422
+    assert send(client, "k" * 32, [], {"script": "a" * 64}).status_code == 422
+    assert send(client, "k" * 32, [["address", "x" * 5000]]).status_code == 422
+    huge = {"event_id": 2**40, "recipient_id": 1}
+    assert send(client, "k" * 32, [], kind="handover", **huge).status_code == 422
 
 
 def test_survey_of_a_household_changed_meanwhile_arrives_as_a_conflict(
@@ -423,3 +429,32 @@ def test_one_item_sent_twice_at_once_is_recorded_once(app, world, mode):
     assert sorted(status for status, _ in answers) == [200, 201], answers
     assert len({body["number"] for _, body in answers}) == 1
     assert count(app, Survey) == 1 and count(app, OfflineSubmission) == 1
+
+
+def test_worker_and_manifest_fetches_leave_the_session_alone(client, login_as, app, world):
+    """The browser fetches /sw.js and the manifest beside a page: an ended session's reason
+    must still reach the page the volunteer opens."""
+    login_as("volunteer")
+    with app.app_context():
+        db.session.get(User, world.user_ids["volunteer"]).active = False
+        db.session.commit()
+    assert client.get("/sw.js").status_code == 200
+    assert client.get("/manifest.webmanifest").status_code == 200
+    page = client.get("/survei/", follow_redirects=True).get_data(as_text=True)
+    assert "Akun Anda sudah dinonaktifkan." in page
+
+
+def test_background_fetches_never_rewrite_the_session_cookie(client, login_as, app, world):
+    """A warm-up carrying a cookie from before a password change must not sign the user out."""
+    login_as("volunteer")
+    background = {"X-Nutera-Background": "1"}
+    assert "Set-Cookie" not in client.get("/survei/luring", headers=background).headers
+    assert "Set-Cookie" not in client.get("/luring/wilayah", headers=background).headers
+    assert "Set-Cookie" not in client.get("/sw.js").headers
+    with app.app_context():  # the session ends elsewhere (password changed on another page)
+        user = db.session.get(User, world.user_ids["volunteer"])
+        user.session_generation = (user.session_generation or 0) + 1
+        db.session.commit()
+    refused = client.get("/survei/luring", headers=background)
+    assert refused.status_code == 302 and "Set-Cookie" not in refused.headers
+    assert "Set-Cookie" in client.get("/survei/luring").headers  # a page request still does

@@ -46,6 +46,8 @@ def load_user(user_id: str) -> User | None:
 # Pages a user may open while a required step (new password, two-step enrolment) is due.
 _ALWAYS_OPEN = {
     "static",
+    "offline.service_worker",  # fetched by the browser itself: must not take a page's flash
+    "offline.manifest",
     "auth.logout",
     "auth.change_password",
     "auth.account",

@@ -1,7 +1,35 @@
 """The field app offline: service worker, manifest, area data and the outbox's sync endpoints."""
 
-from flask import Blueprint
+from flask import Blueprint, request
+from flask.sessions import SecureCookieSessionInterface
 
 bp = Blueprint("offline", __name__)
+
+# Sent by the page warm-up and the area download, which run beside the volunteer's pages.
+BACKGROUND_HEADER = "X-Nutera-Background"
+# Fetched by the browser itself beside a page (worker update check, installability).
+BACKGROUND_ENDPOINTS = frozenset({"offline.service_worker", "offline.manifest"})
+
+
+class BackgroundQuietSessions(SecureCookieSessionInterface):
+    """Session cookies that a background fetch never rewrites.
+
+    A warm-up started just before a password change carries the older cookie; had its answer
+    rewritten the cookie (refused session cleared, or merely refreshed), it would sign the
+    volunteer out of the session the page had just been given."""
+
+    def save_session(self, app, session, response) -> None:
+        if (
+            request.headers.get(BACKGROUND_HEADER) == "1"
+            or request.endpoint in BACKGROUND_ENDPOINTS
+        ):
+            return
+        super().save_session(app, session, response)
+
+
+@bp.record_once
+def _quiet_sessions(state) -> None:
+    state.app.session_interface = BackgroundQuietSessions()
+
 
 from nutera.offline import routes  # noqa: E402,F401

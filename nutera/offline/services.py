@@ -7,6 +7,7 @@ the loser answers with the winner's result. A refused item is not remembered, so
 can fix it and resend it under the same key.
 """
 
+import re
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
@@ -16,6 +17,7 @@ from flask import current_app, url_for
 from sqlalchemy.orm import Session
 from werkzeug.datastructures import MultiDict
 
+from nutera.bounds import in_range
 from nutera.distribution.forms import HandoverForm
 from nutera.distribution.pdfs import when
 from nutera.distribution.services import (
@@ -74,35 +76,56 @@ class Item:
     recipient_id: int | None = None
 
 
+KEY = re.compile(r"^[A-Za-z0-9-]{16,64}$")
+BLOB_NAMES = ("photo", "signature")
+MAX_VALUE = 2000
+
+
+def _pairs(value: Any) -> list[list[str]] | None:
+    """value as [[name, text], ...] within the size limits, else None."""
+    if not isinstance(value, list) or len(value) > MAX_FIELDS:
+        return None
+    for pair in value:
+        if not (
+            isinstance(pair, list)
+            and len(pair) == 2
+            and all(isinstance(x, str) and len(x) <= MAX_VALUE for x in pair)
+        ):
+            return None
+    return value
+
+
+def _base(value: Any) -> dict[str, Any]:
+    """The household copy a survey was made on: its version and values (or nothing)."""
+    if not isinstance(value, dict) or not isinstance(value.get("version"), str):
+        return {}
+    return {"version": value["version"][:64], "pairs": _pairs(value.get("pairs")) or []}
+
+
 def parse_item(payload: Any) -> Item:
     """Check the shape of a posted item; raises Refused."""
     if not isinstance(payload, dict):
         raise Refused("Format kiriman tidak sah.")
     key, kind = payload.get("key"), payload.get("kind")
-    if not isinstance(key, str) or not 16 <= len(key) <= 64 or not key.replace("-", "").isalnum():
+    if not isinstance(key, str) or not KEY.match(key):
         raise Refused("Kunci pengiriman tidak sah.")
     if kind not in KINDS:
         raise Refused("Jenis kiriman tidak dikenal.")
-    fields = payload.get("fields")
-    if (
-        not isinstance(fields, list)
-        or len(fields) > MAX_FIELDS
-        or not all(
-            isinstance(p, list) and len(p) == 2 and all(isinstance(x, str) for x in p)
-            for p in fields
-        )
-    ):
+    fields = _pairs(payload.get("fields"))
+    if fields is None:
         raise Refused("Isian kiriman tidak sah.")
     blobs = payload.get("blobs") or {}
     if not isinstance(blobs, dict) or not all(
-        isinstance(v, str) and SHA256.match(v) for v in blobs.values()
+        name in BLOB_NAMES and isinstance(sha, str) and SHA256.match(sha)
+        for name, sha in blobs.items()
     ):
         raise Refused("Kode berkas tidak sah.")
-    base = payload.get("base") if isinstance(payload.get("base"), dict) else {}
     ids = {name: payload.get(name) for name in ("event_id", "recipient_id")}
-    if kind == "handover" and not all(isinstance(v, int) for v in ids.values()):
+    if kind == "handover" and not all(
+        isinstance(v, int) and not isinstance(v, bool) and in_range(v) for v in ids.values()
+    ):
         raise Refused("Penerima tidak dikenal.")
-    return Item(key, kind, fields, blobs, base, **ids)
+    return Item(key, kind, fields, blobs, _base(payload.get("base")), **ids)
 
 
 def first_result(session: Session, user: User, key: str) -> OfflineSubmission | None:

@@ -105,7 +105,43 @@
   });
   form.addEventListener("input", changed);
   form.addEventListener("change", changed);
-  window.addEventListener("online", function () { saveServer(); });
+  // A page being closed (kept alive a moment longer under the service worker) leaves the
+  // saving to the next page that opens this draft: the device copy is restored there.
+  var leaving = false;
+  window.addEventListener("pagehide", function () { leaving = true; });
+  window.addEventListener("online", function () { if (!leaving) { saveServer(); } });
+
+  // "Kirim survei" without signal: the survey goes into the device's outbox (with its photo)
+  // instead of a failed page load; it is sent once when the signal is back.
+  form.addEventListener("submit", function (event) {
+    if (navigator.onLine || !window.NuteraStore || !window.NuteraApp) { return; }
+    event.preventDefault();
+    if (!event.submitter || event.submitter.value !== "submit") {
+      saveLocal(Date.now());
+      say("Tidak ada koneksi: draf tersimpan di perangkat ini dan dikirim saat online.");
+      return;
+    }
+    var pairs = fields(), Store = window.NuteraStore, App = window.NuteraApp;
+    var kk = (pairs.filter(function (p) { return p[0] === "kk_number"; })[0] || ["", ""])[1];
+    var file = form.elements.namedItem("photo").files[0];
+    Store.area(App.userId).then(function (area) {
+      var household = null;
+      (area ? area.rts : []).forEach(function (rt) {
+        rt.households.forEach(function (h) { if (h.kk === kk) { household = h; } });
+      });
+      return Store.add({kind: "survey", userId: App.userId,
+                        label: "Survei #" + form.dataset.surveyId + (kk ? " · KK " + kk : ""),
+                        fields: pairs, blobs: file ? [{name: "photo", blob: file}] : [],
+                        base: household ? {kk: kk, version: household.version, pairs: household.pairs} : {}});
+    }).then(function () {
+      localStorage.removeItem(key);
+      form.querySelectorAll("button[type=submit]").forEach(function (b) { b.disabled = true; });
+      say("Tidak ada sinyal: survei disimpan di kotak keluar dan dikirim otomatis saat online.");
+      App.askBackgroundSync();
+    }).catch(function () {
+      say("Penyimpanan perangkat penuh atau tidak tersedia; survei belum tersimpan.");
+    });
+  });
 
   document.getElementById("gps-button").addEventListener("click", function () {
     if (!navigator.geolocation) { say("Perangkat ini tidak mendukung GPS."); return; }

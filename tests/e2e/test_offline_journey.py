@@ -469,3 +469,45 @@ def test_local_area_expires_after_7_days_and_with_the_session(browser_type, fiel
     wait_for(page, lambda s: s["area"] == 0 and s["pages"] == [])
     context.close()
     assert violations == []
+
+
+def test_the_usual_survey_form_sends_through_the_outbox_without_signal(
+    browser_type, field, tmp_path
+):
+    base, app, ids, _ = field
+    handover_url = f"{base}/penyaluran/{ids['event']}/serah-terima/{ids['recipient']}"
+    violations: list = []
+    context = launch(browser_type, tmp_path / "profile", violations)
+    page = page_of(context)
+    sign_in(page, base)
+    ready_for_the_field(page, base, handover_url)
+    with app.app_context():
+        kk = db.session.get(Household, ids["world"].household_ids["assigned"]).kk_number
+    page.goto(base + "/survei/")
+    page.get_by_label("Nomor KK bila sudah terdaftar (boleh kosong)").fill(kk)
+    page.get_by_role("button", name="Mulai survei").click()
+    expect(page.locator("#members-0-name")).to_have_value(HEADS[0])
+    draft_id = int(page.url.rstrip("/").split("/")[-2])
+
+    context.set_offline(True)
+    page.get_by_label("Status rumah").select_option(label="Milik sendiri")
+    page.get_by_label("Lantai").select_option(label="Keramik/ubin")
+    page.get_by_label("Dinding").select_option(label="Tembok")
+    page.get_by_label("Atap").select_option(label="Genteng")
+    page.get_by_label("Jamban").select_option(label="Milik sendiri")
+    page.get_by_label("Air minum").select_option(label="PDAM/ledeng")
+    page.get_by_label("Daya listrik (VA, 0 bila tidak ada)").fill("900")
+    page.get_by_label("Foto rumah (boleh dilewati)").set_input_files(photo(4))
+    page.get_by_role("button", name="Kirim survei").click()
+    expect(page.locator("#save-status")).to_contain_text("disimpan di kotak keluar")
+    expect(page.locator("[data-outbox-count]")).to_have_text("1")
+
+    context.set_offline(False)
+    page.evaluate("window.dispatchEvent(new Event('online'))")
+    expect(page.locator("[data-outbox-count]")).to_have_text("0", timeout=15_000)
+    with app.app_context():
+        [survey] = db.session.scalars(sa.select(Survey)).all()
+        assert survey.id == draft_id and survey.status == "submitted"
+        assert survey.ownership == "milik" and stored_path(survey.house_photo).exists()
+    context.close()
+    assert violations == []

@@ -91,9 +91,10 @@
     if (role !== "volunteer" || !navigator.onLine) { return showAreaStamp(); }
     return Store.area(userId).then(function (area) {
       if (area && !force && Date.now() - area.fetched_at < AREA_REFRESH_MS) { return area; }
-      return fetch("/luring/wilayah", {credentials: "same-origin", headers: {"Accept": "application/json"}})
+      return fetch("/luring/wilayah", {credentials: "same-origin", redirect: "manual",
+                                       headers: {"Accept": "application/json", "X-Nutera-Background": "1"}})
         .then(function (response) {
-          if (response.status === 401 || response.redirected) { return Store.wipe(); }
+          if (response.type === "opaqueredirect" || response.status === 401) { return Store.wipe(); }
           if (!response.ok) { return null; }
           return response.json().then(function (data) { return Store.saveArea(data); })
             .then(function () { warmPages(true); document.dispatchEvent(new CustomEvent("nutera:area")); });

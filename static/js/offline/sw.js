@@ -82,8 +82,10 @@ self.addEventListener("message", function (event) {
   if (data.type === "WARM") {  // the field pages, fetched while online after the area loads
     event.waitUntil(caches.open(PAGE_CACHE).then(function (cache) {
       return Promise.all((data.urls || []).map(function (url) {
-        return fetch(url, {credentials: "same-origin"}).then(function (response) {
-          if (response.ok && !response.redirected) { return cache.put(url, response); }
+        // A background fetch: no redirect followed, and the server leaves the cookie alone.
+        return fetch(url, {credentials: "same-origin", redirect: "manual",
+                           headers: {"X-Nutera-Background": "1"}}).then(function (response) {
+          if (response.status === 200) { return cache.put(url, response); }
         }).catch(function () { /* offline: warmed next time */ });
       }));
     }));
