@@ -343,3 +343,17 @@ def test_admin_sets_exclusion_pairs(app, city, client):
             sa.select(ProgramExclusion.code_a, ProgramExclusion.code_b)
         ).all()
     assert ("BST", "PKH") in pairs
+
+
+def test_exports_are_safe_workbooks(app, city, client, tmp_path):
+    from tests.test_spreadsheet import assert_safe_workbook
+
+    with app.app_context():
+        rows = list(fs.list_rows(city).values())
+        rows[0][2] = '=HYPERLINK("x")'
+        refresh_id = fs.validated_list(city, tmp_path, rows).id
+    _login(client)
+    book = assert_safe_workbook(client.get(f"/sanding/daftar/{refresh_id}/ekspor.xlsx").data)
+    values = [c.value for c in book.active[2]]
+    assert '\'=HYPERLINK("x")' in values and city.niks["valid"] in values
+    assert_safe_workbook(client.get("/sanding/ganda.xlsx").data)
