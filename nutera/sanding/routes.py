@@ -166,12 +166,16 @@ def queue():
 
 def _row_page(row: SandingRow, form: DecisionForm, status: int = 200):
     candidates = queries.candidates_of(db.session, row)
-    form.candidate_id.choices = [(c.id, c.person.name) for c in candidates]
+    views = queries.person_views(db.session, current_user, row, candidates)
+    form.candidate_id.choices = [
+        (v.candidate_id, f"{v.name} · NIK {v.nik} · {v.kelurahan} · skor {v.score}")
+        for v in views
+        if v.candidate_id is not None
+    ]
     assign = AssignForm()
     assign.colleague_id.choices = [
         (u.id, u.full_name) for u in queries.colleagues(db.session, row) if u.id != current_user.id
     ]
-    views = queries.person_views(db.session, current_user, row, candidates)
     return (
         render_template(
             "sanding/row.html",
