@@ -357,3 +357,26 @@ def test_exports_are_safe_workbooks(app, city, client, tmp_path):
     values = [c.value for c in book.active[2]]
     assert '\'=HYPERLINK("x")' in values and city.niks["valid"] in values
     assert_safe_workbook(client.get("/sanding/ganda.xlsx").data)
+
+
+def test_operator_counts_per_day(app, city, listed, client):
+    _, rows = listed
+    with app.app_context():
+        staff = _user(city.staff_id)
+        services.take(db.session, _row(rows["kk"]), staff, utcnow())
+        services.decide(
+            db.session,
+            _row(rows["renamed"]),
+            staff,
+            Decision.TOLAK,
+            "Tidak dikenal",
+            utcnow(),
+            Thresholds(),
+        )
+        db.session.commit()
+    _login(client)
+    today = client.get("/sanding/antrean").get_data(as_text=True)
+    assert "<td>Petugas</td><td>1</td><td>1</td>" in today
+    earlier = client.get("/sanding/antrean?hari=2020-01-01").get_data(as_text=True)
+    assert "<td>Petugas</td><td>1</td><td>0</td>" in earlier
+    assert client.get("/sanding/antrean?hari=bukan-tanggal").status_code == 200

@@ -1,6 +1,7 @@
 """Staff pages: validated lists, the verification queue, decisions, reports, exclusions."""
 
 import io
+from datetime import date
 
 import sqlalchemy as sa
 from flask import abort, flash, redirect, render_template, request, send_file, url_for
@@ -150,18 +151,26 @@ def queue():
     """Rows waiting for a decision, and each operator's load today."""
     who = request.args.get("siapa", "")
     page = queries.queue_page(db.session, current_user, request.args.get("page", 1, type=int), who)
-    today = local_today()
-    loads = queries.operator_counts(
-        db.session, current_user, day_start_utc(today), day_end_utc(today)
-    )
+    day = _day(request.args.get("hari", ""))
+    loads = queries.operator_counts(db.session, current_user, day_start_utc(day), day_end_utc(day))
     return render_template(
         "sanding/queue.html",
         page=page,
         who=who,
         loads=loads,
+        day=day,
+        today=local_today(),
         statuses=ROW_STATUSES,
         review_labels=REVIEWS,
     )
+
+
+def _day(text: str) -> date:
+    """The local day asked for (YYYY-MM-DD), else today."""
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        return local_today()
 
 
 def _row_page(row: SandingRow, form: DecisionForm, status: int = 200):
