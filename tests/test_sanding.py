@@ -188,3 +188,15 @@ def test_same_rt_and_birth_year_finds_a_typo_with_a_wrong_birth_date(city, app_c
         (city.person_ids["typo"], "satu_digit", 90)
     ]
     assert listed.review == Review.ANTRE  # a birth date that differs is not bulk-confirmed
+
+
+def test_a_nik_with_a_dropped_digit_is_unreadable_but_gets_its_resident(city, app_ctx, tmp_path):
+    row = fs.list_rows(city)["typo"]
+    row[0] = city.niks["typo"][:-1]  # 15 digits
+    refresh = fs.validated_list(city, tmp_path, [row])
+    listed = db.session.scalar(sa.select(SandingRow).where(SandingRow.refresh_id == refresh.id))
+    assert listed.status == RowStatus.TIDAK_TERBACA and "16 angka" in listed.reason
+    assert [(c.person_id, c.kind) for c in listed.candidates] == [
+        (city.person_ids["typo"], "nama_lahir")
+    ]
+    assert listed.review == Review.ANTRE

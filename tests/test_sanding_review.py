@@ -343,3 +343,40 @@ def test_admin_sets_exclusion_pairs(app, city, client):
             sa.select(ProgramExclusion.code_a, ProgramExclusion.code_b)
         ).all()
     assert ("BST", "PKH") in pairs
+
+
+def test_exports_are_safe_workbooks(app, city, client, tmp_path):
+    from tests.test_spreadsheet import assert_safe_workbook
+
+    with app.app_context():
+        rows = list(fs.list_rows(city).values())
+        rows[0][2] = '=HYPERLINK("x")'
+        refresh_id = fs.validated_list(city, tmp_path, rows).id
+    _login(client)
+    book = assert_safe_workbook(client.get(f"/sanding/daftar/{refresh_id}/ekspor.xlsx").data)
+    values = [c.value for c in book.active[2]]
+    assert '\'=HYPERLINK("x")' in values and city.niks["valid"] in values
+    assert_safe_workbook(client.get("/sanding/ganda.xlsx").data)
+
+
+def test_operator_counts_per_day(app, city, listed, client):
+    _, rows = listed
+    with app.app_context():
+        staff = _user(city.staff_id)
+        services.take(db.session, _row(rows["kk"]), staff, utcnow())
+        services.decide(
+            db.session,
+            _row(rows["renamed"]),
+            staff,
+            Decision.TOLAK,
+            "Tidak dikenal",
+            utcnow(),
+            Thresholds(),
+        )
+        db.session.commit()
+    _login(client)
+    today = client.get("/sanding/antrean").get_data(as_text=True)
+    assert "<td>Petugas</td><td>1</td><td>1</td>" in today
+    earlier = client.get("/sanding/antrean?hari=2020-01-01").get_data(as_text=True)
+    assert "<td>Petugas</td><td>1</td><td>0</td>" in earlier
+    assert client.get("/sanding/antrean?hari=bukan-tanggal").status_code == 200

@@ -38,9 +38,9 @@ _TABLE_LABELS = {  # every table that refers to a person, a household or an enro
     "distribution_recipient": "penerima penyaluran",
     "targeting_case": "kasus penetapan sasaran",
     "complaint": "pengaduan",
-    "sanding_row": "baris sanding data",
-    "sanding_candidate": "kandidat sanding data",
-    "sanding_decision": "keputusan sanding data",
+    "sanding_row": "baris daftar penerima (sanding)",
+    "sanding_candidate": "kandidat sanding",
+    "sanding_decision": "keputusan sanding",
 }
 
 

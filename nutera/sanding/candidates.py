@@ -80,11 +80,16 @@ def judge(
     return (kind, alike) if alike >= thresholds.review else None
 
 
+# Rows that keep their status but go to the queue when someone alike is found: a NIK
+# held by someone else, and a NIK too short or long to read (a digit dropped or doubled).
+KEEP_STATUS = (RowStatus.NAMA_BERBEDA, RowStatus.TIDAK_TERBACA)
+
+
 def _searched(refresh_id: int) -> sa.ColumnElement[bool]:
     unmatched = sa.and_(ROW.c.status.is_(None), ROW.c.person_id.is_(None))
     return sa.and_(
         ROW.c.refresh_id == refresh_id,
-        sa.or_(unmatched, ROW.c.status == RowStatus.NAMA_BERBEDA),
+        sa.or_(unmatched, ROW.c.status.in_(KEEP_STATUS)),
     )
 
 
@@ -203,7 +208,7 @@ def _set_statuses(
     renamed = set(
         session.scalars(
             sa.select(SandingRow.id).where(
-                SandingRow.refresh_id == refresh_id, SandingRow.status == RowStatus.NAMA_BERBEDA
+                SandingRow.refresh_id == refresh_id, SandingRow.status.in_(KEEP_STATUS)
             )
         )
     )
@@ -211,7 +216,7 @@ def _set_statuses(
     for row_id, candidates in found.items():
         best = max(c.score for c in candidates)
         if row_id in renamed:
-            updates.append({"id": row_id, "review": Review.ANTRE})
+            updates.append({"id": row_id, "review": Review.ANTRE, "best_score": best})
             continue
         updates.append(
             {

@@ -1,6 +1,7 @@
 """Staff pages: validated lists, the verification queue, decisions, reports, exclusions."""
 
 import io
+from datetime import date
 
 import sqlalchemy as sa
 from flask import abort, flash, redirect, render_template, request, send_file, url_for
@@ -150,28 +151,40 @@ def queue():
     """Rows waiting for a decision, and each operator's load today."""
     who = request.args.get("siapa", "")
     page = queries.queue_page(db.session, current_user, request.args.get("page", 1, type=int), who)
-    today = local_today()
-    loads = queries.operator_counts(
-        db.session, current_user, day_start_utc(today), day_end_utc(today)
-    )
+    day = _day(request.args.get("hari", ""))
+    loads = queries.operator_counts(db.session, current_user, day_start_utc(day), day_end_utc(day))
     return render_template(
         "sanding/queue.html",
         page=page,
         who=who,
         loads=loads,
+        day=day,
+        today=local_today(),
         statuses=ROW_STATUSES,
         review_labels=REVIEWS,
     )
 
 
+def _day(text: str) -> date:
+    """The local day asked for (YYYY-MM-DD), else today."""
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        return local_today()
+
+
 def _row_page(row: SandingRow, form: DecisionForm, status: int = 200):
     candidates = queries.candidates_of(db.session, row)
-    form.candidate_id.choices = [(c.id, c.person.name) for c in candidates]
+    views = queries.person_views(db.session, current_user, row, candidates)
+    form.candidate_id.choices = [
+        (v.candidate_id, f"{v.name} · NIK {v.nik} · {v.kelurahan} · skor {v.score}")
+        for v in views
+        if v.candidate_id is not None
+    ]
     assign = AssignForm()
     assign.colleague_id.choices = [
         (u.id, u.full_name) for u in queries.colleagues(db.session, row) if u.id != current_user.id
     ]
-    views = queries.person_views(db.session, current_user, row, candidates)
     return (
         render_template(
             "sanding/row.html",
