@@ -75,12 +75,15 @@ def _check_csrf() -> None:
 
 def _render(template: str, **context) -> str:
     """A lookup page: around the layout rendered once per app for an anonymous visitor."""
-    lean = _anonymous()
-    if lean:
-        from nutera.main.layout import public_frame
+    if not _anonymous():
+        return render_template(template, layout="base.html", **context)
+    from nutera.main.layout import public_frame
 
-        context["frame"] = public_frame()
-    return render_template(template, layout="_frame_lean.html" if lean else "base.html", **context)
+    # Straight from the environment: the context processors add the user and the request,
+    # which the pasted layout has already used and these pages do not read.
+    return current_app.jinja_env.get_template(template).render(
+        layout="_frame_lean.html", frame=public_frame(), **context
+    )
 
 
 def _today():

@@ -367,19 +367,30 @@ def save(
         collected.digests.extend(staged.digests)
         collected.niks.extend(staged.niks)
         collected.kks.extend(staged.kks)
-    # A Core insert: an ORM object would keep the bytes for as long as the session lives.
+    # Core statements (an ORM object would keep the bytes as long as the session lives),
+    # one array at a time: a million rows are 8 MB per array, copied again when bound.
+    table = RefreshDigest.__table__
     session.execute(
-        sa.insert(RefreshDigest.__table__).values(
+        sa.insert(table).values(
             refresh_id=refresh.id,
             previous_id=found.previous.id if found is not None else None,
             context=context,
             rows=len(collected.digests),
-            digests=collected.digests.tobytes(),
-            niks=collected.niks.tobytes(),
-            kks=collected.kks.tobytes(),
+            digests=b"",
+            niks=b"",
+            kks=b"",
             scan=None,
         )
     )
+    for name in ("digests", "niks", "kks"):
+        values = getattr(collected, name)
+        session.execute(
+            sa.update(table)
+            .where(table.c.refresh_id == refresh.id)
+            .values({name: values.tobytes()})
+        )
+        setattr(collected, name, array("Q"))  # (collected is spent)
+        del values
 
 
 def drop_niks(session: Session, refresh: Refresh, niks: list[str]) -> None:
