@@ -37,6 +37,9 @@ from tests.factories_distribution import make_event
 HEADS = ("SITI AMINAH", "BUDI SANTOSO", "RINA MARLINA")
 
 
+SYNC_PATHS = ("/luring/status", "/luring/kirim", "/luring/berkas")
+
+
 class DropFirstAnswer:
     """WSGI wrapper: the first answer to each outbox item is lost after the server acted.
 
@@ -45,8 +48,12 @@ class DropFirstAnswer:
 
     def __init__(self, app):
         self.app, self.seen, self.posts, self.active = app, set(), 0, False
+        self.unreachable = False  # the sync endpoints answer as an unreachable network would
 
     def __call__(self, environ, start_response):
+        if self.unreachable and environ["PATH_INFO"].startswith(SYNC_PATHS):
+            start_response("503 Service Unavailable", [("Content-Type", "text/plain")])
+            return [b"no route to host"]
         if not (self.active and environ["PATH_INFO"] == "/luring/kirim"):
             return self.app(environ, start_response)
         body = environ["wsgi.input"].read(int(environ.get("CONTENT_LENGTH") or 0))
@@ -105,10 +112,14 @@ def field(tmp_path):
     server.shutdown()
 
 
-def launch(browser_type, profile: Path, violations: list):
-    """Chromium on a persistent profile (IndexedDB, caches and the worker survive a restart)."""
+def launch(browser_type, profile: Path, violations: list, offline: bool = False):
+    """Chromium on a persistent profile (IndexedDB, caches and the worker survive a restart).
+
+    offline starts it without network: set afterwards, the worker's Background Sync could
+    already have sent the outbox in the moment between start and set_offline."""
     context = browser_type.launch_persistent_context(
         str(profile),
+        offline=offline,
         executable_path="/usr/bin/chromium",
         args=CHROMIUM_ARGS,
         locale="id-ID",
@@ -250,7 +261,7 @@ def counts(app) -> dict:
 
 
 def test_a_day_without_signal_arrives_exactly_once(browser_type, field, tmp_path):
-    base, app, ids, _ = field
+    base, app, ids, dropper = field
     handover_url = f"{base}/penyaluran/{ids['event']}/serah-terima/{ids['recipient']}"
     profile, violations = tmp_path / "profile", []
     context = launch(browser_type, profile, violations)
@@ -273,13 +284,17 @@ def test_a_day_without_signal_arrives_exactly_once(browser_type, field, tmp_path
     context.close()
 
     # The browser is reopened, still without signal: the outbox is all there.
-    context = launch(browser_type, profile, violations)
-    context.set_offline(True)
+    # Chromium may wake the worker's Background Sync before the emulated offline state
+    # reaches it, so the server side of the sync is unreachable too until the test says so.
+    dropper.unreachable = True
+    context = launch(browser_type, profile, violations, offline=True)
     page = page_of(context)
     page.goto(base + "/luring/kotak-keluar")
     expect(page.locator("[data-outbox-summary]")).to_contain_text("4 data menunggu dikirim")
     expect(page.locator("[data-outbox-list] > li")).to_have_count(4)
+    assert counts(app) == {"surveys": 0, "handovers": 0, "items": 0}
 
+    dropper.unreachable = False
     context.set_offline(False)
     page.get_by_role("button", name="Kirim sekarang").click()
     expect(page.locator("[data-outbox-summary]")).to_contain_text(
@@ -306,7 +321,10 @@ def test_a_day_without_signal_arrives_exactly_once(browser_type, field, tmp_path
     # Signing out wipes the local data: area, sent record and cached pages.
     assert local_state(page)["area"] == 1
     page.get_by_role("button", name="Buka menu").click()
-    page.get_by_role("button", name="Keluar").last.click()
+    sign_out = page.get_by_role("button", name="Keluar").last
+    expect(sign_out).to_be_visible()  # the menu has finished opening
+    with page.expect_response(lambda r: r.url.endswith("/logout")):
+        sign_out.click()
     expect(page.get_by_text("Anda sudah keluar.")).to_be_visible(timeout=15_000)
     wait_for(page, lambda s: s["area"] == 0 and s["sent"] == 0 and s["pages"] == [])
     context.close()

@@ -31,7 +31,11 @@
   function run(storeName, mode, action) {
     return open().then(function (db) {
       return new Promise(function (resolve, reject) {
-        var tx = db.transaction(storeName, mode);
+        // "strict": a saved survey or handover is on disk before the page says so, so a
+        // browser closed (or a phone switched off) right after keeps it.
+        var tx = mode === "readwrite"
+          ? db.transaction(storeName, mode, {durability: "strict"})
+          : db.transaction(storeName, mode);
         var request = action(tx.objectStore(storeName));
         tx.oncomplete = function () { resolve(request ? request.result : undefined); };
         tx.onerror = function () { reject(tx.error); };
