@@ -13,6 +13,7 @@ from nutera.extensions import db
 from nutera.models import Kelurahan
 from nutera.programs.services import install_defaults
 from nutera.timeutil import utcnow
+from tests.e2e.conftest import wait_until
 
 
 @pytest.fixture(scope="module")
@@ -51,7 +52,7 @@ def test_staff_switch_program_and_rw_see_the_trend_and_download_the_report(
     page.get_by_label("RW", exact=True).select_option("3")
     page.wait_for_url("**rw=3**")
     expect(page.locator("h2").first).to_contain_text("RW 03")
-    page.wait_for_function("document.getElementById('equity-trend').dataset.drawn === '3'")
+    wait_until(page, "document.getElementById('equity-trend').dataset.drawn === '3'")
     assert page.evaluate("document.getElementById('equity-trend').width") > 0
 
     with page.expect_download() as download_info:
@@ -62,7 +63,7 @@ def test_staff_switch_program_and_rw_see_the_trend_and_download_the_report(
 
     page.set_viewport_size({"width": 360, "height": 740})
     page.reload()
-    page.wait_for_function("document.getElementById('equity-trend').dataset.drawn === '3'")
+    wait_until(page, "document.getElementById('equity-trend').dataset.drawn === '3'")
     assert page.evaluate("document.documentElement.scrollWidth") <= 360
 
 
@@ -76,5 +77,5 @@ def test_resident_sees_statistics_with_small_cells_suppressed(
     expect(table).to_be_visible()
     # ATM Beras reaches 250 households over 20 RWs: some RW counts are below five.
     assert table.locator("td", has_text="<5").count() > 0
-    phone.wait_for_function("document.getElementById('rw-chart').width > 0")
+    wait_until(phone, "document.getElementById('rw-chart').width > 0")
     assert phone.evaluate("document.documentElement.scrollWidth") <= 360

@@ -2,6 +2,8 @@
 
 from playwright.sync_api import expect
 
+from tests.e2e.conftest import wait_until
+
 
 def open_menu(page):
     """Open the phone menu and wait until Bootstrap's collapse animation has finished."""
@@ -16,7 +18,7 @@ def test_home_figures_then_staff_login_and_logout(phone, live_server, live_app):
     expect(phone.locator('[data-program="BST"]')).to_have_text("578")
     expect(phone.locator('[data-program="BPNT"]')).to_have_text("385")
     # The chart was drawn by the vendored Chart.js (a canvas with a non-zero size).
-    phone.wait_for_function("document.getElementById('program-chart').width > 0")
+    wait_until(phone, "document.getElementById('program-chart').width > 0")
     assert phone.evaluate("typeof Chart") == "function"
     # Nothing overflows a 360 px screen.
     assert phone.evaluate("document.documentElement.scrollWidth") <= 360

@@ -7,6 +7,7 @@ from playwright.sync_api import expect
 from nutera.extensions import db
 from nutera.models import AidProgram, Enrollment, Kelurahan, Person
 from nutera.programs.services import install_defaults
+from tests.e2e.conftest import wait_until
 
 
 @pytest.fixture(scope="module")
@@ -79,5 +80,5 @@ def test_program_list_self_check_lookup_and_rate_limit(phone, live_server, enrol
 def test_statistics_chart_is_drawn(phone, live_server, enrolled_person):
     phone.goto(live_server + "/statistik")
     expect(phone.locator('[data-stat-program="PKH"]')).to_have_text("1.073")
-    phone.wait_for_function("document.getElementById('rw-chart').width > 0")
+    wait_until(phone, "document.getElementById('rw-chart').width > 0")
     assert phone.evaluate("document.documentElement.scrollWidth") <= 360
