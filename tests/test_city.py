@@ -142,6 +142,12 @@ def test_dinas_and_kecamatan_read_lists_and_exports_of_their_scope(
     equity = client.get("/pemerataan", query_string={"kelurahan_id": city.other_kelurahan_id})
     assert equity.status_code == (200 if role == "dinas" else 404)
     assert "Ambil potret sekarang" not in equity.get_data(as_text=True)
+    # The double-dipping report of their scope, on the page and as a workbook.
+    report = client.get("/sanding/ganda")
+    main = report.get_data(as_text=True).split("<main")[1].split("</main>")[0]
+    assert report.status_code == 200 and 'method="post"' not in main.lower()
+    workbook = client.get("/sanding/ganda.xlsx")
+    assert workbook.status_code == 200 and workbook.mimetype.endswith("sheet")
 
 
 def _url_for_rule(rule, ids: dict) -> str:

@@ -12,6 +12,9 @@ from nutera.sanding.review import SandingError
 from nutera.sanding.routes import STAFF, _xlsx
 from nutera.scoping import get_visible_or_404
 
+# The city's social office and a camat read the double-dipping report of their scope.
+READERS = (*STAFF, "dinas", "kecamatan")
+
 
 @bp.route("/warga/<int:person_id>")
 @roles_required(*STAFF)
@@ -28,7 +31,7 @@ def person(person_id: int):
 
 
 @bp.route("/ganda")
-@roles_required(*STAFF)
+@roles_required(*READERS)
 def double_dipping():
     """Households in mutually exclusive programs, NIKs in two kelurahan."""
     return render_template(
@@ -39,7 +42,7 @@ def double_dipping():
 
 
 @bp.route("/ganda.xlsx")
-@roles_required(*STAFF)
+@roles_required(*READERS)
 def double_dipping_xlsx():
     """The double-dipping report as XLSX."""
     return _xlsx(
