@@ -1,5 +1,5 @@
 """Pages that fit: the staff bar on one line from 1024 px, a collapsed menu on phones, the
-registry readable at 360 px; screenshots of both land in test-results/ (not committed)."""
+registry readable at 360 px; screenshots of both land in artifacts/screenshots/ (not committed)."""
 
 from pathlib import Path
 
@@ -14,8 +14,9 @@ TOP_LEVEL = ".nt-navbar .navbar-nav > .nav-item:visible > .nav-link, .nt-navbar 
 
 @pytest.fixture
 def screenshots(pytestconfig) -> Path:
-    """test-results/screenshots (pytest-playwright empties test-results/ when a run starts)."""
-    folder = Path(pytestconfig.rootpath) / pytestconfig.getoption("--output") / "screenshots"
+    """artifacts/screenshots (git-ignored). Not pytest-playwright's test-results/: every
+    pytest run empties that, so CI's PostgreSQL run would wipe the browser run's pictures."""
+    folder = Path(pytestconfig.rootpath) / "artifacts" / "screenshots"
     folder.mkdir(parents=True, exist_ok=True)
     return folder
 
