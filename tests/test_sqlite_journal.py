@@ -1,17 +1,29 @@
-"""SQLite runs in WAL mode with full durability, relaxed only for one read-audit commit."""
+"""SQLite runs in WAL mode with full durability, relaxed only for one read-audit commit.
+
+The app here always has its own SQLite file, so these run in the PostgreSQL pass too."""
 
 import pytest
 import sqlalchemy as sa
 
+from nutera import create_app
 from nutera.extensions import db
 from nutera.sqlite_journal import relaxed_durability
 
 
 @pytest.fixture
-def sqlite_app(app):
-    if not str(app.config["SQLALCHEMY_DATABASE_URI"]).startswith("sqlite"):
-        pytest.skip("the journal mode is SQLite's")
-    return app
+def sqlite_app(tmp_path):
+    app = create_app(
+        {
+            "TESTING": True,
+            "SECRET_KEY": "journal",
+            "INSTANCE_PATH": str(tmp_path),
+            "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'journal.sqlite3'}",
+            "RATELIMIT_ENABLED": False,
+        }
+    )
+    yield app
+    with app.app_context():
+        db.engine.dispose()
 
 
 def test_file_database_is_in_wal_mode_with_full_sync(sqlite_app):
