@@ -37,6 +37,20 @@ class Page:
     def next_num(self) -> int | None:
         return self.page + 1 if self.has_next else None
 
+    def iter_pages(self, left_edge=2, left_current=2, right_current=4, right_edge=2):
+        """Page numbers with None for the gaps, as Flask-SQLAlchemy gives them."""
+        last = 0
+        for number in range(1, self.pages + 1):
+            if (
+                number <= left_edge
+                or self.page - left_current <= number <= self.page + right_current
+                or number > self.pages - right_edge
+            ):
+                if last + 1 != number:
+                    yield None
+                yield number
+                last = number
+
 
 def paginate_rows(
     session: Session,

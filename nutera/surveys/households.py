@@ -1,14 +1,14 @@
 """The KKs of one RT as a volunteer sees them: head's name, search, natural address order."""
 
-import math
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import sqlalchemy as sa
 from sqlalchemy.orm import aliased
 
 from nutera.extensions import db
 from nutera.models import Household, Person, Rt, Survey, User
+from nutera.pagination import Page
 from nutera.scoping import scoped_select
 
 PER_PAGE = 25
@@ -21,50 +21,6 @@ def natural_key(text: str) -> tuple:
         int(chunk) if index % 2 else chunk.casefold()
         for index, chunk in enumerate(_CHUNKS.split(text or ""))
     )
-
-
-@dataclass
-class ListPage:
-    """One page of a list sorted in Python, shaped like Flask-SQLAlchemy's pagination."""
-
-    items: list
-    page: int
-    per_page: int
-    total: int
-    pages: int = field(init=False)
-
-    def __post_init__(self) -> None:
-        self.pages = max(1, math.ceil(self.total / self.per_page))
-
-    @property
-    def has_prev(self) -> bool:
-        return self.page > 1
-
-    @property
-    def has_next(self) -> bool:
-        return self.page < self.pages
-
-    @property
-    def prev_num(self) -> int | None:
-        return self.page - 1 if self.has_prev else None
-
-    @property
-    def next_num(self) -> int | None:
-        return self.page + 1 if self.has_next else None
-
-    def iter_pages(self, left_edge=2, left_current=2, right_current=4, right_edge=2):
-        """Page numbers with None for the gaps, as Flask-SQLAlchemy gives them."""
-        last = 0
-        for number in range(1, self.pages + 1):
-            if (
-                number <= left_edge
-                or self.page - left_current <= number <= self.page + right_current
-                or number > self.pages - right_edge
-            ):
-                if last + 1 != number:
-                    yield None
-                yield number
-                last = number
 
 
 def head_name_column(household_id) -> sa.ScalarSelect:
@@ -96,7 +52,7 @@ def _escape_like(text: str) -> str:
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
-def rt_household_page(viewer: User, rt: Rt, query: str, page: int) -> ListPage:
+def rt_household_page(viewer: User, rt: Rt, query: str, page: int) -> Page:
     """KKs of one RT the viewer may see, searched by KK, address or member name."""
     stmt = (
         scoped_select(Household, viewer)
@@ -135,7 +91,7 @@ def rt_household_page(viewer: User, rt: Rt, query: str, page: int) -> ListPage:
             ).where(Household.id.in_(ids))
         )
     }
-    return ListPage([rows[i] for i in ids], page, PER_PAGE, len(ordered))
+    return Page([rows[i] for i in ids], len(ordered), page, PER_PAGE)
 
 
 def draft_head_name(survey: Survey) -> str | None:
