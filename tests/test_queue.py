@@ -4,8 +4,6 @@ middle leaves the job retryable and the registry unchanged."""
 
 import os
 import signal
-import subprocess
-import sys
 import textwrap
 import time
 
@@ -19,9 +17,9 @@ from nutera.refresh import jobs, services
 from tests.dbutil import empty_all_tables
 from tests.factories import PASSWORD
 from tests.factories_refresh import write_csv
+from tests.processes import start_queue_worker, stop
 from tests.test_refresh_web import upload, world_rows
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 MAPPING = {"nik": "NIK", "kk": "NO KK", "name": "NAMA", "rt": "RT", "rw": "RW"}
 
 # A consumer whose commit work takes the kelurahan lock, half-writes the registry, reports
@@ -73,34 +71,8 @@ def consumer_env(database_url, instance_path, queue_url) -> dict:
     }
 
 
-def start_consumer(env, script=None) -> subprocess.Popen:
-    worker = [
-        "-m",
-        "flask",
-        "--app",
-        "nutera",
-        "queue",
-        "worker",
-        "--workers",
-        "1",
-        "--no-periodic",
-    ]
-    command = [sys.executable, "-c", script] if script else [sys.executable, *worker]
-    return subprocess.Popen(
-        command, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
-    )
-
-
-def stop(process: subprocess.Popen, sig=signal.SIGINT) -> str:
-    """Stop the process and return what it printed."""
-    if process.poll() is None:
-        process.send_signal(sig)
-    try:
-        output, _ = process.communicate(timeout=30)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        output, _ = process.communicate()
-    return output or ""
+def start_consumer(env, script=None):
+    return start_queue_worker(env, script=script, capture=True)
 
 
 def signed_in(app, world):

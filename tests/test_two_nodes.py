@@ -23,7 +23,8 @@ from nutera.models import Refresh, RefreshJob, User
 from tests.factories import PASSWORD
 from tests.factories_distribution import handover_form, make_event
 from tests.factories_refresh import write_csv
-from tests.test_queue import MAPPING, ROOT
+from tests.processes import ROOT, start_queue_worker
+from tests.test_queue import MAPPING
 from tests.test_refresh_web import world_rows
 
 REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/13")
@@ -80,26 +81,7 @@ def cluster(app, world, database_url, tmp_path):
             processes.append(process)
             urls[name] = f"http://127.0.0.1:{port}"
         worker_env = {**shared, "NUTERA_INSTANCE_PATH": str(tmp_path / "worker")}
-        processes.append(
-            subprocess.Popen(
-                [
-                    sys.executable,
-                    "-m",
-                    "flask",
-                    "--app",
-                    "nutera",
-                    "queue",
-                    "worker",
-                    "--workers",
-                    "1",
-                    "--no-periodic",
-                ],
-                cwd=ROOT,
-                env=worker_env,
-                stdout=subprocess.DEVNULL,
-                stderr=subprocess.DEVNULL,
-            )  # fmt: skip
-        )
+        processes.append(start_queue_worker(worker_env))
         for name, process in zip(("a", "b"), processes, strict=False):
             _wait_up(urls[name], process)
         yield urls

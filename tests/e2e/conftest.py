@@ -1,12 +1,8 @@
 """Real headless Chromium (Debian's package) against a live server with the full demo."""
 
 import os
-import signal
-import subprocess
-import sys
 import threading
 import time
-from pathlib import Path
 
 import pytest
 from werkzeug.serving import make_server
@@ -15,6 +11,7 @@ from nutera import create_app
 from nutera.demo.services import seed_demo
 from nutera.extensions import db
 from tests.dbutil import reset_to_migrated_schema
+from tests.processes import start_queue_worker, stop
 
 CHROMIUM_ARGS = [
     "--no-sandbox",
@@ -76,30 +73,9 @@ def queue_worker(live_app):
         "RATELIMIT_STORAGE_URI": "memory://",
     }
     env.pop("NUTERA_QUEUE_URL", None)
-    worker = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "flask",
-            "--app",
-            "nutera",
-            "queue",
-            "worker",
-            "--workers",
-            "1",
-            "--no-periodic",
-        ],
-        cwd=Path(__file__).resolve().parents[2],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
+    worker = start_queue_worker(env)
     yield worker
-    worker.send_signal(signal.SIGINT)
-    try:
-        worker.wait(30)
-    except subprocess.TimeoutExpired:
-        worker.kill()
+    stop(worker)
 
 
 @pytest.fixture(scope="session")
