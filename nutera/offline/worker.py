@@ -20,6 +20,8 @@ PRECACHE = (
     "js/offline/outbox-page.js",
     "js/offline/survey-offline.js",
     "js/survey-form.js",
+    "js/survey-members.js",
+    "js/photo-shrink.js",
     "js/distribution-queue.js",
     "js/distribution-capture.js",
     "js/distribution-progress.js",

@@ -68,20 +68,9 @@
     return new Blob([array], {type: "image/png"});
   }
 
-  // Phone cameras make 3-8 MB photos; send (and keep offline) a 1600 px JPEG instead.
-  // The server re-encodes anyway, so the original is used whenever shrinking fails.
-  function shrink(file) {
-    if (file.size < 1500000 || !window.createImageBitmap) { return Promise.resolve(file); }
-    return createImageBitmap(file).then(function (bitmap) {
-      var scale = Math.min(1, 1600 / Math.max(bitmap.width, bitmap.height));
-      var canvas = document.createElement("canvas");
-      canvas.width = Math.round(bitmap.width * scale);
-      canvas.height = Math.round(bitmap.height * scale);
-      canvas.getContext("2d").drawImage(bitmap, 0, 0, canvas.width, canvas.height);
-      return new Promise(function (resolve) {
-        canvas.toBlob(function (blob) { resolve(blob || file); }, "image/jpeg", 0.85);
-      });
-    }).catch(function () { return file; });
+  // The photo as attached, already shrunk on the device (photo-shrink.js).
+  function shrunkPhoto() {
+    return window.NuteraPhoto ? window.NuteraPhoto.of(photo) : Promise.resolve(photo.files[0]);
   }
 
   function settle(outcome, forget) {
@@ -128,7 +117,7 @@
     var blobs = [];
     button.disabled = true;
     announce("info", "Menyimpan di ponsel dan mengirim...");
-    shrink(photo.files[0]).then(function (blob) {
+    shrunkPhoto().then(function (blob) {
       blobs.push({name: "photo", blob: blob});
       if (!thumbprint.checked) { blobs.push({name: "signature", blob: dataUrlToBlob(pad.toDataURL("image/png"))}); }
       return Store.add({key: deviceKey, kind: "handover", userId: window.NuteraApp.userId,
@@ -184,7 +173,7 @@
     };
     button.disabled = true;
     announce("info", "Mengirim...");
-    shrink(photo.files[0])
+    shrunkPhoto()
       .then(function (blob) {
         item.photo = blob;
         return window.NuteraQueue.add(item).catch(function () { /* private mode: no copy */ });

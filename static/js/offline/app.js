@@ -142,6 +142,15 @@
       .catch(function () { /* no worker: the pages still work online */ });
   }
 
+  // Without signal, a form that starts work on the server (a survey task's "Survei") opens
+  // its offline counterpart instead, filled from the data kept on the device.
+  document.addEventListener("submit", function (event) {
+    var target = event.target.closest && event.target.closest("form[data-offline-href]");
+    if (!target || navigator.onLine) { return; }
+    event.preventDefault();
+    window.location.assign(target.dataset.offlineHref);
+  });
+
   // A sign-out wipes the area before the request leaves (the signed-out page wipes again).
   document.querySelectorAll('form[action$="/logout"]').forEach(function (form) {
     form.addEventListener("submit", function () { localStorage.setItem(FLAG, "signed-out"); });
