@@ -19,6 +19,7 @@ PRECACHE = (
     "js/offline/app.js",
     "js/offline/outbox-page.js",
     "js/offline/survey-offline.js",
+    "js/offline/handover-offline.js",
     "js/survey-form.js",
     "js/survey-members.js",
     "js/photo-shrink.js",

@@ -100,8 +100,11 @@
   // its photo and signature in IndexedDB, sent once with a key made on this device.
   function outboxTarget() {
     var match = /\/penyaluran\/(\d+)\/serah-terima\/(\d+)$/.exec(window.location.pathname);
-    if (!match || !window.NuteraStore || !window.NuteraSync || !window.NuteraApp) { return null; }
-    return {eventId: Number(match[1]), recipientId: Number(match[2])};
+    if (!window.NuteraStore || !window.NuteraSync || !window.NuteraApp) { return null; }
+    if (form.dataset.eventId && form.dataset.recipientId) {  // the offline capture form
+      return {eventId: Number(form.dataset.eventId), recipientId: Number(form.dataset.recipientId)};
+    }
+    return match ? {eventId: Number(match[1]), recipientId: Number(match[2])} : null;
   }
 
   // An item sent later (reconnect, "Kirim sekarang", Background Sync) moves the progress bar.

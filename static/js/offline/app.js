@@ -10,6 +10,7 @@
   var FLAG = "nutera-offline-user";
   var AREA_REFRESH_MS = 30 * 60 * 1000;
   var FIELD_PAGES = ["/survei/", "/survei/luring", "/luring/kotak-keluar"];
+  var HANDOVER_PAGES = ["/luring/penyaluran", "/luring/serah-terima"];
   if (!window.indexedDB || !Store) { return; }
 
   function format(ms) {
@@ -74,7 +75,7 @@
   // Field pages kept for offline use: all of them after fresh area data, else the missing ones.
   function warmPages(all) {
     if (!("serviceWorker" in navigator) || !window.caches) { return Promise.resolve(); }
-    var urls = role === "volunteer" ? FIELD_PAGES : ["/luring/kotak-keluar"];
+    var urls = (role === "volunteer" ? FIELD_PAGES : ["/luring/kotak-keluar"]).concat(HANDOVER_PAGES);
     return Promise.all(urls.map(function (url) {
       return all ? url : caches.match(url, {cacheName: Store.PAGE_CACHE}).then(function (hit) { return hit ? null : url; });
     })).then(function (wanted) {
@@ -100,6 +101,31 @@
             .then(function () { warmPages(true); document.dispatchEvent(new CustomEvent("nutera:area")); });
         });
     }).catch(function () { return null; }).then(showAreaStamp);
+  }
+
+  // --- distribution events (every handover officer) --------------------------------------
+  function loadEvents(force) {
+    if (!navigator.onLine) { return Promise.resolve(null); }
+    return Store.events(userId).then(function (copy) {
+      if (copy && !force && Date.now() - copy.fetched_at < AREA_REFRESH_MS) { return copy; }
+      return fetch("/luring/data-penyaluran", {credentials: "same-origin", redirect: "manual",
+                                               headers: {"Accept": "application/json", "X-Nutera-Background": "1"}})
+        .then(function (response) {
+          if (response.type === "opaqueredirect" || response.status === 401) { return Store.wipe(); }
+          if (!response.ok) { return null; }
+          return response.json().then(function (data) { return Store.saveEvents(data); })
+            .then(function () { document.dispatchEvent(new CustomEvent("nutera:events")); });
+        });
+    }).catch(function () { return null; });
+  }
+
+  // Ask the browser to keep this origin's storage under pressure, where it can be asked.
+  function persistStorage() {
+    // Asked once per device: Firefox asks the user, who need not see it on every page.
+    if (navigator.storage && navigator.storage.persist && !localStorage.getItem("nutera-persist-asked")) {
+      localStorage.setItem("nutera-persist-asked", "1");
+      navigator.storage.persist().catch(function () { /* best effort: the outbox works without it */ });
+    }
   }
 
   // --- service worker and updates --------------------------------------------------------
@@ -156,16 +182,19 @@
     form.addEventListener("submit", function () { localStorage.setItem(FLAG, "signed-out"); });
   });
 
-  window.NuteraApp = {sendNow: sendNow, loadArea: loadArea, refreshBadge: refreshBadge,
+  window.NuteraApp = {sendNow: sendNow, loadArea: loadArea, loadEvents: loadEvents, refreshBadge: refreshBadge,
                       askBackgroundSync: askBackgroundSync, userId: userId, role: role, format: format};
 
-  window.addEventListener("online", function () { sendNow(); loadArea(false); });
+  window.addEventListener("online", function () { sendNow(); loadArea(false); loadEvents(false); });
   setInterval(function () {
     Store.counts().then(function (counts) { if (counts.waiting && navigator.onLine) { sendNow(); } });
   }, 30000);
-  registerWorker().then(function () { return loadArea(false); }).then(function () { return warmPages(false); });
+  registerWorker().then(function () { return Promise.all([loadArea(false), loadEvents(false)]); })
+    .then(function () { return warmPages(false); });
   showAreaStamp();
-  refreshBadge().then(function (counts) {  // app open: send what waits
+  persistStorage();
+  // App open: the Wave-1 handover queue moves into the outbox (once), then what waits is sent.
+  Store.migrateOldQueue(userId).catch(function () { return 0; }).then(refreshBadge).then(function (counts) {
     if (counts.total && navigator.onLine) { sendNow(); }
   });
 })();
