@@ -621,7 +621,11 @@ def test_an_offline_survey_starts_from_a_cached_task(browser_type, field, tmp_pa
     wait_for(page, lambda s: s["area"] == 1 and "/survei/luring" in s["pages"])
 
     context.set_offline(True)
-    page.reload()  # the task list, from the service worker
+    # The outbox page lists the cached tasks too, each opening the offline form.
+    page.goto(base + "/luring/kotak-keluar")
+    link = page.locator("[data-area-tasks] li", has_text=HEADS[2]).get_by_role("link")
+    expect(link).to_have_attribute("href", f"/survei/luring?task={task_id}")
+    page.goto(base + "/survei/")  # the task list, from the service worker
     task_row = page.locator("#tasks li", has_text=HEADS[2])
     task_row.get_by_role("button", name="Survei").click()
     expect(page).to_have_url(f"{base}/survei/luring?task={task_id}")

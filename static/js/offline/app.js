@@ -114,7 +114,10 @@
           if (response.type === "opaqueredirect" || response.status === 401) { return Store.wipe(); }
           if (!response.ok) { return null; }
           return response.json().then(function (data) { return Store.saveEvents(data); })
-            .then(function () { document.dispatchEvent(new CustomEvent("nutera:events")); });
+            .then(function () {
+              if (role !== "volunteer") { warmPages(true); }  // a volunteer's area load warms them
+              document.dispatchEvent(new CustomEvent("nutera:events"));
+            });
         });
     }).catch(function () { return null; });
   }

@@ -75,6 +75,9 @@
       if (eventId) { pick.value = String(eventId); }
       if (params.get("q")) { input.value = params.get("q"); }
       show();
+      if (params.get("token")) {
+        count.textContent = "Tanpa sinyal, kode QR undangan belum dapat dicocokkan; cari penerima dengan nama.";
+      }
     });
     search.addEventListener("submit", function (event) { event.preventDefault(); show(); });
     pick.addEventListener("change", show);

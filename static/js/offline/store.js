@@ -187,6 +187,15 @@
     });
   }
 
+  // The old item's idempotency key as the outbox takes keys; one the server would refuse is
+  // turned into a valid one the same way every time, so a move cut short cannot make two.
+  function outboxKey(key) {
+    key = String(key || "");
+    if (/^[A-Za-z0-9-]{16,64}$/.test(key)) { return key; }
+    var hex = Array.prototype.map.call(key, function (c) { return c.charCodeAt(0).toString(16); }).join("");
+    return ("wave1-" + hex + "0000000000000000").slice(0, 64);
+  }
+
   // A queued handover as an item of the shared outbox: its idempotency key kept (made here
   // when it had none), photo and signature as blobs; its CSRF token and key field dropped.
   function fromOld(old, userId) {
@@ -195,7 +204,7 @@
     if (old.photo) { blobs.push({name: "photo", blob: old.photo}); }
     if (old.signature) { blobs.push({name: "signature", blob: old.signature}); }
     return {
-      key: old.key && /^[A-Za-z0-9-]{16,64}$/.test(old.key) ? old.key : uuid(),
+      key: outboxKey(old.key),
       kind: "handover", userId: userId, label: "Serah terima · " + (old.label || "Penerima"),
       fields: (old.fields || []).filter(function (pair) {
         return pair[0] !== "idempotency_key" && pair[0] !== "csrf_token";
