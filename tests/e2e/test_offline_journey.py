@@ -205,17 +205,36 @@ def photo(seed: int) -> dict:
     return {"name": f"rumah-{seed}.jpg", "mimeType": "image/jpeg", "buffer": out.getvalue()}
 
 
+RENTED = {
+    "Status rumah": "Sewa/kontrak",
+    "Lantai": "Semen",
+    "Dinding": "Tembok",
+    "Atap": "Seng/asbes",
+    "Jamban": "Bersama/umum",
+    "Air minum": "PDAM/ledeng",
+}
+OWNED = {
+    "Status rumah": "Milik sendiri",
+    "Lantai": "Keramik/ubin",
+    "Dinding": "Tembok",
+    "Atap": "Genteng",
+    "Jamban": "Milik sendiri",
+    "Air minum": "PDAM/ledeng",
+}
+
+
+def fill_house(page, choices: dict, power: str) -> None:
+    """The survey's house questions: one option per select, and the electricity."""
+    for label, option in choices.items():
+        page.get_by_label(label).select_option(label=option)
+    page.get_by_label("Daya listrik (VA, 0 bila tidak ada)").fill(power)
+
+
 def fill_survey(page, head: str, seed: int) -> None:
     """Pick the KK from the local area data, complete the house, attach the photo, save."""
     page.get_by_label("KK dari data wilayah Anda").select_option(label=f"{head} · Jl. Uji No. 1")
     expect(page.locator("#members-0-name")).to_have_value(head)
-    page.get_by_label("Status rumah").select_option(label="Sewa/kontrak")
-    page.get_by_label("Lantai").select_option(label="Semen")
-    page.get_by_label("Dinding").select_option(label="Tembok")
-    page.get_by_label("Atap").select_option(label="Seng/asbes")
-    page.get_by_label("Jamban").select_option(label="Bersama/umum")
-    page.get_by_label("Air minum").select_option(label="PDAM/ledeng")
-    page.get_by_label("Daya listrik (VA, 0 bila tidak ada)").fill("900")
+    fill_house(page, RENTED, "900")
     page.get_by_label("Foto rumah (boleh dilewati)").set_input_files(photo(seed))
     page.get_by_role("button", name="Simpan ke kotak keluar").click()
     expect(page.locator("[data-offline-result]")).to_contain_text(
@@ -441,13 +460,7 @@ def test_update_waits_for_the_outbox_and_a_refused_survey_is_fixed(browser_type,
     page.get_by_role("link", name="Perbaiki dan kirim ulang").click()
     expect(page.locator("#members-0-name")).to_have_value(HEADS[0])
     expect(page.locator("[data-photo-kept]")).to_be_visible()
-    page.get_by_label("Status rumah").select_option(label="Milik sendiri")
-    page.get_by_label("Lantai").select_option(label="Keramik/ubin")
-    page.get_by_label("Dinding").select_option(label="Tembok")
-    page.get_by_label("Atap").select_option(label="Genteng")
-    page.get_by_label("Jamban").select_option(label="Milik sendiri")
-    page.get_by_label("Air minum").select_option(label="PDAM/ledeng")
-    page.get_by_label("Daya listrik (VA, 0 bila tidak ada)").fill("1300")
+    fill_house(page, OWNED, "1300")
     page.get_by_role("button", name="Simpan ke kotak keluar").click()
     expect(page.locator("[data-outbox-count]")).to_have_text("0", timeout=15_000)
     page.goto(base + "/luring/kotak-keluar")
@@ -527,13 +540,7 @@ def test_the_usual_survey_form_sends_through_the_outbox_without_signal(
     draft_id = int(page.url.rstrip("/").split("/")[-2])
 
     context.set_offline(True)
-    page.get_by_label("Status rumah").select_option(label="Milik sendiri")
-    page.get_by_label("Lantai").select_option(label="Keramik/ubin")
-    page.get_by_label("Dinding").select_option(label="Tembok")
-    page.get_by_label("Atap").select_option(label="Genteng")
-    page.get_by_label("Jamban").select_option(label="Milik sendiri")
-    page.get_by_label("Air minum").select_option(label="PDAM/ledeng")
-    page.get_by_label("Daya listrik (VA, 0 bila tidak ada)").fill("900")
+    fill_house(page, OWNED, "900")
     page.get_by_label("Foto rumah (boleh dilewati)").set_input_files(photo(4))
     page.get_by_role("button", name="Kirim survei").click()
     expect(page.locator("#save-status")).to_contain_text("disimpan di kotak keluar")
@@ -632,16 +639,7 @@ def test_an_offline_survey_starts_from_a_cached_task(browser_type, field, tmp_pa
     expect(page.locator("[data-task-note]")).to_contain_text(f"Tugas: {HEADS[2]}")
     expect(page.locator("#members-0-name")).to_have_value(HEADS[2])
     expect(page.get_by_label("KK dari data wilayah Anda")).to_have_value(household_kk(app, ids))
-    for label, option in (
-        ("Status rumah", "Milik sendiri"),
-        ("Lantai", "Keramik/ubin"),
-        ("Dinding", "Tembok"),
-        ("Atap", "Genteng"),
-        ("Jamban", "Milik sendiri"),
-        ("Air minum", "PDAM/ledeng"),
-    ):
-        page.get_by_label(label).select_option(label=option)
-    page.get_by_label("Daya listrik (VA, 0 bila tidak ada)").fill("900")
+    fill_house(page, OWNED, "900")
     page.get_by_role("button", name="Simpan ke kotak keluar").click()
     expect(page.locator("[data-offline-result]")).to_contain_text("Tersimpan di kotak keluar")
 

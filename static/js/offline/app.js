@@ -88,38 +88,36 @@
     });
   }
 
-  function loadArea(force) {
-    if (role !== "volunteer" || !navigator.onLine) { return showAreaStamp(); }
-    return Store.area(userId).then(function (area) {
-      if (area && !force && Date.now() - area.fetched_at < AREA_REFRESH_MS) { return area; }
-      return fetch("/luring/wilayah", {credentials: "same-origin", redirect: "manual",
-                                       headers: {"Accept": "application/json", "X-Nutera-Background": "1"}})
-        .then(function (response) {
-          if (response.type === "opaqueredirect" || response.status === 401) { return Store.wipe(); }
-          if (!response.ok) { return null; }
-          return response.json().then(function (data) { return Store.saveArea(data); })
-            .then(function () { warmPages(true); document.dispatchEvent(new CustomEvent("nutera:area")); });
-        });
-    }).catch(function () { return null; }).then(showAreaStamp);
-  }
-
-  // --- distribution events (every handover officer) --------------------------------------
-  function loadEvents(force) {
-    if (!navigator.onLine) { return Promise.resolve(null); }
-    return Store.events(userId).then(function (copy) {
+  // A copy kept on the device (area, events): fetched again when older than 30 minutes (or
+  // forced); a signed-out answer wipes the local data. then() runs after a fresh copy is kept.
+  function refreshCopy(current, url, save, force, then) {
+    return current.then(function (copy) {
       if (copy && !force && Date.now() - copy.fetched_at < AREA_REFRESH_MS) { return copy; }
-      return fetch("/luring/data-penyaluran", {credentials: "same-origin", redirect: "manual",
-                                               headers: {"Accept": "application/json", "X-Nutera-Background": "1"}})
+      return fetch(url, {credentials: "same-origin", redirect: "manual",
+                         headers: {"Accept": "application/json", "X-Nutera-Background": "1"}})
         .then(function (response) {
           if (response.type === "opaqueredirect" || response.status === 401) { return Store.wipe(); }
           if (!response.ok) { return null; }
-          return response.json().then(function (data) { return Store.saveEvents(data); })
-            .then(function () {
-              if (role !== "volunteer") { warmPages(true); }  // a volunteer's area load warms them
-              document.dispatchEvent(new CustomEvent("nutera:events"));
-            });
+          return response.json().then(save).then(then);
         });
     }).catch(function () { return null; });
+  }
+
+  function loadArea(force) {
+    if (role !== "volunteer" || !navigator.onLine) { return showAreaStamp(); }
+    return refreshCopy(Store.area(userId), "/luring/wilayah", Store.saveArea, force, function () {
+      warmPages(true);
+      document.dispatchEvent(new CustomEvent("nutera:area"));
+    }).then(showAreaStamp);
+  }
+
+  // The distribution events of every handover officer (volunteers, staff, admins).
+  function loadEvents(force) {
+    if (!navigator.onLine) { return Promise.resolve(null); }
+    return refreshCopy(Store.events(userId), "/luring/data-penyaluran", Store.saveEvents, force, function () {
+      if (role !== "volunteer") { warmPages(true); }  // a volunteer's area load warms them
+      document.dispatchEvent(new CustomEvent("nutera:events"));
+    });
   }
 
   // Ask the browser to keep this origin's storage under pressure, where it can be asked.
