@@ -3,23 +3,31 @@
 import hashlib
 import json
 import threading
+from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
 
+from nutera.distribution.services import create_event
 from nutera.extensions import db
 from nutera.models import (
+    AidProgram,
+    DistributionEvent,
     DistributionRecipient,
     Handover,
     Household,
     OfflineBlob,
     OfflineSubmission,
+    Person,
     Survey,
+    SurveyTask,
+    TaskStatus,
     User,
     event_volunteer,
 )
 from nutera.ops import storage_check
+from nutera.surveys.services import create_task
 from tests.conftest import AuthActions
 from tests.factories import PASSWORD, make_kk
 from tests.factories_distribution import jpeg_bytes, make_event, signature_png
@@ -458,3 +466,133 @@ def test_background_fetches_never_rewrite_the_session_cookie(client, login_as, a
     refused = client.get("/survei/luring", headers=background)
     assert refused.status_code == 302 and "Set-Cookie" not in refused.headers
     assert "Set-Cookie" in client.get("/survei/luring").headers  # a page request still does
+
+
+# --- handover data, survey tasks -----------------------------------------------------------
+
+
+def another_event(world, event_date) -> int:
+    """A second event of the world's program (make_event made the program and enrolments)."""
+    staff = db.session.get(User, world.user_ids["staff"])
+    program = db.session.scalar(
+        sa.select(AidProgram).where(AidProgram.kelurahan_id == world.kelurahan_id)
+    )
+    return create_event(
+        db.session,
+        staff,
+        program,
+        period="Tahap 5 2026",
+        event_date=event_date,
+        place="Aula RW",
+        goods="Beras",
+        amount=None,
+        volunteer_ids=[],
+    ).id
+
+
+def test_handover_data_holds_the_officers_events_and_visible_recipients_only(
+    client, login_as, app, world, volunteer_event
+):
+    event_id, recipients = volunteer_event
+    with app.app_context():
+        other_event = another_event(world, date(2026, 11, 23))  # not assigned to them
+        nik = db.session.get(Person, world.person_ids["assigned"]).nik
+        db.session.commit()
+    login_as("volunteer")
+    response = client.get("/luring/data-penyaluran")
+    assert response.status_code == 200
+    data = response.get_json()
+    assert data["user_id"] == world.user_ids["volunteer"] and data["max_age_days"] == 7
+    assert [event["id"] for event in data["events"]] == [event_id]
+    assert other_event != event_id
+    # The event invites 'assigned' and 'unassigned'; the volunteer sees their own RT's only.
+    [recipient] = data["events"][0]["recipients"]
+    assert recipient["id"] == recipients[world.person_ids["assigned"]]
+    assert recipient["name"] == "SITI AMINAH" and recipient["received"] is False
+    assert recipient["masked_nik"].startswith(nik[:6]) and "******" in recipient["masked_nik"]
+    assert nik not in response.get_data(as_text=True)  # never a full NIK on the device
+    assert "no-store" in response.headers["Cache-Control"]
+
+
+def test_staff_get_their_kelurahans_events_around_today_only(client, login_as, auth, app, world):
+    from nutera.timeutil import local_today
+
+    with app.app_context():
+        today = local_today(db.session.get(User, world.user_ids["staff"]).kelurahan)
+        near = make_event(db.session, world)
+        db.session.get(DistributionEvent, near).event_date = today
+        another_event(world, today - timedelta(days=30))
+        db.session.commit()
+    login_as("staff")
+    data = client.get("/luring/data-penyaluran").get_json()
+    assert [event["id"] for event in data["events"]] == [near]
+    assert len(data["events"][0]["recipients"]) == 2  # staff see the whole kelurahan's
+    auth.logout()
+    login_as("other_staff")  # Lebakgede's staff: nothing of Tamansari
+    assert client.get("/luring/data-penyaluran").get_json()["events"] == []
+
+
+def test_offline_handover_pages_need_a_field_role(client, login_as):
+    assert client.get("/luring/data-penyaluran").status_code == 302
+    login_as("volunteer")
+    for url in ("/luring/penyaluran", "/luring/serah-terima"):
+        response = client.get(url)
+        assert response.status_code == 200
+    page = client.get("/luring/serah-terima").get_data(as_text=True)
+    assert "data-handover-form" in page and "data-shrink-photo" in page
+
+
+def make_task(app, world, household_key: str | None = "assigned") -> int:
+    """An open survey task in the volunteer's RT (about a registered KK, or an address)."""
+    with app.app_context():
+        household = (
+            db.session.get(Household, world.household_ids[household_key])
+            if household_key
+            else None
+        )
+        rt = db.session.get(Household, world.household_ids["assigned"]).rt
+        staff = db.session.get(User, world.user_ids["staff"])
+        task = create_task(db.session, staff, rt, "Gg. Baru No. 3", "ANI", "pindahan", household)
+        db.session.commit()
+        return task.id
+
+
+def test_area_tasks_name_their_kk_and_a_survey_from_a_task_is_linked_to_it(
+    client, login_as, app, world
+):
+    task_id = make_task(app, world)
+    login_as("volunteer")
+    area = client.get("/luring/wilayah").get_json()
+    [task] = area["tasks"]
+    kk = area["rts"][0]["households"][0]["kk"]
+    assert task["id"] == task_id and task["kk"] == kk and task["name"] == "ANI"
+    rt_id = assigned_rt(app, world)
+    response = send(client, "t" * 32, survey_fields(rt_id, kk), task_id=task_id)
+    assert response.status_code == 201, response.get_json()
+    with app.app_context():
+        [survey] = db.session.scalars(sa.select(Survey)).all()
+        assert survey.task_id == task_id
+
+
+def test_a_closed_or_foreign_task_is_not_linked_and_a_bad_one_is_refused(
+    client, login_as, app, world
+):
+    task_id = make_task(app, world, household_key=None)
+    with app.app_context():
+        db.session.get(SurveyTask, task_id).status = TaskStatus.SELESAI
+        other_rt = db.session.get(Household, world.household_ids["unassigned"]).rt
+        staff = db.session.get(User, world.user_ids["staff"])
+        foreign = create_task(db.session, staff, other_rt, "Jl. Lain No. 9").id
+        db.session.commit()
+    login_as("volunteer")
+    rt_id = assigned_rt(app, world)
+    for key, task in (("c" * 32, task_id), ("f" * 32, foreign)):
+        fields = survey_fields(rt_id, make_kk(), address=f"Gg. {key[0]} No. 1")
+        response = send(client, key, fields, task_id=task)
+        assert response.status_code == 201, response.get_json()
+    with app.app_context():
+        assert {s.task_id for s in db.session.scalars(sa.select(Survey))} == {None}
+    for bad in ("12", True, 1.5, 2**40):
+        response = send(client, "b" * 32, survey_fields(rt_id, make_kk()), task_id=bad)
+        assert response.status_code == 422
+        assert response.get_json()["message"] == "Tugas survei tidak dikenal."

@@ -218,3 +218,9 @@ def search_recipients(event: DistributionEvent, viewer: User, query: str) -> lis
         stmt.order_by(Person.name, DistributionRecipient.id).limit(SEARCH_LIMIT)
     )
     return [_row(values) for values in rows]
+
+
+def all_recipients(event: DistributionEvent, viewer: User) -> list[RecipientRow]:
+    """Every recipient of an event the viewer may see, by name (for the device's copy)."""
+    stmt = _rows_stmt(event, viewer, None).order_by(Person.name, DistributionRecipient.id)
+    return [_row(values) for values in db.session.execute(stmt)]

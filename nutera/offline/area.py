@@ -58,7 +58,9 @@ def area_for(session: Session, volunteer: User, now: datetime) -> dict:
     tasks = session.scalars(
         scoped_select(SurveyTask, volunteer)
         .where(SurveyTask.status == TaskStatus.TERBUKA)
-        .options(selectinload(SurveyTask.rt).selectinload(Rt.rw))
+        .options(
+            selectinload(SurveyTask.rt).selectinload(Rt.rw), selectinload(SurveyTask.household)
+        )
         .order_by(SurveyTask.created_at, SurveyTask.id)
         .limit(200)
     ).all()
@@ -76,6 +78,10 @@ def area_for(session: Session, volunteer: User, now: datetime) -> dict:
                 "address": task.address,
                 "name": task.subject_name,
                 "note": task.note,
+                # the registered KK the task is about, when it lies in the volunteer's RTs
+                "kk": task.household.kk_number
+                if task.household is not None and task.household.rt_id in by_rt
+                else "",
             }
             for task in tasks
             if task.rt_id in by_rt

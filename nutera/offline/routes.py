@@ -7,10 +7,12 @@ from flask_wtf.csrf import generate_csrf
 from werkzeug.datastructures import MultiDict
 
 from nutera.auth.decorators import roles_required
+from nutera.distribution.forms import HandoverForm
 from nutera.extensions import db
 from nutera.offline import bp
 from nutera.offline.area import area_for
 from nutera.offline.blobs import BlobError, consume_blobs, delete_files, find_blob, store_blob
+from nutera.offline.events import events_for
 from nutera.offline.services import Refused, accept, conflict_of, first_result, parse_item
 from nutera.offline.worker import manifest_response, worker_response
 from nutera.surveys.forms import MemberForm, SurveyForm
@@ -70,6 +72,29 @@ def survey_form():
         form=form,
         member_template=MemberForm(prefix="members-__index__-"),
     )
+
+
+@bp.route("/luring/data-penyaluran")
+@roles_required(*FIELD_ROLES)
+def handover_data():
+    """The officer's distribution events and the recipients they may see, for the device."""
+    today = local_today(current_user.kelurahan)
+    return jsonify(events_for(db.session, current_user, today, utcnow()))
+
+
+@bp.route("/luring/penyaluran")
+@roles_required(*FIELD_ROLES)
+def handover_desk():
+    """The handover desk without signal: find a recipient of a cached event by name."""
+    return render_template("offline/desk.html")
+
+
+@bp.route("/luring/serah-terima")
+@roles_required(*FIELD_ROLES)
+def handover_capture():
+    """A blank handover form that works offline for any recipient of a cached event."""
+    form = HandoverForm(meta={"csrf": False})
+    return render_template("offline/handover.html", form=form)
 
 
 @bp.route("/luring/berkas/<sha256>", methods=["GET", "HEAD"])

@@ -30,6 +30,8 @@ from nutera.models import (
     DistributionRecipient,
     OfflineBlob,
     OfflineSubmission,
+    SurveyTask,
+    TaskStatus,
     User,
 )
 from nutera.offline.area import current_copy, household_version
@@ -74,6 +76,7 @@ class Item:
     base: dict[str, Any] = field(default_factory=dict)
     event_id: int | None = None
     recipient_id: int | None = None
+    task_id: int | None = None
 
 
 KEY = re.compile(r"^[A-Za-z0-9-]{16,64}$")
@@ -125,7 +128,29 @@ def parse_item(payload: Any) -> Item:
         isinstance(v, int) and not isinstance(v, bool) and in_range(v) for v in ids.values()
     ):
         raise Refused("Penerima tidak dikenal.")
-    return Item(key, kind, fields, blobs, _base(payload.get("base")), **ids)
+    task_id = payload.get("task_id")
+    if task_id is not None and not (
+        kind == "survey"
+        and isinstance(task_id, int)
+        and not isinstance(task_id, bool)
+        and in_range(task_id)
+    ):
+        raise Refused("Tugas survei tidak dikenal.")
+    return Item(key, kind, fields, blobs, _base(payload.get("base")), **ids, task_id=task_id)
+
+
+def _open_task(session: Session, user: User, task_id: int | None) -> SurveyTask | None:
+    """The open survey task the device started this survey from, if the volunteer sees it.
+
+    A task closed or moved out of the volunteer's RTs meanwhile is not linked: the survey is
+    still recorded, as one started without a task would be."""
+    if task_id is None:
+        return None
+    return session.scalar(
+        scoped_select(SurveyTask, user).where(
+            SurveyTask.id == task_id, SurveyTask.status == TaskStatus.TERBUKA
+        )
+    )
 
 
 def first_result(session: Session, user: User, key: str) -> OfflineSubmission | None:
@@ -175,7 +200,8 @@ def _survey(session: Session, user: User, item: Item, today: date, now: datetime
             errors["rt_id"] = ["RT ini bukan wilayah tugas Anda."]
         raise Refused("Periksa kembali isian yang ditandai.", errors)
     household = current_copy(session, user, form.kk_number.data)
-    survey = start_survey(session, user, rt, today, None, household, form.kk_number.data)
+    task = _open_task(session, user, item.task_id)
+    survey = start_survey(session, user, rt, today, task, household, form.kk_number.data)
     if not survey.editable:
         raise Refused("Survei KK ini sudah terkirim periode ini.")
     niks = [entry.form.nik.data or "" for entry in form.members]

@@ -68,20 +68,9 @@
     return new Blob([array], {type: "image/png"});
   }
 
-  // Phone cameras make 3-8 MB photos; send (and keep offline) a 1600 px JPEG instead.
-  // The server re-encodes anyway, so the original is used whenever shrinking fails.
-  function shrink(file) {
-    if (file.size < 1500000 || !window.createImageBitmap) { return Promise.resolve(file); }
-    return createImageBitmap(file).then(function (bitmap) {
-      var scale = Math.min(1, 1600 / Math.max(bitmap.width, bitmap.height));
-      var canvas = document.createElement("canvas");
-      canvas.width = Math.round(bitmap.width * scale);
-      canvas.height = Math.round(bitmap.height * scale);
-      canvas.getContext("2d").drawImage(bitmap, 0, 0, canvas.width, canvas.height);
-      return new Promise(function (resolve) {
-        canvas.toBlob(function (blob) { resolve(blob || file); }, "image/jpeg", 0.85);
-      });
-    }).catch(function () { return file; });
+  // The photo as attached, already shrunk on the device (photo-shrink.js).
+  function shrunkPhoto() {
+    return window.NuteraPhoto ? window.NuteraPhoto.of(photo) : Promise.resolve(photo.files[0]);
   }
 
   function settle(outcome, forget) {
@@ -111,8 +100,11 @@
   // its photo and signature in IndexedDB, sent once with a key made on this device.
   function outboxTarget() {
     var match = /\/penyaluran\/(\d+)\/serah-terima\/(\d+)$/.exec(window.location.pathname);
-    if (!match || !window.NuteraStore || !window.NuteraSync || !window.NuteraApp) { return null; }
-    return {eventId: Number(match[1]), recipientId: Number(match[2])};
+    if (!window.NuteraStore || !window.NuteraSync || !window.NuteraApp) { return null; }
+    if (form.dataset.eventId && form.dataset.recipientId) {  // the offline capture form
+      return {eventId: Number(form.dataset.eventId), recipientId: Number(form.dataset.recipientId)};
+    }
+    return match ? {eventId: Number(match[1]), recipientId: Number(match[2])} : null;
   }
 
   // An item sent later (reconnect, "Kirim sekarang", Background Sync) moves the progress bar.
@@ -128,7 +120,7 @@
     var blobs = [];
     button.disabled = true;
     announce("info", "Menyimpan di ponsel dan mengirim...");
-    shrink(photo.files[0]).then(function (blob) {
+    shrunkPhoto().then(function (blob) {
       blobs.push({name: "photo", blob: blob});
       if (!thumbprint.checked) { blobs.push({name: "signature", blob: dataUrlToBlob(pad.toDataURL("image/png"))}); }
       return Store.add({key: deviceKey, kind: "handover", userId: window.NuteraApp.userId,
@@ -184,7 +176,7 @@
     };
     button.disabled = true;
     announce("info", "Mengirim...");
-    shrink(photo.files[0])
+    shrunkPhoto()
       .then(function (blob) {
         item.photo = blob;
         return window.NuteraQueue.add(item).catch(function () { /* private mode: no copy */ });

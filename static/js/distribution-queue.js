@@ -6,24 +6,35 @@
   var DB_NAME = "nutera-distribution", STORE = "pending";
   var flushing = false;
 
-  function open() {
+  // create: make the database when missing (to add); reading never creates it.
+  function open(create) {
     return new Promise(function (resolve, reject) {
       var request = indexedDB.open(DB_NAME, 1);
-      request.onupgradeneeded = function () { request.result.createObjectStore(STORE, {keyPath: "key"}); };
+      request.onupgradeneeded = function (event) {
+        if (!create && event.oldVersion === 0) { request.transaction.abort(); return; }
+        request.result.createObjectStore(STORE, {keyPath: "key"});
+      };
       request.onsuccess = function () { resolve(request.result); };
       request.onerror = function () { reject(request.error); };
     });
   }
 
+  // Each use opens and closes the database, so the field app can delete it once emptied.
   function run(mode, action) {
-    return open().then(function (db) {
+    return open(mode === "readwrite").then(function (db) {
       return new Promise(function (resolve, reject) {
         var tx = db.transaction(STORE, mode);
         var result = action(tx.objectStore(STORE));
-        tx.oncomplete = function () { resolve(result && result.result); };
-        tx.onerror = function () { reject(tx.error); };
+        tx.oncomplete = function () { db.close(); resolve(result && result.result); };
+        tx.onerror = function () { db.close(); reject(tx.error); };
       });
     });
+  }
+
+  // A first handover left here by an older version of the app belongs to the shared outbox,
+  // which takes it over on app open (NuteraStore.migrateOldQueue); only corrections stay.
+  function ours(item) {
+    return !(window.NuteraStore && /\/penyaluran\/\d+\/serah-terima\/\d+(?:[?#]|$)/.test(item.url || ""));
   }
 
   function add(item) { return run("readwrite", function (s) { return s.put(item); }); }
@@ -78,7 +89,7 @@
     flushing = true;
     var notes = [];
     return all().then(function (items) {
-      return items.reduce(function (chain, item) {
+      return items.filter(ours).reduce(function (chain, item) {
         return chain.then(function () {
           return send(item).then(function (result) {
             if (result.kind === "retry") { return; }
@@ -90,7 +101,7 @@
           });
         });
       }, Promise.resolve());
-    }).then(all).then(function (left) { showStatus(left, notes); })
+    }).then(all).then(function (left) { showStatus(left.filter(ours), notes); })
       .catch(function () { /* IndexedDB unavailable: nothing queued */ })
       .then(function () { flushing = false; });
   }

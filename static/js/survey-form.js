@@ -4,59 +4,20 @@
   var form = document.getElementById("survey-form");
   if (!form) { return; }
   var key = "nutera-survey-" + form.dataset.surveyId;
-  var list = document.getElementById("members");
-  var template = document.getElementById("member-template");
   var statusLine = document.getElementById("save-status");
   var token = form.querySelector("input[name=csrf_token]").value;
   var timer = null;
-  var nextIndex = 0;
   var prefix = "";  // kept in front of save messages until the volunteer types again
+  var members = window.NuteraSurveyForm.bind(form, {
+    onChange: function () { changed(); },
+    onTooFew: function () { say("Minimal satu anggota keluarga."); }
+  });
+  var fields = members.fields, restore = members.restore;
 
-  function rows() { return list.querySelectorAll(".member"); }
   function say(text) { statusLine.textContent = prefix + text; }
   function clock(ms) {
     var d = new Date(ms);
     return String(d.getHours()).padStart(2, "0") + "." + String(d.getMinutes()).padStart(2, "0");
-  }
-
-  function renumber() {
-    rows().forEach(function (row, i) {
-      row.querySelector(".member-number").textContent = String(i + 1);
-      nextIndex = Math.max(nextIndex, Number(row.dataset.index) + 1);
-    });
-  }
-
-  function addMember(index) {
-    list.insertAdjacentHTML("beforeend", template.innerHTML.split("__index__").join(String(index)));
-    renumber();
-    return list.lastElementChild;
-  }
-
-  function fields() {
-    var pairs = [];
-    new FormData(form).forEach(function (value, name) {
-      if (name !== "csrf_token" && typeof value === "string") { pairs.push([name, value]); }
-    });
-    return pairs;
-  }
-
-  function restore(pairs) {
-    var wanted = [];
-    pairs.forEach(function (pair) {
-      var match = /^members-(\d+)-/.exec(pair[0]);
-      if (match && wanted.indexOf(match[1]) < 0) { wanted.push(match[1]); }
-    });
-    rows().forEach(function (row) { if (wanted.indexOf(row.dataset.index) < 0) { row.remove(); } });
-    wanted.sort(function (a, b) { return a - b; }).forEach(function (index) {
-      if (!list.querySelector('.member[data-index="' + index + '"]')) { addMember(index); }
-    });
-    form.querySelectorAll("input[type=checkbox]").forEach(function (box) { box.checked = false; });
-    pairs.forEach(function (pair) {
-      var element = form.elements.namedItem(pair[0]);
-      if (!element || element.type === "file") { return; }
-      if (element.type === "checkbox") { element.checked = true; } else { element.value = pair[1]; }
-    });
-    renumber();
   }
 
   function saveLocal(savedAt) {
@@ -90,19 +51,6 @@
     timer = setTimeout(saveServer, 800);
   }
 
-  list.addEventListener("click", function (event) {
-    var button = event.target.closest("[data-remove-member]");
-    if (!button) { return; }
-    if (rows().length <= 1) { say("Minimal satu anggota keluarga."); return; }
-    button.closest(".member").remove();
-    renumber();
-    changed();
-  });
-  document.getElementById("add-member").addEventListener("click", function () {
-    var row = addMember(nextIndex);
-    row.querySelector("input:not([type=checkbox])").focus();
-    changed();
-  });
   form.addEventListener("input", changed);
   form.addEventListener("change", changed);
   // A page being closed (kept alive a moment longer under the service worker) leaves the
@@ -123,8 +71,12 @@
     }
     var pairs = fields(), Store = window.NuteraStore, App = window.NuteraApp;
     var kk = (pairs.filter(function (p) { return p[0] === "kk_number"; })[0] || ["", ""])[1];
-    var file = form.elements.namedItem("photo").files[0];
-    Store.area(App.userId).then(function (area) {
+    var photo = form.elements.namedItem("photo");
+    var file = null;
+    window.NuteraPhoto.of(photo).then(function (shrunk) {
+      file = shrunk;
+      return Store.area(App.userId);
+    }).then(function (area) {
       var household = null;
       (area ? area.rts : []).forEach(function (rt) {
         rt.households.forEach(function (h) { if (h.kk === kk) { household = h; } });
@@ -155,7 +107,6 @@
     { enableHighAccuracy: true, timeout: 20000 });
   });
 
-  renumber();
   var local = null;
   try { local = JSON.parse(localStorage.getItem(key) || "null"); } catch (e) { local = null; }
   if (form.dataset.restorable === "1" && local && local.savedAt > Number(form.dataset.savedAt)) {

@@ -262,6 +262,8 @@ def pages(pages_app, tmp_path_factory):
         "/akun/kata-sandi",
         "/survei/luring",
         "/luring/kotak-keluar",
+        "/luring/penyaluran",
+        "/luring/serah-terima",
     ]
     staff = [
         "/dasbor",
@@ -297,6 +299,7 @@ def pages(pages_app, tmp_path_factory):
         "/penyaluran/{event}/serah-terima",
         "/penyaluran/{event}/serah-terima/{recipient}",
         "/luring/kotak-keluar",
+        "/luring/penyaluran",
         "/penyaluran/catatan/{handover}",
         "/penyaluran/catatan/{handover}/koreksi",
         "/admin/pengguna",

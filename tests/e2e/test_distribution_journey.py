@@ -181,7 +181,7 @@ def test_a_handover_captured_offline_is_kept_and_sent_when_back_online(
     expect(phone.locator("[data-result]")).to_contain_text(
         "Belum terkirim: data disimpan di ponsel dan akan dikirim ulang otomatis."
     )
-    # Kept on the phone, shrunk to at most 1600 px before it was stored.
+    # Kept on the phone, shrunk to at most 1280 px (photo-shrink.js) before it was stored.
     kept = phone.evaluate("""() => new Promise(resolve => {
         const r = indexedDB.open('nutera-offline');
         r.onsuccess = () => {
@@ -191,7 +191,7 @@ def test_a_handover_captured_offline_is_kept_and_sent_when_back_online(
                          size: q.result[0].blobs[0].blob.size}));
         };
     })""")
-    assert kept["count"] == 1 and kept["width"] == 1600
+    assert kept["count"] == 1 and kept["width"] == 1280
     assert 0 < kept["size"] < len(photo["buffer"])
 
     phone.context.set_offline(False)

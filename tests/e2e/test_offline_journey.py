@@ -5,6 +5,7 @@ IndexedDB of another journey is in the way): a volunteer assigned to RT 01/RW 01
 registered KKs there, and a distribution event whose recipient lives in that RT.
 """
 
+import base64
 import io
 import re
 import threading
@@ -29,10 +30,11 @@ from nutera.models import (
     event_volunteer,
 )
 from nutera.storage import stored_path
+from nutera.surveys.services import create_task
 from tests import factories
 from tests.dbutil import reset_to_migrated_schema
 from tests.e2e.conftest import CHROMIUM_ARGS, PHONE
-from tests.factories_distribution import make_event
+from tests.factories_distribution import make_event, signature_png
 
 HEADS = ("SITI AMINAH", "BUDI SANTOSO", "RINA MARLINA")
 
@@ -91,15 +93,25 @@ def field(tmp_path):
         world = factories.build_world(db.session)
         rt = db.session.get(Household, world.household_ids["assigned"]).rt
         for head in HEADS[1:]:
-            factories.make_household(db.session, rt, [{"name": head, "relation": "kepala"}])
-        event_id = make_event(db.session, world, households=("assigned",))
+            household = factories.make_household(
+                db.session, rt, [{"name": head, "relation": "kepala"}]
+            )
+            world.household_ids[head] = household.id
+        # Invited: the first household and the second (never opened online in the journeys).
+        event_id = make_event(db.session, world, households=("assigned", HEADS[1]))
         db.session.execute(
             sa.insert(event_volunteer).values(
                 event_id=event_id, user_id=world.user_ids["volunteer"]
             )
         )
-        recipient_id = db.session.scalar(
-            sa.select(DistributionRecipient.id).where(DistributionRecipient.event_id == event_id)
+        recipient_id, second_id = (
+            db.session.scalar(
+                sa.select(DistributionRecipient.id).where(
+                    DistributionRecipient.event_id == event_id,
+                    DistributionRecipient.household_id == world.household_ids[key],
+                )
+            )
+            for key in ("assigned", HEADS[1])
         )
         db.session.commit()
     dropper = DropFirstAnswer(app.wsgi_app)
@@ -107,7 +119,7 @@ def field(tmp_path):
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
-    ids = {"world": world, "event": event_id, "recipient": recipient_id}
+    ids = {"world": world, "event": event_id, "recipient": recipient_id, "second": second_id}
     yield f"http://127.0.0.1:{server.server_port}", app, ids, dropper
     server.shutdown()
 
@@ -145,15 +157,19 @@ def local_state(page) -> dict:
             r.onsuccess = () => {
                 const db = r.result;
                 if (!db.objectStoreNames.contains('outbox')) {
-                    resolve({outbox: [], area: 0, sent: 0, pages: []}); return;
+                    resolve({outbox: [], area: 0, events: 0, sent: 0, pages: []}); return;
                 }
                 const tx = db.transaction(['outbox', 'area', 'sent']);
                 const out = {};
                 tx.objectStore('outbox').getAll().onsuccess = e => {
                     out.outbox = e.target.result.map(i => ({kind: i.kind, state: i.state,
-                        blobs: (i.blobs || []).map(b => b.blob.size)}));
+                        key: i.key, blobs: (i.blobs || []).map(b => b.blob.size)}));
                 };
-                tx.objectStore('area').count().onsuccess = e => { out.area = e.target.result; };
+                const area = tx.objectStore('area');
+                area.count('area').onsuccess = e => { out.area = e.target.result; };
+                area.count('events').onsuccess = e => {
+                    out.events = e.target.result;
+                };
                 tx.objectStore('sent').count().onsuccess = e => { out.sent = e.target.result; };
                 tx.oncomplete = () => caches.has('nutera-pages').then(has => has
                     ? caches.open('nutera-pages').then(c => c.keys())
@@ -189,17 +205,36 @@ def photo(seed: int) -> dict:
     return {"name": f"rumah-{seed}.jpg", "mimeType": "image/jpeg", "buffer": out.getvalue()}
 
 
+RENTED = {
+    "Status rumah": "Sewa/kontrak",
+    "Lantai": "Semen",
+    "Dinding": "Tembok",
+    "Atap": "Seng/asbes",
+    "Jamban": "Bersama/umum",
+    "Air minum": "PDAM/ledeng",
+}
+OWNED = {
+    "Status rumah": "Milik sendiri",
+    "Lantai": "Keramik/ubin",
+    "Dinding": "Tembok",
+    "Atap": "Genteng",
+    "Jamban": "Milik sendiri",
+    "Air minum": "PDAM/ledeng",
+}
+
+
+def fill_house(page, choices: dict, power: str) -> None:
+    """The survey's house questions: one option per select, and the electricity."""
+    for label, option in choices.items():
+        page.get_by_label(label).select_option(label=option)
+    page.get_by_label("Daya listrik (VA, 0 bila tidak ada)").fill(power)
+
+
 def fill_survey(page, head: str, seed: int) -> None:
     """Pick the KK from the local area data, complete the house, attach the photo, save."""
     page.get_by_label("KK dari data wilayah Anda").select_option(label=f"{head} · Jl. Uji No. 1")
     expect(page.locator("#members-0-name")).to_have_value(head)
-    page.get_by_label("Status rumah").select_option(label="Sewa/kontrak")
-    page.get_by_label("Lantai").select_option(label="Semen")
-    page.get_by_label("Dinding").select_option(label="Tembok")
-    page.get_by_label("Atap").select_option(label="Seng/asbes")
-    page.get_by_label("Jamban").select_option(label="Bersama/umum")
-    page.get_by_label("Air minum").select_option(label="PDAM/ledeng")
-    page.get_by_label("Daya listrik (VA, 0 bila tidak ada)").fill("900")
+    fill_house(page, RENTED, "900")
     page.get_by_label("Foto rumah (boleh dilewati)").set_input_files(photo(seed))
     page.get_by_role("button", name="Simpan ke kotak keluar").click()
     expect(page.locator("[data-offline-result]")).to_contain_text(
@@ -326,7 +361,10 @@ def test_a_day_without_signal_arrives_exactly_once(browser_type, field, tmp_path
     with page.expect_response(lambda r: r.url.endswith("/logout")):
         sign_out.click()
     expect(page.get_by_text("Anda sudah keluar.")).to_be_visible(timeout=15_000)
-    wait_for(page, lambda s: s["area"] == 0 and s["sent"] == 0 and s["pages"] == [])
+    wait_for(
+        page,
+        lambda s: s["area"] == 0 and s["events"] == 0 and s["sent"] == 0 and s["pages"] == [],
+    )
     context.close()
     assert violations == []
 
@@ -422,13 +460,7 @@ def test_update_waits_for_the_outbox_and_a_refused_survey_is_fixed(browser_type,
     page.get_by_role("link", name="Perbaiki dan kirim ulang").click()
     expect(page.locator("#members-0-name")).to_have_value(HEADS[0])
     expect(page.locator("[data-photo-kept]")).to_be_visible()
-    page.get_by_label("Status rumah").select_option(label="Milik sendiri")
-    page.get_by_label("Lantai").select_option(label="Keramik/ubin")
-    page.get_by_label("Dinding").select_option(label="Tembok")
-    page.get_by_label("Atap").select_option(label="Genteng")
-    page.get_by_label("Jamban").select_option(label="Milik sendiri")
-    page.get_by_label("Air minum").select_option(label="PDAM/ledeng")
-    page.get_by_label("Daya listrik (VA, 0 bila tidak ada)").fill("1300")
+    fill_house(page, OWNED, "1300")
     page.get_by_role("button", name="Simpan ke kotak keluar").click()
     expect(page.locator("[data-outbox-count]")).to_have_text("0", timeout=15_000)
     page.goto(base + "/luring/kotak-keluar")
@@ -508,13 +540,7 @@ def test_the_usual_survey_form_sends_through_the_outbox_without_signal(
     draft_id = int(page.url.rstrip("/").split("/")[-2])
 
     context.set_offline(True)
-    page.get_by_label("Status rumah").select_option(label="Milik sendiri")
-    page.get_by_label("Lantai").select_option(label="Keramik/ubin")
-    page.get_by_label("Dinding").select_option(label="Tembok")
-    page.get_by_label("Atap").select_option(label="Genteng")
-    page.get_by_label("Jamban").select_option(label="Milik sendiri")
-    page.get_by_label("Air minum").select_option(label="PDAM/ledeng")
-    page.get_by_label("Daya listrik (VA, 0 bila tidak ada)").fill("900")
+    fill_house(page, OWNED, "900")
     page.get_by_label("Foto rumah (boleh dilewati)").set_input_files(photo(4))
     page.get_by_role("button", name="Kirim survei").click()
     expect(page.locator("#save-status")).to_contain_text("disimpan di kotak keluar")
@@ -527,5 +553,271 @@ def test_the_usual_survey_form_sends_through_the_outbox_without_signal(
         [survey] = db.session.scalars(sa.select(Survey)).all()
         assert survey.id == draft_id and survey.status == "submitted"
         assert survey.ownership == "milik" and stored_path(survey.house_photo).exists()
+    context.close()
+    assert violations == []
+
+
+def test_handover_offline_for_a_recipient_never_opened_online(browser_type, field, tmp_path):
+    base, app, ids, _ = field
+    violations: list = []
+    context = launch(browser_type, tmp_path / "profile", violations)
+    page = page_of(context)
+    sign_in(page, base)
+    # Online, only the task list is opened: the event's recipients come down with the area.
+    page.goto(base + "/survei/")
+    wait_for(
+        page,
+        lambda s: (
+            s["events"] == 1 and {"/luring/penyaluran", "/luring/serah-terima"} <= set(s["pages"])
+        ),
+    )
+    assert not any("/penyaluran/" in p for p in local_state(page)["pages"])
+
+    context.set_offline(True)
+    # The desk's search, never opened online, is drawn from the device's event list.
+    page.goto(f"{base}/penyaluran/{ids['event']}/serah-terima?q=budi")
+    expect(page.get_by_role("heading", name="Serah terima (bisa tanpa sinyal)")).to_be_visible()
+    rows = page.locator("[data-offline-results] [data-recipient-row]")
+    expect(rows).to_have_count(1)
+    expect(rows).to_contain_text(HEADS[1])
+    page.get_by_label("Cari penerima (nama penerima atau kepala keluarga)").fill("siti")
+    page.get_by_role("button", name="Cari").click()
+    expect(rows).to_have_count(1)
+    expect(rows).to_contain_text(HEADS[0])
+    page.get_by_label("Cari penerima (nama penerima atau kepala keluarga)").fill("budi")
+    page.get_by_role("button", name="Cari").click()
+    page.get_by_role("link", name="Serahkan").click()
+    expect(page).to_have_url(f"{base}/penyaluran/{ids['event']}/serah-terima/{ids['second']}")
+    expect(page.locator("[data-recipient-name]")).to_have_text(HEADS[1])
+    capture_handover(page)
+    expect(page.locator("[data-outbox-count]")).to_have_text("1")
+    # A recipient who is not in the device's copy cannot be captured offline.
+    page.goto(f"{base}/penyaluran/{ids['event']}/serah-terima/999999")
+    expect(page.locator("[data-recipient-warning]")).to_contain_text("tidak ada di data")
+    expect(page.get_by_role("button", name="Simpan serah terima")).to_be_disabled()
+
+    context.set_offline(False)
+    page.goto(base + "/luring/kotak-keluar")
+    expect(page.locator("[data-outbox-summary]")).to_contain_text(
+        "Kotak keluar kosong", timeout=30_000
+    )
+    with app.app_context():
+        [handover] = db.session.scalars(sa.select(Handover)).all()
+        assert handover.recipient_id == ids["second"]
+        assert stored_path(handover.photo_path).exists()
+    assert counts(app)["items"] == 1
+    context.close()
+    assert violations == []
+
+
+def test_an_offline_survey_starts_from_a_cached_task(browser_type, field, tmp_path):
+    base, app, ids, _ = field
+    with app.app_context():
+        household = db.session.get(Household, ids["world"].household_ids[HEADS[2]])
+        staff = db.session.get(User, ids["world"].user_ids["staff"])
+        task = create_task(
+            db.session, staff, household.rt, "Jl. Uji No. 1", HEADS[2], "pindahan", household
+        )
+        db.session.commit()
+        task_id = task.id
+    violations: list = []
+    context = launch(browser_type, tmp_path / "profile", violations)
+    page = page_of(context)
+    sign_in(page, base)
+    page.goto(base + "/survei/")
+    wait_for(page, lambda s: s["area"] == 1 and "/survei/luring" in s["pages"])
+
+    context.set_offline(True)
+    # The outbox page lists the cached tasks too, each opening the offline form.
+    page.goto(base + "/luring/kotak-keluar")
+    link = page.locator("[data-area-tasks] li", has_text=HEADS[2]).get_by_role("link")
+    expect(link).to_have_attribute("href", f"/survei/luring?task={task_id}")
+    page.goto(base + "/survei/")  # the task list, from the service worker
+    task_row = page.locator("#tasks li", has_text=HEADS[2])
+    task_row.get_by_role("button", name="Survei").click()
+    expect(page).to_have_url(f"{base}/survei/luring?task={task_id}")
+    expect(page.locator("[data-task-note]")).to_contain_text(f"Tugas: {HEADS[2]}")
+    expect(page.locator("#members-0-name")).to_have_value(HEADS[2])
+    expect(page.get_by_label("KK dari data wilayah Anda")).to_have_value(household_kk(app, ids))
+    fill_house(page, OWNED, "900")
+    page.get_by_role("button", name="Simpan ke kotak keluar").click()
+    expect(page.locator("[data-offline-result]")).to_contain_text("Tersimpan di kotak keluar")
+
+    context.set_offline(False)
+    page.evaluate("window.dispatchEvent(new Event('online'))")
+    expect(page.locator("[data-outbox-count]")).to_have_text("0", timeout=15_000)
+    with app.app_context():
+        [survey] = db.session.scalars(sa.select(Survey)).all()
+        assert survey.task_id == task_id and survey.members[0].name == HEADS[2]
+    context.close()
+    assert violations == []
+
+
+def household_kk(app, ids) -> str:
+    with app.app_context():
+        return db.session.get(Household, ids["world"].household_ids[HEADS[2]]).kk_number
+
+
+SEED_OLD_QUEUE = """([items, photo, signature]) => new Promise((resolve, reject) => {
+    // The Wave-1 queue exactly as distribution-queue.js kept it (version 1, store "pending").
+    const r = indexedDB.open('nutera-distribution', 1);
+    r.onupgradeneeded = () => r.result.createObjectStore('pending', {keyPath: 'key'});
+    r.onerror = () => reject(r.error);
+    r.onsuccess = () => {
+        const db = r.result;
+        const tx = db.transaction('pending', 'readwrite');
+        const bytes = b64 => Uint8Array.from(atob(b64), c => c.charCodeAt(0));
+        for (const item of items) {
+            tx.objectStore('pending').put({...item,
+                photo: new Blob([bytes(photo)], {type: 'image/jpeg'}),
+                signature: new Blob([bytes(signature)], {type: 'image/png'})});
+        }
+        tx.oncomplete = () => { db.close(); resolve(true); };
+    };
+})"""
+
+OLD_DATABASES = "async () => (await indexedDB.databases()).map(d => d.name)"
+
+
+def test_the_old_handover_queue_moves_into_the_outbox_once(browser_type, field, tmp_path):
+    base, app, ids, _ = field
+    violations: list = []
+    context = launch(browser_type, tmp_path / "profile", violations)
+    page = page_of(context)
+    sign_in(page, base)
+    page.goto(base + "/luring/kotak-keluar")
+    wait_for(page, lambda s: "/luring/kotak-keluar" in s["pages"])
+    capture = f"{base}/penyaluran/{ids['event']}/serah-terima/{ids['recipient']}"
+    key = "0123456789abcdef" * 2
+    fields = [["idempotency_key", key], ["identity_checked", "y"], ["latitude", "-6.9"]]
+    items = [
+        {"key": key, "url": capture, "fields": fields, "label": HEADS[0]},
+        # A correction (staff, online) is not a first handover: it stays with its page.
+        {"key": "c" * 32, "url": f"{base}/penyaluran/catatan/1/koreksi", "fields": []},
+    ]
+    context.set_offline(True)
+    signature = base64.b64encode(signature_png()).decode()
+    page.evaluate(
+        SEED_OLD_QUEUE, [items, base64.b64encode(photo(3)["buffer"]).decode(), signature]
+    )
+
+    page.reload()  # app open, without signal: the old queue's handover moves to the outbox
+    state = wait_for(page, lambda s: len(s["outbox"]) == 1)
+    assert state["outbox"][0]["key"] == key and state["outbox"][0]["kind"] == "handover"
+    assert len(state["outbox"][0]["blobs"]) == 2
+    left = page.evaluate(
+        """() => new Promise(resolve => {
+            const r = indexedDB.open('nutera-distribution');
+            r.onsuccess = () => r.result.transaction('pending').objectStore('pending')
+                .getAllKeys().onsuccess = e => { r.result.close(); resolve(e.target.result); };
+        })"""
+    )
+    assert left == ["c" * 32]
+    page.reload()  # a second app open moves nothing twice
+    page.wait_for_timeout(1000)
+    assert [i["key"] for i in local_state(page)["outbox"]] == [key]
+
+    # Once only handovers were queued, the old database is removed altogether.
+    page.evaluate(
+        """() => new Promise(resolve => {
+            const r = indexedDB.open('nutera-distribution');
+            r.onsuccess = () => {
+                const tx = r.result.transaction('pending', 'readwrite');
+                tx.objectStore('pending').clear();
+                tx.oncomplete = () => { r.result.close(); resolve(true); };
+            };
+        })"""
+    )
+    page.reload()
+    deadline = time.monotonic() + 10
+    while "nutera-distribution" in page.evaluate(OLD_DATABASES):
+        assert time.monotonic() < deadline, "the old queue's database was not removed"
+        page.wait_for_timeout(250)
+
+    context.set_offline(False)
+    page.get_by_role("button", name="Kirim sekarang").click()
+    expect(page.locator("[data-outbox-summary]")).to_contain_text(
+        "Kotak keluar kosong", timeout=30_000
+    )
+    with app.app_context():
+        [handover] = db.session.scalars(sa.select(Handover)).all()
+        assert handover.idempotency_key == key and handover.recipient_id == ids["recipient"]
+        assert handover.signature_path and stored_path(handover.photo_path).exists()
+    context.close()
+    assert violations == []
+
+
+EXIF_ROTATED = 6  # the camera was held upright: pixels are landscape, shown portrait
+
+
+def camera_photo(width: int, height: int, orientation: int | None = None) -> bytes:
+    """A noisy JPEG like a phone camera's, optionally with an EXIF orientation."""
+    image = Image.effect_noise((width, height), 40).convert("RGB")
+    exif = Image.Exif()
+    if orientation:
+        exif[0x0112] = orientation
+    out = io.BytesIO()
+    image.save(out, "JPEG", quality=92, exif=exif.tobytes())
+    return out.getvalue()
+
+
+SHRUNK = """async () => {
+    const input = document.querySelector('[name=photo]');
+    const file = await NuteraPhoto.of(input);
+    const bitmap = await createImageBitmap(file);
+    return {size: file.size, type: file.type, width: bitmap.width, height: bitmap.height,
+            inputSize: input.files[0].size};
+}"""
+
+
+def test_photos_are_shrunk_upright_when_attached(browser_type, field, tmp_path):
+    base, app, ids, _ = field
+    violations: list = []
+    context = launch(browser_type, tmp_path / "profile", violations)
+    page = page_of(context)
+    sign_in(page, base)
+    page.goto(base + "/survei/luring")
+    big = camera_photo(2400, 1800, EXIF_ROTATED)
+    page.get_by_label("Foto rumah (boleh dilewati)").set_input_files(
+        {"name": "kamera.jpg", "mimeType": "image/jpeg", "buffer": big}
+    )
+    expect(page.locator('[data-photo-status="photo"]')).to_contain_text("Foto siap")
+    shrunk = page.evaluate(SHRUNK)
+    # 1280 px on the long side, turned upright by its EXIF orientation, a JPEG smaller than
+    # the original; the input now holds it, so an ordinary form post sends it too.
+    assert (shrunk["width"], shrunk["height"]) == (960, 1280)
+    assert shrunk["type"] == "image/jpeg" and shrunk["size"] < len(big) / 3
+    assert shrunk["inputSize"] == shrunk["size"]
+    # A photo already smaller than its re-encoding (a low-quality JPEG) is kept as it is.
+    out = io.BytesIO()
+    Image.effect_noise((640, 480), 40).convert("RGB").save(out, "JPEG", quality=10)
+    small = {"name": "kecil.jpg", "mimeType": "image/jpeg", "buffer": out.getvalue()}
+    page.get_by_label("Foto rumah (boleh dilewati)").set_input_files(small)
+    expect(page.locator('[data-photo-status="photo"]')).to_contain_text("Foto siap")
+    kept = page.evaluate(SHRUNK)
+    assert kept["size"] == len(small["buffer"]) and (kept["width"], kept["height"]) == (640, 480)
+
+    # The handover form shrinks its photo the same way, and the outbox keeps the smaller one.
+    page.goto(f"{base}/penyaluran/{ids['event']}/serah-terima/{ids['recipient']}")
+    page.get_by_label("KTP/KK penerima (atau wakilnya) sudah dicocokkan").check()
+    page.locator("#photo").set_input_files(
+        {"name": "kamera.jpg", "mimeType": "image/jpeg", "buffer": big}
+    )
+    expect(page.locator('[data-photo-status="photo"]')).to_contain_text("Foto siap")
+    context.set_offline(True)
+    sign_pad(page)
+    page.get_by_role("button", name="Simpan serah terima").click()
+    expect(page.locator("[data-result]")).to_contain_text("Belum terkirim")
+    [item] = local_state(page)["outbox"]
+    assert item["blobs"][0] == page.evaluate(SHRUNK)["size"] < len(big) / 3
+    context.set_offline(False)
+    page.goto(base + "/luring/kotak-keluar")
+    expect(page.locator("[data-outbox-summary]")).to_contain_text(
+        "Kotak keluar kosong", timeout=30_000
+    )
+    with app.app_context():
+        [handover] = db.session.scalars(sa.select(Handover)).all()
+        with Image.open(stored_path(handover.photo_path)) as stored:
+            assert stored.height > stored.width  # upright, as the camera was held
     context.close()
     assert violations == []

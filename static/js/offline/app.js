@@ -10,6 +10,7 @@
   var FLAG = "nutera-offline-user";
   var AREA_REFRESH_MS = 30 * 60 * 1000;
   var FIELD_PAGES = ["/survei/", "/survei/luring", "/luring/kotak-keluar"];
+  var HANDOVER_PAGES = ["/luring/penyaluran", "/luring/serah-terima"];
   if (!window.indexedDB || !Store) { return; }
 
   function format(ms) {
@@ -74,7 +75,7 @@
   // Field pages kept for offline use: all of them after fresh area data, else the missing ones.
   function warmPages(all) {
     if (!("serviceWorker" in navigator) || !window.caches) { return Promise.resolve(); }
-    var urls = role === "volunteer" ? FIELD_PAGES : ["/luring/kotak-keluar"];
+    var urls = (role === "volunteer" ? FIELD_PAGES : ["/luring/kotak-keluar"]).concat(HANDOVER_PAGES);
     return Promise.all(urls.map(function (url) {
       return all ? url : caches.match(url, {cacheName: Store.PAGE_CACHE}).then(function (hit) { return hit ? null : url; });
     })).then(function (wanted) {
@@ -87,19 +88,45 @@
     });
   }
 
-  function loadArea(force) {
-    if (role !== "volunteer" || !navigator.onLine) { return showAreaStamp(); }
-    return Store.area(userId).then(function (area) {
-      if (area && !force && Date.now() - area.fetched_at < AREA_REFRESH_MS) { return area; }
-      return fetch("/luring/wilayah", {credentials: "same-origin", redirect: "manual",
-                                       headers: {"Accept": "application/json", "X-Nutera-Background": "1"}})
+  // A copy kept on the device (area, events): fetched again when older than 30 minutes (or
+  // forced); a signed-out answer wipes the local data. then() runs after a fresh copy is kept.
+  function refreshCopy(current, url, save, force, then) {
+    return current.then(function (copy) {
+      if (copy && !force && Date.now() - copy.fetched_at < AREA_REFRESH_MS) { return copy; }
+      return fetch(url, {credentials: "same-origin", redirect: "manual",
+                         headers: {"Accept": "application/json", "X-Nutera-Background": "1"}})
         .then(function (response) {
           if (response.type === "opaqueredirect" || response.status === 401) { return Store.wipe(); }
           if (!response.ok) { return null; }
-          return response.json().then(function (data) { return Store.saveArea(data); })
-            .then(function () { warmPages(true); document.dispatchEvent(new CustomEvent("nutera:area")); });
+          return response.json().then(save).then(then);
         });
-    }).catch(function () { return null; }).then(showAreaStamp);
+    }).catch(function () { return null; });
+  }
+
+  function loadArea(force) {
+    if (role !== "volunteer" || !navigator.onLine) { return showAreaStamp(); }
+    return refreshCopy(Store.area(userId), "/luring/wilayah", Store.saveArea, force, function () {
+      warmPages(true);
+      document.dispatchEvent(new CustomEvent("nutera:area"));
+    }).then(showAreaStamp);
+  }
+
+  // The distribution events of every handover officer (volunteers, staff, admins).
+  function loadEvents(force) {
+    if (!navigator.onLine) { return Promise.resolve(null); }
+    return refreshCopy(Store.events(userId), "/luring/data-penyaluran", Store.saveEvents, force, function () {
+      if (role !== "volunteer") { warmPages(true); }  // a volunteer's area load warms them
+      document.dispatchEvent(new CustomEvent("nutera:events"));
+    });
+  }
+
+  // Ask the browser to keep this origin's storage under pressure, where it can be asked.
+  function persistStorage() {
+    // Asked once per device: Firefox asks the user, who need not see it on every page.
+    if (navigator.storage && navigator.storage.persist && !localStorage.getItem("nutera-persist-asked")) {
+      localStorage.setItem("nutera-persist-asked", "1");
+      navigator.storage.persist().catch(function () { /* best effort: the outbox works without it */ });
+    }
   }
 
   // --- service worker and updates --------------------------------------------------------
@@ -142,21 +169,33 @@
       .catch(function () { /* no worker: the pages still work online */ });
   }
 
+  // Without signal, a form that starts work on the server (a survey task's "Survei") opens
+  // its offline counterpart instead, filled from the data kept on the device.
+  document.addEventListener("submit", function (event) {
+    var target = event.target.closest && event.target.closest("form[data-offline-href]");
+    if (!target || navigator.onLine) { return; }
+    event.preventDefault();
+    window.location.assign(target.dataset.offlineHref);
+  });
+
   // A sign-out wipes the area before the request leaves (the signed-out page wipes again).
   document.querySelectorAll('form[action$="/logout"]').forEach(function (form) {
     form.addEventListener("submit", function () { localStorage.setItem(FLAG, "signed-out"); });
   });
 
-  window.NuteraApp = {sendNow: sendNow, loadArea: loadArea, refreshBadge: refreshBadge,
+  window.NuteraApp = {sendNow: sendNow, loadArea: loadArea, loadEvents: loadEvents, refreshBadge: refreshBadge,
                       askBackgroundSync: askBackgroundSync, userId: userId, role: role, format: format};
 
-  window.addEventListener("online", function () { sendNow(); loadArea(false); });
+  window.addEventListener("online", function () { sendNow(); loadArea(false); loadEvents(false); });
   setInterval(function () {
     Store.counts().then(function (counts) { if (counts.waiting && navigator.onLine) { sendNow(); } });
   }, 30000);
-  registerWorker().then(function () { return loadArea(false); }).then(function () { return warmPages(false); });
+  registerWorker().then(function () { return Promise.all([loadArea(false), loadEvents(false)]); })
+    .then(function () { return warmPages(false); });
   showAreaStamp();
-  refreshBadge().then(function (counts) {  // app open: send what waits
+  persistStorage();
+  // App open: the Wave-1 handover queue moves into the outbox (once), then what waits is sent.
+  Store.migrateOldQueue(userId).catch(function () { return 0; }).then(refreshBadge).then(function (counts) {
     if (counts.total && navigator.onLine) { sendNow(); }
   });
 })();

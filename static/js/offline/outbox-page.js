@@ -106,6 +106,19 @@
     return Store.area(App.userId).then(function (area) {
       box.replaceChildren();
       if (!area) { box.appendChild(el("p", "small text-muted", "Belum ada data wilayah di perangkat ini.")); return; }
+      if (area.tasks && area.tasks.length) {
+        var tasks = el("ul", "list-group mb-3");
+        tasks.dataset.areaTasks = "";
+        area.tasks.forEach(function (task) {
+          var li = el("li", "list-group-item d-flex justify-content-between align-items-center gap-2");
+          li.appendChild(el("span", "text-break", "Tugas: " + (task.name || "Alamat") + " · " + task.address + " · " + task.rt));
+          var start = el("a", "btn btn-outline-success", "Survei");
+          start.href = "/survei/luring?task=" + encodeURIComponent(task.id);
+          li.appendChild(start);
+          tasks.appendChild(li);
+        });
+        box.appendChild(tasks);
+      }
       area.rts.forEach(function (rt) {
         var details = el("details", "mb-2");
         details.appendChild(el("summary", "fw-semibold", rt.label + " · " + rt.households.length + " KK"));

@@ -130,6 +130,125 @@
     });
   }
 
+  // The handover officer's events and their recipients (the same store, the same rules).
+  function saveEvents(data) {
+    data.id = "events";
+    return run("area", "readwrite", function (s) { return s.put(data); }).then(notify);
+  }
+
+  function events(userId) {
+    return run("area", "readonly", function (s) { return s.get("events"); }).then(function (copy) {
+      if (!copy) { return null; }
+      if (userId && copy.user_id !== userId) { return wipe().then(function () { return null; }); }
+      if (Date.now() - copy.fetched_at > AREA_MAX_AGE_MS) {
+        return run("area", "readwrite", function (s) { return s.delete("events"); }).then(function () { return null; });
+      }
+      return copy;
+    });
+  }
+
+  // --- the Wave-1 handover queue ("nutera-distribution") ----------------------------------
+  var OLD_DB = "nutera-distribution", OLD_STORE = "pending";
+  var FIRST_HANDOVER = /\/penyaluran\/(\d+)\/serah-terima\/(\d+)(?:[?#]|$)/;
+
+  // The old database if it exists (opening never creates it), else null.
+  function openOld() {
+    return new Promise(function (resolve) {
+      var request = indexedDB.open(OLD_DB);
+      var created = false;
+      request.onupgradeneeded = function (event) {
+        if (event.oldVersion === 0) { created = true; request.transaction.abort(); }
+      };
+      request.onsuccess = function () {
+        var db = request.result;
+        if (!db.objectStoreNames.contains(OLD_STORE)) { db.close(); resolve(null); return; }
+        db.onversionchange = function () { db.close(); };
+        resolve(db);
+      };
+      request.onerror = function (event) { if (created) { event.preventDefault(); } resolve(null); };
+      request.onblocked = function () { resolve(null); };
+    });
+  }
+
+  function oldItems(db) {
+    return new Promise(function (resolve, reject) {
+      var request = db.transaction(OLD_STORE, "readonly").objectStore(OLD_STORE).getAll();
+      request.onsuccess = function () { resolve(request.result || []); };
+      request.onerror = function () { reject(request.error); };
+    });
+  }
+
+  function dropOld(db, key) {
+    return new Promise(function (resolve, reject) {
+      var tx = db.transaction(OLD_STORE, "readwrite", {durability: "strict"});
+      tx.objectStore(OLD_STORE).delete(key);
+      tx.oncomplete = function () { resolve(); };
+      tx.onerror = function () { reject(tx.error); };
+    });
+  }
+
+  // The old item's idempotency key as the outbox takes keys; one the server would refuse is
+  // turned into a valid one the same way every time, so a move cut short cannot make two.
+  function outboxKey(key) {
+    key = String(key || "");
+    if (/^[A-Za-z0-9-]{16,64}$/.test(key)) { return key; }
+    var hex = Array.prototype.map.call(key, function (c) { return c.charCodeAt(0).toString(16); }).join("");
+    return ("wave1-" + hex + "0000000000000000").slice(0, 64);
+  }
+
+  // A queued handover as an item of the shared outbox: its idempotency key kept (made here
+  // when it had none), photo and signature as blobs; its CSRF token and key field dropped.
+  function fromOld(old, userId) {
+    var match = FIRST_HANDOVER.exec(old.url || "");
+    var blobs = [];
+    if (old.photo) { blobs.push({name: "photo", blob: old.photo}); }
+    if (old.signature) { blobs.push({name: "signature", blob: old.signature}); }
+    return {
+      key: outboxKey(old.key),
+      kind: "handover", userId: userId, label: "Serah terima · " + (old.label || "Penerima"),
+      fields: (old.fields || []).filter(function (pair) {
+        return pair[0] !== "idempotency_key" && pair[0] !== "csrf_token";
+      }),
+      blobs: blobs, eventId: Number(match[1]), recipientId: Number(match[2]),
+      migratedFrom: OLD_DB
+    };
+  }
+
+  // Moves the old queue's handovers into the outbox, each exactly once: an item is added
+  // (unless its key is already there, from a move cut short) before it leaves the old queue.
+  // The old database is deleted once empty. Corrections (staff, online) stay for their page.
+  function migrateOldQueue(userId) {
+    if (!root.indexedDB || !userId) { return Promise.resolve(0); }
+    function move() {
+      return openOld().then(function (db) {
+        if (!db) { return 0; }
+        var moved = 0;
+        return oldItems(db).then(function (items) {
+          var handovers = items.filter(function (old) { return FIRST_HANDOVER.test(old.url || ""); });
+          return handovers.reduce(function (chain, old) {
+            return chain.then(function () {
+              var item = fromOld(old, userId);
+              return get(item.key).then(function (present) {
+                return present ? null : add(item).then(function () { moved += 1; });
+              }).then(function () { return dropOld(db, old.key); });
+            });
+          }, Promise.resolve()).then(function () {
+            var left = items.length - handovers.length;
+            db.close();
+            if (!left) {
+              return new Promise(function (resolve) {
+                var request = indexedDB.deleteDatabase(OLD_DB);
+                request.onsuccess = request.onerror = request.onblocked = function () { resolve(); };
+              });
+            }
+          });
+        }).then(function () { return moved; }, function () { db.close(); return moved; });
+      });
+    }
+    var locks = root.navigator && root.navigator.locks;
+    return locks ? locks.request("nutera-old-queue", move) : move();
+  }
+
   // Local data of the signed-in user: area, record of sent items, cached pages. Items still
   // waiting stay (a day of surveys is not thrown away) and are sent after the next sign-in.
   function wipe() {
@@ -154,6 +273,7 @@
   root.NuteraStore = {
     open: open, add: add, put: put, get: get, all: all, remove: remove, markSent: markSent,
     sent: sent, counts: counts, saveArea: saveArea, area: area, wipe: wipe, uuid: uuid,
+    saveEvents: saveEvents, events: events, migrateOldQueue: migrateOldQueue,
     sha256: sha256, onChange: onChange, PAGE_CACHE: PAGE_CACHE, AREA_MAX_AGE_MS: AREA_MAX_AGE_MS
   };
 })(typeof self !== "undefined" ? self : window);

@@ -15,7 +15,13 @@ importScripts(
 
 var PAGE_CACHE = self.NuteraStore.PAGE_CACHE;
 // Field pages: survey tasks and forms, the offline survey, the outbox, handover capture.
-var FIELD_PAGES = /^\/(survei\/?$|survei\/luring$|survei\/\d+\/isi$|luring\/kotak-keluar$|penyaluran\/?$|penyaluran\/\d+(\/serah-terima(\/\d+)?)?$)/;
+var FIELD_PAGES = /^\/(survei\/?$|survei\/luring$|survei\/\d+\/isi$|luring\/(kotak-keluar|penyaluran|serah-terima)$|penyaluran\/?$|penyaluran\/\d+(\/serah-terima(\/\d+)?)?$)/;
+// Pages that are one page whatever their query (?kk=..., ?item=..., ?task=...).
+var ONE_PAGE = ["/survei/luring", "/luring/kotak-keluar", "/luring/penyaluran", "/luring/serah-terima"];
+// Without signal, a capture page never opened online is drawn from the cached event list:
+// a recipient's form by the offline capture form, a search by the offline desk.
+var CAPTURE_FORM = /^\/penyaluran\/\d+\/serah-terima\/\d+$/;
+var CAPTURE_SEARCH = /^\/penyaluran\/\d+\/serah-terima$/;
 
 workbox.core.setCacheNameDetails({prefix: "nutera"});
 workbox.precaching.precacheAndRoute(self.__WB_MANIFEST, {ignoreURLParametersMatching: [/.*/]});
@@ -25,8 +31,7 @@ workbox.precaching.cleanupOutdatedCaches();
 var onePagePerPath = {
   cacheKeyWillBeUsed: function (options) {
     var url = new URL(options.request.url);
-    return url.pathname === "/survei/luring" || url.pathname === "/luring/kotak-keluar"
-      ? url.origin + url.pathname : options.request.url;
+    return ONE_PAGE.indexOf(url.pathname) >= 0 ? url.origin + url.pathname : options.request.url;
   }
 };
 // Only a page the server answered itself: never a redirect to the sign-in page.
@@ -53,8 +58,13 @@ workbox.routing.registerRoute(
 // Any other page the phone cannot reach: the outbox page, which works from the cache.
 workbox.routing.setCatchHandler(function (options) {
   if (options.request.mode === "navigate") {
+    var path = new URL(options.request.url).pathname;
+    var standIn = CAPTURE_FORM.test(path) ? "/luring/serah-terima"
+      : CAPTURE_SEARCH.test(path) ? "/luring/penyaluran" : "/luring/kotak-keluar";
     return caches.open(PAGE_CACHE).then(function (cache) {
-      return cache.match(self.location.origin + "/luring/kotak-keluar");
+      return cache.match(self.location.origin + standIn).then(function (page) {
+        return page || cache.match(self.location.origin + "/luring/kotak-keluar");
+      });
     }).then(function (page) { return page || Response.error(); });
   }
   return Response.error();

@@ -6,6 +6,7 @@
   "use strict";
   var Store = root.NuteraStore;
   var running = null;
+  var LANES = 3;  // items sent at the same time
   var base = (root.location && root.location.origin) || "";
 
   function request(method, url, body, headers) {
@@ -60,7 +61,8 @@
     var blobs = {};
     (item.blobs || []).forEach(function (entry) { blobs[entry.name] = entry.sha; });
     return JSON.stringify({key: item.key, kind: item.kind, fields: item.fields, blobs: blobs,
-                           base: item.base || {}, event_id: item.eventId, recipient_id: item.recipientId});
+                           base: item.base || {}, event_id: item.eventId, recipient_id: item.recipientId,
+                           task_id: item.taskId});
   }
 
   function sendRecord(item, token) {
@@ -115,16 +117,22 @@
           var mine = items.filter(function (item) {
             return item.state !== "refused" && item.userId === status.user_id;
           });
-          return mine.reduce(function (chain, item) {
-            return chain.then(function (stop) {
-              if (stop) { return true; }
-              return sendOne(item, status.csrf_token).then(function (outcome) {
-                if (outcome === "sent") { summary.sent += 1; }
-                if (outcome === "refused") { summary.refused += 1; }
-                return outcome === "stop";
-              });
+          // A few items at once: on a slow link each request waits out its round trip, so
+          // several in flight overlap those waits while sharing the upload rate.
+          var next = 0, stopped = false;
+          function lane() {
+            if (stopped || next >= mine.length) { return Promise.resolve(); }
+            var item = mine[next++];
+            return sendOne(item, status.csrf_token).then(function (outcome) {
+              if (outcome === "sent") { summary.sent += 1; }
+              if (outcome === "refused") { summary.refused += 1; }
+              if (outcome === "stop") { stopped = true; }
+              return lane();
             });
-          }, Promise.resolve(false)).then(function (stopped) { summary.offline = stopped; return summary; });
+          }
+          var lanes = [];
+          for (var i = 0; i < Math.min(LANES, mine.length); i++) { lanes.push(lane()); }
+          return Promise.all(lanes).then(function () { summary.offline = stopped; return summary; });
         });
       });
     }, function () { summary.offline = true; return summary; })
