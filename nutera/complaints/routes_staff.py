@@ -3,9 +3,12 @@
 from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from nutera.auth.decorators import roles_required
+from nutera.audit import current_actor
+from nutera.auth.decorators import READERS, roles_required
+from nutera.bounds import in_range
 from nutera.complaints import bp, queries, services
 from nutera.complaints.forms import AssignForm, ConvertForm, LinkForm, NoteForm, StatusForm
+from nutera.complaints.reading import log_reader_view, reader_copy
 from nutera.extensions import db
 from nutera.models import (
     COMPLAINT_CATEGORIES,
@@ -15,15 +18,18 @@ from nutera.models import (
     ComplaintStatus,
     Enrollment,
     Household,
+    Kelurahan,
     Person,
     User,
 )
-from nutera.scoping import get_visible_or_404
+from nutera.scoping import get_visible_or_404, visible_kelurahans
 from nutera.storage import send_stored
 from nutera.timeutil import local_today
 
 DESK = "/meja-pengaduan"
 STAFF = ("admin", "staff")
+# The city's social office and a camat read the desk of their scope; they change nothing.
+DESK_READERS = (*STAFF, *READERS)
 
 
 def _today():
@@ -43,19 +49,36 @@ def _filters() -> queries.QueueFilters:
         if args.get("umur", type=int) in queries.AGE_FILTERS
         else None,
         overdue=args.get("terlambat") == "1",
-        assigned_to_me=args.get("saya") == "1",
+        assigned_to_me=args.get("saya") == "1" and not current_user.is_read_only,
+        kelurahan_id=kelurahan_id
+        if (kelurahan_id := args.get("kelurahan", type=int)) and in_range(kelurahan_id)
+        else None,
+    )
+
+
+def _kelurahan_names() -> dict[int, str]:
+    """Names of the kelurahan a cross-kelurahan viewer sees (empty for kelurahan staff)."""
+    if current_user.kelurahan_id is not None:
+        return {}
+    return dict(
+        db.session.execute(
+            visible_kelurahans(current_user)
+            .with_only_columns(Kelurahan.id, Kelurahan.name)
+            .order_by(Kelurahan.name)
+        ).all()
     )
 
 
 @bp.route(DESK)
-@roles_required(*STAFF)
+@roles_required(*DESK_READERS)
 def queue():
-    """Complaints in the viewer's kelurahan, filterable, overdue ones highlighted."""
+    """Complaints in the viewer's scope, filterable, overdue ones highlighted."""
     today = _today()
     page = queries.complaint_queue(
         current_user, _filters(), today, request.args.get("page", 1, type=int)
     )
-    return render_template(
+    log_reader_view(db.session, current_actor(db.session), current_user, listed=page.items)
+    html = render_template(
         "complaints/queue.html",
         page=page,
         today=today,
@@ -63,8 +86,11 @@ def queue():
         age_filters=queries.AGE_FILTERS,
         categories=COMPLAINT_CATEGORIES,
         statuses=COMPLAINT_STATUSES,
+        kelurahans=_kelurahan_names(),
         filter_args={k: v for k, v in request.args.items() if k != "page"},
     )
+    db.session.commit()  # a read-only account's reading is logged (after rendering: no reload)
+    return html
 
 
 def _complaint(complaint_id: int) -> Complaint:
@@ -72,10 +98,32 @@ def _complaint(complaint_id: int) -> Complaint:
 
 
 @bp.route(f"{DESK}/<int:complaint_id>")
-@roles_required(*STAFF)
+@roles_required(*DESK_READERS)
 def detail(complaint_id: int):
-    """One complaint with its photos, notes, answers, links and actions."""
-    return _render(_complaint(complaint_id))
+    """One complaint with its photos, notes, answers, links and actions (readers: no actions)."""
+    complaint = _complaint(complaint_id)
+    if current_user.is_read_only:
+        return _render_for_reader(complaint)
+    return _render(complaint)
+
+
+def _render_for_reader(complaint: Complaint):
+    """The complaint for a dinas or kecamatan account: masked, without any action, logged."""
+    log_reader_view(db.session, current_actor(db.session), current_user, complaint=complaint)
+    today = _today()
+    page = render_template(
+        "complaints/detail_read.html",
+        complaint=complaint,
+        masked=reader_copy(complaint),
+        kelurahan=db.session.get(Kelurahan, complaint.kelurahan_id),
+        overdue=queries.is_overdue(complaint, today),
+        days_left=queries.working_days_left(
+            complaint, today, services.holidays_for(db.session, complaint.kelurahan_id)
+        ),
+        notes=queries.notes_of(complaint),
+    )
+    db.session.commit()
+    return page
 
 
 def _render(complaint: Complaint, error: str | None = None, error_for: str = "", **forms):
