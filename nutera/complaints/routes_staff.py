@@ -7,8 +7,9 @@ from nutera.audit import current_actor
 from nutera.auth.decorators import READERS, roles_required
 from nutera.bounds import in_range
 from nutera.complaints import bp, queries, services
+from nutera.complaints.desk_reading import kelurahan_names, render_for_reader
 from nutera.complaints.forms import AssignForm, ConvertForm, LinkForm, NoteForm, StatusForm
-from nutera.complaints.reading import log_reader_view, reader_copy
+from nutera.complaints.reading import log_reader_view
 from nutera.extensions import db
 from nutera.models import (
     COMPLAINT_CATEGORIES,
@@ -18,11 +19,10 @@ from nutera.models import (
     ComplaintStatus,
     Enrollment,
     Household,
-    Kelurahan,
     Person,
     User,
 )
-from nutera.scoping import get_visible_or_404, visible_kelurahans
+from nutera.scoping import get_visible_or_404
 from nutera.storage import send_stored
 from nutera.timeutil import local_today
 
@@ -56,19 +56,6 @@ def _filters() -> queries.QueueFilters:
     )
 
 
-def _kelurahan_names() -> dict[int, str]:
-    """Names of the kelurahan a cross-kelurahan viewer sees (empty for kelurahan staff)."""
-    if current_user.kelurahan_id is not None:
-        return {}
-    return dict(
-        db.session.execute(
-            visible_kelurahans(current_user)
-            .with_only_columns(Kelurahan.id, Kelurahan.name)
-            .order_by(Kelurahan.name)
-        ).all()
-    )
-
-
 @bp.route(DESK)
 @roles_required(*DESK_READERS)
 def queue():
@@ -86,7 +73,7 @@ def queue():
         age_filters=queries.AGE_FILTERS,
         categories=COMPLAINT_CATEGORIES,
         statuses=COMPLAINT_STATUSES,
-        kelurahans=_kelurahan_names(),
+        kelurahans=kelurahan_names(current_user),
         filter_args={k: v for k, v in request.args.items() if k != "page"},
     )
     db.session.commit()  # a read-only account's reading is logged (after rendering: no reload)
@@ -103,27 +90,8 @@ def detail(complaint_id: int):
     """One complaint with its photos, notes, answers, links and actions (readers: no actions)."""
     complaint = _complaint(complaint_id)
     if current_user.is_read_only:
-        return _render_for_reader(complaint)
+        return render_for_reader(complaint, current_user, _today())
     return _render(complaint)
-
-
-def _render_for_reader(complaint: Complaint):
-    """The complaint for a dinas or kecamatan account: masked, without any action, logged."""
-    log_reader_view(db.session, current_actor(db.session), current_user, complaint=complaint)
-    today = _today()
-    page = render_template(
-        "complaints/detail_read.html",
-        complaint=complaint,
-        masked=reader_copy(complaint),
-        kelurahan=db.session.get(Kelurahan, complaint.kelurahan_id),
-        overdue=queries.is_overdue(complaint, today),
-        days_left=queries.working_days_left(
-            complaint, today, services.holidays_for(db.session, complaint.kelurahan_id)
-        ),
-        notes=queries.notes_of(complaint),
-    )
-    db.session.commit()
-    return page
 
 
 def _render(complaint: Complaint, error: str | None = None, error_for: str = "", **forms):
