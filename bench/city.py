@@ -1,24 +1,31 @@
 """A whole city on PostgreSQL: Kota Bandung's 151 kelurahan and its residents, bulk loaded.
 
-    .venv/bin/python bench/city.py                         # 2,500,000 residents
-    .venv/bin/python bench/city.py --persons 250000        # a reduced city first
-    CITY_DATABASE_URL=postgresql+psycopg://postgres@127.0.0.1:5432/test_city_bench \\
-        CITY_SMALL_DATABASE_URL=...test_city_small .venv/bin/python bench/city.py
+    flock /tmp/nutera-bench.lock .venv/bin/python bench/city.py        # 2,500,000 residents
+    flock /tmp/nutera-bench.lock .venv/bin/python bench/city.py --persons 250000   # reduced
+    CITY_DATABASE_URL=postgresql+psycopg://postgres@127.0.0.1:5432/nutera_city_bench \\
+        CITY_SMALL_DATABASE_URL=...nutera_city_small .venv/bin/python bench/city.py
 
 Builds the city with `regions add-city 32.73` (151 kelurahan), RWs and RTs from a sheet
 (the rt-sheet feature), households and residents by COPY, two programs per kelurahan with
 their recipients and a few complaints; builds the same shape with 25,000 residents as the
-floor. Serves each with gunicorn (2 sync workers, the limiter on Redis) and prints, with wrk:
-/healthz and /cek (POST, NIK + name) requests/s and p99 side by side, the lookup at city
-scale against its 25,000-resident figure, the city overview (/kota) time for a dinas
-account, and one kelurahan's weekly refresh (flask refresh import --commit of its extract,
-1% changed) while /cek is under load, with the lookup's p99 during it.
+floor. After each bulk load it does what an operator does after one: VACUUM (ANALYZE),
+waited for, then `flask city recount`; it then waits until no autovacuum worker runs.
+
+Serves both with gunicorn (2 sync workers each, the limiter on Redis) and measures them
+interleaved, so that noise from the shared machine hits both: --rounds rounds of /healthz
+and /cek (POST, NIK + name) with wrk on the floor and on the city, in alternating order,
+medians printed side by side with the ratio of the lookup at city scale to its
+25,000-resident figure. It prints the lookup's query plan at city scale (EXPLAIN ANALYZE:
+which indexes it uses), the city overview (/kota) and double-dipping report times for a
+dinas account, and one kelurahan's weekly refresh (flask refresh import --commit of its
+extract, 1% changed) while /cek is under load, with the lookup's p99 during it.
 """
 
 import argparse
 import http.client
 import io
 import os
+import re
 import shutil
 import statistics
 import subprocess
@@ -34,6 +41,7 @@ from _common import scratch_app
 from lookup import FIRST, LAST, bodies, run_wrk, serve, session_and_token
 
 from nutera.auth.services import create_user
+from nutera.city import figures
 from nutera.complaints.services import ComplaintInput, file_complaint
 from nutera.extensions import db
 from nutera.models import AidProgram, Kelurahan, Rt, Rw
@@ -43,8 +51,8 @@ ROOT = Path(__file__).resolve().parent.parent
 RWS, RTS = 10, 8  # per kelurahan
 PER_HOUSEHOLD = 4
 DAYS = 20_000  # birth dates spread over ~55 years; with the serial this keeps NIKs unique
-BIG_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test_city_bench"
-SMALL_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test_city_small"
+BIG_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/nutera_city_bench"
+SMALL_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/nutera_city_small"
 DINAS_PASSWORD = "dinas-bench-password"
 BORN0 = date(1950, 1, 1)
 
@@ -118,12 +126,71 @@ def build(url: str, persons: int) -> tuple[str, dict]:
             kelurahan=None,
         )
         db.session.commit()
+        facts["build_s"] = time.perf_counter() - started
+        # What an operator does after a bulk load: VACUUM (ANALYZE) (sets the visibility
+        # map and the planner's statistics; otherwise autovacuum does it later, under load),
+        # then the overview's counts (flask city recount; the queue would within 15 min).
+        vacuumed = time.perf_counter()
         with db.engine.connect() as conn:
-            conn.execution_options(isolation_level="AUTOCOMMIT").execute(sa.text("ANALYZE"))
-    facts["build_s"] = time.perf_counter() - started
+            conn.execution_options(isolation_level="AUTOCOMMIT").execute(
+                sa.text("VACUUM (ANALYZE)")
+            )
+        facts["vacuum_s"] = time.perf_counter() - vacuumed
+        recounted = time.perf_counter()
+        figures.recount(db.session, datetime.now(UTC))
+        db.session.commit()
+        facts["recount_s"] = time.perf_counter() - recounted
+        facts["plan"] = lookup_plan(person(facts["persons"] // 2)[0])
+        db.engine.dispose()
     facts["kelurahan"] = len(kelurahans)
     facts["first"] = kelurahans[0]
     return app.instance_path, facts
+
+
+def lookup_plan(nik: str) -> dict:
+    """EXPLAIN ANALYZE of the /cek statement for one NIK: the indexes it uses, its times."""
+    from nutera.lookup import services
+
+    compiled = services._LOOKUP.compile(dialect=db.engine.dialect)
+    with db.engine.connect() as conn:
+        conn.exec_driver_sql("SET jit = off")  # as the web workers see it: no JIT at this cost
+        lines = [
+            row[0]
+            for row in conn.exec_driver_sql(
+                "EXPLAIN ANALYZE " + str(compiled), {**compiled.params, "nik": nik}
+            )
+        ]
+    text = "\n".join(lines)
+    indexes = sorted(set(re.findall(r"(?:Index|Index Only) Scan using (\w+)", text)))
+    indexes += sorted(set(re.findall(r"Bitmap Index Scan on (\w+)", text)))
+    return {
+        "indexes": indexes,
+        "seq_scans": sorted(set(re.findall(r"Seq Scan on (\w+)", text))),
+        "execution_ms": float(re.search(r"Execution Time: ([\d.]+)", text).group(1)),
+        "planning_ms": float(re.search(r"Planning Time: ([\d.]+)", text).group(1)),
+    }
+
+
+def wait_for_autovacuum(url: str, limit_s: float = 300) -> float:
+    """Seconds waited until no autovacuum worker runs on url's database."""
+    name = url.rsplit("/", 1)[1]
+    engine = sa.create_engine(url)
+    started = time.perf_counter()
+    with engine.connect() as conn:
+        while time.perf_counter() - started < limit_s:
+            busy = conn.scalar(
+                sa.text(
+                    "SELECT count(*) FROM pg_stat_activity WHERE datname = :n "
+                    "AND backend_type = 'autovacuum worker'"
+                ),
+                {"n": name},
+            )
+            conn.rollback()
+            if not busy:
+                break
+            time.sleep(2)
+    engine.dispose()
+    return time.perf_counter() - started
 
 
 def _copy(raw, kelurahans, rts, programs, persons: int) -> dict:
@@ -203,21 +270,6 @@ def samples(persons: int, count: int = 200) -> list[tuple[str, str]]:
     return [(person(g)[0], person(g)[1].title()) for g in range(0, persons, step)]
 
 
-def lookup_figures(port: int, persons: int, args) -> dict:
-    """/healthz and /cek requests/s and p99 with wrk."""
-    cookie, token = session_and_token(port)
-    posts = bodies(token, samples(persons))
-    conn = http.client.HTTPConnection("127.0.0.1", port)
-    headers = {"Content-Type": "application/x-www-form-urlencoded", "Cookie": cookie}
-    conn.request("POST", "/cek", posts[-1], headers)
-    page = conn.getresponse().read().decode()
-    assert "cek-result" in page and "tidak ditemukan" not in page, "the lookup finds nobody"
-    run_wrk(port, "/healthz", 2, args.connections)  # warm up
-    health = run_wrk(port, "/healthz", args.duration, args.connections)
-    lookup = run_wrk(port, "/cek", args.duration, args.connections, cookie, posts)
-    return {"health": health, "lookup": lookup, "cookie": cookie, "posts": posts}
-
-
 def overview_time(port: int, repeat: int = 5, path: str = "/kota", marker: str = "data-kelurahan"):
     """Milliseconds of GET path (the city overview) for a signed-in dinas account."""
     base = f"http://127.0.0.1:{port}"
@@ -290,29 +342,70 @@ def refresh_under_load(port: int, url: str, folder: str, facts: dict, lookup: di
     return result
 
 
-def run(url: str, persons: int, args, full: bool) -> dict:
+def prepare(url: str, persons: int, args) -> dict:
+    """Build the city in url, wait for autovacuum, serve it; returns what the runs need."""
     ensure_database(url)
     folder, facts = build(url, persons)
+    facts["autovacuum_wait_s"] = wait_for_autovacuum(url)
     print(
         f"built {facts['persons']:,} residents, {facts['households']:,} households, "
         f"{facts['enrollments']:,} recipients in {facts['kelurahan']} kelurahan in "
         f"{facts['build_s']:.1f} s (COPY {facts['copy_s']:.1f} s, "
-        f"{facts['persons'] / facts['copy_s']:,.0f} residents/s incl. households)",
+        f"{facts['persons'] / facts['copy_s']:,.0f} residents/s incl. households); "
+        f"VACUUM (ANALYZE) {facts['vacuum_s']:.1f} s, city recount {facts['recount_s']:.2f} s, "
+        f"autovacuum idle after {facts['autovacuum_wait_s']:.0f} s",
+        flush=True,
+    )
+    plan = facts["plan"]
+    print(
+        f"  /cek plan: indexes {', '.join(plan['indexes'])}; sequential scans: "
+        f"{', '.join(plan['seq_scans']) or 'none'}; execution {plan['execution_ms']:.2f} ms, "
+        f"planning {plan['planning_ms']:.2f} ms",
         flush=True,
     )
     server, port = serve(folder, url, "sync", args.limiter, 2)
-    try:
-        figures = lookup_figures(port, facts["persons"], args)
-        figures["facts"] = facts
-        if full:
-            figures["overview_ms"] = overview_time(port)
-            figures["double_dipping_ms"] = overview_time(port, 3, "/sanding/ganda", "<main")
-            figures["refresh"] = refresh_under_load(port, url, folder, facts, figures, args)
-    finally:
-        server.terminate()
-        server.wait()
-        shutil.rmtree(folder, ignore_errors=True)
-    return figures
+    cookie, token = session_and_token(port)
+    posts = bodies(token, samples(facts["persons"]))
+    conn = http.client.HTTPConnection("127.0.0.1", port)
+    headers = {"Content-Type": "application/x-www-form-urlencoded", "Cookie": cookie}
+    conn.request("POST", "/cek", posts[-1], headers)
+    page = conn.getresponse().read().decode()
+    assert "cek-result" in page and "tidak ditemukan" not in page, "the lookup finds nobody"
+    run_wrk(port, "/healthz", 2, args.connections)  # warm up both routes
+    run_wrk(port, "/cek", 2, args.connections, cookie, posts)
+    return {
+        "url": url,
+        "folder": folder,
+        "facts": facts,
+        "server": server,
+        "port": port,
+        "cookie": cookie,
+        "posts": posts,
+        "health_runs": [],
+        "lookup_runs": [],
+    }
+
+
+def measure_round(target: dict, args) -> None:
+    """One /healthz and one /cek run with wrk, appended to target's runs."""
+    port = target["port"]
+    target["health_runs"].append(run_wrk(port, "/healthz", args.duration, args.connections))
+    target["lookup_runs"].append(
+        run_wrk(port, "/cek", args.duration, args.connections, target["cookie"], target["posts"])
+    )
+
+
+def median_of(runs: list[dict]) -> dict:
+    """The median req/s, p50 and p99 of several wrk runs (each figure on its own)."""
+    return {
+        key: statistics.median(r[key] for r in runs) for key in ("rps", "p50", "p99", "errors")
+    }
+
+
+def stop(target: dict) -> None:
+    target["server"].terminate()
+    target["server"].wait()
+    shutil.rmtree(target["folder"], ignore_errors=True)
 
 
 def line(label: str, r: dict) -> str:
@@ -327,6 +420,7 @@ def main() -> None:
     parser.add_argument("--persons", type=int, default=2_500_000)
     parser.add_argument("--floor-persons", type=int, default=25_000)
     parser.add_argument("--duration", type=int, default=10, help="seconds of each wrk run")
+    parser.add_argument("--rounds", type=int, default=3, help="interleaved rounds per city")
     parser.add_argument("--refresh-load", type=int, default=30, help="wrk seconds beside it")
     parser.add_argument("--connections", type=int, default=16)
     parser.add_argument(
@@ -335,26 +429,67 @@ def main() -> None:
     args = parser.parse_args()
     big = os.environ.get("CITY_DATABASE_URL", BIG_URL)
     small = os.environ.get("CITY_SMALL_DATABASE_URL", SMALL_URL)
-    load = os.getloadavg()
-    print(f"machine: {os.cpu_count()} cores, load average {load[0]:.2f} at start", flush=True)
-    floor = run(small, args.floor_persons, args, full=False)
-    city = run(big, args.persons, args, full=True)
+    for url in (big, small):
+        if not url.rsplit("/", 1)[1].startswith("nutera_city"):
+            raise SystemExit(f"{url}: the bench wipes its databases; name them nutera_city*")
     print(
-        f"\nKota Bandung, {city['facts']['kelurahan']} kelurahan, "
-        f"{city['facts']['persons']:,} residents; gunicorn 2 sync workers, wrk "
-        f"{args.connections} connections, {args.duration} s each"
+        f"machine: {os.cpu_count()} cores, load average {os.getloadavg()[0]:.2f} at start",
+        flush=True,
     )
-    print(line("/healthz", city["health"]))
-    print(line("/cek POST", city["lookup"]))
-    print(line(f"/cek POST at {floor['facts']['persons']:,}", floor["lookup"]))
-    print(line(f"/healthz at {floor['facts']['persons']:,}", floor["health"]))
+    floor = prepare(small, args.floor_persons, args)
+    city = None
+    try:
+        city = prepare(big, args.persons, args)
+        loads = []
+        for n in range(args.rounds):
+            for target in (floor, city) if n % 2 == 0 else (city, floor):
+                measure_round(target, args)
+            loads.append(os.getloadavg()[0])
+        stop(floor)
+        city["overview_ms"] = overview_time(city["port"], 7)
+        city["double_dipping_ms"] = overview_time(city["port"], 5, "/sanding/ganda", "<main")
+        city["refresh"] = refresh_under_load(
+            city["port"], city["url"], city["folder"], city["facts"], city, args
+        )
+    finally:
+        for target in (floor, city):
+            if target is not None and target["server"].poll() is None:
+                stop(target)
+    report(floor, city, loads, args)
+
+
+def report(floor: dict, city: dict, loads: list[float], args) -> None:
+    """Print the figures: medians of the interleaved runs side by side, then the city's."""
+    health = {"floor": median_of(floor["health_runs"]), "city": median_of(city["health_runs"])}
+    lookup = {"floor": median_of(floor["lookup_runs"]), "city": median_of(city["lookup_runs"])}
+    persons = {"floor": floor["facts"]["persons"], "city": city["facts"]["persons"]}
     print(
-        f"  lookup at city scale / at {floor['facts']['persons']:,} (target within 1.2x): "
-        f"req/s {city['lookup']['rps'] / floor['lookup']['rps']:.2f}x, "
-        f"p50 {city['lookup']['p50'] / floor['lookup']['p50']:.2f}x, "
-        f"p99 {city['lookup']['p99'] / floor['lookup']['p99']:.2f}x "
-        f"(lookup/healthz: city {city['lookup']['rps'] / city['health']['rps']:.2f}, "
-        f"floor {floor['lookup']['rps'] / floor['health']['rps']:.2f})"
+        f"\nKota Bandung, {city['facts']['kelurahan']} kelurahan, {persons['city']:,} residents "
+        f"(floor: {persons['floor']:,}); gunicorn 2 sync workers each, wrk {args.connections} "
+        f"connections, {args.duration} s a run, medians of {args.rounds} interleaved rounds; "
+        f"load average after each round: {', '.join(f'{x:.1f}' for x in loads)}"
+    )
+    print(f"  {'':<12} {'residents':>10} {'/healthz req/s':>15} {'p99 ms':>8} "
+          f"{'/cek req/s':>11} {'p50 ms':>8} {'p99 ms':>8}")  # fmt: skip
+    for key in ("floor", "city"):
+        print(
+            f"  {key:<12} {persons[key]:>10,} {health[key]['rps']:>15,.0f} "
+            f"{health[key]['p99']:>8.2f} {lookup[key]['rps']:>11,.0f} "
+            f"{lookup[key]['p50']:>8.2f} {lookup[key]['p99']:>8.2f}"
+        )
+    for key, target in (("floor", floor), ("city", city)):
+        runs = ", ".join(
+            f"{h['rps']:.0f}/{c['rps']:.0f} (p99 {c['p99']:.1f})"
+            for h, c in zip(target["health_runs"], target["lookup_runs"], strict=True)
+        )
+        print(f"  {key} runs, /healthz/cek req/s: {runs}")
+    print(
+        f"  lookup at city scale / at {persons['floor']:,} (target within 1.2x): "
+        f"req/s {lookup['city']['rps'] / lookup['floor']['rps']:.2f}x, "
+        f"p50 {lookup['city']['p50'] / lookup['floor']['p50']:.2f}x, "
+        f"p99 {lookup['city']['p99'] / lookup['floor']['p99']:.2f}x; /healthz city/floor "
+        f"req/s {health['city']['rps'] / health['floor']['rps']:.2f}x, "
+        f"p99 {health['city']['p99'] / health['floor']['p99']:.2f}x"
     )
     ms = city["overview_ms"]
     print(
@@ -374,7 +509,7 @@ def main() -> None:
     print(line("/cek POST during refresh", refresh["lookup"]))
     print(
         f"  lookup p99 during the refresh vs without: "
-        f"{refresh['lookup']['p99'] / city['lookup']['p99']:.2f}x; load average at end "
+        f"{refresh['lookup']['p99'] / lookup['city']['p99']:.2f}x; load average at end "
         f"{os.getloadavg()[0]:.2f}"
     )
 

@@ -158,6 +158,7 @@ def register_errors(app: Flask) -> None:
 def register_cli(app: Flask) -> None:
     """Command groups, one per feature."""
     from nutera.auth.cli import users_cli
+    from nutera.city.cli import city_cli
     from nutera.complaints.cli import complaints_cli
     from nutera.demo.cli import demo_cli
     from nutera.distribution.cli import distribution_cli
@@ -180,5 +181,6 @@ def register_cli(app: Flask) -> None:
         backup_cli,
         equity_cli,
         queue_cli,
+        city_cli,
     ):
         app.cli.add_command(group)

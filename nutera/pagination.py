@@ -69,3 +69,26 @@ def paginate_rows(
     rows = session.scalars(window).all() if scalars else session.execute(window).all()
     items = [convert(row) for row in rows] if convert else list(rows)
     return Page(items, total or 0, page, per_page)
+
+
+def paginate_counted(
+    session: Session, stmt: sa.Select, order: list[str], page: int, per_page: int
+) -> Page:
+    """Like paginate_rows, but the total comes with the page (COUNT(*) OVER ()): one run of
+    an expensive statement instead of two; only a page past the end counts separately.
+    order names stmt's columns to sort by. Each row keeps stmt's columns (and a last one,
+    _total)."""
+    page = max(1, page)
+    inner = stmt.order_by(None).subquery("counted")
+    window = (
+        sa.select(inner, sa.func.count().over().label("_total"))
+        .order_by(*[inner.c[name] for name in order])
+        .limit(per_page)
+        .offset((page - 1) * per_page)
+    )
+    rows = session.execute(window).all()
+    if rows:
+        total = rows[0]._total
+    else:
+        total = session.scalar(sa.select(sa.func.count()).select_from(inner))
+    return Page(list(rows), total or 0, page, per_page)

@@ -29,3 +29,13 @@ def nightly_equity_snapshot(app: Flask, task) -> None:
 
     snapshots.snapshot_all(db.session, "harian")
     db.session.commit()
+
+
+@queue.periodic(crontab(minute="*/15"))
+def recount_city_figures(app: Flask, task) -> None:
+    """Every 15 minutes: residents and recipients per kelurahan for the city overview."""
+    from nutera.city import figures
+    from nutera.timeutil import utcnow
+
+    figures.recount(db.session, utcnow())
+    db.session.commit()

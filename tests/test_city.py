@@ -2,7 +2,7 @@
 
 import io
 import re
-from datetime import timedelta
+from datetime import date, timedelta
 
 import pytest
 import sqlalchemy as sa
@@ -10,7 +10,15 @@ from openpyxl import load_workbook
 
 from nutera.auth.readonly import OPEN_WRITES, refuse_writes
 from nutera.extensions import db
-from nutera.models import AuditLog, Household, Kelurahan, Person, User
+from nutera.models import (
+    AidProgram,
+    AuditLog,
+    Household,
+    Kelurahan,
+    KelurahanFigures,
+    Person,
+    User,
+)
 from nutera.refresh import staging
 from nutera.timeutil import utcnow
 from tests import factories
@@ -285,3 +293,78 @@ def test_dinas_filters_the_household_list_by_kelurahan_and_sees_its_name(
     login_as("kecamatan")
     outside = client.get("/registri/kk", query_string={"kelurahan": world.other_kelurahan_id})
     assert other_kk not in outside.text  # the filter never widens the scope
+
+
+def _enroll_one_more(app, world):
+    with app.app_context():
+        bpnt = db.session.scalar(sa.select(AidProgram).where(AidProgram.code == "BPNT"))
+        household = factories.make_household(
+            db.session,
+            factories.rt_of(db.session.get(Kelurahan, world.other_kelurahan_id), 1, 1),
+            members=[{"name": "WARGA BARU", "relation": "kepala"}],
+        )
+        factories.enroll(db.session, bpnt, household)
+        db.session.commit()
+
+
+def test_residents_and_recipients_are_read_from_counts_stored_with_their_time(
+    client, login_as, city, app, runner
+):
+    login_as("dinas")
+    page = client.get("/kota").get_data(as_text=True)
+    assert "Angka warga dan penerima per" in page
+    with app.app_context():
+        stored = dict(
+            db.session.execute(
+                sa.select(KelurahanFigures.kelurahan_id, KelurahanFigures.residents)
+            ).all()
+        )
+    assert stored == {city.kelurahan_id: 2, city.other_kelurahan_id: 1}
+    _enroll_one_more(app, city)  # a change no refresh made: shown at the next count
+    lebakgede = _row(client.get("/kota").get_data(as_text=True), "3273031002")
+    assert _cell(lebakgede, "residents") == "1" and _cell(lebakgede, "program-BPNT") == "1"
+    result = runner.invoke(args=["city", "recount"])
+    assert result.exit_code == 0 and "2 kelurahan" in result.output
+    lebakgede = _row(client.get("/kota").get_data(as_text=True), "3273031002")
+    assert _cell(lebakgede, "residents") == "2" and _cell(lebakgede, "program-BPNT") == "2"
+
+
+def test_the_queue_recounts_every_kelurahan(app, city, client, login_as):
+    from nutera import queue
+
+    login_as("dinas")
+    client.get("/kota")
+    _enroll_one_more(app, city)
+    queue.get_queue(app).tasks["nutera.scheduled.recount_city_figures"]()  # immediate mode
+    lebakgede = _row(client.get("/kota").get_data(as_text=True), "3273031002")
+    assert _cell(lebakgede, "residents") == "2" and _cell(lebakgede, "program-BPNT") == "2"
+
+
+def test_a_refresh_commit_and_revert_recount_their_kelurahan(app, world, tmp_path):
+    from nutera.audit import Actor
+    from nutera.city import figures
+    from nutera.refresh import commit, revert
+
+    with app.app_context():
+        tamansari = db.session.get(Kelurahan, world.kelurahan_id)
+        figures.recount(db.session, utcnow())
+        db.session.commit()
+        before = db.session.get(KelurahanFigures, tamansari.id).residents
+        rows = [
+            [factories.make_nik(date(1990 + i, 1, 2), "L"), factories.make_kk(serial=8100 + i)]
+            + [f"WARGA {i}", "L", f"02/01/{1990 + i}", "Jl. Uji", "001", "001", ""]
+            for i in range(3)
+        ]
+        path = write_csv(tmp_path / "baru.csv", rows)
+        refresh = staging.create_refresh(db.session, tamansari.id, None, "DTKS", path, path.name)
+        staging.analyse(db.session, refresh)
+        db.session.commit()
+        commit.commit_refresh(db.session, refresh, Actor(None, "cli"))
+        db.session.commit()
+        figures_row = db.session.get(KelurahanFigures, tamansari.id)
+        db.session.refresh(figures_row)
+        assert figures_row.residents == before + 3
+        revert.revert_refresh(db.session, refresh, Actor(None, "cli"))
+        db.session.commit()
+        db.session.refresh(figures_row)
+        assert figures_row.residents == before

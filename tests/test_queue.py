@@ -268,8 +268,10 @@ def test_periodic_work_runs_on_the_queue_by_the_clock_in_utc(app, world):
     def due(moment):
         return {type(t).__name__ for t in huey_queue.huey.read_periodic(moment)}
 
-    assert due(datetime(2026, 12, 1, 19, 0)) == {"nightly_equity_snapshot", "deliver_webhooks"}
-    assert due(datetime(2026, 12, 1, 2, 0)) == {"deliver_webhooks"}  # 19:00 UTC = 02:00 WIB
+    every_quarter = {"recount_city_figures", "deliver_webhooks"}
+    assert due(datetime(2026, 12, 1, 19, 0)) == {"nightly_equity_snapshot", *every_quarter}
+    assert due(datetime(2026, 12, 1, 2, 0)) == every_quarter  # 19:00 UTC = 02:00 WIB
+    assert due(datetime(2026, 12, 1, 2, 7)) == {"deliver_webhooks"}
     huey_queue.tasks["nutera.scheduled.nightly_equity_snapshot"]()  # immediate: runs now
     huey_queue.tasks["nutera.scheduled.deliver_webhooks"]()
     with app.app_context():

@@ -380,3 +380,42 @@ def test_operator_counts_per_day(app, city, listed, client):
     earlier = client.get("/sanding/antrean?hari=2020-01-01").get_data(as_text=True)
     assert "<td>Petugas</td><td>1</td><td>0</td>" in earlier
     assert client.get("/sanding/antrean?hari=bukan-tanggal").status_code == 200
+
+
+def test_a_household_enrolled_by_two_kelurahan_lists_each_member_once_paged_with_total(
+    app, city, client
+):
+    with app.app_context():
+        from nutera.sanding import history
+
+        lebakgede = db.session.get(factories.Kelurahan, city.other_kelurahan_id)
+        excluded = db.session.get(factories.Person, city.person_ids["excluded"])
+        household = excluded.household
+        member = factories.Person(
+            kelurahan_id=household.kelurahan_id,
+            household_id=household.id,
+            nik=factories.make_nik(date(2010, 3, 4), "L"),
+            name="ANAK LESTARI",
+            sex="L",
+            birth_date=date(2010, 3, 4),
+            relation="anak",
+        )
+        db.session.add(member)
+        # Lebakgede enrols the whole Tamansari household in a household program of its own.
+        bst = factories.make_program(db.session, lebakgede, "BST")
+        factories.enroll(db.session, bst, household)
+        db.session.commit()
+        admin, other_staff = _user(city.admin_id), _user(city.other_staff_id)
+        cross = history.cross_kelurahan(db.session, admin)
+        assert sorted((r[0], r[2]) for r in cross) == sorted([(excluded.nik, 2), (member.nik, 2)])
+        assert history.cross_kelurahan(db.session, other_staff) == cross  # Lebakgede's too
+        first = history.cross_kelurahan_page(db.session, admin, 1, per_page=1)
+        second = history.cross_kelurahan_page(db.session, admin, 2, per_page=1)
+        beyond = history.cross_kelurahan_page(db.session, admin, 3, per_page=1)
+        assert (first.total, second.total, beyond.total, first.pages) == (2, 2, 2, 2)
+        assert [r[0] for r in first.items + second.items] == sorted(r[0] for r in cross)
+        assert beyond.items == []
+        assert history.double_dipping_count(db.session, admin) == 2
+    _login(client, "admin")
+    page = client.get("/sanding/ganda").get_data(as_text=True)
+    assert 'id="cross-total">2<' in page and "ANAK LESTARI" in page

@@ -209,3 +209,37 @@ def test_a_kecamatan_account_with_a_malformed_code_sees_nothing(app, world):
 def test_audit_log_is_closed_to_dinas_and_kecamatan(client, login_as, world, role):
     login_as(role)
     assert client.get("/admin/audit").status_code == 403
+
+
+# The complaint desk: dinas reads every kelurahan's, a kecamatan account its kelurahan's.
+def _complaints(app, world) -> dict[str, tuple[int, str]]:
+    from tests.factories_complaints import make_complaint
+
+    with app.app_context():
+        made = {
+            key: make_complaint(db.session, kelurahan_id)
+            for key, kelurahan_id in (
+                ("own", world.kelurahan_id),
+                ("other", world.other_kelurahan_id),
+            )
+        }
+        db.session.commit()
+        return {key: (c.id, c.code) for key, c in made.items()}
+
+
+@pytest.mark.parametrize(
+    ("role", "visible"), [("dinas", {"own", "other"}), ("kecamatan", {"own"})]
+)
+def test_complaint_desk_shows_dinas_and_kecamatan_their_scope(
+    client, login_as, app, world, role, visible
+):
+    complaints = _complaints(app, world)
+    login_as(role)
+    page = client.get("/meja-pengaduan").get_data(as_text=True)
+    for key, (complaint_id, code) in complaints.items():
+        assert (code in page) == (key in visible)
+        expected = 200 if key in visible else 404  # outside the scope: does not exist
+        assert client.get(f"/meja-pengaduan/{complaint_id}").status_code == expected
+    # Filtering by a kelurahan outside the scope shows nothing, never its complaints.
+    other = client.get("/meja-pengaduan", query_string={"kelurahan": world.other_kelurahan_id})
+    assert (complaints["other"][1] in other.get_data(as_text=True)) == ("other" in visible)

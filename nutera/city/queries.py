@@ -1,4 +1,5 @@
-"""Per-kelurahan figures of the overview: a handful of grouped statements, never one per row."""
+"""Per-kelurahan figures of the overview: a handful of grouped statements, never one per row;
+residents and recipients come from the counts stored ahead of time (nutera/city/figures.py)."""
 
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
@@ -6,17 +7,9 @@ from datetime import UTC, date, datetime, timedelta
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from nutera.city import figures
 from nutera.complaints.queries import overdue_condition
-from nutera.models import (
-    AidProgram,
-    Complaint,
-    Enrollment,
-    Kelurahan,
-    Person,
-    Refresh,
-    Survey,
-    User,
-)
+from nutera.models import Complaint, Kelurahan, Refresh, Survey, User
 from nutera.models.complaints import OPEN_STATUSES
 from nutera.scoping import visible_kelurahans
 from nutera.timeutil import as_utc
@@ -57,6 +50,7 @@ class Overview:
     rows: list[KelurahanRow]
     programs: list[str]
     totals: dict[str, int]
+    counted_at: datetime | None = None  # residents and recipients: the oldest count shown
 
 
 def _grouped(session: Session, stmt: sa.Select) -> dict:
@@ -74,16 +68,7 @@ def overview(
         .order_by(Kelurahan.name)
     ).all()
     rows = {k.id: KelurahanRow(k.id, k.code, k.name, k.kecamatan) for k in kelurahans}
-    in_scope = {
-        model: model.kelurahan_id.in_(visible)
-        for model in (Person, Enrollment, Survey, Complaint, Refresh)
-    }
-    residents = _grouped(
-        session,
-        sa.select(Person.kelurahan_id, sa.func.count())
-        .where(in_scope[Person], Person.status == "hidup")
-        .group_by(Person.kelurahan_id),
-    )
+    in_scope = {model: model.kelurahan_id.in_(visible) for model in (Survey, Complaint, Refresh)}
     surveys = _grouped(
         session,
         sa.select(Survey.kelurahan_id, sa.func.count())
@@ -105,20 +90,15 @@ def overview(
         .where(in_scope[Refresh], Refresh.status == "diterapkan")
         .group_by(Refresh.kelurahan_id),
     )
-    recipients = session.execute(
-        sa.select(Enrollment.kelurahan_id, AidProgram.code, sa.func.count())
-        .join(AidProgram, AidProgram.id == Enrollment.program_id)
-        .where(in_scope[Enrollment], Enrollment.status == "aktif")
-        .group_by(Enrollment.kelurahan_id, AidProgram.code)
-    ).all()
+    counted = figures.stored(session, list(rows), now)
     programs: set[str] = set()
-    for kelurahan_id, code, count in recipients:
-        rows[kelurahan_id].recipients[code] = count
-        programs.add(code)
+    for kelurahan_id, found in counted.items():
+        rows[kelurahan_id].residents = found.residents
+        rows[kelurahan_id].recipients = found.recipients
+        programs.update(found.recipients)
     for kelurahan_id, open_count, overdue_count in complaints:
         rows[kelurahan_id].open, rows[kelurahan_id].overdue = open_count, overdue_count
     for row in rows.values():
-        row.residents = residents.get(row.id, 0)
         row.surveys = surveys.get(row.id, 0)
         row.refreshed = refreshed.get(row.id)
         row.refresh_overdue = row.refreshed is None or as_utc(row.refreshed) < now - REFRESH_EVERY
@@ -131,7 +111,8 @@ def overview(
         "refresh_overdue": sum(r.refresh_overdue for r in listed),
         **{code: sum(r.recipients.get(code, 0) for r in listed) for code in programs},
     }
-    return Overview(listed, sorted(programs), totals)
+    counted_at = min((found.counted_at for found in counted.values()), default=None)
+    return Overview(listed, sorted(programs), totals, counted_at)
 
 
 def sort_rows(rows: list[KelurahanRow], key: str, descending: bool) -> list[KelurahanRow]:

@@ -17,7 +17,9 @@ def _overview():
     now = utcnow()
     today = local_today()
     month_start = day_start_utc(today.replace(day=1))
-    return overview(db.session, current_user, today, month_start, now)
+    found = overview(db.session, current_user, today, month_start, now)
+    db.session.commit()  # figures counted now for kelurahan that had none are kept
+    return found
 
 
 def _sorting(programs: list[str]) -> tuple[str, bool]:

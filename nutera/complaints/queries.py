@@ -113,6 +113,7 @@ class QueueFilters:
     older_than_days: int | None = None
     overdue: bool = False
     assigned_to_me: bool = False
+    kelurahan_id: int | None = None  # for viewers across kelurahan; scoping still applies
 
 
 def complaint_queue(viewer: User, filters: QueueFilters, today: date, page: int):
@@ -142,6 +143,8 @@ def complaint_queue(viewer: User, filters: QueueFilters, today: date, page: int)
         stmt = stmt.where(overdue_condition(today))
     if filters.assigned_to_me:
         stmt = stmt.where(Complaint.assigned_to_id == viewer.id)
+    if filters.kelurahan_id:
+        stmt = stmt.where(Complaint.kelurahan_id == filters.kelurahan_id)
     open_first = sa.case((Complaint.status.in_(OPEN_STATUSES), 0), else_=1)
     stmt = stmt.order_by(open_first, Complaint.id)
     return db.paginate(stmt, page=page, per_page=25, error_out=False)

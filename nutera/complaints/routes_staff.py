@@ -3,9 +3,13 @@
 from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from nutera.auth.decorators import roles_required
+from nutera.audit import current_actor
+from nutera.auth.decorators import READERS, roles_required
+from nutera.bounds import in_range
 from nutera.complaints import bp, queries, services
+from nutera.complaints.desk_reading import kelurahan_names, render_for_reader
 from nutera.complaints.forms import AssignForm, ConvertForm, LinkForm, NoteForm, StatusForm
+from nutera.complaints.reading import log_reader_view
 from nutera.extensions import db
 from nutera.models import (
     COMPLAINT_CATEGORIES,
@@ -24,6 +28,8 @@ from nutera.timeutil import local_today
 
 DESK = "/meja-pengaduan"
 STAFF = ("admin", "staff")
+# The city's social office and a camat read the desk of their scope; they change nothing.
+DESK_READERS = (*STAFF, *READERS)
 
 
 def _today():
@@ -43,19 +49,23 @@ def _filters() -> queries.QueueFilters:
         if args.get("umur", type=int) in queries.AGE_FILTERS
         else None,
         overdue=args.get("terlambat") == "1",
-        assigned_to_me=args.get("saya") == "1",
+        assigned_to_me=args.get("saya") == "1" and not current_user.is_read_only,
+        kelurahan_id=kelurahan_id
+        if (kelurahan_id := args.get("kelurahan", type=int)) and in_range(kelurahan_id)
+        else None,
     )
 
 
 @bp.route(DESK)
-@roles_required(*STAFF)
+@roles_required(*DESK_READERS)
 def queue():
-    """Complaints in the viewer's kelurahan, filterable, overdue ones highlighted."""
+    """Complaints in the viewer's scope, filterable, overdue ones highlighted."""
     today = _today()
     page = queries.complaint_queue(
         current_user, _filters(), today, request.args.get("page", 1, type=int)
     )
-    return render_template(
+    log_reader_view(db.session, current_actor(db.session), current_user, listed=page.items)
+    html = render_template(
         "complaints/queue.html",
         page=page,
         today=today,
@@ -63,8 +73,11 @@ def queue():
         age_filters=queries.AGE_FILTERS,
         categories=COMPLAINT_CATEGORIES,
         statuses=COMPLAINT_STATUSES,
+        kelurahans=kelurahan_names(current_user),
         filter_args={k: v for k, v in request.args.items() if k != "page"},
     )
+    db.session.commit()  # a read-only account's reading is logged (after rendering: no reload)
+    return html
 
 
 def _complaint(complaint_id: int) -> Complaint:
@@ -72,10 +85,13 @@ def _complaint(complaint_id: int) -> Complaint:
 
 
 @bp.route(f"{DESK}/<int:complaint_id>")
-@roles_required(*STAFF)
+@roles_required(*DESK_READERS)
 def detail(complaint_id: int):
-    """One complaint with its photos, notes, answers, links and actions."""
-    return _render(_complaint(complaint_id))
+    """One complaint with its photos, notes, answers, links and actions (readers: no actions)."""
+    complaint = _complaint(complaint_id)
+    if current_user.is_read_only:
+        return render_for_reader(complaint, current_user, _today())
+    return _render(complaint)
 
 
 def _render(complaint: Complaint, error: str | None = None, error_for: str = "", **forms):

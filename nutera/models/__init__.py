@@ -3,6 +3,7 @@
 from nutera.models.accounts import ROLES, RecoveryCode, ServerValue, User, volunteer_rt
 from nutera.models.api import ApiClient, ApiToken, ChangeEvent, WebhookDelivery
 from nutera.models.audit import AuditLog
+from nutera.models.city import KelurahanFigures
 from nutera.models.complaints import (
     COMPLAINT_CATEGORIES,
     COMPLAINT_STATUSES,
@@ -87,6 +88,7 @@ __all__ = [
     "ServerValue",
     "volunteer_rt",
     "AuditLog",
+    "KelurahanFigures",
     "PERSON_STATUSES",
     "RELATIONS",
     "SEXES",

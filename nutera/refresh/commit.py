@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from nutera import changes
 from nutera.audit import Actor, audit_bulk
+from nutera.city import figures as city_figures
 from nutera.equity import snapshots as equity_snapshots
 from nutera.models import (
     ENROLLED,
@@ -483,6 +484,7 @@ def commit_refresh(
     session.flush()
     incremental.confirm_unchanged(session, refresh, now)
     equity_snapshots.after_refresh_commit(session, refresh, now)
+    city_figures.recount(session, now, [refresh.kelurahan_id])  # the overview's counts
     record_feed(session, refresh, now)
     incremental.after_commit(session, refresh, _left_out_niks(session, refresh))
     # The staged copy of accepted rows is no longer needed; rejected rows stay for the export.

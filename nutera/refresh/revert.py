@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session
 
 from nutera import changes
 from nutera.audit import Actor, audit_bulk
+from nutera.city import figures as city_figures
 from nutera.models import Refresh, RefreshChange
 from nutera.models.api import ChangeKind
 from nutera.refresh.kelurahan_lock import lock_for_writing
@@ -245,6 +246,7 @@ def revert_refresh(session: Session, refresh: Refresh, actor: Actor) -> None:
         )
         _delete_created(session, refresh, created, entity)
     refresh.status, refresh.reverted_at = RefreshStatus.DIBATALKAN, utcnow()
+    city_figures.recount(session, refresh.reverted_at, [refresh.kelurahan_id])
     audit_bulk(
         session,
         actor,

@@ -6,6 +6,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from nutera.audit import Actor, audit_bulk
+from nutera.city import figures as city_figures
 from nutera.models import (
     ENROLLED,
     AidProgram,
@@ -17,6 +18,7 @@ from nutera.models import (
     SandingRow,
 )
 from nutera.sanding.review import SandingError
+from nutera.timeutil import utcnow
 
 
 def enrol_valid(
@@ -85,4 +87,5 @@ def enrol_valid(
         {"dari_sanding": len(chosen), "refresh_id": refresh.id, "program": program.code},
     )
     session.flush()
+    city_figures.recount(session, utcnow(), [refresh.kelurahan_id])  # the overview's counts
     return len(chosen)

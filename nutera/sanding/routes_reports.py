@@ -1,6 +1,6 @@
 """Staff and admin pages around the lists: aid history, double dipping, exclusion pairs."""
 
-from flask import flash, redirect, render_template, url_for
+from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from nutera.auth.decorators import roles_required
@@ -36,8 +36,12 @@ def double_dipping():
     """Households in mutually exclusive programs, NIKs in two kelurahan."""
     return render_template(
         "sanding/double_dipping.html",
-        pairs=history.exclusive_pairs(db.session, current_user),
-        cross=history.cross_kelurahan(db.session, current_user),
+        pairs=history.exclusive_pairs_page(
+            db.session, current_user, request.args.get("hal_keluarga", 1, type=int)
+        ),
+        cross=history.cross_kelurahan_page(
+            db.session, current_user, request.args.get("page", 1, type=int)
+        ),
     )
 
 

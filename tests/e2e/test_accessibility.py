@@ -339,6 +339,7 @@ def pages(pages_app, tmp_path_factory):
         "/registri/kk/{household}",
     ]
     dinas += ["/kelola/sasaran/{program}", "/pemerataan?kelurahan_id={kelurahan}"]
+    dinas += ["/meja-pengaduan", "/meja-pengaduan/{complaint}"]
     public = PUBLIC + ["/pengaduan/{code}"]
     return {
         "public": (None, [p.format(**ids) for p in public]),
