@@ -89,6 +89,8 @@ def paginate_counted(
     rows = session.execute(window).all()
     if rows:
         total = rows[0]._total
+    elif page == 1:
+        total = 0  # nothing at all: no second run to count it
     else:
         total = session.scalar(sa.select(sa.func.count()).select_from(inner))
     return Page(list(rows), total or 0, page, per_page)

@@ -78,6 +78,10 @@ def test_dinas_lands_on_the_city_overview_with_each_kelurahans_figures(client, l
     assert _cell(lebakgede, "open") == "1" and _cell(lebakgede, "overdue") == "0"
     assert "data-refresh-overdue" not in tamansari and "data-refresh-overdue" in lebakgede
     assert "Seluruh kota" in page
+    # Open complaints lead to the desk, filtered to that kelurahan's open ones.
+    desk = re.search(r'data-col="open"><a class="nt-tap" href="([^"]+)"', tamansari).group(1)
+    listed = client.get(desk.replace("&amp;", "&")).get_data(as_text=True)
+    assert f"kelurahan={city.kelurahan_id}" in desk and listed.count("data-complaint=") == 1
 
 
 def test_the_overview_sorts_by_any_column_both_ways(client, login_as, city):

@@ -390,6 +390,8 @@ def test_a_household_enrolled_by_two_kelurahan_lists_each_member_once_paged_with
 
         lebakgede = db.session.get(factories.Kelurahan, city.other_kelurahan_id)
         excluded = db.session.get(factories.Person, city.person_ids["excluded"])
+        nothing = history.cross_kelurahan_page(db.session, _user(city.admin_id), 1)
+        assert (nothing.items, nothing.total, nothing.pages) == ([], 0, 1)
         household = excluded.household
         member = factories.Person(
             kelurahan_id=household.kelurahan_id,

@@ -23,7 +23,7 @@ from nutera.models import (
     User,
 )
 from nutera.pagination import Page, paginate_counted
-from nutera.scoping import visible_kelurahans, visible_to
+from nutera.scoping import sees_whole_city, visible_kelurahans, visible_to
 
 
 @dataclass(frozen=True)
@@ -188,13 +188,15 @@ def _visible_kelurahan_ids(user: User) -> sa.Select:
     return visible_kelurahans(user).with_only_columns(Kelurahan.id)
 
 
-def _benefits() -> sa.Subquery:
+def _benefits(mine: sa.Select | None) -> sa.Subquery:
     """(person, kelurahan enrolling them) for every person who might be enrolled by two.
 
     A person's kelurahan are those of their own enrolments and of their household's. Most
     people have only their household's: they count only when that household is enrolled by
     two kelurahan, so the household enrolments are grouped per household (one row each)
-    before any household is expanded into its members."""
+    before any household is expanded into its members. With mine (a viewer who does not see
+    the whole city), only households with an enrolment of their kelurahan are grouped: the
+    others' members can only be theirs through their own enrolments, taken whole below."""
     person = Person.__table__
     active = Enrollment.status.in_(ENROLLED)
     by_household = (
@@ -208,10 +210,23 @@ def _benefits() -> sa.Subquery:
         .subquery("by_person")
     )
     # min <> max: two kelurahan or more, and a hash aggregate (count DISTINCT needs a sort).
+    grouped = by_household
+    if mine is not None:
+        grouped = (
+            sa.select(by_household)
+            .where(
+                by_household.c.hid.in_(
+                    sa.select(Enrollment.household_id).where(
+                        active, Enrollment.kelurahan_id.in_(mine)
+                    )
+                )
+            )
+            .subquery("grouped")
+        )
     split = (
-        sa.select(by_household.c.hid)
-        .group_by(by_household.c.hid)
-        .having(sa.func.min(by_household.c.kid) != sa.func.max(by_household.c.kid))
+        sa.select(grouped.c.hid)
+        .group_by(grouped.c.hid)
+        .having(sa.func.min(grouped.c.kid) != sa.func.max(grouped.c.kid))
     )
     return sa.union_all(
         # Members of households enrolled by two kelurahan.
@@ -230,7 +245,7 @@ def cross_kelurahan_stmt(user: User) -> sa.Select:
     """NIKs enrolled now in two kelurahan, or listed in recipient lists of two kelurahan."""
     person = Person.__table__
     mine = _visible_kelurahan_ids(user)
-    benefit = _benefits()
+    benefit = _benefits(None if sees_whole_city(user) else mine)
     counted = (
         sa.select(benefit.c.pid, sa.func.count(sa.distinct(benefit.c.kid)).label("places"))
         .group_by(benefit.c.pid)
