@@ -49,11 +49,17 @@ def _rt_condition(model: Any, user: User) -> sa.ColumnElement[bool] | None:
         condition = _EVENT_COLUMN[model].in_(
             sa.select(event_volunteer.c.event_id).where(event_volunteer.c.user_id == user.id)
         )
+        in_assigned_rts = DistributionRecipient.household_id.in_(
+            sa.select(Household.id).where(Household.rt_id.in_(assigned))
+        )
         if model is DistributionRecipient:
+            condition = sa.and_(condition, in_assigned_rts)
+        elif model is Handover:
+            # A handover shows its recipient (receipt, photo): the same RTs as the recipients.
             condition = sa.and_(
                 condition,
-                DistributionRecipient.household_id.in_(
-                    sa.select(Household.id).where(Household.rt_id.in_(assigned))
+                Handover.recipient_id.in_(
+                    sa.select(DistributionRecipient.id).where(in_assigned_rts)
                 ),
             )
         return condition
