@@ -3,6 +3,7 @@
 from datetime import date, datetime
 
 from nutera import timeutil
+from nutera.identity import mask_nik
 
 
 def number_id(value: int | float | None) -> str:
@@ -46,6 +47,7 @@ def init_app(app) -> None:
     app.add_template_filter(date_id)
     app.add_template_filter(datetime_local)
     app.add_template_filter(time_local)
+    app.add_template_filter(mask_nik)
     app.add_template_global(zone_label)
     from nutera.models import PERSON_STATUSES, RELATIONS
 

@@ -8,7 +8,8 @@ import pytest
 import sqlalchemy as sa
 from openpyxl import load_workbook
 
-from nutera.auth.readonly import OPEN_WRITES, refuse_writes
+from nutera.auth.readonly import OPEN_WRITES, _machine_blueprints, refuse_writes
+from nutera.city import figures
 from nutera.extensions import db
 from nutera.models import (
     AidProgram,
@@ -20,7 +21,7 @@ from nutera.models import (
     User,
 )
 from nutera.refresh import staging
-from nutera.timeutil import utcnow
+from nutera.timeutil import as_utc, utcnow
 from tests import factories
 from tests.factories_complaints import make_complaint
 from tests.factories_refresh import write_csv
@@ -175,7 +176,8 @@ def _url_for_rule(rule, ids: dict) -> str:
 def _write_rules(app):
     for rule in app.url_map.iter_rules():
         methods = rule.methods - {"GET", "HEAD", "OPTIONS"}
-        if methods and rule.endpoint not in OPEN_WRITES and not rule.endpoint.startswith("api"):
+        machine = rule.endpoint.split(".")[0] in _machine_blueprints()  # token scopes decide
+        if methods and rule.endpoint not in OPEN_WRITES and not machine:
             yield rule, sorted(methods)[0]
 
 
@@ -372,3 +374,38 @@ def test_a_refresh_commit_and_revert_recount_their_kelurahan(app, world, tmp_pat
         db.session.commit()
         db.session.refresh(figures_row)
         assert figures_row.residents == before
+
+
+def test_an_older_count_never_overwrites_a_newer_one(app, world):
+    """The 15-minute recount counts, then a refresh commit recounts its kelurahan and commits,
+    then the recount's older figures land: the newer ones stay."""
+    with app.app_context():
+        t0 = utcnow()
+        kelurahan = db.session.get(Kelurahan, world.kelurahan_id)
+        figures.recount(db.session, t0 - timedelta(minutes=15))
+        db.session.commit()
+        before = db.session.get(KelurahanFigures, world.kelurahan_id).residents
+        held = []
+        write = figures._upsert
+        figures._upsert = lambda session, rows: held.append(rows)
+        try:
+            figures.recount(db.session, t0)  # counted at t0, not written yet
+        finally:
+            figures._upsert = write
+        factories.make_household(db.session, factories.rt_of(kelurahan, 1, 1))
+        figures.recount(db.session, t0 + timedelta(seconds=5), [world.kelurahan_id])
+        db.session.commit()
+        write(db.session, held[0])
+        db.session.commit()
+        db.session.expire_all()
+        row = db.session.get(KelurahanFigures, world.kelurahan_id)
+        assert row.residents == before + 1
+        assert as_utc(row.counted_at) == t0 + timedelta(seconds=5)
+
+
+def test_the_hook_passes_machine_clients_only_not_the_pages_managing_them(app):
+    """Token-authenticated API calls are decided by their scopes; the staff pages under
+    /kelola/api-klien are ordinary pages and stay behind the hook."""
+    machine = _machine_blueprints()
+    assert "api_token" in machine and "api_status" in machine
+    assert "api_clients" not in machine and "api_docs" not in machine

@@ -5,7 +5,8 @@ import sqlalchemy as sa
 
 from nutera.complaints.reading import mask_phone
 from nutera.extensions import db
-from nutera.models import AuditLog, Complaint, ComplaintNote, User
+from nutera.models import AuditLog, Complaint, ComplaintNote, Kelurahan, User
+from tests import factories
 from tests.factories_complaints import make_complaint
 
 DESK = "/meja-pengaduan"
@@ -149,3 +150,48 @@ def test_staff_reads_are_not_logged_as_reader_views(client, login_as, app, world
 def test_photos_stay_with_kelurahan_staff(client, login_as, app, world):
     login_as("dinas")
     assert client.get(f"{DESK}/foto/1").status_code == 403
+
+
+@pytest.mark.parametrize("role", ["dinas", "kecamatan"])
+def test_reader_sees_a_household_masked_and_the_view_is_logged(client, login_as, app, world, role):
+    """The desk links a complaint to its KK: that page must not give back the NIK it masks."""
+    nik = "3273024404840001"
+    with app.app_context():
+        kelurahan = db.session.get(Kelurahan, world.kelurahan_id)
+        household = factories.make_household(
+            db.session,
+            factories.rt_of(kelurahan, 1, 1),
+            [{"name": "SITI AMINAH", "relation": "kepala", "nik": nik}],
+        )
+        db.session.commit()
+        household_id = household.id
+    login_as(role)
+    page = client.get(f"/registri/kk/{household_id}")
+    assert page.status_code == 200
+    text = page.get_data(as_text=True)
+    assert nik not in text and "327302******0001" in text
+    assert "14 Maret 1985" not in text and "1985" in text
+    with app.app_context():
+        logged = db.session.scalars(
+            sa.select(AuditLog).where(
+                AuditLog.user_id == world.user_ids[role],
+                AuditLog.entity == "household",
+                AuditLog.entity_id == household_id,
+                AuditLog.action == "lihat",
+            )
+        ).all()
+    assert len(logged) == 1 and logged[0].kelurahan_id == world.kelurahan_id
+
+
+def test_staff_still_see_the_full_nik_of_their_households(client, login_as, app, world):
+    with app.app_context():
+        kelurahan = db.session.get(Kelurahan, world.kelurahan_id)
+        household = factories.make_household(
+            db.session,
+            factories.rt_of(kelurahan, 1, 1),
+            [{"name": "SITI AMINAH", "relation": "kepala", "nik": "3273024404840001"}],
+        )
+        db.session.commit()
+        household_id = household.id
+    login_as("staff")
+    assert "3273024404840001" in client.get(f"/registri/kk/{household_id}").get_data(as_text=True)

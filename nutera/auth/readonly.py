@@ -6,6 +6,8 @@ DELETE is answered 403 unless it is one every signed-in person may make (their o
 password and two-step sign-in, signing out) or a public form anyone may send.
 """
 
+from functools import cache
+
 from flask import Flask, abort, request
 from flask_login import current_user
 
@@ -29,11 +31,20 @@ OPEN_WRITES = frozenset(
 )
 
 
+@cache
+def _machine_blueprints() -> frozenset[str]:
+    """The blueprints machine clients call with a token (not the staff pages managing them)."""
+    from nutera.api.auth import token_bp
+    from nutera.api.resources import BLUEPRINTS
+
+    return frozenset({token_bp.name, *(bp.name for bp in BLUEPRINTS)})
+
+
 def refuse_writes():
     """Answer 403 to a read-only account's write outside OPEN_WRITES."""
     if request.method in SAFE_METHODS or request.endpoint in OPEN_WRITES:
         return None
-    if (request.endpoint or "").startswith("api"):  # machine clients: token scopes decide
+    if request.blueprint in _machine_blueprints():  # machine clients: token scopes decide
         return None
     if current_user.is_authenticated and current_user.is_read_only:
         abort(403)

@@ -67,7 +67,9 @@ def recount(session: Session, now: datetime, kelurahan_ids: list[int] | None = N
 
 
 def _upsert(session: Session, rows: list[dict]) -> None:
-    """Insert or overwrite the rows (two writers racing on one kelurahan both succeed)."""
+    """Insert or overwrite the rows (two writers racing on one kelurahan both succeed); a
+    count never overwrites one taken later (the 15-minute recount of every kelurahan can
+    land after a refresh commit recounted its own)."""
     dialect = session.get_bind().dialect.name
     insert = (postgresql if dialect == "postgresql" else sqlite).insert(KelurahanFigures)
     session.execute(
@@ -78,6 +80,7 @@ def _upsert(session: Session, rows: list[dict]) -> None:
                 "recipients": insert.excluded.recipients,
                 "counted_at": insert.excluded.counted_at,
             },
+            where=KelurahanFigures.counted_at <= insert.excluded.counted_at,
         ),
         rows,
     )

@@ -3,6 +3,7 @@
 from flask import render_template, request
 from flask_login import current_user
 
+from nutera.audit import audit_bulk, current_actor
 from nutera.auth.decorators import READERS, roles_required
 from nutera.bounds import in_range
 from nutera.extensions import db
@@ -45,4 +46,14 @@ def households():
 def household(household_id: int):
     """One household and its members."""
     household = get_visible_or_404(Household, household_id, current_user)
-    return render_template("registry/household.html", household=household)
+    if current_user.is_read_only:
+        # A reader at city or kecamatan level needs no full NIK: shown masked, with the
+        # birth year only (a masked NIK beside the birth date would give its digits back).
+        audit_bulk(
+            db.session, current_actor(db.session), "lihat", "household", household.id,
+            household.kelurahan_id, {"event": "household_read", "role": current_user.role},
+        )  # fmt: skip
+        db.session.commit()
+    return render_template(
+        "registry/household.html", household=household, masked=current_user.is_read_only
+    )
