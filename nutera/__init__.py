@@ -97,6 +97,7 @@ def register_extensions(app: Flask) -> None:
     bootstrap.init_app(app)
     limiter.init_app(app)
     redis_fallback.init_app(app)
+    register_self_limited_filter()
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
     login_manager.login_message = "Silakan masuk terlebih dahulu."
@@ -112,6 +113,29 @@ def register_extensions(app: Flask) -> None:
     security.init_app(app)
     readonly.init_app(app)
     metrics.init_app(app)
+
+
+# Routes that count their own limits in one storage round trip (lookup/guard.py for /cek,
+# api/auth.py per API client): Flask-Limiter's per-request middleware has no limit for them
+# (no decorator, no application or default limits are configured) and only cost CPU there.
+SELF_LIMITED_ENDPOINTS = frozenset({"lookup.lookup"})
+
+
+def _limits_counted_by_the_view() -> bool:
+    """Flask-Limiter request filter: True for the routes that count their own limits."""
+    from flask import request
+
+    from nutera.api.resources import BLUEPRINT_NAMES
+
+    return request.endpoint in SELF_LIMITED_ENDPOINTS or request.blueprint in BLUEPRINT_NAMES
+
+
+def register_self_limited_filter() -> None:
+    """Register the filter once on the process-wide limiter (every app shares it)."""
+    from nutera.extensions import limiter
+
+    if _limits_counted_by_the_view not in limiter._request_filters:
+        limiter.request_filter(_limits_counted_by_the_view)
 
 
 # (module, URL prefix): one blueprint per feature, each module exposing `bp`.
