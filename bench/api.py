@@ -247,7 +247,8 @@ def main() -> None:
         for label, r in runs.items():
             print(
                 f"  {label:<22} {r['rps']:8.0f} req/s   p50 {r['p50']:7.2f} ms   "
-                f"p99 {r['p99']:7.2f} ms   non-2xx {r['errors']}"
+                f"p99 {r['p99']:7.2f} ms   non-2xx {r['errors']}   server CPU "
+                f"{r['cpu'] * 1000 / max(r['rps'] * args.duration, 1):.2f} ms/request"
             )
         health, single = runs["GET /healthz"], runs["POST status/check"]
         print(

@@ -97,7 +97,7 @@ def register_extensions(app: Flask) -> None:
     bootstrap.init_app(app)
     limiter.init_app(app)
     redis_fallback.init_app(app)
-    register_self_limited_filter()
+    skip_limiter_hook_for_self_limited_routes(app)
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
     login_manager.login_message = "Silakan masuk terlebih dahulu."
@@ -116,13 +116,14 @@ def register_extensions(app: Flask) -> None:
 
 
 # Routes that count their own limits in one storage round trip (lookup/guard.py for /cek,
-# api/auth.py per API client): Flask-Limiter's per-request middleware has no limit for them
-# (no decorator, no application or default limits are configured) and only cost CPU there.
+# api/auth.py per API client): Flask-Limiter's per-request hook has no limit to apply to
+# them (no decorator; no application or default limits are configured) and only cost CPU
+# there, so it is not run for them.
 SELF_LIMITED_ENDPOINTS = frozenset({"lookup.lookup"})
 
 
 def _limits_counted_by_the_view() -> bool:
-    """Flask-Limiter request filter: True for the routes that count their own limits."""
+    """True for the routes that count their own limits."""
     from flask import request
 
     from nutera.api.resources import BLUEPRINT_NAMES
@@ -130,12 +131,23 @@ def _limits_counted_by_the_view() -> bool:
     return request.endpoint in SELF_LIMITED_ENDPOINTS or request.blueprint in BLUEPRINT_NAMES
 
 
-def register_self_limited_filter() -> None:
-    """Register the filter once on the process-wide limiter (every app shares it)."""
+def skip_limiter_hook_for_self_limited_routes(app: Flask) -> None:
+    """Wrap Flask-Limiter's before-request hook so it does not run for those routes."""
+    from functools import wraps
+
     from nutera.extensions import limiter
 
-    if _limits_counted_by_the_view not in limiter._request_filters:
-        limiter.request_filter(_limits_counted_by_the_view)
+    hooks = app.before_request_funcs.setdefault(None, [])
+    for index, hook in enumerate(hooks):
+        if hook == limiter._check_request_limit:
+
+            @wraps(hook)
+            def check_request_limit(hook=hook):
+                if not _limits_counted_by_the_view():
+                    return hook()
+
+            hooks[index] = check_request_limit
+            return
 
 
 # (module, URL prefix): one blueprint per feature, each module exposing `bp`.
