@@ -235,6 +235,12 @@ class ListQuery(PageQuery):
 class RecipientQuery(ListQuery):
     program = fields.String(validate=validate.Length(max=20))
     status = fields.String(validate=validate.Length(max=12))
+    validated = fields.Boolean(
+        metadata={
+            "description": "true: hanya penerima dari baris daftar yang tervalidasi (sanding: "
+            "valid); false: penerima tanpa baris daftar yang valid."
+        }
+    )
 
 
 class RecipientOut(Schema):
@@ -252,6 +258,19 @@ class RecipientOut(Schema):
     period_end = fields.Date(allow_none=True)
     reason = fields.String()
     updated_at = UtcDateTime()
+    validation_list = fields.Integer(
+        allow_none=True,
+        metadata={"description": "Daftar penerima (sanding) asal kepesertaan ini, bila ada."},
+    )
+    validation_status = fields.String(
+        allow_none=True,
+        metadata={
+            "description": "Status baris daftar itu: valid, nama_berbeda, ... (null: "
+            "tanpa baris daftar, atau belum diputuskan)."
+        },
+    )
+    validation_label = fields.String(allow_none=True)
+    validation_reason = fields.String(allow_none=True)
 
 
 class PersonOut(Schema):
