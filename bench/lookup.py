@@ -387,6 +387,10 @@ def in_process_cpu(folder: str, url: str, samples: list[tuple[str, str]], storag
             "RATELIMIT_STORAGE_URI": storage,
             "CEK_RATE_LIMIT": "100000 per minute",
             "CEK_CAPTCHA_AFTER": 10**9,
+            # Explicitly: Flask-Limiter keeps the last app's RATELIMIT_ENABLED as its default,
+            # and build()'s scratch app turned it off, so this figure used to leave out the
+            # lookup's rate-limit round trip.
+            "RATELIMIT_ENABLED": True,
         }
     )
     client = app.test_client()

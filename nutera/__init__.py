@@ -97,6 +97,7 @@ def register_extensions(app: Flask) -> None:
     bootstrap.init_app(app)
     limiter.init_app(app)
     redis_fallback.init_app(app)
+    skip_limiter_hook_for_self_limited_routes(app)
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
     login_manager.login_message = "Silakan masuk terlebih dahulu."
@@ -112,6 +113,41 @@ def register_extensions(app: Flask) -> None:
     security.init_app(app)
     readonly.init_app(app)
     metrics.init_app(app)
+
+
+# Routes that count their own limits in one storage round trip (lookup/guard.py for /cek,
+# api/auth.py per API client): Flask-Limiter's per-request hook has no limit to apply to
+# them (no decorator; no application or default limits are configured) and only cost CPU
+# there, so it is not run for them.
+SELF_LIMITED_ENDPOINTS = frozenset({"lookup.lookup"})
+
+
+def _limits_counted_by_the_view() -> bool:
+    """True for the routes that count their own limits."""
+    from flask import request
+
+    from nutera.api.resources import BLUEPRINT_NAMES
+
+    return request.endpoint in SELF_LIMITED_ENDPOINTS or request.blueprint in BLUEPRINT_NAMES
+
+
+def skip_limiter_hook_for_self_limited_routes(app: Flask) -> None:
+    """Wrap Flask-Limiter's before-request hook so it does not run for those routes."""
+    from functools import wraps
+
+    from nutera.extensions import limiter
+
+    hooks = app.before_request_funcs.setdefault(None, [])
+    for index, hook in enumerate(hooks):
+        if hook == limiter._check_request_limit:
+
+            @wraps(hook)
+            def check_request_limit(hook=hook):
+                if not _limits_counted_by_the_view():
+                    return hook()
+
+            hooks[index] = check_request_limit
+            return
 
 
 # (module, URL prefix): one blueprint per feature, each module exposing `bp`.

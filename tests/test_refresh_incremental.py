@@ -9,11 +9,19 @@ import sqlalchemy as sa
 
 from nutera.audit import Actor
 from nutera.extensions import db
-from nutera.models import Enrollment, Household, Person, Refresh, RefreshDigest, RefreshRow
+from nutera.models import (
+    Enrollment,
+    Household,
+    Kelurahan,
+    Person,
+    Refresh,
+    RefreshDigest,
+    RefreshRow,
+)
 from nutera.refresh import commit, details, revert, services, staging
 from nutera.timeutil import as_utc
 from tests import factories
-from tests.factories_refresh import make_sample_kelurahan, write_csv
+from tests.factories_refresh import HEADER, make_sample_kelurahan, write_csv
 from tests.test_api import api  # noqa: F401 (the API client fixture)
 
 CLI = Actor(None, "cli")
@@ -355,6 +363,74 @@ def test_change_feed_after_a_refresh_commit_and_a_revert_lists_every_changed_rec
         *(("person", pid, "delete") for pid in created_persons),
     }
     assert set(listed) == expected and set(listed.values()) == {1}
+
+
+def test_change_feed_lists_each_household_whose_desil_alone_changed_exactly_once(
+    app,
+    world,
+    api,  # noqa: F811
+    tmp_path,
+):
+    """The desil is taken by the equity step with a bulk UPDATE that keeps updated_at: its
+    changes reach the feed once, beside (not on top of) the commit's own entries."""
+    token = api.login()
+    header = [*HEADER, "DESIL"]
+    rows = [
+        [
+            factories.make_nik(date(1970 + family, 3, 1 + member), "L", serial=600 + member),
+            factories.make_kk(serial=8600 + family),
+            f"DESIL {family} ANGGOTA {member}",
+            "L",
+            f"{1 + member:02d}/03/{1970 + family}",
+            f"Jl. Desil {family}",
+            "001",
+            "001",
+            "",
+            "5",
+        ]
+        for family in range(4)
+        for member in range(MEMBERS)
+    ]
+    with app.app_context():
+        kelurahan = db.session.get(Kelurahan, world.kelurahan_id)
+
+        def commit_file(name):
+            path = write_csv(tmp_path / name, rows, header=header)
+            refresh = staging.create_refresh(
+                db.session, kelurahan.id, None, "DTKS", path, path.name
+            )
+            staging.analyse(db.session, refresh)
+            db.session.commit()
+            apply(refresh)
+            assert refresh.counts["rejected"] == 0, refresh.counts
+
+        commit_file("week1.csv")
+        households = {
+            kk: hid
+            for kk, hid in db.session.execute(
+                sa.select(Household.kk_number, Household.id).where(
+                    Household.kk_number.in_({row[1] for row in rows})
+                )
+            )
+        }
+        _, start = _feed(api, token)
+        family = [rows[i * MEMBERS : (i + 1) * MEMBERS] for i in range(4)]
+        for row in family[0]:
+            row[-1] = "2"  # desil alone
+        for row in family[1]:
+            row[-1], row[5] = "3", "Jl. Pindah"  # desil and address: one update
+        for row in family[2][:1]:
+            row[2] = "NAMA BARU"  # a person's change; the desil stays
+        commit_file("week2.csv")
+        desil = dict(db.session.execute(sa.select(Household.kk_number, Household.desil)).all())
+    items, _ = _feed(api, token, start)
+    listed = Counter((i["kind"], i["id"], i["op"]) for i in items if i["kind"] == "household")
+    kks = [f[0][1] for f in family]
+    assert listed == {
+        ("household", households[kks[0]], "update"): 1,
+        ("household", households[kks[1]], "update"): 1,
+    }
+    assert [desil[kk] for kk in kks] == [2, 3, 5, 5]
 
 
 def test_too_many_changed_rows_to_keep_are_read_from_the_file_again(

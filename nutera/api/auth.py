@@ -1,29 +1,37 @@
 """Machine-client authentication: OAuth2 client credentials in, scoped bearer tokens checked.
 
-Authlib issues the tokens and parses the bearer header; what a token may reach (scopes,
-kelurahan, IP allow-list, expiry, revocation, rate limit) is decided here, once per call.
+Authlib issues the tokens (the client-credentials grant). A call's bearer token is checked
+here with one indexed query that brings the token, its client and the client's kelurahan,
+and the same checks, in the same order, as Authlib's BearerTokenValidator (missing or
+unsupported header, unknown token, expired, revoked, insufficient scope), then the
+IP allow-list and the per-client rate limit. Nothing is cached between calls: a revoked or
+expired client is refused on its very next call.
 """
 
 import ipaddress
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import timedelta
 from functools import lru_cache, wraps
 from typing import Any
 
 import sqlalchemy as sa
-from authlib.integrations.flask_oauth2 import AuthorizationServer, ResourceProtector
-from authlib.integrations.flask_oauth2.requests import FlaskJsonRequest
-from authlib.oauth2 import OAuth2Error
+from authlib.integrations.flask_oauth2 import AuthorizationServer
 from authlib.oauth2.rfc6749 import grants
-from authlib.oauth2.rfc6750 import BearerTokenValidator
 from flask import Blueprint, Flask, current_app, g, request
 from flask_smorest import abort
 from limits import parse_many
-from sqlalchemy.orm import joinedload
 
 from nutera.extensions import csrf, db, limiter
-from nutera.models.api import SCOPE_LABELS, ApiClient, ApiScope, ApiToken, token_digest
-from nutera.timeutil import utcnow
+from nutera.models.api import (
+    SCOPE_LABELS,
+    ApiClient,
+    ApiScope,
+    ApiToken,
+    api_client_kelurahan,
+    token_digest,
+)
+from nutera.timeutil import as_utc, utcnow
 
 __all__ = ["SCOPE_LABELS", "ApiScope", "client_required", "current_client"]
 
@@ -34,18 +42,99 @@ class _ClientCredentials(grants.ClientCredentialsGrant):
     TOKEN_ENDPOINT_AUTH_METHODS = ["client_secret_basic", "client_secret_post"]
 
 
-class _Tokens(BearerTokenValidator):
-    def authenticate_token(self, token_string: str) -> ApiToken | None:
-        # One round trip: every call needs the client right after.
-        return db.session.scalar(
-            sa.select(ApiToken)
-            .options(joinedload(ApiToken.client))
-            .where(ApiToken.token_hash == token_digest(token_string))
+@dataclass(frozen=True)
+class CallingClient:
+    """The client behind a call's token: what the views and the audit row need of it."""
+
+    id: int
+    client_id: str
+    name: str
+    scope_set: frozenset[str]
+    kelurahan_ids: list[int] | None  # None: every kelurahan (whole city)
+    allowed_ips: list[str]
+
+
+_token, _client = ApiToken.__table__, ApiClient.__table__
+# One round trip for the token, its client and the client's kelurahan (one row each, or one
+# row with NULL for a whole-city client), by the unique index on the token's digest.
+_TOKEN_LOOKUP = (
+    sa.select(
+        _token.c.scope,
+        _token.c.expires_at,
+        _token.c.revoked,
+        _client.c.id,
+        _client.c.client_id,
+        _client.c.name,
+        _client.c.scopes,
+        _client.c.whole_city,
+        _client.c.ip_allowlist,
+        _client.c.expires_at,
+        _client.c.revoked_at,
+        api_client_kelurahan.c.kelurahan_id,
+    )
+    .select_from(
+        _token.join(_client, _client.c.id == _token.c.client_pk).outerjoin(
+            api_client_kelurahan,
+            sa.and_(
+                api_client_kelurahan.c.client_id == _client.c.id,
+                _client.c.whole_city == sa.false(),
+            ),
         )
+    )
+    .where(_token.c.token_hash == sa.bindparam("digest"))
+    .order_by(api_client_kelurahan.c.kelurahan_id)
+)
 
 
-_protector = ResourceProtector()
-_protector.register_token_validator(_Tokens())
+class _Refused(Exception):
+    """A bearer token that does not authorise this call; error is the OAuth2 error code."""
+
+    def __init__(self, error: str):
+        super().__init__(error)
+        self.error = error
+
+
+def _bearer_token() -> str:
+    """The token of the Authorization header, parsed as Authlib's ResourceProtector does."""
+    header = request.headers.get("Authorization")
+    if not header:
+        raise _Refused("missing_authorization")
+    parts = header.split(None, 1)
+    if len(parts) != 2 or parts[0].lower() != "bearer":
+        raise _Refused("unsupported_token_type")
+    return parts[1]
+
+
+def _scope_insufficient(token_scope: str, scope: ApiScope) -> bool:
+    # Authlib's scope_insufficient for one required scope.
+    granted = set((token_scope or "").split())
+    return not granted or not granted.issuperset(scope.value.split())
+
+
+def _client_for_token(connection: sa.Connection, token: str, scope: ApiScope) -> CallingClient:
+    """The token's client if the token is known, unexpired, unrevoked and carries scope."""
+    rows = connection.execute(_TOKEN_LOOKUP, {"digest": token_digest(token)}).all()
+    if not rows:
+        raise _Refused("invalid_token")
+    (token_scope, expires_at, revoked, pk, client_id, name, scopes, whole_city, ips,
+     client_expires_at, client_revoked_at, _) = rows[0]  # fmt: skip
+    now = utcnow()
+    if as_utc(expires_at) <= now:  # ApiToken.is_expired
+        raise _Refused("invalid_token")
+    if revoked or client_revoked_at is not None:  # ApiToken.is_revoked, ApiClient.is_usable
+        raise _Refused("invalid_token")
+    if client_expires_at is not None and as_utc(client_expires_at) <= now:
+        raise _Refused("invalid_token")
+    if _scope_insufficient(token_scope, scope):
+        raise _Refused("insufficient_scope")
+    return CallingClient(
+        id=pk,
+        client_id=client_id,
+        name=name,
+        scope_set=frozenset(scopes.split()),
+        kelurahan_ids=None if whole_city else [row[-1] for row in rows if row[-1] is not None],
+        allowed_ips=[ip for ip in (ips or "").replace(",", " ").split() if ip],
+    )
 
 
 def _query_client(client_id: str) -> ApiClient | None:
@@ -85,7 +174,7 @@ def issue_token():
     return current_app.extensions["nutera_oauth"].create_token_response()
 
 
-def ip_allowed(client: ApiClient, address: str | None) -> bool:
+def ip_allowed(client: ApiClient | CallingClient, address: str | None) -> bool:
     """Whether address is in the client's allow-list (an empty list allows any address)."""
     allowed = client.allowed_ips
     if not allowed:
@@ -111,15 +200,12 @@ _OAUTH_PROBLEMS = {
 }
 
 
-def _authenticate(scope: ApiScope) -> ApiClient:
+def _authenticate(scope: ApiScope, connection: sa.Connection) -> CallingClient:
     try:
-        token = _protector.validate_request(
-            scopes=[scope.value], request=FlaskJsonRequest(request)
-        )
-    except OAuth2Error as error:
-        status, detail = _OAUTH_PROBLEMS.get(error.error, (401, "Token tidak berlaku."))
+        client = _client_for_token(connection, _bearer_token(), scope)
+    except _Refused as refused:
+        status, detail = _OAUTH_PROBLEMS.get(refused.error, (401, "Token tidak berlaku."))
         abort(status, message=detail, headers={"WWW-Authenticate": 'Bearer realm="nutera"'})
-    client = token.client
     if not ip_allowed(client, request.remote_addr):
         abort(403, message="Alamat IP ini tidak diizinkan untuk klien API tersebut.")
     _count_call(client)
@@ -131,7 +217,7 @@ def _limits(text: str) -> list:
     return parse_many(text)
 
 
-def _count_call(client: ApiClient) -> None:
+def _count_call(client: CallingClient) -> None:
     if not current_app.config.get("RATELIMIT_ENABLED", True):
         return
     for item in _limits(current_app.config["API_RATE_LIMIT"]):
@@ -139,13 +225,24 @@ def _count_call(client: ApiClient) -> None:
             abort(429, message="Batas panggilan API untuk klien ini terlampaui; coba lagi nanti.")
 
 
-def client_required(scope: ApiScope) -> Callable:
-    """Let the view run only for a valid token carrying scope; the client is in g."""
+def client_required(scope: ApiScope, keep_connection: bool = False) -> Callable:
+    """Let the view run only for a valid token carrying scope; the client is in g.
+
+    With keep_connection the connection that checked the token stays open for the view as
+    api_connection() (a status check reads and writes its audit row on it: one pool
+    checkout per call); otherwise it goes back to the pool before the view runs."""
 
     def decorator(view: Callable) -> Callable:
         @wraps(view)
         def wrapper(*args: Any, **kwargs: Any) -> Any:
-            g.api_client = _authenticate(scope)
+            with db.engine.connect() as connection:
+                g.api_client = _authenticate(scope, connection)
+                if keep_connection:
+                    g.api_connection = connection
+                    try:
+                        return view(*args, **kwargs)
+                    finally:
+                        g.api_connection = None
             return view(*args, **kwargs)
 
         return wrapper
@@ -153,17 +250,23 @@ def client_required(scope: ApiScope) -> Callable:
     return decorator
 
 
-def optional_client(scope: ApiScope) -> ApiClient | None:
+def optional_client(scope: ApiScope) -> CallingClient | None:
     """The calling client when a bearer token is sent (checked as usual), else None."""
     if "Authorization" not in request.headers:
         return None
-    g.api_client = _authenticate(scope)
+    with db.engine.connect() as connection:
+        g.api_client = _authenticate(scope, connection)
     return g.api_client
 
 
-def current_client() -> ApiClient:
+def current_client() -> CallingClient:
     """The client of this API call (set by client_required)."""
     return g.api_client
+
+
+def api_connection() -> sa.Connection:
+    """The connection that checked this call's token (within a client_required view)."""
+    return g.api_connection
 
 
 def require_purpose() -> str:

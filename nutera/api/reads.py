@@ -12,9 +12,18 @@ from nutera.models import AuditLog
 from nutera.sqlite_journal import relaxed_durability
 from nutera.timeutil import utcnow
 
+_INSERT = sa.insert(AuditLog.__table__)
 
-def record_read(niks: Iterable[str | None], count: int, purpose: str = "") -> None:
-    """Log who (client) read what (endpoint, NIKs as keyed hashes, count) and why."""
+
+def record_read(
+    niks: Iterable[str | None],
+    count: int,
+    purpose: str = "",
+    connection: sa.Connection | None = None,
+) -> None:
+    """Log who (client) read what (endpoint, NIKs as keyed hashes, count) and why.
+
+    On connection (one that only read so far) when given, committing it; else on its own."""
     client = current_client()
     secret = current_app.config["SECRET_KEY"]
     hashes = sorted({nik_digest(nik, secret) for nik in niks if nik})
@@ -23,10 +32,17 @@ def record_read(niks: Iterable[str | None], count: int, purpose: str = "") -> No
     # A read's audit row alone in its transaction need not wait for the disk flush: a power
     # cut could lose the last fraction of a second of read logs, never a change and never
     # consistency, and a status check stops costing a flush.
-    with db.engine.connect() as connection, relaxed_durability(connection):
-        connection.execute(
-            sa.insert(AuditLog), [_read_row(client, endpoint, purpose, count, hashes)]
-        )
+    row = _read_row(client, endpoint, purpose, count, hashes)
+    if connection is not None:
+        _write(connection, row)
+        return
+    with db.engine.connect() as own:
+        _write(own, row)
+
+
+def _write(connection: sa.Connection, row: dict) -> None:
+    with relaxed_durability(connection):
+        connection.execute(_INSERT, [row])
         connection.commit()
 
 

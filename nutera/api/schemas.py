@@ -1,8 +1,9 @@
 """Marshmallow schemas of the API's requests and answers (they also make the OpenAPI doc)."""
 
 import re
+from typing import Any
 
-from marshmallow import Schema, ValidationError, fields, validate
+from marshmallow import RAISE, Schema, ValidationError, fields, validate
 
 from nutera.timeutil import as_utc
 
@@ -27,27 +28,82 @@ class Problem(Schema):
     errors = fields.Dict()
 
 
+NIK_PATTERN = r"^\d{16}$"
 NIK = fields.String(
     required=True,
-    validate=validate.Regexp(r"^\d{16}$", error="NIK harus 16 digit angka."),
+    validate=validate.Regexp(NIK_PATTERN, error="NIK harus 16 digit angka."),
     metadata={"example": "3273025708860001"},
 )
+NAME_LENGTH = (2, 120)
+BATCH_LENGTH = (1, 100)
+
+# The status check's schemas load and dump what they accept and answer most of the time with a
+# few plain checks instead of marshmallow's field machinery (for a batch of 100 that machinery
+# cost more than the lookup); anything else (an invalid or unusual input) goes through
+# marshmallow itself, so what is accepted, refused and answered is exactly the schema's.
+# tests/test_api_schemas_fast.py compares both paths.
+_NIK_RE = re.compile(NIK_PATTERN)  # matched as validate.Regexp matches: re.match
+
+
+def _plain_item(item: Any) -> dict | None:
+    """{"nik", "name"} if item is exactly what StatusQuery loads unchanged, else None."""
+    if type(item) is not dict or len(item) != 2:
+        return None
+    nik, name = item.get("nik"), item.get("name")
+    if type(nik) is not str or type(name) is not str or _NIK_RE.match(nik) is None:
+        return None
+    if not NAME_LENGTH[0] <= len(name) <= NAME_LENGTH[1]:
+        return None
+    return {"nik": nik, "name": name}
+
+
+def _plain_load(schema: Schema, kwargs: dict) -> bool:
+    """Whether a load may take the plain path: the schema's own settings, one object."""
+    return (
+        not kwargs.get("many")
+        and not kwargs.get("partial")
+        and kwargs.get("unknown") in (None, RAISE)
+        and not schema.many
+        and not schema.partial
+        and schema.unknown == RAISE
+        and not schema.only
+        and not schema.exclude
+    )
 
 
 class StatusQuery(Schema):
     nik = NIK
     name = fields.String(
         required=True,
-        validate=validate.Length(min=2, max=120, error="Nama 2-120 huruf, seperti di KTP."),
+        validate=validate.Length(
+            min=NAME_LENGTH[0], max=NAME_LENGTH[1], error="Nama 2-120 huruf, seperti di KTP."
+        ),
     )
+
+    def load(self, data, **kwargs):
+        """marshmallow's load, with the plain path for a plain valid item."""
+        plain = _plain_item(data) if _plain_load(self, kwargs) else None
+        return plain if plain is not None else super().load(data, **kwargs)
 
 
 class BatchQuery(Schema):
     items = fields.List(
         fields.Nested(StatusQuery),
         required=True,
-        validate=validate.Length(min=1, max=100, error="Berisi 1 sampai 100 permintaan."),
+        validate=validate.Length(
+            min=BATCH_LENGTH[0], max=BATCH_LENGTH[1], error="Berisi 1 sampai 100 permintaan."
+        ),
     )
+
+    def load(self, data, **kwargs):
+        """marshmallow's load, with the plain path for a batch of plain valid items."""
+        if _plain_load(self, kwargs) and type(data) is dict and data.keys() == {"items"}:
+            items = data["items"]
+            if type(items) is list and BATCH_LENGTH[0] <= len(items) <= BATCH_LENGTH[1]:
+                plain = [_plain_item(item) for item in items]
+                if None not in plain:
+                    return {"items": plain}
+        return super().load(data, **kwargs)
 
 
 class ProgramStatusOut(Schema):
@@ -60,15 +116,58 @@ class ProgramStatusOut(Schema):
     received_at = UtcDateTime(allow_none=True)
 
 
+def _plain_program(program: dict) -> dict:
+    received = program["received_at"]
+    end = program["period_end"]
+    return {
+        "code": program["code"],
+        "name": program["name"],
+        "status": program["status"],
+        "status_label": program["status_label"],
+        "period_start": program["period_start"].isoformat(),
+        "period_end": end.isoformat() if end is not None else None,
+        "received_at": as_utc(received).isoformat() if received else None,
+    }
+
+
+def _plain_status(answer: dict) -> dict:
+    """What StatusOut dumps for an answer of nutera/api/resources/status.py."""
+    return {
+        "found": answer["found"],
+        "masked_name": answer["masked_name"],
+        "rt_rw": answer["rt_rw"],
+        "programs": [_plain_program(p) for p in answer["programs"]],
+    }
+
+
+def _plain_dump(schema: Schema, obj: Any, many: bool | None) -> bool:
+    return not many and not schema.many and not schema.only and not schema.exclude
+
+
 class StatusOut(Schema):
     found = fields.Boolean(required=True)
     masked_name = fields.String(allow_none=True)
     rt_rw = fields.String(allow_none=True)
     programs = fields.List(fields.Nested(ProgramStatusOut))
 
+    def dump(self, obj, *, many=None):
+        """marshmallow's dump, plain for the status check's own answers (a dict of bools,
+        strings and ProgramStatus fields)."""
+        if _plain_dump(self, obj, many) and type(obj) is dict and type(obj.get("found")) is bool:
+            return _plain_status(obj)
+        return super().dump(obj, many=many)
+
 
 class BatchOut(Schema):
     results = fields.List(fields.Nested(StatusOut))
+
+    def dump(self, obj, *, many=None):
+        """marshmallow's dump, plain for the status check's own answers."""
+        if _plain_dump(self, obj, many) and type(obj) is dict and type(obj.get("results")) is list:
+            results = obj["results"]
+            if all(type(a) is dict and type(a.get("found")) is bool for a in results):
+                return {"results": [_plain_status(a) for a in results]}
+        return super().dump(obj, many=many)
 
 
 class ProgramOut(Schema):
@@ -136,6 +235,12 @@ class ListQuery(PageQuery):
 class RecipientQuery(ListQuery):
     program = fields.String(validate=validate.Length(max=20))
     status = fields.String(validate=validate.Length(max=12))
+    validated = fields.Boolean(
+        metadata={
+            "description": "true: hanya penerima dari baris daftar yang tervalidasi (sanding: "
+            "valid); false: penerima tanpa baris daftar yang valid."
+        }
+    )
 
 
 class RecipientOut(Schema):
@@ -153,6 +258,19 @@ class RecipientOut(Schema):
     period_end = fields.Date(allow_none=True)
     reason = fields.String()
     updated_at = UtcDateTime()
+    validation_list = fields.Integer(
+        allow_none=True,
+        metadata={"description": "Daftar penerima (sanding) asal kepesertaan ini, bila ada."},
+    )
+    validation_status = fields.String(
+        allow_none=True,
+        metadata={
+            "description": "Status baris daftar itu: valid, nama_berbeda, ... (null: "
+            "tanpa baris daftar, atau belum diputuskan)."
+        },
+    )
+    validation_label = fields.String(allow_none=True)
+    validation_reason = fields.String(allow_none=True)
 
 
 class PersonOut(Schema):

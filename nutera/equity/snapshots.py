@@ -6,6 +6,7 @@ from datetime import date, datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from nutera import changes
 from nutera.equity.indicators import count_rows, local_today
 from nutera.equity.measures import COUNT_FIELDS, Counts
 from nutera.models import (
@@ -19,6 +20,7 @@ from nutera.models import (
     Setting,
     Survey,
 )
+from nutera.models.api import ChangeKind
 from nutera.timeutil import as_utc, utcnow
 
 CAMPAIGN_KEY = "survey_campaign_start"
@@ -65,8 +67,9 @@ def snapshot_all(session: Session, trigger: str = "harian", now: datetime | None
 
 
 def after_refresh_commit(session: Session, refresh: Refresh, now: datetime) -> None:
-    """Called by the refresh commit before its staged rows go: confirm the KKs, take desil,
-    snapshot the indicators. Part of the commit's transaction."""
+    """Called by the refresh commit before its staged rows go: confirm the KKs, take desil
+    (a change of desil alone goes into the change feed here), snapshot the indicators. Part
+    of the commit's transaction."""
     staged = sa.and_(
         RefreshRow.refresh_id == refresh.id,
         RefreshRow.id.between(refresh.first_row_id or 0, refresh.last_row_id or 0),
@@ -88,6 +91,19 @@ def after_refresh_commit(session: Session, refresh: Refresh, now: datetime) -> N
         .where(staged, RefreshRow.desil.is_not(None))
         .group_by(RefreshRow.kk)
         .subquery()
+    )
+    # A household whose desil is all that changes keeps its updated_at, so the commit's own
+    # feed entries (what it created or updated: stamped with its time) do not list it.
+    changes.record_bulk(
+        session,
+        ChangeKind.HOUSEHOLD,
+        "update",
+        sa.select(Household.id, Household.kelurahan_id).where(
+            Household.kelurahan_id == refresh.kelurahan_id,
+            Household.kk_number == deciles.c.kk,
+            Household.desil.is_distinct_from(deciles.c.desil),
+            Household.updated_at != sa.literal(now, Household.updated_at.type),
+        ),
     )
     session.execute(
         sa.update(Household)

@@ -43,7 +43,10 @@ def names_match(typed: str, registered: str) -> bool:
 
     A first name alone never matches a name of several words, however close it is.
     """
-    typed, registered = normalise_name(typed), normalise_name(registered)
+    return _normalised_names_match(normalise_name(typed), normalise_name(registered))
+
+
+def _normalised_names_match(typed: str, registered: str) -> bool:
     if not typed or not registered:
         return False
     if len(registered.split()) > 1 and " " not in typed and typed != registered.replace(" ", ""):
@@ -131,8 +134,15 @@ _LOOKUP = (
     .where(_person.c.nik == sa.bindparam("nik"))
     .order_by(*_ORDER)
 )
-# A batch: the same rows for many NIKs in one query, each row led by its NIK.
-_BATCH = sa.select(_person.c.nik, *_COLUMNS).select_from(_FROM).order_by(_person.c.nik, *_ORDER)
+# A batch: the same rows for many NIKs in one query, each row led by its NIK (built once,
+# the NIKs and kelurahan bound as expanding parameters).
+_BATCH = (
+    sa.select(_person.c.nik, *_COLUMNS)
+    .select_from(_FROM)
+    .where(_person.c.nik.in_(sa.bindparam("niks", expanding=True)))
+    .order_by(_person.c.nik, *_ORDER)
+)
+_BATCH_IN = _BATCH.where(_person.c.kelurahan_id.in_(sa.bindparam("kelurahan", expanding=True)))
 
 
 # The same lookup for a machine client that may see only some kelurahan.
@@ -159,19 +169,23 @@ def lookup_many(
 ) -> list[LookupResult | None]:
     """lookup() for each (nik, name) in order, in one query whatever the batch's size."""
     niks = sorted({nik for nik, _ in items})
-    statement = _BATCH.where(_person.c.nik.in_(niks))
-    if kelurahan_ids is not None:
-        statement = statement.where(_person.c.kelurahan_id.in_(kelurahan_ids))
+    if kelurahan_ids is None:
+        rows = connection.execute(_BATCH, {"niks": niks})
+    else:
+        rows = connection.execute(_BATCH_IN, {"niks": niks, "kelurahan": kelurahan_ids})
     by_nik: dict[str, list] = {}
-    for row in connection.execute(statement):
+    for row in rows:
         by_nik.setdefault(row[0], []).append(row[1:])
     return [_result(by_nik.get(nik, []), name) for nik, name in items]
 
 
 def _result(rows, name: str) -> LookupResult | None:
-    if not rows or not names_match(name, rows[0][0]):
+    if not rows:
         return None
-    registered, rt, rw = rows[0][:3]
+    registered = normalise_name(rows[0][0])
+    if not _normalised_names_match(normalise_name(name), registered):
+        return None
+    rt, rw = rows[0][1:3]
     programs = [
         ProgramStatus(
             code, pname, status, ENROLLMENT_STATUSES.get(status, status), start, end, received_at
@@ -180,7 +194,7 @@ def _result(rows, name: str) -> LookupResult | None:
         if code is not None
     ]
     rt_label = f"RT {rt:02d}/RW {rw:02d}" if rt is not None else "-"
-    return LookupResult(mask_name(normalise_name(registered)), rt_label, programs)
+    return LookupResult(mask_name(registered), rt_label, programs)
 
 
 OCCUPATIONS = [

@@ -10,3 +10,4 @@ BLUEPRINTS = (
     complaints.bp,
     changes.bp,
 )
+BLUEPRINT_NAMES = frozenset(bp.name for bp in BLUEPRINTS)

@@ -19,7 +19,17 @@ from nutera.api.schemas import (
     page_of,
 )
 from nutera.extensions import db
-from nutera.models import AidProgram, Enrollment, Household, Kelurahan, Person, Rt, Rw
+from nutera.models import (
+    AidProgram,
+    Enrollment,
+    Household,
+    Kelurahan,
+    Person,
+    Rt,
+    Rw,
+    SandingRow,
+)
+from nutera.models.sanding import ROW_STATUSES, RowStatus
 from nutera.scoping import visible_to_kelurahan
 
 bp = Blueprint("api_registry", __name__, url_prefix="/api/v1", description="Penerima dan registri")
@@ -66,6 +76,11 @@ _RECIPIENTS = (
         Enrollment.period_end,
         Enrollment.status_reason.label("reason"),
         Enrollment.updated_at,
+        # The recipient-list row it was enrolled from (sanding), as the sanding pages show it.
+        SandingRow.refresh_id.label("validation_list"),
+        SandingRow.status.label("validation_status"),
+        sa.case(ROW_STATUSES, value=SandingRow.status).label("validation_label"),
+        SandingRow.reason.label("validation_reason"),
     )
     .join(Kelurahan, Kelurahan.id == Enrollment.kelurahan_id)
     .join(AidProgram, AidProgram.id == Enrollment.program_id)
@@ -77,7 +92,16 @@ _RECIPIENTS = (
     .outerjoin(_collector, _collector.id == Enrollment.collector_id)
     .outerjoin(Rt, Rt.id == _household.rt_id)
     .outerjoin(Rw, Rw.id == Rt.rw_id)
+    .outerjoin(
+        SandingRow,
+        sa.and_(
+            SandingRow.id == Enrollment.sanding_row_id,
+            SandingRow.kelurahan_id == Enrollment.kelurahan_id,
+        ),
+    )
 )
+_VALIDATED = SandingRow.status == RowStatus.VALID.value
+_NOT_VALIDATED = sa.or_(SandingRow.status.is_(None), SandingRow.status != RowStatus.VALID.value)
 
 
 @bp.get("/recipients")
@@ -86,13 +110,19 @@ _RECIPIENTS = (
 @bp.arguments(RecipientQuery, location="query")
 @bp.response(200, page_of(RecipientOut, "RecipientPage"))
 def recipients(query: dict):
-    """Enrollments per program and kelurahan with the beneficiary, newest data first by id."""
+    """Enrollments per program and kelurahan with the beneficiary, by id; each with the
+    validation (sanding) of the recipient-list row it was enrolled from, if any."""
     purpose = require_purpose()
     stmt = _filters(_RECIPIENTS, Enrollment, query, Rw.number)
     if query.get("program"):
         stmt = stmt.where(AidProgram.code == query["program"].upper())
     if query.get("status"):
         stmt = stmt.where(Enrollment.status == query["status"])
+    if query.get("validated") is not None:
+        # Not validated: enrolled without a list row, or its row is no longer valid.
+        stmt = stmt.where(
+            _VALIDATED if query["validated"] else ~sa.func.coalesce(_VALIDATED, False)
+        )
     page = keyset_page(stmt, Enrollment.id, query)
     record_read((r["nik"] for r in page["items"]), len(page["items"]), purpose)
     return page

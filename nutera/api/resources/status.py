@@ -3,10 +3,9 @@
 from flask import current_app
 from flask_smorest import Blueprint
 
-from nutera.api.auth import ApiScope, client_required, current_client
+from nutera.api.auth import ApiScope, api_connection, client_required, current_client
 from nutera.api.reads import record_read
 from nutera.api.schemas import BatchOut, BatchQuery, StatusOut, StatusQuery
-from nutera.extensions import db
 from nutera.lookup.services import LookupResult, lookup, lookup_many
 
 bp = Blueprint(
@@ -30,20 +29,21 @@ def _answer(result: LookupResult | None) -> dict:
 def _check(items: list[dict]) -> list[dict]:
     kelurahan_ids = current_client().kelurahan_ids
     pairs = [(item["nik"], item["name"]) for item in items]
-    with db.engine.connect() as connection:
-        if len(pairs) == 1:
-            results = [lookup(connection, *pairs[0], kelurahan_ids)]
-        else:
-            results = lookup_many(connection, pairs, kelurahan_ids)
+    connection = api_connection()  # the token's: one pool checkout for the whole call
+    if len(pairs) == 1:
+        results = [lookup(connection, *pairs[0], kelurahan_ids)]
+    else:
+        results = lookup_many(connection, pairs, kelurahan_ids)
     answers = [_answer(result) for result in results]
-    record_read((i["nik"] for i in items), sum(a["found"] for a in answers), "cek status")
+    found = sum(a["found"] for a in answers)
+    record_read((i["nik"] for i in items), found, "cek status", connection)
     return answers
 
 
 @bp.post("/check")
-@client_required(ApiScope.STATUS_READ)
+@client_required(ApiScope.STATUS_READ, keep_connection=True)
 @bp.doc(security=_SECURITY)
-@bp.arguments(StatusQuery)
+@bp.arguments(StatusQuery())
 @bp.response(200, StatusOut)
 def check(item: dict):
     """Status of one resident by NIK and name as on the KTP (same answer if either is wrong)."""
@@ -51,9 +51,9 @@ def check(item: dict):
 
 
 @bp.post("/check-batch")
-@client_required(ApiScope.STATUS_READ)
+@client_required(ApiScope.STATUS_READ, keep_connection=True)
 @bp.doc(security=_SECURITY)
-@bp.arguments(BatchQuery)
+@bp.arguments(BatchQuery())
 @bp.response(200, BatchOut)
 def check_batch(batch: dict):
     """Up to API_BATCH_MAX status checks in one call, answered in order."""
