@@ -132,8 +132,12 @@ def _limits_counted_by_the_view() -> bool:
 
 
 def skip_limiter_hook_for_self_limited_routes(app: Flask) -> None:
-    """Wrap Flask-Limiter's before-request hook so it does not run for those routes."""
+    """Wrap Flask-Limiter's before-request hook so it does not run for those routes, unless
+    the operator configured default or application-wide limits (which must cover them)."""
     from functools import wraps
+
+    if app.config.get("RATELIMIT_DEFAULT") or app.config.get("RATELIMIT_APPLICATION"):
+        return
 
     from nutera.extensions import limiter
 

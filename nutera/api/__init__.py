@@ -18,6 +18,9 @@ DEFAULTS = {
     "OPENAPI_JSON_PATH": "openapi.json",
     "API_TOKEN_LIFETIME": 900,  # seconds: tokens are short-lived, clients ask again
     "API_RATE_LIMIT": "600 per minute",
+    # Per address: a wrong client secret is tried at most this often (secrets are long and
+    # random; the limit keeps the token endpoint from being a free oracle or a load lever).
+    "API_TOKEN_RATE_LIMIT": "60 per minute",
     "API_BATCH_MAX": 100,
     "API_PAGE_MAX": 500,
 }

@@ -169,6 +169,7 @@ def init_app(app: Flask) -> None:
 
 
 @token_bp.post("/token")
+@limiter.limit(lambda: current_app.config["API_TOKEN_RATE_LIMIT"])
 def issue_token():
     """OAuth2 token endpoint (client credentials grant)."""
     return current_app.extensions["nutera_oauth"].create_token_response()
