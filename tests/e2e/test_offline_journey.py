@@ -474,11 +474,11 @@ def test_update_waits_for_the_outbox_and_a_refused_survey_is_fixed(browser_type,
     assert violations == []
 
 
-AGE_AREA = """() => new Promise(resolve => {
+AGE_AREA = """(key) => new Promise(resolve => {
     const r = indexedDB.open('nutera-offline');
     r.onsuccess = () => {
         const store = r.result.transaction('area', 'readwrite').objectStore('area');
-        store.get('area').onsuccess = e => {
+        store.get(key).onsuccess = e => {
             const area = e.target.result;
             area.fetched_at -= 8 * 24 * 3600 * 1000;
             store.put(area).onsuccess = () => resolve(true);
@@ -496,9 +496,17 @@ def test_local_area_expires_after_7_days_and_with_the_session(browser_type, fiel
     sign_in(page, base)
     ready_for_the_field(page, base, handover_url)
 
-    # A copy older than 7 days is wiped, even without signal.
-    page.evaluate(AGE_AREA)
+    # A copy older than 7 days is wiped, even without signal: the distribution events...
+    wait_for(page, lambda s: s["events"] == 1)
+    page.evaluate(AGE_AREA, "events")
     context.set_offline(True)
+    page.goto(base + "/luring/penyaluran")
+    expect(page.locator("[data-events-stamp]")).to_have_text(
+        "Data penyaluran belum tersimpan di perangkat ini."
+    )
+    assert local_state(page)["events"] == 0
+    # ...and the area.
+    page.evaluate(AGE_AREA, "area")
     page.goto(base + "/survei/luring")
     expect(page.locator("[data-area-stamp]")).to_have_text(
         "Data wilayah belum tersimpan di perangkat ini."
