@@ -511,6 +511,11 @@ def test_handover_data_holds_the_officers_events_and_visible_recipients_only(
     assert recipient["name"] == "SITI AMINAH" and recipient["received"] is False
     assert recipient["masked_nik"].startswith(nik[:6]) and "******" in recipient["masked_nik"]
     assert nik not in response.get_data(as_text=True)  # never a full NIK on the device
+    with app.app_context():
+        token = db.session.get(DistributionRecipient, recipient["id"]).token
+    # The invitation token only as its SHA-256 (a QR scanned offline finds its recipient).
+    assert recipient["token_sha256"] == hashlib.sha256(token.encode()).hexdigest()
+    assert token not in response.get_data(as_text=True)
     assert "no-store" in response.headers["Cache-Control"]
 
 

@@ -599,6 +599,14 @@ def test_handover_offline_for_a_recipient_never_opened_online(browser_type, fiel
     expect(page.locator("[data-recipient-name]")).to_have_text(HEADS[1])
     capture_handover(page)
     expect(page.locator("[data-outbox-count]")).to_have_text("1")
+    # The invitation's QR, scanned without signal, opens its recipient's form too.
+    with app.app_context():
+        token = db.session.get(DistributionRecipient, ids["second"]).token
+    page.goto(f"{base}/penyaluran/{ids['event']}/serah-terima?token={token}")
+    expect(page).to_have_url(f"{base}/penyaluran/{ids['event']}/serah-terima/{ids['second']}")
+    expect(page.locator("[data-recipient-name]")).to_have_text(HEADS[1])
+    page.goto(f"{base}/penyaluran/{ids['event']}/serah-terima?token=bukan-kode-undangan")
+    expect(page.locator("[data-offline-count]")).to_contain_text("Kode QR tidak dikenal")
     # A recipient who is not in the device's copy cannot be captured offline.
     page.goto(f"{base}/penyaluran/{ids['event']}/serah-terima/999999")
     expect(page.locator("[data-recipient-warning]")).to_contain_text("tidak ada di data")
