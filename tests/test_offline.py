@@ -452,6 +452,17 @@ def test_worker_and_manifest_fetches_leave_the_session_alone(client, login_as, a
     assert "Akun Anda sudah dinonaktifkan." in page
 
 
+def test_static_files_never_set_the_session_cookie(client, login_as):
+    """A precache download finishing after a POST must not put back the cookie from before it
+    (the POST's flash message would be lost)."""
+    login_as("volunteer")
+    for url in ("/static/js/offline/sync.js", "/static/css/nutera.css"):
+        response = client.get(url)
+        assert response.status_code == 200
+        assert "Set-Cookie" not in response.headers
+    assert "Set-Cookie" in client.get("/survei/").headers  # a page still refreshes it
+
+
 def test_background_fetches_never_rewrite_the_session_cookie(client, login_as, app, world):
     """A warm-up carrying a cookie from before a password change must not sign the user out."""
     login_as("volunteer")
@@ -511,6 +522,11 @@ def test_handover_data_holds_the_officers_events_and_visible_recipients_only(
     assert recipient["name"] == "SITI AMINAH" and recipient["received"] is False
     assert recipient["masked_nik"].startswith(nik[:6]) and "******" in recipient["masked_nik"]
     assert nik not in response.get_data(as_text=True)  # never a full NIK on the device
+    with app.app_context():
+        token = db.session.get(DistributionRecipient, recipient["id"]).token
+    # The invitation token only as its SHA-256 (a QR scanned offline finds its recipient).
+    assert recipient["token_sha256"] == hashlib.sha256(token.encode()).hexdigest()
+    assert token not in response.get_data(as_text=True)
     assert "no-store" in response.headers["Cache-Control"]
 
 

@@ -7,8 +7,11 @@ bp = Blueprint("offline", __name__)
 
 # Sent by the page warm-up and the area download, which run beside the volunteer's pages.
 BACKGROUND_HEADER = "X-Nutera-Background"
-# Fetched by the browser itself beside a page (worker update check, installability).
-BACKGROUND_ENDPOINTS = frozenset({"offline.service_worker", "offline.manifest"})
+# Fetched by the browser itself beside a page (worker update check, installability, the
+# worker's precache and every script or stylesheet): such a response carries the cookie the
+# request left with, so rewriting it could undo what a page's own answer just set (a flash
+# message after a POST, a new session after a password change).
+BACKGROUND_ENDPOINTS = frozenset({"offline.service_worker", "offline.manifest", "static"})
 
 
 class BackgroundQuietSessions(SecureCookieSessionInterface):

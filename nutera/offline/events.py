@@ -3,17 +3,20 @@
 Only what the officer may see, through the scoping helper: a volunteer's assigned events and,
 in them, the recipients of their own RTs; staff the events of their kelurahan around today.
 Each recipient as the handover desk lists them (masked NIK, day and month of birth), never a
-full NIK or the invitation token.
+full NIK; of the invitation token only its SHA-256, so a QR scanned without signal finds its
+recipient while the device holds nothing that would print an invitation.
 """
 
+import hashlib
 from datetime import date, datetime, timedelta
 
+import sqlalchemy as sa
 from sqlalchemy.orm import Session, selectinload
 
 from nutera.distribution.search import all_recipients
-from nutera.models import DistributionEvent, User
+from nutera.models import DistributionEvent, DistributionRecipient, User
 from nutera.offline.area import AREA_MAX_AGE_DAYS
-from nutera.scoping import scoped_select
+from nutera.scoping import scoped_select, visible_to
 
 MAX_EVENTS = 10
 # Staff see every event of their kelurahan: the device keeps those of the days around today.
@@ -38,9 +41,21 @@ def officer_events(session: Session, officer: User, today: date) -> list[Distrib
     return list(session.scalars(stmt))
 
 
+def token_hashes(session: Session, officer: User, event_ids: list[int]) -> dict[int, str]:
+    """SHA-256 of the invitation token of each recipient the officer may see (one query)."""
+    rows = session.execute(
+        sa.select(DistributionRecipient.id, DistributionRecipient.token).where(
+            DistributionRecipient.event_id.in_(event_ids),
+            visible_to(DistributionRecipient, officer),
+        )
+    )
+    return {rid: hashlib.sha256(token.encode()).hexdigest() for rid, token in rows if token}
+
+
 def events_for(session: Session, officer: User, today: date, now: datetime) -> dict:
     """The officer's events with the recipients they may see, for the device."""
     events = officer_events(session, officer, today)
+    hashes = token_hashes(session, officer, [event.id for event in events])
     return {
         "user_id": officer.id,
         "fetched_at": int(now.timestamp() * 1000),
@@ -62,6 +77,7 @@ def events_for(session: Session, officer: User, today: date, now: datetime) -> d
                         "rt": row.rt_label,
                         "address": row.address or "",
                         "received": row.received_at is not None,
+                        "token_sha256": hashes.get(row.id, ""),
                     }
                     for row in all_recipients(event, officer)
                 ],

@@ -474,11 +474,11 @@ def test_update_waits_for_the_outbox_and_a_refused_survey_is_fixed(browser_type,
     assert violations == []
 
 
-AGE_AREA = """() => new Promise(resolve => {
+AGE_AREA = """(key) => new Promise(resolve => {
     const r = indexedDB.open('nutera-offline');
     r.onsuccess = () => {
         const store = r.result.transaction('area', 'readwrite').objectStore('area');
-        store.get('area').onsuccess = e => {
+        store.get(key).onsuccess = e => {
             const area = e.target.result;
             area.fetched_at -= 8 * 24 * 3600 * 1000;
             store.put(area).onsuccess = () => resolve(true);
@@ -496,9 +496,17 @@ def test_local_area_expires_after_7_days_and_with_the_session(browser_type, fiel
     sign_in(page, base)
     ready_for_the_field(page, base, handover_url)
 
-    # A copy older than 7 days is wiped, even without signal.
-    page.evaluate(AGE_AREA)
+    # A copy older than 7 days is wiped, even without signal: the distribution events...
+    wait_for(page, lambda s: s["events"] == 1)
+    page.evaluate(AGE_AREA, "events")
     context.set_offline(True)
+    page.goto(base + "/luring/penyaluran")
+    expect(page.locator("[data-events-stamp]")).to_have_text(
+        "Data penyaluran belum tersimpan di perangkat ini."
+    )
+    assert local_state(page)["events"] == 0
+    # ...and the area.
+    page.evaluate(AGE_AREA, "area")
     page.goto(base + "/survei/luring")
     expect(page.locator("[data-area-stamp]")).to_have_text(
         "Data wilayah belum tersimpan di perangkat ini."
@@ -591,6 +599,14 @@ def test_handover_offline_for_a_recipient_never_opened_online(browser_type, fiel
     expect(page.locator("[data-recipient-name]")).to_have_text(HEADS[1])
     capture_handover(page)
     expect(page.locator("[data-outbox-count]")).to_have_text("1")
+    # The invitation's QR, scanned without signal, opens its recipient's form too.
+    with app.app_context():
+        token = db.session.get(DistributionRecipient, ids["second"]).token
+    page.goto(f"{base}/penyaluran/{ids['event']}/serah-terima?token={token}")
+    expect(page).to_have_url(f"{base}/penyaluran/{ids['event']}/serah-terima/{ids['second']}")
+    expect(page.locator("[data-recipient-name]")).to_have_text(HEADS[1])
+    page.goto(f"{base}/penyaluran/{ids['event']}/serah-terima?token=bukan-kode-undangan")
+    expect(page.locator("[data-offline-count]")).to_contain_text("Kode QR tidak dikenal")
     # A recipient who is not in the device's copy cannot be captured offline.
     page.goto(f"{base}/penyaluran/{ids['event']}/serah-terima/999999")
     expect(page.locator("[data-recipient-warning]")).to_contain_text("tidak ada di data")

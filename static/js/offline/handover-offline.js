@@ -2,10 +2,10 @@
 // the offline desk finds a recipient of a cached event by name; the offline capture form
 // shows the recipient it was opened for (the service worker serves both pages in place of a
 // capture page that was never opened online).
-(function () {
+(function (root) {
   "use strict";
-  if (!window.NuteraStore || !window.NuteraApp) { return; }
-  var Store = window.NuteraStore, App = window.NuteraApp;
+  if (!root.NuteraStore || !root.NuteraApp) { return; }
+  var Store = root.NuteraStore, App = root.NuteraApp;
   var params = new URLSearchParams(window.location.search);
   var pathIds = /^\/penyaluran\/(\d+)\/serah-terima(?:\/(\d+))?$/.exec(window.location.pathname) || [];
   var eventId = Number(pathIds[1] || params.get("event")) || 0;
@@ -75,10 +75,22 @@
       if (eventId) { pick.value = String(eventId); }
       if (params.get("q")) { input.value = params.get("q"); }
       show();
-      if (params.get("token")) {
-        count.textContent = "Tanpa sinyal, kode QR undangan belum dapat dicocokkan; cari penerima dengan nama.";
-      }
+      if (params.get("token")) { return byToken(params.get("token")); }
     });
+    // A QR scanned without signal: its token's SHA-256 is matched against the device's copy.
+    function byToken(token) {
+      var event = events.filter(function (e) { return String(e.id) === pick.value; })[0];
+      var hashed = root.crypto && root.crypto.subtle && root.TextEncoder
+        ? Store.sha256(new Blob([new root.TextEncoder().encode(token)])) : Promise.reject(new Error("no digest"));
+      return hashed.then(function (sha) {
+        var recipient = event && event.recipients.filter(function (r) { return r.token_sha256 === sha; })[0];
+        if (recipient) { window.location.replace(captureUrl(event, recipient)); return; }
+        count.textContent = "Kode QR tidak dikenal untuk acara ini di data perangkat; cari penerima dengan nama.";
+      }).catch(function () {
+        count.textContent = "Kode QR belum dapat dicocokkan di perangkat ini; cari penerima dengan nama.";
+      });
+    }
+
     search.addEventListener("submit", function (event) { event.preventDefault(); show(); });
     pick.addEventListener("change", show);
   }
@@ -119,4 +131,4 @@
   if (search) { desk(search); }
   var form = document.querySelector("[data-handover-form]");
   if (form && document.querySelector("[data-offline-event]")) { capture(form); }
-})();
+})(window);
