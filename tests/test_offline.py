@@ -522,6 +522,9 @@ def test_handover_data_holds_the_officers_events_and_visible_recipients_only(
     assert recipient["name"] == "SITI AMINAH" and recipient["received"] is False
     assert recipient["masked_nik"].startswith(nik[:6]) and "******" in recipient["masked_nik"]
     assert nik not in response.get_data(as_text=True)  # never a full NIK on the device
+    # Nor the birth day and month: beside the masked NIK they leave only the year unknown.
+    birth = db_birth_date(app, world.person_ids["assigned"])
+    assert "birth_day" not in recipient and f"{birth.day:02d}/{birth.month:02d}" not in str(data)
     with app.app_context():
         token = db.session.get(DistributionRecipient, recipient["id"]).token
     # The invitation token only as its SHA-256 (a QR scanned offline finds its recipient).
@@ -612,3 +615,8 @@ def test_a_closed_or_foreign_task_is_not_linked_and_a_bad_one_is_refused(
         response = send(client, "b" * 32, survey_fields(rt_id, make_kk()), task_id=bad)
         assert response.status_code == 422
         assert response.get_json()["message"] == "Tugas survei tidak dikenal."
+
+
+def db_birth_date(app, person_id):
+    with app.app_context():
+        return db.session.get(Person, person_id).birth_date

@@ -71,8 +71,9 @@ def events_for(session: Session, officer: User, today: date, now: datetime) -> d
                     {
                         "id": row.id,
                         "name": row.name,
+                        # Not the day and month of birth the online desk shows beside it:
+                        # with them, a masked NIK in a bulk copy gives its digits back.
                         "masked_nik": row.masked_nik or "",
-                        "birth_day": row.birth_day or "",
                         "head": row.head_name or "",
                         "rt": row.rt_label,
                         "address": row.address or "",

@@ -33,7 +33,7 @@ from nutera.storage import stored_path
 from nutera.surveys.services import create_task
 from tests import factories
 from tests.dbutil import reset_to_migrated_schema
-from tests.e2e.conftest import CHROMIUM_ARGS, PHONE
+from tests.e2e.conftest import CHROMIUM_ARGS, PHONE, wait_until
 from tests.factories_distribution import make_event, signature_png
 
 HEADS = ("SITI AMINAH", "BUDI SANTOSO", "RINA MARLINA")
@@ -837,3 +837,33 @@ def test_photos_are_shrunk_upright_when_attached(browser_type, field, tmp_path):
             assert stored.height > stored.width  # upright, as the camera was held
     context.close()
     assert violations == []
+
+
+# An item another account left on a shared phone, put straight into the outbox store.
+OTHER_ACCOUNTS_ITEM = """
+async (userId) => {
+  await window.NuteraStore.put({key: "milik-akun-lain", kind: "survey", userId: userId,
+    label: "Survei · KK ORANG LAIN", fields: [], blobs: [], uploaded: [], state: "refused",
+    message: "Ditolak"});
+}
+"""
+
+
+def test_a_shared_phone_shows_and_removes_only_the_signed_in_accounts_items(
+    browser_type, field, tmp_path
+):
+    base, app, ids, _ = field
+    context = launch(browser_type, tmp_path / "profile", [])
+    page = page_of(context)
+    sign_in(page, base)
+    page.goto(base + "/luring/kotak-keluar")
+    wait_until(page, "() => !!window.NuteraApp && !!window.NuteraStore")
+    page.evaluate(OTHER_ACCOUNTS_ITEM, 999_999)
+    page.reload()
+    summary = page.locator("[data-outbox-summary]")
+    expect(summary).to_contain_text("1 data milik akun lain di perangkat ini")
+    expect(page.locator("[data-outbox-list] .nt-outbox-item")).to_have_count(0)
+    expect(page.get_by_text("KK ORANG LAIN")).to_have_count(0)
+    keys = page.evaluate("() => window.NuteraStore.all().then(i => i.map(x => x.key))")
+    assert keys == ["milik-akun-lain"]  # kept for its owner, not sent as this account
+    context.close()

@@ -90,13 +90,18 @@
 
   function render() {
     return Promise.all([Store.all(), Store.sent()]).then(function (results) {
-      var items = results[0], sent = results[1];
+      // A shared phone: another account's waiting items are neither shown nor removable
+      // here; they are sent when that account signs in again.
+      var items = results[0].filter(function (item) { return item.userId === App.userId; });
+      var others = results[0].length - items.length, sent = results[1];
       list.replaceChildren.apply(list, items.map(itemRow));
       sentList.replaceChildren.apply(sentList, sent.map(sentRow));
-      summary.textContent = items.length
+      summary.textContent = (items.length
         ? items.length + " data menunggu dikirim." + (navigator.onLine ? "" : " Perangkat sedang tanpa sinyal.")
-        : "Kotak keluar kosong: semua data sudah terkirim.";
+        : "Kotak keluar kosong: semua data Anda sudah terkirim.") +
+        (others ? " " + others + " data milik akun lain di perangkat ini menunggu akun itu masuk." : "");
       summary.dataset.count = String(items.length);
+      summary.dataset.others = String(others);
     });
   }
 
