@@ -1,6 +1,7 @@
 """The field app's server side: area data scoping, blobs by hash, exactly-once outbox items."""
 
 import hashlib
+import io
 import json
 import threading
 from datetime import date, timedelta
@@ -153,6 +154,27 @@ def test_cut_or_forged_blob_is_refused(client, login_as, app):
     not_image = put_blob(client, b"%PDF-1.4 not a photo")
     assert not_image.status_code == 422
     assert put_blob(client, photo, digest="xyz").status_code == 422
+    assert count(app, OfflineBlob) == 0
+
+
+def test_an_oversized_blob_is_refused_before_it_is_read(client, login_as, app):
+    """The body is refused by its declared length (the app-wide limit is for spreadsheets)."""
+    app.config["OFFLINE_BLOB_MAX_BYTES"] = 1024
+    login_as("volunteer")
+
+    class Unread(io.BytesIO):
+        def read(self, *args):
+            raise AssertionError("the oversized body was read")
+
+        readinto = readline = read
+
+    response = client.put(
+        f"/luring/berkas/{'a' * 64}",
+        content_type="image/jpeg",
+        environ_overrides={"CONTENT_LENGTH": "4096", "wsgi.input": Unread()},
+    )
+    assert response.status_code == 422
+    assert "terlalu besar" in response.get_json()["message"]
     assert count(app, OfflineBlob) == 0
 
 

@@ -13,6 +13,7 @@ from nutera.models import OfflineBlob, User
 from nutera.storage import UploadError, reencode_image, stored_path, write_pending
 
 BLOB_MAX_BYTES = 8 * 1024 * 1024
+TOO_LARGE = "Foto terlalu besar untuk dikirim; ambil ulang dengan resolusi lebih kecil."
 SHA256 = re.compile(r"^[0-9a-f]{64}$")
 
 
@@ -27,6 +28,11 @@ def find_blob(session: Session, user: User, sha256: str) -> OfflineBlob | None:
     )
 
 
+def blob_max_bytes() -> int:
+    """The largest photo or signature a device may upload."""
+    return current_app.config.get("OFFLINE_BLOB_MAX_BYTES", BLOB_MAX_BYTES)
+
+
 def store_blob(
     session: Session, user: User, sha256: str, payload: bytes
 ) -> tuple[OfflineBlob, bool]:
@@ -36,10 +42,8 @@ def store_blob(
     existing = find_blob(session, user, sha256)
     if existing is not None:
         return existing, False
-    if len(payload) > current_app.config.get("OFFLINE_BLOB_MAX_BYTES", BLOB_MAX_BYTES):
-        raise BlobError(
-            "Foto terlalu besar untuk dikirim; ambil ulang dengan resolusi lebih kecil."
-        )
+    if len(payload) > blob_max_bytes():
+        raise BlobError(TOO_LARGE)
     if hashlib.sha256(payload).hexdigest() != sha256:
         raise BlobError("Berkas tidak utuh (terputus saat dikirim); kirim ulang.")
     try:  # decoded once here so a broken photo is refused before any record names it

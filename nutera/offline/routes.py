@@ -5,13 +5,22 @@ from flask import abort, jsonify, render_template, request
 from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
 from werkzeug.datastructures import MultiDict
+from werkzeug.exceptions import RequestEntityTooLarge
 
 from nutera.auth.decorators import roles_required
 from nutera.distribution.forms import HandoverForm
 from nutera.extensions import db
 from nutera.offline import bp
 from nutera.offline.area import area_for
-from nutera.offline.blobs import BlobError, consume_blobs, delete_files, find_blob, store_blob
+from nutera.offline.blobs import (
+    TOO_LARGE,
+    BlobError,
+    blob_max_bytes,
+    consume_blobs,
+    delete_files,
+    find_blob,
+    store_blob,
+)
 from nutera.offline.events import events_for
 from nutera.offline.services import Refused, accept, conflict_of, first_result, parse_item
 from nutera.offline.worker import manifest_response, worker_response
@@ -110,7 +119,12 @@ def blob_status(sha256: str):
 @roles_required(*FIELD_ROLES)
 def upload_blob(sha256: str):
     """Keep a photo or signature under its SHA-256 (the body is the file's bytes)."""
-    payload = request.get_data(cache=False)
+    # Refused before it is read: the app-wide limit is sized for spreadsheets.
+    request.max_content_length = blob_max_bytes()
+    try:
+        payload = request.get_data(cache=False)
+    except RequestEntityTooLarge:
+        return jsonify(status="refused", message=TOO_LARGE), 422
     try:
         _, created = store_blob(db.session, current_user, sha256.lower(), payload)
         db.session.commit()
