@@ -102,3 +102,40 @@ def test_a_body_over_the_form_limit_is_still_refused(make_app, world):
         content_type="application/x-www-form-urlencoded",
     )
     assert response.status_code == 413
+
+
+def test_the_compiled_query_gives_the_rows_sqlalchemy_gives(app, client, login_as, world):
+    """The lookup's query on the DBAPI cursor: same rows and value types (dates, the time of
+    the last handover) as SQLAlchemy's execute, for a person with a handover and for none."""
+    from datetime import date, datetime
+
+    import sqlalchemy as sa
+
+    from nutera.lookup import services
+    from nutera.models import DistributionRecipient
+    from tests.factories_distribution import handover_form, make_event
+
+    with app.app_context():
+        event_id = make_event(db.session, world, households=("assigned",))
+        db.session.commit()
+        recipient_id = db.session.scalar(
+            sa.select(DistributionRecipient.id).where(DistributionRecipient.event_id == event_id)
+        )
+        nik = db.session.get(Person, world.person_ids["assigned"]).nik
+    login_as("staff")
+    response = client.post(
+        f"/penyaluran/{event_id}/serah-terima/{recipient_id}",
+        data=handover_form(),
+        content_type="multipart/form-data",
+        headers={"Accept": "application/json"},
+    )
+    assert response.status_code == 201, response.get_data(as_text=True)
+    with app.app_context(), db.engine.connect() as connection:
+        for wanted in (nik, UNKNOWN_NIK):
+            fast = services._lookup_rows(connection, wanted)
+            slow = [tuple(row) for row in connection.execute(services._LOOKUP, {"nik": wanted})]
+            assert fast == slow
+        rows = services._lookup_rows(connection, nik)
+    assert rows and any(row[8] is not None for row in rows)
+    for row in rows:
+        assert isinstance(row[6], date) and isinstance(row[8] or datetime.now(), datetime)
