@@ -111,6 +111,7 @@ def test_the_compiled_query_gives_the_rows_sqlalchemy_gives(app, client, login_a
 
     import sqlalchemy as sa
 
+    from nutera import hotsql
     from nutera.lookup import services
     from nutera.models import DistributionRecipient
     from tests.factories_distribution import handover_form, make_event
@@ -132,10 +133,64 @@ def test_the_compiled_query_gives_the_rows_sqlalchemy_gives(app, client, login_a
     assert response.status_code == 201, response.get_data(as_text=True)
     with app.app_context(), db.engine.connect() as connection:
         for wanted in (nik, UNKNOWN_NIK):
-            fast = services._lookup_rows(connection, wanted)
+            fast = hotsql.rows(connection, services._LOOKUP, {"nik": wanted})
             slow = [tuple(row) for row in connection.execute(services._LOOKUP, {"nik": wanted})]
             assert fast == slow
-        rows = services._lookup_rows(connection, nik)
+        rows = hotsql.rows(connection, services._LOOKUP, {"nik": nik})
     assert rows and any(row[8] is not None for row in rows)
     for row in rows:
         assert isinstance(row[6], date) and isinstance(row[8] or datetime.now(), datetime)
+
+
+def test_the_compiled_token_check_gives_the_rows_sqlalchemy_gives(app, world):
+    """The API's token check on hotsql: same rows and types (booleans, times) as execute,
+    for a one-kelurahan client's token, a revoked one, a whole-city one and an unknown one."""
+    from datetime import date
+
+    import sqlalchemy as sa
+
+    from nutera import hotsql
+    from nutera.api import auth
+    from nutera.api.clients import ClientInput, register_client
+    from nutera.models import User
+    from nutera.models.api import ApiToken, token_digest
+
+    with app.app_context():
+        admin = db.session.get(User, world.user_ids["admin"])
+        digests = ["unknown"]
+        for whole_city in (False, True):
+            data = ClientInput(
+                name="SANTER",
+                scopes=["status:read"],
+                kelurahan_ids=[] if whole_city else [world.kelurahan_id],
+                whole_city=whole_city,
+            )
+            client, _ = register_client(db.session, admin, data, date(2026, 12, 1))
+            for revoked in (False, True):
+                token = f"token-{whole_city}-{revoked}"
+                db.session.add(
+                    ApiToken(
+                        client_pk=client.id,
+                        token_hash=token_digest(token),
+                        scope="status:read",
+                        expires_at=sa.func.now(),
+                        revoked=revoked,
+                    )
+                )
+                digests.append(token_digest(token))
+        db.session.commit()
+        with db.engine.connect() as connection:
+            for digest in digests:
+                fast = hotsql.rows(connection, auth._TOKEN_LOOKUP, {"digest": digest})
+                slow = [
+                    tuple(r) for r in connection.execute(auth._TOKEN_LOOKUP, {"digest": digest})
+                ]
+                assert fast == slow
+                assert [type(v) for row in fast for v in row] == [
+                    type(v) for row in slow for v in row
+                ]
+            assert len(digests) == 5 and all(
+                hotsql.rows(connection, auth._TOKEN_LOOKUP, {"digest": d}) for d in digests[1:]
+            )
+            revoked = hotsql.rows(connection, auth._TOKEN_LOOKUP, {"digest": digests[2]})
+            assert revoked[0][2] is True

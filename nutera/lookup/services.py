@@ -12,6 +12,7 @@ from typing import Any
 import sqlalchemy as sa
 from rapidfuzz.distance import Levenshtein
 
+from nutera import hotsql
 from nutera.formatting import number_id
 from nutera.identity import mask_name
 from nutera.models import (
@@ -158,59 +159,10 @@ def lookup(
     cannot tell them apart. With kelurahan_ids, a person of another kelurahan is unknown.
     """
     if kelurahan_ids is None:
-        rows = _lookup_rows(connection, nik)
+        rows = hotsql.rows(connection, _LOOKUP, {"nik": nik})  # compiled once: hotsql.py
     else:
         rows = connection.execute(_LOOKUP_IN, {"nik": nik, "kelurahan": kelurahan_ids}).all()
     return _result(rows, name)
-
-
-@dataclass(frozen=True)
-class _Compiled:
-    """_LOOKUP compiled once for a dialect: its SQL, where its one parameter goes, and
-    SQLAlchemy's own converters of the columns' values (a date stored as text on SQLite)."""
-
-    sql: str
-    positional: bool
-    processors: tuple
-
-    @classmethod
-    def of(cls, dialect: sa.Dialect) -> "_Compiled":
-        compiled = _LOOKUP.compile(dialect=dialect)
-        processors = tuple(
-            column.type.dialect_impl(dialect).result_processor(dialect, None)
-            for column in _LOOKUP.selected_columns
-        )
-        return cls(str(compiled), bool(compiled.positiontup), processors)
-
-
-_COMPILED: dict[tuple[str, str | None, str], _Compiled] = {}
-
-
-def _lookup_rows(connection: sa.Connection, nik: str) -> list[tuple]:
-    """_LOOKUP's rows, run on the pooled DBAPI connection with the SQL compiled once.
-
-    SQLAlchemy's execute builds the statement's cache key and an execution context on
-    every call, ~10 us for a 5 us query; the rows and their values are the same (the
-    columns' own result processors convert them, as execute would; tests/test_lookup_lean.py
-    compares both on SQLite and PostgreSQL). The checkout went through the pool as usual
-    (its events, e.g. the statement timeout, applied); a driver that begins a transaction
-    for a SELECT has it rolled back when the connection goes back to the pool."""
-    dialect = connection.dialect
-    key = (dialect.name, dialect.driver, dialect.paramstyle)
-    plan = _COMPILED.get(key)
-    if plan is None:
-        plan = _COMPILED[key] = _Compiled.of(dialect)
-    cursor = connection.connection.cursor()
-    try:
-        cursor.execute(plan.sql, (nik,) if plan.positional else {"nik": nik})
-        rows = cursor.fetchall()
-    finally:
-        cursor.close()
-    processors = plan.processors
-    return [
-        tuple(value if f is None else f(value) for f, value in zip(processors, row, strict=True))
-        for row in rows
-    ]
 
 
 def lookup_many(
