@@ -9,7 +9,8 @@ date, a boolean a bool), so the rows are the same (tests/test_lookup_lean.py com
 
 The connection still comes from ``engine.connect()`` (pool events such as the statement
 timeout apply); a driver that begins a transaction for a SELECT has it rolled back when
-the connection returns to the pool. Only statements with plain single-value parameters.
+the connection returns to the pool. Only statements with plain single-value parameters,
+built once at module level: a statement's plan is kept under its identity.
 """
 
 from collections.abc import Callable, Mapping
