@@ -22,6 +22,7 @@ from flask import Blueprint, Flask, current_app, g, request
 from flask_smorest import abort
 from limits import parse_many
 
+from nutera import hotsql
 from nutera.extensions import csrf, db, limiter
 from nutera.models.api import (
     SCOPE_LABELS,
@@ -113,7 +114,7 @@ def _scope_insufficient(token_scope: str, scope: ApiScope) -> bool:
 
 def _client_for_token(connection: sa.Connection, token: str, scope: ApiScope) -> CallingClient:
     """The token's client if the token is known, unexpired, unrevoked and carries scope."""
-    rows = connection.execute(_TOKEN_LOOKUP, {"digest": token_digest(token)}).all()
+    rows = hotsql.rows(connection, _TOKEN_LOOKUP, {"digest": token_digest(token)})
     if not rows:
         raise _Refused("invalid_token")
     (token_scope, expires_at, revoked, pk, client_id, name, scopes, whole_city, ips,

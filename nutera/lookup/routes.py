@@ -12,6 +12,8 @@ per-address limit and bring the captcha on them, so the token stays.
 import hashlib
 import hmac
 import secrets
+from collections.abc import Mapping
+from urllib.parse import parse_qsl
 
 from flask import abort, current_app, g, render_template, request, session, url_for
 from flask_wtf.csrf import CSRFError
@@ -63,12 +65,37 @@ def csrf_token_for(cookie: str) -> str:
     return hmac.new(key, b"cek-csrf|" + cookie.encode(), hashlib.sha256).hexdigest()
 
 
-def _check_csrf() -> None:
+_SMALL_FORM = 4096  # bytes; the lookup's form is ~150
+
+
+def _posted() -> Mapping[str, str]:
+    """The posted fields. A small url-encoded body (every lookup) is parsed here as
+    Werkzeug's form parser does (same decoding; the first of repeated fields wins, as
+    MultiDict.get gives), without building its parser, stream wrapper and MultiDict for
+    four fields. The body is read through request.get_data, so the request's size limit
+    applies as before; anything else (multipart, no or a large length) goes through
+    request.form."""
+    length = request.content_length
+    if (
+        length is None
+        or length > _SMALL_FORM
+        or request.mimetype != "application/x-www-form-urlencoded"
+    ):
+        return request.form
+    fields: dict[str, str] = {}
+    for key, value in parse_qsl(
+        request.get_data().decode(), keep_blank_values=True, errors="werkzeug.url_quote"
+    ):
+        fields.setdefault(key, value)
+    return fields
+
+
+def _check_csrf(form: Mapping[str, str]) -> None:
     """Refuse a posted lookup whose token does not belong to the visitor's cookie."""
     if not current_app.config.get("WTF_CSRF_ENABLED", True):
         return
     cookie = request.cookies.get(CSRF_COOKIE, "")
-    sent = request.form.get("csrf_token", "")
+    sent = form.get("csrf_token", "")
     if not cookie or not hmac.compare_digest(sent.encode(), csrf_token_for(cookie).encode()):
         raise CSRFError("The CSRF token is missing or does not match.")
 
@@ -81,9 +108,22 @@ def _render(template: str, **context) -> str:
 
     # Straight from the environment: the context processors add the user and the request,
     # which the pasted layout has already used and these pages do not read.
-    return current_app.jinja_env.get_template(template).render(
-        layout="_frame_lean.html", frame=public_frame(), **context
-    )
+    page = current_app.jinja_env.get_template(template)
+    names = {**_template_globals(page), **context}
+    names["layout"], names["frame"] = "_frame_lean.html", public_frame()
+    # shared=True: the context is names itself, not a new merge of the template's globals
+    # (a ChainMap, 8 us to copy on each render); names already holds them.
+    return "".join(page.root_render_func(page.new_context(names, shared=True)))
+
+
+def _template_globals(page) -> dict:
+    """page's globals (the environment's and its own) as a plain dict, merged once per
+    template and app: Jinja merges its ChainMap on every render otherwise."""
+    cache = current_app.extensions.setdefault("lookup_template_globals", {})
+    merged = cache.get(page.name)
+    if merged is None:
+        merged = cache[page.name] = dict(page.globals)
+    return merged
 
 
 def _today():
@@ -147,9 +187,11 @@ def _form(failures: int, template: str = "lookup/form.html", **context):
     )
 
 
-def _checked_input(failures: int) -> tuple[str | None, str, dict[str, str], dict[str, str]]:
+def _checked_input(
+    form: Mapping[str, str], failures: int
+) -> tuple[str | None, str, dict[str, str], dict[str, str]]:
     """(normalised NIK, name, values to show again, errors) from the posted form."""
-    raw_nik, name = request.form.get("nik", ""), request.form.get("nama", "")
+    raw_nik, name = form.get("nik", ""), form.get("nama", "")
     values, errors = {"nik": raw_nik[:40], "nama": name[:120]}, {}
     nik = None
     try:
@@ -160,7 +202,7 @@ def _checked_input(failures: int) -> tuple[str | None, str, dict[str, str], dict
         errors["nama"] = "Isi nama lengkap sesuai KTP."
     if not errors and _needs_captcha(failures):
         try:
-            if not captcha.check_answer("cek", request.form.get("captcha")):
+            if not captcha.check_answer("cek", form.get("captcha")):
                 errors["captcha"] = "Jawaban kode pada gambar salah. Coba lagi."
         except captcha.CaptchaUnavailable:
             errors["captcha"] = captcha.UNAVAILABLE_MESSAGE
@@ -172,9 +214,10 @@ def lookup():
     """Cek bansos: NIK and name as on the KTP; unknown NIK and wrong name look the same."""
     if request.method == "GET":
         return _form(_failures_so_far())
-    _check_csrf()
+    form = _posted()
+    _check_csrf(form)
     failures = _admit()
-    nik, name, values, errors = _checked_input(failures)
+    nik, name, values, errors = _checked_input(form, failures)
     log = current_app.extensions["lookup_log"]
     if errors:
         log.info(

@@ -12,6 +12,7 @@ from typing import Any
 import sqlalchemy as sa
 from rapidfuzz.distance import Levenshtein
 
+from nutera import hotsql
 from nutera.formatting import number_id
 from nutera.identity import mask_name
 from nutera.models import (
@@ -158,7 +159,7 @@ def lookup(
     cannot tell them apart. With kelurahan_ids, a person of another kelurahan is unknown.
     """
     if kelurahan_ids is None:
-        rows = connection.execute(_LOOKUP, {"nik": nik}).all()
+        rows = hotsql.rows(connection, _LOOKUP, {"nik": nik})  # compiled once: hotsql.py
     else:
         rows = connection.execute(_LOOKUP_IN, {"nik": nik, "kelurahan": kelurahan_ids}).all()
     return _result(rows, name)
