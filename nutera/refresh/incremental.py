@@ -247,6 +247,9 @@ def scan(
     sheets = {id(sheet): index for index, sheet in enumerate(info.sheets)}
     raw: object = None
     key = ""
+    # Bound once (a million rows): the open run's lists change only when a run closes.
+    matched, touch = unmatched.discard, touched.add
+    add_number, add_cells = families.numbers.append, families.cells.append
     with rows.rare_garbage_collection():
         for sheet, columns, numbers, chunk in rows.data_chunks(
             Path(path), info, mapping, rows.CHUNK
@@ -256,6 +259,7 @@ def scan(
             if sheet_index != families.sheet:
                 families.close()
                 families.sheet, raw = sheet_index, None
+                add_number, add_cells = families.numbers.append, families.cells.append
             for number, cells, digest in zip(
                 numbers, chunk, row_digests(content.add_rows(columns, chunk)), strict=True
             ):
@@ -265,14 +269,15 @@ def scan(
                     if key != families.key:
                         families.close()
                         families.key = key
-                families.numbers.append(number)
-                families.cells.append(cells)
+                        add_number, add_cells = families.numbers.append, families.cells.append
+                add_number(number)
+                add_cells(cells)
                 if digest in unmatched:
-                    unmatched.discard(digest)
+                    matched(digest)
                 else:  # a new or changed row, or the repeat of a row (staged, then refused)
                     changed += 1
                     families.changed = True
-                    touched.add(key)
+                    touch(key)
             count += len(chunk)
     families.close()
     # A row of the previous file with no identical row now: its family is staged again (a
