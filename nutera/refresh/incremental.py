@@ -196,6 +196,9 @@ class _Discard(list):
     def append(self, _item) -> None:
         return None
 
+    def extend(self, _items) -> None:
+        return None
+
 
 class _Families:
     """Rows grouped in runs of one KK as they stream by; runs with a changed row are kept."""
@@ -260,9 +263,30 @@ def scan(
                 families.close()
                 families.sheet, raw = sheet_index, None
                 add_number, add_cells = families.numbers.append, families.cells.append
-            for number, cells, digest in zip(
-                numbers, chunk, row_digests(content.add_rows(columns, chunk)), strict=True
-            ):
+            digests = row_digests(content.add_rows(columns, chunk))
+            present = unmatched.intersection(digests)
+            if digests and len(present) == len(digests):
+                # Every row of the chunk is a distinct row of the previous file (the weekly
+                # case for nearly every chunk): nothing changed, only the runs are followed.
+                unmatched.difference_update(present)
+                cells_of_kk = [cells[i_kk] if i_kk < len(cells) else "" for cells in chunk]
+                size = len(chunk)
+                ends = [i for i in range(1, size) if cells_of_kk[i] != cells_of_kk[i - 1]]
+                start = 0
+                for end in (*ends, size):
+                    cell = cells_of_kk[start]
+                    if cell != raw:
+                        raw, key = cell, kk_key(cell)
+                        if key != families.key:
+                            families.close()
+                            families.key = key
+                    families.numbers.extend(numbers[start:end])
+                    families.cells.extend(chunk[start:end])
+                    start = end
+                add_number, add_cells = families.numbers.append, families.cells.append
+                count += size
+                continue
+            for number, cells, digest in zip(numbers, chunk, digests, strict=True):
                 cell = cells[i_kk] if i_kk < len(cells) else ""
                 if cell != raw:  # (a family's rows repeat the same cell)
                     raw, key = cell, kk_key(cell)
