@@ -69,6 +69,7 @@ class FastCheck:
         self._region: dict[str, bool] = {}
         self._kk_issue: dict[str, bool] = {}
         self._birth: dict[tuple[str, Any], Any] = {}
+        self._dates: dict[Any, Any] = {}
         self._rt: dict[tuple[str, str], Any] = {}
         self._programs: dict[str, Any] = {}
         # The last row's household cells and their answer (_family_values).
@@ -218,6 +219,14 @@ class FastCheck:
         return sex == nik_sex
 
     def _plausible_date(self, raw: str | date):
+        # Per distinct text: a date is read once, whichever NIKs (either sex) it is checked
+        # against (read_date's votes are sets of distinct texts: the same with one call).
+        born = self._dates.get(raw, _UNSURE)
+        if born is _UNSURE:
+            born = _remember(self._dates, raw, self._read_plausible(raw))
+        return born
+
+    def _read_plausible(self, raw: str | date):
         try:
             born = read_date(raw, self.ctx)
         except ValueError:
