@@ -652,3 +652,66 @@ def test_a_decile_outside_one_to_ten_is_refused(family, kelurahan, tmp_path):
         )
     ).all()
     assert len(errors) == 3 and all("Desil harus angka 1 sampai 10" in e for e in errors)
+
+
+def person_indexes():
+    return sorted(
+        (i["name"], tuple(i["column_names"]), bool(i["unique"]))
+        for i in sa.inspect(db.session.connection()).get_indexes("person")
+    )
+
+
+def new_residents(count):
+    return [
+        [
+            factories.make_nik(date(1980 + n, 1 + n, 2), "L"),
+            factories.make_kk(serial=7100 + n),
+            f"WARGA {n}",
+            "L",
+            f"02/{1 + n:02d}/{1980 + n}",
+            f"Jl. Baru {n}",
+            "001",
+            "001",
+            "",
+        ]
+        for n in range(count)
+    ]
+
+
+def test_a_bulk_insert_of_persons_keeps_every_index_of_the_table(kelurahan, tmp_path, monkeypatch):
+    """A first import of many residents builds person's plain indexes after the insert on
+    SQLite (lowered threshold here): the table ends with exactly the indexes it had, the
+    rows are reachable through them, and revert still works."""
+    monkeypatch.setattr(commit, "BULK_INDEX_ROWS", 2)
+    before = person_indexes()
+    refresh = apply(preview(kelurahan, write_csv(tmp_path / "bulk.csv", new_residents(4))))
+    assert refresh.counts["applied"]["person"] == 4
+    after = person_indexes()
+    assert after == before and any(name == "ix_person_birth_date" for name, _, _ in after)
+    assert (
+        db.session.scalar(
+            sa.select(sa.func.count(Person.id)).where(Person.birth_date == date(1981, 2, 2))
+        )
+        == 1
+    )
+    services.undo(db.session, refresh, CLI)
+    db.session.commit()
+    assert db.session.scalar(sa.select(sa.func.count(Person.id))) == 0
+
+
+def test_a_bulk_insert_failing_half_way_leaves_every_index_in_place(
+    kelurahan, tmp_path, monkeypatch
+):
+    monkeypatch.setattr(commit, "BULK_INDEX_ROWS", 2)
+    before = person_indexes()
+    refresh = preview(kelurahan, write_csv(tmp_path / "bulk.csv", new_residents(4)))
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr(commit, "_insert_new_persons", broken)  # after the drop
+    with pytest.raises(RuntimeError):
+        commit.commit_refresh(db.session, refresh, CLI)
+    db.session.rollback()
+    assert person_indexes() == before
+    assert db.session.scalar(sa.select(sa.func.count(Person.id))) == 0

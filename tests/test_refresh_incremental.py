@@ -452,3 +452,87 @@ def test_too_many_changed_rows_to_keep_are_read_from_the_file_again(
     staging.analyse(db.session, second)
     assert second.counts["persons_changed"] == 2 and second.counts["unchanged"] == 12
     assert sorted(r.row_number for r in staged_rows(second)) == [1, 2, 3, 10, 11, 12]
+
+
+def reference_scan(path, old_file_rows, mapping):
+    """What scan must answer, row by row: the changed rows (no identical row left unmatched
+    in the previous file), the KKs to stage (a changed row's, or a vanished row's) and
+    the rows of each run of one KK with a changed row, in file order."""
+    from nutera.refresh import incremental, reader, rows
+
+    info = reader.inspect_file(path, path.name)
+    unmatched = Counter()
+    old_kks = []
+    digest = reader.ContentDigest(mapping)
+    old_path = path.with_name("old-" + path.name)
+    write_csv(old_path, old_file_rows)
+    old_info = reader.inspect_file(old_path, old_path.name)
+    for _, columns, _, chunk in rows.data_chunks(old_path, old_info, mapping, 7):
+        for cells, value in zip(
+            chunk, incremental.row_digests(digest.add_rows(columns, chunk)), strict=True
+        ):
+            unmatched[value] += 1
+            old_kks.append((value, cells[columns["kk"]]))
+    digest = reader.ContentDigest(mapping)
+    changed, touched, runs = 0, set(), []
+    for _, columns, numbers, chunk in rows.data_chunks(path, info, mapping, 7):
+        for number, cells, value in zip(
+            numbers, chunk, incremental.row_digests(digest.add_rows(columns, chunk)), strict=True
+        ):
+            kk = cells[columns["kk"]].strip()
+            if not runs or runs[-1][0] != kk:
+                runs.append([kk, [], False])
+            runs[-1][1].append(number)
+            if unmatched[value] > 0:
+                unmatched[value] -= 1
+            else:
+                changed += 1
+                touched.add(kk)
+                runs[-1][2] = True
+    touched.update(kk for value, kk in old_kks if unmatched[value] > 0)
+    passed = {kk for kk, _, hit in runs if not hit}
+    # (a touched KK with a run of no changed row: its rows are read from the file again)
+    kept = None if touched & passed else [numbers for _, numbers, hit in runs if hit]
+    return changed, touched, kept
+
+
+@pytest.mark.parametrize("seed, vanish", [(1, False), (2, False), (3, True), (4, True)])
+def test_the_scan_of_a_file_of_many_chunks_answers_as_row_by_row(tmp_path, seed, vanish):
+    """Chunks where nothing changed are followed a run of one KK at a time: the scan still
+    finds every changed, repeated and vanished row, across chunk boundaries."""
+    import random
+
+    from nutera.refresh import incremental, reader, rows
+
+    rng = random.Random(seed)
+    before = city(300)  # 900 rows: five chunks, families across chunk boundaries
+    after = [list(row) for row in before]
+    # Changes in the first half only: the last chunks change nothing (their fast path).
+    for index in rng.sample(range(len(after) // 2), 4):
+        after[index][2] += " BARU"  # changed
+    after.insert(rng.randrange(len(after) // 2), list(after[rng.randrange(len(after))]))  # repeat
+    if vanish:
+        del after[rng.randrange(len(after) // 2)]  # vanished (or the repeat's twin)
+    path = write_csv(tmp_path / "after.csv", after)
+    info = reader.inspect_file(path, path.name)
+    mapping = reader.propose_mapping(info.sheets[0].headers, {})
+    old = incremental.Collected()
+    old_path = write_csv(tmp_path / "before.csv", before)
+    old_info = reader.inspect_file(old_path, old_path.name)
+    digest = reader.ContentDigest(mapping)
+    for _, columns, _, chunk in rows.data_chunks(old_path, old_info, mapping, rows.CHUNK):
+        for cells, value in zip(
+            chunk, incremental.row_digests(digest.add_rows(columns, chunk)), strict=True
+        ):
+            old.add(value, cells[columns["nik"]], cells[columns["kk"]])
+    assert len(after) > 4 * rows.CHUNK
+
+    found = incremental.scan(path, info, mapping, 1, "", old)
+
+    changed, touched, runs = reference_scan(path, before, mapping)
+    assert (found.rows, found.changed, found.touched) == (len(after), changed, touched)
+    if runs is None:
+        assert found.buffered is None
+    else:
+        assert [numbers for _, numbers, _ in found.buffered] == runs
+        assert all(len(numbers) == len(cells) for _, numbers, cells in found.buffered)

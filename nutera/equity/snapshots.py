@@ -76,10 +76,24 @@ def after_refresh_commit(session: Session, refresh: Refresh, now: datetime) -> N
         RefreshRow.error.is_(None),
         RefreshRow.skip.is_(False),
     )
-    kks = sa.select(RefreshRow.kk).where(staged)
+    # Each KK once (its first accepted row), and not the households the commit created
+    # confirmed already: at a city's first import a second write of every household.
+    # Driven from the staged rows (a week's few changed families), each KK found by its
+    # unique index, rather than from every household of the kelurahan.
+    confirmed = Household.refresh_confirmed_at
+    due = (
+        sa.select(Household.id)
+        .join(RefreshRow, RefreshRow.kk == Household.kk_number)
+        .where(
+            staged,
+            RefreshRow.is_first.is_(True),
+            Household.kelurahan_id == refresh.kelurahan_id,
+            sa.or_(confirmed.is_(None), confirmed < sa.literal(now, confirmed.type)),
+        )
+    )
     session.execute(
         sa.update(Household)
-        .where(Household.kelurahan_id == refresh.kelurahan_id, Household.kk_number.in_(kks))
+        .where(Household.id.in_(due))
         # updated_at kept: revert tells records changed since the commit by it.
         .values(refresh_confirmed_at=now, updated_at=Household.updated_at)
         .execution_options(synchronize_session=False)

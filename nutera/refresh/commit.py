@@ -5,6 +5,8 @@ every record the refresh touched. The caller commits once (or rolls back on any 
 """
 
 from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
@@ -161,7 +163,10 @@ def _insert_households(session: Session, refresh: Refresh, now, applied: Counter
                 "kode_pos",
                 "created_at",
                 "updated_at",
+                "refresh_confirmed_at",
             ],
+            # Confirmed by the refresh that creates it: the equity hook's renewal of the
+            # file's households then leaves them alone (a second write of each row).
             sa.select(
                 sa.literal(refresh.kelurahan_id),
                 ROW.c.rt_id,
@@ -170,6 +175,7 @@ def _insert_households(session: Session, refresh: Refresh, now, applied: Counter
                 sa.literal(kode_pos),
                 sa.literal(now, HOUSEHOLD.c.created_at.type),
                 sa.literal(now, HOUSEHOLD.c.updated_at.type),
+                sa.literal(now, HOUSEHOLD.c.refresh_confirmed_at.type),
             ).where(new_households),
         ),
         applied,
@@ -251,9 +257,49 @@ def _update_persons(session: Session, refresh: Refresh, since, now, applied: Cou
     )
 
 
+# A bulk insert adding at least this many rows, and as many as the table holds, builds the
+# table's plain indexes afterwards on SQLite (see _indexes_built_after).
+BULK_INDEX_ROWS = 50_000
+
+
+@contextmanager
+def _indexes_built_after(session: Session, table: sa.Table, adding: int) -> Iterator[None]:
+    """SQLite: drop the table's non-unique indexes for an insert of many rows, create them
+    again after it, in the same transaction (nothing else sees the table without them).
+
+    A million new persons cost ~1.5-2 s less: each index is built in one sorted pass instead
+    of taking a million inserts in random order. Unique indexes stay (they check the insert).
+    PostgreSQL is left alone: DROP INDEX would lock every reader of the table out until the
+    commit (the lookup reads person)."""
+    if session.connection().dialect.name != "sqlite" or adding < BULK_INDEX_ROWS:
+        yield
+        return
+    present = session.scalar(sa.select(sa.func.count()).select_from(table)) or 0
+    if adding < present:
+        yield
+        return
+    indexes = session.execute(
+        sa.text(
+            "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = :table "
+            "AND sql IS NOT NULL AND upper(sql) NOT LIKE 'CREATE UNIQUE%'"
+        ),
+        {"table": table.name},
+    ).all()
+    for name, _ in indexes:
+        session.execute(sa.text(f'DROP INDEX "{name}"'))
+    yield
+    for _, sql in indexes:
+        session.execute(sa.text(sql))
+
+
 def _insert_persons(session: Session, refresh: Refresh, now, applied: Counter) -> None:
     """Create the persons of the file's new NIKs."""
     new_rows = sa.and_(diff.valid_rows(refresh.id), ROW.c.person_id.is_(None))
+    with _indexes_built_after(session, PERSON, (refresh.counts or {}).get("persons_new", 0)):
+        _insert_new_persons(session, refresh, now, applied, new_rows)
+
+
+def _insert_new_persons(session: Session, refresh: Refresh, now, applied: Counter, new_rows):
     _insert_created(
         session,
         refresh,

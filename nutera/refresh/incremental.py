@@ -196,6 +196,9 @@ class _Discard(list):
     def append(self, _item) -> None:
         return None
 
+    def extend(self, _items) -> None:
+        return None
+
 
 class _Families:
     """Rows grouped in runs of one KK as they stream by; runs with a changed row are kept."""
@@ -247,6 +250,9 @@ def scan(
     sheets = {id(sheet): index for index, sheet in enumerate(info.sheets)}
     raw: object = None
     key = ""
+    # Bound once (a million rows): the open run's lists change only when a run closes.
+    matched, touch = unmatched.discard, touched.add
+    add_number, add_cells = families.numbers.append, families.cells.append
     with rows.rare_garbage_collection():
         for sheet, columns, numbers, chunk in rows.data_chunks(
             Path(path), info, mapping, rows.CHUNK
@@ -256,23 +262,46 @@ def scan(
             if sheet_index != families.sheet:
                 families.close()
                 families.sheet, raw = sheet_index, None
-            for number, cells, digest in zip(
-                numbers, chunk, row_digests(content.add_rows(columns, chunk)), strict=True
-            ):
+                add_number, add_cells = families.numbers.append, families.cells.append
+            digests = row_digests(content.add_rows(columns, chunk))
+            present = unmatched.intersection(digests)
+            if digests and len(present) == len(digests):
+                # Every row of the chunk is a distinct row of the previous file (the weekly
+                # case for nearly every chunk): nothing changed, only the runs are followed.
+                unmatched.difference_update(present)
+                cells_of_kk = [cells[i_kk] if i_kk < len(cells) else "" for cells in chunk]
+                size = len(chunk)
+                ends = [i for i in range(1, size) if cells_of_kk[i] != cells_of_kk[i - 1]]
+                start = 0
+                for end in (*ends, size):
+                    cell = cells_of_kk[start]
+                    if cell != raw:
+                        raw, key = cell, kk_key(cell)
+                        if key != families.key:
+                            families.close()
+                            families.key = key
+                    families.numbers.extend(numbers[start:end])
+                    families.cells.extend(chunk[start:end])
+                    start = end
+                add_number, add_cells = families.numbers.append, families.cells.append
+                count += size
+                continue
+            for number, cells, digest in zip(numbers, chunk, digests, strict=True):
                 cell = cells[i_kk] if i_kk < len(cells) else ""
                 if cell != raw:  # (a family's rows repeat the same cell)
                     raw, key = cell, kk_key(cell)
                     if key != families.key:
                         families.close()
                         families.key = key
-                families.numbers.append(number)
-                families.cells.append(cells)
+                        add_number, add_cells = families.numbers.append, families.cells.append
+                add_number(number)
+                add_cells(cells)
                 if digest in unmatched:
-                    unmatched.discard(digest)
+                    matched(digest)
                 else:  # a new or changed row, or the repeat of a row (staged, then refused)
                     changed += 1
                     families.changed = True
-                    touched.add(key)
+                    touch(key)
             count += len(chunk)
     families.close()
     # A row of the previous file with no identical row now: its family is staged again (a

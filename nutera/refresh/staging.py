@@ -408,7 +408,8 @@ def _stage(  # noqa: C901 (one streaming loop: the hot path of a million-row imp
             nik = values[0]
             if nik is not None:
                 code = base + number
-                first = seen_niks.setdefault(int(nik), code)
+                number_of_nik = int(nik)
+                first = seen_niks.setdefault(number_of_nik, code)
                 if first != code:
                     errors = [(nik_label, duplicate_nik_message(ctx, first)), *(errors or ())]
             if errors:
@@ -427,12 +428,13 @@ def _stage(  # noqa: C901 (one streaming loop: the hot path of a million-row imp
                 )
             else:
                 add_digest(row_digest)
-                add_nik(int(nik))
-                add_kk(int(values[1]))
-                if values[1] in first_of_kk:
+                add_nik(number_of_nik)
+                kk = values[1]
+                add_kk(int(kk))
+                if kk in first_of_kk:
                     accepted.append((refresh_id, sheet_name, number, *values, False))
                 else:
-                    first_of_kk.add(values[1])
+                    first_of_kk.add(kk)
                     accepted.append((refresh_id, sheet_name, number, *values, True))
         if len(accepted) + len(rejected) >= BATCH:
             # The connection is asked for each time: progress may have committed in between.
@@ -609,11 +611,15 @@ COMPLETE_SHARE = 0.9
 def coverage(counts: dict, session: Session, refresh: Refresh) -> dict:
     """The preview counts with the registry's size and, for a file said to hold every
     resident, a warning when it holds far fewer; the no-change message agrees with both."""
-    registered = session.scalar(
-        sa.select(sa.func.count(Person.id)).where(
-            Person.kelurahan_id == refresh.kelurahan_id, Person.status == "hidup"
+    # Counted for a file said to hold every resident only (what the warning compares): at a
+    # city's million residents a look at every row, each week.
+    registered = None
+    if refresh.complete:
+        registered = session.scalar(
+            sa.select(sa.func.count(Person.id)).where(
+                Person.kelurahan_id == refresh.kelurahan_id, Person.status == "hidup"
+            )
         )
-    )
     counts["registered"] = registered
     counts["coverage_warning"] = ""
     if refresh.complete and registered and counts["rows"] < COMPLETE_SHARE * registered:
