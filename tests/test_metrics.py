@@ -11,7 +11,8 @@ import time
 import pytest
 import requests
 
-from tests.test_queue import ROOT, signed_in, uploaded_and_mapped
+from tests.processes import ROOT
+from tests.test_queue import signed_in, uploaded_and_mapped
 
 TOKEN = "rahasia-prometheus-123"
 
