@@ -5,7 +5,7 @@ Standard library only. It obtains a token (OAuth2 client credentials), checks a 
 status, files a complaint for a resident, and follows the change feed from where it left off.
 
     python examples/santer_client.py --base https://nutera.example.go.id \\
-        --client-id ntr_... --client-secret ... --nik 3273025708860001 --name "SITI AMINAH"
+        --client-id=ntr_... --client-secret=... --nik 3273025708860001 --name "SITI AMINAH"
 """
 
 import argparse

@@ -4,9 +4,10 @@ from datetime import UTC, date, datetime
 
 from sqlalchemy.orm import Session
 
-from nutera.models import Rt, Survey, SurveyMember, User
+from nutera.models import Kelurahan, Rt, Survey, SurveyMember, User
 from nutera.surveys.checks import period_of
 from nutera.surveys.services import record_event
+from nutera.timeutil import local_today
 from tests.factories import make_kk, make_nik
 
 HOUSING = {
@@ -73,7 +74,7 @@ def make_survey(
         kelurahan_id=rt.kelurahan_id,
         rt_id=rt.id,
         volunteer_id=volunteer.id,
-        period=period_of(date.today()),
+        period=period_of(local_today(session.get(Kelurahan, rt.kelurahan_id))),  # its own day
         kk_number=kk or make_kk(),
         address="Jl. Uji 1",
         kode_pos="40116",

@@ -39,7 +39,9 @@ def test_reference_client_checks_status_files_a_complaint_and_follows_the_feed(a
         )
         db.session.commit()
         person = db.session.get(Person, world.person_ids["assigned"])
-        args = ["--client-id", client.client_id, "--client-secret", secret]
+        # "--option=value": a generated secret may begin with "-", which argparse would
+        # otherwise take for an option of its own.
+        args = [f"--client-id={client.client_id}", f"--client-secret={secret}"]
         args += ["--nik", person.nik, "--name", person.name, "--kelurahan", "3273021003"]
     done = subprocess.run(
         [sys.executable, str(EXAMPLE), "--base", live, *args],

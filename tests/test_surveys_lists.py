@@ -1,7 +1,7 @@
 """Survey lists, the XLSX export, and who may see which survey and photo."""
 
 import io
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 import sqlalchemy as sa
@@ -11,6 +11,7 @@ from nutera.extensions import db
 from nutera.models import Kelurahan, Survey, User
 from nutera.storage import save_image
 from nutera.surveys.queries import SurveyFilters
+from nutera.timeutil import local_today, to_local, utcnow
 from tests.factories import make_user, rt_of
 from tests.factories_surveys import make_survey
 from tests.test_surveys_form import jpeg
@@ -55,14 +56,17 @@ def listed(client, query="") -> set[int]:
     }
 
 
-def test_staff_see_their_kelurahan_only_and_can_filter(client, login_as, surveys):
+def test_staff_see_their_kelurahan_only_and_can_filter(client, login_as, surveys, app, world):
     login_as("staff")
     assert listed(client) == {surveys["mine"], surveys["verified"], surveys["rw2"]}
     assert listed(client, "?rw=2") == {surveys["rw2"]}
     assert listed(client, "?rw=1&rt=1&status=verified") == {surveys["verified"]}
-    today = date.today().isoformat()
-    assert listed(client, f"?dari={today}") == {surveys["mine"], surveys["verified"]}
-    other_day = (date.today() - timedelta(days=40)).isoformat()
+    # The filter's days are the kelurahan's own (WIB), not the server's UTC date.
+    with app.app_context():
+        kelurahan = db.session.get(Kelurahan, world.kelurahan_id)
+        today = local_today(kelurahan)
+        other_day = to_local(utcnow() - timedelta(days=40), kelurahan).date().isoformat()
+    assert listed(client, f"?dari={today.isoformat()}") == {surveys["mine"], surveys["verified"]}
     assert listed(client, f"?dari={other_day}&sampai={other_day}") == {surveys["rw2"]}
     assert client.get(f"/survei/{surveys['other']}").status_code == 404
 
