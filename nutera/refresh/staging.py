@@ -107,7 +107,7 @@ def read_upload(
     last = last_committed(session, refresh.kelurahan_id, refresh.source)
     if last is None or not last.content_hash or last.mapping != refresh.mapping:
         return None, None
-    info = _file_info(refresh)
+    info = file_info(refresh)
     found = incremental.comparable(session, refresh, _row_context(session, refresh.kelurahan_id))
     if found is None or found[0].id != last.id:
         digest = rows.content_digest(refresh.stored_path, info, refresh.mapping)
@@ -185,12 +185,13 @@ def missing_fields(mapping: dict[str, str]) -> list[str]:
 def column_samples(refresh: Refresh) -> dict[str, list[str]]:
     """A few values under each header of the stored file, for the mapping page."""
     try:
-        return reader.column_samples(refresh.stored_path, _file_info(refresh))
+        return reader.column_samples(refresh.stored_path, file_info(refresh))
     except (OSError, reader.ReadError):  # the file is gone (cleaned up): no samples
         return {}
 
 
-def _file_info(refresh: Refresh) -> reader.FileInfo:
+def file_info(refresh: Refresh) -> reader.FileInfo:
+    """The layout the upload recorded, as the reader wants it (staging and sanding)."""
     layout = refresh.layout
     return reader.FileInfo(
         kind=layout["kind"],
@@ -367,7 +368,7 @@ def _stage(  # noqa: C901 (one streaming loop: the hot path of a million-row imp
     collected: incremental.Collected,
 ) -> RowContext:
     path = Path(refresh.stored_path)
-    info = _file_info(refresh)
+    info = file_info(refresh)
     ctx = _row_context(session, refresh.kelurahan_id)
     ctx.date_order = order
     buffered = found is not None and found.scan.buffered is not None
@@ -579,7 +580,7 @@ def analyse(session: Session, refresh: Refresh, progress: Progress = no_progress
     tune_connection(session)
     session.execute(sa.delete(RefreshRow.__table__).where(staged(refresh.id)))
     ctx = _row_context(session, refresh.kelurahan_id)
-    found = incremental.plan(session, refresh, ctx, _file_info(refresh))
+    found = incremental.plan(session, refresh, ctx, file_info(refresh))
     if found is not None:
         progress(0.3, f"{_id_number(found.changed)} baris berubah sejak impor terakhir")
     collected = incremental.Collected()

@@ -18,7 +18,8 @@ from nutera.models import (
     SandingDecision,
     SandingRow,
 )
-from nutera.refresh import reader, rows
+from nutera.refresh import rows
+from nutera.refresh.staging import file_info
 from nutera.refresh.states import Progress, no_progress
 from nutera.refresh.validate import (
     identity_text,
@@ -32,21 +33,6 @@ from nutera.timeutil import local_today
 
 BATCH = 5000
 _DIGITS = str.maketrans("", "", " .-'")
-
-
-def file_info(refresh: Refresh) -> reader.FileInfo:
-    """The layout the upload recorded, as the reader wants it."""
-    layout = refresh.layout
-    return reader.FileInfo(
-        kind=layout["kind"],
-        sha256=refresh.sha256,
-        encoding=layout.get("encoding", ""),
-        delimiter=layout.get("delimiter", ""),
-        sheets=[
-            reader.SheetLayout(s["name"], s["header_index"], s["headers"])
-            for s in layout["sheets"]
-        ],
-    )
 
 
 def _rts(session: Session, kelurahan_id: int) -> dict[tuple[int, int], int]:
