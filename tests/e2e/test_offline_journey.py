@@ -163,7 +163,8 @@ def local_state(page) -> dict:
                 const out = {};
                 tx.objectStore('outbox').getAll().onsuccess = e => {
                     out.outbox = e.target.result.map(i => ({kind: i.kind, state: i.state,
-                        key: i.key, blobs: (i.blobs || []).map(b => b.blob.size)}));
+                        key: i.key, userId: i.userId, unclaimed: !!i.unclaimed,
+                        blobs: (i.blobs || []).map(b => b.blob.size)}));
                 };
                 const area = tx.objectStore('area');
                 area.count('area').onsuccess = e => { out.area = e.target.result; };
@@ -750,8 +751,22 @@ def test_the_old_handover_queue_moves_into_the_outbox_once(browser_type, field, 
         assert time.monotonic() < deadline, "the old queue's database was not removed"
         page.wait_for_timeout(250)
 
+    # The old queue recorded no officer: the handover waits, unclaimed, and is not sent under
+    # the name of whoever happens to be signed in on the phone.
+    [moved] = local_state(page)["outbox"]
+    assert moved["unclaimed"] and moved["userId"] is None
     context.set_offline(False)
+    page.reload()
     page.get_by_role("button", name="Kirim sekarang").click()
+    expect(page.locator("[data-outbox-summary]")).to_contain_text(
+        "1 serah terima dari aplikasi versi lama menunggu petugas", timeout=30_000
+    )
+    with app.app_context():
+        assert db.session.scalars(sa.select(Handover)).all() == []
+
+    # The officer who recorded it says so: it is sent, under their name.
+    page.once("dialog", lambda dialog: dialog.accept())
+    page.get_by_role("button", name="Saya yang mencatat, kirim atas nama saya").click()
     expect(page.locator("[data-outbox-summary]")).to_contain_text(
         "Kotak keluar kosong", timeout=30_000
     )
@@ -759,6 +774,7 @@ def test_the_old_handover_queue_moves_into_the_outbox_once(browser_type, field, 
         [handover] = db.session.scalars(sa.select(Handover)).all()
         assert handover.idempotency_key == key and handover.recipient_id == ids["recipient"]
         assert handover.signature_path and stored_path(handover.photo_path).exists()
+        assert handover.officer.username == "relawan"
     context.close()
     assert violations == []
 

@@ -195,7 +195,7 @@
   showAreaStamp();
   persistStorage();
   // App open: the Wave-1 handover queue moves into the outbox (once), then what waits is sent.
-  Store.migrateOldQueue(userId).catch(function () { return 0; }).then(refreshBadge).then(function (counts) {
+  Store.migrateOldQueue().catch(function () { return 0; }).then(refreshBadge).then(function (counts) {
     if (counts.total && navigator.onLine) { sendNow(); }
   });
 })();

@@ -72,6 +72,42 @@
     return li;
   }
 
+  // A handover the Wave-1 app queued without recording its officer: sent only once the
+  // signed-in user says they recorded it (it is then recorded under their name), or removed.
+  function unclaimedRow(item) {
+    var li = el("li", "card mb-2 nt-outbox-item border-warning");
+    li.dataset.state = "unclaimed";
+    li.dataset.key = item.key;
+    var body = el("div", "card-body py-2");
+    body.appendChild(el("div", "fw-semibold text-break", item.label));
+    body.appendChild(el("div", "small", "Serah terima · dicatat aplikasi versi lama · " +
+      (item.blobs || []).length + " berkas"));
+    body.appendChild(el("div", "small fw-semibold text-warning-emphasis",
+      "Petugas pencatat tidak diketahui: belum dikirim."));
+    var actions = el("div", "d-flex flex-wrap gap-2 mt-1");
+    var mine = el("button", "btn btn-outline-success", "Saya yang mencatat, kirim atas nama saya");
+    mine.type = "button";
+    mine.dataset.claim = "";
+    mine.addEventListener("click", function () {
+      if (window.confirm("Serah terima ini akan tercatat atas nama Anda sebagai petugas. " +
+                         "Lanjutkan hanya jika Anda yang mencatatnya.")) {
+        Store.claim(item.key, App.userId).then(App.sendNow);
+      }
+    });
+    actions.appendChild(mine);
+    var drop = el("button", "btn btn-outline-danger", "Hapus dari perangkat");
+    drop.type = "button";
+    drop.addEventListener("click", function () {
+      if (window.confirm("Hapus data ini dari perangkat? Data yang dihapus tidak terkirim.")) {
+        Store.remove(item.key);
+      }
+    });
+    actions.appendChild(drop);
+    body.appendChild(actions);
+    li.appendChild(body);
+    return li;
+  }
+
   function sentRow(record) {
     var li = el("li", "card mb-2 nt-outbox-item");
     li.dataset.state = "sent";
@@ -93,14 +129,22 @@
       // A shared phone: another account's waiting items are neither shown nor removable
       // here; they are sent when that account signs in again.
       var items = results[0].filter(function (item) { return item.userId === App.userId; });
-      var others = results[0].length - items.length, sent = results[1];
-      list.replaceChildren.apply(list, items.map(itemRow));
+      var unclaimed = results[0].filter(function (item) { return item.unclaimed; });
+      var others = results[0].length - items.length - unclaimed.length, sent = results[1];
+      list.replaceChildren.apply(list, unclaimed.map(unclaimedRow).concat(items.map(itemRow)));
       sentList.replaceChildren.apply(sentList, sent.map(sentRow));
-      summary.textContent = (items.length
-        ? items.length + " data menunggu dikirim." + (navigator.onLine ? "" : " Perangkat sedang tanpa sinyal.")
-        : "Kotak keluar kosong: semua data Anda sudah terkirim.") +
-        (others ? " " + others + " data milik akun lain di perangkat ini menunggu akun itu masuk." : "");
+      var lines = [];
+      if (items.length) {
+        lines.push(items.length + " data menunggu dikirim." + (navigator.onLine ? "" : " Perangkat sedang tanpa sinyal."));
+      }
+      if (unclaimed.length) {
+        lines.push(unclaimed.length + " serah terima dari aplikasi versi lama menunggu petugas yang mencatatnya.");
+      }
+      if (!lines.length) { lines.push("Kotak keluar kosong: semua data Anda sudah terkirim."); }
+      if (others) { lines.push(others + " data milik akun lain di perangkat ini menunggu akun itu masuk."); }
+      summary.textContent = lines.join(" ");
       summary.dataset.count = String(items.length);
+      summary.dataset.unclaimed = String(unclaimed.length);
       summary.dataset.others = String(others);
     });
   }

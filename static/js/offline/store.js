@@ -87,6 +87,17 @@
   function all() { return run("outbox", "readonly", function (s) { return s.getAll(); }).then(byCreated); }
   function remove(key) { return run("outbox", "readwrite", function (s) { return s.delete(key); }).then(notify); }
 
+  // An unclaimed item (the Wave-1 queue's) becomes userId's, to be sent under their name.
+  function claim(key, userId) {
+    return get(key).then(function (item) {
+      if (!item || !item.unclaimed || !userId) { return null; }
+      item.userId = userId;
+      item.unclaimed = false;
+      item.state = "waiting";
+      return put(item).then(function () { return item; });
+    });
+  }
+
   // A sent item leaves the outbox; its server number stays in "sent" (no photo, no fields).
   function markSent(item, result) {
     var record = {key: item.key, kind: item.kind, label: item.label, userId: item.userId,
@@ -104,10 +115,14 @@
     });
   }
 
+  // Items the user must act on before they can be sent count apart from those waiting.
   function counts() {
     return all().then(function (items) {
-      var result = {total: items.length, waiting: 0, sending: 0, refused: 0};
-      items.forEach(function (item) { result[item.state] = (result[item.state] || 0) + 1; });
+      var result = {total: items.length, waiting: 0, sending: 0, refused: 0, unclaimed: 0};
+      items.forEach(function (item) {
+        var state = item.unclaimed ? "unclaimed" : item.state;
+        result[state] = (result[state] || 0) + 1;
+      });
       return result;
     });
   }
@@ -198,14 +213,17 @@
 
   // A queued handover as an item of the shared outbox: its idempotency key kept (made here
   // when it had none), photo and signature as blobs; its CSRF token and key field dropped.
-  function fromOld(old, userId) {
+  // The old queue recorded no officer, and the handover is recorded under whoever sends it:
+  // the item waits unclaimed (never sent) until a signed-in officer says it is theirs.
+  function fromOld(old) {
     var match = FIRST_HANDOVER.exec(old.url || "");
     var blobs = [];
     if (old.photo) { blobs.push({name: "photo", blob: old.photo}); }
     if (old.signature) { blobs.push({name: "signature", blob: old.signature}); }
     return {
       key: outboxKey(old.key),
-      kind: "handover", userId: userId, label: "Serah terima · " + (old.label || "Penerima"),
+      kind: "handover", userId: null, unclaimed: true,
+      label: "Serah terima · " + (old.label || "Penerima"),
       fields: (old.fields || []).filter(function (pair) {
         return pair[0] !== "idempotency_key" && pair[0] !== "csrf_token";
       }),
@@ -217,8 +235,8 @@
   // Moves the old queue's handovers into the outbox, each exactly once: an item is added
   // (unless its key is already there, from a move cut short) before it leaves the old queue.
   // The old database is deleted once empty. Corrections (staff, online) stay for their page.
-  function migrateOldQueue(userId) {
-    if (!root.indexedDB || !userId) { return Promise.resolve(0); }
+  function migrateOldQueue() {
+    if (!root.indexedDB) { return Promise.resolve(0); }
     function move() {
       return openOld().then(function (db) {
         if (!db) { return 0; }
@@ -227,7 +245,7 @@
           var handovers = items.filter(function (old) { return FIRST_HANDOVER.test(old.url || ""); });
           return handovers.reduce(function (chain, old) {
             return chain.then(function () {
-              var item = fromOld(old, userId);
+              var item = fromOld(old);
               return get(item.key).then(function (present) {
                 return present ? null : add(item).then(function () { moved += 1; });
               }).then(function () { return dropOld(db, old.key); });
@@ -271,7 +289,7 @@
   function onChange(fn) { listeners.push(fn); }
 
   root.NuteraStore = {
-    open: open, add: add, put: put, get: get, all: all, remove: remove, markSent: markSent,
+    open: open, add: add, put: put, get: get, all: all, remove: remove, claim: claim, markSent: markSent,
     sent: sent, counts: counts, saveArea: saveArea, area: area, wipe: wipe, uuid: uuid,
     saveEvents: saveEvents, events: events, migrateOldQueue: migrateOldQueue,
     sha256: sha256, onChange: onChange, PAGE_CACHE: PAGE_CACHE, AREA_MAX_AGE_MS: AREA_MAX_AGE_MS
