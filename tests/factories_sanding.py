@@ -40,6 +40,9 @@ def _resident(session, rt, key, city, name, born, sex="L", status="hidup", **att
         [{"name": name, "sex": sex, "birth_date": born, "relation": "kepala", "status": status}],
     )
     person = household.members[0]
+    # Recorded income, so the program's criteria can be checked (unrecorded data is a
+    # status of its own, belum_tercatat, never a pass).
+    attrs.setdefault("monthly_income", 1_000_000)
     for attr, value in attrs.items():
         setattr(person, attr, value)
     city.person_ids[key] = person.id

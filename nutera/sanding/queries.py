@@ -8,10 +8,10 @@ from sqlalchemy.orm import Session, selectinload
 
 from nutera.identity import mask_name, mask_nik
 from nutera.models import (
+    OPEN_REVIEWS,
     Kelurahan,
     Person,
     Refresh,
-    Review,
     RowStatus,
     SandingCandidate,
     SandingDecision,
@@ -25,7 +25,6 @@ from nutera.sanding import names
 from nutera.scoping import visible_to
 
 PER_PAGE = 50
-OPEN_REVIEWS = (Review.USULAN, Review.ANTRE)
 
 
 def status_counts(session: Session, refresh_id: int) -> dict[str, int]:

@@ -2,7 +2,8 @@
 
 Each step updates only rows that have no status yet, so the first that applies wins:
 unreadable, twice in the list, deceased, moved, another kelurahan or city, name differs,
-KK differs, already in an excluding program, fails the program's criteria, valid. Rows
+KK differs, two excluding programs named in the row itself, already in an excluding
+program, fails the program's criteria, criteria data not recorded, valid. Rows
 whose NIK no resident has get candidates (nutera/sanding/candidates.py).
 """
 
@@ -170,6 +171,35 @@ def mark_kk_differs(session: Session, refresh_id: int) -> None:
     )
 
 
+def _names(code: sa.ColumnElement[str]) -> sa.ColumnElement[bool]:
+    return ROW.c.programs.like(sa.literal("%,") + code + sa.literal(",%"))
+
+
+def mark_conflicting(session: Session, refresh_id: int) -> None:
+    """Rows naming themselves two programs the admin set as excluding each other (the
+    first pair by code is named)."""
+    pair = ProgramExclusion.__table__
+    named = sa.and_(_names(pair.c.code_a), _names(pair.c.code_b))
+    first = (
+        sa.select(
+            sa.literal("Baris ini mencantumkan ")
+            + pair.c.code_a
+            + sa.literal(" dan ")
+            + pair.c.code_b
+            + sa.literal(", dua program yang tidak boleh diterima bersamaan.")
+        )
+        .where(named)
+        .order_by(pair.c.code_a, pair.c.code_b)
+        .limit(1)
+        .scalar_subquery()
+    )
+    session.execute(
+        sa.update(ROW)
+        .where(_matched(refresh_id), ROW.c.programs.like("%,%,%,%"), sa.exists().where(named))
+        .values(status=RowStatus.PROGRAM_BENTROK, reason=first)
+    )
+
+
 def mark_excluded(session: Session, refresh_id: int) -> None:
     """Residents (or their households) enrolled now in a program that excludes the list's."""
     enrollment, program = Enrollment.__table__, AidProgram.__table__
@@ -222,6 +252,7 @@ def classify_matched(
     mark_elsewhere(session, refresh_id, kelurahan)
     mark_name_differs(session, refresh_id, thresholds)
     mark_kk_differs(session, refresh_id)
+    mark_conflicting(session, refresh_id)
     mark_excluded(session, refresh_id)
     criteria.mark_failing(session, refresh_id, kelurahan.id, today)
     mark_valid(session, refresh_id)
