@@ -266,7 +266,8 @@ def _apply_identities(session: Session, carried: Carried) -> None:
     ]
     niks: dict[int, str | None] = {}
     for chunk in _chunks([old.person_id for old in confirmed]):
-        niks.update(session.execute(sa.select(Person.id, Person.nik).where(Person.id.in_(chunk))))
+        query = sa.select(Person.id, Person.nik).where(Person.id.in_(chunk))
+        niks.update(dict(session.execute(query).all()))
     updates = []
     for old in confirmed:
         if niks.get(old.person_id) != old.nik or old.nik is None:

@@ -76,10 +76,10 @@ def validate_list(
         carryover.carry(session, refresh.id, upto, carried)
         listrows.clear_rows(session, refresh.id, upto)
     validate_rows(session, refresh, thresholds)
-    refresh.counts = {"rows": rows, "sanding": queries.status_counts(session, refresh.id)}
+    counts = {"rows": rows, "sanding": queries.status_counts(session, refresh.id)}
     if carried is not None:
         carryover.settle(session, refresh.kelurahan_id, carried, utcnow())
-        refresh.counts["ulang"] = carried.counts()
+        counts["ulang"] = carried.counts()
         audit_bulk(
             session,
             Actor(_requester(session, refresh)),
@@ -89,6 +89,7 @@ def validate_list(
             refresh.kelurahan_id,
             {"validasi_ulang": refresh.id, **carried.counts()},
         )
+    refresh.counts = counts
     refresh.status, refresh.message = RefreshStatus.PRATINJAU, ""
     session.flush()
     progress(1.0, "Validasi selesai")
