@@ -201,38 +201,45 @@ def mark_conflicting(session: Session, refresh_id: int) -> None:
 
 
 def mark_excluded(session: Session, refresh_id: int) -> None:
-    """Residents (or their households) enrolled now in a program that excludes the list's."""
+    """Residents (or their households) enrolled now in a program that excludes the list's.
+
+    Correlated per row through the enrolment indexes (person, household), so the work
+    grows with the list, not with list rows times the city's enrolments."""
     enrollment, program = Enrollment.__table__, AidProgram.__table__
     pair = ProgramExclusion.__table__
-    listed_a = ROW.c.programs.like(sa.literal("%,") + pair.c.code_b + sa.literal(",%"))
-    listed_b = ROW.c.programs.like(sa.literal("%,") + pair.c.code_a + sa.literal(",%"))
     excludes = sa.or_(
-        sa.and_(pair.c.code_a == program.c.code, listed_a),
-        sa.and_(pair.c.code_b == program.c.code, listed_b),
+        sa.and_(pair.c.code_a == program.c.code, _names(pair.c.code_b)),
+        sa.and_(pair.c.code_b == program.c.code, _names(pair.c.code_a)),
+    )
+    household = (
+        sa.select(PERSON.c.household_id)
+        .where(PERSON.c.id == ROW.c.person_id)
+        .correlate(ROW)
+        .scalar_subquery()
     )
     for beneficiary in (
         enrollment.c.person_id == ROW.c.person_id,
-        sa.and_(
-            PERSON.c.id == ROW.c.person_id, enrollment.c.household_id == PERSON.c.household_id
-        ),
+        enrollment.c.household_id == household,
     ):
-        query = (
+        found = (
+            sa.select(program.c.code)
+            .select_from(enrollment)
+            .join(program, program.c.id == enrollment.c.program_id)
+            .join(pair, sa.or_(pair.c.code_a == program.c.code, pair.c.code_b == program.c.code))
+            .where(beneficiary, enrollment.c.status.in_(ENROLLED), excludes)
+            .correlate(ROW)
+        )
+        first = found.order_by(program.c.code).limit(1).scalar_subquery()
+        session.execute(
             sa.update(ROW)
-            .where(
-                _matched(refresh_id),
-                beneficiary,
-                enrollment.c.status.in_(ENROLLED),
-                program.c.id == enrollment.c.program_id,
-                excludes,
-            )
+            .where(_matched(refresh_id), sa.exists(found))
             .values(
                 status=RowStatus.PROGRAM_EKSKLUSIF,
                 reason=sa.literal("Sudah menerima ")
-                + program.c.code
+                + first
                 + sa.literal(", yang tidak boleh bersamaan dengan program daftar ini."),
             )
         )
-        session.execute(query)
 
 
 def mark_valid(session: Session, refresh_id: int) -> None:
