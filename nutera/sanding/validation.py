@@ -200,46 +200,60 @@ def mark_conflicting(session: Session, refresh_id: int) -> None:
     )
 
 
+def _exclusions(session: Session, refresh_id: int) -> list[tuple[str, str]]:
+    """(code a row lists, code excluding it) for the codes the open matched rows list."""
+    listed = {
+        code
+        for text in session.scalars(
+            sa.select(ROW.c.programs).where(_matched(refresh_id)).distinct()
+        )
+        for code in (text or "").split(",")
+        if code
+    }
+    found = set()
+    for code_a, code_b in session.execute(
+        sa.select(ProgramExclusion.code_a, ProgramExclusion.code_b)
+    ):
+        if code_a in listed:
+            found.add((code_a, code_b))
+        if code_b in listed:
+            found.add((code_b, code_a))
+    return sorted(found)
+
+
 def mark_excluded(session: Session, refresh_id: int) -> None:
     """Residents (or their households) enrolled now in a program that excludes the list's.
 
-    Correlated per row through the enrolment indexes (person, household), so the work
-    grows with the list, not with list rows times the city's enrolments."""
+    One statement per (listed code, excluding code) and beneficiary kind, each with an
+    uncorrelated subquery of the excluding program's beneficiaries: the enrolments are
+    read once, never once per row."""
     enrollment, program = Enrollment.__table__, AidProgram.__table__
-    pair = ProgramExclusion.__table__
-    excludes = sa.or_(
-        sa.and_(pair.c.code_a == program.c.code, _names(pair.c.code_b)),
-        sa.and_(pair.c.code_b == program.c.code, _names(pair.c.code_a)),
-    )
-    household = (
-        sa.select(PERSON.c.household_id)
-        .where(PERSON.c.id == ROW.c.person_id)
-        .correlate(ROW)
-        .scalar_subquery()
-    )
-    for beneficiary in (
-        enrollment.c.person_id == ROW.c.person_id,
-        enrollment.c.household_id == household,
-    ):
-        found = (
-            sa.select(program.c.code)
-            .select_from(enrollment)
-            .join(program, program.c.id == enrollment.c.program_id)
-            .join(pair, sa.or_(pair.c.code_a == program.c.code, pair.c.code_b == program.c.code))
-            .where(beneficiary, enrollment.c.status.in_(ENROLLED), excludes)
-            .correlate(ROW)
+    for listed, other in _exclusions(session, refresh_id):
+        enrolled = sa.and_(
+            program.c.id == enrollment.c.program_id,
+            program.c.code == other,
+            enrollment.c.status.in_(ENROLLED),
         )
-        first = found.order_by(program.c.code).limit(1).scalar_subquery()
-        session.execute(
-            sa.update(ROW)
-            .where(_matched(refresh_id), sa.exists(found))
-            .values(
-                status=RowStatus.PROGRAM_EKSKLUSIF,
-                reason=sa.literal("Sudah menerima ")
-                + first
-                + sa.literal(", yang tidak boleh bersamaan dengan program daftar ini."),
+        persons = sa.select(enrollment.c.person_id).where(
+            enrolled, enrollment.c.person_id.is_not(None)
+        )
+        households = sa.select(PERSON.c.id).where(
+            enrolled, enrollment.c.household_id == PERSON.c.household_id
+        )
+        for beneficiaries in (persons, households):
+            session.execute(
+                sa.update(ROW)
+                .where(
+                    _matched(refresh_id),
+                    ROW.c.programs.like(f"%,{listed},%"),
+                    ROW.c.person_id.in_(beneficiaries),
+                )
+                .values(
+                    status=RowStatus.PROGRAM_EKSKLUSIF,
+                    reason=f"Sudah menerima {other}, yang tidak boleh bersamaan dengan program "
+                    "daftar ini.",
+                )
             )
-        )
 
 
 def mark_valid(session: Session, refresh_id: int) -> None:
