@@ -188,10 +188,11 @@ def _move_enrolments(
     session: Session, refresh_id: int, upto: int, new_rows: dict[tuple[str, int], int]
 ) -> int:
     """Point enrolments made from earlier rows at the new rows (one bulk update)."""
+    earlier = sa.select(ROW.c.id).where(ROW.c.refresh_id == refresh_id, ROW.c.id <= upto)
     links = session.execute(
         sa.select(Enrollment.id, ROW.c.sheet, ROW.c.row_number)
         .join(ROW, ROW.c.id == Enrollment.sanding_row_id)
-        .where(ROW.c.refresh_id == refresh_id, ROW.c.id <= upto)
+        .where(Enrollment.sanding_row_id.in_(earlier))  # read once, then rows by key
     ).all()
     moves = [
         {"id": enrolment_id, "sanding_row_id": new_rows.get((sheet, number))}
