@@ -180,7 +180,9 @@ class SandingDecision(db.Model):
     __table_args__ = (sa.Index("ix_sanding_decision_kelurahan_at", "kelurahan_id", "decided_at"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    row_id: Mapped[int] = mapped_column(sa.ForeignKey("sanding_row.id", ondelete="CASCADE"))
+    row_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("sanding_row.id", ondelete="CASCADE"), index=True
+    )
     kelurahan_id: Mapped[int] = mapped_column(sa.ForeignKey("kelurahan.id"))
     user_id: Mapped[int | None] = mapped_column(
         sa.ForeignKey("user_account.id", ondelete="SET NULL")

@@ -32,6 +32,13 @@ def current_thresholds() -> Thresholds:
     return from_config(current_app.config) if has_app_context() else Thresholds()
 
 
+def _refresh_statistics(session: Session) -> None:
+    """PostgreSQL: planner statistics of the freshly loaded rows, or it nests loops over
+    a table it still believes empty (or full of the rows just deleted)."""
+    if session.connection().dialect.name == "postgresql":
+        session.execute(sa.text("ANALYZE sanding_row"))
+
+
 def _requester(session: Session, refresh: Refresh) -> int | None:
     """Who asked for the list's latest analysis (None from the command line)."""
     return session.scalar(
@@ -75,6 +82,7 @@ def validate_list(
         carried = carryover.remember(session, refresh.id, upto)
         carryover.carry(session, refresh.id, upto, carried)
         listrows.clear_rows(session, refresh.id, upto)
+    _refresh_statistics(session)
     validate_rows(session, refresh, thresholds)
     counts = {"rows": rows, "sanding": queries.status_counts(session, refresh.id)}
     if carried is not None:
