@@ -40,6 +40,9 @@ def _resident(session, rt, key, city, name, born, sex="L", status="hidup", **att
         [{"name": name, "sex": sex, "birth_date": born, "relation": "kepala", "status": status}],
     )
     person = household.members[0]
+    # Recorded income, so the program's criteria can be checked (unrecorded data is a
+    # status of its own, belum_tercatat, never a pass).
+    attrs.setdefault("monthly_income", 1_000_000)
     for attr, value in attrs.items():
         setattr(person, attr, value)
     city.person_ids[key] = person.id
@@ -131,6 +134,26 @@ def build_city(session: Session) -> City:
     return city
 
 
+CASES = (
+    "valid",
+    "variant",
+    "typo",
+    "swap",
+    "other_nik",
+    "deceased",
+    "moved",
+    "elsewhere",
+    "far",
+    "unknown",
+    "renamed",
+    "kk",
+    "excluded",
+    "asn",
+    "twice",
+    "unreadable",
+)
+
+
 def list_rows(city: City) -> dict[str, list[str]]:
     """One list row per case (NIK, KK, name, birth date, address, RT, RW)."""
     n, k = city.niks, city.kks
@@ -138,7 +161,7 @@ def list_rows(city: City) -> dict[str, list[str]]:
     def row(nik, kk, name, born, rt="1"):
         return [nik, kk, name, born, "Jl. Uji No. 1", rt, "1"]
 
-    return {
+    rows = {
         "valid": row(n["valid"], k["valid"], "Siti Aminah", "12-03-1978"),
         "variant": row(n["variant"], k["variant"], "M. Rizki", "01-07-1990"),
         "typo": row(one_digit_typo(n["typo"]), k["typo"], "Nur Hayati", "05-05-1980"),
@@ -162,6 +185,8 @@ def list_rows(city: City) -> dict[str, list[str]]:
         "twice": row(n["valid"], k["valid"], "Siti Aminah", "12-03-1978"),
         "unreadable": row("12345", "", "Tanpa NIK", "01-01-1990"),
     }
+    assert tuple(rows) == CASES
+    return rows
 
 
 def list_csv(rows: list[list[str]]) -> bytes:

@@ -161,6 +161,7 @@ from nutera.models.programs import ENROLLED, EnrollmentStatus, Target  # noqa: E
 from nutera.models.sanding import (  # noqa: E402
     CANDIDATE_KINDS,
     DECISIONS,
+    OPEN_REVIEWS,
     REVIEWS,
     ROW_STATUSES,
     SOURCE_KINDS,
@@ -195,6 +196,7 @@ __all__ += [
     "TaskStatus",
     "CANDIDATE_KINDS",
     "DECISIONS",
+    "OPEN_REVIEWS",
     "REVIEWS",
     "ROW_STATUSES",
     "SOURCE_KINDS",

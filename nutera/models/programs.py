@@ -71,7 +71,7 @@ class Enrollment(TimestampMixin, db.Model):
     status_changed_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
     # The validated recipient-list row it was created from (sanding), if any.
     sanding_row_id: Mapped[int | None] = mapped_column(
-        sa.ForeignKey("sanding_row.id", ondelete="SET NULL")
+        sa.ForeignKey("sanding_row.id", ondelete="SET NULL"), index=True
     )
 
     program: Mapped[AidProgram] = relationship()

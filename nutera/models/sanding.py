@@ -38,8 +38,10 @@ class RowStatus(LabelledEnum):
     PINDAH = "pindah", "Pindah"
     GANDA = "ganda", "Muncul dua kali di daftar"
     KK_BERBEDA = "kk_berbeda", "KK tidak sesuai data penduduk"
+    PROGRAM_BENTROK = "program_bentrok", "Baris memuat dua program yang tidak boleh ganda"
     PROGRAM_EKSKLUSIF = "program_eksklusif", "Sudah menerima program yang tidak boleh ganda"
     TIDAK_MEMENUHI = "tidak_memenuhi", "Tidak memenuhi kriteria program"
+    BELUM_TERCATAT = "belum_tercatat", "Data kriteria belum tercatat"
     TIDAK_TERBACA = "tidak_terbaca", "Baris tidak dapat dibaca"
 
 
@@ -49,6 +51,7 @@ class Review(LabelledEnum):
     TIDAK_PERLU = "tidak_perlu", "Tidak perlu verifikasi"
     USULAN = "usulan", "Cocok kuat: diusulkan untuk konfirmasi massal"
     ANTRE = "antre", "Menunggu verifikasi"
+    TINJAU_ULANG = "tinjau_ulang", "Perlu ditinjau ulang: dasar keputusan berubah"
     SELESAI = "selesai", "Sudah diputuskan"
 
 
@@ -60,6 +63,8 @@ class Decision(LabelledEnum):
     SURVEI = "survei", "Kirim ke survei lapangan"
     TOLAK = "tolak", "Ditolak"
     KONFIRMASI_MASSAL = "konfirmasi_massal", "Dikonfirmasi massal"
+    # Written by a re-validation, not an operator: the decision above no longer holds.
+    TINJAU_ULANG = "tinjau_ulang", "Perlu ditinjau ulang (validasi ulang)"
 
 
 class CandidateKind(LabelledEnum):
@@ -72,6 +77,8 @@ class CandidateKind(LabelledEnum):
 
 ROW_STATUSES = RowStatus.labels()
 REVIEWS = Review.labels()
+# Rows waiting for an operator's decision.
+OPEN_REVIEWS = (Review.USULAN, Review.ANTRE, Review.TINJAU_ULANG)
 DECISIONS = Decision.labels()
 CANDIDATE_KINDS = CandidateKind.labels()
 SOURCE_KINDS = SourceKind.labels()
@@ -139,6 +146,11 @@ class SandingRow(db.Model):
     def program_codes(self) -> list[str]:
         return [code for code in self.programs.split(",") if code]
 
+    @property
+    def awaiting_decision(self) -> bool:
+        """Whether the row waits in the verification queue."""
+        return self.review in OPEN_REVIEWS
+
 
 class SandingCandidate(db.Model):
     """A resident who may be the person a row meant, with the score of the match."""
@@ -168,7 +180,9 @@ class SandingDecision(db.Model):
     __table_args__ = (sa.Index("ix_sanding_decision_kelurahan_at", "kelurahan_id", "decided_at"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    row_id: Mapped[int] = mapped_column(sa.ForeignKey("sanding_row.id", ondelete="CASCADE"))
+    row_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("sanding_row.id", ondelete="CASCADE"), index=True
+    )
     kelurahan_id: Mapped[int] = mapped_column(sa.ForeignKey("kelurahan.id"))
     user_id: Mapped[int | None] = mapped_column(
         sa.ForeignKey("user_account.id", ondelete="SET NULL")

@@ -193,6 +193,13 @@ class Verdict:
         """All deciding reasons in one line."""
         return "; ".join(self.reasons)
 
+    @property
+    def unrecorded(self) -> list[str]:
+        """What could not be checked because nobody recorded it (empty unless unknown)."""
+        if self.status != UNKNOWN:
+            return []
+        return [c.text for c in self.checks if c.status == UNKNOWN]
+
 
 def format_value(attr: Attribute, value: Any) -> str:
     """A value as residents read it: rupiah, '900 VA', '67 tahun', a choice label."""

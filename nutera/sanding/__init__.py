@@ -4,4 +4,4 @@ from flask import Blueprint
 
 bp = Blueprint("sanding", __name__)
 
-from nutera.sanding import routes, routes_reports  # noqa: E402,F401
+from nutera.sanding import routes, routes_reports, routes_revalidation  # noqa: E402,F401

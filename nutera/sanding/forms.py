@@ -50,3 +50,9 @@ class ExclusionForm(FlaskForm):
     code_a = StringField("Program pertama", validators=[DataRequired("Isi kode program."), _CODE])
     code_b = StringField("Program kedua", validators=[DataRequired("Isi kode program."), _CODE])
     submit = SubmitField("Tambahkan pasangan")
+
+
+class RevalidateForm(FlaskForm):
+    """Validate the list again (after the page said what happens to its review work)."""
+
+    submit = SubmitField("Ya, validasi ulang daftar ini")

@@ -122,8 +122,8 @@ def stage_list(
     default_program: str = "",
     progress: Progress = no_progress,
 ) -> int:
-    """Replace the refresh's staged list rows with the file's; returns how many."""
-    clear_rows(session, refresh.id)
+    """Add the file's rows to the refresh (an earlier validation's rows stay until
+    nutera/sanding/carryover.py has moved their review work); returns how many."""
     rts = _rts(session, refresh.kelurahan_id)
     today = local_today()
     info = file_info(refresh)
@@ -153,9 +153,12 @@ def insert_rows(session: Session, batch: list[dict[str, Any]]) -> int:
     return size
 
 
-def clear_rows(session: Session, refresh_id: int) -> None:
-    """Forget an earlier validation of the refresh (what points at its rows first)."""
-    mine = sa.select(SandingRow.id).where(SandingRow.refresh_id == refresh_id)
+def clear_rows(session: Session, refresh_id: int, upto: int) -> None:
+    """Delete the refresh's rows up to id upto, and what still points at them (the review
+    work worth keeping has been moved to the new rows by then)."""
+    mine = sa.select(SandingRow.id).where(
+        SandingRow.refresh_id == refresh_id, SandingRow.id <= upto
+    )
     session.execute(
         sa.update(Enrollment)
         .where(Enrollment.sanding_row_id.in_(mine))
@@ -163,4 +166,6 @@ def clear_rows(session: Session, refresh_id: int) -> None:
     )
     session.execute(sa.delete(SandingDecision).where(SandingDecision.row_id.in_(mine)))
     session.execute(sa.delete(SandingCandidate).where(SandingCandidate.row_id.in_(mine)))
-    session.execute(sa.delete(SandingRow).where(SandingRow.refresh_id == refresh_id))
+    session.execute(
+        sa.delete(SandingRow).where(SandingRow.refresh_id == refresh_id, SandingRow.id <= upto)
+    )

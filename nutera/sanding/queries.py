@@ -8,6 +8,8 @@ from sqlalchemy.orm import Session, selectinload
 
 from nutera.identity import mask_name, mask_nik
 from nutera.models import (
+    OPEN_REVIEWS,
+    Enrollment,
     Kelurahan,
     Person,
     Refresh,
@@ -25,7 +27,6 @@ from nutera.sanding import names
 from nutera.scoping import visible_to
 
 PER_PAGE = 50
-OPEN_REVIEWS = (Review.USULAN, Review.ANTRE)
 
 
 def status_counts(session: Session, refresh_id: int) -> dict[str, int]:
@@ -49,6 +50,48 @@ def review_counts(session: Session, refresh_id: int) -> dict[str, int]:
             .group_by(SandingRow.review)
         ).all()
     )
+
+
+@dataclass(frozen=True)
+class ReviewWork:
+    """The review work a list holds, as the page warns before validating it again."""
+
+    decisions: dict[str, int]
+    waiting_again: int
+    held: int
+    survey_tasks: int
+    enrolments: int
+
+    @property
+    def decided(self) -> int:
+        return sum(self.decisions.values())
+
+
+def review_work(session: Session, refresh_id: int) -> ReviewWork:
+    """Decisions per kind, rows waiting again or held, survey tasks and enrolments."""
+    mine = SandingRow.refresh_id == refresh_id
+    decisions = dict(
+        session.execute(
+            sa.select(SandingRow.decision, sa.func.count())
+            .where(mine, SandingRow.decision.is_not(None))
+            .group_by(SandingRow.decision)
+        ).all()
+    )
+    waiting, held, tasks = session.execute(
+        sa.select(
+            sa.func.count().filter(SandingRow.review == Review.TINJAU_ULANG),
+            sa.func.count().filter(
+                SandingRow.review.in_(OPEN_REVIEWS), SandingRow.assignee_id.is_not(None)
+            ),
+            sa.func.count(sa.distinct(SandingRow.survey_task_id)),
+        ).where(mine)
+    ).one()
+    enrolments = session.scalar(
+        sa.select(sa.func.count(Enrollment.id)).where(
+            Enrollment.sanding_row_id.in_(sa.select(SandingRow.id).where(mine))
+        )
+    )
+    return ReviewWork(decisions, waiting, held, tasks, enrolments or 0)
 
 
 def recipient_lists(session: Session, user: User, page: int) -> Page:

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from nutera.audit import Actor, audit_bulk
 from nutera.models import (
+    OPEN_REVIEWS,
     Decision,
     Kelurahan,
     Person,
@@ -22,14 +23,14 @@ from nutera.models import (
     SandingCandidate,
     SandingDecision,
     SandingRow,
+    SurveyTask,
+    TaskStatus,
     User,
 )
 from nutera.sanding import validation
 from nutera.sanding.thresholds import Thresholds
 from nutera.surveys.services import create_task
 from nutera.timeutil import local_today
-
-OPEN_REVIEWS = (Review.USULAN, Review.ANTRE)
 
 
 class SandingError(ValueError):
@@ -84,6 +85,7 @@ def _record(
     decision: Decision,
     reason: str,
     now: datetime,
+    about: int | None,
 ) -> None:
     row.decision, row.decision_reason = decision, reason
     row.decided_by_id, row.decided_at = actor.id, now
@@ -95,7 +97,7 @@ def _record(
             user_id=actor.id,
             decision=decision,
             reason=reason,
-            person_id=row.person_id,
+            person_id=about,
             decided_at=now,
         )
     )
@@ -140,7 +142,12 @@ def _confirm(
 
 
 def _survey(session: Session, row: SandingRow, actor: User, reason: str) -> None:
-    """A survey task for the volunteers of the row's RT (the candidate's when unknown)."""
+    """A survey task for the volunteers of the row's RT (the candidate's when unknown);
+    the row's task still open is kept instead of a second one."""
+    if row.survey_task_id is not None:
+        task = session.get(SurveyTask, row.survey_task_id)
+        if task is not None and task.status == TaskStatus.TERBUKA:
+            return
     rt_id = row.rt_id
     household = None
     if row.person is not None and row.person.household is not None:
@@ -182,11 +189,18 @@ def decide(
         raise SandingError("Keputusan tidak dikenal.")
     if decision != Decision.KONFIRMASI and not reason:
         raise SandingError("Tuliskan alasan keputusan ini.")
+    about = row.person_id  # the person the decision is about, kept in its history
     if decision == Decision.KONFIRMASI:
         note = _confirm(session, row, candidate_id, thresholds)
         reason = reason or note or "Dikonfirmasi operator."
+        about = row.person_id
     elif decision == Decision.BUKAN:
         if candidate_id is not None:
+            about = session.scalar(
+                sa.select(SandingCandidate.person_id).where(
+                    SandingCandidate.id == candidate_id, SandingCandidate.row_id == row.id
+                )
+            )
             session.execute(
                 sa.delete(SandingCandidate).where(
                     SandingCandidate.id == candidate_id, SandingCandidate.row_id == row.id
@@ -197,7 +211,7 @@ def decide(
         row.reason = f"{row.reason} Operator: bukan warga ini.".strip()
     elif decision == Decision.SURVEI:
         _survey(session, row, actor, reason)
-    _record(session, row, actor, Decision(decision), reason, now)
+    _record(session, row, actor, Decision(decision), reason, now, about)
     session.flush()
 
 

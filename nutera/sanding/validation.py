@@ -2,7 +2,8 @@
 
 Each step updates only rows that have no status yet, so the first that applies wins:
 unreadable, twice in the list, deceased, moved, another kelurahan or city, name differs,
-KK differs, already in an excluding program, fails the program's criteria, valid. Rows
+KK differs, two excluding programs named in the row itself, already in an excluding
+program, fails the program's criteria, criteria data not recorded, valid. Rows
 whose NIK no resident has get candidates (nutera/sanding/candidates.py).
 """
 
@@ -170,39 +171,89 @@ def mark_kk_differs(session: Session, refresh_id: int) -> None:
     )
 
 
-def mark_excluded(session: Session, refresh_id: int) -> None:
-    """Residents (or their households) enrolled now in a program that excludes the list's."""
-    enrollment, program = Enrollment.__table__, AidProgram.__table__
+def _names(code: sa.ColumnElement[str]) -> sa.ColumnElement[bool]:
+    return ROW.c.programs.like(sa.literal("%,") + code + sa.literal(",%"))
+
+
+def mark_conflicting(session: Session, refresh_id: int) -> None:
+    """Rows naming themselves two programs the admin set as excluding each other (the
+    first pair by code is named)."""
     pair = ProgramExclusion.__table__
-    listed_a = ROW.c.programs.like(sa.literal("%,") + pair.c.code_b + sa.literal(",%"))
-    listed_b = ROW.c.programs.like(sa.literal("%,") + pair.c.code_a + sa.literal(",%"))
-    excludes = sa.or_(
-        sa.and_(pair.c.code_a == program.c.code, listed_a),
-        sa.and_(pair.c.code_b == program.c.code, listed_b),
-    )
-    for beneficiary in (
-        enrollment.c.person_id == ROW.c.person_id,
-        sa.and_(
-            PERSON.c.id == ROW.c.person_id, enrollment.c.household_id == PERSON.c.household_id
-        ),
-    ):
-        query = (
-            sa.update(ROW)
-            .where(
-                _matched(refresh_id),
-                beneficiary,
-                enrollment.c.status.in_(ENROLLED),
-                program.c.id == enrollment.c.program_id,
-                excludes,
-            )
-            .values(
-                status=RowStatus.PROGRAM_EKSKLUSIF,
-                reason=sa.literal("Sudah menerima ")
-                + program.c.code
-                + sa.literal(", yang tidak boleh bersamaan dengan program daftar ini."),
-            )
+    named = sa.and_(_names(pair.c.code_a), _names(pair.c.code_b))
+    first = (
+        sa.select(
+            sa.literal("Baris ini mencantumkan ")
+            + pair.c.code_a
+            + sa.literal(" dan ")
+            + pair.c.code_b
+            + sa.literal(", dua program yang tidak boleh diterima bersamaan.")
         )
-        session.execute(query)
+        .where(named)
+        .order_by(pair.c.code_a, pair.c.code_b)
+        .limit(1)
+        .scalar_subquery()
+    )
+    session.execute(
+        sa.update(ROW)
+        .where(_matched(refresh_id), ROW.c.programs.like("%,%,%,%"), sa.exists().where(named))
+        .values(status=RowStatus.PROGRAM_BENTROK, reason=first)
+    )
+
+
+def _exclusions(session: Session, refresh_id: int) -> list[tuple[str, str]]:
+    """(code a row lists, code excluding it) for the codes the open matched rows list."""
+    listed = {
+        code
+        for text in session.scalars(
+            sa.select(ROW.c.programs).where(_matched(refresh_id)).distinct()
+        )
+        for code in (text or "").split(",")
+        if code
+    }
+    found = set()
+    for code_a, code_b in session.execute(
+        sa.select(ProgramExclusion.code_a, ProgramExclusion.code_b)
+    ):
+        if code_a in listed:
+            found.add((code_a, code_b))
+        if code_b in listed:
+            found.add((code_b, code_a))
+    return sorted(found)
+
+
+def mark_excluded(session: Session, refresh_id: int) -> None:
+    """Residents (or their households) enrolled now in a program that excludes the list's.
+
+    One statement per (listed code, excluding code) and beneficiary kind, each with an
+    uncorrelated subquery of the excluding program's beneficiaries: the enrolments are
+    read once, never once per row."""
+    enrollment, program = Enrollment.__table__, AidProgram.__table__
+    for listed, other in _exclusions(session, refresh_id):
+        enrolled = sa.and_(
+            program.c.id == enrollment.c.program_id,
+            program.c.code == other,
+            enrollment.c.status.in_(ENROLLED),
+        )
+        persons = sa.select(enrollment.c.person_id).where(
+            enrolled, enrollment.c.person_id.is_not(None)
+        )
+        households = sa.select(PERSON.c.id).where(
+            enrolled, enrollment.c.household_id == PERSON.c.household_id
+        )
+        for beneficiaries in (persons, households):
+            session.execute(
+                sa.update(ROW)
+                .where(
+                    _matched(refresh_id),
+                    ROW.c.programs.like(f"%,{listed},%"),
+                    ROW.c.person_id.in_(beneficiaries),
+                )
+                .values(
+                    status=RowStatus.PROGRAM_EKSKLUSIF,
+                    reason=f"Sudah menerima {other}, yang tidak boleh bersamaan dengan program "
+                    "daftar ini.",
+                )
+            )
 
 
 def mark_valid(session: Session, refresh_id: int) -> None:
@@ -222,6 +273,7 @@ def classify_matched(
     mark_elsewhere(session, refresh_id, kelurahan)
     mark_name_differs(session, refresh_id, thresholds)
     mark_kk_differs(session, refresh_id)
+    mark_conflicting(session, refresh_id)
     mark_excluded(session, refresh_id)
     criteria.mark_failing(session, refresh_id, kelurahan.id, today)
     mark_valid(session, refresh_id)

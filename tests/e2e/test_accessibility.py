@@ -283,6 +283,7 @@ def pages(pages_app, tmp_path_factory):
         "/pemutakhiran/{refresh}/rincian/ditolak",
         "/sanding/",
         "/sanding/daftar/{list}",
+        "/sanding/daftar/{list}/validasi-ulang",
         "/sanding/antrean",
         "/sanding/baris/{list_row}",
         "/sanding/warga/{person}",

@@ -138,3 +138,25 @@ def test_recipient_list_statuses_confirm_survey_and_export(phone, live_server, l
     header = [c.value for c in sheet[1]]
     statuses = [r[header.index("Status")] for r in sheet.iter_rows(min_row=2, values_only=True)]
     assert statuses.count("Valid") == 3 and "NIK tidak ada di data penduduk" in statuses
+
+    # Validating the list again warns what happens to the two decisions, then keeps them:
+    # the corrected NIK stays corrected and the survey task is not created twice.
+    phone.locator("#revalidate-link").click()
+    expect(phone.locator('[data-count="decided"]')).to_have_text("2")
+    expect(phone.locator('[data-count="survey-tasks"]')).to_have_text("1")
+    phone.get_by_role("button", name="Ya, validasi ulang daftar ini").click()
+    expect(phone.get_by_role("heading", name="Validasi dtks_bpnt.csv")).to_be_visible(
+        timeout=30_000
+    )
+    expect(phone.locator("#revalidation-summary")).to_contain_text("2 keputusan tetap berlaku")
+    expect(counts.locator('[data-status="valid"]')).to_contain_text("Valid: 3")
+    expect(phone.locator("#rows tr", has_text=niks["typo"])).to_contain_text("di daftar:")
+    with live_app.app_context():
+        assert (
+            db.session.scalar(
+                sa.select(sa.func.count(SurveyTask.id)).where(
+                    SurveyTask.subject_nik == niks["other"]
+                )
+            )
+            == 1
+        )
