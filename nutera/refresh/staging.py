@@ -390,7 +390,7 @@ def _stage(  # noqa: C901 (one streaming loop: the hot path of a million-row imp
     fast = columns_seen = None
     for sheet, columns, numbers, chunk in _chunks(path, info, refresh.mapping, found):
         seen += len(chunk)
-        digests = incremental.row_digests(digest.add_rows(columns, chunk))
+        digests = digest.add_rows_hashed(columns, chunk)
         if columns is not columns_seen:  # a new sheet
             # Its rows get ids above every row of the sheets before: lists of rejected rows
             # show the sheets in file order (accepted rows go in after rejected ones).
