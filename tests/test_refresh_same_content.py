@@ -140,6 +140,28 @@ def test_a_chunk_at_once_digests_as_its_rows_one_by_one(rows, columns):
     assert at_once.hexdigest() == one_by_one.hexdigest()
 
 
+@settings(max_examples=500, deadline=None)
+@given(
+    st.lists(st.lists(CELL, min_size=2, max_size=4), max_size=6),
+    st.lists(st.lists(st.text(max_size=4), min_size=3, max_size=3), max_size=6),
+    st.sampled_from(
+        [{"nik": 0, "kk": 1, "name": 2}, {"nik": 2, "kk": 0, "name": 1}, {"nik": 0, "kk": 1}]
+    ),
+)
+def test_per_row_digests_of_a_chunk_at_once_are_those_of_its_row_texts(rows, texts, columns):
+    """add_rows_hashed (staging and the scan) gives add_rows's row texts' digests and the
+    same content digest, for typed, short and separator-holding rows as for plain ones."""
+    from nutera.refresh import incremental
+
+    mapping = {"nik": "NIK", "kk": "KK", "name": "NAMA"}
+    texts_of, hashed = reader.ContentDigest(mapping), reader.ContentDigest(mapping)
+    for chunk in (rows[:2], texts, rows[2:], texts + [["\udcff", "é", "x"]]):
+        assert hashed.add_rows_hashed(columns, chunk) == incremental.row_digests(
+            texts_of.add_rows(columns, chunk)
+        )
+    assert hashed.hexdigest() == texts_of.hexdigest()
+
+
 def test_cli_and_upload_page_say_tidak_ada_perubahan_for_a_resaved_copy(
     runner, world, app, client, login_as, tmp_path
 ):

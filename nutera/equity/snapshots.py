@@ -87,6 +87,8 @@ def after_refresh_commit(session: Session, refresh: Refresh, now: datetime) -> N
         .where(
             staged,
             RefreshRow.is_first.is_(True),
+            # A KK no household had at the analysis is one the commit created, confirmed.
+            RefreshRow.household_id.is_not(None),
             Household.kelurahan_id == refresh.kelurahan_id,
             sa.or_(confirmed.is_(None), confirmed < sa.literal(now, confirmed.type)),
         )
@@ -98,6 +100,13 @@ def after_refresh_commit(session: Session, refresh: Refresh, now: datetime) -> N
         .values(refresh_confirmed_at=now, updated_at=Household.updated_at)
         .execution_options(synchronize_session=False)
     )
+    if (refresh.mapping or {}).get("desil"):  # (no desil column: no row has one)
+        _take_deciles(session, refresh, staged, now)
+    take_snapshot(session, refresh.kelurahan_id, "pemutakhiran", now, refresh.id)
+
+
+def _take_deciles(session: Session, refresh: Refresh, staged, now: datetime) -> None:
+    """Each household's desil from its staged rows (the largest given)."""
     # One grouped pass over the staged rows (UPDATE ... FROM, on SQLite and PostgreSQL):
     # a correlated subquery would scan the staged range once per household.
     deciles = (
@@ -125,7 +134,6 @@ def after_refresh_commit(session: Session, refresh: Refresh, now: datetime) -> N
         .values(desil=deciles.c.desil, updated_at=Household.updated_at)
         .execution_options(synchronize_session=False)
     )
-    take_snapshot(session, refresh.kelurahan_id, "pemutakhiran", now, refresh.id)
 
 
 @dataclass(frozen=True)

@@ -335,6 +335,7 @@ def preview_counts(session: Session, refresh: Refresh, unchanged: dict | None = 
         sa.func.count(ROW.c.error),
         sa.func.count(sa.case((sa.and_(valid, ROW.c.person_id.is_(None)), 1))),
         sa.func.count(ROW.c.person_id),
+        sa.func.count(ROW.c.household_id),
     ]
     measures += [matched_count(person_field_changed(f)) for f in PERSON_FIELDS]
     measures.append(matched_count(sa.or_(*(person_field_changed(f) for f in PERSON_FIELDS))))
@@ -344,7 +345,10 @@ def preview_counts(session: Session, refresh: Refresh, unchanged: dict | None = 
         .select_from(ROW.outerjoin(PERSON, PERSON.c.id == ROW.c.person_id))
         .where(staged(rid))
     ).one()
-    totals, figures = result[:4], result[4:]
+    totals, figures = result[:5], result[5:]
+    # Rows matching no registered person or household (a first import): nothing of theirs
+    # can be absent from the file or lose an enrollment.
+    matched_any = bool(totals[3] or totals[4])
     person_counts = dict(zip(PERSON_FIELDS, figures[: len(PERSON_FIELDS)], strict=False))
     person_changed, person_conflicts = figures[-2:]
     # One pass over the first row of each KK: new, changed and conflicting households.
@@ -364,7 +368,10 @@ def preview_counts(session: Session, refresh: Refresh, unchanged: dict | None = 
     if refresh.mapping.get("programs"):
         for program in _program_rows(session, refresh):
             added += _count(session, enrollments_to_add(refresh, program))
-            ended += _count(session, enrollments_to_end(refresh, program, is_postgres(session)))
+            if matched_any:
+                ended += _count(
+                    session, enrollments_to_end(refresh, program, is_postgres(session))
+                )
     rows = unchanged.get("rows", totals[0])
     counts = {
         "rows": rows,
@@ -375,7 +382,11 @@ def preview_counts(session: Session, refresh: Refresh, unchanged: dict | None = 
         "fields": {f: person_counts[f] for f in PERSON_FIELDS},
         "households_new": households_new,
         "households_changed": households_changed,
-        "absent": _count(session, absent_persons(refresh, is_postgres(session))),
+        "absent": (
+            _count(session, absent_persons(refresh, is_postgres(session)))
+            if matched_any or refresh.complete
+            else 0
+        ),
         "enrollments_added": added,
         "enrollments_ended": ended,
         # Records waiting for a decision (each person or KK once, however many fields).

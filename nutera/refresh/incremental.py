@@ -21,10 +21,10 @@ from array import array
 from dataclasses import dataclass, field
 from datetime import timedelta
 from itertools import compress
+from operator import ne, not_
 from pathlib import Path
 
 import sqlalchemy as sa
-import xxhash
 from sqlalchemy.orm import Session
 
 from nutera.models import Household, Refresh, RefreshDigest
@@ -36,11 +36,12 @@ from nutera.refresh.validate import RowContext
 MAX_CHANGED_SHARE = 0.2
 # The touched families' rows kept from the upload's read (in memory, then as JSON) at most.
 MAX_BUFFERED_ROWS = 100_000
-_row_hash = xxhash.xxh3_64_intdigest
+_row_hash = reader.row_digest
 
 
 def row_digests(lines: list[str]) -> list[int]:
-    """The 64-bit digest of each row text (ContentDigest.add_rows's answer)."""
+    """The 64-bit digest of each row text (ContentDigest.add_rows's answer; staging and the
+    scan take them from ContentDigest.add_rows_hashed, which gives the same)."""
     return [_row_hash(line.encode("utf-8", "surrogatepass")) for line in lines]
 
 
@@ -208,11 +209,41 @@ class _Families:
         self.buffered: list[tuple[int, list[int], list[list]]] = []
         self.rows = 0  # rows buffered
         self.passed: set[str] = set()  # KKs with a run not buffered
+        self.passed_cells: set = set()  # KK cells of runs not buffered (whole chunks' runs)
         self.key: str | None = None
         self.sheet = -1
         self.numbers: list[int] = []
         self.cells: list[list] = []
         self.changed = False
+
+    def follow_unchanged(self, cells_of_kk: list, numbers, chunk: list, raw, key) -> tuple:
+        """Follow a chunk with no changed row (its rows' KK cells given); answers the last
+        row's KK cell and key."""
+        size = len(chunk)
+        ends = list(compress(range(1, size), map(ne, cells_of_kk[1:], cells_of_kk[:-1])))
+        # The first run may continue the open one and the last may go on in the next chunk;
+        # the runs between are whole families with no changed row: passed, their cells kept
+        # as they are (made keys once, at the end).
+        raw, key = self._run(cells_of_kk, numbers, chunk, 0, ends[0] if ends else size, raw, key)
+        if not ends:
+            return raw, key
+        if len(ends) > 1:
+            self.close()
+            self.passed_cells.update(cells_of_kk[ends[0] : ends[-1]])
+            raw = None
+        return self._run(cells_of_kk, numbers, chunk, ends[-1], size, raw, key)
+
+    def _run(self, cells_of_kk: list, numbers, chunk: list, start: int, end: int, raw, key):
+        """Add the rows start..end, of one KK cell, to the open run (or open theirs)."""
+        cell = cells_of_kk[start]
+        if cell != raw:
+            raw, key = cell, kk_key(cell)
+            if key != self.key:
+                self.close()
+                self.key = key
+        self.numbers.extend(numbers[start:end])
+        self.cells.extend(chunk[start:end])
+        return raw, key
 
     def close(self) -> None:
         if self.key is None:
@@ -263,26 +294,15 @@ def scan(
                 families.close()
                 families.sheet, raw = sheet_index, None
                 add_number, add_cells = families.numbers.append, families.cells.append
-            digests = row_digests(content.add_rows(columns, chunk))
+            digests = content.add_rows_hashed(columns, chunk)
             present = unmatched.intersection(digests)
             if digests and len(present) == len(digests):
                 # Every row of the chunk is a distinct row of the previous file (the weekly
                 # case for nearly every chunk): nothing changed, only the runs are followed.
                 unmatched.difference_update(present)
                 cells_of_kk = [cells[i_kk] if i_kk < len(cells) else "" for cells in chunk]
+                raw, key = families.follow_unchanged(cells_of_kk, numbers, chunk, raw, key)
                 size = len(chunk)
-                ends = [i for i in range(1, size) if cells_of_kk[i] != cells_of_kk[i - 1]]
-                start = 0
-                for end in (*ends, size):
-                    cell = cells_of_kk[start]
-                    if cell != raw:
-                        raw, key = cell, kk_key(cell)
-                        if key != families.key:
-                            families.close()
-                            families.key = key
-                    families.numbers.extend(numbers[start:end])
-                    families.cells.extend(chunk[start:end])
-                    start = end
                 add_number, add_cells = families.numbers.append, families.cells.append
                 count += size
                 continue
@@ -308,12 +328,12 @@ def scan(
     # resident who left is missed within the KK), or is gone from the file altogether.
     if unmatched:
         touched.update(
-            f"{kk:016d}"
-            for digest, kk in zip(old.digests, old.kks, strict=True)
-            if digest in unmatched
+            f"{kk:016d}" for kk in compress(old.kks, map(unmatched.__contains__, old.digests))
         )
-    complete = families.keep_cells and not (touched & families.passed)
-    complete = complete and info.kind == "csv"
+    complete = families.keep_cells and info.kind == "csv"
+    # (a CSV's cells are text: a KK cell's key is the cell stripped)
+    complete = complete and not (touched & families.passed)
+    complete = complete and not (touched & set(map(str.strip, families.passed_cells)))
     return Scan(
         previous_id=previous_id,
         context=context,
@@ -364,7 +384,7 @@ def plan(session: Session, refresh: Refresh, ctx: RowContext, info) -> Plan | No
     if scanned.rows == 0 or scanned.changed > MAX_CHANGED_SHARE * scanned.rows:
         return None
     touched_numbers = {int(k) for k in scanned.touched if k.isdigit()}
-    kept = [kk not in touched_numbers for kk in old.kks]
+    kept = list(map(not_, map(touched_numbers.__contains__, old.kks)))  # (no loop per row)
     carried = Collected(
         array("Q", compress(old.digests, kept)),
         array("Q", compress(old.niks, kept)),
@@ -425,8 +445,10 @@ def save(
 def drop_niks(session: Session, refresh: Refresh, niks: list[str]) -> None:
     """Forget the digests of rows left out of the commit (skipped, or refused after staging):
     the next file's copy of them is staged again."""
+    if not niks:  # (before loading the digests: the usual case)
+        return
     store = session.get(RefreshDigest, refresh.id)
-    if store is None or not niks:
+    if store is None:
         return
     dropped = {int(n) for n in niks if n and n.isdigit()}
     kept = Collected()

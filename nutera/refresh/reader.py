@@ -18,6 +18,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import xxhash
+
 FIELDS = {
     "nik": "NIK",
     "kk": "Nomor KK",
@@ -336,6 +338,10 @@ def _chunks_under_header(sheet: SheetLayout, rows: Iterator[list[Any]], size: in
         number += len(chunk)
 
 
+# The 64-bit digest of a row's text (UTF-8), compared between weekly files.
+row_digest = xxhash.xxh3_64_intdigest
+
+
 class ContentDigest:
     """SHA-256 of the mapping and the mapped cells of every data row, in file order.
 
@@ -407,6 +413,35 @@ class ContentDigest:
                     self._flush()
                     return lines
         return [self.add(columns, cells) for cells in rows]
+
+    def add_rows_hashed(self, columns: dict[str, int], rows: list[list[Any]]) -> list[int]:
+        """add_rows, answering each row's 64-bit digest (row_digest of its text) instead."""
+        # The chunk's text is encoded once and cut at the row separators (one byte in UTF-8,
+        # in no plain row's text): no encode per row.
+        if columns is not self._columns:
+            self._columns = columns
+            self._indexes = [columns.get(f) for f in self._fields]
+        width = len(self._indexes)
+        if rows and width > 1 and None not in self._indexes:
+            cells_of = operator.itemgetter(*self._indexes)
+            try:
+                joined = "\x1e".join(["\x1f".join(cells_of(cells)) for cells in rows])
+            except (TypeError, IndexError):  # a typed cell or a short row: one by one
+                joined = None
+            if (
+                joined is not None
+                and joined.count("\x1f") == len(rows) * (width - 1)
+                and joined.count("\x1e") == len(rows) - 1
+                and "\x1d" not in joined
+            ):
+                self._flush()
+                encoded = ("\x1e" + joined).encode("utf-8", "surrogatepass")
+                self._hash.update(encoded)
+                return list(map(row_digest, encoded[1:].split(b"\x1e")))
+        return [
+            row_digest(line.encode("utf-8", "surrogatepass"))
+            for line in self.add_rows(columns, rows)
+        ]
 
     def _flush(self) -> None:
         self._hash.update("".join(self._pending).encode("utf-8", "surrogatepass"))

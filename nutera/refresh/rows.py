@@ -31,6 +31,16 @@ def content_digest(path: str | Path, info: reader.FileInfo, mapping: dict[str, s
     return digest.hexdigest()
 
 
+def _all_start_with_digit(chunk: list[list], index: int) -> bool:
+    """Whether every row's cell at index starts with a digit."""
+    try:  # all-text cells (a CSV): their first characters at once
+        heads = "".join([cells[index][:1] for cells in chunk])
+    except (IndexError, TypeError):  # a short row or a typed cell (a workbook)
+        return all([len(cells) > index and str(cells[index])[:1].isdigit() for cells in chunk])
+    # (an empty cell adds no character; isdigit is true of digits only, as row by row)
+    return len(heads) == len(chunk) and heads.isdigit()
+
+
 def data_chunks(path: Path, info: reader.FileInfo, mapping: dict[str, str], size: int):
     """(sheet, its columns, row numbers, rows of cells) of the data rows, size at a time."""
     # Empty rows and footers are left out; a chunk holds rows of one sheet.
@@ -43,9 +53,7 @@ def data_chunks(path: Path, info: reader.FileInfo, mapping: dict[str, str], size
         numbers = range(first, first + len(chunk))
         # Nearly always every row has a NIK starting with a digit: kept without a look
         # at each row's cells. A chunk with any other row is sorted row by row.
-        if nik_index is None or not all(
-            [len(cells) > nik_index and str(cells[nik_index])[:1].isdigit() for cells in chunk]
-        ):
+        if nik_index is None or not _all_start_with_digit(chunk, nik_index):
             kept = [
                 (number, cells)
                 for number, cells in zip(numbers, chunk, strict=False)

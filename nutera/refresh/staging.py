@@ -388,9 +388,10 @@ def _stage(  # noqa: C901 (one streaming loop: the hot path of a million-row imp
     seen = 0
     refresh_id, nik_label = refresh.id, reader.FIELDS["nik"]
     fast = columns_seen = None
+    last_kk = kk_number = None  # the last accepted row's KK (already in first_of_kk)
     for sheet, columns, numbers, chunk in _chunks(path, info, refresh.mapping, found):
         seen += len(chunk)
-        digests = incremental.row_digests(digest.add_rows(columns, chunk))
+        digests = digest.add_rows_hashed(columns, chunk)
         if columns is not columns_seen:  # a new sheet
             # Its rows get ids above every row of the sheets before: lists of rejected rows
             # show the sheets in file order (accepted rows go in after rejected ones).
@@ -431,12 +432,15 @@ def _stage(  # noqa: C901 (one streaming loop: the hot path of a million-row imp
                 add_digest(row_digest)
                 add_nik(number_of_nik)
                 kk = values[1]
-                add_kk(int(kk))
-                if kk in first_of_kk:
-                    accepted.append((refresh_id, sheet_name, number, *values, False))
+                if kk == last_kk:  # a family's next member (its rows follow each other)
+                    is_first = False
                 else:
-                    first_of_kk.add(kk)
-                    accepted.append((refresh_id, sheet_name, number, *values, True))
+                    last_kk, kk_number = kk, int(kk)
+                    is_first = kk not in first_of_kk
+                    if is_first:
+                        first_of_kk.add(kk)
+                add_kk(kk_number)
+                accepted.append((refresh_id, sheet_name, number, *values, is_first))
         if len(accepted) + len(rejected) >= BATCH:
             # The connection is asked for each time: progress may have committed in between.
             _note_districts(ctx, accepted)
@@ -511,15 +515,19 @@ def match_rows(session: Session, refresh: Refresh) -> None:
     row = RefreshRow.__table__
     person, household = Person.__table__, Household.__table__
     mine = staged(refresh.id)
-    # UPDATE ... FROM joins (PostgreSQL hashes them; SQLite probes the unique indexes).
-    matched = session.execute(
-        sa.update(row).where(mine, person.c.nik == row.c.nik).values(person_id=person.c.id)
-    ).rowcount
-    matched += session.execute(
-        sa.update(row)
-        .where(mine, household.c.kk_number == row.c.kk)
-        .values(household_id=household.c.id)
-    ).rowcount
+    # UPDATE ... FROM joins (PostgreSQL hashes them; SQLite probes the unique indexes). An
+    # empty table (a first import into a new registry) is not probed once per row.
+    matched = 0
+    if session.scalar(sa.select(person.c.id).limit(1)) is not None:
+        matched += session.execute(
+            sa.update(row).where(mine, person.c.nik == row.c.nik).values(person_id=person.c.id)
+        ).rowcount
+    if session.scalar(sa.select(household.c.id).limit(1)) is not None:
+        matched += session.execute(
+            sa.update(row)
+            .where(mine, household.c.kk_number == row.c.kk)
+            .values(household_id=household.c.id)
+        ).rowcount
     if matched:  # (a first import matches nothing, and has nothing to check here)
         _reject_other_kelurahan(session, refresh)
     session.flush()
