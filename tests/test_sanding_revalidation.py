@@ -22,6 +22,7 @@ from nutera.models import (
     SurveyTask,
     User,
 )
+from nutera.models.api import ChangeEvent
 from nutera.refresh import services as refresh_services
 from nutera.sanding import queries, services
 from nutera.sanding.thresholds import Thresholds
@@ -265,8 +266,21 @@ def test_enrolments_and_held_rows_follow_the_new_rows(app, city, listed):
         other = _rows(listed)["other_nik"]
         services.take(db.session, other, db.session.get(User, city.staff_id), utcnow())
         db.session.commit()
+        fed_before = db.session.scalar(sa.select(sa.func.max(ChangeEvent.id)))
 
         _validate_again(listed)
+
+        # Each enrolment's list row (its validation, shown by the API) changed: the feed has
+        # one update entry per enrolment.
+        enrolled = db.session.scalars(
+            sa.select(Enrollment.id).where(Enrollment.program_id == bpnt.id)
+        ).all()
+        fed = db.session.execute(
+            sa.select(ChangeEvent.entity_id, ChangeEvent.op).where(
+                ChangeEvent.kind == "enrollment", ChangeEvent.id > fed_before
+            )
+        ).all()
+        assert len(enrolled) == 2 and sorted(fed) == sorted((i, "update") for i in enrolled)
 
         rows = _rows(listed)
         sources = set(

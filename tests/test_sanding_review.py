@@ -23,6 +23,7 @@ from nutera.models import (
     SurveyTask,
     User,
 )
+from nutera.models.api import ChangeEvent
 from nutera.sanding import services
 from nutera.sanding.review import SandingError
 from nutera.sanding.thresholds import Thresholds
@@ -202,6 +203,7 @@ def test_enrolments_record_their_validated_row_and_aid_history(app, city, listed
         bpnt = db.session.scalar(
             sa.select(factories.AidProgram).where(factories.AidProgram.code == "BPNT")
         )
+        fed_before = db.session.scalar(sa.select(sa.func.coalesce(sa.func.max(ChangeEvent.id), 0)))
         made = services.enrol_valid(
             db.session, refresh, bpnt, Actor(city.staff_id), date(2026, 12, 1)
         )
@@ -219,6 +221,16 @@ def test_enrolments_record_their_validated_row_and_aid_history(app, city, listed
             )
         )
         assert sources == {rows["valid"], rows["variant"]}
+        # The bulk insert is in the API's change feed: one entry per enrolment, once.
+        made_ids = db.session.scalars(
+            sa.select(Enrollment.id).where(Enrollment.program_id == bpnt.id)
+        ).all()
+        fed = db.session.execute(
+            sa.select(ChangeEvent.entity_id, ChangeEvent.op).where(
+                ChangeEvent.kind == "enrollment", ChangeEvent.id > fed_before
+            )
+        ).all()
+        assert sorted(fed) == sorted((i, "create") for i in made_ids)
         from nutera.sanding import history
 
         history = history.aid_history(db.session, [city.person_ids["valid"]])

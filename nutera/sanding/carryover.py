@@ -20,6 +20,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from nutera import changes
 from nutera.models import (
     DECISIONS,
     OPEN_REVIEWS,
@@ -33,6 +34,7 @@ from nutera.models import (
     SandingRow,
     SurveyTask,
 )
+from nutera.models.api import ChangeKind
 
 ROW = SandingRow.__table__
 CHUNK = 1000
@@ -189,6 +191,16 @@ def _move_enrolments(
 ) -> int:
     """Point enrolments made from earlier rows at the new rows (one bulk update)."""
     earlier = sa.select(ROW.c.id).where(ROW.c.refresh_id == refresh_id, ROW.c.id <= upto)
+    # Each linked enrolment's list row (and so its validation, which the API shows) changes:
+    # one change-feed entry each, before the bulk update that the flush hook does not see.
+    changes.record_bulk(
+        session,
+        ChangeKind.ENROLLMENT,
+        "update",
+        sa.select(Enrollment.id, Enrollment.kelurahan_id).where(
+            Enrollment.sanding_row_id.in_(earlier)
+        ),
+    )
     links = session.execute(
         sa.select(Enrollment.id, ROW.c.sheet, ROW.c.row_number)
         .join(ROW, ROW.c.id == Enrollment.sanding_row_id)

@@ -7,6 +7,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from nutera import changes
 from nutera.identity import IdentityError, nik_birth_facts
 from nutera.models import (
     Enrollment,
@@ -18,6 +19,7 @@ from nutera.models import (
     SandingDecision,
     SandingRow,
 )
+from nutera.models.api import ChangeKind
 from nutera.refresh import rows
 from nutera.refresh.staging import file_info
 from nutera.refresh.states import Progress, no_progress
@@ -158,6 +160,14 @@ def clear_rows(session: Session, refresh_id: int, upto: int) -> None:
     work worth keeping has been moved to the new rows by then)."""
     mine = sa.select(SandingRow.id).where(
         SandingRow.refresh_id == refresh_id, SandingRow.id <= upto
+    )
+    changes.record_bulk(  # the enrolments lose their list row: the API shows it
+        session,
+        ChangeKind.ENROLLMENT,
+        "update",
+        sa.select(Enrollment.id, Enrollment.kelurahan_id).where(
+            Enrollment.sanding_row_id.in_(mine)
+        ),
     )
     session.execute(
         sa.update(Enrollment)

@@ -5,6 +5,7 @@ from datetime import date
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from nutera import changes
 from nutera.audit import Actor, audit_bulk
 from nutera.city import figures as city_figures
 from nutera.models import (
@@ -17,6 +18,7 @@ from nutera.models import (
     RowStatus,
     SandingRow,
 )
+from nutera.models.api import ChangeKind
 from nutera.sanding.review import SandingError
 from nutera.timeutil import utcnow
 
@@ -58,6 +60,7 @@ def enrol_valid(
     chosen = session.execute(first_row).all()
     if not chosen:
         return 0
+    before = session.scalar(sa.select(sa.func.coalesce(sa.func.max(enrollment.c.id), 0)))
     stamp = {
         "kelurahan_id": refresh.kelurahan_id,
         "program_id": program.id,
@@ -76,6 +79,19 @@ def enrol_valid(
             }
             for row_id, beneficiary_id in chosen
         ],
+    )
+    # A bulk insert passes by the flush hook: the change feed gets its entries here.
+    changes.record_bulk(
+        session,
+        ChangeKind.ENROLLMENT,
+        "create",
+        sa.select(enrollment.c.id, enrollment.c.kelurahan_id).where(
+            enrollment.c.id > before,
+            enrollment.c.program_id == program.id,
+            enrollment.c.sanding_row_id.in_(
+                sa.select(row.c.id).where(row.c.refresh_id == refresh.id)
+            ),
+        ),
     )
     audit_bulk(
         session,
