@@ -43,6 +43,10 @@ def relaxed_durability(connection: Connection) -> Iterator[None]:
         connection.exec_driver_sql("PRAGMA synchronous=NORMAL")
     try:
         yield
+    except BaseException:
+        if relaxed:  # SQLite changes the flush level only outside a transaction
+            connection.rollback()
+        raise
     finally:
         if relaxed:
             connection.exec_driver_sql("PRAGMA synchronous=FULL")
@@ -53,8 +57,8 @@ def commit_relaxed(connection: Connection, write: Callable[[Any], None]) -> None
 
     For a hot write of one accountability row (nutera/hotsql.py's ``execute``): SQLAlchemy's
     execute, exec_driver_sql and commit cost several times the insert itself. The DBAPI
-    connection commits the transaction the connection's earlier statements (its reads) are in;
-    on an error nothing is committed and the pool rolls back as the connection goes back."""
+    connection commits the transaction the connection's earlier statements (its reads) are
+    in; on an error it is rolled back (nothing is committed) and the flush level restored."""
     dialect = connection.dialect.name
     dbapi_connection = connection.connection.dbapi_connection
     cursor = dbapi_connection.cursor()
@@ -66,6 +70,10 @@ def commit_relaxed(connection: Connection, write: Callable[[Any], None]) -> None
         try:
             write(cursor)
             dbapi_connection.commit()
+        except BaseException:
+            # Also ends the transaction: SQLite changes the flush level only outside one.
+            dbapi_connection.rollback()
+            raise
         finally:
             if dialect == "sqlite":
                 cursor.execute("PRAGMA synchronous=FULL")
