@@ -311,3 +311,34 @@ def test_a_failed_relaxed_transaction_still_gives_full_sync_back(tmp_path):
         assert connection.exec_driver_sql("PRAGMA synchronous").scalar() == 2
         assert connection.exec_driver_sql("SELECT count(*) FROM probe").scalar() == 0
     engine.dispose()
+
+
+# --- no browser session on machine calls ----------------------------------------------------
+
+
+def test_machine_calls_are_told_apart_from_the_api_pages(app):
+    from nutera.offline import SESSIONLESS
+
+    machine = app.extensions[SESSIONLESS]
+    for path in (CHECK, "/api/v1/status/check-batch", "/api/v1/oauth/token", "/api/v1/persons/1"):
+        assert machine(path), path
+    for path in ("/api/v1/docs", "/api/v1/openapi.json", "/api/v1/referensi", "/api/v1/", "/cek"):
+        assert not machine(path), path
+    assert not machine("/kelola/api-klien/")
+
+
+def test_a_machine_call_neither_reads_nor_writes_the_session_cookie(app, client, login_as, api):  # noqa: F811
+    login_as("staff")  # the browser holds a staff session cookie
+    assert client.get("/dasbor").status_code == 200
+    token = api.login([ApiScope.STATUS_READ.value])
+    response = client.post(
+        CHECK,
+        json={"nik": "3273024102809999", "name": "Siti Aminah"},
+        headers={"Authorization": f"Bearer {token}"},
+    )
+    assert response.status_code == 200 and response.get_json()["found"] is False
+    assert "Set-Cookie" not in response.headers and "Cookie" not in response.vary
+    refused = client.post(CHECK, json={"nik": "3273024102809999", "name": "Siti Aminah"})
+    assert refused.status_code == 401  # the staff session is no credential for the API
+    assert client.get("/dasbor").status_code == 200  # and it is still there for the pages
+    assert client.get("/api/v1/docs").status_code == 200
