@@ -8,7 +8,7 @@ default settings, this parser loads the body the way webargs does (the same deco
 same schema.load with the same arguments, validation errors raised through the same hook,
 so the 422 problem and its messages are webargs' own). Anything else (another location,
 a body that is not JSON or does not decode, a validator, an ``unknown`` setting) is handed
-to webargs' parse unchanged. tests/test_api_parsing.py compares both.
+to webargs' parse unchanged. tests/test_api_hotpath.py compares both.
 """
 
 import typing
