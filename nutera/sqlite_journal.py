@@ -7,8 +7,9 @@ caller that writes only an accountability row may relax one commit (see
 same bargain as PostgreSQL's ``synchronous_commit = off``.
 """
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
@@ -42,6 +43,39 @@ def relaxed_durability(connection: Connection) -> Iterator[None]:
         connection.exec_driver_sql("PRAGMA synchronous=NORMAL")
     try:
         yield
+    except BaseException:
+        if relaxed:  # SQLite changes the flush level only outside a transaction
+            connection.rollback()
+        raise
     finally:
         if relaxed:
             connection.exec_driver_sql("PRAGMA synchronous=FULL")
+
+
+def commit_relaxed(connection: Connection, write: Callable[[Any], None]) -> None:
+    """write(cursor) on connection's DBAPI cursor, then commit as ``relaxed_durability`` does.
+
+    For a hot write of one accountability row (nutera/hotsql.py's ``execute``): SQLAlchemy's
+    execute, exec_driver_sql and commit cost several times the insert itself. The DBAPI
+    connection commits the transaction the connection's earlier statements (its reads) are
+    in; on an error it is rolled back (nothing is committed) and the flush level restored."""
+    dialect = connection.dialect.name
+    dbapi_connection = connection.connection.dbapi_connection
+    cursor = dbapi_connection.cursor()
+    try:
+        if dialect == "postgresql":
+            cursor.execute("SET LOCAL synchronous_commit TO OFF")
+        elif dialect == "sqlite":
+            cursor.execute("PRAGMA synchronous=NORMAL")
+        try:
+            write(cursor)
+            dbapi_connection.commit()
+        except BaseException:
+            # Also ends the transaction: SQLite changes the flush level only outside one.
+            dbapi_connection.rollback()
+            raise
+        finally:
+            if dialect == "sqlite":
+                cursor.execute("PRAGMA synchronous=FULL")
+    finally:
+        cursor.close()

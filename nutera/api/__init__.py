@@ -5,6 +5,9 @@ Machine clients authenticate with OAuth2 client credentials (Authlib); the OpenA
 comes from flask-smorest.
 """
 
+from collections.abc import Callable
+from functools import cache
+
 from flask import Flask
 from flask_smorest import Api as SmorestApi
 
@@ -87,3 +90,32 @@ def init_app(app: Flask) -> None:
     for blueprint in resources.BLUEPRINTS:
         csrf.exempt(blueprint)
         api.register_blueprint(blueprint)
+    from nutera.offline import SESSIONLESS
+
+    app.extensions[SESSIONLESS] = machine_call_paths(
+        app, {auth.token_bp.name, *resources.BLUEPRINT_NAMES}
+    )
+
+
+def machine_call_paths(app: Flask, blueprints: set[str]) -> Callable[[str], bool]:
+    """Whether a path is a machine client's call: its first segment under /api/v1 holds only
+    routes of those blueprints (a bearer token or client credentials, never a browser
+    session: no session cookie is read or written for them). The docs pages and the OpenAPI
+    document stay ordinary pages."""
+
+    @cache
+    def roots() -> frozenset[str]:  # read once the app's routes are all added
+        owners: dict[str, set[bool]] = {}
+        for rule in app.url_map.iter_rules():
+            if rule.rule.startswith(PREFIX + "/"):
+                root = rule.rule[len(PREFIX) + 1 :].split("/", 1)[0]
+                machine = rule.endpoint.rsplit(".", 1)[0] in blueprints
+                owners.setdefault(root, set()).add(machine)
+        return frozenset(root for root, kinds in owners.items() if kinds == {True})
+
+    start = len(PREFIX) + 1
+
+    def is_machine_call(path: str) -> bool:
+        return path.startswith(PREFIX + "/") and path[start:].split("/", 1)[0] in roots()
+
+    return is_machine_call

@@ -20,9 +20,11 @@ from authlib.integrations.flask_oauth2 import AuthorizationServer
 from authlib.oauth2.rfc6749 import grants
 from flask import Blueprint, Flask, current_app, g, request
 from flask_smorest import abort
-from limits import parse_many
+from limits import RateLimitItem, parse_many
+from limits.storage import RedisStorage
+from limits.strategies import FixedWindowRateLimiter
 
-from nutera import hotsql
+from nutera import hotredis, hotsql
 from nutera.extensions import csrf, db, limiter
 from nutera.models.api import (
     SCOPE_LABELS,
@@ -219,12 +221,29 @@ def _limits(text: str) -> list:
     return parse_many(text)
 
 
+_LIMIT_SCOPE = "api-client"
+
+
 def _count_call(client: CallingClient) -> None:
     if not current_app.config.get("RATELIMIT_ENABLED", True):
         return
     for item in _limits(current_app.config["API_RATE_LIMIT"]):
-        if not limiter.limiter.hit(item, "api-client", client.client_id):
+        if not _hit(item, client.client_id):
             abort(429, message="Batas panggilan API untuk klien ini terlampaui; coba lagi nanti.")
+
+
+def _hit(item: RateLimitItem, client_id: str) -> bool:
+    """limiter.limiter.hit(item, "api-client", client_id), on Redis without redis-py's
+    per-command overhead (~0.1 ms of CPU): the same script, key and expiry as limits'
+    FixedWindowRateLimiter.hit on RedisStorage (incr_expire.lua), sent as one EVALSHA on a
+    connection this thread keeps (nutera/hotredis.py)."""
+    strategy = limiter.limiter
+    storage = strategy.storage
+    if type(strategy) is not FixedWindowRateLimiter or type(storage) is not RedisStorage:
+        return strategy.hit(item, _LIMIT_SCOPE, client_id)
+    key = storage.prefixed_key(item.key_for(_LIMIT_SCOPE, client_id))
+    held = hotredis.held_connections(storage, storage.get_connection())
+    return int(held.evalsha(storage.lua_incr_expire, [key], [item.get_expiry(), 1])) <= item.amount
 
 
 def client_required(scope: ApiScope, keep_connection: bool = False) -> Callable:

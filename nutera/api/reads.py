@@ -5,14 +5,33 @@ from collections.abc import Iterable
 import sqlalchemy as sa
 from flask import current_app, request
 
+from nutera import hotsql
 from nutera.api.auth import current_client
 from nutera.extensions import db
 from nutera.lookup.services import nik_digest
 from nutera.models import AuditLog
-from nutera.sqlite_journal import relaxed_durability
+from nutera.sqlite_journal import commit_relaxed
 from nutera.timeutil import utcnow
 
-_INSERT = sa.insert(AuditLog.__table__)
+_AUDIT = AuditLog.__table__
+_COLUMNS = (
+    "at",
+    "user_id",
+    "api_client_id",
+    "kelurahan_id",
+    "action",
+    "entity",
+    "entity_id",
+    "changes",
+    "ip",
+)
+# Every column a read's row sets, bound with the column's type (the time, the JSON), compiled
+# once per dialect and run on the DBAPI cursor (nutera/hotsql.py).
+_INSERT = (
+    sa.insert(_AUDIT)
+    .inline()  # no RETURNING of the new id (PostgreSQL): nothing reads it
+    .values({name: sa.bindparam(name, type_=_AUDIT.c[name].type) for name in _COLUMNS})
+)
 
 
 def record_read(
@@ -41,9 +60,8 @@ def record_read(
 
 
 def _write(connection: sa.Connection, row: dict) -> None:
-    with relaxed_durability(connection):
-        connection.execute(_INSERT, [row])
-        connection.commit()
+    dialect = connection.dialect
+    commit_relaxed(connection, lambda cursor: hotsql.execute(cursor, dialect, _INSERT, row))
 
 
 def _read_row(client, endpoint: str, purpose: str, count: int, hashes: list[str]) -> dict:

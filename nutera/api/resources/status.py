@@ -4,11 +4,17 @@ from flask import current_app
 from flask_smorest import Blueprint
 
 from nutera.api.auth import ApiScope, api_connection, client_required, current_client
+from nutera.api.parsing import JsonBodyParser
 from nutera.api.reads import record_read
 from nutera.api.schemas import BatchOut, BatchQuery, StatusOut, StatusQuery
 from nutera.lookup.services import LookupResult, lookup, lookup_many
 
-bp = Blueprint(
+
+class _Blueprint(Blueprint):
+    ARGUMENTS_PARSER = JsonBodyParser()  # the usual JSON body without webargs' machinery
+
+
+bp = _Blueprint(
     "api_status", __name__, url_prefix="/api/v1/status", description="Cek status bansos warga"
 )
 _SECURITY = [{"oauth2": [ApiScope.STATUS_READ.value]}]
