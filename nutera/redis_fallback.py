@@ -11,12 +11,18 @@ import logging
 import threading
 import time
 
+from limits.errors import StorageError
+from limits.storage import MemoryStorage, Storage
+from limits.strategies import FixedWindowRateLimiter
 from redis.backoff import NoBackoff
+from redis.exceptions import RedisError
 from redis.retry import Retry
 
 DEFAULT_TIMEOUT_SECONDS = 0.3
 WARN_EVERY_SECONDS = 60
 LIMITER_LOGGER = "flask-limiter"
+RETRY_STORAGE_SECONDS = 30  # while a storage is down, try it again this often
+UNREACHABLE = (RedisError, StorageError, OSError)
 
 
 def is_redis_uri(uri: str) -> bool:
@@ -83,3 +89,26 @@ def warn(logger: logging.Logger, message: str, *args) -> None:
     """Log a warning about Redis, at most once a minute for the same message."""
     if _FILTER.allow(message):
         logger.warning(message, *args)
+
+
+class CounterFallback:
+    """Per-process counters for limits counted by hand on Flask-Limiter's storage (the
+    lookup's guard, the API's per-client limit) while that storage is unreachable; what
+    names them in the warning."""
+
+    def __init__(self, what: str, log: logging.Logger):
+        self.what, self.log = what, log
+        self.storage = MemoryStorage()
+        self.strategy = FixedWindowRateLimiter(self.storage)
+        self.down_until = 0.0
+
+    def active(self, storage: Storage) -> bool:
+        return not isinstance(storage, MemoryStorage) and time.monotonic() < self.down_until
+
+    def went_down(self, error: Exception) -> None:
+        self.down_until = time.monotonic() + RETRY_STORAGE_SECONDS
+        # Formatted first: the once-a-minute filter goes by the message, one per component.
+        warn(
+            self.log,
+            f"{self.what} storage unreachable ({type(error).__name__}): counting in memory",
+        )

@@ -8,6 +8,7 @@ import time
 import pytest
 
 from nutera import redis_fallback
+from nutera.api import auth as api_auth
 from nutera.extensions import limiter
 from nutera.lookup import guard
 from tests.factories import PASSWORD
@@ -128,3 +129,27 @@ def test_redis_clients_fail_fast_and_the_limiter_falls_back(make_app):
     options = app.config["RATELIMIT_STORAGE_OPTIONS"]
     assert options["socket_timeout"] < 1 and options["socket_connect_timeout"] < 1
     assert app.config["RATELIMIT_IN_MEMORY_FALLBACK_ENABLED"] is True
+
+
+def test_api_calls_answer_and_count_per_client_in_memory_while_redis_is_down(
+    broken_redis, world, caplog
+):
+    from tests.test_api_hotpath import _check, _client, _token
+
+    app = broken_redis
+    api_auth._fallback.down_until = 0.0
+    app.config["API_RATE_LIMIT"] = "3 per minute"
+    caplog.set_level(logging.WARNING)
+    http = app.test_client()
+    client_id, secret = _client(app, world)
+    token = _token(http, client_id, secret)  # Flask-Limiter's own fallback on the token route
+    # As on a worker whose first call since Redis went down is an API call: Flask-Limiter has
+    # not switched to its fallback (its hook does not run for the API's resources).
+    limiter._storage_dead = False
+    codes = [_check(http, token, f"10.0.0.{i}").status_code for i in range(4)]
+    assert codes == [200, 200, 200, 429]  # the client's limit, counted in this process
+    answer = _check(http, token)
+    assert answer.status_code == 429 and answer.mimetype == "application/problem+json"
+    warnings = [r.getMessage() for r in caplog.records if "API client limit" in r.getMessage()]
+    assert len(warnings) == 1 and "counting in memory" in warnings[0]
+    api_auth._fallback.down_until = 0.0

@@ -9,6 +9,7 @@ expired client is refused on its very next call.
 """
 
 import ipaddress
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
@@ -24,7 +25,7 @@ from limits import RateLimitItem, parse_many
 from limits.storage import RedisStorage
 from limits.strategies import FixedWindowRateLimiter
 
-from nutera import hotredis, hotsql
+from nutera import hotredis, hotsql, redis_fallback
 from nutera.extensions import csrf, db, limiter
 from nutera.models.api import (
     SCOPE_LABELS,
@@ -232,12 +233,26 @@ def _count_call(client: CallingClient) -> None:
             abort(429, message="Batas panggilan API untuk klien ini terlampaui; coba lagi nanti.")
 
 
+# Redis unreachable: the per-client limits count in this process for a while, as the
+# lookup's guard and Flask-Limiter's own fallback do, instead of failing the call.
+_fallback = redis_fallback.CounterFallback("API client limit", logging.getLogger(__name__))
+
+
 def _hit(item: RateLimitItem, client_id: str) -> bool:
+    strategy = limiter.limiter
+    if not _fallback.active(strategy.storage):
+        try:
+            return _hit_shared(strategy, item, client_id)
+        except redis_fallback.UNREACHABLE as error:
+            _fallback.went_down(error)
+    return _fallback.strategy.hit(item, _LIMIT_SCOPE, client_id)
+
+
+def _hit_shared(strategy, item: RateLimitItem, client_id: str) -> bool:
     """limiter.limiter.hit(item, "api-client", client_id), on Redis without redis-py's
     per-command overhead (~0.1 ms of CPU): the same script, key and expiry as limits'
     FixedWindowRateLimiter.hit on RedisStorage (incr_expire.lua), sent as one EVALSHA on a
     connection this thread keeps (nutera/hotredis.py)."""
-    strategy = limiter.limiter
     storage = strategy.storage
     if type(strategy) is not FixedWindowRateLimiter or type(storage) is not RedisStorage:
         return strategy.hit(item, _LIMIT_SCOPE, client_id)

@@ -10,44 +10,23 @@ for a while, as Flask-Limiter's in-memory fallback does, and warns once a minute
 """
 
 import logging
-import time
 from dataclasses import dataclass
 from functools import lru_cache
 
 from limits import RateLimitItem, parse_many
-from limits.errors import StorageError
-from limits.storage import MemoryStorage, RedisStorage, Storage
+from limits.storage import RedisStorage, Storage
 from limits.strategies import FixedWindowRateLimiter, RateLimiter
-from redis.exceptions import NoScriptError, RedisError
+from redis.exceptions import NoScriptError
 
 from nutera import redis_fallback
 
 FAILURE_WINDOW_SECONDS = 3600
-RETRY_STORAGE_SECONDS = 30  # while the storage is down, try it again this often
 _SCOPE = "cek"
-_UNREACHABLE = (RedisError, StorageError, OSError)
+_UNREACHABLE = redis_fallback.UNREACHABLE
 _log = logging.getLogger(__name__)
 
 
-class _Fallback:
-    """Per-process counters used while the shared storage is unreachable."""
-
-    def __init__(self):
-        self.storage = MemoryStorage()
-        self.strategy = FixedWindowRateLimiter(self.storage)
-        self.down_until = 0.0
-
-    def active(self, storage: Storage) -> bool:
-        return not isinstance(storage, MemoryStorage) and time.monotonic() < self.down_until
-
-    def went_down(self, error: Exception) -> None:
-        self.down_until = time.monotonic() + RETRY_STORAGE_SECONDS
-        redis_fallback.warn(
-            _log, "Lookup guard storage unreachable (%s): counting in memory", type(error).__name__
-        )
-
-
-_fallback = _Fallback()
+_fallback = redis_fallback.CounterFallback("Lookup guard", _log)
 
 
 @dataclass(frozen=True)
