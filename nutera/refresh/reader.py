@@ -389,59 +389,52 @@ class ContentDigest:
             self._flush()
         return line
 
-    def add_rows(self, columns: dict[str, int], rows: list[list[Any]]) -> list[str]:
-        """add() for every row of a chunk, giving the same digest and row texts."""
-        # All-text rows with no separator in any cell are joined and checked as one string.
+    def _plain_lines(self, columns: dict[str, int], rows: list[list[Any]]) -> list[str] | None:
+        """The chunk's row texts when every row is all text with no separator in any cell
+        (then joined and checked as one string), else None: such rows go one by one."""
         if columns is not self._columns:
             self._columns = columns
             self._indexes = [columns.get(f) for f in self._fields]
         width = len(self._indexes)
-        if rows and width > 1 and None not in self._indexes:
-            cells_of = operator.itemgetter(*self._indexes)
-            try:
-                lines = ["\x1f".join(cells_of(cells)) for cells in rows]
-            except (TypeError, IndexError):  # a typed cell or a short row: one by one
-                lines = None
-            if lines is not None:
-                joined = "\x1e".join(lines)
-                if (
-                    joined.count("\x1f") == len(rows) * (width - 1)
-                    and joined.count("\x1e") == len(rows) - 1
-                    and "\x1d" not in joined
-                ):
-                    self._pending.append("\x1e" + joined)
-                    self._flush()
-                    return lines
-        return [self.add(columns, cells) for cells in rows]
+        if not rows or width < 2 or None in self._indexes:
+            return None
+        cells_of = operator.itemgetter(*self._indexes)
+        try:
+            lines = ["\x1f".join(cells_of(cells)) for cells in rows]
+        except (TypeError, IndexError):  # a typed cell or a short row
+            return None
+        joined = "\x1e".join(lines)
+        if (
+            joined.count("\x1f") == len(rows) * (width - 1)
+            and joined.count("\x1e") == len(rows) - 1
+            and "\x1d" not in joined
+        ):
+            return lines
+        return None
+
+    def add_rows(self, columns: dict[str, int], rows: list[list[Any]]) -> list[str]:
+        """add() for every row of a chunk, giving the same digest and row texts."""
+        lines = self._plain_lines(columns, rows)
+        if lines is None:
+            return [self.add(columns, cells) for cells in rows]
+        self._pending.append("\x1e" + "\x1e".join(lines))
+        self._flush()
+        return lines
 
     def add_rows_hashed(self, columns: dict[str, int], rows: list[list[Any]]) -> list[int]:
         """add_rows, answering each row's 64-bit digest (row_digest of its text) instead."""
+        lines = self._plain_lines(columns, rows)
+        if lines is None:
+            return [
+                row_digest(line.encode("utf-8", "surrogatepass"))
+                for line in self.add_rows(columns, rows)
+            ]
         # The chunk's text is encoded once and cut at the row separators (one byte in UTF-8,
         # in no plain row's text): no encode per row.
-        if columns is not self._columns:
-            self._columns = columns
-            self._indexes = [columns.get(f) for f in self._fields]
-        width = len(self._indexes)
-        if rows and width > 1 and None not in self._indexes:
-            cells_of = operator.itemgetter(*self._indexes)
-            try:
-                joined = "\x1e".join(["\x1f".join(cells_of(cells)) for cells in rows])
-            except (TypeError, IndexError):  # a typed cell or a short row: one by one
-                joined = None
-            if (
-                joined is not None
-                and joined.count("\x1f") == len(rows) * (width - 1)
-                and joined.count("\x1e") == len(rows) - 1
-                and "\x1d" not in joined
-            ):
-                self._flush()
-                encoded = ("\x1e" + joined).encode("utf-8", "surrogatepass")
-                self._hash.update(encoded)
-                return list(map(row_digest, encoded[1:].split(b"\x1e")))
-        return [
-            row_digest(line.encode("utf-8", "surrogatepass"))
-            for line in self.add_rows(columns, rows)
-        ]
+        self._flush()
+        encoded = ("\x1e" + "\x1e".join(lines)).encode("utf-8", "surrogatepass")
+        self._hash.update(encoded)
+        return list(map(row_digest, encoded[1:].split(b"\x1e")))
 
     def _flush(self) -> None:
         self._hash.update("".join(self._pending).encode("utf-8", "surrogatepass"))

@@ -25,6 +25,17 @@
     return lines;
   }
 
+  function dropButton(item) {
+    var drop = el("button", "btn btn-outline-danger", "Hapus dari perangkat");
+    drop.type = "button";
+    drop.addEventListener("click", function () {
+      if (window.confirm("Hapus data ini dari perangkat? Data yang dihapus tidak terkirim.")) {
+        Store.remove(item.key);
+      }
+    });
+    return drop;
+  }
+
   function itemRow(item) {
     var li = el("li", "card mb-2 nt-outbox-item");
     li.dataset.state = item.state;
@@ -58,14 +69,7 @@
         });
         actions.appendChild(retry);
       }
-      var drop = el("button", "btn btn-outline-danger", "Hapus dari perangkat");
-      drop.type = "button";
-      drop.addEventListener("click", function () {
-        if (window.confirm("Hapus data ini dari perangkat? Data yang dihapus tidak terkirim.")) {
-          Store.remove(item.key);
-        }
-      });
-      actions.appendChild(drop);
+      actions.appendChild(dropButton(item));
       body.appendChild(actions);
     }
     li.appendChild(body);
@@ -95,14 +99,7 @@
       }
     });
     actions.appendChild(mine);
-    var drop = el("button", "btn btn-outline-danger", "Hapus dari perangkat");
-    drop.type = "button";
-    drop.addEventListener("click", function () {
-      if (window.confirm("Hapus data ini dari perangkat? Data yang dihapus tidak terkirim.")) {
-        Store.remove(item.key);
-      }
-    });
-    actions.appendChild(drop);
+    actions.appendChild(dropButton(item));
     body.appendChild(actions);
     li.appendChild(body);
     return li;
