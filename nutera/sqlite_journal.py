@@ -7,6 +7,9 @@ caller that writes only an accountability row may relax one commit (see
 same bargain as PostgreSQL's ``synchronous_commit = off``.
 """
 
+import fcntl
+import os
+import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -52,6 +55,54 @@ def relaxed_durability(connection: Connection) -> Iterator[None]:
             connection.exec_driver_sql("PRAGMA synchronous=FULL")
 
 
+_turns = threading.local()  # per thread: {database file: (pid, lock file descriptor)}
+
+
+def _turn_file(database: str) -> int | None:
+    """This thread's descriptor of the database's writer-turn lock file, opened once per
+    thread and process (flock excludes other open descriptions only: a descriptor shared
+    with another thread, or inherited through fork, would not wait for its holder). None
+    where the file cannot be made (a read-only folder): no turns are taken there."""
+    held = getattr(_turns, "files", None)
+    if held is None:
+        held = _turns.files = {}
+    pid = os.getpid()
+    found = held.get(database)
+    if found is None or found[0] != pid:
+        try:
+            descriptor = os.open(
+                os.path.abspath(database) + "-nutera-writer", os.O_RDWR | os.O_CREAT, 0o600
+            )
+        except OSError:
+            descriptor = None
+        found = held[database] = (pid, descriptor)
+    return found[1]
+
+
+@contextmanager
+def writer_turn(connection: Connection) -> Iterator[None]:
+    """Queue this hot writer behind any other on the same SQLite file (every thread and
+    worker process) for the short write inside.
+
+    Two workers writing at once make one of them meet SQLITE_BUSY, and SQLite's busy
+    handler then sleeps at least a millisecond before it looks again: under bench/api.py's
+    load one audit commit in fifteen slept so, its worker idle. A file lock wakes the next
+    writer as soon as the holder lets go. Writers that take no turn (a refresh commit) are
+    met by the busy handler as before. Nothing for PostgreSQL or an in-memory database."""
+    database = connection.engine.url.database
+    descriptor = None
+    if connection.dialect.name == "sqlite" and database not in (None, "", ":memory:"):
+        descriptor = _turn_file(database)
+    if descriptor is None:
+        yield
+        return
+    fcntl.flock(descriptor, fcntl.LOCK_EX)
+    try:
+        yield
+    finally:
+        fcntl.flock(descriptor, fcntl.LOCK_UN)
+
+
 def commit_relaxed(connection: Connection, write: Callable[[Any], None]) -> None:
     """write(cursor) on connection's DBAPI cursor, then commit as ``relaxed_durability`` does.
 
@@ -68,8 +119,9 @@ def commit_relaxed(connection: Connection, write: Callable[[Any], None]) -> None
         elif dialect == "sqlite":
             cursor.execute("PRAGMA synchronous=NORMAL")
         try:
-            write(cursor)
-            dbapi_connection.commit()
+            with writer_turn(connection):
+                write(cursor)
+                dbapi_connection.commit()
         except BaseException:
             # Also ends the transaction: SQLite changes the flush level only outside one.
             dbapi_connection.rollback()

@@ -2,6 +2,10 @@
 
 The app here always has its own SQLite file, so these run in the PostgreSQL pass too."""
 
+import multiprocessing
+import threading
+import time
+
 import pytest
 import sqlalchemy as sa
 
@@ -43,3 +47,88 @@ def test_a_relaxed_commit_is_kept_and_full_sync_comes_back(sqlite_app):
         with db.engine.connect() as connection:
             assert connection.exec_driver_sql("PRAGMA synchronous").scalar() == 2
             assert connection.execute(sa.text("SELECT x FROM probe")).scalar() == 7
+
+
+# --- hot writers take turns on a file lock instead of SQLite's sleeping busy handler ---------
+
+
+@pytest.fixture
+def probe_engine(tmp_path):
+    from nutera import sqlite_journal
+
+    engine = sa.create_engine(f"sqlite:///{tmp_path / 'turns.sqlite3'}")
+    sqlite_journal.init_app(None, engine)
+    with engine.begin() as connection:
+        connection.exec_driver_sql("CREATE TABLE probe (x INTEGER)")
+    yield engine
+    engine.dispose()
+
+
+def _insert(value):
+    return lambda cursor: cursor.execute("INSERT INTO probe VALUES (?)", (value,))
+
+
+def test_a_hot_writer_waits_for_the_turn_of_another_thread_then_commits(probe_engine):
+    from nutera.sqlite_journal import commit_relaxed, writer_turn
+
+    done = threading.Event()
+
+    def other_writer():
+        with probe_engine.connect() as connection:
+            commit_relaxed(connection, _insert(2))
+        done.set()
+
+    with probe_engine.connect() as holder:
+        with writer_turn(holder):
+            worker = threading.Thread(target=other_writer)
+            worker.start()
+            # SQLite itself is not locked by anyone: only the turn holds the other back.
+            assert not done.wait(0.3)
+        assert done.wait(5)
+        worker.join()
+    with probe_engine.connect() as connection:
+        assert connection.exec_driver_sql("SELECT x FROM probe").scalars().all() == [2]
+
+
+def test_a_hot_writer_waits_for_the_turn_of_another_worker_process(probe_engine):
+    from nutera.sqlite_journal import commit_relaxed, writer_turn
+
+    with probe_engine.connect() as connection:
+        commit_relaxed(connection, _insert(1))  # this process opened its lock file already
+    context = multiprocessing.get_context("fork")
+    holding, release = context.Event(), context.Event()
+
+    def worker():  # a forked gunicorn worker: its own descriptor, not the parent's
+        with probe_engine.connect() as connection, writer_turn(connection):
+            holding.set()
+            release.wait(10)
+
+    child = context.Process(target=worker)
+    child.start()
+    try:
+        assert holding.wait(10)
+        threading.Timer(0.4, release.set).start()
+        started = time.monotonic()
+        with probe_engine.connect() as connection:
+            commit_relaxed(connection, _insert(2))
+        assert time.monotonic() - started >= 0.3
+    finally:
+        release.set()
+        child.join(10)
+    with probe_engine.connect() as connection:
+        assert connection.exec_driver_sql("SELECT x FROM probe").scalars().all() == [1, 2]
+
+
+def test_without_a_lock_file_the_write_still_commits(probe_engine, monkeypatch):
+    from nutera import sqlite_journal
+
+    def refuse(*args, **kwargs):
+        raise PermissionError("read-only folder")
+
+    monkeypatch.setattr(sqlite_journal, "_turns", threading.local())
+    monkeypatch.setattr(sqlite_journal.os, "open", refuse)
+    with probe_engine.connect() as connection:
+        sqlite_journal.commit_relaxed(connection, _insert(3))
+    monkeypatch.undo()
+    with probe_engine.connect() as connection:
+        assert connection.exec_driver_sql("SELECT x FROM probe").scalars().all() == [3]
