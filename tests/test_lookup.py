@@ -242,3 +242,14 @@ def test_lookup_shows_when_the_aid_was_received(app, client, login_as, world):
     page = client.post("/cek", data={"nik": nik, "nama": "Siti Aminah"}).get_data(as_text=True)
     assert 'data-field="received">Diterima pada ' in page
     assert 'id="last-handover"' in page and "diterima pada" in page
+
+
+def test_nik_digest_is_hmac_sha256_of_the_nik_under_each_key():
+    import hashlib
+    import hmac
+
+    for secret in ("test-secret", "another key", "test-secret", "kunci \u00e9"):
+        for nik in ("3273024102809999", UNKNOWN_NIK, ""):
+            expected = hmac.new(secret.encode(), nik.encode(), hashlib.sha256).hexdigest()
+            assert nik_digest(nik, secret) == expected
+    assert nik_digest("3273024102809999", "a") != nik_digest("3273024102809999", "b")
