@@ -55,28 +55,39 @@ def relaxed_durability(connection: Connection) -> Iterator[None]:
             connection.exec_driver_sql("PRAGMA synchronous=FULL")
 
 
-_turns = threading.local()  # per thread: {database file: (pid, lock file descriptor)}
+class _TurnFile:
+    """An open descriptor of a database's writer-turn lock file, closed with its owner."""
+
+    def __init__(self, database: str):
+        self.pid = os.getpid()
+        try:
+            self.fd: int | None = os.open(
+                os.path.abspath(database) + "-nutera-writer", os.O_RDWR | os.O_CREAT, 0o600
+            )
+        except OSError:  # a read-only folder: no turns are taken there
+            self.fd = None
+
+    def __del__(self) -> None:
+        if self.fd is not None:
+            os.close(self.fd)
+
+
+# Per thread: {database file: its _TurnFile}, dropped (and closed) when the thread ends: a
+# development server starts a thread per request.
+_turns = threading.local()
 
 
 def _turn_file(database: str) -> int | None:
     """This thread's descriptor of the database's writer-turn lock file, opened once per
     thread and process (flock excludes other open descriptions only: a descriptor shared
-    with another thread, or inherited through fork, would not wait for its holder). None
-    where the file cannot be made (a read-only folder): no turns are taken there."""
+    with another thread, or inherited through fork, would not wait for its holder)."""
     held = getattr(_turns, "files", None)
     if held is None:
         held = _turns.files = {}
-    pid = os.getpid()
     found = held.get(database)
-    if found is None or found[0] != pid:
-        try:
-            descriptor = os.open(
-                os.path.abspath(database) + "-nutera-writer", os.O_RDWR | os.O_CREAT, 0o600
-            )
-        except OSError:
-            descriptor = None
-        found = held[database] = (pid, descriptor)
-    return found[1]
+    if found is None or found.pid != os.getpid():
+        found = held[database] = _TurnFile(database)
+    return found.fd
 
 
 @contextmanager

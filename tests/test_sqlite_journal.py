@@ -132,3 +132,26 @@ def test_without_a_lock_file_the_write_still_commits(probe_engine, monkeypatch):
     monkeypatch.undo()
     with probe_engine.connect() as connection:
         assert connection.exec_driver_sql("SELECT x FROM probe").scalars().all() == [3]
+
+
+def test_a_thread_that_ends_gives_its_lock_file_back(probe_engine):
+    import os
+
+    from nutera.sqlite_journal import commit_relaxed
+
+    def open_descriptors():
+        return len(os.listdir("/proc/self/fd"))
+
+    def one_request(value):  # a development server's thread per request
+        with probe_engine.connect() as connection:
+            commit_relaxed(connection, _insert(value))
+
+    one_request(0)  # the pool's connection and this thread's lock file are open now
+    before = open_descriptors()
+    for value in range(1, 21):
+        worker = threading.Thread(target=one_request, args=(value,))
+        worker.start()
+        worker.join()
+    assert open_descriptors() <= before + 1
+    with probe_engine.connect() as connection:
+        assert len(connection.exec_driver_sql("SELECT x FROM probe").all()) == 21
