@@ -155,3 +155,19 @@ def test_a_thread_that_ends_gives_its_lock_file_back(probe_engine):
     assert open_descriptors() <= before + 1
     with probe_engine.connect() as connection:
         assert len(connection.exec_driver_sql("SELECT x FROM probe").all()) == 21
+
+
+def test_a_thread_keeps_few_lock_files_open_however_many_databases_it_writes(tmp_path):
+    import os
+
+    from nutera import sqlite_journal
+
+    before = len(os.listdir("/proc/self/fd"))
+    for n in range(30):
+        engine = sa.create_engine(f"sqlite:///{tmp_path / f'db{n}.sqlite3'}")
+        sqlite_journal.init_app(None, engine)
+        with engine.connect() as connection:
+            connection.exec_driver_sql("CREATE TABLE probe (x INTEGER)")
+            sqlite_journal.commit_relaxed(connection, _insert(n))
+        engine.dispose()
+    assert len(os.listdir("/proc/self/fd")) <= before + 8
