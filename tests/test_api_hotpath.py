@@ -25,7 +25,6 @@ from nutera.api.schemas import BatchQuery, StatusQuery
 from nutera.extensions import db, limiter
 from nutera.models import AuditLog, User
 from nutera.models.api import ApiClient, ApiScope
-from nutera.sqlite_journal import commit_relaxed
 from tests.test_api import _head, api  # noqa: F401 (the API client fixture)
 
 REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
@@ -212,38 +211,6 @@ def test_a_status_check_leaves_its_audit_row_with_every_field(app, api, world): 
         }
 
 
-def test_a_relaxed_commit_on_the_cursor_keeps_its_row_and_full_sync_comes_back(tmp_path):
-    engine = sa.create_engine(f"sqlite:///{tmp_path / 'relaxed.sqlite3'}")
-    from nutera import sqlite_journal
-
-    sqlite_journal.init_app(None, engine)
-    with engine.connect() as connection:
-        connection.exec_driver_sql("CREATE TABLE probe (x INTEGER)")
-        connection.commit()
-    seen = []
-    with engine.connect() as connection:
-
-        def write(cursor):
-            seen.append(cursor.execute("PRAGMA synchronous").fetchone()[0])
-            cursor.execute("INSERT INTO probe VALUES (7)")
-
-        commit_relaxed(connection, write)
-        assert connection.exec_driver_sql("PRAGMA synchronous").scalar() == 2  # FULL again
-    assert seen == [1]  # NORMAL for that commit
-    with engine.connect() as connection:
-
-        def fail(cursor):
-            cursor.execute("INSERT INTO probe VALUES (8)")
-            raise RuntimeError("after the insert")
-
-        with pytest.raises(RuntimeError):
-            commit_relaxed(connection, fail)
-        assert connection.exec_driver_sql("PRAGMA synchronous").scalar() == 2
-    with engine.connect() as connection:  # the failed write was not committed
-        assert connection.exec_driver_sql("SELECT x FROM probe").scalars().all() == [7]
-    engine.dispose()
-
-
 # --- the JSON body parser -------------------------------------------------------------------
 
 BODIES = [
@@ -295,22 +262,6 @@ def test_the_json_body_parser_hands_other_locations_to_webargs(app):
 
         parsed = JsonBodyParser().parse({"limit": fields.Integer()}, request, location="query")
     assert parsed == {"limit": 5}
-
-
-def test_a_failed_relaxed_transaction_still_gives_full_sync_back(tmp_path):
-    engine = sa.create_engine(f"sqlite:///{tmp_path / 'relaxed.sqlite3'}")
-    from nutera import sqlite_journal
-
-    sqlite_journal.init_app(None, engine)
-    with engine.connect() as connection:
-        connection.exec_driver_sql("CREATE TABLE probe (x INTEGER)")
-        connection.commit()
-        with pytest.raises(RuntimeError), sqlite_journal.relaxed_durability(connection):
-            connection.exec_driver_sql("INSERT INTO probe VALUES (8)")
-            raise RuntimeError("after the insert")
-        assert connection.exec_driver_sql("PRAGMA synchronous").scalar() == 2
-        assert connection.exec_driver_sql("SELECT count(*) FROM probe").scalar() == 0
-    engine.dispose()
 
 
 # --- no browser session on machine calls ----------------------------------------------------

@@ -1,17 +1,19 @@
-"""SQLite runs in WAL mode with full durability, relaxed only for one read-audit commit.
+"""SQLite runs in WAL mode with full durability, relaxed only for one read-audit commit,
+which takes a turn on a lock file so that two workers' commits queue.
 
 The app here always has its own SQLite file, so these run in the PostgreSQL pass too."""
 
 import multiprocessing
+import os
 import threading
 import time
 
 import pytest
 import sqlalchemy as sa
 
-from nutera import create_app
+from nutera import create_app, sqlite_journal
 from nutera.extensions import db
-from nutera.sqlite_journal import relaxed_durability
+from nutera.sqlite_journal import commit_relaxed, relaxed_durability, writer_turn
 
 
 @pytest.fixture
@@ -49,13 +51,8 @@ def test_a_relaxed_commit_is_kept_and_full_sync_comes_back(sqlite_app):
             assert connection.execute(sa.text("SELECT x FROM probe")).scalar() == 7
 
 
-# --- hot writers take turns on a file lock instead of SQLite's sleeping busy handler ---------
-
-
 @pytest.fixture
 def probe_engine(tmp_path):
-    from nutera import sqlite_journal
-
     engine = sa.create_engine(f"sqlite:///{tmp_path / 'turns.sqlite3'}")
     sqlite_journal.init_app(None, engine)
     with engine.begin() as connection:
@@ -68,9 +65,43 @@ def _insert(value):
     return lambda cursor: cursor.execute("INSERT INTO probe VALUES (?)", (value,))
 
 
-def test_a_hot_writer_waits_for_the_turn_of_another_thread_then_commits(probe_engine):
-    from nutera.sqlite_journal import commit_relaxed, writer_turn
+def test_a_relaxed_commit_on_the_cursor_keeps_its_row_and_full_sync_comes_back(probe_engine):
+    seen = []
+    with probe_engine.connect() as connection:
 
+        def write(cursor):
+            seen.append(cursor.execute("PRAGMA synchronous").fetchone()[0])
+            cursor.execute("INSERT INTO probe VALUES (7)")
+
+        commit_relaxed(connection, write)
+        assert connection.exec_driver_sql("PRAGMA synchronous").scalar() == 2  # FULL again
+    assert seen == [1]  # NORMAL for that commit
+    with probe_engine.connect() as connection:
+
+        def fail(cursor):
+            cursor.execute("INSERT INTO probe VALUES (8)")
+            raise RuntimeError("after the insert")
+
+        with pytest.raises(RuntimeError):
+            commit_relaxed(connection, fail)
+        assert connection.exec_driver_sql("PRAGMA synchronous").scalar() == 2
+    with probe_engine.connect() as connection:  # the failed write was not committed
+        assert connection.exec_driver_sql("SELECT x FROM probe").scalars().all() == [7]
+
+
+def test_a_failed_relaxed_transaction_still_gives_full_sync_back(probe_engine):
+    with probe_engine.connect() as connection:
+        with pytest.raises(RuntimeError), relaxed_durability(connection):
+            connection.exec_driver_sql("INSERT INTO probe VALUES (8)")
+            raise RuntimeError("after the insert")
+        assert connection.exec_driver_sql("PRAGMA synchronous").scalar() == 2
+        assert connection.exec_driver_sql("SELECT count(*) FROM probe").scalar() == 0
+
+
+# --- hot writers take turns on a file lock instead of SQLite's sleeping busy handler ---------
+
+
+def test_a_hot_writer_waits_for_the_turn_of_another_thread_then_commits(probe_engine):
     done = threading.Event()
 
     def other_writer():
@@ -91,8 +122,6 @@ def test_a_hot_writer_waits_for_the_turn_of_another_thread_then_commits(probe_en
 
 
 def test_a_hot_writer_waits_for_the_turn_of_another_worker_process(probe_engine):
-    from nutera.sqlite_journal import commit_relaxed, writer_turn
-
     with probe_engine.connect() as connection:
         commit_relaxed(connection, _insert(1))  # this process opened its lock file already
     context = multiprocessing.get_context("fork")
@@ -120,8 +149,6 @@ def test_a_hot_writer_waits_for_the_turn_of_another_worker_process(probe_engine)
 
 
 def test_without_a_lock_file_the_write_still_commits(probe_engine, monkeypatch):
-    from nutera import sqlite_journal
-
     def refuse(*args, **kwargs):
         raise PermissionError("read-only folder")
 
@@ -135,10 +162,6 @@ def test_without_a_lock_file_the_write_still_commits(probe_engine, monkeypatch):
 
 
 def test_a_thread_that_ends_gives_its_lock_file_back(probe_engine):
-    import os
-
-    from nutera.sqlite_journal import commit_relaxed
-
     def open_descriptors():
         return len(os.listdir("/proc/self/fd"))
 
@@ -158,10 +181,6 @@ def test_a_thread_that_ends_gives_its_lock_file_back(probe_engine):
 
 
 def test_a_thread_keeps_few_lock_files_open_however_many_databases_it_writes(tmp_path):
-    import os
-
-    from nutera import sqlite_journal
-
     before = len(os.listdir("/proc/self/fd"))
     for n in range(30):
         engine = sa.create_engine(f"sqlite:///{tmp_path / f'db{n}.sqlite3'}")
