@@ -5,6 +5,7 @@ import threading
 import time
 
 import pytest
+from playwright.sync_api import expect
 from werkzeug.serving import make_server
 
 from nutera import create_app
@@ -167,3 +168,20 @@ def wait_until(page, expression: str, timeout: float = 15.0) -> None:
         if time.monotonic() > deadline:
             raise AssertionError(f"still false after {timeout} s: {expression}")
         page.wait_for_timeout(100)
+
+
+def open_menu(page) -> None:
+    """Open the phone menu and wait until Bootstrap's collapse animation has finished (a
+    click while it still moves can miss its button: seen under load, no request sent)."""
+    page.get_by_role("button", name="Buka menu").click()
+    expect(page.locator("#nav.collapse.show")).to_be_visible()
+    expect(page.locator("#nav.collapsing")).to_have_count(0)
+
+
+def sign_out(page) -> None:
+    """Keluar, through the phone menu when the page shows it collapsed."""
+    if page.get_by_role("button", name="Buka menu").is_visible():
+        open_menu(page)
+    page.get_by_role("button", name="Keluar").click()
+    # The next goto must not race the logout POST, or it lands on a still-open session.
+    expect(page.get_by_text("Anda sudah keluar.")).to_be_visible(timeout=15_000)

@@ -16,20 +16,9 @@ from nutera.models import (
     Survey,
     User,
 )
-from tests.e2e.conftest import PHONE
+from tests.e2e.conftest import PHONE, sign_out
 from tests.e2e.test_distribution_journey import capture
 from tests.e2e.test_surveys_journey import sign_in
-
-
-def sign_out(page) -> None:
-    if page.get_by_role("button", name="Buka menu").is_visible():
-        page.get_by_role("button", name="Buka menu").click()
-        # Bootstrap's collapse animates; a click while it still moves can miss the button
-        # (seen under load in CI: no logout POST was sent).
-        expect(page.locator("#nav.navbar-collapse.show")).to_be_visible()
-    page.get_by_role("button", name="Keluar").click()
-    # The next goto must not race the logout POST, or it lands on a still-open session.
-    expect(page.get_by_text("Anda sudah keluar.")).to_be_visible(timeout=15_000)
 
 
 def fits(page) -> None:

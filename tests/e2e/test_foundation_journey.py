@@ -2,14 +2,7 @@
 
 from playwright.sync_api import expect
 
-from tests.e2e.conftest import wait_until
-
-
-def open_menu(page):
-    """Open the phone menu and wait until Bootstrap's collapse animation has finished."""
-    page.get_by_role("button", name="Buka menu").click()
-    expect(page.locator("#nav.collapse.show")).to_be_visible()
-    expect(page.locator("#nav.collapsing")).to_have_count(0)
+from tests.e2e.conftest import open_menu, wait_until
 
 
 def test_home_figures_then_staff_login_and_logout(phone, live_server, live_app):

@@ -9,7 +9,7 @@ from playwright.sync_api import expect
 from nutera.auth.services import create_user
 from nutera.extensions import db
 from nutera.models import Kelurahan
-from tests.e2e.conftest import PHONE
+from tests.e2e.conftest import PHONE, sign_out
 
 PASSWORD = "sandi-petugas-dualangkah-1"
 
@@ -35,12 +35,6 @@ def _password_step(page, base) -> None:
     page.get_by_role("button", name="Masuk").click()
 
 
-def _sign_out(page) -> None:
-    page.get_by_role("button", name="Buka menu").click()
-    page.get_by_role("button", name="Keluar").click()
-    expect(page.get_by_text("Anda sudah keluar.")).to_be_visible()
-
-
 def test_enrol_then_sign_in_with_code_then_with_recovery_code(browser, live_server, live_app):
     _make_staff(live_app)
     context = browser.new_context(**PHONE, locale="id-ID")
@@ -63,7 +57,7 @@ def test_enrol_then_sign_in_with_code_then_with_recovery_code(browser, live_serv
     assert len(codes) == 10
     page.get_by_role("link", name="Saya sudah menyimpannya").click()
     expect(page.get_by_text("Sisa kode pemulihan: 10.")).to_be_visible()
-    _sign_out(page)
+    sign_out(page)
 
     # Sign in: the password alone leads to the code step, the TOTP code finishes it.
     _password_step(page, live_server)
@@ -74,7 +68,7 @@ def test_enrol_then_sign_in_with_code_then_with_recovery_code(browser, live_serv
     page.get_by_label("Kode").fill(totp.at(time.time() + 30))  # the enrolment code is spent
     page.get_by_role("button", name="Lanjut").click()
     expect(page.get_by_role("heading", name="Dasbor")).to_be_visible()
-    _sign_out(page)
+    sign_out(page)
 
     # Phone lost: a recovery code signs in once.
     _password_step(page, live_server)
@@ -82,7 +76,7 @@ def test_enrol_then_sign_in_with_code_then_with_recovery_code(browser, live_serv
     page.get_by_role("button", name="Lanjut").click()
     expect(page.get_by_text("Kode pemulihan dipakai; tersisa 9 kode.")).to_be_visible()
     expect(page.get_by_role("heading", name="Dasbor")).to_be_visible()
-    _sign_out(page)
+    sign_out(page)
     _password_step(page, live_server)
     page.get_by_label("Kode").fill(codes[0])
     page.get_by_role("button", name="Lanjut").click()
